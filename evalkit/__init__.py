@@ -1,0 +1,55 @@
+"""evalkit: did participants change, by how much, for whom, and can we trust it?
+
+The package reads as its pipeline, one module per stage, data flowing one way::
+
+    load -> validate -> analyse -> narrate and plot -> render -> publish
+
+``evalkit.load``       read the tables of a data folder (CSV, Excel, Parquet)
+``evalkit.validate``   check them against the data contract (data/README.md)
+``evalkit.stats``      tests and estimators (paired_test, mcnemar_test, ...)
+``evalkit.compare``    table-level pre/post comparison per partnership and measure
+``evalkit.participation`` / ``evalkit.targets``  attendance, engagement, goals
+``evalkit.privacy``    small-group suppression
+``evalkit.narrate`` / ``evalkit.plots``  plain-language sentences and figures
+``evalkit.render``     execute a report notebook and export it to HTML
+``evalkit.batch``      render one report per partnership, in parallel
+``evalkit.publish``    index page and manifest of a batch run
+
+Public names are imported lazily so ``import evalkit`` is quick.
+"""
+from __future__ import annotations
+
+import importlib
+
+from evalkit._version import __version__
+from evalkit.errors import DataValidationError, EvalkitError, InputError, RenderError, Violation
+from evalkit.stats import _EXPORTS as _STATS_EXPORTS
+
+_EXPORTS = {name: f"evalkit.stats.{module}" for name, module in _STATS_EXPORTS.items()}
+_EXPORTS.update(
+    {
+        "load_data": "evalkit.load",
+        "Dataset": "evalkit.load",
+        "validate_dir": "evalkit.validate",
+        "write_sample": "evalkit.sample",
+        "compare_prepost": "evalkit.compare",
+        "run_batch": "evalkit.batch",
+    }
+)
+
+__all__ = sorted(
+    [*_EXPORTS, "__version__", "EvalkitError", "InputError", "DataValidationError", "RenderError", "Violation"]
+)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
