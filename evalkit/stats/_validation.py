@@ -82,7 +82,7 @@ def as_float_array(values, name: str = "values") -> np.ndarray:
         else:
             arr = values.to_numpy(dtype=object)
     else:
-        arr = np.asarray(values if isinstance(values, np.ndarray) else list(values))
+        arr = values if isinstance(values, np.ndarray) else np.asarray(list(values), dtype=object)
         if arr.dtype.kind not in "biuf":
             arr = arr.astype(object)
     if arr.ndim != 1:
