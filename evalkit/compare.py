@@ -1,0 +1,242 @@
+"""Table-level pre/post comparison: one row per partnership x measure (x subgroup).
+
+This is the analysis the report's outcomes table shows. For each partnership,
+measure and (optionally) subgroup it matches participants who answered at both
+waves and runs the test that fits the measure's declared kind:
+
+========== ============================== =====================================
+kind       test                           effect size
+========== ============================== =====================================
+continuous paired t                       Cohen's d_z with its interval
+ordinal    Wilcoxon signed-rank           matched-pairs rank-biserial r
+binary     McNemar (exact when fewer than odds ratio of change (improved /
+           25 discordant pairs)           worsened) with its exact interval
+========== ============================== =====================================
+
+The test is chosen from the data contract, never from a normality test on the
+same data, so the choice cannot be tuned to the result.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import InputError
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
+from evalkit.stats import adjust_pvalues, mcnemar_test, paired_test
+
+#: The test used for each measure kind.
+TEST_FOR_KIND = {"continuous": "paired t", "ordinal": "Wilcoxon signed-rank", "binary": "McNemar"}
+
+#: Columns of the table returned by :func:`compare_prepost`, in order.
+COLUMNS = [
+    "partnership_id", "measure", "label", "kind", "group_variable", "group",
+    "n_pre", "n_post", "n_pairs", "mean_pre", "sd_pre", "mean_post", "sd_post",
+    "mean_change", "ci_low", "ci_high", "test", "statistic", "df", "pvalue", "p_adjusted",
+    "effect_size", "effect_size_name", "effect_ci_low", "effect_ci_high",
+    "direction", "significant", "scale_min", "scale_max", "higher_is_better", "suppressed", "note",
+]
+_STAT_COLUMNS = [
+    "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_change", "ci_low", "ci_high",
+    "statistic", "df", "pvalue", "p_adjusted", "effect_size", "effect_ci_low", "effect_ci_high",
+]
+
+
+def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="post") -> pd.DataFrame:
+    """Wide table of participants' pre and post values, one row per participant x measure.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data (see :func:`evalkit.load_data`).
+    partnership_id : str or list of str, optional
+        Restrict to these partnerships (default: all).
+    measures : list of str, optional
+        Restrict to these measures (default: all).
+    pre, post : str
+        The two waves to compare (default ``"pre"`` and ``"post"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``partnership_id, participant_id, measure, pre, post``; ``pre`` or
+        ``post`` is NaN where the participant did not answer that wave.
+    """
+    r = data.responses
+    waves = set(r["wave"].unique())
+    for w in (pre, post):
+        if w not in waves:
+            raise InputError(f"wave {w!r} does not occur in the responses; waves present: {sorted(waves)}")
+    mask = r["wave"].isin([pre, post])
+    if partnership_id is not None:
+        ids = [partnership_id] if isinstance(partnership_id, str) else list(partnership_id)
+        unknown = sorted(set(ids) - set(data.partnerships["partnership_id"]))
+        if unknown:
+            raise InputError(f"unknown partnership_id {unknown}; known: {sorted(data.partnerships['partnership_id'])}")
+        mask &= r["partnership_id"].isin(ids)
+    if measures is not None:
+        measures = [measures] if isinstance(measures, str) else list(measures)
+        unknown = sorted(set(measures) - set(data.measures["measure"]))
+        if unknown:
+            raise InputError(f"unknown measure {unknown}; known: {sorted(data.measures['measure'])}")
+        mask &= r["measure"].isin(measures)
+    wide = (
+        r.loc[mask, ["partnership_id", "participant_id", "measure", "wave", "value"]]
+        .pivot_table(index=["partnership_id", "participant_id", "measure"], columns="wave",
+                     values="value", aggfunc="first", observed=True, dropna=False)
+        .reindex(columns=[pre, post])
+    )
+    wide.columns = ["pre", "post"]
+    return wide.reset_index().dropna(subset=["pre", "post"], how="all")
+
+
+def _test_one(kind: str, pre: np.ndarray, post: np.ndarray, conf_level: float) -> dict:
+    """Run the kind's test on matched pairs and return the table's statistic fields."""
+    out: dict = {"test": TEST_FOR_KIND[kind]}
+    t = paired_test(pre, post, method="t", conf_level=conf_level)
+    out.update(mean_pre=t.mean_pre, mean_post=t.mean_post, mean_change=t.mean_diff,
+               ci_low=t.ci_low, ci_high=t.ci_high,
+               sd_pre=float(np.std(pre, ddof=1)) if len(pre) > 1 else np.nan,
+               sd_post=float(np.std(post, ddof=1)) if len(post) > 1 else np.nan)
+    if kind == "continuous":
+        res, note = t, t.note
+        out.update(statistic=t.statistic, df=t.df, pvalue=t.pvalue, effect_size=t.effect_size,
+                   effect_size_name=t.effect_size_name, effect_ci_low=t.effect_ci_low,
+                   effect_ci_high=t.effect_ci_high)
+    elif kind == "ordinal":
+        res = paired_test(pre, post, method="wilcoxon", conf_level=conf_level)
+        note = res.note
+        out.update(statistic=res.statistic, df=np.nan, pvalue=res.pvalue, effect_size=res.effect_size,
+                   effect_size_name=res.effect_size_name, effect_ci_low=res.effect_ci_low,
+                   effect_ci_high=res.effect_ci_high)
+    elif kind == "binary":
+        discordant = int(np.sum(pre != post))
+        exact = discordant < 25
+        res = mcnemar_test(pre, post, exact=exact)
+        note = res.note
+        out.update(test="McNemar (exact)" if exact else "McNemar", statistic=res.statistic, df=np.nan if exact else 1.0,
+                   pvalue=res.pvalue, effect_size=res.odds_ratio, effect_size_name="odds ratio of change",
+                   effect_ci_low=res.or_ci_low, effect_ci_high=res.or_ci_high)
+    else:  # validated data never get here
+        raise InputError(f"unknown measure kind {kind!r}; expected one of {sorted(TEST_FOR_KIND)}")
+    notes = [n for n in (note, t.note if kind != "continuous" else None) if n]
+    out["note"] = "; ".join(dict.fromkeys(notes))
+    return out
+
+
+def _direction(row) -> str:
+    if not np.isfinite(row["mean_change"]) or row["mean_change"] == 0:
+        return "no change"
+    better = (row["mean_change"] > 0) == bool(row["higher_is_better"])
+    return "improved" if better else "declined"
+
+
+def compare_prepost(
+    data,
+    partnership_id=None,
+    measures=None,
+    by=None,
+    correction: str = "holm",
+    *,
+    pre: str = "pre",
+    post: str = "post",
+    alpha: float = 0.05,
+    conf_level: float = 0.95,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> pd.DataFrame:
+    """Compare matched pre and post values per partnership, measure and subgroup.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data from :func:`evalkit.load_data`.
+    partnership_id : str or list of str, optional
+        Partnerships to include (default: all).
+    measures : list of str, optional
+        Measures to include (default: every measure answered at both waves).
+    by : str, optional
+        A participants' group column (e.g. ``"gender"``); adds one row per group.
+        Participants with no value form the group ``"Not recorded"``.
+    correction : str
+        Multiplicity correction applied to the p-values of one partnership and one
+        group across its measures (the family a report's outcomes table shows):
+        ``"holm"`` (default), ``"hochberg"``, ``"bonferroni"``, ``"bh"``, ``"by"``
+        or ``"none"``.
+    pre, post : str
+        Waves to compare; ``post="followup"`` compares baseline with follow-up.
+    alpha : float
+        Significance level for the ``significant`` column (uses ``p_adjusted``).
+    conf_level : float
+        Confidence level of the intervals.
+    min_group_size : int
+        Rows with fewer matched pairs than this are suppressed: every statistic is
+        blanked and ``suppressed`` is True, so no small group can be singled out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per partnership x measure (x group), columns :data:`COLUMNS`.
+        ``n_pre`` and ``n_post`` count everyone who answered that wave; the means,
+        SDs, change and tests use the ``n_pairs`` participants who answered both
+        (change is ``post - pre``). ``ci_low``/``ci_high`` bound the mean change
+        (paired t interval, for every kind); ``pvalue`` and ``effect_size`` come
+        from the kind's test (see the module docstring). ``direction`` says whether
+        the change is an improvement given ``higher_is_better``.
+
+    Notes
+    -----
+    Assumes the data passed validation: at most one value per participant,
+    measure and wave. Pairs missing either wave are excluded from the tests
+    (complete-case analysis); heavy attrition is reported by ``n_pre`` vs
+    ``n_pairs`` and should be read alongside :func:`evalkit.attrition`.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> data = evalkit.load_data("data/sample")                      # doctest: +SKIP
+    >>> evalkit.compare_prepost(data, "riverside-literacy")          # doctest: +SKIP
+    """
+    if correction != "none":
+        adjust_pvalues([0.5], method=correction)  # raises InputError for an unknown method
+    wide = matched_pairs(data, partnership_id, measures, pre=pre, post=post)
+    meta = data.measures.set_index("measure")
+    if measures is None:  # measures asked at only one of the waves (e.g. satisfaction) cannot be compared
+        both = wide.dropna().groupby("measure").size()
+        wide = wide[wide["measure"].isin(both.index)]
+
+    keys = ["partnership_id", "measure"]
+    if by is not None:
+        if by not in data.participants.columns or by in ("participant_id", "partnership_id"):
+            raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
+        groups = data.participants[["partnership_id", "participant_id", by]].rename(columns={by: "group"})
+        wide = wide.merge(groups, on=["partnership_id", "participant_id"], how="left")
+        wide["group"] = wide["group"].astype("string").fillna("Not recorded")
+        keys.append("group")
+
+    rows = []
+    for key, g in wide.groupby(keys, sort=True, observed=True):
+        key = dict(zip(keys, key))
+        m = meta.loc[key["measure"]]
+        pairs = g.dropna(subset=["pre", "post"])
+        row = {**key, "label": m["label"], "kind": m["kind"], "group_variable": by,
+               "n_pre": int(g["pre"].notna().sum()), "n_post": int(g["post"].notna().sum()),
+               "n_pairs": len(pairs), "scale_min": m["scale_min"], "scale_max": m["scale_max"],
+               "higher_is_better": bool(m["higher_is_better"])}
+        row.update(_test_one(m["kind"], pairs["pre"].to_numpy(float), pairs["post"].to_numpy(float), conf_level))
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "p_adjusted"])
+    if by is None:
+        table["group"] = "All participants"
+
+    table = suppress_small_groups(table, "n_pairs", min_group_size, _STAT_COLUMNS)
+    table["p_adjusted"] = np.nan
+    if len(table):
+        family = ["partnership_id", "group"]
+        table["p_adjusted"] = (
+            table["pvalue"] if correction == "none"
+            else table.groupby(family, sort=False)["pvalue"].transform(lambda p: adjust_pvalues(p, method=correction))
+        )
+    table["direction"] = table.apply(_direction, axis=1) if len(table) else pd.Series(dtype=str)
+    table.loc[table["suppressed"], "direction"] = "suppressed"
+    table["significant"] = table["p_adjusted"] < alpha
+    return table[COLUMNS].reset_index(drop=True)

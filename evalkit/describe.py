@@ -1,0 +1,68 @@
+"""Descriptive statistics of single waves: satisfaction and other measures asked once.
+
+Satisfaction is usually asked only after a programme, so it has no pre/post
+change to test; reports describe it instead: how many answered, the mean, and
+the share choosing the top two options ("top-two-box", e.g. satisfied or very
+satisfied on a 1-5 scale) with a Wilson score interval.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.participation import _ids
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
+from evalkit.stats import proportion_ci
+
+
+def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave: str = "post",
+                  conf_level: float = 0.95, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Describe each measure's answers at one wave, one row per partnership x measure.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    partnership_id : str or list of str, optional
+    measures : list of str, optional
+        Measures to describe; default all, or those of ``domain``.
+    domain : str, optional
+        E.g. ``"satisfaction"``: describe every measure of that domain.
+    wave : str
+        The wave to describe (default ``"post"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``partnership_id, measure, label, n, mean, sd, median, top_two`` (share of
+        answers in the two highest options for ordinal measures when higher is
+        better, else the two lowest; share of 1s for binary; NaN for continuous),
+        ``top_two_ci_low, top_two_ci_high, suppressed, note``.
+    """
+    ids = _ids(data, partnership_id)
+    meta = data.measures.set_index("measure")
+    if measures is None:
+        measures = list(meta.index if domain is None else meta.index[meta["domain"] == domain])
+    r = data.responses
+    r = r[r["partnership_id"].isin(ids) & r["measure"].isin(measures) & (r["wave"] == wave) & r["value"].notna()]
+    rows = []
+    for (pid, m), x in r.groupby(["partnership_id", "measure"], sort=True)["value"]:
+        info = meta.loc[m]
+        row = {"partnership_id": pid, "measure": m, "label": info["label"], "n": len(x), "mean": x.mean(),
+               "sd": x.std(ddof=1), "median": x.median(), "note": ""}
+        if info["kind"] == "binary":
+            good = int((x == (1 if info["higher_is_better"] else 0)).sum())
+        elif info["kind"] == "ordinal":
+            good = int((x >= info["scale_max"] - 1).sum() if info["higher_is_better"] else (x <= info["scale_min"] + 1).sum())
+        else:
+            good = None
+        if good is not None:
+            ci = proportion_ci(good, len(x), conf_level=conf_level)
+            row.update(top_two=ci.estimate, top_two_ci_low=ci.ci_low, top_two_ci_high=ci.ci_high)
+        rows.append(row)
+    cols = ["partnership_id", "measure", "label", "n", "mean", "sd", "median", "top_two", "top_two_ci_low",
+            "top_two_ci_high", "note"]
+    table = pd.DataFrame(rows, columns=cols)
+    for c in ("top_two", "top_two_ci_low", "top_two_ci_high"):
+        table[c] = table[c].astype(float)
+    return suppress_small_groups(table, "n", min_group_size,
+                                 ["mean", "sd", "median", "top_two", "top_two_ci_low", "top_two_ci_high"])

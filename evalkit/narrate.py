@@ -1,0 +1,197 @@
+"""Plain language: sentences a community partner can read, and tables formatted for reports.
+
+Everything here turns analysis results (tidy DataFrames) into text; nothing is
+computed from raw data. Effect-size words follow common conventions:
+
+* Cohen's d_z: negligible < 0.2 <= small < 0.5 <= moderate < 0.8 <= large (Cohen, 1988)
+* rank-biserial r: negligible < 0.1 <= small < 0.3 <= moderate < 0.5 <= large
+* odds ratio (either direction): negligible < 1.68 <= small < 3.47 <= moderate < 6.71 <= large
+  (Chen, Cohen & Chen, 2010)
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+
+import pandas as pd
+
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+
+_BANDS = {
+    "d": (0.2, 0.5, 0.8),
+    "r": (0.1, 0.3, 0.5),
+    "or": (1.68, 3.47, 6.71),
+}
+
+
+def effect_label(effect_size: float, effect_size_name: str) -> str:
+    """Word for an effect size's magnitude: ``negligible``, ``small``, ``moderate`` or ``large``.
+
+    Parameters
+    ----------
+    effect_size : float
+        The effect size (sign ignored; odds ratios below 1 are inverted).
+    effect_size_name : str
+        Its name as evalkit results give it; names containing ``"odds"`` use
+        odds-ratio bands, ``"rank"`` rank-biserial bands, anything else Cohen's d bands.
+    """
+    if effect_size is None or not math.isfinite(effect_size):
+        return "undetermined"
+    name = (effect_size_name or "").lower()
+    if "odds" in name:
+        if effect_size <= 0:
+            return "undetermined"
+        size, bands = max(effect_size, 1 / effect_size), _BANDS["or"]
+    else:
+        size, bands = abs(effect_size), _BANDS["r" if "rank" in name else "d"]
+    words = ["negligible", "small", "moderate", "large"]
+    return words[sum(size >= b for b in bands)]
+
+
+def _num(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace("-", "\u2212") if x < 0 else f"{x:.{digits}f}"
+
+
+def _scale(row) -> str:
+    return f"{_num(row['scale_min'], 0)}-{_num(row['scale_max'], 0)}"
+
+
+def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digits: int = 1,
+                    min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """One sentence on one outcome row of :func:`evalkit.compare_prepost`.
+
+    The sentence states the direction and size of the change on the measure's
+    own scale, its interval, the effect-size word and whether chance is a
+    plausible explanation (from the multiplicity-adjusted p-value).
+
+    Examples
+    --------
+    "Skills scores rose by 0.6 points on a 1-5 scale (95% CI 0.3 to 0.9), a
+    moderate change unlikely to be due to chance."
+    """
+    label = row["label"]
+    level = f"{round(conf_level * 100)}% CI"
+    if row.get("suppressed", False):
+        return (f"Too few participants answered both surveys to report {label} "
+                f"({format_count(None, min_group_size)}).")
+    change = row["mean_change"]
+    if not math.isfinite(change):
+        return f"{label} could not be compared: {row.get('note') or 'no matched responses'}."
+    p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
+    chance = ("unlikely to be due to chance" if math.isfinite(p) and p < alpha
+              else "that could be due to chance")
+    size = effect_label(row["effect_size"], row["effect_size_name"])
+    if row["kind"] == "binary":
+        lo, hi = 100 * row["mean_pre"], 100 * row["mean_post"]
+        verb = "rose" if hi > lo else "fell" if hi < lo else "stayed"
+        what = (f"The share of participants reporting {label.lower()} {verb} from {lo:.0f}% to {hi:.0f}%"
+                if verb != "stayed" else f"The share of participants reporting {label.lower()} stayed at {lo:.0f}%")
+        ci = f"{level} {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)} percentage points"
+        return f"{what} ({ci}), a {size} change {chance}."
+    rounded = round(abs(change), digits)
+    if rounded == 0:
+        head = f"{label} scores barely changed ({_num(change, digits + 1)} points on a {_scale(row)} scale"
+    else:
+        verb = "rose" if change > 0 else "fell"
+        head = f"{label} scores {verb} by {_num(rounded, digits)} points on a {_scale(row)} scale"
+    ci = f"{level} {_num(row['ci_low'], digits)} to {_num(row['ci_high'], digits)}"
+    head = f"{head} ({ci})" if rounded != 0 else f"{head}, {ci})"
+    better = "" if rounded == 0 else (
+        ", an improvement" if row["direction"] == "improved" and not row["higher_is_better"] else "")
+    return f"{head}{better}, a {size} change {chance}."
+
+
+def summary_paragraph(table: pd.DataFrame, **kwargs) -> str:
+    """The outcome sentences of a whole :func:`evalkit.compare_prepost` table, as one Markdown list."""
+    return "\n".join(f"- {describe_change(row, **kwargs)}" for _, row in table.iterrows())
+
+
+def _fmt(x, digits=2, pct=False) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
+        return "\u2013"
+    if pct:
+        return f"{100 * x:.0f}%"
+    return _num(float(x), digits)
+
+
+def _p(p) -> str:
+    if p is None or pd.isna(p):
+        return "\u2013"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Format a :func:`evalkit.compare_prepost` table for a report (strings, readable headers)."""
+    def ci(lo, hi, pct=False):
+        return "\u2013" if pd.isna(lo) else f"{_fmt(lo, pct=pct)} to {_fmt(hi, pct=pct)}"
+
+    rows = []
+    for _, r in table.iterrows():
+        binary = r["kind"] == "binary"
+        rows.append({
+            "Measure": r["label"],
+            **({"Group": r["group"]} if r.get("group_variable") else {}),
+            "Test": r["test"],
+            "n (pre / post / pairs)": " / ".join(format_count(r[c], min_group_size) for c in ("n_pre", "n_post", "n_pairs")),
+            "Pre": _fmt(r["mean_pre"], pct=binary),
+            "Post": _fmt(r["mean_post"], pct=binary),
+            "Change": (_fmt(100 * r["mean_change"], 0) + " pts") if binary and pd.notna(r["mean_change"]) else _fmt(r["mean_change"]),
+            "95% CI": ci(100 * r["ci_low"], 100 * r["ci_high"]) if binary and pd.notna(r["ci_low"]) else ci(r["ci_low"], r["ci_high"]),
+            "p": _p(r["pvalue"]),
+            "Adjusted p": _p(r["p_adjusted"]),
+            "Effect size": "\u2013" if pd.isna(r["effect_size"]) else f"{_fmt(r['effect_size'])} ({r['effect_size_name']})",
+            "Effect 95% CI": ci(r["effect_ci_low"], r["effect_ci_high"]),
+            "Direction": r["direction"],
+        })
+    return pd.DataFrame(rows)
+
+
+def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correction: str = "holm",
+                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE, conf_level: float = 0.95,
+                 run_time: _dt.datetime | None = None) -> str:
+    """The report's methods note, as Markdown: tests, corrections, privacy rule, power, provenance.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The outcomes table the report shows (from :func:`evalkit.compare_prepost`).
+    data : evalkit.load.Dataset, optional
+        Adds each input file with its SHA-256 checksum and row count.
+    """
+    from evalkit._version import __version__
+    from evalkit.stats import minimum_detectable_effect
+
+    kinds = sorted(set(table["kind"])) if len(table) else []
+    tests = {
+        "continuous": "paired t-test, effect size Cohen's d_z (mean change / SD of changes) with its interval",
+        "ordinal": "Wilcoxon signed-rank test (zero changes dropped; exact p-value when under 50 pairs without ties), "
+                   "effect size the matched-pairs rank-biserial correlation",
+        "binary": "McNemar's test (exact binomial version when fewer than 25 participants changed), "
+                  "effect size the odds ratio of change (improved / worsened)",
+    }
+    lines = ["**Design.** Pre/post comparison of the same participants (matched pairs: only people who answered "
+             "both surveys enter a test). Change is post minus pre. There is no comparison group, so changes "
+             "cannot be attributed to the programme alone."]
+    lines.append("**Tests, chosen from each measure's declared kind before looking at the data.**")
+    lines += [f"- {k}: {tests[k]}." for k in kinds]
+    lines.append(f"- Intervals are {round(conf_level * 100)}% confidence intervals; the interval of the mean change is the "
+                 "paired t interval for every kind of measure.")
+    lines.append(f"- p-values are adjusted across this report's measures with the {correction.title()} method; "
+                 f"'unlikely to be due to chance' means an adjusted p below {alpha}.")
+    n = table["n_pairs"].dropna()
+    if len(n):
+        med = int(n.median())
+        if med >= 2:
+            mde = minimum_detectable_effect(med, alpha=alpha, power=0.8)
+            lines.append(f"- With the median of {med} matched pairs, the smallest standardized change (d_z) this "
+                         f"report could reliably detect (80% power, two-sided alpha {alpha}) is {mde:.2f}.")
+    lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are suppressed, "
+                 "and no individual is shown.")
+    if data is not None and getattr(data, "sources", None):
+        lines.append("\n**Data files.**\n")
+        lines.append("| file | rows | SHA-256 |\n|---|---:|---|")
+        for src in data.sources.values():
+            lines.append(f"| {src.path.name if hasattr(src.path, 'name') else src.path} | {src.n_rows:,} | `{src.sha256}` |")
+    when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    lines.append(f"\nProduced by evalkit {__version__} on {when}.")
+    return "\n".join(lines)

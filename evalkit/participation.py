@@ -1,0 +1,212 @@
+"""Who took part, how often they came, and who stayed: attendance, retention, representation.
+
+These are descriptive summaries (counts, rates, proportions with Wilson
+intervals). Every table is suppressed for small groups before it is returned.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import InputError
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
+from evalkit.stats import correlation, proportion_ci
+
+
+def _ids(data, partnership_id):
+    if partnership_id is None:
+        return list(data.partnerships["partnership_id"])
+    ids = [partnership_id] if isinstance(partnership_id, str) else list(partnership_id)
+    unknown = sorted(set(ids) - set(data.partnerships["partnership_id"]))
+    if unknown:
+        raise InputError(f"unknown partnership_id {unknown}; known: {sorted(data.partnerships['partnership_id'])}")
+    return ids
+
+
+def _wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
+    """Boolean ``pre``/``post``/``both`` per (partnership_id, participant_id): answered any measure in that wave."""
+    r = data.responses
+    r = r[r["partnership_id"].isin(ids) & r["value"].notna() & r["wave"].isin([pre, post])]
+    seen = pd.crosstab([r["partnership_id"], r["participant_id"]], r["wave"]).reindex(columns=[pre, post], fill_value=0) > 0
+    return pd.DataFrame({"pre": seen[pre], "post": seen[post], "both": seen[pre] & seen[post]})
+
+
+def attendance_summary(data, partnership_id=None, *, full_attendance: float = 0.75,
+                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Attendance at sessions and events, one row per partnership.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    partnership_id : str or list of str, optional
+    full_attendance : float
+        Share of sessions a participant must attend to count as a regular attender.
+    min_group_size : int
+        Partnerships with fewer participants in the attendance log are suppressed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``partnership_id, n_participants, n_sessions, n_records, attendance_rate``
+        (attended records / all records, with a Wilson 95% interval treating
+        records as independent, which understates the width when attendance
+        clusters within people), ``mean_sessions_attended``,
+        ``median_sessions_attended``, ``share_regular`` (participants attending at
+        least ``full_attendance`` of their sessions), ``suppressed``, ``note``.
+        Partnerships with no attendance log have ``n_records`` 0 and a note.
+    """
+    ids = _ids(data, partnership_id)
+    a = data.attendance[data.attendance["partnership_id"].isin(ids)]
+    rows = []
+    for pid in ids:
+        g = a[a["partnership_id"] == pid]
+        if g.empty:
+            rows.append({"partnership_id": pid, "n_participants": 0, "n_sessions": 0, "n_records": 0,
+                         "note": "attendance not recorded"})
+            continue
+        per_person = g.groupby("participant_id")["attended"].agg(["sum", "size"])
+        attended = int(g["attended"].sum())
+        ci = proportion_ci(attended, len(g))
+        rows.append({
+            "partnership_id": pid,
+            "n_participants": len(per_person),
+            "n_sessions": g["session"].nunique(),
+            "n_records": len(g),
+            "attendance_rate": attended / len(g),
+            "rate_ci_low": ci.ci_low,
+            "rate_ci_high": ci.ci_high,
+            "mean_sessions_attended": per_person["sum"].mean(),
+            "median_sessions_attended": per_person["sum"].median(),
+            "share_regular": float((per_person["sum"] / per_person["size"] >= full_attendance).mean()),
+            "note": "",
+        })
+    table = pd.DataFrame(rows)
+    stats = ["attendance_rate", "rate_ci_low", "rate_ci_high", "mean_sessions_attended",
+             "median_sessions_attended", "share_regular"]
+    for c in stats:
+        if c not in table:
+            table[c] = np.nan
+    recorded = table["n_records"] > 0
+    out = suppress_small_groups(table, "n_participants", min_group_size, stats, count_columns=["n_participants"])
+    out.loc[~recorded, "suppressed"] = False
+    out.loc[~recorded, "note"] = "attendance not recorded"
+    return out
+
+
+def session_attendance(data, partnership_id: str, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Attendance per session of one partnership, in date order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``session, date, n_attended, n_expected, rate``; sessions whose
+        attendance count is below ``min_group_size`` show a blank count and rate.
+    """
+    (pid,) = _ids(data, partnership_id)
+    a = data.attendance[data.attendance["partnership_id"] == pid]
+    per = (a.groupby("session", sort=False)
+             .agg(date=("date", "min"), n_attended=("attended", "sum"), n_expected=("attended", "size"))
+             .reset_index().sort_values(["date", "session"]))
+    per["rate"] = per["n_attended"] / per["n_expected"]
+    return suppress_small_groups(per, "n_attended", min_group_size, ["rate"], count_columns=["n_attended"]).reset_index(drop=True)
+
+
+def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post",
+              min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Survey response and retention between two waves, one row per partnership.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``partnership_id, n_enrolled, n_pre, n_post, n_both, retention_rate``
+        (share of pre respondents who also answered post, with a Wilson interval),
+        ``attrition`` (1 - retention_rate), ``suppressed``, ``note``. A participant
+        counts as responding to a wave if they answered any measure in it.
+    """
+    ids = _ids(data, partnership_id)
+    flags = _wave_flags(data, ids, pre, post)
+    counts = flags.groupby(level="partnership_id").sum().reindex(ids, fill_value=0)
+    enrolled = data.participants[data.participants["partnership_id"].isin(ids)].groupby("partnership_id").size()
+    rows = []
+    for pid in ids:
+        n_pre, n_post, n_both = (int(counts.at[pid, c]) for c in ("pre", "post", "both"))
+        row = {"partnership_id": pid, "n_enrolled": int(enrolled.get(pid, 0)), "n_pre": n_pre,
+               "n_post": n_post, "n_both": n_both, "note": ""}
+        if n_pre:
+            ci = proportion_ci(n_both, n_pre)
+            row.update(retention_rate=n_both / n_pre, retention_ci_low=ci.ci_low, retention_ci_high=ci.ci_high,
+                       attrition=1 - n_both / n_pre)
+        else:
+            row["note"] = f"no {pre} responses"
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    stats = ["retention_rate", "retention_ci_low", "retention_ci_high", "attrition"]
+    for c in stats:
+        if c not in table:
+            table[c] = np.nan
+    return suppress_small_groups(table, "n_pre", min_group_size, stats)
+
+
+def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str = "post",
+                   min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Who enrolled and who completed, by group: are marginalized groups included and retained?
+
+    Parameters
+    ----------
+    by : str
+        A participants' group column (e.g. ``"first_generation"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per partnership x group: ``n_enrolled, share_enrolled, n_both``
+        (answered both waves), ``share_completers`` (the group's share among
+        completers) and ``retention_rate`` (the group's completers / enrolled).
+        A group retained less well than others shows a smaller share among
+        completers than at enrolment: differential attrition that can bias
+        pre/post results. Groups smaller than ``min_group_size`` are suppressed.
+    """
+    ids = _ids(data, partnership_id)
+    if by not in data.group_columns:
+        raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
+    p = data.participants[data.participants["partnership_id"].isin(ids)][["partnership_id", "participant_id", by]].copy()
+    p[by] = p[by].astype("string").fillna("Not recorded")
+    both = _wave_flags(data, ids, pre, post)["both"]
+    p = p.merge(both.reset_index(), on=["partnership_id", "participant_id"], how="left")
+    p["both"] = p["both"].fillna(False).astype(bool)
+    t = p.groupby(["partnership_id", by], observed=True).agg(n_enrolled=("participant_id", "size"), n_both=("both", "sum"))
+    t = t.reset_index().rename(columns={by: "group"})
+    t.insert(1, "group_variable", by)
+    tot = t.groupby("partnership_id")[["n_enrolled", "n_both"]].transform("sum")
+    t["share_enrolled"] = t["n_enrolled"] / tot["n_enrolled"]
+    t["share_completers"] = t["n_both"] / tot["n_both"].replace(0, np.nan)
+    t["retention_rate"] = t["n_both"] / t["n_enrolled"]
+    return suppress_small_groups(t, "n_enrolled", min_group_size,
+                                 ["share_enrolled", "share_completers", "retention_rate"])
+
+
+def dose_response(data, measure: str, partnership_id=None, *, pre: str = "pre", post: str = "post",
+                  method: str = "spearman", min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """Does attending more go with changing more? Correlate attendance with change.
+
+    Uses each matched participant's share of sessions attended and their change
+    (post - pre) on ``measure``; Spearman's rho by default (robust to the
+    skewed attendance distributions typical of voluntary programmes).
+    Correlation is not causation: more motivated participants may both attend
+    more and change more.
+
+    Returns
+    -------
+    evalkit correlation result, or None when fewer than ``min_group_size``
+    participants have both attendance and change.
+    """
+    from evalkit.compare import matched_pairs
+
+    ids = _ids(data, partnership_id)
+    pairs = matched_pairs(data, ids, [measure], pre=pre, post=post).dropna()
+    a = data.attendance[data.attendance["partnership_id"].isin(ids)]
+    rate = a.groupby(["partnership_id", "participant_id"])["attended"].mean().rename("rate").reset_index()
+    merged = pairs.merge(rate, on=["partnership_id", "participant_id"])
+    if len(merged) < min_group_size:
+        return None
+    return correlation(merged["rate"], merged["post"] - merged["pre"], method=method)

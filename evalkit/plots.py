@@ -1,0 +1,154 @@
+"""Figures for reports and notebooks (seaborn on matplotlib).
+
+Each function returns a :class:`matplotlib.figure.Figure` and draws groups,
+never individuals: distributions are summarised (box plots, stacked shares)
+and measures with fewer matched participants than the minimum group size are
+left out with a note on the figure.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from evalkit.compare import matched_pairs
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+
+PALETTE = "colorblind"
+WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
+
+
+def _empty(message: str, figsize=(7, 1.2)):
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
+    return fig
+
+
+def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None):
+    """Mean change per measure with its confidence interval, as a share of each scale's range.
+
+    Measures use different scales (1-5, 0-20, yes/no), so the change is drawn as
+    percent of the scale's range (a change of 1 point on a 1-5 scale is 25%),
+    which puts them on one axis. Improvements are drawn in one colour and
+    declines in another, taking ``higher_is_better`` into account.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`evalkit.compare_prepost` for one partnership (one group).
+    """
+    t = table[~table["suppressed"] & table["mean_change"].notna()].copy()
+    if t.empty:
+        return _empty("No measure had enough matched participants to show a change.")
+    span = (t["scale_max"] - t["scale_min"]).astype(float)
+    for c in ("mean_change", "ci_low", "ci_high"):
+        t[c + "_pct"] = 100 * t[c] / span
+    t["Direction"] = t["direction"].str.capitalize()
+    t = t.sort_values("mean_change_pct")
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
+    colors = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.color_palette(PALETTE)[3],
+              "No change": "0.5"}
+    y = np.arange(len(t))
+    ax.axvline(0, color="0.3", lw=1)
+    for yi, (_, r) in zip(y, t.iterrows()):
+        c = colors.get(r["Direction"], "0.5")
+        if np.isfinite(r["ci_low_pct"]):
+            ax.plot([r["ci_low_pct"], r["ci_high_pct"]], [yi, yi], color=c, lw=2.5, solid_capstyle="round")
+        ax.plot(r["mean_change_pct"], yi, "o", color=c, ms=8)
+    ax.set_yticks(y, t["label"])
+    ax.set_xlabel(f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
+    handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=k) for k, c in colors.items()
+               if k in set(t["Direction"])]
+    ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
+    ax.set_title(title or "Change from pre to post")
+    sns.despine(ax=ax, left=True)
+    fig.tight_layout()
+    return fig
+
+
+def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "pre", post: str = "post",
+                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """Pre and post distributions of matched participants, one panel per measure.
+
+    Ordinal and binary measures are drawn as stacked shares of each response
+    option (so ties and ceiling effects show); continuous measures as box plots.
+    Only participants who answered both waves are drawn, so the two bars or
+    boxes describe the same people.
+    """
+    pairs = matched_pairs(data, partnership_id, measures, pre=pre, post=post).dropna()
+    meta = data.measures.set_index("measure")
+    counts = pairs.groupby("measure").size()
+    shown = [m for m in counts.index if counts[m] >= min_group_size]
+    if not shown:
+        return _empty("Too few matched participants to show distributions.")
+    ncol = min(3, len(shown))
+    nrow = int(np.ceil(len(shown) / ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.0 * nrow), squeeze=False)
+    for ax, m in zip(axes.flat, shown):
+        p = pairs[pairs["measure"] == m]
+        long = p.melt(value_vars=["pre", "post"], var_name="wave", value_name="value")
+        kind = meta.at[m, "kind"]
+        if kind == "continuous":
+            sns.boxplot(data=long, x="wave", y="value", hue="wave", palette=WAVE_COLORS, ax=ax, legend=False, width=0.5)
+            ax.set_ylim(meta.at[m, "scale_min"], meta.at[m, "scale_max"])
+            ax.set_ylabel("score")
+        else:
+            lo, hi = int(meta.at[m, "scale_min"]), int(meta.at[m, "scale_max"])
+            levels = list(range(lo, hi + 1))
+            share = (pd.crosstab(long["wave"], long["value"].round().astype(int), normalize="index")
+                     .reindex(index=["pre", "post"], columns=levels, fill_value=0) * 100)
+            colors = sns.color_palette("RdYlBu" if meta.at[m, "higher_is_better"] else "RdYlBu_r", len(levels))
+            bottom = np.zeros(2)
+            for level, color in zip(levels, colors):
+                ax.bar(["pre", "post"], share[level], bottom=bottom, color=color, width=0.6,
+                       label=("yes" if level else "no") if kind == "binary" else str(level))
+                bottom += share[level].to_numpy()
+            ax.set_ylabel("% of participants")
+            ax.set_ylim(0, 100)
+            ax.legend(title=None, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+        ax.set_title(f"{meta.at[m, 'label']} (n = {len(p)})", fontsize=10)
+        ax.set_xlabel("")
+    for ax in list(axes.flat)[len(shown):]:
+        ax.axis("off")
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def plot_attendance(session_table: pd.DataFrame):
+    """Attendance rate per session over time, from :func:`evalkit.participation.session_attendance`."""
+    t = session_table.dropna(subset=["rate"])
+    if t.empty:
+        return _empty("Attendance was not recorded, or every session had too few attenders to show.")
+    fig, ax = plt.subplots(figsize=(7.5, 3))
+    sns.lineplot(data=t, x="date", y=t["rate"] * 100, marker="o", ax=ax, color=sns.color_palette(PALETTE)[0])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% of participants attending")
+    ax.set_xlabel("")
+    ax.set_title("Attendance by session")
+    fig.autofmt_xdate()
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig
+
+
+def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "post",
+                         min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """Share of each response option for one measure at one wave (e.g. satisfaction at post)."""
+    r = data.responses
+    x = r.loc[(r["partnership_id"] == partnership_id) & (r["measure"] == measure) & (r["wave"] == wave), "value"].dropna()
+    m = data.measures.set_index("measure").loc[measure]
+    if len(x) < min_group_size:
+        return _empty(f"Too few responses to show {m['label']}.")
+    levels = list(range(int(m["scale_min"]), int(m["scale_max"]) + 1))
+    share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    sns.barplot(x=[str(v) for v in levels], y=share.to_numpy(), color=sns.color_palette(PALETTE)[0], ax=ax)
+    ax.set_xlabel(f"{m['label']} ({m['scale_min']:.0f} = lowest, {m['scale_max']:.0f} = highest)")
+    ax.set_ylabel("% of respondents")
+    ax.set_title(f"{m['label']} at {wave} (n = {len(x)})")
+    sns.despine(fig)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,124 @@
+"""Progress against the goals a partnership set at the outset (the ``targets`` table).
+
+Each target names an indicator (a measure, ``attendance_rate`` or
+``retention_rate``), a statistic and a target value. The observed value gets a
+95% interval, and the verdict comes from the interval, not the point estimate
+(:func:`evalkit.goal_attainment`): *met* when the whole interval is on the good
+side of the target, *not met* when it is wholly on the bad side, *inconclusive*
+when it contains the target.
+
+========================= ====================================== ====================
+statistic                 estimate                               interval
+========================= ====================================== ====================
+``mean_post``             mean post score of post respondents    t interval
+``mean_change``           mean change (post - pre), matched      paired t interval
+``pct_improved``          % of matched participants who improved Wilson score
+``pct_at_least``          % of post respondents >= ``threshold`` Wilson score
+``rate``                  attendance or retention rate, %        Wilson score
+========================= ====================================== ====================
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as st
+
+from evalkit.compare import matched_pairs
+from evalkit.participation import _ids, _wave_flags
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+from evalkit.stats import goal_attainment, paired_test, proportion_ci
+
+COLUMNS = ["partnership_id", "indicator", "label", "statistic", "description", "target", "threshold",
+           "estimate", "ci_low", "ci_high", "n", "verdict", "note"]
+
+
+def _mean_ci(x: np.ndarray, conf_level: float):
+    if len(x) < 2 or np.std(x) == 0:
+        return float(np.mean(x)) if len(x) else np.nan, np.nan, np.nan
+    ci = st.ttest_1samp(x, 0.0).confidence_interval(conf_level)
+    return float(np.mean(x)), float(ci.low), float(ci.high)
+
+
+def _pct(successes: int, n: int, conf_level: float):
+    ci = proportion_ci(successes, n, conf_level=conf_level)
+    return 100 * ci.estimate, 100 * ci.ci_low, 100 * ci.ci_high
+
+
+def _estimate(data, target, conf_level, pre, post):
+    """Return (estimate, ci_low, ci_high, n, higher_is_better) for one target row."""
+    pid, ind, stat = target["partnership_id"], target["indicator"], target["statistic"]
+    if stat == "rate":
+        if ind == "attendance_rate":
+            a = data.attendance[data.attendance["partnership_id"] == pid]
+            return (*_pct(int(a["attended"].sum()), len(a), conf_level), a["participant_id"].nunique(), True) if len(a) else None
+        flags = _wave_flags(data, [pid], pre, post)
+        n = int(flags["pre"].sum())
+        return (*_pct(int(flags["both"].sum()), n, conf_level), n, True) if n else None
+    m = data.measures.set_index("measure").loc[ind]
+    hib = bool(m["higher_is_better"])
+    if stat in ("mean_post", "pct_at_least"):
+        r = data.responses
+        x = r.loc[(r["partnership_id"] == pid) & (r["measure"] == ind) & (r["wave"] == post), "value"].dropna().to_numpy(float)
+        if not len(x):
+            return None
+        if stat == "mean_post":
+            return (*_mean_ci(x, conf_level), len(x), hib)
+        return (*_pct(int((x >= target["threshold"]).sum()), len(x), conf_level), len(x), True)
+    pairs = matched_pairs(data, pid, [ind], pre=pre, post=post).dropna()
+    if pairs.empty:
+        return None
+    change = (pairs["post"] - pairs["pre"]).to_numpy(float)
+    if stat == "mean_change":
+        t = paired_test(pairs["pre"], pairs["post"], method="t", conf_level=conf_level)
+        return t.mean_diff, t.ci_low, t.ci_high, t.n, hib
+    improved = int(((change > 0) if hib else (change < 0)).sum())
+    return (*_pct(improved, len(change), conf_level), len(change), True)
+
+
+def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0.95, pre: str = "pre",
+                             post: str = "post", min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Compare each target in the ``targets`` table with what was observed.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    partnership_id : str or list of str, optional
+    conf_level : float
+        Confidence level of the intervals the verdicts are read from.
+    min_group_size : int
+        Targets measured on fewer people are not judged (verdict ``"suppressed"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`: percentages (``pct_*`` and ``rate``) are on a
+        0-100 scale like their targets. ``verdict`` is ``met``, ``not met``,
+        ``inconclusive``, ``suppressed`` or ``no data``.
+
+    Notes
+    -----
+    For measures where lower is better, ``mean_post`` and ``mean_change`` targets
+    are met when the interval lies *below* the target; ``pct_improved`` counts
+    decreases as improvements.
+    """
+    ids = _ids(data, partnership_id)
+    t = data.targets[data.targets["partnership_id"].isin(ids)]
+    labels = dict(zip(data.measures["measure"], data.measures["label"]))
+    labels.update(attendance_rate="Attendance rate", retention_rate="Retention (answered pre and post)")
+    rows = []
+    for _, target in t.iterrows():
+        row = {c: target.get(c) for c in ("partnership_id", "indicator", "statistic", "description", "target", "threshold")}
+        row["label"] = labels.get(target["indicator"], target["indicator"])
+        est = _estimate(data, target, conf_level, pre, post)
+        if est is None:
+            row.update(verdict="no data", note="no responses for this indicator")
+        elif est[3] < min_group_size:
+            row.update(n=np.nan, verdict="suppressed", note=f"fewer than {min_group_size} participants")
+        else:
+            estimate, lo, hi, n, hib = est
+            g = goal_attainment(estimate, lo, hi, float(target["target"]), higher_is_better=hib)
+            row.update(estimate=estimate, ci_low=lo, ci_high=hi, n=n, verdict=g.verdict, note=g.note or "")
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=COLUMNS)
+    out["n"] = out["n"].astype("Int64")
+    return out
