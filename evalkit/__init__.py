@@ -33,9 +33,21 @@ _EXPORTS.update(
         "validate_dir": "evalkit.validate",
         "write_sample": "evalkit.sample",
         "compare_prepost": "evalkit.compare",
+        "progress_against_targets": "evalkit.targets",
+        "attendance_summary": "evalkit.participation",
+        "retention": "evalkit.participation",
+        "representation": "evalkit.participation",
+        "describe_wave": "evalkit.describe",
+        "PartnershipReport": "evalkit.report",
         "run_batch": "evalkit.batch",
     }
 )
+
+#: Pipeline modules, importable as attributes (``evalkit.plots``) without an explicit import.
+_SUBMODULES = {
+    "load", "validate", "sample", "stats", "compare", "participation", "targets", "describe", "privacy",
+    "narrate", "plots", "report", "render", "batch", "publish", "cli",
+}
 
 __all__ = sorted(
     [*_EXPORTS, "__version__", "EvalkitError", "InputError", "DataValidationError", "RenderError", "Violation"]
@@ -43,6 +55,8 @@ __all__ = sorted(
 
 
 def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'evalkit' has no attribute {name!r}")

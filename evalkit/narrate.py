@@ -11,7 +11,9 @@ computed from raw data. Effect-size words follow common conventions:
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import math
+import re
 
 import pandas as pd
 
@@ -48,6 +50,16 @@ def effect_label(effect_size: float, effect_size_name: str) -> str:
     return words[sum(size >= b for b in bands)]
 
 
+def md_escape(text) -> str:
+    """Escape text that came from data for safe use in Markdown (and the HTML it becomes).
+
+    Names and labels come from users' files; a name such as ``<script>`` or
+    ``**x**`` must show as typed, never run or restyle the report.
+    """
+    out = html.escape(str(text), quote=True)
+    return re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", out)
+
+
 def _num(x: float, digits: int = 1) -> str:
     return f"{x:.{digits}f}".replace("-", "\u2212") if x < 0 else f"{x:.{digits}f}"
 
@@ -69,7 +81,7 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
     "Skills scores rose by 0.6 points on a 1-5 scale (95% CI 0.3 to 0.9), a
     moderate change unlikely to be due to chance."
     """
-    label = row["label"]
+    label = md_escape(row["label"])
     level = f"{round(conf_level * 100)}% CI"
     if row.get("suppressed", False):
         return (f"Too few participants answered both surveys to report {label} "

@@ -1,0 +1,241 @@
+"""The sections of one partnership's evaluation report, computed once and narrated.
+
+:class:`PartnershipReport` is what the report template calls: each method
+returns a Markdown string, a formatted table or a figure for one section, so the
+template stays a thin list of headings and calls. Analysts can use it in a
+notebook too (``ek.report.PartnershipReport(data, "riverside-literacy")``).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from evalkit.compare import compare_prepost
+from evalkit.describe import describe_wave
+from evalkit.narrate import _fmt, _p, md_escape, methods_note, outcomes_table, summary_paragraph
+from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.targets import progress_against_targets
+
+#: Below this share of pre respondents answering post, the report warns that results may not be representative.
+LOW_RETENTION = 0.5
+
+
+@dataclass(frozen=True)
+class SubgroupSection:
+    """One group variable's part of the report: heading, representation table, outcomes table."""
+
+    variable: str
+    heading: str
+    representation: pd.DataFrame
+    outcomes: pd.DataFrame
+
+
+def _pct(x) -> str:
+    return "\u2013" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
+
+
+class PartnershipReport:
+    """Sections of one partnership's report, each computed once on first use.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data (all partnerships, or just this one).
+    partnership_id : str
+        The partnership to report on.
+    alpha : float
+        Significance level applied to Holm-adjusted p-values.
+    min_group_size : int
+        Groups smaller than this are suppressed everywhere in the report.
+    """
+
+    def __init__(self, data, partnership_id: str, *, alpha: float = 0.05,
+                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE, run_time: _dt.datetime | None = None):
+        self.data = data.for_partnership(partnership_id)
+        self.partnership_id = partnership_id
+        self.alpha = alpha
+        self.min_group_size = min_group_size
+        self.run_time = run_time or _dt.datetime.now(_dt.timezone.utc)
+        self.info = self.data.partnerships.iloc[0]
+
+    # ---- analyses, computed once -------------------------------------------------
+    @cached_property
+    def outcomes(self) -> pd.DataFrame:
+        """Pre/post comparison per measure (:func:`evalkit.compare_prepost`)."""
+        return compare_prepost(self.data, self.partnership_id, alpha=self.alpha, min_group_size=self.min_group_size)
+
+    @cached_property
+    def retention(self) -> pd.Series:
+        return retention(self.data, self.partnership_id, min_group_size=self.min_group_size).iloc[0]
+
+    @cached_property
+    def attendance(self) -> pd.Series:
+        return attendance_summary(self.data, self.partnership_id, min_group_size=self.min_group_size).iloc[0]
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        return progress_against_targets(self.data, self.partnership_id, min_group_size=self.min_group_size)
+
+    @cached_property
+    def satisfaction_table(self) -> pd.DataFrame:
+        return describe_wave(self.data, self.partnership_id, domain="satisfaction", min_group_size=self.min_group_size)
+
+    # ---- sections ----------------------------------------------------------------
+    def title(self) -> str:
+        i = self.info
+        return (f"# {md_escape(i['name'])}\n\n*Evaluation report \u00b7 {md_escape(i['partner_type'])} partnership "
+                f"led by {md_escape(i['lead_institution'])} \u00b7 {i['start_date']:%d %B %Y} to {i['end_date']:%d %B %Y}*")
+
+    def profile(self) -> str:
+        i, r = self.info, self.retention
+        measures = self.outcomes["label"].tolist()
+        text = (f"{md_escape(i['name'])} is a partnership with a {md_escape(i['partner_type'])} partner, led by "
+                f"{md_escape(i['lead_institution'])}, running from {i['start_date']:%B %Y} to {i['end_date']:%B %Y}. "
+                f"It enrolled {format_count(r['n_enrolled'], self.min_group_size)} participants. ")
+        if measures:
+            text += ("Participants were surveyed before and after on "
+                     + ", ".join(md_escape(m.lower()) for m in measures) + ".")
+        return text
+
+    def _cautions(self) -> list[str]:
+        out = []
+        r = self.retention
+        if pd.notna(r.get("retention_rate")) and r["retention_rate"] < LOW_RETENTION:
+            out.append(f"**Caution:** only {_pct(r['retention_rate'])} of participants who answered the first survey "
+                       "answered the second, so these results may not represent everyone who took part.")
+        if len(self.outcomes) and self.outcomes["suppressed"].all():
+            out.append(f"**Too few participants to conclude anything:** fewer than {self.min_group_size} people "
+                       "answered both surveys on every measure, so no outcome is reported.")
+        return out
+
+    def summary(self) -> str:
+        """Plain-language summary a community partner can read."""
+        parts = self._cautions()
+        if len(self.outcomes):
+            parts.append(summary_paragraph(self.outcomes, alpha=self.alpha, min_group_size=self.min_group_size))
+        else:
+            parts.append("No measure was surveyed both before and after.")
+        if len(self.targets):
+            counts = self.targets["verdict"].value_counts()
+            said = ", ".join(f"{n} {v}" for v, n in counts.items())
+            parts.append(f"Of {len(self.targets)} targets set at the outset: {said}.")
+        return "\n\n".join(parts)
+
+    def participation(self) -> str:
+        r, a = self.retention, self.attendance
+        k = self.min_group_size
+        lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the pre survey: "
+                 f"{format_count(r['n_pre'], k)}; the post survey: {format_count(r['n_post'], k)}; both: "
+                 f"{format_count(r['n_both'], k)} (retention {_pct(r.get('retention_rate'))})."]
+        if a["n_records"] == 0:
+            lines.append("- Attendance was not recorded.")
+        elif a["suppressed"]:
+            lines.append(f"- Attendance: too few participants in the log to report ({format_count(None, k)}).")
+        else:
+            lines.append(
+                f"- Attendance: {a['n_sessions']} sessions; participants attended {_pct(a['attendance_rate'])} of "
+                f"sessions they were expected at (95% CI {_pct(a['rate_ci_low'])} to {_pct(a['rate_ci_high'])}); "
+                f"{_pct(a['share_regular'])} attended at least three in four sessions.")
+            dose = self._dose_sentence()
+            if dose:
+                lines.append(f"- {dose}")
+        return "\n".join(lines)
+
+    def _dose_sentence(self) -> str | None:
+        t = self.outcomes[~self.outcomes["suppressed"]]
+        if t.empty:
+            return None
+        main = t.sort_values("n_pairs", ascending=False).iloc[0]
+        res = dose_response(self.data, main["measure"], self.partnership_id, min_group_size=self.min_group_size)
+        if res is None or pd.isna(res.r):
+            return None
+        strength = "no clear" if res.pvalue >= self.alpha else ("a positive" if res.r > 0 else "a negative")
+        return (f"Attendance and change in {md_escape(main['label'].lower())}: {strength} association "
+                f"(Spearman's rho = {res.r:.2f}, 95% CI {res.ci_low:.2f} to {res.ci_high:.2f}, p = {_p(res.pvalue)}). "
+                "An association does not show that attending caused the change.")
+
+    def attendance_figure(self):
+        from evalkit.plots import plot_attendance
+
+        if self.attendance["n_records"] == 0:
+            return None
+        return plot_attendance(session_attendance(self.data, self.partnership_id, min_group_size=self.min_group_size))
+
+    def outcomes_table(self) -> pd.DataFrame:
+        return outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure")
+
+    def change_figure(self):
+        from evalkit.plots import plot_change
+
+        return plot_change(self.outcomes)
+
+    def distribution_figure(self):
+        from evalkit.plots import plot_distributions
+
+        measures = self.outcomes["measure"].tolist() or None
+        return plot_distributions(self.data, self.partnership_id, measures, min_group_size=self.min_group_size)
+
+    def satisfaction(self) -> str:
+        t = self.satisfaction_table
+        if t.empty:
+            return "Satisfaction was not surveyed."
+        lines = []
+        for _, r in t.iterrows():
+            if r["suppressed"]:
+                lines.append(f"- {md_escape(r['label'])}: too few responses to report ({format_count(None, self.min_group_size)}).")
+            else:
+                lines.append(f"- {md_escape(r['label'])}: {_pct(r['top_two'])} chose one of the two most positive answers "
+                             f"(95% CI {_pct(r['top_two_ci_low'])} to {_pct(r['top_two_ci_high'])}; mean {r['mean']:.1f}, "
+                             f"n = {r['n']}).")
+        return "\n".join(lines)
+
+    def satisfaction_figure(self):
+        from evalkit.plots import plot_response_shares
+
+        t = self.satisfaction_table
+        if t.empty or t["suppressed"].all():
+            return None
+        return plot_response_shares(self.data, self.partnership_id, t["measure"].iloc[0], min_group_size=self.min_group_size)
+
+    def targets_table(self) -> pd.DataFrame:
+        t = self.targets
+        if t.empty:
+            return pd.DataFrame({"Target": ["No targets were recorded for this partnership."]}).set_index("Target")
+        pct = t["statistic"].isin(["pct_improved", "pct_at_least", "rate"])
+        return pd.DataFrame({
+            "Target": t["description"],
+            "Indicator": t["label"],
+            "Goal": [f"{v:g}{'%' if p else ''}" for v, p in zip(t["target"], pct)],
+            "Observed": [_fmt(e, 0 if p else 2) + ("%" if p and pd.notna(e) else "") for e, p in zip(t["estimate"], pct)],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{_fmt(lo, 0 if p else 2)} to {_fmt(hi, 0 if p else 2)}"
+                       for lo, hi, p in zip(t["ci_low"], t["ci_high"], pct)],
+            "n": [format_count(n, self.min_group_size) for n in t["n"]],
+            "Verdict": t["verdict"],
+        }).set_index("Target")
+
+    def subgroups(self) -> list[SubgroupSection]:
+        sections = []
+        for col in self.data.group_columns:
+            rep = representation(self.data, col, self.partnership_id, min_group_size=self.min_group_size)
+            rep_fmt = pd.DataFrame({
+                "Group": rep["group"],
+                "Enrolled": [format_count(n, self.min_group_size) for n in rep["n_enrolled"]],
+                "Share of enrolled": [_pct(x) for x in rep["share_enrolled"]],
+                "Share of completers": [_pct(x) for x in rep["share_completers"]],
+                "Retention": [_pct(x) for x in rep["retention_rate"]],
+            }).set_index("Group")
+            out = compare_prepost(self.data, self.partnership_id, by=col, alpha=self.alpha,
+                                  min_group_size=self.min_group_size)
+            out_fmt = outcomes_table(out, min_group_size=self.min_group_size).set_index(["Measure", "Group"])
+            out_fmt = out_fmt[["n (pre / post / pairs)", "Pre", "Post", "Change", "95% CI", "Adjusted p", "Effect size"]]
+            heading = f"### By {md_escape(col.replace('_', ' '))}"
+            sections.append(SubgroupSection(col, heading, rep_fmt, out_fmt))
+        return sections
+
+    def methods(self) -> str:
+        return methods_note(self.outcomes, self.data, alpha=self.alpha, min_group_size=self.min_group_size,
+                            run_time=self.run_time)
