@@ -1,0 +1,139 @@
+"""compare_prepost and the report's analyses, checked against R on published data and hand calculation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from evalkit.errors import InputError
+
+DATASETS = Path(__file__).parent / "stats" / "datasets"
+
+
+def write_tables(folder: Path, responses: pd.DataFrame, measures: list[dict], participants=None,
+                 attendance=None, targets=None, partnerships=None) -> Path:
+    """Write a minimal valid dataset (the data contract of data/README.md) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pids = sorted(responses["partnership_id"].unique())
+    if partnerships is None:
+        partnerships = pd.DataFrame({
+            "partnership_id": pids, "name": [f"Partnership {p}" for p in pids], "partner_type": "nonprofit",
+            "lead_institution": "Test University", "start_date": "2025-01-15", "end_date": "2025-06-30"})
+    partnerships.to_csv(folder / "partnerships.csv", index=False)
+    if participants is None:
+        participants = responses[["participant_id", "partnership_id"]].drop_duplicates()
+    participants.to_csv(folder / "participants.csv", index=False)
+    m = pd.DataFrame(measures)
+    m.to_csv(folder / "measures.csv", index=False)
+    responses.to_csv(folder / "responses.csv", index=False)
+    if attendance is not None:
+        attendance.to_csv(folder / "attendance.csv", index=False)
+    if targets is not None:
+        targets.to_csv(folder / "targets.csv", index=False)
+    return folder
+
+
+def _measure(measure, kind="continuous", lo=0, hi=200, hib=True, domain="other", label=None):
+    return {"measure": measure, "label": label or measure.capitalize(), "domain": domain, "kind": kind,
+            "scale_min": lo, "scale_max": hi, "higher_is_better": hib}
+
+
+def _long(pid, measure, pre, post, start=1, prefix="p"):
+    ids = [f"{prefix}{i}" for i in range(start, start + len(pre))]
+    frames = [pd.DataFrame({"participant_id": ids, "partnership_id": pid, "wave": w, "measure": measure, "value": v})
+              for w, v in (("pre", pre), ("post", post))]
+    return pd.concat(frames)
+
+
+@pytest.fixture(scope="module")
+def anorexia_dir(tmp_path_factory):
+    """MASS::anorexia as one partnership with three 'measures': the weights of each treatment group."""
+    d = pd.read_csv(DATASETS / "anorexia.csv")
+    d.columns = [c.lower() for c in d.columns]
+    parts = [_long("anorexia", g.lower(), x["prewt"].to_numpy(), x["postwt"].to_numpy())
+             for g, x in d.groupby("treat", sort=False)]
+    return write_tables(tmp_path_factory.mktemp("anorexia"), pd.concat(parts),
+                        [_measure("cont"), _measure("cbt"), _measure("ft")])
+
+
+def test_paired_t_and_holm_match_r_on_anorexia(anorexia_dir):
+    data = ek.load_data(anorexia_dir)
+    t = ek.compare_prepost(data, min_group_size=10).set_index("measure")
+    # R 4.2: with(subset(MASS::anorexia, Treat == g), t.test(Postwt, Prewt, paired = TRUE))
+    r = {"cont": (-0.287225391, 25, 0.7763070622, -3.676707588, 2.776707588, -0.45),
+         "cbt": (2.215587844, 28, 0.03502259756, 0.2268901584, 5.786902945, 3.006896552),
+         "ft": (4.184908135, 16, 0.0007002531056, 3.584699536, 10.94471223, 7.264705882)}
+    for m, (stat, df, p, lo, hi, est) in r.items():
+        row = t.loc[m]
+        assert row["test"] == "paired t"
+        assert row["n_pairs"] == df + 1
+        np.testing.assert_allclose([row["statistic"], row["df"], row["pvalue"], row["ci_low"], row["ci_high"],
+                                    row["mean_change"]], [stat, df, p, lo, hi, est], rtol=1e-6)
+    # R: p.adjust(c(0.7763070622, 0.03502259756, 0.0007002531056), "holm")
+    np.testing.assert_allclose(t.loc[["cont", "cbt", "ft"], "p_adjusted"],
+                               [0.7763070622, 0.07004519512, 0.002100759317], rtol=1e-6)
+    assert t.loc["ft", "direction"] == "improved" and t.loc["cont", "direction"] == "declined"
+    assert t.loc["ft", "significant"] and not t.loc["cbt", "significant"]  # cbt: raw p < .05, Holm p > .05
+
+
+def test_ordinal_measure_uses_wilcoxon_matching_r(tmp_path):
+    d = pd.read_csv(DATASETS / "anorexia.csv")
+    d.columns = [c.lower() for c in d.columns]
+    ft = d[d["treat"] == "FT"]
+    # Ordinal values must be whole numbers: round both waves to whole pounds (R below uses the same values).
+    rounded = _long("ft", "weight", np.round(ft["prewt"].to_numpy()), np.round(ft["postwt"].to_numpy()))
+    folder = write_tables(tmp_path, rounded, [_measure("weight", kind="ordinal", lo=0, hi=200)])
+    row = ek.compare_prepost(ek.load_data(folder), min_group_size=5).iloc[0]
+    assert row["test"] == "Wilcoxon signed-rank"
+    # R: x <- subset(MASS::anorexia, Treat == "FT")
+    #    wilcox.test(round(x$Postwt), round(x$Prewt), paired = TRUE)
+    #    (ties and a zero -> normal approximation with continuity correction): V = 128.5, p-value = 0.001891996512
+    assert row["statistic"] == 128.5
+    np.testing.assert_allclose(row["pvalue"], 0.001891996512, rtol=1e-6)
+
+
+def test_binary_measure_uses_mcnemar_by_hand(tmp_path):
+    # 40 participants: 20 no->no, 12 no->yes (improved), 3 yes->no (worsened), 5 yes->yes.
+    pre = np.array([0] * 20 + [0] * 12 + [1] * 3 + [1] * 5)
+    post = np.array([0] * 20 + [1] * 12 + [0] * 3 + [1] * 5)
+    folder = write_tables(tmp_path, _long("b", "volunteered", pre, post), [_measure("volunteered", "binary", 0, 1)])
+    row = ek.compare_prepost(ek.load_data(folder)).iloc[0]
+    # 15 discordant pairs < 25 -> exact: two-sided binomial p of 3 or fewer of 15 at 1/2
+    # = 2 * (C(15,0)+C(15,1)+C(15,2)+C(15,3)) / 2^15 = 2 * 576 / 32768 = 0.03515625
+    assert row["test"] == "McNemar (exact)"
+    np.testing.assert_allclose(row["pvalue"], 0.03515625, rtol=1e-9)
+    np.testing.assert_allclose([row["mean_pre"], row["mean_post"], row["mean_change"]], [8 / 40, 17 / 40, 9 / 40])
+    np.testing.assert_allclose(row["effect_size"], 12 / 3)
+
+
+def test_small_groups_are_suppressed(tmp_path):
+    rng = np.random.default_rng(1)
+    pre = rng.integers(1, 6, 30).astype(float)
+    post = np.clip(pre + rng.integers(0, 2, 30), 1, 5)
+    resp = _long("s", "skills", pre, post)
+    people = resp[["participant_id", "partnership_id"]].drop_duplicates().copy()
+    people["gender"] = ["woman"] * 22 + ["man"] * 6 + [None] * 2
+    folder = write_tables(tmp_path, resp, [_measure("skills", "ordinal", 1, 5)], participants=people)
+    t = ek.compare_prepost(ek.load_data(folder), by="gender", min_group_size=10).set_index("group")
+    assert set(t.index) == {"woman", "man", "Not recorded"}
+    assert not t.loc["woman", "suppressed"] and t.loc["woman", "n_pairs"] == 22
+    for g in ("man", "Not recorded"):
+        row = t.loc[g]
+        assert row["suppressed"] and row["direction"] == "suppressed"
+        assert pd.isna(row["n_pairs"]) and pd.isna(row["mean_change"]) and pd.isna(row["pvalue"])
+        assert "fewer than 10" in row["note"]
+
+
+def test_unknown_partnership_measure_or_group_is_a_clear_error(anorexia_dir):
+    data = ek.load_data(anorexia_dir)
+    with pytest.raises(InputError, match="unknown partnership_id"):
+        ek.compare_prepost(data, "nope")
+    with pytest.raises(InputError, match="unknown measure"):
+        ek.compare_prepost(data, measures=["weight"])
+    with pytest.raises(InputError, match="unknown group column"):
+        ek.compare_prepost(data, by="shoe_size")
+    with pytest.raises(InputError):
+        ek.compare_prepost(data, correction="tukey")
