@@ -1,0 +1,384 @@
+"""Deterministic synthetic partnership data with known truths.
+
+The generator writes a data folder that meets the contract (``data/README.md``)
+and looks like real programme data: partnerships of every partner type and of
+very different sizes, Likert answers with many ties, attrition between the
+``pre`` and ``post`` waves, item non-response, demographic groups including
+marginalised ones, attendance logs whose dose is related to change, and
+targets. A few partnerships carry *known truths* (:class:`SampleTruth`) that
+tests and tutorials can check an analysis against.
+
+How scores are made: each participant has a true level on each measure
+(``0.75 * z + N(0, 0.5)`` around a personal baseline ``z ~ N(0, 1)``); each
+wave observes it with noise ``N(0, 0.45)``, and at ``post`` it has moved by
+``effect * dose``, where
+``effect`` is the partnership x measure true effect (in baseline SD units;
+negative for a decline) and ``dose`` is the person's attendance rate divided by
+the partnership's mean rate. Latent scores are mapped onto each measure's scale
+(cut points for ordinal items, a threshold for binary ones, a rounded linear map
+for continuous scores), so observed changes are the effects attenuated by rounding.
+For ``higher_is_better = false`` measures a positive effect lowers the score.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.errors import InputError
+
+# (slug, name, partner_type, lead institution) -- names are fictional.
+_CATALOGUE = [
+    ("riverside-literacy", "Riverside Family Literacy", "nonprofit", "Northfield University"),
+    ("eastside-stem", "Eastside STEM Mentoring", "school", "Eastside High School"),
+    ("harbor-health", "Harbor Community Health Navigators", "government", "Harbor County Public Health"),
+    ("cafe-societe", "Café Société Youth Employment", "business", "Northfield University"),
+    ("uplands-tutoring", "Uplands Peer Tutoring", "university", "Uplands State University"),
+    ("greenway-food", "Greenway Food Security Coalition", "nonprofit", "Lakeside Community College"),
+    ("civic-coders", "Civic Coders Apprenticeship", "business", "Metro Technical Institute"),
+    ("newcomer-bridge", "Newcomer Bridge English Circles", "nonprofit", "Uplands State University"),
+    ("parks-stewards", "City Parks Youth Stewards", "government", "Lakeside Community College"),
+    ("first-gen-mentors", "First-Gen College Mentors", "university", "Northfield University"),
+    ("maple-reading", "Maple Street Reading Buddies", "school", "Maple Street Elementary"),
+    ("senior-digital", "Senior Digital Inclusion", "nonprofit", "Metro Technical Institute"),
+    ("rural-ag-extension", "Rural Agriculture Extension Clinics", "government", "Uplands State University"),
+    ("northside-makers", "Northside Makerspace Fridays", "school", "Northside Middle School"),
+    ("credit-union-fin-lit", "Credit Union Financial Literacy", "business", "Lakeside Community College"),
+    ("bayview-arts", "Bayview Community Arts Lab", "university", "Bayview College of Art"),
+]
+
+# measure, label, domain, kind, scale_min, scale_max, higher_is_better, shared, scale, reverse_coded
+MEASURES = pd.DataFrame(
+    [
+        ("skills", "Self-rated skills (mean of five 1-5 items)", "skills", "continuous", 1, 5, True, True, "", False),
+        ("knowledge", "Knowledge test score (0-20)", "knowledge", "continuous", 0, 20, True, True, "", False),
+        ("behaviour", "How often I practise what I learned (1 never - 5 always)", "behaviour", "ordinal",
+         1, 5, True, False, "", False),
+        ("engagement", "I feel confident and involved in the programme (1-5)", "engagement", "ordinal",
+         1, 5, True, False, "", False),
+        ("volunteered", "Volunteered in the last month (0 no, 1 yes)", "behaviour", "binary", 0, 1, True, True,
+         "", False),
+        ("stress", "Stress about the topic (1 none - 5 a lot)", "other", "ordinal", 1, 5, False, False, "", False),
+        ("teamwork_1", "I listen to others' ideas (1-5)", "skills", "ordinal", 1, 5, True, False, "teamwork", False),
+        ("teamwork_2", "I share my ideas with the group (1-5)", "skills", "ordinal", 1, 5, True, False,
+         "teamwork", False),
+        ("teamwork_3", "I prefer to work alone (1-5)", "skills", "ordinal", 1, 5, True, False, "teamwork", True),
+        ("satisfaction", "Overall satisfaction with the programme (1-5)", "satisfaction", "ordinal", 1, 5, True,
+         True, "", False),
+        ("community_benefit", "The programme benefits my community (1-5)", "community", "ordinal", 1, 5, True,
+         False, "", False),
+    ],
+    columns=["measure", "label", "domain", "kind", "scale_min", "scale_max", "higher_is_better", "shared",
+             "scale", "reverse_coded"],
+)
+#: measures asked at both pre and post (satisfaction is post only, community_benefit followup only).
+_SIGN = {  # -1: the score falls as the latent outcome improves (lower is better, or a reverse-coded item)
+    m: -1 if (not better) or reverse else 1
+    for m, better, reverse in MEASURES[["measure", "higher_is_better", "reverse_coded"]].itertuples(index=False)
+}
+PREPOST = ["skills", "knowledge", "behaviour", "engagement", "volunteered", "stress",
+           "teamwork_1", "teamwork_2", "teamwork_3"]
+
+GROUPS = {
+    "gender": (["woman", "man", "non-binary"], [0.52, 0.44, 0.04]),
+    "race_ethnicity": (["White", "Black", "Hispanic or Latino", "Asian", "Indigenous", "Multiracial"],
+                       [0.42, 0.18, 0.22, 0.08, 0.04, 0.06]),
+    "first_generation": (["yes", "no"], [0.35, 0.65]),
+    "low_income": (["yes", "no"], [0.40, 0.60]),
+    "disability": (["yes", "no"], [0.12, 0.88]),
+    "english_learner": (["yes", "no"], [0.15, 0.85]),
+}
+_AGE_GROUPS = ["under 18", "18-24", "25-44", "45-64", "65+"]
+_AGE_BY_TYPE = {
+    "school": [0.92, 0.04, 0.03, 0.01, 0.00],
+    "university": [0.05, 0.75, 0.15, 0.04, 0.01],
+    "nonprofit": [0.20, 0.20, 0.30, 0.20, 0.10],
+    "government": [0.10, 0.20, 0.35, 0.25, 0.10],
+    "business": [0.05, 0.40, 0.45, 0.10, 0.00],
+}
+
+
+@dataclass(frozen=True)
+class SampleTruth:
+    """What the generator built in, for checking analyses against.
+
+    Attributes
+    ----------
+    seed : int
+    no_change : str
+        Partnership whose true effects are all zero.
+    decline : str
+        Partnership whose outcomes truly get worse (effect -0.7 SD on every pre/post measure).
+    too_small : str
+        Partnership with 20 enrolled and only 5 completing ``post``: too few to conclude anything.
+    mostly_missing_post : str
+        Partnership where 80% of participants have no ``post`` answers.
+    effects : pandas.DataFrame
+        ``partnership_id, measure, effect``: true latent shift pre -> post in baseline SD units
+        (positive = improvement, whatever the measure's direction).
+    sizes : dict
+        partnership_id -> participants enrolled.
+    followup : tuple of str
+        Partnerships that asked ``community_benefit`` (and ``skills``) at a ``followup`` wave.
+    """
+
+    seed: int
+    no_change: str
+    decline: str
+    too_small: str
+    mostly_missing_post: str
+    effects: pd.DataFrame
+    sizes: dict
+    followup: tuple
+
+
+def _catalogue(n: int) -> list[tuple[str, str, str, str]]:
+    out = []
+    for i in range(n):
+        slug, name, ptype, lead = _CATALOGUE[i % len(_CATALOGUE)]
+        k = i // len(_CATALOGUE)
+        out.append((slug, name, ptype, lead) if k == 0 else (f"{slug}-{k + 1}", f"{name} {k + 1}", ptype, lead))
+    return out
+
+
+def _to_scale(latent: np.ndarray, measure: str, level: float) -> np.ndarray:
+    """Map latent scores onto the measure's scale (see module docstring)."""
+    x = latent + level
+    if measure == "skills":
+        return np.clip(np.round((3.0 + 0.8 * x) * 5) / 5, 1, 5)  # mean of five 1-5 items: steps of 0.2
+    if measure == "knowledge":
+        return np.clip(np.round(10 + 3.5 * x), 0, 20)
+    if measure == "volunteered":
+        return (x > 0.6).astype(float)
+    return np.digitize(x, [-1.6, -0.6, 0.4, 1.4]).astype(float) + 1  # ordinal 1-5, many ties
+
+
+def generate_sample(partnerships: int = 12, participants: int = 300, seed: int = 2026
+                    ) -> tuple[dict[str, pd.DataFrame], SampleTruth]:
+    """Generate the tables of a synthetic data folder and the truths built into them.
+
+    Parameters
+    ----------
+    partnerships : int, default 12
+        Number of partnerships (at least 5: four carry known truths, see :class:`SampleTruth`).
+    participants : int, default 300
+        Size of the largest partnership; the others vary between 20 and this.
+    seed : int, default 2026
+        Seed of the :class:`numpy.random.Generator`; equal seeds give identical tables.
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+        ``partnerships, participants, measures, responses, attendance, targets``.
+    truth : SampleTruth
+
+    Notes
+    -----
+    Generation is vectorised within a partnership (one Python loop over
+    partnerships), so 200 partnerships x 1000 participants take seconds.
+    The model is described in the module docstring.
+
+    Examples
+    --------
+    >>> from evalkit.sample import generate_sample
+    >>> tables, truth = generate_sample(partnerships=6, participants=40, seed=1)
+    >>> truth.no_change in set(tables["partnerships"]["partnership_id"])
+    True
+    """
+    if partnerships < 5:
+        raise InputError(f"partnerships={partnerships}: need at least 5 (four carry known truths)")
+    if participants < 20:
+        raise InputError(f"participants={participants}: the largest partnership needs at least 20 participants")
+    rng = np.random.default_rng(seed)
+    cat = _catalogue(partnerships)
+    ids = [c[0] for c in cat]
+    no_change, decline, too_small, mostly_missing = ids[1], ids[2], ids[3], ids[4]
+
+    sizes = rng.integers(20, participants + 1, size=partnerships)
+    sizes[0] = participants
+    sizes[ids.index(too_small)] = 20
+    for special in (no_change, decline):  # big enough for a clear answer
+        i = ids.index(special)
+        sizes[i] = max(sizes[i], min(participants, 120))
+    sizes[ids.index(mostly_missing)] = max(sizes[ids.index(mostly_missing)], min(participants, 60))
+    followup = tuple(pid for i, pid in enumerate(ids) if i % 3 == 0)
+
+    parts, people, answers, logs, goals, effects = [], [], [], [], [], []
+    for i, (pid, name, ptype, lead) in enumerate(cat):
+        n = int(sizes[i])
+        start = pd.Timestamp("2025-01-13") + pd.Timedelta(weeks=int(rng.integers(0, 30)))
+        n_sessions = int(rng.integers(8, 15))
+        end = start + pd.Timedelta(weeks=n_sessions + 1)
+        parts.append((pid, name, ptype, lead, start.date().isoformat(), end.date().isoformat()))
+
+        # participants and their groups (a few missing answers per question)
+        person = np.array([f"P{i + 1:03d}-{k:04d}" for k in range(1, n + 1)])
+        frame = {"participant_id": person, "partnership_id": np.full(n, pid)}
+        frame["age_group"] = rng.choice(_AGE_GROUPS, size=n, p=_AGE_BY_TYPE[ptype])
+        for col, (values, probs) in GROUPS.items():
+            frame[col] = rng.choice(values, size=n, p=probs)
+        frame = pd.DataFrame(frame)
+        for col in ["age_group", *GROUPS]:
+            frame.loc[rng.random(n) < 0.04, col] = None
+        people.append(frame)
+
+        # true effects
+        if pid == no_change:
+            eff = dict.fromkeys(PREPOST, 0.0)
+        elif pid == decline:
+            eff = dict.fromkeys(PREPOST, -0.7)
+        else:
+            eff = {m: float(np.round(rng.uniform(0.15, 0.8), 2)) for m in PREPOST}
+        eff["community_benefit"] = 0.0 if pid in (no_change, decline) else float(np.round(rng.uniform(0.2, 0.6), 2))
+        effects += [(pid, m, e) for m, e in eff.items()]
+
+        # who completes post: attrition 10-30%, or the built-in extremes
+        if pid == too_small:
+            completes = np.zeros(n, dtype=bool)
+            completes[rng.choice(n, size=5, replace=False)] = True
+        elif pid == mostly_missing:
+            completes = np.zeros(n, dtype=bool)
+            completes[rng.choice(n, size=n - int(np.ceil(0.8 * n)), replace=False)] = True
+        else:
+            completes = np.ones(n, dtype=bool)
+            completes[rng.choice(n, size=int(round(n * rng.uniform(0.10, 0.30))), replace=False)] = False
+
+        # attendance: personal propensity; leavers stop coming after a few sessions
+        propensity = rng.beta(6, 2, size=n)
+        attended = rng.random((n, n_sessions)) < propensity[:, None]
+        stop = np.where(completes, n_sessions, rng.integers(1, max(2, n_sessions // 2), size=n))
+        attended &= np.arange(n_sessions)[None, :] < stop[:, None]
+        rate = attended.mean(axis=1)
+        dose = rate / rate[completes].mean() if completes.any() else np.ones(n)
+        dates = [(start + pd.Timedelta(weeks=s)).date().isoformat() for s in range(n_sessions)]
+        logs.append(pd.DataFrame({
+            "participant_id": np.repeat(person, n_sessions),
+            "partnership_id": pid,
+            "session": np.tile([f"Session {s + 1}" for s in range(n_sessions)], n),
+            "date": np.tile(dates, n),
+            "attended": attended.ravel(),
+        }))
+
+        # responses
+        baseline = rng.normal(size=n)
+        level = rng.normal(0, 0.3)
+        rows = []
+        for m in PREPOST:
+            true = 0.75 * baseline + 0.5 * rng.normal(size=n)  # the person's true level on this measure
+            sign = _SIGN[m]
+            pre = _to_scale(sign * (true + rng.normal(0, 0.45, size=n)), m, level)
+            post = _to_scale(sign * (true + eff[m] * dose + rng.normal(0, 0.45, size=n)), m, level)
+            rows.append(("pre", m, np.arange(n), pre))
+            rows.append(("post", m, np.flatnonzero(completes), post[completes]))
+        sat = _to_scale(0.5 + 0.4 * rng.normal(size=n) + 0.3 * (dose - 1), "satisfaction", level)
+        rows.append(("post", "satisfaction", np.flatnonzero(completes), sat[completes]))
+        if pid in followup:
+            stays = np.flatnonzero(completes & (rng.random(n) < 0.75))
+            z = rng.normal(size=n)
+            rows.append(("followup", "community_benefit", stays,
+                         _to_scale(z + eff["community_benefit"] * dose, "community_benefit", level)[stays]))
+            rows.append(("followup", "skills", stays,
+                         _to_scale(0.75 * baseline + 0.66 * rng.normal(size=n) + 0.8 * eff["skills"] * dose,
+                                   "skills", level)[stays]))
+        resp = pd.DataFrame({
+            "participant_id": np.concatenate([person[who] for _, _, who, _ in rows]),
+            "partnership_id": pid,
+            "wave": np.concatenate([np.full(len(who), w) for w, _, who, _ in rows]),
+            "measure": np.concatenate([np.full(len(who), m) for _, m, who, _ in rows]),
+            "value": np.concatenate([v for _, _, _, v in rows]),
+        })
+        resp.loc[rng.random(len(resp)) < 0.02, "value"] = np.nan  # item non-response
+        answers.append(resp)
+
+        # targets: a rotating mix of statistics
+        goals += _targets(pid, i)
+
+    truth_effects = pd.DataFrame(effects, columns=["partnership_id", "measure", "effect"])
+    tables = {
+        "partnerships": pd.DataFrame(parts, columns=["partnership_id", "name", "partner_type", "lead_institution",
+                                                     "start_date", "end_date"]),
+        "participants": pd.concat(people, ignore_index=True),
+        "measures": MEASURES.copy(),
+        "responses": _order_responses(pd.concat(answers, ignore_index=True)),
+        "attendance": pd.concat(logs, ignore_index=True),
+        "targets": pd.DataFrame(goals, columns=["partnership_id", "indicator", "statistic", "target", "threshold",
+                                                "description"]),
+    }
+    truth = SampleTruth(seed=seed, no_change=no_change, decline=decline, too_small=too_small,
+                        mostly_missing_post=mostly_missing, effects=truth_effects,
+                        sizes=dict(zip(ids, map(int, sizes))), followup=followup)
+    return tables, truth
+
+
+def _order_responses(resp: pd.DataFrame) -> pd.DataFrame:
+    """Sort as a survey export would be: by partnership, wave, participant, measure order."""
+    wave = pd.Categorical(resp["wave"], ["pre", "post", "followup"], ordered=True)
+    measure = pd.Categorical(resp["measure"], MEASURES["measure"], ordered=True)
+    key = pd.DataFrame({"p": pd.Categorical(resp["partnership_id"], resp["partnership_id"].unique()),
+                        "w": wave, "i": resp["participant_id"], "m": measure})
+    order = key.sort_values(["p", "w", "i", "m"], kind="stable").index
+    return resp.loc[order].reset_index(drop=True)
+
+
+_TARGET_MENU = [
+    ("skills", "mean_change", 0.3, None, "mean self-rated skills rise by at least 0.3 points"),
+    ("satisfaction", "pct_at_least", 80, 4, "at least 80% rate their satisfaction 4 or 5"),
+    ("attendance_rate", "rate", 75, None, "participants attend at least 75% of sessions"),
+    ("knowledge", "mean_post", 14, None, "mean knowledge score at post is at least 14 of 20"),
+    ("behaviour", "pct_improved", 40, None, "at least 40% report practising more often"),
+    ("retention_rate", "rate", 80, None, "at least 80% of participants complete the post survey"),
+    ("volunteered", "mean_post", 0.5, None, "at least half volunteered in the last month at post"),
+]
+
+
+def _targets(pid: str, i: int) -> list[tuple]:
+    picks = [0, 2] + [2 + 1 + (i + k) % (len(_TARGET_MENU) - 3) for k in range(2)]
+    picks = [1 if j == 2 and i % 2 else j for j in picks]  # alternate satisfaction/attendance goals
+    return [(pid, *_TARGET_MENU[j]) for j in dict.fromkeys(picks)]
+
+
+def write_sample(out_dir: str | Path, partnerships: int = 12, participants: int = 300, seed: int = 2026,
+                 fmt: str = "csv") -> SampleTruth:
+    """Generate a synthetic data folder (see :func:`generate_sample`) and write it to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write ``<table>.<fmt>`` files into (created if needed; existing
+        files of the same names are replaced, other files are left alone).
+    partnerships, participants, seed
+        As for :func:`generate_sample`.
+    fmt : {"csv", "parquet", "xlsx"}, default "csv"
+        CSV is UTF-8 without an index, numbers written without trailing zeros.
+
+    Returns
+    -------
+    SampleTruth
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from evalkit.sample import write_sample
+    >>> truth = write_sample(tempfile.mkdtemp(), partnerships=6, participants=40)
+    >>> truth.sizes[truth.too_small]
+    20
+    """
+    if fmt not in ("csv", "parquet", "xlsx"):
+        raise InputError(f"fmt={fmt!r}: expected 'csv', 'parquet' or 'xlsx'")
+    tables, truth = generate_sample(partnerships, participants, seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for table, frame in tables.items():
+        path = out / f"{table}.{fmt}"
+        for other in ("csv", "parquet", "xlsx"):  # one file per table
+            if other != fmt and (out / f"{table}.{other}").exists():
+                (out / f"{table}.{other}").unlink()
+        if fmt == "csv":
+            frame.to_csv(path, index=False, encoding="utf-8", float_format="%.6g", lineterminator="\n")
+        elif fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            frame.to_excel(path, index=False)
+    return truth

@@ -1,0 +1,264 @@
+"""The data contract: tables, columns, allowed values and their pandera schemas.
+
+``data/README.md`` is the human-readable version of this module; the two must
+agree. Everything here is declarative: :data:`COLUMNS` lists each table's
+columns with a *kind* (slug, text, choice, number, date, bool), and
+:func:`column_schema` turns them into a :class:`pandera.pandas.DataFrameSchema`
+that checks the *raw* table (text as read from CSV/Excel, or typed Parquet
+columns). The converters (:func:`to_number`, :func:`to_date`, :func:`to_bool`)
+are shared by the checks and by :func:`coerce_table`, so a value passes
+validation exactly when it converts cleanly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+# --- tables and files -------------------------------------------------------
+REQUIRED_TABLES = ("partnerships", "participants", "measures", "responses")
+OPTIONAL_TABLES = ("attendance", "targets")
+TABLES = REQUIRED_TABLES + OPTIONAL_TABLES
+#: file suffix -> format name; a table is ``<table><suffix>`` inside DATA_DIR.
+FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+#: tables whose extra (non-contract) columns are kept; elsewhere they are ignored.
+KEEP_EXTRA = ("partnerships", "participants")
+#: cell texts read as missing in CSV and Excel files (besides blank cells).
+NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A"]
+
+# --- allowed values ---------------------------------------------------------
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+SLUG_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
+PARTNER_TYPES = ("nonprofit", "government", "school", "university", "business")
+DOMAINS = ("skills", "knowledge", "behaviour", "satisfaction", "engagement", "community", "other")
+KINDS = ("continuous", "ordinal", "binary")
+STATISTICS = ("mean_post", "mean_change", "pct_improved", "pct_at_least", "rate")
+RATE_INDICATORS = ("attendance_rate", "retention_rate")
+#: the two waves a report compares; other waves (e.g. ``followup``) are allowed.
+PRE, POST = "pre", "post"
+TRUE_WORDS = ("true", "yes", "1", "1.0", "y", "t")
+FALSE_WORDS = ("false", "no", "0", "0.0", "n", "f")
+_BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of the contract.
+
+    ``kind`` is one of ``slug`` (safe id), ``id`` (non-empty text), ``text``,
+    ``choice`` (one of ``choices``, case-insensitive), ``number``, ``date``
+    (ISO 8601) or ``bool``. ``required`` columns must be present; ``nullable``
+    columns may have blank cells. ``default`` fills an absent optional column.
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    nullable: bool = False
+    choices: tuple[str, ...] = ()
+    default: object = None
+
+
+C = ColumnSpec
+COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
+    "partnerships": (
+        C("partnership_id", "slug"),
+        C("name", "text"),
+        C("partner_type", "choice", choices=PARTNER_TYPES),
+        C("lead_institution", "text", nullable=True),
+        C("start_date", "date"),
+        C("end_date", "date"),
+    ),
+    "participants": (
+        C("participant_id", "id"),
+        C("partnership_id", "id"),
+    ),
+    "measures": (
+        C("measure", "slug"),
+        C("label", "text", nullable=True),
+        C("domain", "choice", choices=DOMAINS),
+        C("kind", "choice", choices=KINDS),
+        C("scale_min", "number"),
+        C("scale_max", "number"),
+        C("higher_is_better", "bool"),
+        C("shared", "bool", required=False, nullable=True, default=False),
+        C("scale", "text", required=False, nullable=True),
+        C("reverse_coded", "bool", required=False, nullable=True, default=False),
+    ),
+    "responses": (
+        C("participant_id", "id"),
+        C("partnership_id", "id"),
+        C("wave", "text"),
+        C("measure", "id"),
+        C("value", "number", nullable=True),
+    ),
+    "attendance": (
+        C("participant_id", "id"),
+        C("partnership_id", "id"),
+        C("session", "text"),
+        C("date", "date"),
+        C("attended", "bool"),
+    ),
+    "targets": (
+        C("partnership_id", "id"),
+        C("indicator", "id"),
+        C("statistic", "choice", choices=STATISTICS),
+        C("target", "number"),
+        C("threshold", "number", required=False, nullable=True),
+        C("description", "text", required=False, nullable=True),
+    ),
+}
+del C
+
+_EXPECTED = {
+    "slug": "a safe id (" + SLUG_RULE + ")",
+    "id": "a non-empty id",
+    "text": "a non-empty text",
+    "number": "a number",
+    "date": "an ISO date such as 2025-09-01",
+    "bool": "true/false, yes/no or 1/0",
+}
+
+
+def expected(spec: ColumnSpec) -> str:
+    """Plain-language description of what a cell of ``spec`` must hold."""
+    if spec.kind == "choice":
+        return "one of " + ", ".join(spec.choices)
+    return _EXPECTED[spec.kind]
+
+
+# --- converters (vectorised; invalid -> missing) ------------------------------
+def _is_text(s: pd.Series) -> bool:
+    return s.dtype == object or isinstance(s.dtype, pd.StringDtype)
+
+
+def as_text(s: pd.Series) -> pd.Series:
+    """Return ``s`` as pandas strings, stripped; missing stays missing.
+
+    Whole numbers stored as numbers (Excel, Parquet) become ``"12"``, not ``"12.0"``.
+    """
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.notna() & (s == np.round(s))
+        out = s.astype("str")
+        out = out.where(~whole, s.where(whole).astype("Int64").astype("str"))
+        return out.where(s.notna())
+    out = s.astype("str")
+    if _is_text(s):
+        out = out.str.strip()
+    return out.where(s.notna())
+
+
+def to_number(s: pd.Series) -> pd.Series:
+    """Convert to ``float64``; text that is not a number becomes NaN."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("float64")
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("float64")
+    return pd.to_numeric(s, errors="coerce").astype("float64")
+
+
+def to_date(s: pd.Series) -> pd.Series:
+    """Convert to ``datetime64[ns]``; text that is not an ISO 8601 date becomes NaT."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s.astype("datetime64[ns]")
+    if _is_text(s) and (s.dropna().map(type) == str).all():
+        return pd.to_datetime(s, format="ISO8601", errors="coerce").astype("datetime64[ns]")
+    return pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+
+
+def to_bool(s: pd.Series) -> pd.Series:
+    """Convert to nullable ``boolean``; accepts true/false, yes/no, 1/0, y/n, t/f in any case."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("boolean")
+    words = s.astype("str").str.strip().str.lower().where(s.notna())
+    return words.map(_BOOL_MAP).astype("boolean")
+
+
+def to_choice(s: pd.Series) -> pd.Series:
+    """Lower-case, stripped text (allowed values are stored lower-case)."""
+    return as_text(s).str.lower()
+
+
+# --- pandera checks ----------------------------------------------------------
+def _check(spec: ColumnSpec) -> list[pa.Check]:
+    # The check name is the key the validator maps back to a message (see expected()).
+    if spec.kind == "slug":
+        fn = lambda s: as_text(s).str.fullmatch(SLUG_PATTERN).fillna(False).astype(bool)  # noqa: E731
+    elif spec.kind in ("id", "text"):
+        fn = lambda s: as_text(s).str.len().fillna(0).astype(int) > 0  # noqa: E731
+    elif spec.kind == "choice":
+        fn = lambda s: to_choice(s).isin(spec.choices)  # noqa: E731
+    elif spec.kind == "number":
+        fn = lambda s: to_number(s).notna()  # noqa: E731
+    elif spec.kind == "date":
+        fn = lambda s: to_date(s).notna()  # noqa: E731
+    elif spec.kind == "bool":
+        fn = lambda s: to_bool(s).notna().astype(bool)  # noqa: E731
+    else:  # pragma: no cover - guarded by the COLUMNS table above
+        raise ValueError(spec.kind)
+    return [pa.Check(fn, name=spec.kind, ignore_na=True)]
+
+
+def column_schema(table: str) -> pa.DataFrameSchema:
+    """pandera schema checking the per-column rules of ``table`` on its raw frame.
+
+    Run it with ``lazy=True`` to collect every failure; ``failure_cases`` then
+    names the column, the check (a column kind) and the frame index of each bad cell.
+    """
+    columns = {
+        spec.name: pa.Column(required=spec.required, nullable=spec.nullable, checks=_check(spec))
+        for spec in COLUMNS[table]
+    }
+    return pa.DataFrameSchema(columns, strict=False, coerce=False, name=table)
+
+
+_CONVERT = {
+    "slug": as_text,
+    "id": as_text,
+    "text": as_text,
+    "choice": to_choice,
+    "number": to_number,
+    "date": to_date,
+    "bool": to_bool,
+}
+
+
+def coerce_table(table: str, raw: pd.DataFrame, *, keep_index: bool = False) -> pd.DataFrame:
+    """Return the typed table: contract columns converted, absent optional columns filled.
+
+    Ids and text are ``str``, numbers ``float64``, dates ``datetime64[ns]`` and
+    bools ``bool`` (a blank optional bool takes the column default). Extra
+    columns are kept (as text) for the tables in :data:`KEEP_EXTRA` and dropped
+    elsewhere. Values that do not convert become missing, so validate first.
+    The index is reset to 0..n-1 unless ``keep_index``.
+    """
+    out = {}
+    n = len(raw)
+    for spec in COLUMNS[table]:
+        if spec.name in raw.columns:
+            col = _CONVERT[spec.kind](raw[spec.name])
+        elif spec.kind == "bool":
+            col = pd.Series(np.full(n, bool(spec.default)), index=raw.index)
+        elif spec.kind == "number":
+            col = pd.Series(np.full(n, np.nan), index=raw.index)
+        else:
+            col = pd.Series(pd.NA, index=raw.index, dtype="str")
+        if spec.kind == "bool":
+            col = col.fillna(bool(spec.default)).astype(bool)
+        elif spec.kind in ("slug", "id", "text", "choice"):
+            col = col.astype("str")
+        out[spec.name] = col
+    typed = pd.DataFrame(out, index=raw.index)
+    if table in KEEP_EXTRA:
+        known = {spec.name for spec in COLUMNS[table]}
+        for name in raw.columns:
+            if name not in known:
+                typed[name] = as_text(raw[name]).astype("str")
+    return typed if keep_index else typed.reset_index(drop=True)
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """A typed table with the contract's columns and no rows (for an absent optional file)."""
+    return coerce_table(table, pd.DataFrame({spec.name: pd.Series([], dtype="str") for spec in COLUMNS[table]}))
