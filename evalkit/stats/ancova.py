@@ -208,11 +208,12 @@ def ancova(
     q = lambda name: f"Q({name!r})"  # noqa: E731 - patsy quoting of arbitrary column names
     group_term = f"C({q(group)}, Treatment(reference={reference!r}))"
     adjusters = " + ".join(q(c) for c in [baseline, *covariates])
-    full = smf.ols(f"{q(outcome)} ~ {adjusters} + {group_term}", data).fit()
-    if np.linalg.matrix_rank(full.model.exog) < full.model.exog.shape[1]:
+    model = smf.ols(f"{q(outcome)} ~ {adjusters} + {group_term}", data)
+    if np.linalg.matrix_rank(model.exog) < model.exog.shape[1]:
         return _empty_result(levels, reference, n, n_dropped, conf_level,
                              "the baseline or a covariate is constant or collinear with the groups: "
                              "the adjusted differences are not identifiable")
+    full = model.fit()
     reduced = smf.ols(f"{q(outcome)} ~ {adjusters}", data).fit()
     f_row = sm.stats.anova_lm(reduced, full).iloc[1]
 
