@@ -309,6 +309,7 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
     truth = SampleTruth(seed=seed, no_change=no_change, decline=decline, too_small=too_small,
                         mostly_missing_post=mostly_missing, effects=truth_effects,
                         sizes=dict(zip(ids, map(int, sizes))), followup=followup)
+    tables["measures"]["scale"] = tables["measures"]["scale"].replace("", None)
     return tables, truth
 
 

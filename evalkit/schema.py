@@ -163,7 +163,7 @@ def to_date(s: pd.Series) -> pd.Series:
     """Convert to ``datetime64[ns]``; text that is not an ISO 8601 date becomes NaT."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype("datetime64[ns]")
-    if _is_text(s) and (s.dropna().map(type) == str).all():
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return pd.to_datetime(s, format="ISO8601", errors="coerce").astype("datetime64[ns]")
     return pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
 
@@ -186,8 +186,8 @@ def _check(spec: ColumnSpec) -> list[pa.Check]:
     # The check name is the key the validator maps back to a message (see expected()).
     if spec.kind == "slug":
         fn = lambda s: as_text(s).str.fullmatch(SLUG_PATTERN).fillna(False).astype(bool)  # noqa: E731
-    elif spec.kind in ("id", "text"):
-        fn = lambda s: as_text(s).str.len().fillna(0).astype(int) > 0  # noqa: E731
+    elif spec.kind in ("id", "text"):  # a blank text in a nullable column is simply missing
+        fn = lambda s: (as_text(s).str.len().fillna(0).astype(int) > 0) | spec.nullable  # noqa: E731
     elif spec.kind == "choice":
         fn = lambda s: to_choice(s).isin(spec.choices)  # noqa: E731
     elif spec.kind == "number":
@@ -249,6 +249,8 @@ def coerce_table(table: str, raw: pd.DataFrame, *, keep_index: bool = False) -> 
             col = col.fillna(bool(spec.default)).astype(bool)
         elif spec.kind in ("slug", "id", "text", "choice"):
             col = col.astype("str")
+            if spec.nullable:
+                col = col.where(col.str.len() > 0)
         out[spec.name] = col
     typed = pd.DataFrame(out, index=raw.index)
     if table in KEEP_EXTRA:

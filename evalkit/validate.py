@@ -94,6 +94,8 @@ def check_tables(raw: dict[str, pd.DataFrame], files: dict[str, str] | None = No
         if all(s.name in frame.columns for s in schema.COLUMNS[table] if s.required):
             complete.add(table)
     violations += _cross_table_rules(typed, complete, files)
+    order = {files[table]: i for i, table in enumerate(schema.TABLES)}
+    violations.sort(key=lambda v: (order.get(v.file, -1), v.row or 0))  # stable: same row keeps check order
     return violations, typed
 
 
@@ -227,11 +229,7 @@ def _cross_table_rules(t: dict[str, pd.DataFrame], complete: set[str], files: di
                            + _q(d["session"]))
     if "targets" in complete:
         out += _target_rules(t["targets"], files["targets"], pids, mids, files)
-    return sorted(out, key=lambda v: (schema.TABLES.index(_table_of(v.file, files)), v.row or 0))
-
-
-def _table_of(file: str, files: dict[str, str]) -> str:
-    return next(t for t, name in files.items() if name == file)
+    return out
 
 
 def _unknown_partnership(frame, file, pids, files) -> list[Violation]:
