@@ -124,8 +124,8 @@ def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.
     * "REML": random effects with ``tau^2`` maximising the restricted likelihood (metafor's
       default). Found as the root of the REML score equation by Brent's method (to 1e-14),
       truncated at 0; metafor reaches the same maximum by Fisher scoring, stopping when a
-      step changes ``tau^2`` by less than 1e-5, so its ``tau2`` can differ in the 7th
-      significant digit.
+      step changes ``tau^2`` by less than 1e-5, so its default ``tau2`` can differ from
+      this one by up to about 1e-5 (relative); with ``control=list(threshold=1e-14)`` they agree.
 
     The confidence interval and test use the normal distribution (metafor's default
     ``test="z"``). The prediction interval is ``estimate +/- z * sqrt(se^2 + tau^2)``, as
