@@ -111,11 +111,12 @@ def read_table(path: str | Path, *, partnership_id: str | None = None) -> pd.Dat
         frame = _read_csv(path)
     frame.columns = [normalise_header(c) for c in frame.columns]
     if fmt != "parquet":
-        for name in frame.columns:
-            col = frame[name].str.strip()
-            frame[name] = col.where(col.str.len() > 0)
-        unnamed = [c for c in frame.columns if (c == "" or c.startswith("unnamed:")) and frame[c].isna().all()]
-        frame = frame.drop(columns=unnamed).dropna(how="all")
+        for i in range(frame.shape[1]):  # by position: two headers may normalise to the same name
+            col = frame.iloc[:, i].str.strip()
+            frame.isetitem(i, col.where(col.str.len() > 0))
+        unnamed = [(c == "" or c.startswith("unnamed:")) and frame.iloc[:, i].isna().all()
+                   for i, c in enumerate(frame.columns)]
+        frame = frame.loc[:, [not u for u in unnamed]].dropna(how="all")
         if partnership_id is not None and "partnership_id" in frame.columns:
             frame = frame[frame["partnership_id"] == partnership_id]
     return frame

@@ -94,9 +94,21 @@ def check_tables(raw: dict[str, pd.DataFrame], files: dict[str, str] | None = No
         if all(s.name in frame.columns for s in schema.COLUMNS[table] if s.required):
             complete.add(table)
     violations += _cross_table_rules(typed, complete, files)
-    order = {files[table]: i for i, table in enumerate(schema.TABLES)}
-    violations.sort(key=lambda v: (order.get(v.file, -1), v.row or 0))  # stable: same row keeps check order
+    violations.sort(key=_order_key(files))
     return violations, typed
+
+
+def _order_key(files: dict[str, str]):
+    """Sort violations by table, row, then the column's place in the contract (whole-file problems first)."""
+    table_of = {files[table]: table for table in schema.TABLES}
+    tables = {table: i for i, table in enumerate(schema.TABLES)}
+
+    def key(v: Violation):
+        table = table_of.get(v.file)
+        columns = [spec.name for spec in schema.COLUMNS.get(table, ())]
+        place = columns.index(v.column) if v.column in columns else len(columns)
+        return tables.get(table, -1), v.row or 0, place
+    return key
 
 
 # --- layer 1: per-column rules (pandera) --------------------------------------

@@ -1,0 +1,299 @@
+"""Validation reports every violation at once, each with file, spreadsheet row, column and expectation.
+
+Each bad file below is written by hand, so the expected row numbers are counted by hand:
+the header is row 1 and the first data row is row 2.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from conftest import TINY
+from evalkit.errors import DataValidationError, Violation
+from evalkit.load import load_data, read_table
+from evalkit.validate import validate_dir, validate_tables
+
+
+def _folder(tmp_path, **replace) -> object:
+    """The tiny dataset with some files replaced (keyword = file name without '.csv'; None drops it)."""
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for name, text in TINY.items():
+        text = replace.get(name.removesuffix(".csv"), text)
+        if text is not None:
+            (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _where(violations):
+    return [(v.file, v.row, v.column) for v in violations]
+
+
+def _one(violations, row, column) -> Violation:
+    found = [v for v in violations if v.row == row and v.column == column]
+    assert len(found) == 1, (row, column, violations)
+    return found[0]
+
+
+# --- clean data ------------------------------------------------------------------------
+def test_clean_data_pass(tiny_dataset, sample_dir):
+    assert validate_dir(tiny_dataset) == []
+    assert validate_dir(sample_dir) == []
+
+
+# --- files and columns -------------------------------------------------------------------
+def test_missing_folder_is_a_violation_not_an_error(tmp_path):
+    violations = validate_dir(tmp_path / "nowhere")
+    assert len(violations) == 1 and "does not exist" in violations[0].message
+
+
+def test_a_file_instead_of_a_folder(tmp_path):
+    (tmp_path / "f.csv").write_text("x\n")
+    assert "is not a folder" in validate_dir(tmp_path / "f.csv")[0].message
+
+
+def test_missing_required_files_all_reported(tmp_path):
+    folder = _folder(tmp_path, responses=None, measures=None, targets=None)
+    violations = validate_dir(folder)
+    assert _where(violations) == [("measures.csv", None, None), ("responses.csv", None, None)]
+    assert "required table 'responses' is missing" in violations[1].message
+    assert "responses.xlsx" in violations[1].message  # says what is expected
+
+
+def test_optional_files_may_be_absent(tmp_path):
+    assert validate_dir(_folder(tmp_path, attendance=None, targets=None)) == []
+
+
+def test_one_table_in_two_formats(tmp_path):
+    folder = _folder(tmp_path)
+    read_table(folder / "measures.csv").to_excel(folder / "measures.xlsx", index=False)
+    violations = validate_dir(folder)
+    assert len(violations) == 1
+    assert "saved twice (measures.csv and measures.xlsx)" in violations[0].message
+
+
+def test_missing_required_columns(tmp_path):
+    folder = _folder(tmp_path, responses="participant_id,partnership_id,measure\na1,alpha,skills\n",
+                     measures=TINY["measures.csv"].replace("higher_is_better,", "better,"))
+    violations = validate_dir(folder)
+    assert sorted(_where(violations)) == [("measures.csv", None, "higher_is_better"),
+                                          ("responses.csv", None, "value"), ("responses.csv", None, "wave")]
+    assert "required column 'wave' is missing" in _one(violations, None, "wave").message
+    assert "expected columns: participant_id, partnership_id, wave, measure, value" in \
+        _one(violations, None, "wave").message
+
+
+def test_two_headers_with_the_same_name(tmp_path):
+    folder = _folder(tmp_path, attendance=TINY["attendance.csv"].replace(",attended", ",Attended").replace(
+        "participant_id,", "attended,", 1))
+    violations = validate_dir(folder)
+    assert ("attendance.csv", 1, "attended") in _where(violations)
+
+
+def test_empty_required_table(tmp_path):
+    folder = _folder(tmp_path, measures="measure,label,domain,kind,scale_min,scale_max,higher_is_better\n")
+    messages = [v.message for v in validate_dir(folder) if v.file == "measures.csv"]
+    assert messages == ["the table has no data rows"]
+
+
+def test_unreadable_file(tmp_path):
+    folder = _folder(tmp_path)
+    (folder / "targets.csv").unlink()
+    (folder / "targets.xlsx").write_bytes(b"this is not a spreadsheet")
+    violations = validate_dir(folder)
+    assert _where(violations) == [("targets.xlsx", None, None)]
+    assert "could not be read" in violations[0].message
+
+
+# --- responses: each kind of violation, all at once --------------------------------------
+BAD_RESPONSES = (
+    "participant_id,partnership_id,wave,measure,value\n"
+    "a1,alpha,pre,skills,2\n"          # row 2: fine
+    "a1,gamma,pre,skills,2\n"          # row 3: unknown partnership
+    "b1,alpha,pre,skills,2\n"          # row 4: b1 is registered in beta, not alpha
+    "a1,alpha,pre,confidence,2\n"      # row 5: unknown measure
+    "a2,alpha,pre,skills,7\n"          # row 6: outside 1..5
+    "b1,beta,pre,volunteered,2\n"      # row 7: binary not 0/1
+    "a3,alpha,pre,skills,3.5\n"        # row 8: ordinal not whole
+    "a1,alpha,pre,skills,3\n"          # row 9: duplicate of row 2
+    "a1,alpha,post,skills,lots\n"      # row 10: not a number
+    "a1,alpha,post,knowledge,-1\n"     # row 11: below 0..20
+    "a2,alpha,post,knowledge,12.5\n"   # row 12: fine (continuous)
+    ",alpha,post,skills,3\n"           # row 13: blank participant
+    "a2,alpha,post,skills,\n"          # row 14: fine (missing answer)
+)
+
+
+def test_every_response_violation_reported_at_once(tmp_path):
+    violations = validate_dir(_folder(tmp_path, responses=BAD_RESPONSES))
+    assert _where(violations) == [
+        ("responses.csv", 3, "partnership_id"),
+        ("responses.csv", 4, "participant_id"),
+        ("responses.csv", 5, "measure"),
+        ("responses.csv", 6, "value"),
+        ("responses.csv", 7, "value"),
+        ("responses.csv", 8, "value"),
+        ("responses.csv", 9, "measure"),
+        ("responses.csv", 10, "value"),
+        ("responses.csv", 11, "value"),
+        ("responses.csv", 13, "participant_id"),
+    ]
+    msg = {v.row: v.message for v in violations}
+    assert msg[3] == "partnership 'gamma' is not in partnerships.csv; expected a partnership_id listed there"
+    assert msg[4].startswith("participant 'b1' is not registered in partnership 'alpha'")
+    assert msg[5].startswith("measure 'confidence' is not in measures.csv")
+    assert msg[6] == "value 7 is outside the scale of 'skills' (1 to 5)"
+    assert msg[7] == "value 2 is not 0 or 1; 'volunteered' is a binary measure"
+    assert msg[8] == "value 3.5 is not a whole number; 'skills' is an ordinal measure"
+    assert msg[9] == "participant 'a1' answered 'skills' twice in wave 'pre' (first on row 2)"
+    assert msg[10] == "'lots' is not a number"
+    assert msg[11] == "value -1 is outside the scale of 'knowledge' (0 to 20)"
+    assert msg[13] == "is blank; expected a non-empty id"
+
+
+def test_violation_rows_are_the_same_in_excel_and_parquet(tmp_path):
+    folder = _folder(tmp_path, responses=BAD_RESPONSES)
+    csv = validate_dir(folder)
+    frame = pd.read_csv(folder / "responses.csv", dtype="str")
+    for fmt in ("xlsx", "parquet"):
+        for old in folder.glob("responses.*"):
+            old.unlink()
+        getattr(frame, "to_excel" if fmt == "xlsx" else "to_parquet")(folder / f"responses.{fmt}", index=False)
+        got = validate_dir(folder)
+        assert [(v.row, v.column, v.message) for v in got] == [(v.row, v.column, v.message) for v in csv]
+        assert {v.file for v in got} == {f"responses.{fmt}"}
+
+
+def test_numeric_parquet_values_checked_against_scale(tmp_path):
+    folder = _folder(tmp_path, responses=None)
+    pd.DataFrame({"participant_id": ["a1", "a2"], "partnership_id": ["alpha", "alpha"], "wave": ["pre", "pre"],
+                  "measure": ["skills", "skills"], "value": [5.0, 6.0]}).to_parquet(folder / "responses.parquet")
+    violations = validate_dir(folder)
+    assert [(v.row, v.message) for v in violations] == [(3, "value 6 is outside the scale of 'skills' (1 to 5)")]
+
+
+def test_load_data_raises_the_same_violations(tmp_path):
+    folder = _folder(tmp_path, responses=BAD_RESPONSES)
+    with pytest.raises(DataValidationError) as info:
+        load_data(folder)
+    assert info.value.violations == validate_dir(folder)
+    assert "10 problems found" in str(info.value)
+    assert "responses.csv, row 6, column 'value': value 7 is outside the scale of 'skills' (1 to 5)" in str(info.value)
+
+
+# --- the other tables --------------------------------------------------------------------
+def test_partnership_violations(tmp_path):
+    text = (
+        "partnership_id,name,partner_type,lead_institution,start_date,end_date\n"
+        "alpha,Alpha Reading,nonprofit,North University,2025-01-06,2025-03-31\n"
+        "beta,Beta Coding Club,school,South College,2025-02-03,2025-05-30\n"
+        "Gamma Team!,Gamma,charity,X,15/01/2025,2025-02-01\n"   # row 4: unsafe id, bad type, bad date
+        "alpha,,University,Y,2025-03-01,2025-02-01\n"           # row 5: duplicate id, blank name, end < start
+    )
+    violations = validate_dir(_folder(tmp_path, partnerships=text))
+    assert _where(violations) == [
+        ("partnerships.csv", 4, "partnership_id"),
+        ("partnerships.csv", 4, "partner_type"),
+        ("partnerships.csv", 4, "start_date"),
+        ("partnerships.csv", 5, "partnership_id"),
+        ("partnerships.csv", 5, "name"),
+        ("partnerships.csv", 5, "end_date"),
+    ]
+    msg = {(v.row, v.column): v.message for v in violations}
+    assert msg[4, "partnership_id"].startswith("'Gamma Team!' is not a safe id (lower-case letters, digits")
+    assert msg[4, "partner_type"] == "'charity' is not one of nonprofit, government, school, university, business"
+    assert msg[4, "start_date"] == "'15/01/2025' is not an ISO date such as 2025-09-01"
+    assert msg[5, "name"] == "is blank; expected a non-empty text"
+    assert msg[5, "partnership_id"] == "partnership_id 'alpha' appears more than once (first on row 2)"
+    assert msg[5, "end_date"] == ("end_date 2025-02-01 is before start_date 2025-03-01; "
+                                  "expected end_date on or after start_date")
+
+
+def test_measure_violations(tmp_path):
+    text = TINY["measures.csv"] + (
+        "mood,Mood,wellbeing,ordinal,5,1,maybe,no\n"         # row 5: bad domain, bad bool, min > max
+        "joined,Joined a club,behaviour,binary,1,5,true,no\n"  # row 6: binary scale not 0/1
+        "skills,Again,skills,ordinal,1,five,true,no\n"       # row 7: duplicate measure, bad number
+    )
+    violations = validate_dir(_folder(tmp_path, measures=text))
+    assert _where(violations) == [
+        ("measures.csv", 5, "domain"),
+        ("measures.csv", 5, "scale_max"),
+        ("measures.csv", 5, "higher_is_better"),
+        ("measures.csv", 6, "scale_min"),
+        ("measures.csv", 7, "measure"),
+        ("measures.csv", 7, "scale_max"),
+    ]
+    msg = {(v.row, v.column): v.message for v in violations}
+    assert msg[5, "higher_is_better"] == "'maybe' is not true/false, yes/no or 1/0"
+    assert msg[5, "scale_max"] == "scale_max 1 is not above scale_min 5; expected scale_min < scale_max"
+    assert msg[6, "scale_min"] == "a binary measure needs scale_min 0 and scale_max 1; found 1 to 5"
+    assert msg[7, "scale_max"] == "'five' is not a number"
+
+
+def test_participant_violations(tmp_path):
+    text = TINY["participants.csv"] + "a1,alpha,man,no\nz9,zeta,woman,no\n"  # rows 7, 8
+    violations = validate_dir(_folder(tmp_path, participants=text))
+    assert _where(violations) == [("participants.csv", 7, "participant_id"), ("participants.csv", 8, "partnership_id")]
+    assert violations[0].message == ("participant_id 'a1' appears more than once in partnership 'alpha' "
+                                     "(first on row 2)")
+    assert violations[1].message.startswith("partnership 'zeta' is not in partnerships.csv")
+
+
+def test_attendance_violations(tmp_path):
+    text = TINY["attendance.csv"] + (
+        "b2,alpha,Week 1,2025-01-06,yes\n"   # row 5: b2 not registered in alpha
+        "a1,alpha,Week 2,next monday,perhaps\n"  # row 6: bad date, bad bool
+        "a1,alpha,Week 1,2025-01-06,no\n"    # row 7: a1 already recorded for Week 1 (row 2)
+        "a1,omega,Week 1,2025-01-06,no\n"    # row 8: unknown partnership
+    )
+    violations = validate_dir(_folder(tmp_path, attendance=text))
+    assert _where(violations) == [
+        ("attendance.csv", 5, "participant_id"),
+        ("attendance.csv", 6, "date"),
+        ("attendance.csv", 6, "attended"),
+        ("attendance.csv", 7, "session"),
+        ("attendance.csv", 8, "partnership_id"),
+    ]
+    assert violations[3].message == "participant 'a1' is recorded twice for session 'Week 1' (first on row 2)"
+
+
+def test_target_violations(tmp_path):
+    text = TINY["targets.csv"] + (
+        "alpha,wellbeing,mean_post,4,,\n"             # row 4: unknown indicator
+        "alpha,skills,rate,80,,\n"                     # row 5: rate only for attendance/retention
+        "alpha,retention_rate,mean_post,80,,\n"        # row 6: rate indicator needs statistic rate
+        "beta,skills,pct_at_least,80,,\n"              # row 7: threshold missing
+        "beta,skills,pct_improved,150,,\n"             # row 8: not a percentage
+        "beta,skills,median_post,3,,\n"                # row 9: unknown statistic
+    )
+    violations = validate_dir(_folder(tmp_path, targets=text))
+    assert _where(violations) == [
+        ("targets.csv", 4, "indicator"),
+        ("targets.csv", 5, "statistic"),
+        ("targets.csv", 6, "statistic"),
+        ("targets.csv", 7, "threshold"),
+        ("targets.csv", 8, "target"),
+        ("targets.csv", 9, "statistic"),
+    ]
+    msg = {v.row: v.message for v in violations}
+    assert msg[4] == "indicator 'wellbeing' is neither a measure in measures.csv nor attendance_rate or retention_rate"
+    assert msg[5] == "statistic 'rate' applies only to attendance_rate or retention_rate, not to 'skills'"
+    assert msg[6] == "indicator 'retention_rate' takes statistic 'rate', not 'mean_post'"
+    assert msg[7].startswith("is blank; statistic 'pct_at_least' needs a threshold")
+    assert msg[8] == "target 150 is not a percentage; expected 0 to 100 (write 80 for 80%)"
+    assert msg[9] == "'median_post' is not one of mean_post, mean_change, pct_improved, pct_at_least, rate"
+
+
+def test_violations_in_several_files_reported_together(tmp_path):
+    folder = _folder(tmp_path, responses=BAD_RESPONSES,
+                     measures=TINY["measures.csv"] + "mood,Mood,wellbeing,ordinal,1,5,true,no\n")
+    files = {v.file for v in validate_dir(folder)}
+    assert files == {"measures.csv", "responses.csv"}
+
+
+def test_validate_tables_on_frames_uses_default_file_names(tiny_dataset):
+    raw = {name.removesuffix(".csv"): read_table(tiny_dataset / name) for name in TINY}
+    raw["responses"].loc[0, "value"] = "9"
+    assert [str(v) for v in validate_tables(raw)] == [
+        "responses.csv, row 2, column 'value': value 9 is outside the scale of 'skills' (1 to 5)"]
