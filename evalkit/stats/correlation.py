@@ -67,7 +67,7 @@ def correlation(x, y, method="pearson", alternative="two-sided", conf_level=0.95
 
     Examples
     --------
-    >>> from evalkit.stats import correlation
+    >>> from evalkit import correlation
     >>> res = correlation([1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 6, 5])
     >>> round(res.r, 4)
     0.8286
