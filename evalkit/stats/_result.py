@@ -35,13 +35,20 @@ class Result:
         return str(value)
 
     def _repr_html_(self) -> str:
+        fields = self.to_dict().items()
+        # Table-valued fields (DataFrames) are shown below the scalars; per-row arrays/Series are not shown.
         rows = "".join(
             f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
             f"<td style='text-align:left'>{html.escape(self._fmt(v))}</td></tr>"
-            for k, v in self.to_dict().items()
-            if v is not None and v != ""
+            for k, v in fields
+            if not hasattr(v, "shape") and v is not None and v != ""
+        )
+        tables = "".join(
+            f"<p><b>{html.escape(k)}</b></p>{v.to_html(index=False, max_rows=30)}"
+            for k, v in fields
+            if hasattr(v, "to_html")
         )
         return (
             f"<table><caption style='text-align:left'><b>{html.escape(type(self).__name__)}</b>"
-            f"</caption>{rows}</table>"
+            f"</caption>{rows}</table>{tables}"
         )
