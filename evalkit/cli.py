@@ -53,3 +53,89 @@ def sample(out_dir: Path, partnerships: int, participants: int, seed: int, fmt: 
 
     write_sample(out_dir, partnerships=partnerships, participants=participants, seed=seed, fmt=fmt)
     click.echo(f"Wrote sample data to {out_dir}", err=True)
+
+
+def _parse_bytes(text: str | None) -> int | None:
+    """``"2G"`` -> 2147483648; ``None`` stays ``None``."""
+    if text is None:
+        return None
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    value, unit = text.strip().upper().rstrip("B"), ""
+    if value and value[-1] in units:
+        value, unit = value[:-1], value[-1]
+    try:
+        amount = float(value) * units[unit]
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a size; expected e.g. 512M or 2G.") from None
+    if amount <= 0:
+        raise click.BadParameter(f"{text!r} must be a positive size.")
+    return int(amount)
+
+
+def _configure_logging(quiet: bool, verbose: bool) -> None:
+    import logging
+
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                           datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    logger = logging.getLogger("evalkit")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+@main.command()
+@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder the reports are written to.")
+@click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report template notebook [default: templates/partnership_report.ipynb].")
+@click.option("--partnership", "partnerships", multiple=True, metavar="ID",
+              help="Render only this partnership (repeat for several) [default: all].")
+@click.option("--workers", type=click.IntRange(1, 512), help="Reports rendered in parallel [default: CPU cores].")
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="Significance level passed to the template.")
+@click.option("--min-group-size", default=10, show_default=True, type=click.IntRange(1, None),
+              help="Smallest group whose results are shown (privacy), passed to the template.")
+@click.option("--timeout", type=click.FloatRange(0, None, min_open=True),
+              help="Seconds one report may take before it is stopped and marked failed [default: no limit].")
+@click.option("--memory-limit", help="Memory limit per report kernel, e.g. 2G [default: none].")
+@click.option("--force", is_flag=True, help="Re-render every report, even those unchanged since the last run.")
+@click.option("--scheduler", metavar="ADDRESS", help="Send renders to this dask.distributed scheduler.")
+@click.option("--quiet", "-q", is_flag=True, help="Log only failures and problems.")
+@click.option("--verbose", "-v", is_flag=True, help="Log details too.")
+def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tuple[str, ...], workers: int | None,
+        alpha: float, min_group_size: int, timeout: float | None, memory_limit: str | None, force: bool,
+        scheduler: str | None, quiet: bool, verbose: bool) -> None:
+    """Render one report per partnership of DATA_DIR into --out, plus index.html and manifest.json.
+
+    The data are validated once first; if they break the contract every problem is
+    listed and nothing is rendered (exit 2). Exit 1 if any report failed, 0 if all
+    succeeded. Logs go to stderr; the path of index.html is printed on stdout.
+    """
+    from evalkit.batch import run_batch
+
+    _configure_logging(quiet, verbose)
+    limit = _parse_bytes(memory_limit)
+    try:
+        result = run_batch(data_dir, out_dir, partnership_ids=list(partnerships) or None, template=template,
+                           workers=workers, parameters={"alpha": alpha, "min_group_size": min_group_size},
+                           timeout=timeout, force=force, progress=None if not quiet else False,
+                           memory_limit=limit, scheduler=scheduler)
+    except DataValidationError as err:
+        click.echo(f"{len(err.violations)} problem(s) found in {err.source}; no report was rendered:", err=True)
+        for violation in err.violations:
+            click.echo(f"  - {violation}", err=True)
+        sys.exit(EXIT_USAGE)
+    except EvalkitError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: stopped every worker and kernel.", err=True)
+        sys.exit(130)
+    if result.failed:
+        click.echo(f"{len(result.failed)} of {len(result.entries)} report(s) failed: {', '.join(result.failed)}",
+                   err=True)
+    click.echo(str(result.index_path))
+    sys.exit(EXIT_FAILED if result.failed else EXIT_OK)

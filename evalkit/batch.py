@@ -1,0 +1,303 @@
+"""Render one report per partnership, in parallel, and publish the run.
+
+:func:`run_batch` validates the data once, renders the template for every
+partnership in worker processes (or on a dask.distributed cluster), records each
+outcome as it arrives in ``manifest.json`` and ``index.html`` (both written
+atomically), and returns a :class:`BatchResult`. A failing report never stops the
+others.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from evalkit._version import __version__
+from evalkit.batch_plan import ReportTask, plan_tasks, resolve_template
+from evalkit.batch_pool import local_executor, stop_executor
+from evalkit.errors import InputError
+from evalkit.publish import read_manifest, remove_stale_temporaries, write_index, write_manifest
+
+__all__ = ["BatchResult", "ReportEntry", "run_batch"]
+
+log = logging.getLogger("evalkit.batch")
+
+
+@dataclass(frozen=True)
+class ReportEntry:
+    """Outcome of one partnership's report in a batch run.
+
+    ``status`` is ``"ok"`` or ``"failed"``; ``rendered`` is ``False`` when an
+    unchanged report from a previous run was kept; ``files`` maps ``html`` /
+    ``notebook`` to file names inside the output folder; ``error`` is the
+    :meth:`evalkit.render.RenderFailure.to_dict` of a failure.
+    """
+
+    partnership_id: str
+    name: str
+    partner_type: str
+    status: str
+    duration: float
+    files: dict = field(default_factory=dict)
+    error: dict | None = None
+    hash: str = ""
+    rendered: bool = True
+
+    def to_dict(self) -> dict:
+        """Manifest form (the id is the key, so it is left out)."""
+        return {"name": self.name, "partner_type": self.partner_type, "status": self.status,
+                "duration": round(self.duration, 3), "files": dict(self.files), "error": self.error,
+                "hash": self.hash, "rendered": self.rendered}
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run produced.
+
+    Attributes
+    ----------
+    out_dir, index_path, manifest_path : Path
+        The output folder, its ``index.html`` and ``manifest.json``.
+    entries : tuple of ReportEntry
+        One per partnership of this run, in partnership order.
+    """
+
+    out_dir: Path
+    index_path: Path
+    manifest_path: Path
+    entries: tuple[ReportEntry, ...]
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when every report of the run succeeded."""
+        return all(e.status == "ok" for e in self.entries)
+
+    @property
+    def failed(self) -> list[str]:
+        """Ids of the partnerships whose report failed."""
+        return [e.partnership_id for e in self.entries if e.status != "ok"]
+
+    def to_frame(self):
+        """One row per partnership: id, name, partner type, status, duration, error, files."""
+        import pandas as pd
+
+        rows = [{"partnership_id": e.partnership_id, "name": e.name, "partner_type": e.partner_type,
+                 "status": e.status, "duration": e.duration, "rendered": e.rendered,
+                 "error": (e.error or {}).get("summary", ""), "html": e.files.get("html", "")}
+                for e in self.entries]
+        return pd.DataFrame(rows, columns=["partnership_id", "name", "partner_type", "status", "duration",
+                                           "rendered", "error", "html"])
+
+    def _repr_html_(self) -> str:
+        import html
+
+        n_failed = len(self.failed)
+        head = (f"<p><b>{len(self.entries) - n_failed} ok, {n_failed} failed</b> &middot; "
+                f"index: <code>{html.escape(str(self.index_path))}</code></p>")
+        return head + self.to_frame().to_html(index=False)
+
+
+def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers=None, parameters=None,
+              timeout=None, force=False, progress=None, memory_limit=None, scheduler=None) -> BatchResult:
+    """Render the report template for every partnership and publish index and manifest.
+
+    Method: the data are loaded and validated once (:func:`evalkit.load.load_data`);
+    each partnership's report is then rendered by :func:`evalkit.render.render_report`
+    (papermill parameters ``partnership_id``, ``data_dir``, plus ``parameters``) in a
+    pool of worker processes, or on a dask.distributed cluster when ``scheduler``
+    is given. Each outcome is written to ``manifest.json`` and ``index.html`` as it
+    arrives, atomically. A failed report is recorded (failing cell, exception) and
+    the others go on. Partnerships whose template, parameters, data and evalkit
+    version are unchanged since the last run in ``out_dir`` are kept, not re-rendered
+    (unless ``force``).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Data folder (see ``data/README.md``).
+    out_dir : str or Path
+        Output folder; receives ``<partnership_id>.html``, ``<partnership_id>.ipynb``,
+        ``index.html`` and ``manifest.json``.
+    partnership_ids : list of str, optional
+        Render only these partnerships (default: all).
+    template : str or Path, optional
+        Report template (default: ``templates/partnership_report.ipynb``).
+    workers : int, optional
+        Parallel renders (default: number of CPU cores).
+    parameters : dict, optional
+        Extra template parameters (e.g. ``{"alpha": 0.05, "min_group_size": 10}``).
+    timeout : float, optional
+        Seconds one report may take before its kernel is killed (default: no limit).
+    force : bool, default False
+        Re-render every report even if unchanged.
+    progress : bool, optional
+        Show a tqdm progress bar (default: only when stderr is a terminal).
+    memory_limit : int, optional
+        Address-space limit per kernel, in bytes.
+    scheduler : str, optional
+        Address of a dask.distributed scheduler to send renders to.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    evalkit.errors.DataValidationError
+        If the data break the contract (nothing is rendered).
+    evalkit.errors.InputError
+        If an argument is wrong (unknown partnership, bad worker count...).
+
+    Examples
+    --------
+    >>> from evalkit.batch import run_batch
+    >>> result = run_batch("data/sample", "reports")  # doctest: +SKIP
+    >>> result.to_frame()[["partnership_id", "status"]].head()  # doctest: +SKIP
+    """
+    from evalkit.load import load_data
+
+    workers = _check_workers(workers)
+    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    template = resolve_template(template)
+    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
+    parameters = dict(parameters or {})
+    reserved = {"partnership_id", "data_dir"} & set(parameters)
+    if reserved:
+        raise InputError(f"parameters may not set {sorted(reserved)}: run_batch sets them for each partnership.")
+
+    data = load_data(data_dir)  # raises DataValidationError, before anything is written
+    started = _now()
+    tasks = plan_tasks(data, out_dir, template, parameters, partnership_ids, timeout=timeout,
+                       memory_limit=memory_limit)  # raises InputError for unknown or unsafe ids
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out_dir)
+    previous = (read_manifest(out_dir) or {}).get("partnerships", {})
+
+    manifest = {
+        "evalkit_version": __version__, "started": started, "finished": None,
+        "data_dir": str(data_dir), "template": str(template), "parameters": parameters,
+        "workers": workers, "scheduler": scheduler,
+        "partnerships": {pid: entry for pid, entry in previous.items() if pid in set(data.partnership_ids)},
+    }
+    entries: dict[str, ReportEntry] = {}
+    todo = []
+    for task in tasks:
+        kept = _reusable(task, previous.get(task.partnership_id), out_dir, force)
+        if kept is not None:
+            entries[task.partnership_id] = kept
+            manifest["partnerships"][task.partnership_id] = kept.to_dict()
+            log.info("partnership=%s event=skip status=%s reason=unchanged", task.partnership_id, kept.status)
+        else:
+            todo.append(task)
+
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    for entry in _execute(todo, workers, scheduler, show):
+        entries[entry.partnership_id] = entry
+        manifest["partnerships"][entry.partnership_id] = entry.to_dict()
+        write_manifest(out_dir, manifest)
+        write_index(out_dir, manifest)
+
+    manifest["finished"] = _now()
+    manifest_path = write_manifest(out_dir, manifest)
+    index_path = write_index(out_dir, manifest)
+    ordered = tuple(entries[t.partnership_id] for t in tasks)
+    return BatchResult(out_dir=out_dir, index_path=index_path, manifest_path=manifest_path, entries=ordered)
+
+
+def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show: bool):
+    """Yield a ReportEntry per task as renders finish, at most ``workers`` at a time."""
+    from tqdm import tqdm
+
+    if not tasks:
+        return
+    executor = _dask_executor(scheduler) if scheduler else local_executor(min(workers, len(tasks)))
+    pending, queue = {}, list(reversed(tasks))
+    bar = tqdm(total=len(tasks), disable=not show, unit="report", file=sys.stderr)
+    try:
+        while queue or pending:
+            while queue and len(pending) < workers:
+                task = queue.pop()
+                log.info("partnership=%s event=start", task.partnership_id)
+                pending[executor.submit(render_task, task)] = task
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = pending.pop(future)
+                entry = _entry_from_future(task, future)
+                level = logging.INFO if entry.status == "ok" else logging.WARNING
+                log.log(level, "partnership=%s event=end status=%s duration=%.2fs%s", task.partnership_id,
+                        entry.status, entry.duration,
+                        f" error={entry.error['summary']!r}" if entry.error else "")
+                bar.update(1)
+                yield entry
+    except BaseException:
+        stop_executor(executor, kill=True)
+        raise
+    else:
+        stop_executor(executor, kill=False)
+    finally:
+        bar.close()
+
+
+def render_task(task: ReportTask) -> dict:
+    """Render one task in a worker; returns plain data (picklable)."""
+    from evalkit.render import render_report
+
+    result = render_report(task.template, task.notebook, task.html, task.parameters, timeout=task.timeout,
+                           memory_limit=task.memory_limit, title=task.title)
+    files = {}
+    if result.ok:
+        files = {"html": task.html.name, "notebook": task.notebook.name}
+    elif result.notebook is not None:
+        files = {"notebook": result.notebook.name}
+    return {"status": result.status, "duration": result.duration, "files": files,
+            "error": result.error.to_dict() if result.error else None}
+
+
+def _entry_from_future(task: ReportTask, future) -> ReportEntry:
+    try:
+        outcome = future.result()
+    except Exception as exc:  # the worker process itself died or could not run the task
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        outcome = {"status": "failed", "duration": 0.0, "files": {},
+                   "error": {"ename": type(exc).__name__, "evalue": message, "cell_index": None,
+                             "execution_count": None, "summary": f"{type(exc).__name__}: {message}"}}
+    return ReportEntry(task.partnership_id, task.name, task.partner_type, outcome["status"],
+                       outcome["duration"], outcome["files"], outcome["error"], task.hash)
+
+
+def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: bool) -> ReportEntry | None:
+    """The previous entry of an unchanged, successfully rendered report whose files still exist."""
+    if force or not previous or previous.get("status") != "ok" or previous.get("hash") != task.hash:
+        return None
+    files = previous.get("files") or {}
+    if not all((out_dir / name).is_file() for name in files.values()) or "html" not in files:
+        return None
+    return ReportEntry(task.partnership_id, task.name, task.partner_type, "ok",
+                       float(previous.get("duration") or 0.0), files, None, task.hash, rendered=False)
+
+
+def _dask_executor(address: str):
+    from distributed import Client
+
+    client = Client(address, set_as_default=False)
+    executor = client.get_executor(pure=False)
+    executor._evalkit_client = client  # closed by stop_executor
+    return executor
+
+
+def _check_workers(workers) -> int:
+    if workers is None:
+        return os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}.")
+    return workers
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+

@@ -1,0 +1,125 @@
+"""Plan a batch run: which template, which partnerships, what each render needs.
+
+A :class:`ReportTask` is everything one worker needs to render one report (plain,
+picklable data). Its ``hash`` covers the template, the parameters, the
+partnership's data slice and the evalkit version, so an unchanged report can be
+kept instead of re-rendered.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalkit._version import __version__
+from evalkit.errors import InputError
+from evalkit.publish import report_path
+
+DEFAULT_TEMPLATE = "partnership_report.ipynb"
+
+
+@dataclass(frozen=True)
+class ReportTask:
+    """One report to render: template, output paths, parameters and identity hash."""
+
+    partnership_id: str
+    name: str
+    partner_type: str
+    template: Path
+    notebook: Path
+    html: Path
+    parameters: dict
+    hash: str
+    title: str
+    timeout: float | None = None
+    memory_limit: int | None = None
+
+
+def resolve_template(template=None) -> Path:
+    """The template to render: ``template`` if given, else ``templates/partnership_report.ipynb``.
+
+    The default is looked up beside the evalkit package (a source checkout), then
+    inside the package (``evalkit/templates``), then in the current folder.
+
+    Raises
+    ------
+    InputError
+        If the template does not exist or is not a ``.ipynb`` file.
+    """
+    if template is not None:
+        path = Path(template)
+        if not path.is_file() or path.suffix != ".ipynb":
+            raise InputError(f"Template {str(path)!r} is not a notebook file; expected an existing .ipynb file.")
+        return path.resolve()
+    package = Path(__file__).resolve().parent
+    candidates = [package.parent / "templates" / DEFAULT_TEMPLATE, package / "templates" / DEFAULT_TEMPLATE,
+                  Path.cwd() / "templates" / DEFAULT_TEMPLATE]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise InputError(f"No report template found; looked for {', '.join(str(p) for p in candidates)}. "
+                     "Pass --template PATH.")
+
+
+def slice_digest(dataset) -> str:
+    """SHA-256 over the content of every table of a (one-partnership) Dataset."""
+    import pandas as pd
+
+    from evalkit import schema
+
+    digest = hashlib.sha256()
+    for table in schema.TABLES:
+        frame = getattr(dataset, table)
+        digest.update(table.encode())
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
+    """Identity of a report: template, parameters (minus paths), data slice and evalkit version."""
+    digest = hashlib.sha256()
+    digest.update(template_bytes)
+    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    digest.update(data_digest.encode())
+    digest.update(__version__.encode())
+    return digest.hexdigest()
+
+
+def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, partnership_ids=None, *,
+               timeout=None, memory_limit=None, data_dirs: dict | None = None) -> list[ReportTask]:
+    """One :class:`ReportTask` per selected partnership, in the order of the partnerships table.
+
+    ``data_dirs`` maps a partnership id to the data folder its template should read
+    (default: the dataset's own folder).
+
+    Raises
+    ------
+    InputError
+        If a requested partnership is unknown, or an id is not a safe slug.
+    """
+    known = data.partnership_ids
+    if partnership_ids is None:
+        selected = known
+    else:
+        requested = list(dict.fromkeys(str(p) for p in partnership_ids))
+        unknown = [p for p in requested if p not in known]
+        if unknown:
+            raise InputError(f"unknown partnership id(s) {', '.join(map(repr, unknown))}; "
+                             f"known partnerships: {', '.join(known)}")
+        selected = [p for p in known if p in requested]
+    template_bytes = template.read_bytes()
+    info = data.partnerships.set_index("partnership_id")
+    tasks = []
+    for pid in selected:
+        html_path, nb_path = report_path(out_dir, pid, ".html"), report_path(out_dir, pid, ".ipynb")
+        data_dir = str((data_dirs or {}).get(pid, data.data_dir))
+        params = {"partnership_id": pid, "data_dir": data_dir, **parameters}
+        identity = task_hash(template_bytes, {k: v for k, v in params.items() if k != "data_dir"},
+                             slice_digest(data.for_partnership(pid)))
+        name = str(info.at[pid, "name"]) if "name" in info.columns else pid
+        partner_type = str(info.at[pid, "partner_type"]) if "partner_type" in info.columns else ""
+        tasks.append(ReportTask(pid, name, partner_type, template, nb_path, html_path, params, identity,
+                                title=f"{name} ({pid})", timeout=timeout, memory_limit=memory_limit))
+    return tasks

@@ -1,0 +1,268 @@
+"""Execute one parameterized report notebook and export it to self-contained HTML.
+
+:func:`render_report` is the single-report step of the pipeline: papermill injects
+the parameters (the papermill way, after the cell tagged ``parameters``), nbclient
+executes the notebook in a kernel running *this* Python (``sys.executable``,
+whatever kernelspecs the user has installed), and nbconvert's HTML exporter writes
+an offline page with the code hidden and figures embedded as data URIs.
+
+Both outputs are written atomically (temporary file, then rename), so an
+interrupted or failed render never leaves a truncated file and never replaces a
+previous good report.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evalkit.errors import InputError
+from evalkit.render_kernel import KernelTracker, kernel_manager_class
+from evalkit.render_html import export_html
+from evalkit.publish import atomic_write_text, temporary_path
+
+__all__ = ["RenderResult", "RenderFailure", "render_report"]
+
+
+@dataclass(frozen=True)
+class RenderFailure:
+    """Why a report failed: the failing cell and the exception it raised.
+
+    Attributes
+    ----------
+    ename : str
+        Exception name (``ZeroDivisionError``, ``DeadKernelError``, ``TimeoutError``...).
+    evalue : str
+        Exception message.
+    cell_index : int or None
+        0-based index of the failing cell in the executed notebook (the injected
+        parameters cell included; papermill's error banner excluded), ``None`` if
+        the kernel failed before any cell ran.
+    execution_count : int or None
+        The ``In [N]`` number the failing cell shows, when it got one.
+    """
+
+    ename: str
+    evalue: str
+    cell_index: int | None = None
+    execution_count: int | None = None
+
+    @property
+    def summary(self) -> str:
+        """One line: ``ZeroDivisionError: division by zero (cell 3)``."""
+        where = f" (cell {self.cell_index})" if self.cell_index is not None else ""
+        message = f"{self.ename}: {self.evalue}" if self.evalue else self.ename
+        return message + where
+
+    def to_dict(self) -> dict:
+        """Plain-``dict`` form used in ``manifest.json``."""
+        return {
+            "ename": self.ename,
+            "evalue": self.evalue,
+            "cell_index": self.cell_index,
+            "execution_count": self.execution_count,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    """Outcome of :func:`render_report`.
+
+    Attributes
+    ----------
+    status : str
+        ``"ok"`` or ``"failed"``.
+    duration : float
+        Wall-clock seconds for execution and export.
+    notebook : Path or None
+        The executed notebook (``output_ipynb`` when ok; a ``.failed.ipynb``
+        beside it when the notebook failed part-way and could be saved).
+    html : Path or None
+        The HTML report, only when ok.
+    error : RenderFailure or None
+        Why it failed, only when failed.
+    """
+
+    status: str
+    duration: float
+    notebook: Path | None = None
+    html: Path | None = None
+    error: RenderFailure | None = field(default=None)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when the report rendered without error."""
+        return self.status == "ok"
+
+
+def failed_notebook_path(output_ipynb: Path) -> Path:
+    """Where a failed render's partly executed notebook is kept (``<stem>.failed.ipynb``)."""
+    output_ipynb = Path(output_ipynb)
+    return output_ipynb.with_name(output_ipynb.stem + ".failed.ipynb")
+
+
+def render_report(template, output_ipynb, output_html, parameters, timeout=None, *,
+                  memory_limit=None, cwd=None, title=None) -> RenderResult:
+    """Execute a parameterized notebook with papermill and export it to offline HTML.
+
+    Method: papermill injects ``parameters`` as a new cell after the cell tagged
+    ``parameters``; the notebook runs in a fresh IPython kernel started from
+    ``sys.executable`` (the environment evalkit runs in) and shut down immediately
+    afterwards; nbconvert's ``lab`` HTML template, stripped of every script and
+    stylesheet it would fetch from the network (MathJax, require.js, mermaid), then
+    writes the page with code cells and prompts hidden and figures embedded as
+    ``data:image/png`` URIs.
+
+    A failure inside the notebook (an exception, a dead kernel, the timeout) does
+    not raise: it is returned as ``status="failed"`` with the failing cell and the
+    exception, the partly executed notebook is kept as ``<stem>.failed.ipynb``,
+    and any previous ``output_ipynb``/``output_html`` is left untouched.
+
+    Parameters
+    ----------
+    template : str or Path
+        The template notebook (``.ipynb``) with a cell tagged ``parameters``.
+    output_ipynb, output_html : str or Path
+        Where to write the executed notebook and the HTML report.
+    parameters : dict
+        Values injected into the notebook (JSON-serialisable scalars, lists, dicts).
+    timeout : float, optional
+        Seconds the whole report may take to execute; when exceeded the kernel is
+        killed and the report fails with ``TimeoutError``. Default: no limit.
+    memory_limit : int, optional
+        Address-space limit for the kernel, in bytes (``RLIMIT_AS``); a report that
+        needs more fails with ``MemoryError`` or a dead kernel. Default: no limit.
+    cwd : str or Path, optional
+        Working directory of the kernel (default: the template's folder).
+    title : str, optional
+        ``<title>`` of the HTML page (default: the output file's stem).
+
+    Returns
+    -------
+    RenderResult
+
+    Raises
+    ------
+    InputError
+        If the template does not exist or is not a notebook.
+
+    References
+    ----------
+    papermill: https://papermill.readthedocs.io ; nbclient: https://nbclient.readthedocs.io ;
+    nbconvert: https://nbconvert.readthedocs.io
+
+    Examples
+    --------
+    >>> from evalkit.render import render_report
+    >>> result = render_report("templates/partnership_report.ipynb",  # doctest: +SKIP
+    ...                        "reports/p01.ipynb", "reports/p01.html",
+    ...                        {"partnership_id": "p01", "data_dir": "data/sample"})
+    >>> result.status  # doctest: +SKIP
+    'ok'
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    template = Path(template)
+    output_ipynb, output_html = Path(output_ipynb), Path(output_html)
+    if not template.is_file() or template.suffix != ".ipynb":
+        raise InputError(f"Template {str(template)!r} is not a notebook file; expected an existing .ipynb file.")
+    if timeout is not None and timeout <= 0:
+        raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    output_ipynb.parent.mkdir(parents=True, exist_ok=True)
+    output_html.parent.mkdir(parents=True, exist_ok=True)
+
+    start = time.perf_counter()
+    scratch = temporary_path(output_ipynb)
+    tracker = KernelTracker()
+    watchdog = _Watchdog(timeout, tracker)
+    error = None
+    try:
+        with watchdog:
+            nb = pm.execute_notebook(
+                str(template), str(scratch), parameters=dict(parameters),
+                kernel_name="python3", progress_bar=False, log_output=False,
+                cwd=str(cwd or template.parent),
+                kernel_manager_class=kernel_manager_class(memory_limit, tracker),
+                shutdown_kernel="immediate",
+            )
+    except PapermillExecutionError as exc:
+        error = RenderFailure(exc.ename, str(exc.evalue), exc.cell_index, exc.exec_count)
+    except Exception as exc:  # dead kernel, timeout, kernel failed to start
+        error = _failure_from_partial(scratch, exc, watchdog)
+
+    if error is not None:
+        kept = None
+        if scratch.exists():
+            kept = failed_notebook_path(output_ipynb)
+            os.replace(scratch, kept)
+        return RenderResult("failed", time.perf_counter() - start, notebook=kept, error=error)
+
+    try:
+        body = export_html(nb, title=title or output_html.stem)
+        atomic_write_text(output_html, body)
+        os.replace(scratch, output_ipynb)
+        failed_notebook_path(output_ipynb).unlink(missing_ok=True)
+    finally:
+        scratch.unlink(missing_ok=True)
+    return RenderResult("ok", time.perf_counter() - start, notebook=output_ipynb, html=output_html)
+
+
+def _failure_from_partial(scratch: Path, exc: BaseException, watchdog: "_Watchdog") -> RenderFailure:
+    """Describe a failure that produced no cell error output (dead kernel, timeout)."""
+    cell_index = execution_count = None
+    if scratch.exists():
+        import nbformat
+
+        try:
+            nb = nbformat.read(scratch, as_version=4)
+        except Exception:  # the kernel died before papermill saved anything readable
+            nb = None
+        if nb is not None:
+            for index, cell in enumerate(nb.cells):
+                if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+                    cell_index, execution_count = index, cell.get("execution_count")
+    if watchdog.fired:
+        return RenderFailure("TimeoutError", f"the report exceeded the timeout of {watchdog.timeout:g} s",
+                             cell_index, execution_count)
+    ename = type(exc).__name__
+    evalue = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if ename == "DeadKernelError":
+        evalue = evalue or "the kernel died"
+    return RenderFailure(ename, evalue, cell_index, execution_count)
+
+
+class _Watchdog:
+    """Kill the current kernel if the report runs longer than ``timeout`` seconds."""
+
+    def __init__(self, timeout: float | None, tracker: KernelTracker):
+        self.timeout = timeout
+        self.tracker = tracker
+        self.fired = False
+        self._timer: threading.Timer | None = None
+
+    def _fire(self) -> None:
+        pid = self.tracker.pid
+        if pid is not None:
+            self.fired = True
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def __enter__(self):
+        if self.timeout is not None:
+            self._timer = threading.Timer(self.timeout, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._timer is not None:
+            self._timer.cancel()
+        return False
+

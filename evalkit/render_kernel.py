@@ -1,0 +1,76 @@
+"""Kernels for report rendering: always this Python, optionally memory-limited.
+
+nbclient normally looks the notebook's kernel name (``python3``) up in the
+user's installed kernelspecs, which may point at another Python. Reports must
+run in the environment evalkit itself runs in, so :func:`kernel_manager_class`
+returns a kernel manager whose kernelspec is built from ``sys.executable``;
+nothing is registered globally.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import uuid
+
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+
+
+class KernelTracker:
+    """Remembers the pid of the kernel a render started (for its timeout watchdog)."""
+
+    def __init__(self):
+        self.pid: int | None = None
+
+
+class ProjectKernelManager(AsyncKernelManager):
+    """Kernel manager that starts ``sys.executable -m ipykernel_launcher``.
+
+    Set ``memory_limit`` (bytes, ``RLIMIT_AS``) and ``tracker`` on a subclass,
+    see :func:`kernel_manager_class`.
+    """
+
+    memory_limit: int | None = None
+    tracker: KernelTracker | None = None
+
+    def __init__(self, **kwargs):
+        # Local unix sockets: no open TCP ports (and no plain-text warning). Each kernel gets
+        # its own socket prefix: the default ("kernel-ipc" in the working folder) is shared
+        # by every kernel started from the same folder, so parallel kernels would cross-talk.
+        kwargs.setdefault("transport", "ipc")
+        kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"evalkit-{uuid.uuid4().hex[:16]}"))
+        super().__init__(**kwargs)
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        if self._kernel_spec is None:
+            self._kernel_spec = KernelSpec(
+                argv=list(KERNEL_ARGV), display_name="Python (evalkit)", language="python",
+                interrupt_mode="signal", metadata={"debugger": False},
+            )
+        return self._kernel_spec
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.memory_limit is not None:
+            kw["preexec_fn"] = _limit_memory(self.memory_limit)
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.tracker is not None:
+            self.tracker.pid = self.provisioner.pid
+
+
+def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker | None = None) -> type:
+    """A :class:`ProjectKernelManager` subclass carrying one render's settings."""
+    return type("RenderKernelManager", (ProjectKernelManager,),
+                {"memory_limit": memory_limit, "tracker": tracker})
+
+
+def _limit_memory(limit: int):
+    def apply() -> None:  # runs in the kernel process, between fork and exec
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply

@@ -1,0 +1,177 @@
+"""Batch runs: one report per partnership, index and manifest, failures isolated, outputs safe.
+
+Renders run real kernels on tiny fixture templates (tests/fixtures/templates) over a
+three-partnership stand-in dataset, with 2 workers.
+"""
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from evalkit.batch import run_batch
+from evalkit.errors import DataValidationError, InputError
+
+TEMPLATES = Path(__file__).parent / "fixtures" / "templates"
+HOSTILE_NAME = '<script>alert("x")</script> & <img src=x onerror=alert(1)> Partners'
+
+
+def write_dataset(folder, ids=("p01", "p02", "p03"), names=None, bad_value=False) -> Path:
+    """A minimal dataset meeting the data contract: 4 participants per partnership, one measure."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {p: f"Partnership {p}" for p in ids} | dict(names or {})
+    n = len(ids)
+    pd.DataFrame({"partnership_id": list(ids), "name": [names[p] for p in ids], "partner_type": ["nonprofit"] * n,
+                  "lead_institution": ["State University"] * n, "start_date": ["2025-09-01"] * n,
+                  "end_date": ["2026-06-30"] * n}).to_csv(folder / "partnerships.csv", index=False)
+    people = [(f"{p}-{i}", p) for p in ids for i in range(4)]
+    pd.DataFrame(people, columns=["participant_id", "partnership_id"]).to_csv(folder / "participants.csv", index=False)
+    pd.DataFrame({"measure": ["skills"], "label": ["Skills"], "domain": ["skills"], "kind": ["continuous"],
+                  "scale_min": [1], "scale_max": [5], "higher_is_better": ["true"]}).to_csv(folder / "measures.csv",
+                                                                                             index=False)
+    rows = [(who, p, wave, "skills", 2 + (wave == "post") + i % 2)
+            for i, (who, p) in enumerate(people) for wave in ("pre", "post")]
+    if bad_value:
+        rows[0] = (*rows[0][:4], 9)  # outside the 1-5 scale
+    pd.DataFrame(rows, columns=["participant_id", "partnership_id", "wave", "measure", "value"]).to_csv(
+        folder / "responses.csv", index=False)
+    pd.DataFrame([(who, p, "s1", "2025-10-01", "true") for who, p in people],
+                 columns=["participant_id", "partnership_id", "session", "date", "attended"]).to_csv(
+        folder / "attendance.csv", index=False)
+    pd.DataFrame([(p, "skills", "mean_post", 3.0) for p in ids],
+                 columns=["partnership_id", "indicator", "statistic", "target"]).to_csv(folder / "targets.csv",
+                                                                                         index=False)
+    return folder
+
+
+class _Resources(HTMLParser):
+    """Collects the URLs a page would load: script src, link href, img src."""
+
+    def __init__(self):
+        super().__init__()
+        self.scripts, self.links, self.images, self.texts = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script":
+            self.scripts.append(attrs.get("src"))
+        elif tag == "link":
+            self.links.append(attrs.get("href"))
+        elif tag == "img":
+            self.images.append(attrs.get("src") or "")
+
+    def handle_data(self, data):
+        self.texts.append(data)
+
+
+def parse(path: Path) -> _Resources:
+    parser = _Resources()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """One run over p01 (hostile name), p02 (its notebook raises) and p03, with 2 workers."""
+    root = tmp_path_factory.mktemp("batch")
+    data = write_dataset(root / "data", names={"p01": HOSTILE_NAME})
+    out = root / "reports"
+    result = run_batch(data, out, template=TEMPLATES / "ok.ipynb", workers=2,
+                       parameters={"alpha": 0.1, "min_group_size": 3, "fail_id": "p02"}, progress=False)
+    return result, out
+
+
+def test_one_report_per_partnership_and_failure_isolated(batch):
+    result, out = batch
+    assert [e.partnership_id for e in result.entries] == ["p01", "p02", "p03"]
+    assert result.failed == ["p02"] and not result.ok
+    for pid in ("p01", "p03"):
+        assert (out / f"{pid}.html").is_file() and (out / f"{pid}.ipynb").is_file()
+    assert not (out / "p02.html").exists() and not (out / "p02.ipynb").exists()
+    assert (out / "p02.failed.ipynb").is_file()  # kept for auditing
+    frame = result.to_frame()
+    assert frame.set_index("partnership_id").loc["p02", "status"] == "failed"
+    assert "ValueError: cannot report on p02" in frame.set_index("partnership_id").loc["p02", "error"]
+
+
+def test_manifest_is_consistent_with_the_files(batch):
+    result, out = batch
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["partnerships"]) == {"p01", "p02", "p03"}
+    assert manifest["parameters"] == {"alpha": 0.1, "min_group_size": 3, "fail_id": "p02"}
+    assert manifest["template"].endswith("ok.ipynb") and manifest["finished"] and manifest["started"]
+    assert manifest["evalkit_version"]
+    for pid, entry in manifest["partnerships"].items():
+        for name in entry["files"].values():
+            assert (out / name).is_file()
+        assert entry["duration"] > 0
+    failed = manifest["partnerships"]["p02"]
+    assert failed["status"] == "failed"
+    # the template's failing cell is its 5th (index 4); papermill injects one cell before it
+    assert failed["error"]["cell_index"] == 5
+    assert failed["error"]["ename"] == "ValueError"
+    assert failed["error"]["evalue"] == "cannot report on p02"
+    assert manifest["partnerships"]["p01"]["status"] == "ok"
+    assert manifest["partnerships"]["p01"]["name"] == HOSTILE_NAME
+    assert manifest["partnerships"]["p01"]["files"] == {"html": "p01.html", "notebook": "p01.ipynb"}
+
+
+def test_parameters_reach_the_notebook(batch):
+    _, out = batch
+    nb = nbformat.read(out / "p03.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'partnership_id = "p03"' in injected[0].source
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "REPORT p03 rows=8 alpha=0.1 min_group_size=3" in text  # 4 participants x 2 waves
+
+
+def test_report_html_is_self_contained_with_code_hidden(batch):
+    _, out = batch
+    page = parse(out / "p01.html")
+    assert all(src is None for src in page.scripts), page.scripts  # no script fetched from anywhere
+    assert all(not (href or "").startswith(("http:", "https:", "//")) for href in page.links), page.links
+    assert page.images and all(src.startswith("data:image/png;base64,") for src in page.images)
+    html_text = (out / "p01.html").read_text()
+    assert "sns.barplot" not in html_text and "import evalkit" not in html_text  # code hidden
+    assert "REPORT p01" in html_text
+
+
+def test_index_lists_every_partnership_and_escapes_data(batch):
+    result, out = batch
+    assert result.index_path == out / "index.html"
+    text = result.index_path.read_text()
+    page = parse(result.index_path)
+    assert page.scripts == [] and page.images == []  # the hostile name injected no element
+    assert HOSTILE_NAME in "".join(page.texts)  # shown as text, escaped
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
+    for pid in ("p01", "p03"):
+        assert f'href="{pid}.html"' in text
+    assert 'href="p02.html"' not in text
+    assert "ValueError: cannot report on p02" in text
+
+
+def test_invalid_data_raise_before_anything_is_written(tmp_path):
+    data = write_dataset(tmp_path / "data", bad_value=True)
+    with pytest.raises(DataValidationError) as info:
+        run_batch(data, tmp_path / "reports", template=TEMPLATES / "ok.ipynb", workers=1, progress=False)
+    assert any(v.file == "responses.csv" and v.column == "value" for v in info.value.violations)
+    assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"partnership_ids": ["p09"]}, "unknown partnership"),
+    ({"workers": 0}, "workers"),
+    ({"timeout": -1}, "timeout"),
+    ({"parameters": {"data_dir": "/etc"}}, "data_dir"),
+    ({"template": "missing.ipynb"}, "missing.ipynb"),
+])
+def test_bad_arguments_are_input_errors(tmp_path, kwargs, message):
+    data = write_dataset(tmp_path / "data")
+    with pytest.raises(InputError, match=message):
+        run_batch(data, tmp_path / "reports", **{"template": TEMPLATES / "ok.ipynb", **kwargs})
+    assert not (tmp_path / "reports").exists()
