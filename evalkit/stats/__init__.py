@@ -22,13 +22,14 @@ _EXPORTS = {
     "friedman_test": "groups",
     "ancova": "ancova",
     # association, multiplicity, power
-    "correlation": "correlation",
+    "correlation": "association",  # module not named "correlation": a submodule would shadow the function
     "adjust_pvalues": "multiplicity",
     "power_paired": "power",
     "minimum_detectable_effect": "power",
     # measurement
     "cronbach_alpha": "reliability",
     "score_scale": "reliability",
+    "score_scales": "reliability",
     # synthesis across partnerships
     "meta_analysis": "meta",
     # evaluation-design checks

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from evalkit.errors import InputError
-from evalkit.stats.correlation import correlation  # the module shares the name: import the function itself
+from evalkit.stats import correlation
 
 REL = 1e-6
 
@@ -81,3 +81,14 @@ def test_degenerate_and_wrong_input():
         correlation([1, 2, 3], [1, 2])
     with pytest.raises(InputError, match="unknown method"):
         correlation([1, 2, 3], [1, 2, 3], method="kendall")
+
+
+def test_public_name_is_the_function_even_after_importing_its_module():
+    import importlib
+
+    import evalkit
+    import evalkit.stats
+
+    importlib.import_module("evalkit.stats.association")  # as another module or a doctest might
+    assert callable(evalkit.stats.correlation) and callable(evalkit.correlation)
+    assert evalkit.stats.correlation([1, 2, 3, 4], [1, 3, 2, 4]).r == pytest.approx(0.8)  # hand: Pearson r = 4/5

@@ -1,4 +1,8 @@
-"""Correlation between two measures (e.g. attendance and change in skills)."""
+"""Correlation between two measures (e.g. attendance and change in skills).
+
+The module is called ``association`` (not ``correlation``) so that importing it never
+hides the ``evalkit.stats.correlation`` function behind a same-named submodule.
+"""
 from __future__ import annotations
 
 import math
@@ -67,7 +71,7 @@ def correlation(x, y, method="pearson", alternative="two-sided", conf_level=0.95
 
     Examples
     --------
-    >>> from evalkit import correlation
+    >>> from evalkit.stats import correlation
     >>> res = correlation([1, 2, 3, 4, 5, 6], [2, 1, 4, 3, 6, 5])
     >>> round(res.r, 4)
     0.8286
