@@ -334,9 +334,10 @@ def score_scales(responses: pd.DataFrame, measures: pd.DataFrame, method: str = 
     -------
     pandas.DataFrame
         Long scale scores, one row per participant x wave x scale with a response row for
-        at least one of its items (a blank answer counts as not answered): the key columns (``partnership_id`` if present, ``participant_id``,
-        ``wave``), ``measure`` (= the scale name), ``value`` (the score) and ``n_items``
-        (items answered). Empty (same columns) when no measure names a scale.
+        at least one of its items (a blank answer counts as not answered): the key columns
+        (``partnership_id`` if present, ``participant_id``, ``wave``), ``measure`` (= the
+        scale name), ``value`` (the score) and ``n_items`` (items answered). Empty (same
+        columns) when no measure names a scale.
 
     Raises
     ------

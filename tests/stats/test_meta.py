@@ -153,3 +153,9 @@ def test_wrong_input_raises_input_error():
         meta_analysis([0.1, "big"], [0.1, 0.1])
     with pytest.raises(InputError, match="one label per effect"):
         meta_analysis([0.1, 0.2], [0.1, 0.1], labels=["a"])
+
+
+def test_notebook_display_includes_the_studies_table():
+    res = meta_analysis(YI[:3], VI[:3], labels=["riverside", "hillside", "lakeside"])
+    html = res._repr_html_()
+    assert "MetaResult" in html and "studies" in html and "hillside" in html
