@@ -163,9 +163,15 @@ def to_date(s: pd.Series) -> pd.Series:
     """Convert to ``datetime64[ns]``; text that is not an ISO 8601 date becomes NaT."""
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return s.astype("datetime64[ns]")
-    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        return pd.to_datetime(s, format="ISO8601", errors="coerce").astype("datetime64[ns]")
-    return pd.to_datetime(s, errors="coerce").astype("datetime64[ns]")
+    # Parse each distinct text once: attendance logs repeat a few dates over millions of rows.
+    codes, uniques = pd.factorize(s)
+    uniques = pd.Series(uniques)
+    if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
+        parsed = pd.to_datetime(uniques, format="ISO8601", errors="coerce")
+    else:
+        parsed = pd.to_datetime(uniques, errors="coerce")
+    parsed = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return pd.Series(parsed[codes], index=s.index, name=s.name)  # code -1 (missing) takes the final NaT
 
 
 def to_bool(s: pd.Series) -> pd.Series:

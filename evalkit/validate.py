@@ -93,7 +93,10 @@ def check_tables(raw: dict[str, pd.DataFrame], files: dict[str, str] | None = No
         typed[table] = schema.coerce_table(table, frame, keep_index=True)
         if all(s.name in frame.columns for s in schema.COLUMNS[table] if s.required):
             complete.add(table)
-    violations += _cross_table_rules(typed, complete, files)
+    try:
+        violations += _cross_table_rules(typed, complete, files)
+    finally:
+        _FACTORIZED.clear()
     violations.sort(key=_order_key(files))
     return violations, typed
 
@@ -179,25 +182,53 @@ def _num(s: pd.Series) -> pd.Series:
     return schema.as_text(s).fillna("blank")
 
 
-def _pairs(frame: pd.DataFrame) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([frame["participant_id"], frame["partnership_id"]])
+_FACTORIZED: dict = {}  # id(column values) -> (values, codes, uniques), emptied after each check
+
+
+def _factorize(column: pd.Series):
+    """``pd.factorize``, computed once per column during a check (ids take part in several keys).
+
+    The cache holds the values themselves, so an id cannot be reused while cached.
+    """
+    values = column.array
+    hit = _FACTORIZED.get(id(values))
+    if hit is None or hit[0] is not values:
+        hit = _FACTORIZED[id(values)] = (values, *pd.factorize(column))
+    return hit[1], hit[2]
+
+
+def _row_keys(frame: pd.DataFrame, keys: list[str], like: pd.DataFrame | None = None):
+    """One int64 per row identifying its combination of ``keys`` (-1 where one is missing).
+
+    Integer keys make duplicate and membership checks on millions of rows fast. With
+    ``like``, also return the keys of ``like``'s rows on the same coding (-1 where a
+    value does not occur in ``frame``).
+    """
+    key = np.zeros(len(frame), dtype="int64")
+    other = None if like is None else np.zeros(len(like), dtype="int64")
+    for name in keys:
+        codes, uniques = _factorize(frame[name])
+        key = np.where((key < 0) | (codes < 0), -1, key * (len(uniques) + 1) + codes)
+        if like is not None:
+            theirs = pd.Index(uniques).get_indexer(like[name])
+            other = np.where((other < 0) | (theirs < 0), -1, other * (len(uniques) + 1) + theirs)
+    return key if like is None else (key, other)
 
 
 def _duplicates(file: str, frame: pd.DataFrame, keys: list[str], column: str, message) -> list[Violation]:
     """Report every repeat of a key (all but its first row), naming the row of the first."""
-    present = frame[keys].notna().all(axis=1).to_numpy()
-    sub = frame[present] if not present.all() else frame
-    repeat = sub.duplicated(subset=keys, keep="first").to_numpy()
+    key = pd.Series(_row_keys(frame, keys), index=frame.index)
+    repeat = (key >= 0) & key.duplicated(keep="first")
     if not repeat.any():
         return []
-    first = pd.Series(sub.index, index=sub.index).groupby([sub[k] for k in keys], sort=False).transform("first")
-    sub = sub.assign(_first=first + 2)
+    first_row = pd.Series(frame.index, index=frame.index).groupby(key.to_numpy()).transform("first") + 2
+    sub = frame.assign(_first=first_row)
     return _emit(file, sub, repeat, column, lambda d: message(d) + " (first on row " + d["_first"].astype("str") + ")")
 
 
 def _cross_table_rules(t: dict[str, pd.DataFrame], complete: set[str], files: dict[str, str]) -> list[Violation]:
     out: list[Violation] = []
-    pids = mids = pairs = None
+    pids = mids = people = None
     if "partnerships" in complete:
         p, f = t["partnerships"], files["partnerships"]
         out += _duplicates(f, p, ["partnership_id"], "partnership_id",
@@ -224,10 +255,10 @@ def _cross_table_rules(t: dict[str, pd.DataFrame], complete: set[str], files: di
         out += _duplicates(f, q, ["participant_id", "partnership_id"], "participant_id",
                            lambda d: "participant_id " + _q(d["participant_id"])
                            + " appears more than once in partnership " + _q(d["partnership_id"]))
-        pairs = _pairs(q.dropna(subset=["participant_id", "partnership_id"])).unique()
+        people = q
     if "responses" in complete:
         r, f = t["responses"], files["responses"]
-        out += _registered(r, f, pids, pairs, files)
+        out += _registered(r, f, pids, people, files)
         if mids is not None:
             out += _response_values(r, f, mids, files)
         out += _duplicates(f, r, ["participant_id", "partnership_id", "wave", "measure"], "measure",
@@ -235,7 +266,7 @@ def _cross_table_rules(t: dict[str, pd.DataFrame], complete: set[str], files: di
                            + " twice in wave " + _q(d["wave"]))
     if "attendance" in complete:
         a, f = t["attendance"], files["attendance"]
-        out += _registered(a, f, pids, pairs, files)
+        out += _registered(a, f, pids, people, files)
         out += _duplicates(f, a, ["participant_id", "partnership_id", "session"], "session",
                            lambda d: "participant " + _q(d["participant_id"]) + " is recorded twice for session "
                            + _q(d["session"]))
@@ -250,15 +281,16 @@ def _unknown_partnership(frame, file, pids, files) -> list[Violation]:
                  + f" is not in {files['partnerships']}; expected a partnership_id listed there")
 
 
-def _registered(frame, file, pids, pairs, files) -> list[Violation]:
+def _registered(frame, file, pids, people, files) -> list[Violation]:
     """Unknown partnership, or a participant not registered in that partnership."""
     out = []
     known = np.ones(len(frame), dtype=bool)
     if pids is not None:
         out += _unknown_partnership(frame, file, pids, files)
         known = frame["partnership_id"].isin(pids).to_numpy()
-    if pairs is not None:
-        bad = known & frame["participant_id"].notna().to_numpy() & ~_pairs(frame).isin(pairs)
+    if people is not None:
+        mine, registered = _row_keys(frame, ["participant_id", "partnership_id"], like=people)
+        bad = known & (mine >= 0) & ~pd.Series(mine).isin(registered[registered >= 0]).to_numpy()
         out += _emit(file, frame, bad, "participant_id", lambda d: "participant " + _q(d["participant_id"])
                      + " is not registered in partnership " + _q(d["partnership_id"])
                      + f"; expected a participant_id listed for it in {files['participants']}")
@@ -274,7 +306,8 @@ def _response_values(r, file, mids, files) -> list[Violation]:
     # Map the scale onto the rows through category codes: cheap for millions of rows.
     if len(mids) == 0:
         return out
-    codes = mids.index.get_indexer(measure)
+    codes, uniques = pd.factorize(measure)  # map the few distinct measures, then spread over the rows
+    codes = np.append(mids.index.get_indexer(uniques), -1)[codes]
     kind = mids["kind"].to_numpy()[codes]
     lo, hi = mids["scale_min"].to_numpy()[codes], mids["scale_max"].to_numpy()[codes]
     v = value.to_numpy(dtype="float64", na_value=np.nan)
