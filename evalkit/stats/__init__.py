@@ -20,7 +20,7 @@ _EXPORTS = {
     "TwoGroupResult": "twogroup",
     "oneway_test": "groups",
     "friedman_test": "groups",
-    "ancova": "ancova",
+    "ancova": "regression",
     # association, multiplicity, power
     "correlation": "association",  # module not named "correlation": a submodule would shadow the function
     "adjust_pvalues": "multiplicity",

@@ -322,7 +322,7 @@ def diff_in_diff(program_pre, program_post, comparison_pre, comparison_post,
     -----
     Assumes parallel trends (without the program both groups would have changed alike)
     and independent participants; the groups may differ in size and variance. With
-    non-random groups prefer :func:`~evalkit.stats.ancova.ancova` when baseline
+    non-random groups prefer :func:`~evalkit.stats.regression.ancova` when baseline
     differences are small, and check :func:`baseline_equivalence`.
 
     References

@@ -9,7 +9,7 @@ import pytest
 
 import evalkit
 from evalkit.errors import InputError
-from evalkit.stats.ancova import AncovaResult, ancova
+from evalkit.stats.regression import AncovaResult, ancova
 
 REL = 1e-6
 ANOREXIA = Path(__file__).parent / "datasets" / "anorexia.csv"
