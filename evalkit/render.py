@@ -237,7 +237,7 @@ def _failure_from_partial(scratch: Path, exc: BaseException, watchdog: "_Watchdo
 
 
 class _Watchdog:
-    """Kill the current kernel if the report runs longer than ``timeout`` seconds."""
+    """Kill the kernel if the report runs longer than ``timeout`` seconds after the kernel started."""
 
     def __init__(self, timeout: float | None, tracker: KernelTracker):
         self.timeout = timeout
@@ -245,24 +245,24 @@ class _Watchdog:
         self.fired = False
         self._timer: threading.Timer | None = None
 
+    def _arm(self) -> None:
+        self._timer = threading.Timer(self.timeout, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
     def _fire(self) -> None:
-        pid = self.tracker.pid
-        if pid is not None:
-            self.fired = True
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        self.fired = True
+        try:
+            os.kill(self.tracker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def __enter__(self):
         if self.timeout is not None:
-            self._timer = threading.Timer(self.timeout, self._fire)
-            self._timer.daemon = True
-            self._timer.start()
+            self.tracker.on_start = self._arm
         return self
 
     def __exit__(self, *exc_info):
         if self._timer is not None:
             self._timer.cancel()
         return False
-

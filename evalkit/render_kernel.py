@@ -20,10 +20,16 @@ KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_fi
 
 
 class KernelTracker:
-    """Remembers the pid of the kernel a render started (for its timeout watchdog)."""
+    """Remembers the pid of the kernel a render started and tells ``on_start`` (its timeout watchdog)."""
 
     def __init__(self):
         self.pid: int | None = None
+        self.on_start = None
+
+    def started(self, pid: int) -> None:
+        self.pid = pid
+        if self.on_start is not None:
+            self.on_start()
 
 
 class ProjectKernelManager(AsyncKernelManager):
@@ -58,7 +64,7 @@ class ProjectKernelManager(AsyncKernelManager):
             kw["preexec_fn"] = _limit_memory(self.memory_limit)
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.tracker is not None:
-            self.tracker.pid = self.provisioner.pid
+            self.tracker.started(self.provisioner.pid)
 
 
 def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker | None = None) -> type:
