@@ -78,6 +78,8 @@ _SIGN = {  # -1: the score falls as the latent outcome improves (lower is better
     m: -1 if (not better) or reverse else 1
     for m, better, reverse in MEASURES[["measure", "higher_is_better", "reverse_coded"]].itertuples(index=False)
 }
+_WAVES = ["pre", "post", "followup"]
+_MEASURE_IDS = MEASURES["measure"].tolist()
 PREPOST = ["skills", "knowledge", "behaviour", "engagement", "volunteered", "stress",
            "teamwork_1", "teamwork_2", "teamwork_3"]
 
@@ -214,7 +216,7 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
         parts.append((pid, name, ptype, lead, start.date().isoformat(), end.date().isoformat()))
 
         # participants and their groups (a few missing answers per question)
-        person = np.array([f"P{i + 1:03d}-{k:04d}" for k in range(1, n + 1)])
+        person = np.array([f"P{i + 1:03d}-{k:04d}" for k in range(1, n + 1)], dtype=object)
         frame = {"participant_id": person, "partnership_id": np.full(n, pid)}
         frame["age_group"] = rng.choice(_AGE_GROUPS, size=n, p=_AGE_BY_TYPE[ptype])
         for col, (values, probs) in GROUPS.items():
@@ -253,13 +255,13 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
         rate = attended.mean(axis=1)
         dose = rate / rate[completes].mean() if completes.any() else np.ones(n)
         dates = [(start + pd.Timedelta(weeks=s)).date().isoformat() for s in range(n_sessions)]
-        logs.append(pd.DataFrame({
+        logs.append({
             "participant_id": np.repeat(person, n_sessions),
-            "partnership_id": pid,
-            "session": np.tile([f"Session {s + 1}" for s in range(n_sessions)], n),
-            "date": np.tile(dates, n),
+            "partnership_id": np.full(n * n_sessions, pid, dtype=object),
+            "session": np.tile(np.array([f"Session {s + 1}" for s in range(n_sessions)], dtype=object), n),
+            "date": np.tile(np.array(dates, dtype=object), n),
             "attended": attended.ravel(),
-        }))
+        })
 
         # responses
         baseline = rng.normal(size=n)
@@ -282,15 +284,15 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
             rows.append(("followup", "skills", stays,
                          _to_scale(0.75 * baseline + 0.66 * rng.normal(size=n) + 0.8 * eff["skills"] * dose,
                                    "skills", level)[stays]))
-        resp = pd.DataFrame({
-            "participant_id": np.concatenate([person[who] for _, _, who, _ in rows]),
-            "partnership_id": pid,
-            "wave": np.concatenate([np.full(len(who), w) for w, _, who, _ in rows]),
-            "measure": np.concatenate([np.full(len(who), m) for _, m, who, _ in rows]),
-            "value": np.concatenate([v for _, _, _, v in rows]),
-        })
-        resp.loc[rng.random(len(resp)) < 0.02, "value"] = np.nan  # item non-response
-        answers.append(resp)
+        who = np.concatenate([w for _, _, w, _ in rows])
+        wave = np.concatenate([np.full(len(w), _WAVES.index(wv)) for wv, _, w, _ in rows])
+        measure = np.concatenate([np.full(len(w), _MEASURE_IDS.index(m)) for _, m, w, _ in rows])
+        order = np.lexsort((measure, who, wave))  # as a survey export: by wave, participant, measure
+        value = np.concatenate([v for _, _, _, v in rows])[order]
+        value[rng.random(len(value)) < 0.02] = np.nan  # item non-response
+        answers.append({"participant_id": person[who[order]], "partnership_id": np.full(len(order), pid, dtype=object),
+                        "wave": np.array(_WAVES, dtype=object)[wave[order]],
+                        "measure": np.array(_MEASURE_IDS, dtype=object)[measure[order]], "value": value})
 
         # targets: a rotating mix of statistics
         goals += _targets(pid, i)
@@ -301,8 +303,8 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
                                                      "start_date", "end_date"]),
         "participants": pd.concat(people, ignore_index=True),
         "measures": MEASURES.copy(),
-        "responses": _order_responses(pd.concat(answers, ignore_index=True)),
-        "attendance": pd.concat(logs, ignore_index=True),
+        "responses": _stack(answers),
+        "attendance": _stack(logs),
         "targets": pd.DataFrame(goals, columns=["partnership_id", "indicator", "statistic", "target", "threshold",
                                                 "description"]),
     }
@@ -313,14 +315,9 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
     return tables, truth
 
 
-def _order_responses(resp: pd.DataFrame) -> pd.DataFrame:
-    """Sort as a survey export would be: by partnership, wave, participant, measure order."""
-    wave = pd.Categorical(resp["wave"], ["pre", "post", "followup"], ordered=True)
-    measure = pd.Categorical(resp["measure"], MEASURES["measure"], ordered=True)
-    key = pd.DataFrame({"p": pd.Categorical(resp["partnership_id"], resp["partnership_id"].unique()),
-                        "w": wave, "i": resp["participant_id"], "m": measure})
-    order = key.sort_values(["p", "w", "i", "m"], kind="stable").index
-    return resp.loc[order].reset_index(drop=True)
+def _stack(chunks: list[dict]) -> pd.DataFrame:
+    """One DataFrame from per-partnership column arrays (one conversion per column, not per partnership)."""
+    return pd.DataFrame({name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]})
 
 
 _TARGET_MENU = [
