@@ -213,16 +213,22 @@ def compare_prepost(
         wide["group"] = wide["group"].astype("string").fillna("Not recorded")
         keys.append("group")
 
+    pre_all, post_all = wide["pre"].to_numpy(float), wide["post"].to_numpy(float)
     rows = []
-    for key, g in wide.groupby(keys, sort=True, observed=True):
-        key = dict(zip(keys, key))
+    # positional indices per group: no per-group DataFrame is built (this loop runs once per table cell)
+    for key, idx in wide.groupby(keys, sort=True, observed=True).indices.items():
+        key = dict(zip(keys, key if isinstance(key, tuple) else (key,)))
         m = meta.loc[key["measure"]]
-        pairs = g.dropna(subset=["pre", "post"])
+        pre_g, post_g = pre_all[idx], post_all[idx]
+        both = ~np.isnan(pre_g) & ~np.isnan(post_g)
         row = {**key, "label": m["label"], "kind": m["kind"], "group_variable": by,
-               "n_pre": int(g["pre"].notna().sum()), "n_post": int(g["post"].notna().sum()),
-               "n_pairs": len(pairs), "scale_min": m["scale_min"], "scale_max": m["scale_max"],
+               "n_pre": int((~np.isnan(pre_g)).sum()), "n_post": int((~np.isnan(post_g)).sum()),
+               "n_pairs": int(both.sum()), "scale_min": m["scale_min"], "scale_max": m["scale_max"],
                "higher_is_better": bool(m["higher_is_better"])}
-        row.update(_test_one(m["kind"], pairs["pre"].to_numpy(float), pairs["post"].to_numpy(float), conf_level))
+        if row["n_pairs"] >= min_group_size:  # smaller groups are suppressed below: nothing to compute
+            row.update(_test_one(m["kind"], pre_g[both], post_g[both], conf_level))
+        else:
+            row["test"] = TEST_FOR_KIND[m["kind"]]
         rows.append(row)
     table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "p_adjusted"])
     if by is None:
