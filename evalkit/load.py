@@ -12,6 +12,7 @@ import html
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Mapping
 
 import pandas as pd
@@ -179,7 +180,7 @@ def _sha256(path: Path) -> str:
 
 
 # --- the dataset ----------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
     """The typed tables of one data folder (or of one partnership in it).
 
@@ -202,7 +203,7 @@ class Dataset:
     responses: pd.DataFrame
     attendance: pd.DataFrame
     targets: pd.DataFrame
-    sources: Mapping[str, SourceFile] = field(default_factory=dict)
+    sources: Mapping[str, SourceFile] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def group_columns(self) -> list[str]:
@@ -343,4 +344,4 @@ def load_data(data_dir: str | Path, partnership_id: str | None = None, *, valida
         table: SourceFile(path.name, path, _sha256(path), schema.FORMATS[path.suffix.lower()], len(raw[table]))
         for table, path in paths.items()
     }
-    return Dataset(data_dir=data_dir, sources=sources, **tables)
+    return Dataset(data_dir=data_dir, sources=MappingProxyType(sources), **tables)

@@ -11,12 +11,13 @@ tests and tutorials can check an analysis against.
 How scores are made: each participant has a true level on each measure
 (``0.75 * z + N(0, 0.5)`` around a personal baseline ``z ~ N(0, 1)``); each
 wave observes it with noise ``N(0, 0.45)``, and at ``post`` it has moved by
-``effect * dose``, where
-``effect`` is the partnership x measure true effect (in baseline SD units;
-negative for a decline) and ``dose`` is the person's attendance rate divided by
-the partnership's mean rate. Latent scores are mapped onto each measure's scale
-(cut points for ordinal items, a threshold for binary ones, a rounded linear map
-for continuous scores), so observed changes are the effects attenuated by rounding.
+``effect * dose``, where ``effect`` is the partnership x measure true effect
+(in baseline SD units; negative for a decline) and ``dose`` is the person's
+attendance rate divided by the partnership's mean rate (zero for the group
+named by ``SampleTruth.subgroup_gap``). Latent scores are mapped onto each
+measure's scale (cut points for ordinal items, a threshold for binary ones, a
+rounded linear map for continuous scores), so observed changes are the effects
+attenuated by rounding.
 For ``higher_is_better = false`` measures a positive effect lowers the score.
 """
 from __future__ import annotations
@@ -102,7 +103,7 @@ _AGE_BY_TYPE = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SampleTruth:
     """What the generator built in, for checking analyses against.
 
@@ -124,6 +125,9 @@ class SampleTruth:
         partnership_id -> participants enrolled.
     followup : tuple of str
         Partnerships that asked ``community_benefit`` (and ``skills``) at a ``followup`` wave.
+    subgroup_gap : tuple of str
+        ``(partnership_id, group column, value)``: in that partnership the participants of
+        that group have no true change (effect 0) while the others improve as ``effects`` says.
     """
 
     seed: int
@@ -134,6 +138,7 @@ class SampleTruth:
     effects: pd.DataFrame
     sizes: dict
     followup: tuple
+    subgroup_gap: tuple
 
 
 def _catalogue(n: int) -> list[tuple[str, str, str, str]]:
@@ -197,6 +202,7 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
     cat = _catalogue(partnerships)
     ids = [c[0] for c in cat]
     no_change, decline, too_small, mostly_missing = ids[1], ids[2], ids[3], ids[4]
+    gap_pid = ids[0]  # the largest partnership: its low-income participants gain nothing
 
     sizes = rng.integers(20, participants + 1, size=partnerships)
     sizes[0] = participants
@@ -254,6 +260,9 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
         attended &= np.arange(n_sessions)[None, :] < stop[:, None]
         rate = attended.mean(axis=1)
         dose = rate / rate[completes].mean() if completes.any() else np.ones(n)
+        gain = dose.copy()  # who benefits: in the gap partnership, low-income participants do not
+        if pid == gap_pid:
+            gain[frame["low_income"].to_numpy() == "yes"] = 0.0
         dates = [(start + pd.Timedelta(weeks=s)).date().isoformat() for s in range(n_sessions)]
         logs.append({
             "participant_id": np.repeat(person, n_sessions),
@@ -271,7 +280,7 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
             true = 0.75 * baseline + 0.5 * rng.normal(size=n)  # the person's true level on this measure
             sign = _SIGN[m]
             pre = _to_scale(sign * (true + rng.normal(0, 0.45, size=n)), m, level)
-            post = _to_scale(sign * (true + eff[m] * dose + rng.normal(0, 0.45, size=n)), m, level)
+            post = _to_scale(sign * (true + eff[m] * gain + rng.normal(0, 0.45, size=n)), m, level)
             rows.append(("pre", m, np.arange(n), pre))
             rows.append(("post", m, np.flatnonzero(completes), post[completes]))
         sat = _to_scale(0.5 + 0.4 * rng.normal(size=n) + 0.3 * (dose - 1), "satisfaction", level)
@@ -280,9 +289,9 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
             stays = np.flatnonzero(completes & (rng.random(n) < 0.75))
             z = rng.normal(size=n)
             rows.append(("followup", "community_benefit", stays,
-                         _to_scale(z + eff["community_benefit"] * dose, "community_benefit", level)[stays]))
+                         _to_scale(z + eff["community_benefit"] * gain, "community_benefit", level)[stays]))
             rows.append(("followup", "skills", stays,
-                         _to_scale(0.75 * baseline + 0.66 * rng.normal(size=n) + 0.8 * eff["skills"] * dose,
+                         _to_scale(0.75 * baseline + 0.66 * rng.normal(size=n) + 0.8 * eff["skills"] * gain,
                                    "skills", level)[stays]))
         who = np.concatenate([w for _, _, w, _ in rows])
         wave = np.concatenate([np.full(len(w), _WAVES.index(wv)) for wv, _, w, _ in rows])
@@ -310,7 +319,8 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
     }
     truth = SampleTruth(seed=seed, no_change=no_change, decline=decline, too_small=too_small,
                         mostly_missing_post=mostly_missing, effects=truth_effects,
-                        sizes=dict(zip(ids, map(int, sizes))), followup=followup)
+                        sizes=dict(zip(ids, map(int, sizes))), followup=followup,
+                        subgroup_gap=(gap_pid, "low_income", "yes"))
     tables["measures"]["scale"] = tables["measures"]["scale"].replace("", None)
     return tables, truth
 

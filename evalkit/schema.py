@@ -48,6 +48,7 @@ class ColumnSpec:
     """One column of the contract.
 
     ``kind`` is one of ``slug`` (safe id), ``id`` (non-empty text), ``text``,
+    ``label`` (non-empty text stored lower-case, e.g. a wave: ``Pre`` is ``pre``),
     ``choice`` (one of ``choices``, case-insensitive), ``number``, ``date``
     (ISO 8601) or ``bool``. ``required`` columns must be present; ``nullable``
     columns may have blank cells. ``default`` fills an absent optional column.
@@ -90,7 +91,7 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
     "responses": (
         C("participant_id", "id"),
         C("partnership_id", "id"),
-        C("wave", "text"),
+        C("wave", "label"),
         C("measure", "id"),
         C("value", "number", nullable=True),
     ),
@@ -116,6 +117,7 @@ _EXPECTED = {
     "slug": "a safe id (" + SLUG_RULE + ")",
     "id": "a non-empty id",
     "text": "a non-empty text",
+    "label": "a non-empty text",
     "number": "a number",
     "date": "an ISO date such as 2025-09-01",
     "bool": "true/false, yes/no or 1/0",
@@ -192,7 +194,7 @@ def _check(spec: ColumnSpec) -> list[pa.Check]:
     # The check name is the key the validator maps back to a message (see expected()).
     if spec.kind == "slug":
         fn = lambda s: as_text(s).str.fullmatch(SLUG_PATTERN).fillna(False).astype(bool)  # noqa: E731
-    elif spec.kind in ("id", "text"):  # a blank text in a nullable column is simply missing
+    elif spec.kind in ("id", "text", "label"):  # a blank text in a nullable column is simply missing
         fn = lambda s: (as_text(s).str.len().fillna(0).astype(int) > 0) | spec.nullable  # noqa: E731
     elif spec.kind == "choice":
         fn = lambda s: to_choice(s).isin(spec.choices)  # noqa: E731
@@ -224,6 +226,7 @@ _CONVERT = {
     "slug": as_text,
     "id": as_text,
     "text": as_text,
+    "label": to_choice,
     "choice": to_choice,
     "number": to_number,
     "date": to_date,
@@ -253,7 +256,7 @@ def coerce_table(table: str, raw: pd.DataFrame, *, keep_index: bool = False) -> 
             col = pd.Series(pd.NA, index=raw.index, dtype="str")
         if spec.kind == "bool":
             col = col.fillna(bool(spec.default)).astype(bool)
-        elif spec.kind in ("slug", "id", "text", "choice"):
+        elif spec.kind in ("slug", "id", "text", "label", "choice"):
             col = col.astype("str")
             if spec.nullable:
                 col = col.where(col.str.len() > 0)

@@ -68,6 +68,14 @@ def test_waves_put_pre_and_post_first(tmp_path):
     assert load_data(_write(tmp_path / "d", files)).waves == ["pre", "post", "followup"]
 
 
+def test_wave_names_are_lower_cased(tmp_path):
+    files = dict(TINY)
+    files["responses.csv"] = TINY["responses.csv"].replace(",pre,", ",Pre,").replace(",post,", ", POST ,")
+    data = load_data(_write(tmp_path / "d", files))
+    assert data.waves == ["pre", "post", "followup"]
+    assert (data.responses["wave"] == "pre").sum() == 6
+
+
 def test_optional_tables_absent_are_empty_with_columns(tmp_path):
     files = {k: v for k, v in TINY.items() if k not in ("attendance.csv", "targets.csv")}
     data = load_data(_write(tmp_path / "d", files))

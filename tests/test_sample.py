@@ -86,6 +86,20 @@ def test_known_truths_recovered_with_scipy(default):
     assert stats.ttest_rel(up["post"], up["pre"]).pvalue < 0.001 and (up["post"] - up["pre"]).mean() > 0
 
 
+def test_subgroup_gap_recovered_with_scipy(default):
+    tables, truth = default
+    pid, column, value = truth.subgroup_gap
+    r, people = tables["responses"], tables["participants"]
+    group = people[people.partnership_id == pid].set_index("participant_id")[column]
+    pairs = _pairs(r, pid, "knowledge").join(group)
+    change = pairs["post"] - pairs["pre"]
+    in_group, others = change[pairs[column] == value], change[pairs[column].notna() & (pairs[column] != value)]
+    assert len(in_group) >= 40 and len(others) >= 40
+    assert stats.ttest_1samp(in_group, 0).pvalue > 0.05      # the group does not change
+    assert stats.ttest_1samp(others, 0).pvalue < 0.001 and others.mean() > 0
+    assert stats.ttest_ind(others, in_group, equal_var=False).pvalue < 0.001
+
+
 def test_truth_effects_table(default):
     tables, truth = default
     e = truth.effects.set_index(["partnership_id", "measure"])["effect"]
