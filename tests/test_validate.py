@@ -297,3 +297,19 @@ def test_validate_tables_on_frames_uses_default_file_names(tiny_dataset):
     raw["responses"].loc[0, "value"] = "9"
     assert [str(v) for v in validate_tables(raw)] == [
         "responses.csv, row 2, column 'value': value 9 is outside the scale of 'skills' (1 to 5)"]
+
+
+# --- command line ------------------------------------------------------------------------
+def test_cli_validate_exit_codes_and_listing(tmp_path, tiny_dataset):
+    from click.testing import CliRunner
+
+    from evalkit.cli import main
+
+    ok = CliRunner().invoke(main, ["validate", str(tiny_dataset)])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    bad = CliRunner().invoke(main, ["validate", str(_folder(tmp_path, responses=BAD_RESPONSES))])
+    assert bad.exit_code == 2
+    assert "10 problems found" in bad.output
+    assert "responses.csv, row 6, column 'value': value 7 is outside the scale of 'skills' (1 to 5)" in bad.output
+    missing = CliRunner().invoke(main, ["validate", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
