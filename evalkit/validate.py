@@ -91,8 +91,9 @@ def check_tables(raw: dict[str, pd.DataFrame], files: dict[str, str] | None = No
         frame, found = _column_rules(table, raw[table], files[table])
         violations += found
         typed[table] = schema.coerce_table(table, frame, keep_index=True)
-        if all(s.name in frame.columns for s in schema.COLUMNS[table] if s.required):
-            complete.add(table)
+        has_columns = all(s.name in frame.columns for s in schema.COLUMNS[table] if s.required)
+        if has_columns and (len(frame) or table not in schema.REQUIRED_TABLES):
+            complete.add(table)  # an empty required table is reported once, not on every row referring to it
     try:
         violations += _cross_table_rules(typed, complete, files)
     finally:
@@ -103,14 +104,12 @@ def check_tables(raw: dict[str, pd.DataFrame], files: dict[str, str] | None = No
 
 def _order_key(files: dict[str, str]):
     """Sort violations by table, row, then the column's place in the contract (whole-file problems first)."""
-    table_of = {files[table]: table for table in schema.TABLES}
-    tables = {table: i for i, table in enumerate(schema.TABLES)}
+    table_place = {files[table]: i for i, table in enumerate(schema.TABLES)}
+    column_place = {files[table]: {spec.name: i for i, spec in enumerate(specs)}
+                    for table, specs in schema.COLUMNS.items()}
 
     def key(v: Violation):
-        table = table_of.get(v.file)
-        columns = [spec.name for spec in schema.COLUMNS.get(table, ())]
-        place = columns.index(v.column) if v.column in columns else len(columns)
-        return tables.get(table, -1), v.row or 0, place
+        return table_place.get(v.file, -1), v.row or 0, column_place.get(v.file, {}).get(v.column, 99)
     return key
 
 
@@ -153,9 +152,10 @@ def _from_failure_cases(table: str, cases: pd.DataFrame, file: str) -> list[Viol
     return sorted(out, key=lambda v: (v.row or 0, v.column or ""))
 
 
-def _show(values: pd.Series) -> list:
-    """Failure cases as the user typed them (numbers without a spurious '.0')."""
-    return [v if isinstance(v, str) else schema.as_text(pd.Series([v])).iloc[0] for v in values]
+def _show(values: pd.Series) -> list[str]:
+    """Failure cases as the user typed them (whole numbers without a spurious '.0')."""
+    return [v if isinstance(v, str) else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+            for v in values]
 
 
 # --- layer 2: rules across rows and tables ---------------------------------------
