@@ -8,44 +8,12 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
+from builders import long_responses as _long
+from builders import measure as _measure
+from builders import write_tables
 from evalkit.errors import InputError
 
 DATASETS = Path(__file__).parent / "stats" / "datasets"
-
-
-def write_tables(folder: Path, responses: pd.DataFrame, measures: list[dict], participants=None,
-                 attendance=None, targets=None, partnerships=None) -> Path:
-    """Write a minimal valid dataset (the data contract of data/README.md) into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    pids = sorted(responses["partnership_id"].unique())
-    if partnerships is None:
-        partnerships = pd.DataFrame({
-            "partnership_id": pids, "name": [f"Partnership {p}" for p in pids], "partner_type": "nonprofit",
-            "lead_institution": "Test University", "start_date": "2025-01-15", "end_date": "2025-06-30"})
-    partnerships.to_csv(folder / "partnerships.csv", index=False)
-    if participants is None:
-        participants = responses[["participant_id", "partnership_id"]].drop_duplicates()
-    participants.to_csv(folder / "participants.csv", index=False)
-    m = pd.DataFrame(measures)
-    m.to_csv(folder / "measures.csv", index=False)
-    responses.to_csv(folder / "responses.csv", index=False)
-    if attendance is not None:
-        attendance.to_csv(folder / "attendance.csv", index=False)
-    if targets is not None:
-        targets.to_csv(folder / "targets.csv", index=False)
-    return folder
-
-
-def _measure(measure, kind="continuous", lo=0, hi=200, hib=True, domain="other", label=None):
-    return {"measure": measure, "label": label or measure.capitalize(), "domain": domain, "kind": kind,
-            "scale_min": lo, "scale_max": hi, "higher_is_better": hib}
-
-
-def _long(pid, measure, pre, post, start=1, prefix="p"):
-    ids = [f"{prefix}{i}" for i in range(start, start + len(pre))]
-    frames = [pd.DataFrame({"participant_id": ids, "partnership_id": pid, "wave": w, "measure": measure, "value": v})
-              for w, v in (("pre", pre), ("post", post))]
-    return pd.concat(frames)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,181 @@
+"""Participation, targets, single-wave description, suppression, narration and portfolio pooling.
+
+One small hand-made partnership; every expected number is worked by hand or taken from R (call beside it).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from builders import long_responses, measure, write_tables
+from evalkit.errors import InputError
+from evalkit.narrate import describe_change, effect_label, md_escape
+from evalkit.privacy import suppress_small_groups
+
+# Participants p1..p12 answer pre; p1..p10 answer post; p13 enrolled but never answered.
+PRE = [3, 4, 4, 3, 3, 4, 2, 4, 4, 4, 3, 2]
+POST = [4, 5, 4, 5, 3, 5, 4, 4, 5, 5, np.nan, np.nan]  # changes of p1..p10: 1,1,0,2,0,1,2,0,1,1 -> 7 improved
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    resp = long_responses("t1", "confidence", PRE, POST)
+    resp = resp.dropna(subset=["value"])
+    people = pd.DataFrame({"participant_id": [f"p{i}" for i in range(1, 14)], "partnership_id": "t1",
+                           "first_generation": ["yes"] * 6 + ["no"] * 7})
+    # 24 attendance records (p1..p12 x 2 sessions), 18 attended
+    att = pd.DataFrame({"participant_id": [f"p{i}" for i in range(1, 13)] * 2, "partnership_id": "t1",
+                        "session": ["s1"] * 12 + ["s2"] * 12,
+                        "date": ["2025-02-01"] * 12 + ["2025-03-01"] * 12,
+                        "attended": [True] * 12 + [True] * 6 + [False] * 6})
+    targets = pd.DataFrame({
+        "partnership_id": "t1",
+        "indicator": ["confidence", "confidence", "attendance_rate", "confidence"],
+        "statistic": ["mean_post", "pct_improved", "rate", "pct_at_least"],
+        "target": [4, 35, 90, 95],
+        "threshold": [np.nan, np.nan, np.nan, 4],
+        "description": ["mean post >= 4", ">= 35% improve", "attend 90%", "95% at 4 or more"]})
+    folder = write_tables(tmp_path_factory.mktemp("t1"), resp,
+                          [measure("confidence", "ordinal", 1, 5, domain="satisfaction", label="Confidence")],
+                          participants=people, attendance=att, targets=targets)
+    return ek.load_data(folder)
+
+
+def test_retention_counts_and_wilson_interval(data):
+    r = ek.retention(data, min_group_size=5).iloc[0]
+    assert (r["n_enrolled"], r["n_pre"], r["n_post"], r["n_both"]) == (13, 12, 10, 10)
+    assert r["retention_rate"] == pytest.approx(10 / 12)
+    # R: prop.test(10, 12, correct = FALSE)$conf.int -> 1 - (0.04696514218, 0.4480308623) mirrored for 2/12
+    assert r["retention_ci_low"] == pytest.approx(1 - 0.4480308623, rel=1e-8)
+    assert r["retention_ci_high"] == pytest.approx(1 - 0.04696514218, rel=1e-8)
+
+
+def test_attendance_summary_by_hand(data):
+    a = ek.attendance_summary(data, min_group_size=5).iloc[0]
+    assert (a["n_participants"], a["n_sessions"], a["n_records"]) == (12, 2, 24)
+    assert a["attendance_rate"] == pytest.approx(18 / 24)
+    assert a["mean_sessions_attended"] == pytest.approx(18 / 12)
+    assert a["share_regular"] == pytest.approx(6 / 12)  # attended both sessions (>= 75%)
+    # larger minimum size: the whole row is suppressed
+    s = ek.attendance_summary(data, min_group_size=20).iloc[0]
+    assert s["suppressed"] and pd.isna(s["attendance_rate"]) and pd.isna(s["n_participants"])
+
+
+def test_targets_verdicts_from_intervals(data):
+    t = ek.progress_against_targets(data, min_group_size=5).set_index("statistic")
+    # mean_post: R t.test(c(4,5,4,5,3,5,4,4,5,5))$conf.int = 3.899818232 4.900181768; contains 4
+    row = t.loc["mean_post"]
+    assert row["estimate"] == pytest.approx(4.4)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((3.899818232, 4.900181768), rel=1e-8)
+    assert row["verdict"] == "inconclusive"
+    # pct_improved: 7 of 10; R prop.test(7, 10, correct = FALSE)$conf.int = 0.3967781475 0.8922087326 (> 35%)
+    row = t.loc["pct_improved"]
+    assert row["estimate"] == pytest.approx(70)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((39.67781475, 89.22087326), rel=1e-8)
+    assert row["verdict"] == "met"
+    # attendance: 18 of 24; R prop.test(18, 24, correct = FALSE)$conf.int = 0.5510055599 0.8800063377 (< 90%)
+    row = t.loc["rate"]
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx((75, 55.10055599, 88.00063377), rel=1e-8)
+    assert row["verdict"] == "not met"
+    # pct_at_least 4: 9 of 10 post answers are 4 or 5; the Wilson interval 9/10 is about (0.596, 0.982): contains 95
+    row = t.loc["pct_at_least"]
+    assert row["estimate"] == pytest.approx(90) and row["verdict"] == "inconclusive"
+
+
+def test_targets_on_too_few_people_are_not_judged(data):
+    t = ek.progress_against_targets(data, min_group_size=11)
+    assert (t.loc[t["statistic"] != "rate", "verdict"] == "suppressed").all()
+    assert t.loc[t["statistic"] != "rate", "estimate"].isna().all()
+
+
+def test_describe_wave_top_two_box(data):
+    d = ek.describe_wave(data, domain="satisfaction", min_group_size=5).iloc[0]
+    assert d["n"] == 10 and d["mean"] == pytest.approx(4.4)
+    assert d["top_two"] == pytest.approx(0.9)  # 9 of 10 answered 4 or 5
+    assert d["median"] == pytest.approx(4.5)
+
+
+def test_representation_shows_who_stayed(data):
+    r = ek.representation(data, "first_generation", min_group_size=4).set_index("group")
+    # yes: p1..p6 enrolled, all answered both; no: p7..p13 enrolled, p7..p10 answered both
+    assert (r.loc["yes", "n_enrolled"], r.loc["yes", "n_both"]) == (6, 6)
+    assert (r.loc["no", "n_enrolled"], r.loc["no", "n_both"]) == (7, 4)
+    assert r.loc["yes", "share_enrolled"] == pytest.approx(6 / 13)
+    assert r.loc["yes", "share_completers"] == pytest.approx(6 / 10)
+    assert r.loc["no", "retention_rate"] == pytest.approx(4 / 7)
+    small = ek.representation(data, "first_generation", min_group_size=5).set_index("group")
+    assert pd.isna(small.loc["no", "n_both"]) and small.loc["no", "n_enrolled"] == 7  # a count of 4 is blanked
+    small = ek.representation(data, "first_generation", min_group_size=7).set_index("group")
+    assert small.loc["yes", "suppressed"] and pd.isna(small.loc["yes", "n_enrolled"])
+    with pytest.raises(InputError, match="group column"):
+        ek.representation(data, "participant_id")
+
+
+def test_suppression_blanks_small_counts_and_statistics():
+    t = pd.DataFrame({"group": ["a", "b"], "n_pairs": [12, 3], "n_pre": [40, 4], "mean": [1.5, 2.0], "note": ["", "x"]})
+    out = suppress_small_groups(t, "n_pairs", 10, ["mean"])
+    assert out["suppressed"].tolist() == [False, True]
+    assert out.loc[0, "mean"] == 1.5 and pd.isna(out.loc[1, "mean"])
+    assert pd.isna(out.loc[1, "n_pre"]) and out.loc[0, "n_pre"] == 40 and pd.isna(out.loc[1, "n_pairs"])
+    assert out.loc[1, "note"] == "suppressed: fewer than 10 participants; x"
+    assert t.loc[1, "mean"] == 2.0  # the input is not modified
+    with pytest.raises(InputError):
+        suppress_small_groups(t, "n_pairs", 0, ["mean"])
+
+
+def _row(**kw):
+    base = dict(label="Skills", kind="ordinal", mean_change=0.6, ci_low=0.3, ci_high=0.9, pvalue=0.001,
+                p_adjusted=0.003, effect_size=0.55, effect_size_name="Cohen's d_z", scale_min=1, scale_max=5,
+                direction="improved", higher_is_better=True, suppressed=False, mean_pre=2.9, mean_post=3.5)
+    base.update(kw)
+    return pd.Series(base)
+
+
+def test_plain_language_sentence_matches_the_design():
+    assert describe_change(_row()) == ("Skills scores rose by 0.6 points on a 1-5 scale (95% CI 0.3 to 0.9), "
+                                       "a moderate change unlikely to be due to chance.")
+    s = describe_change(_row(mean_change=-0.4, ci_low=-0.9, ci_high=0.1, p_adjusted=0.2, effect_size=-0.15,
+                             direction="declined"))
+    assert s == ("Skills scores fell by 0.4 points on a 1-5 scale (95% CI \u22120.9 to 0.1), "
+                 "a negligible change that could be due to chance.")
+    # lower is better: a fall is an improvement
+    s = describe_change(_row(label="Stress", mean_change=-0.5, ci_low=-0.7, ci_high=-0.3, higher_is_better=False,
+                             effect_size=-0.9))
+    assert "fell by 0.5" in s and "an improvement" in s and "large" in s
+    assert describe_change(_row(suppressed=True)) == (
+        "Too few participants answered both surveys to report Skills (fewer than 10).")
+    s = describe_change(_row(kind="binary", label="Volunteered", mean_pre=0.2, mean_post=0.35, mean_change=0.15,
+                             ci_low=0.05, ci_high=0.25, effect_size=4.0, effect_size_name="odds ratio of change"))
+    assert s == ("The share of participants reporting volunteered rose from 20% to 35% "
+                 "(95% CI 5 to 25 percentage points), a moderate change unlikely to be due to chance.")
+
+
+def test_effect_size_words():
+    assert [effect_label(d, "Cohen's d_z") for d in (0.1, 0.2, 0.49, 0.5, 0.8, -1.2)] == [
+        "negligible", "small", "small", "moderate", "large", "large"]
+    assert [effect_label(r, "rank-biserial r") for r in (0.05, 0.1, 0.3, 0.5)] == [
+        "negligible", "small", "moderate", "large"]
+    assert effect_label(1 / 4.0, "odds ratio of change") == effect_label(4.0, "odds ratio of change") == "moderate"
+    assert effect_label(np.nan, "Cohen's d_z") == "undetermined"
+
+
+def test_text_from_data_cannot_inject_markup():
+    hostile = '<script>alert("x")</script> **bold** [link](http://evil)'
+    out = md_escape(hostile)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "**" not in out and "](" not in out
+    s = describe_change(_row(label=hostile))
+    assert "<script>" not in s
+
+
+def test_portfolio_fixed_effect_pool_by_hand():
+    changes = pd.DataFrame({"partnership_id": ["a", "b", "c"], "name": "x", "measure": "skills", "label": "Skills",
+                            "n_pairs": [50, 40, 30], "mean_change": [0.2, 0.4, 0.6], "se": [0.1, 0.2, 0.2],
+                            "ci_low": 0.0, "ci_high": 0.0, "suppressed": False})
+    pooled = ek.portfolio.pooled_changes(changes, method="FE").iloc[0]
+    # inverse-variance weights 100, 25, 25: (20 + 10 + 15) / 150 = 0.3; SE = sqrt(1/150)
+    assert pooled["estimate"] == pytest.approx(0.3)
+    assert pooled["ci_low"] == pytest.approx(0.3 - 1.959963984540054 * np.sqrt(1 / 150))
+    assert pooled["k"] == 3
