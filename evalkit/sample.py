@@ -330,10 +330,13 @@ def _stack(chunks: list[dict]) -> pd.DataFrame:
     return pd.DataFrame({name: np.concatenate([c[name] for c in chunks]) for name in chunks[0]})
 
 
-_TARGET_MENU = [
-    ("skills", "mean_change", 0.3, None, "mean self-rated skills rise by at least 0.3 points"),
+# Each partnership: the skills goal, one of two alternating goals, and two goals from a rotation.
+_TARGET_ALWAYS = ("skills", "mean_change", 0.3, None, "mean self-rated skills rise by at least 0.3 points")
+_TARGET_ALTERNATE = [
     ("satisfaction", "pct_at_least", 80, 4, "at least 80% rate their satisfaction 4 or 5"),
     ("attendance_rate", "rate", 75, None, "participants attend at least 75% of sessions"),
+]
+_TARGET_ROTATION = [
     ("knowledge", "mean_post", 14, None, "mean knowledge score at post is at least 14 of 20"),
     ("behaviour", "pct_improved", 40, None, "at least 40% report practising more often"),
     ("retention_rate", "rate", 80, None, "at least 80% of participants complete the post survey"),
@@ -342,9 +345,8 @@ _TARGET_MENU = [
 
 
 def _targets(pid: str, i: int) -> list[tuple]:
-    picks = [0, 2] + [2 + 1 + (i + k) % (len(_TARGET_MENU) - 3) for k in range(2)]
-    picks = [1 if j == 2 and i % 2 else j for j in picks]  # alternate satisfaction/attendance goals
-    return [(pid, *_TARGET_MENU[j]) for j in dict.fromkeys(picks)]
+    goals = [_TARGET_ALWAYS, _TARGET_ALTERNATE[i % 2], _TARGET_ROTATION[i % 4], _TARGET_ROTATION[(i + 1) % 4]]
+    return [(pid, *goal) for goal in goals]
 
 
 def write_sample(out_dir: str | Path, partnerships: int = 12, participants: int = 300, seed: int = 2026,
