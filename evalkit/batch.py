@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -215,7 +215,15 @@ def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show:
 
     if not tasks:
         return
-    executor = _dask_executor(scheduler) if scheduler else local_executor(min(workers, len(tasks)))
+    server = None
+    if scheduler:
+        executor = _dask_executor(scheduler)
+    else:  # warm kernels: one fork server imports the template's libraries once for the whole run
+        from evalkit.render_forkserver import KernelServer, template_imports
+
+        server = KernelServer(template_imports(tasks[0].template)).start()
+        tasks = [replace(task, kernel_server=server.address) for task in tasks]
+        executor = local_executor(min(workers, len(tasks)))
     pending, queue = {}, list(reversed(tasks))
     bar = tqdm(total=len(tasks), disable=not show, unit="report", file=sys.stderr)
     try:
@@ -240,6 +248,8 @@ def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show:
     else:
         stop_executor(executor, kill=False)
     finally:
+        if server is not None:
+            server.stop()
         bar.close()
 
 
@@ -248,7 +258,7 @@ def render_task(task: ReportTask) -> dict:
     from evalkit.render import render_report
 
     result = render_report(task.template, task.notebook, task.html, task.parameters, timeout=task.timeout,
-                           memory_limit=task.memory_limit, title=task.title)
+                           memory_limit=task.memory_limit, title=task.title, kernel_server=task.kernel_server)
     files = {}
     if result.ok:
         files = {"html": task.html.name, "notebook": task.notebook.name}

@@ -34,6 +34,7 @@ class ReportTask:
     title: str
     timeout: float | None = None
     memory_limit: int | None = None
+    kernel_server: tuple | None = None
 
 
 def resolve_template(template=None) -> Path:

@@ -106,7 +106,7 @@ def failed_notebook_path(output_ipynb: Path) -> Path:
 
 
 def render_report(template, output_ipynb, output_html, parameters, timeout=None, *,
-                  memory_limit=None, cwd=None, title=None) -> RenderResult:
+                  memory_limit=None, cwd=None, title=None, kernel_server=None) -> RenderResult:
     """Execute a parameterized notebook with papermill and export it to offline HTML.
 
     Method: papermill injects ``parameters`` as a new cell after the cell tagged
@@ -140,6 +140,9 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         Working directory of the kernel (default: the template's folder).
     title : str, optional
         ``<title>`` of the HTML page (default: the output file's stem).
+    kernel_server : tuple, optional
+        ``KernelServer.address`` of a warm fork server (:mod:`evalkit.render_forkserver`)
+        to take the kernel from; default: start a new interpreter.
 
     Returns
     -------
@@ -187,7 +190,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
                 str(template), str(scratch), parameters=dict(parameters),
                 kernel_name="python3", progress_bar=False, log_output=False,
                 cwd=str(cwd or template.parent),
-                kernel_manager_class=kernel_manager_class(memory_limit, tracker),
+                kernel_manager_class=kernel_manager_class(memory_limit, tracker, kernel_server),
                 shutdown_kernel="immediate",
             )
     except PapermillExecutionError as exc:

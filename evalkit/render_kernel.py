@@ -16,7 +16,8 @@ import uuid
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+#: No IPython history database: parallel kernels would contend for its lock, and batch runs need none.
+KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--HistoryManager.enabled=False"]
 
 
 class KernelTracker:
@@ -35,12 +36,13 @@ class KernelTracker:
 class ProjectKernelManager(AsyncKernelManager):
     """Kernel manager that starts ``sys.executable -m ipykernel_launcher``.
 
-    Set ``memory_limit`` (bytes, ``RLIMIT_AS``) and ``tracker`` on a subclass,
-    see :func:`kernel_manager_class`.
+    Set ``memory_limit`` (bytes, ``RLIMIT_AS``), ``tracker`` and ``server_address``
+    on a subclass, see :func:`kernel_manager_class`.
     """
 
     memory_limit: int | None = None
     tracker: KernelTracker | None = None
+    server_address: tuple[str, str] | None = None
 
     def __init__(self, **kwargs):
         # Local unix sockets: no open TCP ports (and no plain-text warning). Each kernel gets
@@ -59,18 +61,33 @@ class ProjectKernelManager(AsyncKernelManager):
             )
         return self._kernel_spec
 
+    async def _async_pre_start_kernel(self, **kw):
+        if self.server_address is not None and self.provisioner is None:
+            from evalkit.render_forkserver import ForkServerProvisioner
+
+            self.provisioner = ForkServerProvisioner(kernel_id=self.kernel_id or kw.get("kernel_id") or "",
+                                                     kernel_spec=self.kernel_spec, parent=self)
+            self.provisioner.server_address = self.server_address
+            self.provisioner.memory_limit = self.memory_limit
+        return await super()._async_pre_start_kernel(**kw)
+
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        if self.memory_limit is not None:
+        if self.memory_limit is not None and self.server_address is None:
             kw["preexec_fn"] = _limit_memory(self.memory_limit)
         await super()._async_launch_kernel(kernel_cmd, **kw)
         if self.tracker is not None:
             self.tracker.started(self.provisioner.pid)
 
 
-def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker | None = None) -> type:
-    """A :class:`ProjectKernelManager` subclass carrying one render's settings."""
+def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker | None = None,
+                         server_address: tuple[str, str] | None = None) -> type:
+    """A :class:`ProjectKernelManager` subclass carrying one render's settings.
+
+    With ``server_address`` (see :mod:`evalkit.render_forkserver`) the kernel is a
+    fresh fork of a warm server instead of a new interpreter.
+    """
     return type("RenderKernelManager", (ProjectKernelManager,),
-                {"memory_limit": memory_limit, "tracker": tracker})
+                {"memory_limit": memory_limit, "tracker": tracker, "server_address": server_address})
 
 
 def _limit_memory(limit: int):

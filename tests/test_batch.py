@@ -175,3 +175,26 @@ def test_bad_arguments_are_input_errors(tmp_path, kwargs, message):
     with pytest.raises(InputError, match=message):
         run_batch(data, tmp_path / "reports", **{"template": TEMPLATES / "ok.ipynb", **kwargs})
     assert not (tmp_path / "reports").exists()
+
+
+def test_reports_are_isolated_from_each_other(tmp_path):
+    """Each report's notebook sets a global, an rcParam and the random seeds; the next one sees none of it."""
+    import matplotlib
+
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02", "p03", "p04"))
+    out = tmp_path / "reports"
+    result = run_batch(data, out, template=TEMPLATES / "state.ipynb", workers=1, progress=False)
+    assert result.ok, result.to_frame()
+    seen = []
+    for pid in ("p01", "p02", "p03", "p04"):
+        nb = nbformat.read(out / f"{pid}.ipynb", as_version=4)
+        line = next(o["text"] for c in nb.cells for o in c.get("outputs", []) if "STATE " in o.get("text", ""))
+        seen.append(json.loads(line.split("STATE ", 1)[1]))
+    default_linewidth = matplotlib.rcParamsDefault["lines.linewidth"]  # 1.5 in matplotlib's own defaults
+    for state in seen:
+        assert state["leaked_global"] is False
+        assert state["linewidth"] == default_linewidth != 9.5
+        assert state["numpy_draw"] != 0.5488135039273248  # numpy.random.seed(0); numpy.random.random()
+        assert state["random_draw"] != 0.8444218515250481  # random.seed(0); random.random()
+    # unseeded generators start from fresh entropy in every report, as in a new kernel
+    assert len({s["numpy_draw"] for s in seen}) == 4 and len({s["random_draw"] for s in seen}) == 4
