@@ -333,8 +333,8 @@ def _stack(chunks: list[dict]) -> pd.DataFrame:
 # Each partnership: the skills goal, one of two alternating goals, and two goals from a rotation.
 _TARGET_ALWAYS = ("skills", "mean_change", 0.3, None, "mean self-rated skills rise by at least 0.3 points")
 _TARGET_ALTERNATE = [
-    ("satisfaction", "pct_at_least", 80, 4, "at least 80% rate their satisfaction 4 or 5"),
     ("attendance_rate", "rate", 75, None, "participants attend at least 75% of sessions"),
+    ("satisfaction", "pct_at_least", 80, 4, "at least 80% rate their satisfaction 4 or 5"),
 ]
 _TARGET_ROTATION = [
     ("knowledge", "mean_post", 14, None, "mean knowledge score at post is at least 14 of 20"),
