@@ -56,8 +56,8 @@ def md_escape(text) -> str:
     Names and labels come from users' files; a name such as ``<script>`` or
     ``**x**`` must show as typed, never run or restyle the report.
     """
-    out = html.escape(str(text), quote=True)
-    return re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", out)
+    out = re.sub(r"([\\`*_{}\[\]()#+!|~])", r"\\\1", str(text))
+    return html.escape(out, quote=False)
 
 
 def _num(x: float, digits: int = 1) -> str:
@@ -96,8 +96,8 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
     if row["kind"] == "binary":
         lo, hi = 100 * row["mean_pre"], 100 * row["mean_post"]
         verb = "rose" if hi > lo else "fell" if hi < lo else "stayed"
-        what = (f"The share of participants reporting {label.lower()} {verb} from {lo:.0f}% to {hi:.0f}%"
-                if verb != "stayed" else f"The share of participants reporting {label.lower()} stayed at {lo:.0f}%")
+        what = (f"The share answering yes to \"{label}\" {verb} from {lo:.0f}% to {hi:.0f}%"
+                if verb != "stayed" else f"The share answering yes to \"{label}\" stayed at {lo:.0f}%")
         ci = f"{level} {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)} percentage points"
         return f"{what} ({ci}), a {size} change {chance}."
     rounded = round(abs(change), digits)
@@ -148,7 +148,8 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
             "Pre": _fmt(r["mean_pre"], pct=binary),
             "Post": _fmt(r["mean_post"], pct=binary),
             "Change": (_fmt(100 * r["mean_change"], 0) + " pts") if binary and pd.notna(r["mean_change"]) else _fmt(r["mean_change"]),
-            "95% CI": ci(100 * r["ci_low"], 100 * r["ci_high"]) if binary and pd.notna(r["ci_low"]) else ci(r["ci_low"], r["ci_high"]),
+            "95% CI": (f"{_fmt(100 * r['ci_low'], 0)} to {_fmt(100 * r['ci_high'], 0)} pts" if binary and pd.notna(r["ci_low"])
+                       else ci(r["ci_low"], r["ci_high"])),
             "p": _p(r["pvalue"]),
             "Adjusted p": _p(r["p_adjusted"]),
             "Effect size": "\u2013" if pd.isna(r["effect_size"]) else f"{_fmt(r['effect_size'])} ({r['effect_size_name']})",

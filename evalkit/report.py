@@ -92,13 +92,13 @@ class PartnershipReport:
 
     def profile(self) -> str:
         i, r = self.info, self.retention
-        measures = self.outcomes["label"].tolist()
+        n_measures = len(self.outcomes)
         text = (f"{md_escape(i['name'])} is a partnership with a {md_escape(i['partner_type'])} partner, led by "
                 f"{md_escape(i['lead_institution'])}, running from {i['start_date']:%B %Y} to {i['end_date']:%B %Y}. "
                 f"It enrolled {format_count(r['n_enrolled'], self.min_group_size)} participants. ")
-        if measures:
-            text += ("Participants were surveyed before and after on "
-                     + ", ".join(md_escape(m.lower()) for m in measures) + ".")
+        if n_measures:
+            text += (f"Participants were surveyed before and after the programme on {n_measures} "
+                     f"measure{'s' if n_measures != 1 else ''} (listed in the outcomes table below).")
         return text
 
     def _cautions(self) -> list[str]:
@@ -154,7 +154,7 @@ class PartnershipReport:
         if res is None or pd.isna(res.r):
             return None
         strength = "no clear" if res.pvalue >= self.alpha else ("a positive" if res.r > 0 else "a negative")
-        return (f"Attendance and change in {md_escape(main['label'].lower())}: {strength} association "
+        return (f"Attendance and change in \"{md_escape(main['label'])}\": {strength} association "
                 f"(Spearman's rho = {res.r:.2f}, 95% CI {res.ci_low:.2f} to {res.ci_high:.2f}, p = {_p(res.pvalue)}). "
                 "An association does not show that attending caused the change.")
 

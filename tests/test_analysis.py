@@ -148,7 +148,7 @@ def test_plain_language_sentence_matches_the_design():
         "Too few participants answered both surveys to report Skills (fewer than 10).")
     s = describe_change(_row(kind="binary", label="Volunteered", mean_pre=0.2, mean_post=0.35, mean_change=0.15,
                              ci_low=0.05, ci_high=0.25, effect_size=4.0, effect_size_name="odds ratio of change"))
-    assert s == ("The share of participants reporting volunteered rose from 20% to 35% "
+    assert s == ('The share answering yes to "Volunteered" rose from 20% to 35% '
                  "(95% CI 5 to 25 percentage points), a moderate change unlikely to be due to chance.")
 
 
