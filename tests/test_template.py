@@ -1,0 +1,90 @@
+"""The real report template, executed through papermill on the sample data."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from evalkit.render import render_report
+from evalkit.sample import generate_sample
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "partnership_report.ipynb"
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return generate_sample()[1]
+
+
+def test_template_is_clean_and_documents_its_parameters():
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
+    assert "matplotlib.use(" not in TEMPLATE.read_text()
+    params = papermill.inspect_notebook(str(TEMPLATE))  # what `papermill --help-notebook` prints
+    assert set(params) == {"partnership_id", "data_dir", "alpha", "min_group_size"}
+    assert all(p["help"] for p in params.values()), params
+
+
+def _text(html: str) -> str:
+    html = re.sub(r"<(style|script)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory, truth):
+    out = tmp_path_factory.mktemp("reports")
+    results = {}
+    for pid in ("riverside-literacy", truth.too_small, truth.mostly_missing_post):
+        res = render_report(TEMPLATE, out / f"{pid}.ipynb", out / f"{pid}.html",
+                            {"partnership_id": pid, "data_dir": str(SAMPLE), "alpha": 0.05, "min_group_size": 10},
+                            timeout=600, cwd=ROOT)
+        results[pid] = (res, (out / f"{pid}.html").read_text(encoding="utf-8"))
+    return results
+
+
+def test_a_full_report_has_every_section_figures_and_provenance(rendered):
+    res, html = rendered["riverside-literacy"]
+    assert res.ok, res
+    text = _text(html)
+    for heading in ("Who the partnership is", "Summary", "Participation and attendance", "Outcomes",
+                    "Satisfaction", "Progress against targets", "Results by group", "Methods"):
+        assert heading in text, heading
+    assert "Riverside Family Literacy" in text
+    assert re.search(r"scores rose by \d\.\d points on a 1-5 scale \(95% CI", text)
+    assert "Holm" in text and "Wilcoxon signed-rank" in text and "paired t" in text
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 4   # figures embedded
+    assert not re.search(r'<script[^>]+src=|<link[^>]+href="https?:', html)       # opens offline
+    assert "Traceback" not in text and "Error" not in text
+    digest = hashlib.sha256((SAMPLE / "responses.csv").read_bytes()).hexdigest()
+    assert digest in text                                                          # data checksums in the methods note
+
+
+def test_too_small_partnership_concludes_nothing(rendered, truth):
+    res, html = rendered[truth.too_small]
+    assert res.ok, res
+    text = _text(html)
+    assert "Too few participants to conclude anything" in text
+    assert "rose by" not in text and "fell by" not in text
+
+
+def test_mostly_missing_post_carries_a_caution(rendered, truth):
+    res, html = rendered[truth.mostly_missing_post]
+    assert res.ok, res
+    assert re.search(r"Caution: only \d+% of participants who answered the first survey answered the second", _text(html))
+
+
+def test_small_groups_are_suppressed_in_the_report(rendered):
+    _, html = rendered["riverside-literacy"]
+    # each group table of the report shows suppressed cells as "fewer than 10", never a count below 10
+    text = _text(html)
+    assert "fewer than 10" in text
+    counts = [int(n) for n in re.findall(r"\b(\d+) / \d+ / \d+\b", text)]
+    assert counts and min(counts) >= 10
