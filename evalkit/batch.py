@@ -17,7 +17,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from evalkit._version import __version__
-from evalkit.batch_plan import ReportTask, plan_tasks, resolve_template
+from evalkit.batch_cache import split_by_partnership, write_slice
+from evalkit.batch_plan import ReportTask, plan_tasks, resolve_template, select_partnerships
 from evalkit.batch_pool import local_executor, stop_executor
 from evalkit.errors import InputError
 from evalkit.publish import read_manifest, remove_stale_temporaries, write_index, write_manifest
@@ -105,11 +106,14 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
               timeout=None, force=False, progress=None, memory_limit=None, scheduler=None) -> BatchResult:
     """Render the report template for every partnership and publish index and manifest.
 
-    Method: the data are loaded and validated once (:func:`evalkit.load.load_data`);
-    each partnership's report is then rendered by :func:`evalkit.render.render_report`
-    (papermill parameters ``partnership_id``, ``data_dir``, plus ``parameters``) in a
-    pool of worker processes, or on a dask.distributed cluster when ``scheduler``
-    is given. Each outcome is written to ``manifest.json`` and ``index.html`` as it
+    Method: the data are loaded and validated once (:func:`evalkit.load.load_data`)
+    and split once into one Parquet folder per partnership (``<out_dir>/.data/<id>``,
+    see :mod:`evalkit.batch_cache`). Each partnership's report is then rendered by
+    :func:`evalkit.render.render_report` (papermill parameters ``partnership_id``,
+    ``data_dir`` = its slice folder, plus ``parameters``) in a pool of worker
+    processes whose kernels are forked from one warm server that imported the
+    template's libraries once (:mod:`evalkit.render_forkserver`), or on a
+    dask.distributed cluster when ``scheduler`` is given. Each outcome is written to ``manifest.json`` and ``index.html`` as it
     arrives, atomically. A failed report is recorded (failing cell, exception) and
     the others go on. Partnerships whose template, parameters, data and evalkit
     version are unchanged since the last run in ``out_dir`` are kept, not re-rendered
@@ -172,8 +176,9 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
 
     data = load_data(data_dir)  # raises DataValidationError, before anything is written
     started = _now()
-    tasks = plan_tasks(data, out_dir, template, parameters, partnership_ids, timeout=timeout,
-                       memory_limit=memory_limit)  # raises InputError for unknown or unsafe ids
+    slices = split_by_partnership(data, select_partnerships(data, partnership_ids))  # InputError if unknown
+    tasks = plan_tasks(data, out_dir, template, parameters, slices, timeout=timeout,
+                       memory_limit=memory_limit)  # InputError for unsafe ids
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
     previous = (read_manifest(out_dir) or {}).get("partnerships", {})
@@ -193,6 +198,7 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
             manifest["partnerships"][task.partnership_id] = kept.to_dict()
             log.info("partnership=%s event=skip status=%s reason=unchanged", task.partnership_id, kept.status)
         else:
+            write_slice(slices[task.partnership_id], task.parameters["data_dir"])
             todo.append(task)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)

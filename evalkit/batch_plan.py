@@ -1,7 +1,7 @@
 """Plan a batch run: which template, which partnerships, what each render needs.
 
 A :class:`ReportTask` is everything one worker needs to render one report (plain,
-picklable data). Its ``hash`` covers the template, the parameters, the
+picklable data; the partnership's data are in its slice folder). Its ``hash`` covers the template, the parameters, the
 partnership's data slice and the evalkit version, so an unchanged report can be
 kept instead of re-rendered.
 """
@@ -63,21 +63,6 @@ def resolve_template(template=None) -> Path:
                      "Pass --template PATH.")
 
 
-def slice_digest(dataset) -> str:
-    """SHA-256 over the content of every table of a (one-partnership) Dataset."""
-    import pandas as pd
-
-    from evalkit import schema
-
-    digest = hashlib.sha256()
-    for table in schema.TABLES:
-        frame = getattr(dataset, table)
-        digest.update(table.encode())
-        digest.update(",".join(map(str, frame.columns)).encode())
-        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
 def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
     """Identity of a report: template, parameters (minus paths), data slice and evalkit version."""
     digest = hashlib.sha256()
@@ -88,37 +73,48 @@ def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
     return digest.hexdigest()
 
 
-def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, partnership_ids=None, *,
-               timeout=None, memory_limit=None, data_dirs: dict | None = None) -> list[ReportTask]:
-    """One :class:`ReportTask` per selected partnership, in the order of the partnerships table.
-
-    ``data_dirs`` maps a partnership id to the data folder its template should read
-    (default: the dataset's own folder).
+def select_partnerships(data, partnership_ids=None) -> list[str]:
+    """The partnerships to render, in the order of the partnerships table.
 
     Raises
     ------
     InputError
-        If a requested partnership is unknown, or an id is not a safe slug.
+        If a requested partnership is not in the data.
     """
     known = data.partnership_ids
     if partnership_ids is None:
-        selected = known
-    else:
-        requested = list(dict.fromkeys(str(p) for p in partnership_ids))
-        unknown = [p for p in requested if p not in known]
-        if unknown:
-            raise InputError(f"unknown partnership id(s) {', '.join(map(repr, unknown))}; "
-                             f"known partnerships: {', '.join(known)}")
-        selected = [p for p in known if p in requested]
+        return list(known)
+    requested = list(dict.fromkeys(str(p) for p in partnership_ids))
+    unknown = [p for p in requested if p not in known]
+    if unknown:
+        raise InputError(f"unknown partnership id(s) {', '.join(map(repr, unknown))}; "
+                         f"known partnerships: {', '.join(known)}")
+    return [p for p in known if p in requested]
+
+
+def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: dict, *,
+               timeout=None, memory_limit=None) -> list[ReportTask]:
+    """One :class:`ReportTask` per partnership of ``slices`` (see :mod:`evalkit.batch_cache`).
+
+    Each task's ``data_dir`` parameter is its slice folder ``<out_dir>/.data/<id>``;
+    its hash covers the template, the other parameters, the slice and the evalkit version.
+
+    Raises
+    ------
+    InputError
+        If an id is not a safe slug (it could otherwise name a path outside ``out_dir``).
+    """
+    from evalkit.batch_cache import CACHE_DIR, slice_digest
+
+    out_dir = Path(out_dir).resolve()
     template_bytes = template.read_bytes()
     info = data.partnerships.set_index("partnership_id")
     tasks = []
-    for pid in selected:
+    for pid, tables in slices.items():
         html_path, nb_path = report_path(out_dir, pid, ".html"), report_path(out_dir, pid, ".ipynb")
-        data_dir = str((data_dirs or {}).get(pid, data.data_dir))
-        params = {"partnership_id": pid, "data_dir": data_dir, **parameters}
+        params = {"partnership_id": pid, "data_dir": str(out_dir / CACHE_DIR / pid), **parameters}
         identity = task_hash(template_bytes, {k: v for k, v in params.items() if k != "data_dir"},
-                             slice_digest(data.for_partnership(pid)))
+                             slice_digest(tables))
         name = str(info.at[pid, "name"]) if "name" in info.columns else pid
         partner_type = str(info.at[pid, "partner_type"]) if "partner_type" in info.columns else ""
         tasks.append(ReportTask(pid, name, partner_type, template, nb_path, html_path, params, identity,

@@ -130,6 +130,17 @@ def test_parameters_reach_the_notebook(batch):
     assert "REPORT p03 rows=8 alpha=0.1 min_group_size=3" in text  # 4 participants x 2 waves
 
 
+def test_each_kernel_reads_only_its_own_slice_of_the_data(batch):
+    _, out = batch
+    nb = nbformat.read(out / "p03.ipynb", as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    slice_dir = out / ".data" / "p03"
+    assert f'data_dir = "{slice_dir.resolve()}"' in injected.source
+    responses = pd.read_parquet(slice_dir / "responses.parquet")
+    assert len(responses) == 8 and set(responses["partnership_id"]) == {"p03"}
+    assert set(pd.read_parquet(slice_dir / "partnerships.parquet")["partnership_id"]) == {"p03"}
+
+
 def test_report_html_is_self_contained_with_code_hidden(batch):
     _, out = batch
     page = parse(out / "p01.html")

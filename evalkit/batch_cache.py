@@ -1,0 +1,78 @@
+"""Partition validated data once per run: one small Parquet folder per partnership.
+
+Every report's kernel would otherwise re-read (and re-validate) the whole data
+folder, so its time and peak memory would grow with the number of partnerships.
+Instead the batch parent, which has validated the data once, splits every table
+by ``partnership_id`` in one pass (``groupby``), and writes each partnership's
+rows as Parquet into ``<out_dir>/.data/<partnership_id>/``; the template's
+``data_dir`` points there, so a kernel reads only its own rows. The slices are
+typed tables that :func:`evalkit.load.load_data` reads back unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+CACHE_DIR = ".data"
+
+
+def split_by_partnership(data, partnership_ids) -> dict[str, dict]:
+    """``{partnership_id: {table: DataFrame}}`` for the given partnerships, in one pass per table.
+
+    Tables without a ``partnership_id`` column (``measures``) are shared by every slice.
+    """
+    from evalkit import schema
+
+    wanted = list(partnership_ids)
+    slices: dict[str, dict] = {pid: {} for pid in wanted}
+    for table in schema.TABLES:
+        frame = getattr(data, table)
+        if "partnership_id" not in frame.columns:
+            for pid in wanted:
+                slices[pid][table] = frame
+            continue
+        groups = {key: rows for key, rows in frame.groupby("partnership_id", sort=False, observed=True)}
+        empty = frame.iloc[0:0]
+        for pid in wanted:
+            slices[pid][table] = groups.get(pid, empty).reset_index(drop=True)
+    return slices
+
+
+def slice_digest(tables: dict) -> str:
+    """SHA-256 over the names, columns and content of a slice's tables."""
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    for table in sorted(tables):
+        frame = tables[table]
+        digest.update(table.encode())
+        digest.update(",".join(map(str, frame.columns)).encode())
+        digest.update(",".join(map(str, frame.dtypes)).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def write_slice(tables: dict, folder) -> Path:
+    """Write a slice's tables as ``<table>.parquet`` into ``folder``, replacing it whole.
+
+    The files are written to a temporary sibling folder first, which then takes
+    the place of ``folder``, so a reader never sees half a slice.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:12]}.tmp")
+    staging.mkdir()
+    try:
+        for table, frame in tables.items():
+            frame.to_parquet(staging / f"{table}.parquet", index=False)
+        if folder.exists():
+            retired = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:12]}.old")
+            os.replace(folder, retired)
+            shutil.rmtree(retired, ignore_errors=True)
+        os.replace(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
