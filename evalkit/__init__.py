@@ -46,7 +46,7 @@ _EXPORTS.update(
 #: Pipeline modules, importable as attributes (``evalkit.plots``) without an explicit import.
 _SUBMODULES = {
     "load", "validate", "sample", "stats", "compare", "participation", "targets", "describe", "privacy",
-    "narrate", "plots", "report", "portfolio", "render", "batch", "publish", "cli",
+    "narrate", "plots", "report", "portfolio", "scales", "render", "batch", "publish", "cli",
 }
 
 __all__ = sorted(

@@ -202,7 +202,7 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
                  "and no individual is shown.")
     if data is not None and getattr(data, "sources", None):
         lines.append("\n**Data files.**\n")
-        lines.append("| file | rows | SHA-256 |\n|---|---:|---|")
+        lines.append("| file | rows used | SHA-256 of the whole file |\n|---|---:|---|")
         for src in data.sources.values():
             lines.append(f"| {src.path.name if hasattr(src.path, 'name') else src.path} | {src.n_rows:,} | `{src.sha256}` |")
     when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")

@@ -7,6 +7,8 @@ left out with a note on the figure.
 """
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -57,7 +59,7 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         if np.isfinite(r["ci_low_pct"]):
             ax.plot([r["ci_low_pct"], r["ci_high_pct"]], [yi, yi], color=c, lw=2.5, solid_capstyle="round")
         ax.plot(r["mean_change_pct"], yi, "o", color=c, ms=8)
-    ax.set_yticks(y, t["label"])
+    ax.set_yticks(y, [textwrap.shorten(str(label), 48, placeholder="...") for label in t["label"]])
     ax.set_xlabel(f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
     handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=k) for k, c in colors.items()
                if k in set(t["Direction"])]
@@ -108,7 +110,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
             ax.set_ylabel("% of participants")
             ax.set_ylim(0, 100)
             ax.legend(title=None, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-        ax.set_title(f"{meta.at[m, 'label']} (n = {len(p)})", fontsize=10)
+        ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 34), fontsize=9)
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(shown):]:
         ax.axis("off")

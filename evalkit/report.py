@@ -18,6 +18,7 @@ from evalkit.describe import describe_wave
 from evalkit.narrate import _fmt, _p, md_escape, methods_note, outcomes_table, summary_paragraph
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.scales import scale_reliability, with_scale_scores
 from evalkit.targets import progress_against_targets
 
 #: Below this share of pre respondents answering post, the report warns that results may not be representative.
@@ -55,7 +56,8 @@ class PartnershipReport:
 
     def __init__(self, data, partnership_id: str, *, alpha: float = 0.05,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, run_time: _dt.datetime | None = None):
-        self.data = data.for_partnership(partnership_id)
+        self.items = data.for_partnership(partnership_id)
+        self.data = with_scale_scores(self.items)  # multi-item scales are analysed as scale scores
         self.partnership_id = partnership_id
         self.alpha = alpha
         self.min_group_size = min_group_size
@@ -237,5 +239,18 @@ class PartnershipReport:
         return sections
 
     def methods(self) -> str:
-        return methods_note(self.outcomes, self.data, alpha=self.alpha, min_group_size=self.min_group_size,
+        note = methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
                             run_time=self.run_time)
+        rel = scale_reliability(self.items)
+        if rel.empty:
+            return note
+        lines = ["**Scales.** Items forming one scale are averaged (reverse-worded items flipped first) and the "
+                 "scale score is analysed as a continuous measure. Internal consistency at baseline:"]
+        for _, r in rel.iterrows():
+            if pd.isna(r["alpha"]) or r["n"] < self.min_group_size:
+                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): not enough complete answers to estimate.")
+            else:
+                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): Cronbach's alpha {r['alpha']:.2f} "
+                             f"(95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}, n = {r['n']}).")
+        head, sep, tail = note.partition("\n**Data files.**")
+        return head + "\n" + "\n".join(lines) + "\n" + sep + tail

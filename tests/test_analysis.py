@@ -179,3 +179,27 @@ def test_portfolio_fixed_effect_pool_by_hand():
     assert pooled["estimate"] == pytest.approx(0.3)
     assert pooled["ci_low"] == pytest.approx(0.3 - 1.959963984540054 * np.sqrt(1 / 150))
     assert pooled["k"] == 3
+
+
+def test_scales_are_scored_from_items_with_reverse_coding(tmp_path):
+    # items a, b and c (c reverse-worded) on 1-5; p1..p12 answer all three at pre and post
+    rng = np.random.default_rng(3)
+    a_pre = rng.integers(1, 5, 12)
+    a_post = np.minimum(a_pre + 1, 5)
+    frames = [long_responses("s", "team_a", a_pre, a_post), long_responses("s", "team_b", a_pre, a_post),
+              long_responses("s", "team_c", 6 - a_pre, 6 - a_post)]
+    items = [dict(measure("team_a", "ordinal", 1, 5), scale="teamwork", reverse_coded=False),
+             dict(measure("team_b", "ordinal", 1, 5), scale="teamwork", reverse_coded=False),
+             dict(measure("team_c", "ordinal", 1, 5), scale="teamwork", reverse_coded=True)]
+    data = ek.load_data(write_tables(tmp_path, pd.concat(frames), items))
+    scored = ek.scales.with_scale_scores(data)
+    assert list(scored.measures["measure"]) == ["teamwork"]
+    row = scored.measures.iloc[0]
+    assert row["kind"] == "continuous" and "3 items" in row["label"]
+    pre = scored.responses[scored.responses["wave"] == "pre"].set_index("participant_id")["value"]
+    # reversing c (6 - (6 - a)) makes all three items equal a, so the scale score is a itself
+    np.testing.assert_allclose(pre.loc[[f"p{i}" for i in range(1, 13)]], a_pre)
+    assert len(data.measures) == 3  # the input dataset is unchanged
+    rel = ek.scales.scale_reliability(data).iloc[0]
+    # three identical items after reverse coding: alpha = k/(k-1) * (1 - k var / (k^2 var)) = 1 exactly
+    assert rel["n_items"] == 3 and rel["n"] == 12 and rel["alpha"] == pytest.approx(1.0)
