@@ -254,10 +254,26 @@ def _become_kernel(spec: dict, listener: Listener, conn) -> None:
         os._exit(status)
 
 
+def _die_with_parent() -> None:
+    """Linux: have the kernel SIGKILL this server when the batch process that started it dies.
+
+    Its kernels then notice (ipykernel's parent poller) and exit too, so even a
+    SIGKILLed run leaves no process behind.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before prctl took effect
+            os._exit(1)
+
+
 def serve(path: str, key: str, preload: list[str]) -> None:
     """Import ``preload``, then fork a kernel per ``launch`` request until killed."""
     import importlib
 
+    _die_with_parent()
     os.environ["JPY_PARENT_PID"] = str(os.getpid())  # read by ipykernel at import: kernels watch this server
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the batch parent, which stops us

@@ -1,0 +1,185 @@
+"""Batch runs when things go wrong: dead, hung and memory-starved kernels, re-runs, kills, Ctrl-C, hostile ids.
+
+Fixture templates without heavy imports keep each run to a few seconds.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from evalkit.batch import run_batch
+from evalkit.batch_plan import plan_tasks
+from evalkit.errors import DataValidationError, InputError
+from evalkit.publish import report_path
+from test_batch import TEMPLATES, write_dataset
+
+EVALKIT = str(Path(sys.executable).parent / "evalkit")
+
+
+@pytest.mark.parametrize("template, options, enames", [
+    ("exits.ipynb", {}, {"DeadKernelError"}),
+    ("sleeps.ipynb", {"timeout": 4}, {"TimeoutError"}),
+    ("hungry.ipynb", {"memory_limit": 1024**3}, {"MemoryError", "DeadKernelError"}),
+])
+def test_dead_hung_and_starved_kernels_fail_alone(tmp_path, template, options, enames):
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+    result = run_batch(data, tmp_path / "out", template=TEMPLATES / template, workers=2, progress=False, **options)
+    assert result.failed == ["p02"]
+    entry = json.loads((tmp_path / "out" / "manifest.json").read_text())["partnerships"]["p02"]
+    assert entry["status"] == "failed" and entry["error"]["ename"] in enames
+    assert entry["error"]["cell_index"] == 4  # markdown, parameters, injected, setup, the failing cell
+    assert (tmp_path / "out" / "p01.html").is_file()
+    assert "failed" in (tmp_path / "out" / "index.html").read_text()
+
+
+def test_rerun_skips_unchanged_reports_and_force_renders_all(tmp_path):
+    data = write_dataset(tmp_path / "data")
+    out = tmp_path / "out"
+
+    def run(**kw):
+        result = run_batch(data, out, template=TEMPLATES / "raises.ipynb", workers=2, progress=False, **kw)
+        return {e.partnership_id: e for e in result.entries}
+
+    first = run()
+    assert [first[p].status for p in ("p01", "p02", "p03")] == ["ok", "failed", "ok"]
+    stamp = {p: (out / f"{p}.html").stat().st_mtime_ns for p in ("p01", "p03")}
+
+    second = run()  # nothing changed: the good reports are kept, the failed one is tried again
+    assert (second["p01"].rendered, second["p02"].rendered, second["p03"].rendered) == (False, True, False)
+    assert second["p01"].hash == first["p01"].hash and second["p01"].status == "ok"
+    assert {p: (out / f"{p}.html").stat().st_mtime_ns for p in ("p01", "p03")} == stamp
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["partnerships"]["p01"]["rendered"] is False
+    assert manifest["partnerships"]["p01"]["hash"] == first["p01"].hash
+
+    responses = (data / "responses.csv").read_text().replace("p03-3,p03,post,skills,4", "p03-3,p03,post,skills,5")
+    (data / "responses.csv").write_text(responses)
+    third = run()  # only p03's data changed
+    assert (third["p01"].rendered, third["p03"].rendered) == (False, True)
+    assert third["p03"].hash != first["p03"].hash
+
+    fourth = run(parameters={"alpha": 0.01})  # a parameter change re-renders everything
+    assert all(e.rendered for e in fourth.values())
+    forced = run(parameters={"alpha": 0.01}, force=True)
+    assert all(e.rendered for e in forced.values())
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _assert_all_gone(procs: list[psutil.Process], timeout: float = 20) -> None:
+    _, alive = psutil.wait_procs(procs, timeout=timeout)
+    for proc in alive:  # clean up before failing
+        proc.kill()
+    assert alive == [], f"orphan processes left: {alive}"
+
+
+def _complete(out: Path) -> None:
+    """Every visible report file in ``out`` is whole: notebooks parse, pages end with </html>."""
+    for path in out.glob("[!.]*.ipynb"):
+        nbformat.read(path, as_version=4)
+    for path in out.glob("[!.]*.html"):
+        assert path.read_text().rstrip().endswith("</html>"), path
+    if (out / "manifest.json").exists():
+        json.loads((out / "manifest.json").read_text())
+
+
+def test_sigkill_at_any_moment_leaves_only_whole_files_and_no_orphans(tmp_path):
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02", "p03", "p04"))
+    out = tmp_path / "out"
+    args = [EVALKIT, "run", str(data), "--out", str(out), "--template", str(TEMPLATES / "ok.ipynb"),
+            "--workers", "2", "--quiet"]
+    assert subprocess.run(args, capture_output=True).returncode == 0
+    good = {p: (out / f"{p}.html").read_text() for p in ("p01", "p02", "p03", "p04")}
+    for delay in (1.0, 2.5, 4.0, 6.0):
+        proc = subprocess.Popen([*args, "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        family = _descendants(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        _assert_all_gone(family)
+        _complete(out)
+        for pid, page in good.items():  # each report is the old one or a whole new one
+            assert (out / f"{pid}.html").read_text().rstrip().endswith("</html>")
+            assert len((out / f"{pid}.html").read_text()) > len(page) // 2
+    resumed = subprocess.run(args, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    _complete(out)
+    assert not list(out.glob(".*.tmp*"))  # leftovers of the killed runs were cleared
+
+
+def test_ctrl_c_stops_workers_and_kernels(tmp_path):
+    data = write_dataset(tmp_path / "data")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([EVALKIT, "run", str(data), "--out", str(out), "--template",
+                             str(TEMPLATES / "sleeps.ipynb"), "--workers", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    kernels = []
+    while time.monotonic() < deadline:  # p01 and p03 finish, p02's kernel sleeps
+        done = json.loads((out / "manifest.json").read_text())["partnerships"] if (out / "manifest.json").exists() else {}
+        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())
+                   or "render_forkserver" in " ".join(p.cmdline())]
+        if len(done) == 2 and len(kernels) >= 2:  # the fork server and p02's kernel
+            break
+        time.sleep(0.2)
+    assert len(done) == 2, "p01 and p03 did not finish"
+    family = _descendants(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert b"Interrupted" in stderr
+    _assert_all_gone(family)
+    _complete(out)
+
+
+@pytest.mark.parametrize("hostile", ["../escape", "..", "a/b", "/etc/passwd", ".hidden", "p01 ", "p\x00", "x\\y"])
+def test_hostile_ids_cannot_name_paths_outside_the_output(tmp_path, hostile):
+    with pytest.raises(InputError, match="safe slug"):
+        report_path(tmp_path, hostile, ".html")
+
+
+def test_hostile_ids_are_refused_even_if_validation_were_bypassed(tmp_path):
+    import pandas as pd
+
+    class FakeData:  # what plan_tasks sees, with an id the validator would have rejected
+        partnerships = pd.DataFrame({"partnership_id": ["../../evil"], "name": ["x"], "partner_type": ["school"]})
+
+    with pytest.raises(InputError, match="safe slug"):
+        plan_tasks(FakeData(), tmp_path / "out", TEMPLATES / "ok.ipynb", {}, {"../../evil": {}})
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "evil.html").exists()
+
+
+def test_hostile_ids_in_data_stop_the_run_before_anything_is_written(tmp_path):
+    data = write_dataset(tmp_path / "data", ids=("p01", "../escape"))
+    with pytest.raises(DataValidationError):
+        run_batch(data, tmp_path / "out", template=TEMPLATES / "ok.ipynb", workers=1, progress=False)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "escape.html").exists()
+
+
+def test_dask_scheduler_gives_the_same_outputs_and_manifest(tmp_path):
+    from distributed import LocalCluster
+
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        result = run_batch(data, tmp_path / "out", template=TEMPLATES / "raises.ipynb", workers=2,
+                           scheduler=cluster.scheduler_address, progress=False)
+    assert result.failed == ["p02"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["scheduler"] == cluster.scheduler_address
+    assert manifest["partnerships"]["p01"]["files"] == {"html": "p01.html", "notebook": "p01.ipynb"}
+    assert manifest["partnerships"]["p02"]["error"]["ename"] == "ValueError"
+    assert (tmp_path / "out" / "p01.html").read_text().rstrip().endswith("</html>")
