@@ -154,3 +154,31 @@ def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "p
     sns.despine(fig)
     fig.tight_layout()
     return fig
+
+
+def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95):
+    """Forest plot of one shared indicator: each partnership's change and the pooled estimate.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        :func:`evalkit.portfolio.shared_indicator_changes` output.
+    pooled_row : pandas.Series
+        The indicator's row of :func:`evalkit.portfolio.pooled_changes`.
+    """
+    c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
+    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
+    y = np.arange(len(c)) + 1
+    color = sns.color_palette(PALETTE)[0]
+    ax.errorbar(c["mean_change"], y, xerr=[c["mean_change"] - c["ci_low"], c["ci_high"] - c["mean_change"]],
+                fmt="s", color=color, ms=4, capsize=0, lw=1.5)
+    est, lo, hi = pooled_row["estimate"], pooled_row["ci_low"], pooled_row["ci_high"]
+    ax.fill([lo, est, hi, est], [0, 0.3, 0, -0.3], color="0.2")
+    ax.plot([pooled_row["pi_low"], pooled_row["pi_high"]], [0, 0], color="0.2", lw=1, ls=":")
+    ax.axvline(0, color="0.5", lw=0.8)
+    ax.set_yticks([0, *y], ["Pooled (random effects)", *[textwrap.shorten(str(n), 40, placeholder="...") for n in c["name"]]])
+    ax.set_xlabel(f"Mean change, post - pre ({round(conf_level * 100)}% CI)")
+    ax.set_title(textwrap.fill(str(pooled_row["label"]), 70), fontsize=10)
+    sns.despine(ax=ax, left=True)
+    fig.tight_layout()
+    return fig

@@ -254,3 +254,79 @@ class PartnershipReport:
                              f"(95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}, n = {r['n']}).")
         head, sep, tail = note.partition("\n**Data files.**")
         return head + "\n" + "\n".join(lines) + "\n" + sep + tail
+
+
+class PortfolioReport:
+    """Sections of the portfolio summary across all partnerships (``templates/portfolio_report.ipynb``).
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data for every partnership.
+    alpha, min_group_size
+        As for :class:`PartnershipReport`.
+    """
+
+    def __init__(self, data, *, alpha: float = 0.05, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+        from evalkit.portfolio import pooled_changes, portfolio_overview, shared_indicator_changes
+
+        self.data = with_scale_scores(data)
+        self.alpha = alpha
+        self.min_group_size = min_group_size
+        self.overview = portfolio_overview(self.data, min_group_size=min_group_size)
+        self.changes = shared_indicator_changes(self.data, min_group_size=min_group_size)
+        self.pooled = pooled_changes(self.changes)
+
+    def title(self) -> str:
+        n = len(self.data.partnerships)
+        types = self.data.partnerships["partner_type"].value_counts()
+        mix = ", ".join(f"{k} {md_escape(t)}" for t, k in types.items())
+        return f"# Portfolio summary\n\n*{n} partnerships ({mix})*"
+
+    def overview_table(self) -> pd.DataFrame:
+        o = self.overview
+        return pd.DataFrame({
+            "Partnership": o["name"],
+            "Partner type": o["partner_type"],
+            "Enrolled": [format_count(n, self.min_group_size) for n in o["n_enrolled"]],
+            "Retention": [_pct(x) for x in o["retention_rate"]],
+            "Attendance": [_pct(x) for x in o["attendance_rate"]],
+            "Targets met": [f"{m} of {t}" if t else "\u2013" for m, t in zip(o["targets_met"], o["targets_total"])],
+        }).set_index("Partnership")
+
+    def shared_summary(self) -> str:
+        if self.pooled.empty:
+            return "No shared indicators are declared (the `shared` column of the measures table)."
+        lines = []
+        for _, r in self.pooled.iterrows():
+            if pd.isna(r.get("estimate")):
+                lines.append(f"- {md_escape(r['label'])}: {r['note']}.")
+                continue
+            chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
+            lines.append(
+                f"- {md_escape(r['label'])}: across {r['k']} partnerships the average change was "
+                f"{_fmt(r['estimate'])} points (95% CI {_fmt(r['ci_low'])} to {_fmt(r['ci_high'])}), {chance}. "
+                f"Partnerships differ (I\u00b2 = {r['I2']:.0f}%): a new partnership's change would be expected "
+                f"between {_fmt(r['pi_low'])} and {_fmt(r['pi_high'])}.")
+        return "\n".join(lines)
+
+    def shared_table(self) -> pd.DataFrame:
+        c = self.changes
+        return pd.DataFrame({
+            "Indicator": c["label"], "Partnership": c["name"],
+            "Pairs": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
+            "Mean change": [_fmt(x) for x in c["mean_change"]],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in zip(c["ci_low"], c["ci_high"])],
+        }).set_index(["Indicator", "Partnership"])
+
+    def forest_figures(self) -> list:
+        from evalkit.plots import plot_forest
+
+        return [plot_forest(self.changes, r) for _, r in self.pooled.iterrows() if pd.notna(r.get("estimate"))]
+
+    def methods(self) -> str:
+        return ("**Methods.** Each partnership's change on a shared indicator is the mean of post minus pre among "
+                "participants who answered both surveys, with its standard error. Changes are pooled by a "
+                "random-effects meta-analysis (REML estimate of the between-partnership variance tau\u00b2; "
+                "Wald-type 95% interval; prediction interval for a new partnership). Partnerships with fewer than "
+                f"{self.min_group_size} matched participants on an indicator are suppressed and not pooled.")

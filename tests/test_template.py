@@ -88,3 +88,20 @@ def test_small_groups_are_suppressed_in_the_report(rendered):
     assert "fewer than 10" in text
     counts = [int(n) for n in re.findall(r"\b(\d+) / \d+ / \d+\b", text)]
     assert counts and min(counts) >= 10
+
+
+def test_portfolio_summary_pools_shared_indicators(tmp_path):
+    template = ROOT / "templates" / "portfolio_report.ipynb"
+    params = papermill.inspect_notebook(str(template))
+    assert set(params) == {"data_dir", "alpha", "min_group_size"} and all(p["help"] for p in params.values())
+    res = render_report(template, tmp_path / "portfolio.ipynb", tmp_path / "portfolio.html",
+                        {"data_dir": str(SAMPLE)}, timeout=600, cwd=ROOT)
+    assert res.ok, res
+    html = (tmp_path / "portfolio.html").read_text(encoding="utf-8")
+    text = _text(html)
+    assert "Portfolio summary" in text and "12 partnerships" in text
+    shared = {"Knowledge test score (0-20)", "Self-rated skills (mean of five 1-5 items)"}
+    for label in shared:
+        assert re.search(re.escape(label) + r": across \d+ partnerships the average change was", text)
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= len(shared)   # one forest plot each
+    assert not re.search(r'<script[^>]+src=|<link[^>]+href="https?:', html)
