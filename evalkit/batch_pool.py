@@ -1,34 +1,23 @@
-"""Worker processes for batch renders, and stopping them without leaving orphans.
+"""Run renders concurrently, and stop them without leaving orphans.
 
-Workers ignore SIGINT: Ctrl-C is handled once, in the parent, which then kills
-every worker together with its kernels (the whole process tree), so no kernel
-outlives an interrupted run.
+A render's heavy work happens in its kernel, a separate process forked from the
+warm kernel server (:mod:`evalkit.render_forkserver`); what is left in the batch
+process (sending cells, saving the notebook, exporting HTML) is mostly waiting,
+so ``workers`` threads drive ``workers`` kernel processes in parallel. Threads
+need no start-up imports, nothing is pickled, and ``run_batch`` works the same
+from a script without a ``__main__`` guard, a notebook or cron.
+
+Ctrl-C (or any error) in the batch process kills the kernel server and with it
+every kernel (:func:`kill_tree`); the render threads then see dead kernels and end.
 """
 from __future__ import annotations
 
-import multiprocessing
-import signal
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-#: Imported once by multiprocessing's fork server; every worker is forked from it already warm
-#: (importing papermill/nbformat costs seconds, mostly jsonschema's IRI grammar).
-WORKER_PRELOAD = ["evalkit.batch", "evalkit.render"]
-
-
-def local_executor(workers: int) -> ProcessPoolExecutor:
-    """A process pool of ``workers`` processes forked from a warm multiprocessing fork server.
-
-    Workers are forked from a clean single-threaded server process (the
-    ``forkserver`` start method), never from the caller, which may run threads.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_PRELOAD)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+def local_executor(workers: int) -> ThreadPoolExecutor:
+    """An executor running up to ``workers`` renders at a time in this process."""
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="evalkit-render")
 
 
 def kill_tree(pids) -> None:
@@ -52,15 +41,10 @@ def kill_tree(pids) -> None:
 
 
 def stop_executor(executor, *, kill: bool) -> None:
-    """Shut an executor down; with ``kill``, kill its workers and their kernels at once."""
+    """Shut an executor down: wait for running renders, or (``kill``) drop whatever is queued."""
     client = getattr(executor, "_evalkit_client", None)
-    if client is not None:  # dask.distributed
+    if client is not None:  # dask.distributed: its executor cancels pending futures itself
         executor.shutdown(wait=not kill)
         client.close()
-        return
-    if kill:
-        processes = dict(getattr(executor, "_processes", None) or {})
-        kill_tree(processes)
-        executor.shutdown(wait=True, cancel_futures=True)
     else:
-        executor.shutdown(wait=True)
+        executor.shutdown(wait=not kill, cancel_futures=kill)

@@ -189,8 +189,8 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
             nb = pm.execute_notebook(
                 str(template), str(scratch), parameters=dict(parameters),
                 kernel_name="python3", progress_bar=False, log_output=False,
-                cwd=str(cwd or template.parent),
-                kernel_manager_class=kernel_manager_class(memory_limit, tracker, kernel_server),
+                kernel_manager_class=kernel_manager_class(memory_limit, tracker, kernel_server,
+                                                          cwd=str(cwd or template.parent.resolve())),
                 shutdown_kernel="immediate",
             )
     except PapermillExecutionError as exc:

@@ -7,7 +7,7 @@ so the page opens without any network access.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 
 OFFLINE_TEMPLATE = """\
 {%- extends 'index.html.j2' -%}
@@ -19,8 +19,17 @@ OFFLINE_TEMPLATE = """\
 _TEMPLATE_FILE = "evalkit_offline.html.j2"
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()  # one exporter per thread: exporters keep state while converting
+
+
 def _exporter():
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        exporter = _local.exporter = _new_exporter()
+    return exporter
+
+
+def _new_exporter():
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 

@@ -43,6 +43,9 @@ class ProjectKernelManager(AsyncKernelManager):
     memory_limit: int | None = None
     tracker: KernelTracker | None = None
     server_address: tuple[str, str] | None = None
+    #: The kernel's working folder (passed to the kernel, never set with chdir in this process,
+    #: which may run several renders in threads).
+    kernel_cwd: str | None = None
 
     def __init__(self, **kwargs):
         # Local unix sockets: no open TCP ports (and no plain-text warning). Each kernel gets
@@ -72,6 +75,8 @@ class ProjectKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
+        if self.kernel_cwd is not None:
+            kw["cwd"] = self.kernel_cwd
         if self.memory_limit is not None and self.server_address is None:
             kw["preexec_fn"] = _limit_memory(self.memory_limit)
         await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -80,14 +85,15 @@ class ProjectKernelManager(AsyncKernelManager):
 
 
 def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker | None = None,
-                         server_address: tuple[str, str] | None = None) -> type:
+                         server_address: tuple[str, str] | None = None, cwd: str | None = None) -> type:
     """A :class:`ProjectKernelManager` subclass carrying one render's settings.
 
     With ``server_address`` (see :mod:`evalkit.render_forkserver`) the kernel is a
     fresh fork of a warm server instead of a new interpreter.
     """
     return type("RenderKernelManager", (ProjectKernelManager,),
-                {"memory_limit": memory_limit, "tracker": tracker, "server_address": server_address})
+                {"memory_limit": memory_limit, "tracker": tracker, "server_address": server_address,
+                 "kernel_cwd": cwd})
 
 
 def _limit_memory(limit: int):
