@@ -27,7 +27,7 @@ reports: $(STAMP)
 	$(BIN)/evalkit run $(DATA) --out $(OUT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
 
 # Register the environment as a Jupyter kernel named "evalkit" for your user.
 kernel: $(STAMP)
