@@ -114,6 +114,22 @@ def minimum_detectable_effect(n, alpha=0.05, power=0.8, alternative="two-sided")
     Same method and conventions as :func:`power_paired` (R's ``power.t.test(n = n,
     power = power, type = "paired")$delta`` with sd = 1).
 
+    Parameters
+    ----------
+    n : int
+        Number of complete pairs (at least 2).
+    alpha : float
+        Significance level of the test.
+    power : float
+        Required probability of detecting the effect.
+    alternative : {"two-sided", "greater", "less"}
+        Direction of the planned test.
+
+    Returns
+    -------
+    float
+        The smallest d_z (mean change / SD of the changes) detected with that power.
+
     Examples
     --------
     >>> from evalkit.stats import minimum_detectable_effect
