@@ -203,6 +203,33 @@ class PartnershipReport:
             return None
         return plot_response_shares(self.data, self.partnership_id, t["measure"].iloc[0], min_group_size=self.min_group_size)
 
+    def longterm(self, wave: str = "followup") -> str:
+        """Long-term benefits: change from baseline to a follow-up wave, and measures asked only then."""
+        if wave not in set(self.data.responses["wave"]):
+            return (f"No {wave} survey was run for this partnership, so benefits after the programme ended "
+                    "are not measured.")
+        parts = []
+        lasting = compare_prepost(self.data, self.partnership_id, post=wave, alpha=self.alpha,
+                                  min_group_size=self.min_group_size)
+        if len(lasting):
+            parts.append(f"Compared with the start, at the {wave} survey:")
+            parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size))
+        asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"])
+        only_then = sorted(asked - set(lasting["measure"]))
+        if only_then:
+            d = describe_wave(self.data, self.partnership_id, measures=only_then, wave=wave,
+                              min_group_size=self.min_group_size)
+            for _, r in d.iterrows():
+                if r["suppressed"]:
+                    parts.append(f"- {md_escape(r['label'])}: too few answers to report.")
+                elif pd.notna(r["top_two"]):
+                    parts.append(f"- {md_escape(r['label'])}: {_pct(r['top_two'])} chose one of the two most positive "
+                                 f"answers (95% CI {_pct(r['top_two_ci_low'])} to {_pct(r['top_two_ci_high'])}, "
+                                 f"n = {r['n']}).")
+                else:
+                    parts.append(f"- {md_escape(r['label'])}: mean {r['mean']:.1f} (n = {r['n']}).")
+        return "\n\n".join(parts) if parts else f"Nothing was asked at the {wave} survey."
+
     def targets_table(self) -> pd.DataFrame:
         t = self.targets
         if t.empty:

@@ -55,11 +55,13 @@ def test_a_full_report_has_every_section_figures_and_provenance(rendered):
     assert res.ok, res
     text = _text(html)
     for heading in ("Who the partnership is", "Summary", "Participation and attendance", "Outcomes",
-                    "Satisfaction", "Progress against targets", "Results by group", "Methods"):
+                    "Satisfaction", "Long-term benefits", "Progress against targets", "Results by group", "Methods"):
         assert heading in text, heading
     assert "Riverside Family Literacy" in text
     assert re.search(r"scores rose by \d\.\d points on a 1-5 scale \(95% CI", text)
     assert "Holm" in text and "Wilcoxon signed-rank" in text and "paired t" in text
+    assert "Compared with the start, at the followup survey" in text   # riverside-literacy ran a follow-up
+    assert "Cronbach's alpha" in text                                   # its teamwork items form a scale
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 4   # figures embedded
     assert not re.search(r'<script[^>]+src=|<link[^>]+href="https?:', html)       # opens offline
     assert "Traceback" not in text and "Error" not in text
