@@ -108,16 +108,20 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
 
     Method: the data are loaded and validated once (:func:`evalkit.load.load_data`)
     and split once into one Parquet folder per partnership (``<out_dir>/.data/<id>``,
-    see :mod:`evalkit.batch_cache`). Each partnership's report is then rendered by
+    see :mod:`evalkit.batch_cache`). Each partnership's report is rendered by
     :func:`evalkit.render.render_report` (papermill parameters ``partnership_id``,
-    ``data_dir`` = its slice folder, plus ``parameters``) in a pool of worker
-    processes whose kernels are forked from one warm server that imported the
-    template's libraries once (:mod:`evalkit.render_forkserver`), or on a
-    dask.distributed cluster when ``scheduler`` is given. Each outcome is written to ``manifest.json`` and ``index.html`` as it
-    arrives, atomically. A failed report is recorded (failing cell, exception) and
-    the others go on. Partnerships whose template, parameters, data and evalkit
-    version are unchanged since the last run in ``out_dir`` are kept, not re-rendered
-    (unless ``force``).
+    ``data_dir`` = its slice folder, plus ``parameters``) in its own kernel
+    process, ``workers`` at a time. Kernels are fresh forks of one warm server that
+    imported the template's libraries once (:mod:`evalkit.render_forkserver`);
+    with ``scheduler``, renders run on a dask.distributed cluster instead, each with
+    a new kernel. Each outcome is written to ``manifest.json`` and ``index.html`` as
+    it arrives, atomically. A failed report is recorded (failing cell, exception)
+    and the others go on. Partnerships whose template, parameters, data slice and
+    evalkit version are unchanged since the last run in ``out_dir`` are kept, not
+    re-rendered (unless ``force``).
+
+    Assumptions: POSIX (the kernel server forks); the template has a cell tagged
+    ``parameters`` and reads its data with ``evalkit.load_data(data_dir, partnership_id)``.
 
     Parameters
     ----------
@@ -156,14 +160,16 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     evalkit.errors.InputError
         If an argument is wrong (unknown partnership, bad worker count...).
 
+    References
+    ----------
+    papermill parameterization: https://papermill.readthedocs.io/en/latest/usage-parameterize.html
+
     Examples
     --------
     >>> from evalkit.batch import run_batch
     >>> result = run_batch("data/sample", "reports")  # doctest: +SKIP
     >>> result.to_frame()[["partnership_id", "status"]].head()  # doctest: +SKIP
     """
-    from evalkit.load import load_data
-
     workers = _check_workers(workers)
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
@@ -174,8 +180,29 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     if reserved:
         raise InputError(f"parameters may not set {sorted(reserved)}: run_batch sets them for each partnership.")
 
-    data = load_data(data_dir)  # raises DataValidationError, before anything is written
+    # Warm kernels: one fork server imports the template's libraries once for the whole run.
+    # It starts now, so its imports overlap with loading and validating the data.
+    server = None if scheduler else _start_kernel_server(template)
+    try:
+        return _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
+                    memory_limit, scheduler, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _start_kernel_server(template: Path):
+    from evalkit.render_forkserver import KernelServer, template_imports
+
+    return KernelServer(template_imports(template)).start()
+
+
+def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
+         memory_limit, scheduler, server) -> BatchResult:
+    from evalkit.load import load_data
+
     started = _now()
+    data = load_data(data_dir)  # raises DataValidationError, before anything is written
     slices = split_by_partnership(data, select_partnerships(data, partnership_ids))  # InputError if unknown
     tasks = plan_tasks(data, out_dir, template, parameters, slices, timeout=timeout,
                        memory_limit=memory_limit)  # InputError for unsafe ids
@@ -202,6 +229,8 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
             todo.append(task)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
+    if server is not None:
+        todo = [replace(task, kernel_server=server.address) for task in todo]
     for entry in _execute(todo, workers, scheduler, show):
         entries[entry.partnership_id] = entry
         manifest["partnerships"][entry.partnership_id] = entry.to_dict()
@@ -215,21 +244,15 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     return BatchResult(out_dir=out_dir, index_path=index_path, manifest_path=manifest_path, entries=ordered)
 
 
+
+
 def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show: bool):
     """Yield a ReportEntry per task as renders finish, at most ``workers`` at a time."""
     from tqdm import tqdm
 
     if not tasks:
         return
-    server = None
-    if scheduler:
-        executor = _dask_executor(scheduler)
-    else:  # warm kernels: one fork server imports the template's libraries once for the whole run
-        from evalkit.render_forkserver import KernelServer, template_imports
-
-        server = KernelServer(template_imports(tasks[0].template)).start()
-        tasks = [replace(task, kernel_server=server.address) for task in tasks]
-        executor = local_executor(min(workers, len(tasks)))
+    executor = _dask_executor(scheduler) if scheduler else local_executor(min(workers, len(tasks)))
     pending, queue = {}, list(reversed(tasks))
     bar = tqdm(total=len(tasks), disable=not show, unit="report", file=sys.stderr)
     try:
@@ -254,8 +277,6 @@ def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show:
     else:
         stop_executor(executor, kill=False)
     finally:
-        if server is not None:
-            server.stop()
         bar.close()
 
 
