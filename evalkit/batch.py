@@ -303,8 +303,11 @@ def _entry_from_future(task: ReportTask, future) -> ReportEntry:
         outcome = {"status": "failed", "duration": 0.0, "files": {},
                    "error": {"ename": type(exc).__name__, "evalue": message, "cell_index": None,
                              "execution_count": None, "summary": f"{type(exc).__name__}: {message}"}}
+    files = dict(outcome["files"])
+    if outcome["status"] != "ok" and task.html.is_file():  # the last good report survives a failed re-render
+        files["previous_html"] = task.html.name
     return ReportEntry(task.partnership_id, task.name, task.partner_type, outcome["status"],
-                       outcome["duration"], outcome["files"], outcome["error"], task.hash)
+                       outcome["duration"], files, outcome["error"], task.hash)
 
 
 def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: bool) -> ReportEntry | None:

@@ -121,6 +121,8 @@ def _row(pid: str, entry: dict) -> str:
     link = ""
     if status == "ok" and files.get("html"):
         link = f'<a href="{e(quote(files["html"]))}">report</a>'
+    elif files.get("previous_html"):
+        link = f'<a href="{e(quote(files["previous_html"]))}">previous report</a>'
     error = entry.get("error") or {}
     duration = entry.get("duration")
     duration = f"{duration:.1f} s" if isinstance(duration, (int, float)) else ""

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.errors import InputError
+from evalkit.errors import InputError, RenderError
 from evalkit.render_kernel import KernelTracker, kernel_manager_class
 from evalkit.render_html import export_html
 from evalkit.publish import atomic_write_text, temporary_path
@@ -97,6 +97,13 @@ class RenderResult:
     def ok(self) -> bool:
         """``True`` when the report rendered without error."""
         return self.status == "ok"
+
+    def raise_for_status(self) -> "RenderResult":
+        """Return ``self`` if ok, else raise :class:`evalkit.errors.RenderError` naming the failing cell."""
+        if not self.ok:
+            where = f"; the partly executed notebook is {self.notebook}" if self.notebook else ""
+            raise RenderError(f"The report failed: {self.error.summary}{where}.")
+        return self
 
 
 def failed_notebook_path(output_ipynb: Path) -> Path:

@@ -276,6 +276,7 @@ def serve(path: str, key: str, preload: list[str]) -> None:
     _die_with_parent()
     os.environ["JPY_PARENT_PID"] = str(os.getpid())  # read by ipykernel at import: kernels watch this server
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # silence debugpy's import-time warning
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the batch parent, which stops us
     for name in (*BASE_PRELOAD, *preload):
         if name.startswith("matplotlib_inline"):

@@ -72,6 +72,21 @@ def test_rerun_skips_unchanged_reports_and_force_renders_all(tmp_path):
     assert all(e.rendered for e in forced.values())
 
 
+def test_a_failed_rerender_keeps_and_links_the_previous_good_report(tmp_path):
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+    out = tmp_path / "out"
+    template = TEMPLATES / "raises.ipynb"
+    first = run_batch(data, out, template=template, workers=2, progress=False, parameters={"fail_id": "none"})
+    assert first.ok
+    good = (out / "p02.html").read_text()
+    second = run_batch(data, out, template=template, workers=2, progress=False, parameters={"fail_id": "p02"})
+    assert second.failed == ["p02"]
+    assert (out / "p02.html").read_text() == good
+    entry = json.loads((out / "manifest.json").read_text())["partnerships"]["p02"]
+    assert entry["status"] == "failed" and entry["files"]["previous_html"] == "p02.html"
+    assert '<a href="p02.html">previous report</a>' in (out / "index.html").read_text()
+
+
 def _descendants(pid: int) -> list[psutil.Process]:
     try:
         return psutil.Process(pid).children(recursive=True)

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from evalkit.errors import InputError
+from evalkit.errors import InputError, RenderError
 from evalkit.render import render_report
 from evalkit.render_html import export_html
 from test_batch import TEMPLATES, parse, write_dataset
@@ -55,6 +55,8 @@ def test_a_failed_render_keeps_the_previous_report(tmp_path, data_dir):
     assert (out / "p02.html").read_text() == "previous good report"
     assert (out / "p02.ipynb").read_text() == "previous good notebook"
     assert result.notebook == out / "p02.failed.ipynb" and result.notebook.is_file()
+    with pytest.raises(RenderError, match=r"ValueError: cannot report on p02 \(cell 4\)"):
+        result.raise_for_status()
 
 
 @pytest.mark.parametrize("template, options, enames", [
