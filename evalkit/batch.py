@@ -147,7 +147,9 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     memory_limit : int, optional
         Address-space limit per kernel, in bytes.
     scheduler : str, optional
-        Address of a dask.distributed scheduler to send renders to.
+        Address of a dask.distributed scheduler to send renders to (``tcp://host:8786``).
+        Its workers must run this evalkit environment and see ``out_dir`` and the
+        template at the same paths (a shared file system).
 
     Returns
     -------

@@ -96,10 +96,15 @@ class KernelServer:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "KernelServer":
-        """Start the server process (returns at once; clients wait until it listens)."""
-        env = dict(os.environ, EVALKIT_FORKSERVER_KEY=self.address[1])
-        self.process = subprocess.Popen([sys.executable, "-m", "evalkit.render_forkserver", self.address[0],
-                                         *self.preload], env=env, stdin=subprocess.DEVNULL)
+        """Start the server process (returns at once; clients wait until it listens).
+
+        ``address`` becomes ``(socket path, key, server pid)``.
+        """
+        path, key = self.address[:2]
+        env = dict(os.environ, EVALKIT_FORKSERVER_KEY=key)
+        self.process = subprocess.Popen([sys.executable, "-m", "evalkit.render_forkserver", path, *self.preload],
+                                        env=env, stdin=subprocess.DEVNULL)
+        self.address = (path, key, self.process.pid)
         return self
 
     @property
@@ -134,19 +139,31 @@ def request(address, message, *, wait: float = 300.0):
 
     Waits up to ``wait`` seconds for a server that is still importing its modules.
     """
-    path, key = address
+    path, key = address[:2]
     deadline = time.monotonic() + wait
     while True:
         try:
             conn = Client(path, family="AF_UNIX", authkey=bytes.fromhex(key))
             break
         except (FileNotFoundError, ConnectionRefusedError):
+            if len(address) > 2 and not _running(address[2]):
+                raise RuntimeError(f"the kernel fork server (pid {address[2]}) has exited; "
+                                   "its error is above in the log") from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the kernel fork server at {path} did not answer within {wait:g} s") from None
             time.sleep(0.05)
     with conn:
         conn.send(message)
         return conn.recv()
+
+
+def _running(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 class _ForkedKernel:

@@ -197,3 +197,20 @@ def test_dask_scheduler_gives_the_same_outputs_and_manifest(tmp_path):
     assert manifest["partnerships"]["p01"]["files"] == {"html": "p01.html", "notebook": "p01.ipynb"}
     assert manifest["partnerships"]["p02"]["error"]["ename"] == "ValueError"
     assert (tmp_path / "out" / "p01.html").read_text().rstrip().endswith("</html>")
+
+
+def test_a_dead_kernel_server_fails_renders_fast_instead_of_hanging(tmp_path):
+    from evalkit.render import render_report
+    from evalkit.render_forkserver import KernelServer
+
+    server = KernelServer(["no_such_module_for_evalkit"]).start()
+    try:
+        server.process.kill()
+        server.process.wait()
+        data = write_dataset(tmp_path / "data", ids=("p01",))
+        result = render_report(TEMPLATES / "raises.ipynb", tmp_path / "p01.ipynb", tmp_path / "p01.html",
+                               {"partnership_id": "p01", "data_dir": str(data)}, kernel_server=server.address)
+        # "has exited", not "did not answer within 300 s": the render noticed the dead server at once
+        assert result.status == "failed" and "has exited" in result.error.evalue, result.error
+    finally:
+        server.stop()
