@@ -18,7 +18,8 @@ from pathlib import Path
 
 from evalkit._version import __version__
 from evalkit.batch_cache import split_by_partnership, write_slice
-from evalkit.batch_plan import ReportTask, plan_tasks, resolve_template, select_partnerships
+from evalkit.batch_plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, ReportTask, plan_tasks, portfolio_task,
+                                resolve_template, select_partnerships)
 from evalkit.batch_pool import local_executor, stop_executor
 from evalkit.errors import InputError
 from evalkit.publish import read_manifest, remove_stale_temporaries, write_index, write_manifest
@@ -65,17 +66,20 @@ class BatchResult:
         The output folder, its ``index.html`` and ``manifest.json``.
     entries : tuple of ReportEntry
         One per partnership of this run, in partnership order.
+    portfolio : ReportEntry or None
+        The portfolio summary across partnerships, when the run rendered one.
     """
 
     out_dir: Path
     index_path: Path
     manifest_path: Path
     entries: tuple[ReportEntry, ...]
+    portfolio: ReportEntry | None = None
 
     @property
     def ok(self) -> bool:
-        """``True`` when every report of the run succeeded."""
-        return all(e.status == "ok" for e in self.entries)
+        """``True`` when every report of the run (and the portfolio summary, if rendered) succeeded."""
+        return all(e.status == "ok" for e in self.entries) and (self.portfolio is None or self.portfolio.status == "ok")
 
     @property
     def failed(self) -> list[str]:
@@ -103,7 +107,8 @@ class BatchResult:
 
 
 def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers=None, parameters=None,
-              timeout=None, force=False, progress=None, memory_limit=None, scheduler=None) -> BatchResult:
+              timeout=None, force=False, progress=None, memory_limit=None, scheduler=None,
+              portfolio=None) -> BatchResult:
     """Render the report template for every partnership and publish index and manifest.
 
     Method: the data are loaded and validated once (:func:`evalkit.load.load_data`)
@@ -150,6 +155,11 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         Address of a dask.distributed scheduler to send renders to (``tcp://host:8786``).
         Its workers must run this evalkit environment and see ``out_dir`` and the
         template at the same paths (a shared file system).
+    portfolio : bool or str or Path, optional
+        Also render the portfolio summary across partnerships (``_portfolio.html``, linked
+        from the index) from ``templates/portfolio_report.ipynb`` or the template given.
+        Default: when every partnership is rendered with the standard template
+        (``partnership_ids`` and ``template`` are None).
 
     Returns
     -------
@@ -175,7 +185,13 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     workers = _check_workers(workers)
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    if portfolio is None:  # the standard run: every partnership with the standard template
+        portfolio = partnership_ids is None and template is None
     template = resolve_template(template)
+    if portfolio is True:
+        portfolio = resolve_template(None, PORTFOLIO_TEMPLATE)
+    elif portfolio:
+        portfolio = resolve_template(portfolio)
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
     parameters = dict(parameters or {})
     reserved = {"partnership_id", "data_dir"} & set(parameters)
@@ -187,7 +203,7 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     server = None if scheduler else _start_kernel_server(template)
     try:
         return _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
-                    memory_limit, scheduler, server)
+                    memory_limit, scheduler, server, portfolio or None)
     finally:
         if server is not None:
             server.stop()
@@ -200,7 +216,7 @@ def _start_kernel_server(template: Path):
 
 
 def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
-         memory_limit, scheduler, server) -> BatchResult:
+         memory_limit, scheduler, server, portfolio_template) -> BatchResult:
     from evalkit.load import load_data
 
     started = _now()
@@ -210,7 +226,8 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
                        memory_limit=memory_limit)  # InputError for unsafe ids
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(out_dir)
-    previous = (read_manifest(out_dir) or {}).get("partnerships", {})
+    last_run = read_manifest(out_dir) or {}
+    previous = last_run.get("partnerships", {})
 
     manifest = {
         "evalkit_version": __version__, "started": started, "finished": None,
@@ -220,6 +237,14 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
     }
     entries: dict[str, ReportEntry] = {}
     todo = []
+    summary = None
+    if portfolio_template is not None:  # first in the queue: it is the longest render
+        port = portfolio_task(data, data_dir, out_dir, portfolio_template, parameters, timeout=timeout,
+                              memory_limit=memory_limit)
+        summary = _reusable(port, last_run.get("portfolio"), out_dir, force)
+        if summary is None:
+            todo.append(port)
+        manifest["portfolio"] = summary.to_dict() if summary else None
     for task in tasks:
         kept = _reusable(task, previous.get(task.partnership_id), out_dir, force)
         if kept is not None:
@@ -234,8 +259,12 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
     if server is not None:
         todo = [replace(task, kernel_server=server.address) for task in todo]
     for entry in _execute(todo, workers, scheduler, show):
-        entries[entry.partnership_id] = entry
-        manifest["partnerships"][entry.partnership_id] = entry.to_dict()
+        if entry.partnership_id == PORTFOLIO_ID:
+            summary = entry
+            manifest["portfolio"] = entry.to_dict()
+        else:
+            entries[entry.partnership_id] = entry
+            manifest["partnerships"][entry.partnership_id] = entry.to_dict()
         write_manifest(out_dir, manifest)
         write_index(out_dir, manifest)
 
@@ -243,7 +272,8 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
     manifest_path = write_manifest(out_dir, manifest)
     index_path = write_index(out_dir, manifest)
     ordered = tuple(entries[t.partnership_id] for t in tasks)
-    return BatchResult(out_dir=out_dir, index_path=index_path, manifest_path=manifest_path, entries=ordered)
+    return BatchResult(out_dir=out_dir, index_path=index_path, manifest_path=manifest_path, entries=ordered,
+                       portfolio=summary)
 
 
 

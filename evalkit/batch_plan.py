@@ -17,6 +17,10 @@ from evalkit.errors import InputError
 from evalkit.publish import report_path
 
 DEFAULT_TEMPLATE = "partnership_report.ipynb"
+PORTFOLIO_TEMPLATE = "portfolio_report.ipynb"
+#: Task id and file stem of the portfolio summary; not a valid partnership id (ids start with a letter
+#: or digit), so it can never collide with a partnership's report.
+PORTFOLIO_ID = "_portfolio"
 
 
 @dataclass(frozen=True)
@@ -37,8 +41,8 @@ class ReportTask:
     kernel_server: tuple | None = None
 
 
-def resolve_template(template=None) -> Path:
-    """The template to render: ``template`` if given, else ``templates/partnership_report.ipynb``.
+def resolve_template(template=None, default: str = DEFAULT_TEMPLATE) -> Path:
+    """The template to render: ``template`` if given, else ``templates/<default>``.
 
     The default is looked up beside the evalkit package (a source checkout), then
     inside the package (``evalkit/templates``), then in the current folder.
@@ -54,8 +58,8 @@ def resolve_template(template=None) -> Path:
             raise InputError(f"Template {str(path)!r} is not a notebook file; expected an existing .ipynb file.")
         return path.resolve()
     package = Path(__file__).resolve().parent
-    candidates = [package.parent / "templates" / DEFAULT_TEMPLATE, package / "templates" / DEFAULT_TEMPLATE,
-                  Path.cwd() / "templates" / DEFAULT_TEMPLATE]
+    candidates = [package.parent / "templates" / default, package / "templates" / default,
+                  Path.cwd() / "templates" / default]
     for path in candidates:
         if path.is_file():
             return path
@@ -120,3 +124,20 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
         tasks.append(ReportTask(pid, name, partner_type, template, nb_path, html_path, params, identity,
                                 title=f"{name} ({pid})", timeout=timeout, memory_limit=memory_limit))
     return tasks
+
+
+def portfolio_task(data, data_dir: Path, out_dir: Path, template: Path, parameters: dict, *,
+                   timeout=None, memory_limit=None) -> ReportTask:
+    """The task rendering the portfolio summary across all partnerships (``_portfolio.html``).
+
+    Its ``data_dir`` is the validated data folder itself (the summary needs every
+    partnership); its hash covers the template, the parameters, the input files'
+    SHA-256 and the evalkit version.
+    """
+    out_dir = Path(out_dir).resolve()
+    params = {"data_dir": str(data_dir), **parameters}
+    digest = "".join(f"{name}:{src.sha256}" for name, src in sorted(data.sources.items()))
+    identity = task_hash(template.read_bytes(), parameters, digest)
+    return ReportTask(PORTFOLIO_ID, "Portfolio summary across partnerships", "", template,
+                      out_dir / f"{PORTFOLIO_ID}.ipynb", out_dir / f"{PORTFOLIO_ID}.html", params, identity,
+                      title="Portfolio summary", timeout=timeout, memory_limit=memory_limit)

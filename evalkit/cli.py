@@ -101,13 +101,16 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
 @click.option("--timeout", type=click.FloatRange(0, None, min_open=True),
               help="Seconds one report may take before it is stopped and marked failed [default: no limit].")
 @click.option("--memory-limit", help="Memory limit per report kernel, e.g. 2G [default: none].")
+@click.option("--portfolio/--no-portfolio", default=None,
+              help="Also render the portfolio summary across partnerships (_portfolio.html) "
+                   "[default: when every partnership is rendered with the standard template].")
 @click.option("--force", is_flag=True, help="Re-render every report, even those unchanged since the last run.")
 @click.option("--scheduler", metavar="ADDRESS", help="Send renders to this dask.distributed scheduler.")
 @click.option("--quiet", "-q", is_flag=True, help="Log only failures and problems.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details too.")
 def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tuple[str, ...], workers: int | None,
-        alpha: float, min_group_size: int, timeout: float | None, memory_limit: str | None, force: bool,
-        scheduler: str | None, quiet: bool, verbose: bool) -> None:
+        alpha: float, min_group_size: int, timeout: float | None, memory_limit: str | None, portfolio: bool | None,
+        force: bool, scheduler: str | None, quiet: bool, verbose: bool) -> None:
     """Render one report per partnership of DATA_DIR into --out, plus index.html and manifest.json.
 
     The data are validated once first; if they break the contract every problem is
@@ -122,7 +125,7 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
         result = run_batch(data_dir, out_dir, partnership_ids=list(partnerships) or None, template=template,
                            workers=workers, parameters={"alpha": alpha, "min_group_size": min_group_size},
                            timeout=timeout, force=force, progress=None if not quiet else False,
-                           memory_limit=limit, scheduler=scheduler)
+                           memory_limit=limit, scheduler=scheduler, portfolio=portfolio)
     except DataValidationError as err:
         click.echo(f"{len(err.violations)} problem(s) found in {err.source}; no report was rendered:", err=True)
         for violation in err.violations:

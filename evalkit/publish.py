@@ -111,6 +111,7 @@ th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d0d7de;verti
 th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37;font-weight:600} .failed{color:#cf222e;font-weight:600}
 .error{font-family:ui-monospace,monospace;font-size:.85rem;color:#cf222e;white-space:pre-wrap}
+p.portfolio{font-size:1.05rem;margin:1rem 0}
 """
 
 
@@ -135,6 +136,18 @@ def _row(pid: str, entry: dict) -> str:
         f'<td class="error">{e(str(error.get("summary", "")))}</td>'
         "</tr>"
     )
+
+
+def _portfolio_line(entry: dict | None) -> str:
+    """The index's line for the portfolio summary across partnerships (empty when none was rendered)."""
+    if not entry:
+        return ""
+    files = entry.get("files") or {}
+    if entry.get("status") == "ok" and files.get("html"):
+        return (f'<p class="portfolio"><a href="{html.escape(quote(files["html"]))}">Portfolio summary</a>: '
+                "all partnerships side by side, shared indicators pooled.</p>")
+    summary = (entry.get("error") or {}).get("summary", "")
+    return f'<p class="portfolio failed">Portfolio summary failed: <span class="error">{html.escape(str(summary))}</span></p>'
 
 
 def write_index(out_dir, manifest: dict) -> Path:
@@ -168,6 +181,7 @@ def write_index(out_dir, manifest: dict) -> Path:
     n_ok = sum(1 for v in entries.values() if v.get("status") == "ok")
     n_failed = len(entries) - n_ok
     rows = "\n".join(_row(pid, entries[pid]) for pid in sorted(entries))
+    summary = _portfolio_line(manifest.get("portfolio"))
     page = f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -180,6 +194,7 @@ def write_index(out_dir, manifest: dict) -> Path:
 <h1>Partnership evaluation reports</h1>
 <p class="meta">Run finished {e(str(manifest.get("finished", "")))} &middot; evalkit {e(str(manifest.get("evalkit_version", "")))}
 &middot; {len(entries)} partnerships: {n_ok} ok, {n_failed} failed</p>
+{summary}
 <table>
 <thead><tr><th>Partnership</th><th>Name</th><th>Partner type</th><th>Status</th><th>Duration</th><th>Report</th><th>Error</th></tr></thead>
 <tbody>

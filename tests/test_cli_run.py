@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -58,3 +59,23 @@ def test_exit_1_when_a_report_fails_and_0_when_all_succeed(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["partnerships"]["p03"]["status"] == "ok"
     assert set(manifest["partnerships"]) == {"p01", "p02", "p03"}  # earlier entries are kept
+
+
+def test_standard_run_adds_the_portfolio_summary_to_the_index(tmp_path):
+    """The real templates on one sample partnership: the portfolio
+    summary is rendered once for the run, linked from index.html, recorded in the manifest, and kept
+    (not re-rendered) when nothing changed."""
+    from evalkit.batch import run_batch
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sample"
+    out = tmp_path / "reports"
+    first = run_batch(sample, out, workers=2, portfolio=True, partnership_ids=["cafe-societe"])
+    assert first.ok and first.portfolio is not None and first.portfolio.status == "ok"
+    assert (out / "_portfolio.html").is_file() and (out / "cafe-societe.html").is_file()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["portfolio"]["files"]["html"] == "_portfolio.html"
+    assert '<a href="_portfolio.html">Portfolio summary</a>' in (out / "index.html").read_text()
+    again = run_batch(sample, out, workers=2, portfolio=True, partnership_ids=["cafe-societe"])
+    assert again.portfolio.rendered is False and again.entries[0].rendered is False
+    only = run_batch(sample, tmp_path / "one", workers=1, partnership_ids=["cafe-societe"])
+    assert only.portfolio is None and not (tmp_path / "one" / "_portfolio.html").exists()
