@@ -252,7 +252,7 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
             manifest["partnerships"][task.partnership_id] = kept.to_dict()
             log.info("partnership=%s event=skip status=%s reason=unchanged", task.partnership_id, kept.status)
         else:
-            write_slice(slices[task.partnership_id], task.parameters["data_dir"])
+            write_slice(slices[task.partnership_id], task.parameters["data_dir"], sources=data.sources)
             todo.append(task)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)

@@ -55,11 +55,15 @@ def slice_digest(tables: dict) -> str:
     return digest.hexdigest()
 
 
-def write_slice(tables: dict, folder) -> Path:
+def write_slice(tables: dict, folder, sources=None) -> Path:
     """Write a slice's tables as ``<table>.parquet`` into ``folder``, replacing it whole.
 
     The files are written to a temporary sibling folder first, which then takes
-    the place of ``folder``, so a reader never sees half a slice.
+    the place of ``folder``, so a reader never sees half a slice. With ``sources``
+    (the validated dataset's :class:`evalkit.load.SourceFile` mapping), a
+    ``provenance.json`` records the original files and the slice files' SHA-256:
+    :func:`evalkit.load.load_data` then skips re-validating the unchanged slice and
+    reports the original files in its ``sources``.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +72,10 @@ def write_slice(tables: dict, folder) -> Path:
     try:
         for table, frame in tables.items():
             frame.to_parquet(staging / f"{table}.parquet", index=False)
+        if sources is not None:
+            from evalkit.load import write_provenance
+
+            write_provenance(staging, sources)
         if folder.exists():
             retired = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:12]}.old")
             os.replace(folder, retired)

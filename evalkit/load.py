@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -179,6 +180,43 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# --- slices of validated data ----------------------------------------------------
+PROVENANCE = "provenance.json"
+
+
+def write_provenance(folder, sources) -> Path:
+    """Record, in ``folder/provenance.json``, where a slice's tables came from.
+
+    ``sources`` are the original files (validated) the slice was cut from; the
+    slice files' own SHA-256 are recorded too, so a slice edited afterwards is no
+    longer trusted (see :func:`load_data`).
+    """
+    folder = Path(folder)
+    info = {
+        "sources": {table: {"name": src.name, "path": str(src.path), "sha256": src.sha256, "format": src.format}
+                    for table, src in sources.items()},
+        "slice_sha256": {p.name: _sha256(p) for p in sorted(folder.iterdir()) if p.name != PROVENANCE},
+    }
+    target = folder / PROVENANCE
+    target.write_text(json.dumps(info, indent=2))
+    return target
+
+
+def _validated_origin(data_dir: Path, paths: dict, digests: dict) -> dict | None:
+    """The original sources of an unchanged slice evalkit cut from validated data, else None."""
+    record = data_dir / PROVENANCE
+    if not record.is_file():
+        return None
+    try:
+        info = json.loads(record.read_text())
+        expected = info["slice_sha256"]
+        origin = info["sources"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    actual = {paths[table].name: digest for table, digest in digests.items()}
+    return origin if actual == expected else None
+
+
 # --- the dataset ----------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class Dataset:
@@ -303,6 +341,10 @@ def load_data(data_dir: str | Path, partnership_id: str | None = None, *, valida
 
     Notes
     -----
+    A folder holding an evalkit ``provenance.json`` (a per-partnership slice that a
+    batch run cut from data it had validated) is not validated again while its files
+    are unchanged, and ``sources`` then names the original files and checksums.
+
     With ``partnership_id``, only that partnership's rows are validated (plus the
     whole measures table). If they break the contract, the whole folder is
     validated again so that every reported row number is the file's own.
@@ -328,6 +370,10 @@ def load_data(data_dir: str | Path, partnership_id: str | None = None, *, valida
         raise DataValidationError(violations, source=str(data_dir))
 
     files = {table: path.name for table, path in paths.items()}
+    digests = {table: _sha256(path) for table, path in paths.items()}
+    origin = _validated_origin(data_dir, paths, digests)
+    if origin is not None:  # a slice evalkit wrote from data it had validated, unchanged since
+        validate = False
     if validate:
         violations, typed = check_tables(raw, files)
         if violations:
@@ -341,7 +387,10 @@ def load_data(data_dir: str | Path, partnership_id: str | None = None, *, valida
         for table in schema.TABLES
     }
     sources = {
-        table: SourceFile(path.name, path, _sha256(path), schema.FORMATS[path.suffix.lower()], len(raw[table]))
+        table: SourceFile(path.name, path, digests[table], schema.FORMATS[path.suffix.lower()], len(raw[table]))
         for table, path in paths.items()
     }
+    if origin is not None:
+        sources = {table: SourceFile(o["name"], Path(o["path"]), o["sha256"], o["format"], len(raw[table]))
+                   for table, o in origin.items() if table in raw}
     return Dataset(data_dir=data_dir, sources=MappingProxyType(sources), **tables)

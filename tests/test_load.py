@@ -294,3 +294,22 @@ def test_read_table_rejects_unknown_file_type(tmp_path):
     path.write_text("a,b\n")
     with pytest.raises(InputError, match=r"unsupported file type.*\.csv"):
         read_table(path)
+
+
+def test_batch_slices_keep_the_original_files_as_provenance(tmp_path, sample_dir):
+    """A slice cut from validated data reports the original files; once edited, it is validated again."""
+    from evalkit.batch_cache import split_by_partnership, write_slice
+
+    data = load_data(sample_dir)
+    tables = split_by_partnership(data, ["riverside-literacy"])["riverside-literacy"]
+    folder = write_slice(tables, tmp_path / "slice", sources=data.sources)
+    part = load_data(folder, "riverside-literacy")
+    assert part.sources["responses"].name == "responses.csv"
+    assert part.sources["responses"].sha256 == hashlib.sha256((sample_dir / "responses.csv").read_bytes()).hexdigest()
+    assert part.sources["responses"].n_rows == len(part.responses) < len(data.responses)
+    # tamper with the slice: the record no longer matches, so it is validated and the bad value found
+    resp = pd.read_parquet(folder / "responses.parquet")
+    resp.loc[0, "value"] = 99.0
+    resp.to_parquet(folder / "responses.parquet", index=False)
+    with pytest.raises(DataValidationError, match="outside the scale"):
+        load_data(folder, "riverside-literacy")
