@@ -125,7 +125,7 @@ def plot_attendance(session_table: pd.DataFrame):
     if t.empty:
         return _empty("Attendance was not recorded, or every session had too few attenders to show.")
     fig, ax = plt.subplots(figsize=(7.5, 3))
-    sns.lineplot(data=t, x="date", y=t["rate"] * 100, marker="o", ax=ax, color=sns.color_palette(PALETTE)[0])
+    ax.plot(t["date"], t["rate"] * 100, marker="o", color=sns.color_palette(PALETTE)[0])
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of participants attending")
     ax.set_xlabel("")
