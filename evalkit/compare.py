@@ -42,6 +42,22 @@ _STAT_COLUMNS = [
 ]
 
 
+def known_values(requested, known, what: str) -> list:
+    """``requested`` (one value or a list) as a list, or InputError naming the unknown ones and the known ones."""
+    values = [requested] if isinstance(requested, str) else list(requested)
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise InputError(f"unknown {what} {unknown}; known: {sorted(known)}")
+    return values
+
+
+def partnership_ids(data, partnership_id=None) -> list[str]:
+    """The partnerships an analysis covers: all of ``data`` by default, else the ones named (checked)."""
+    if partnership_id is None:
+        return list(data.partnerships["partnership_id"])
+    return known_values(partnership_id, data.partnerships["partnership_id"], "partnership_id")
+
+
 def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="post") -> pd.DataFrame:
     """Wide table of participants' pre and post values, one row per participant x measure.
 
@@ -69,17 +85,9 @@ def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="
             raise InputError(f"wave {w!r} does not occur in the responses; waves present: {sorted(waves)}")
     mask = r["wave"].isin([pre, post])
     if partnership_id is not None:
-        ids = [partnership_id] if isinstance(partnership_id, str) else list(partnership_id)
-        unknown = sorted(set(ids) - set(data.partnerships["partnership_id"]))
-        if unknown:
-            raise InputError(f"unknown partnership_id {unknown}; known: {sorted(data.partnerships['partnership_id'])}")
-        mask &= r["partnership_id"].isin(ids)
+        mask &= r["partnership_id"].isin(known_values(partnership_id, data.partnerships["partnership_id"], "partnership_id"))
     if measures is not None:
-        measures = [measures] if isinstance(measures, str) else list(measures)
-        unknown = sorted(set(measures) - set(data.measures["measure"]))
-        if unknown:
-            raise InputError(f"unknown measure {unknown}; known: {sorted(data.measures['measure'])}")
-        mask &= r["measure"].isin(measures)
+        mask &= r["measure"].isin(known_values(measures, data.measures["measure"], "measure"))
     sub = r.loc[mask, ["partnership_id", "participant_id", "measure", "wave", "value"]]
     # Validated data hold at most one value per participant, measure and wave, so each
     # (partnership, participant, measure) key gets its pre and post value by position:

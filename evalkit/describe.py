@@ -7,10 +7,9 @@ satisfied on a 1-5 scale) with a Wilson score interval.
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from evalkit.participation import _ids
+from evalkit.compare import partnership_ids
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
 from evalkit.stats import proportion_ci
 
@@ -38,7 +37,7 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
         better, else the two lowest; share of 1s for binary; NaN for continuous),
         ``top_two_ci_low, top_two_ci_high, suppressed, note``.
     """
-    ids = _ids(data, partnership_id)
+    ids = partnership_ids(data, partnership_id)
     meta = data.measures.set_index("measure")
     if measures is None:
         measures = list(meta.index if domain is None else meta.index[meta["domain"] == domain])

@@ -8,19 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.compare import matched_pairs, partnership_ids
 from evalkit.errors import InputError
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
 from evalkit.stats import correlation, proportion_ci
-
-
-def _ids(data, partnership_id):
-    if partnership_id is None:
-        return list(data.partnerships["partnership_id"])
-    ids = [partnership_id] if isinstance(partnership_id, str) else list(partnership_id)
-    unknown = sorted(set(ids) - set(data.partnerships["partnership_id"]))
-    if unknown:
-        raise InputError(f"unknown partnership_id {unknown}; known: {sorted(data.partnerships['partnership_id'])}")
-    return ids
 
 
 def _wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
@@ -55,7 +46,7 @@ def attendance_summary(data, partnership_id=None, *, full_attendance: float = 0.
         least ``full_attendance`` of their sessions), ``suppressed``, ``note``.
         Partnerships with no attendance log have ``n_records`` 0 and a note.
     """
-    ids = _ids(data, partnership_id)
+    ids = partnership_ids(data, partnership_id)
     a = data.attendance[data.attendance["partnership_id"].isin(ids)]
     rows = []
     for pid in ids:
@@ -102,7 +93,7 @@ def session_attendance(data, partnership_id: str, *, min_group_size: int = DEFAU
         ``session, date, n_attended, n_expected, rate``; sessions whose
         attendance count is below ``min_group_size`` show a blank count and rate.
     """
-    (pid,) = _ids(data, partnership_id)
+    (pid,) = partnership_ids(data, partnership_id)
     a = data.attendance[data.attendance["partnership_id"] == pid]
     per = (a.groupby("session", sort=False)
              .agg(date=("date", "min"), n_attended=("attended", "sum"), n_expected=("attended", "size"))
@@ -123,7 +114,7 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
         ``attrition`` (1 - retention_rate), ``suppressed``, ``note``. A participant
         counts as responding to a wave if they answered any measure in it.
     """
-    ids = _ids(data, partnership_id)
+    ids = partnership_ids(data, partnership_id)
     flags = _wave_flags(data, ids, pre, post)
     counts = flags.groupby(level="partnership_id").sum().reindex(ids, fill_value=0)
     enrolled = data.participants[data.participants["partnership_id"].isin(ids)].groupby("partnership_id").size()
@@ -166,7 +157,7 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
         completers than at enrolment: differential attrition that can bias
         pre/post results. Groups smaller than ``min_group_size`` are suppressed.
     """
-    ids = _ids(data, partnership_id)
+    ids = partnership_ids(data, partnership_id)
     if by not in data.group_columns:
         raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
     p = data.participants[data.participants["partnership_id"].isin(ids)][["partnership_id", "participant_id", by]].copy()
@@ -200,9 +191,7 @@ def dose_response(data, measure: str, partnership_id=None, *, pre: str = "pre", 
     evalkit correlation result, or None when fewer than ``min_group_size``
     participants have both attendance and change.
     """
-    from evalkit.compare import matched_pairs
-
-    ids = _ids(data, partnership_id)
+    ids = partnership_ids(data, partnership_id)
     pairs = matched_pairs(data, ids, [measure], pre=pre, post=post).dropna()
     a = data.attendance[data.attendance["partnership_id"].isin(ids)]
     rate = a.groupby(["partnership_id", "participant_id"])["attended"].mean().rename("rate").reset_index()

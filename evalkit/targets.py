@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as st
 
-from evalkit.compare import matched_pairs
-from evalkit.participation import _ids, _wave_flags
+from evalkit.compare import matched_pairs, partnership_ids
+from evalkit.participation import _wave_flags
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 from evalkit.stats import goal_attainment, paired_test, proportion_ci
 
@@ -101,7 +101,7 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     are met when the interval lies *below* the target; ``pct_improved`` counts
     decreases as improvements.
     """
-    ids = _ids(data, partnership_id)
+    ids = partnership_ids(data, partnership_id)
     t = data.targets[data.targets["partnership_id"].isin(ids)]
     labels = dict(zip(data.measures["measure"], data.measures["label"]))
     labels.update(attendance_rate="Attendance rate", retention_rate="Retention (answered pre and post)")
