@@ -38,7 +38,7 @@ lab: $(STAMP)
 
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
-	$(BIN)/python benchmarks/bench_batch.py
+	$(BIN)/python benchmarks/bench_batch.py --loop-reports 6
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
