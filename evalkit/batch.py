@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+from evalkit import schema
 from evalkit._version import __version__
 from evalkit.batch_cache import split_by_partnership, write_slice
 from evalkit.batch_plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, ReportTask, plan_tasks, portfolio_task,
@@ -239,10 +240,12 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
     todo = []
     summary = None
     if portfolio_template is not None:  # first in the queue: it is the longest render
-        port = portfolio_task(data, data_dir, out_dir, portfolio_template, parameters, timeout=timeout,
+        port = portfolio_task(data, out_dir, portfolio_template, parameters, timeout=timeout,
                               memory_limit=memory_limit)
         summary = _reusable(port, last_run.get("portfolio"), out_dir, force)
         if summary is None:
+            write_slice({table: getattr(data, table) for table in schema.TABLES}, port.parameters["data_dir"],
+                        sources=data.sources)
             todo.append(port)
         manifest["portfolio"] = summary.to_dict() if summary else None
     for task in tasks:

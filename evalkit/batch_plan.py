@@ -126,16 +126,19 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     return tasks
 
 
-def portfolio_task(data, data_dir: Path, out_dir: Path, template: Path, parameters: dict, *,
+def portfolio_task(data, out_dir: Path, template: Path, parameters: dict, *,
                    timeout=None, memory_limit=None) -> ReportTask:
     """The task rendering the portfolio summary across all partnerships (``_portfolio.html``).
 
-    Its ``data_dir`` is the validated data folder itself (the summary needs every
-    partnership); its hash covers the template, the parameters, the input files'
-    SHA-256 and the evalkit version.
+    Its ``data_dir`` is ``<out_dir>/.data/_portfolio``, a slice holding every
+    partnership's validated rows (written by the batch with their provenance, so
+    the kernel does not validate them again); its hash covers the template, the
+    parameters, the input files' SHA-256 and the evalkit version.
     """
+    from evalkit.batch_cache import CACHE_DIR
+
     out_dir = Path(out_dir).resolve()
-    params = {"data_dir": str(data_dir), **parameters}
+    params = {"data_dir": str(out_dir / CACHE_DIR / PORTFOLIO_ID), **parameters}
     digest = "".join(f"{name}:{src.sha256}" for name, src in sorted(data.sources.items()))
     identity = task_hash(template.read_bytes(), parameters, digest)
     return ReportTask(PORTFOLIO_ID, "Portfolio summary across partnerships", "", template,

@@ -118,7 +118,8 @@ def summary_paragraph(table: pd.DataFrame, **kwargs) -> str:
     return "\n".join(f"- {describe_change(row, **kwargs)}" for _, row in table.iterrows())
 
 
-def _fmt(x, digits=2, pct=False) -> str:
+def format_number(x, digits=2, pct=False) -> str:
+    """A number for a report table: fixed decimals (or a whole percent), a true minus sign, a dash when missing."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
         return "\u2013"
     if pct:
@@ -126,7 +127,8 @@ def _fmt(x, digits=2, pct=False) -> str:
     return _num(float(x), digits)
 
 
-def _p(p) -> str:
+def format_p(p) -> str:
+    """A p-value for a report: three decimals, ``< 0.001`` below that, a dash when missing."""
     if p is None or pd.isna(p):
         return "\u2013"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
@@ -135,7 +137,7 @@ def _p(p) -> str:
 def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
     """Format a :func:`evalkit.compare_prepost` table for a report (strings, readable headers)."""
     def ci(lo, hi, pct=False):
-        return "\u2013" if pd.isna(lo) else f"{_fmt(lo, pct=pct)} to {_fmt(hi, pct=pct)}"
+        return "\u2013" if pd.isna(lo) else f"{format_number(lo, pct=pct)} to {format_number(hi, pct=pct)}"
 
     rows = []
     for _, r in table.iterrows():
@@ -145,14 +147,14 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
             **({"Group": r["group"]} if r.get("group_variable") else {}),
             "Test": r["test"],
             "n (pre / post / pairs)": " / ".join(format_count(r[c], min_group_size) for c in ("n_pre", "n_post", "n_pairs")),
-            "Pre": _fmt(r["mean_pre"], pct=binary),
-            "Post": _fmt(r["mean_post"], pct=binary),
-            "Change": (_fmt(100 * r["mean_change"], 0) + " pts") if binary and pd.notna(r["mean_change"]) else _fmt(r["mean_change"]),
-            "95% CI": (f"{_fmt(100 * r['ci_low'], 0)} to {_fmt(100 * r['ci_high'], 0)} pts" if binary and pd.notna(r["ci_low"])
+            "Pre": format_number(r["mean_pre"], pct=binary),
+            "Post": format_number(r["mean_post"], pct=binary),
+            "Change": (format_number(100 * r["mean_change"], 0) + " pts") if binary and pd.notna(r["mean_change"]) else format_number(r["mean_change"]),
+            "95% CI": (f"{format_number(100 * r['ci_low'], 0)} to {format_number(100 * r['ci_high'], 0)} pts" if binary and pd.notna(r["ci_low"])
                        else ci(r["ci_low"], r["ci_high"])),
-            "p": _p(r["pvalue"]),
-            "Adjusted p": _p(r["p_adjusted"]),
-            "Effect size": "\u2013" if pd.isna(r["effect_size"]) else f"{_fmt(r['effect_size'])} ({r['effect_size_name']})",
+            "p": format_p(r["pvalue"]),
+            "Adjusted p": format_p(r["p_adjusted"]),
+            "Effect size": "\u2013" if pd.isna(r["effect_size"]) else f"{format_number(r['effect_size'])} ({r['effect_size_name']})",
             "Effect 95% CI": ci(r["effect_ci_low"], r["effect_ci_high"]),
             "Direction": r["direction"],
         })
@@ -161,8 +163,8 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
 
 def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correction: str = "holm",
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, conf_level: float = 0.95,
-                 run_time: _dt.datetime | None = None) -> str:
-    """The report's methods note, as Markdown: tests, corrections, privacy rule, power, provenance.
+                 scales: pd.DataFrame | None = None, run_time: _dt.datetime | None = None) -> str:
+    """The report's methods note, as Markdown: tests, corrections, privacy rule, power, scales, provenance.
 
     Parameters
     ----------
@@ -170,6 +172,10 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
         The outcomes table the report shows (from :func:`evalkit.compare_prepost`).
     data : evalkit.load.Dataset, optional
         Adds each input file with its SHA-256 checksum and row count.
+    scales : pandas.DataFrame, optional
+        :func:`evalkit.scales.scale_reliability` of the report's multi-item scales: adds how
+        they were scored and their Cronbach's alpha (scales measured on fewer than
+        ``min_group_size`` people say so instead).
     """
     from evalkit._version import __version__
     from evalkit.stats import minimum_detectable_effect
@@ -200,6 +206,15 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
                          f"report could reliably detect (80% power, two-sided alpha {alpha}) is {mde:.2f}.")
     lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are suppressed, "
                  "and no individual is shown.")
+    if scales is not None and len(scales):
+        lines.append("\n**Scales.** Items forming one scale are averaged (reverse-worded items flipped first) and "
+                     "the scale score is analysed as a continuous measure. Internal consistency at baseline:")
+        for _, r in scales.iterrows():
+            if pd.isna(r["alpha"]) or r["n"] < min_group_size:
+                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): not enough complete answers to estimate.")
+            else:
+                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): Cronbach's alpha {r['alpha']:.2f} "
+                             f"(95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}, n = {r['n']}).")
     if data is not None and getattr(data, "sources", None):
         lines.append("\n**Data files.**\n")
         lines.append("| file | rows used | SHA-256 of the whole file |\n|---|---:|---|")

@@ -14,7 +14,7 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
 from evalkit.stats import correlation, proportion_ci
 
 
-def _wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
+def wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
     """Boolean ``pre``/``post``/``both`` per (partnership_id, participant_id): answered any measure in that wave."""
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["value"].notna() & r["wave"].isin([pre, post])]
@@ -115,7 +115,7 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
         counts as responding to a wave if they answered any measure in it.
     """
     ids = partnership_ids(data, partnership_id)
-    flags = _wave_flags(data, ids, pre, post)
+    flags = wave_flags(data, ids, pre, post)
     counts = flags.groupby(level="partnership_id").sum().reindex(ids, fill_value=0)
     enrolled = data.participants[data.participants["partnership_id"].isin(ids)].groupby("partnership_id").size()
     rows = []
@@ -162,7 +162,7 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
         raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
     p = data.participants[data.participants["partnership_id"].isin(ids)][["partnership_id", "participant_id", by]].copy()
     p[by] = p[by].astype("string").fillna("Not recorded")
-    both = _wave_flags(data, ids, pre, post)["both"]
+    both = wave_flags(data, ids, pre, post)["both"]
     p = p.merge(both.reset_index(), on=["partnership_id", "participant_id"], how="left")
     p["both"] = p["both"].fillna(False).astype(bool)
     t = p.groupby(["partnership_id", by], observed=True).agg(n_enrolled=("participant_id", "size"), n_both=("both", "sum"))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit.compare import compare_prepost
 from evalkit.describe import describe_wave
-from evalkit.narrate import _fmt, _p, md_escape, methods_note, outcomes_table, summary_paragraph
+from evalkit.narrate import format_number, format_p, md_escape, methods_note, outcomes_table, summary_paragraph
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
 from evalkit.scales import scale_reliability, with_scale_scores
@@ -157,7 +157,7 @@ class PartnershipReport:
             return None
         strength = "no clear" if res.pvalue >= self.alpha else ("a positive" if res.r > 0 else "a negative")
         return (f"Attendance and change in \"{md_escape(main['label'])}\": {strength} association "
-                f"(Spearman's rho = {res.r:.2f}, 95% CI {res.ci_low:.2f} to {res.ci_high:.2f}, p = {_p(res.pvalue)}). "
+                f"(Spearman's rho = {res.r:.2f}, 95% CI {res.ci_low:.2f} to {res.ci_high:.2f}, p = {format_p(res.pvalue)}). "
                 "An association does not show that attending caused the change.")
 
     def attendance_figure(self):
@@ -239,8 +239,8 @@ class PartnershipReport:
             "Target": t["description"],
             "Indicator": t["label"],
             "Goal": [f"{v:g}{'%' if p else ''}" for v, p in zip(t["target"], pct)],
-            "Observed": [_fmt(e, 0 if p else 2) + ("%" if p and pd.notna(e) else "") for e, p in zip(t["estimate"], pct)],
-            "95% CI": ["\u2013" if pd.isna(lo) else f"{_fmt(lo, 0 if p else 2)} to {_fmt(hi, 0 if p else 2)}"
+            "Observed": [format_number(e, 0 if p else 2) + ("%" if p and pd.notna(e) else "") for e, p in zip(t["estimate"], pct)],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo, 0 if p else 2)} to {format_number(hi, 0 if p else 2)}"
                        for lo, hi, p in zip(t["ci_low"], t["ci_high"], pct)],
             "n": [format_count(n, self.min_group_size) for n in t["n"]],
             "Verdict": t["verdict"],
@@ -266,21 +266,8 @@ class PartnershipReport:
         return sections
 
     def methods(self) -> str:
-        note = methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
-                            run_time=self.run_time)
-        rel = scale_reliability(self.items)
-        if rel.empty:
-            return note
-        lines = ["**Scales.** Items forming one scale are averaged (reverse-worded items flipped first) and the "
-                 "scale score is analysed as a continuous measure. Internal consistency at baseline:"]
-        for _, r in rel.iterrows():
-            if pd.isna(r["alpha"]) or r["n"] < self.min_group_size:
-                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): not enough complete answers to estimate.")
-            else:
-                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): Cronbach's alpha {r['alpha']:.2f} "
-                             f"(95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}, n = {r['n']}).")
-        head, sep, tail = note.partition("\n**Data files.**")
-        return head + "\n" + "\n".join(lines) + "\n" + sep + tail
+        return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
+                            scales=scale_reliability(self.items), run_time=self.run_time)
 
 
 class PortfolioReport:
@@ -332,9 +319,9 @@ class PortfolioReport:
             chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
             lines.append(
                 f"- {md_escape(r['label'])}: across {r['k']} partnerships the average change was "
-                f"{_fmt(r['estimate'])} points (95% CI {_fmt(r['ci_low'])} to {_fmt(r['ci_high'])}), {chance}. "
+                f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance}. "
                 f"Partnerships differ (I\u00b2 = {r['I2']:.0f}%): a new partnership's change would be expected "
-                f"between {_fmt(r['pi_low'])} and {_fmt(r['pi_high'])}.")
+                f"between {format_number(r['pi_low'])} and {format_number(r['pi_high'])}.")
         return "\n".join(lines)
 
     def shared_table(self) -> pd.DataFrame:
@@ -342,8 +329,8 @@ class PortfolioReport:
         return pd.DataFrame({
             "Indicator": c["label"], "Partnership": c["name"],
             "Pairs": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
-            "Mean change": [_fmt(x) for x in c["mean_change"]],
-            "95% CI": ["\u2013" if pd.isna(lo) else f"{_fmt(lo)} to {_fmt(hi)}" for lo, hi in zip(c["ci_low"], c["ci_high"])],
+            "Mean change": [format_number(x) for x in c["mean_change"]],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}" for lo, hi in zip(c["ci_low"], c["ci_high"])],
         }).set_index(["Indicator", "Partnership"])
 
     def forest_figures(self) -> list:

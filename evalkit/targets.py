@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats as st
 
 from evalkit.compare import matched_pairs, partnership_ids
-from evalkit.participation import _wave_flags
+from evalkit.participation import wave_flags
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 from evalkit.stats import goal_attainment, paired_test, proportion_ci
 
@@ -51,7 +51,7 @@ def _estimate(data, target, conf_level, pre, post):
         if ind == "attendance_rate":
             a = data.attendance[data.attendance["partnership_id"] == pid]
             return (*_pct(int(a["attended"].sum()), len(a), conf_level), a["participant_id"].nunique(), True) if len(a) else None
-        flags = _wave_flags(data, [pid], pre, post)
+        flags = wave_flags(data, [pid], pre, post)
         n = int(flags["pre"].sum())
         return (*_pct(int(flags["both"].sum()), n, conf_level), n, True) if n else None
     m = data.measures.set_index("measure").loc[ind]

@@ -72,6 +72,9 @@ def test_standard_run_adds_the_portfolio_summary_to_the_index(tmp_path):
     first = run_batch(sample, out, workers=2, portfolio=True, partnership_ids=["cafe-societe"])
     assert first.ok and first.portfolio is not None and first.portfolio.status == "ok"
     assert (out / "_portfolio.html").is_file() and (out / "cafe-societe.html").is_file()
+    # the portfolio kernel reads the data the run validated (a slice with provenance), not the raw files again
+    slice_dir = out / ".data" / "_portfolio"
+    assert (slice_dir / "provenance.json").is_file() and (slice_dir / "responses.parquet").is_file()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["portfolio"]["files"]["html"] == "_portfolio.html"
     assert '<a href="_portfolio.html">Portfolio summary</a>' in (out / "index.html").read_text()
