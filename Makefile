@@ -1,6 +1,7 @@
 # evalkit: two commands do all set-up.
 #   make reports   set up .venv, validate the sample data, render every sample report into reports/
 #   make test      set up .venv, run the whole test suite (pytest + nbval over notebooks/)
+#   make test-fast the unit tests only (no kernels, renders or end-to-end CLI runs): under a minute
 # Only Python 3.11+ and make are needed; everything else installs into .venv/.
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data/sample
 OUT    ?= reports
 
-.PHONY: reports test setup kernel lab benchmarks clean
+.PHONY: reports test test-fast setup kernel lab benchmarks clean
 
 setup: $(STAMP)
 
@@ -27,7 +28,12 @@ reports: $(STAMP)
 	$(BIN)/evalkit run $(DATA) --out $(OUT)
 
 test: $(STAMP)
+	@test -x /usr/bin/chromium || echo "*** WARNING: Chromium is missing: the browser tests (tests/test_browser.py) will NOT run. Get it with: sudo apt-get install chromium ***" >&2
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
+
+# Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end) and nbval are left out.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not integration" -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
 
 # Register the environment as a Jupyter kernel named "evalkit" for your user.
 kernel: $(STAMP)

@@ -7,7 +7,10 @@ Prints the figures and writes them as JSON to benchmarks/results/bench_stats.jso
 Targets (issue 4, on the 2-core reference machine): load + validate <= 5 s;
 all comparisons <= 3 s.
 
-Usage: python benchmarks/bench_stats.py [--partnerships 200] [--participants 1000] [--repeat 3]
+``--big`` also runs ten times the partnerships (2,000: 20 million response rows), once,
+and prints each time's ratio to ten times the 2-million-row time (1.00 = linear).
+
+Usage: python benchmarks/bench_stats.py [--partnerships 200] [--participants 1000] [--repeat 3] [--big]
 """
 from __future__ import annotations
 
@@ -76,29 +79,45 @@ def best_of(repeat: int, fn):
     return min(times), result
 
 
+def measure(n_partnerships: int, n_participants: int, repeat: int) -> dict:
+    """Generate, then time load + validate and all comparisons (best of ``repeat``)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        rows = make_data(folder, n_partnerships, n_participants)
+        gen = time.perf_counter() - t0
+        load_s, data = best_of(repeat, lambda: ek.load_data(folder))
+        compare_s, table = best_of(repeat, lambda: ek.compare_prepost(data))
+        del data
+    return {"partnerships": n_partnerships, "participants_per_partnership": n_participants,
+            "response_rows": rows, "generate_s": round(gen, 3), "load_validate_s": round(load_s, 3),
+            "compare_all_s": round(compare_s, 3), "comparison_rows": len(table), "repeat": repeat}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--partnerships", type=int, default=200)
     ap.add_argument("--participants", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--big", action="store_true",
+                    help="also run 10x the partnerships (20 million rows by default, once) and check linearity")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        t0 = time.perf_counter()
-        rows = make_data(folder, args.partnerships, args.participants)
-        gen = time.perf_counter() - t0
-        load_s, data = best_of(args.repeat, lambda: ek.load_data(folder))
-        compare_s, table = best_of(args.repeat, lambda: ek.compare_prepost(data))
-    figures = {
-        "partnerships": args.partnerships, "participants_per_partnership": args.participants,
-        "response_rows": rows, "generate_s": round(gen, 3),
-        "load_validate_s": round(load_s, 3), "load_validate_target_s": 5.0,
-        "compare_all_s": round(compare_s, 3), "compare_all_target_s": 3.0,
-        "comparison_rows": len(table), "repeat": args.repeat, "evalkit": ek.__version__,
-    }
-    print(f"response rows            {rows:>12,}")
-    print(f"load + validate          {load_s:>10.2f} s   (target <= 5 s)")
-    print(f"all pre/post comparisons {compare_s:>10.2f} s   (target <= 3 s; {len(table):,} partnership x measure rows)")
+    base = measure(args.partnerships, args.participants, args.repeat)
+    figures = {**base, "load_validate_target_s": 5.0, "compare_all_target_s": 3.0, "evalkit": ek.__version__}
+    print(f"response rows            {base['response_rows']:>12,}")
+    print(f"load + validate          {base['load_validate_s']:>10.2f} s   (target <= 5 s)")
+    print(f"all pre/post comparisons {base['compare_all_s']:>10.2f} s   (target <= 3 s; "
+          f"{base['comparison_rows']:,} partnership x measure rows)")
+    if args.big:
+        big = measure(args.partnerships * 10, args.participants, 1)
+        scale = big["response_rows"] / base["response_rows"]
+        linear = {key: (big[key] / base[key]) / scale for key in ("load_validate_s", "compare_all_s")}
+        figures["big"] = {**big, "time_ratio_over_row_ratio": linear}
+        print(f"\nresponse rows            {big['response_rows']:>12,}  ({scale:g}x)")
+        print(f"load + validate          {big['load_validate_s']:>10.2f} s   "
+              f"= {linear['load_validate_s']:.2f} x linear")
+        print(f"all pre/post comparisons {big['compare_all_s']:>10.2f} s   = {linear['compare_all_s']:.2f} x linear "
+              "(1.00: exactly linear in rows)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_stats.json").write_text(json.dumps(figures, indent=2))

@@ -33,20 +33,47 @@ _EXPORTS.update(
         "validate_dir": "evalkit.validate",
         "write_sample": "evalkit.sample",
         "compare_prepost": "evalkit.compare",
+        "matched_pairs": "evalkit.compare",
+        "wide": "evalkit.waves",
         "progress_against_targets": "evalkit.targets",
         "attendance_summary": "evalkit.participation",
         "retention": "evalkit.participation",
         "representation": "evalkit.participation",
         "describe_wave": "evalkit.describe",
         "PartnershipReport": "evalkit.report",
+        "PortfolioReport": "evalkit.report",
+        "TimeTrendResult": "evalkit.waves",
+        "RenderResult": "evalkit.render",
+        "RenderFailure": "evalkit.render",
         "run_batch": "evalkit.batch",
+        "BatchResult": "evalkit.batch",
+        "ReportEntry": "evalkit.batch",
+        "import_data": "evalkit.importer",
+        "ImportResult": "evalkit.importer",
+        "redact": "evalkit.voices",
+        "themes": "evalkit.voices",
+        "quotes": "evalkit.voices",
+        "success_stories": "evalkit.voices",
+        "indicator_trend": "evalkit.indicators",
+        "indicator_progress": "evalkit.indicators",
+        "milestone_status": "evalkit.indicators",
+        "milestone_summary": "evalkit.indicators",
+        "partner_survey_summary": "evalkit.partner_survey",
+        "partner_survey_gaps": "evalkit.partner_survey",
+        "partner_survey_change": "evalkit.partner_survey",
+        "partner_survey_health": "evalkit.partner_survey",
+        "representation_gap": "evalkit.community",
+        "HealthSections": "evalkit.health_report",
+        "PortfolioHealth": "evalkit.health_report",
     }
 )
 
 #: Pipeline modules, importable as attributes (``evalkit.plots``) without an explicit import.
 _SUBMODULES = {
     "load", "validate", "sample", "stats", "compare", "participation", "targets", "describe", "privacy",
-    "narrate", "plots", "report", "portfolio", "scales", "render", "batch", "publish", "cli",
+    "narrate", "plots", "report", "portfolio", "scales", "render", "batch", "publish", "cli", "waves", "arms",
+    "voices", "indicators", "partner_survey", "community", "health_report", "health_plots",
+    "schema", "read", "provenance", "resources",
 }
 
 __all__ = sorted(

@@ -23,7 +23,8 @@ from evalkit.batch_plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, ReportTask, pl
                                 resolve_template, select_partnerships)
 from evalkit.batch_pool import local_executor, stop_executor
 from evalkit.errors import InputError
-from evalkit.publish import read_manifest, remove_stale_temporaries, write_index, write_manifest
+from evalkit.publish import (check_ownership, lock_output, read_manifest, remove_stale_temporaries, write_index,
+                             write_manifest)
 
 __all__ = ["BatchResult", "ReportEntry", "run_batch"]
 
@@ -36,7 +37,7 @@ class ReportEntry:
 
     ``status`` is ``"ok"`` or ``"failed"``; ``rendered`` is ``False`` when an
     unchanged report from a previous run was kept; ``files`` maps ``html`` /
-    ``notebook`` to file names inside the output folder; ``error`` is the
+    ``notebook`` (and ``pdf``, ``xlsx`` when written) to file names inside the output folder; ``error`` is the
     :meth:`evalkit.render.RenderFailure.to_dict` of a failure.
     """
 
@@ -109,18 +110,18 @@ class BatchResult:
 
 def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers=None, parameters=None,
               timeout=None, force=False, progress=None, memory_limit=None, scheduler=None,
-              portfolio=None) -> BatchResult:
+              portfolio=None, pdf: bool = False, cache_dir=None) -> BatchResult:
     """Render the report template for every partnership and publish index and manifest.
 
     Method: the data are loaded and validated once (:func:`evalkit.load.load_data`)
-    and split once into one Parquet folder per partnership (``<out_dir>/.data/<id>``,
-    see :mod:`evalkit.batch_cache`). Each partnership's report is rendered by
+    and split once into one Parquet folder per partnership (``<cache_dir>/<id>``,
+    outside ``out_dir``: see :func:`evalkit.batch_cache.cache_folder`). Each partnership's report is rendered by
     :func:`evalkit.render.render_report` (papermill parameters ``partnership_id``,
     ``data_dir`` = its slice folder, plus ``parameters``) in its own kernel
     process, ``workers`` at a time. Kernels are fresh forks of one warm server that
     imported the template's libraries once (:mod:`evalkit.render_forkserver`);
-    with ``scheduler``, renders run on a dask.distributed cluster instead, each with
-    a new kernel. Each outcome is written to ``manifest.json`` and ``index.html`` as
+    with ``scheduler``, renders run on a dask.distributed cluster instead, each
+    worker forking kernels from its own warm server. Each outcome is written to ``manifest.json`` and ``index.html`` as
     it arrives, atomically. A failed report is recorded (failing cell, exception)
     and the others go on. Partnerships whose template, parameters, data slice and
     evalkit version are unchanged since the last run in ``out_dir`` are kept, not
@@ -161,6 +162,15 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         from the index) from ``templates/portfolio_report.ipynb`` or the template given.
         Default: when every partnership is rendered with the standard template
         (``partnership_ids`` and ``template`` are None).
+    pdf : bool, default False
+        Also print each report to ``<partnership_id>.pdf`` beside its HTML (WeasyPrint, offline).
+    cache_dir : str or Path, optional
+        Where the per-partnership data slices are kept between runs (row-level data,
+        never published): default ``~/.cache/evalkit/<hash of out_dir>``. Must lie outside ``out_dir``.
+
+    Safety: one run at a time per ``out_dir`` (a second fails at once with InputError);
+    only files a previous run recorded in ``manifest.json`` are ever replaced, and no
+    path may resolve outside ``out_dir``.
 
     Returns
     -------
@@ -195,39 +205,67 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         portfolio = resolve_template(portfolio)
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
     parameters = dict(parameters or {})
-    reserved = {"partnership_id", "data_dir"} & set(parameters)
+    reserved = {"partnership_id", "data_dir", "tables_path"} & set(parameters)
     if reserved:
         raise InputError(f"parameters may not set {sorted(reserved)}: run_batch sets them for each partnership.")
+    if pdf:
+        _check_pdf()
+    if scheduler:
+        _check_dask()
 
     # Warm kernels: one fork server imports the template's libraries once for the whole run.
     # It starts now, so its imports overlap with loading and validating the data.
-    server = None if scheduler else _start_kernel_server(template)
+    server = _start_kernel_server(template, scheduler)  # on a cluster: InputError now if it cannot be reached
     try:
         return _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
-                    memory_limit, scheduler, server, portfolio or None)
+                    memory_limit, scheduler, server, portfolio or None, pdf=bool(pdf), cache_dir=cache_dir)
     finally:
         if server is not None:
             server.stop()
 
 
-def _start_kernel_server(template: Path):
+def _start_kernel_server(template: Path, scheduler: str | None = None):
+    """Warm kernels for the run: a local fork server, or one on every worker of the Dask cluster."""
     from evalkit.render_forkserver import KernelServer, template_imports
 
+    if scheduler:
+        from evalkit.batch_pool import DaskKernelServers
+
+        return DaskKernelServers(scheduler, template_imports(template)).start()
     return KernelServer(template_imports(template)).start()
 
 
 def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
-         memory_limit, scheduler, server, portfolio_template) -> BatchResult:
+         memory_limit, scheduler, server, portfolio_template, pdf=False, cache_dir=None) -> BatchResult:
     from evalkit.load import load_data
 
     started = _now()
     data = load_data(data_dir)  # raises DataValidationError, before anything is written
     slices = split_by_partnership(data, select_partnerships(data, partnership_ids))  # InputError if unknown
     tasks = plan_tasks(data, out_dir, template, parameters, slices, timeout=timeout,
-                       memory_limit=memory_limit)  # InputError for unsafe ids
-    out_dir.mkdir(parents=True, exist_ok=True)
+                       memory_limit=memory_limit, cache_dir=cache_dir)  # InputError for unsafe ids
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        lock = lock_output(out_dir)  # InputError at once if another run writes here
+    except OSError as exc:
+        raise InputError(f"Cannot write to the output folder {str(out_dir)!r}: {exc.strerror or exc}.") from None
+    with lock:
+        return _run_locked(data, data_dir, out_dir, template, parameters, workers, timeout, force, progress,
+                           memory_limit, scheduler, server, portfolio_template, pdf, cache_dir, tasks, slices,
+                           started)
+
+
+def _run_locked(data, data_dir, out_dir, template, parameters, workers, timeout, force, progress,
+                memory_limit, scheduler, server, portfolio_template, pdf, cache_dir, tasks, slices,
+                started) -> BatchResult:
     remove_stale_temporaries(out_dir)
-    last_run = read_manifest(out_dir) or {}
+    last_run = read_manifest(out_dir)
+    planned = {t.partnership_id: [t.html, t.notebook, t.html.with_suffix(".xlsx"), t.html.with_suffix(".pdf")]
+               for t in tasks}
+    if portfolio_template is not None:
+        planned[PORTFOLIO_ID] = [out_dir / f"{PORTFOLIO_ID}.html", out_dir / f"{PORTFOLIO_ID}.ipynb"]
+    check_ownership(out_dir, planned, last_run)  # never replace a file evalkit did not write
+    last_run = last_run or {}
     previous = last_run.get("partnerships", {})
 
     manifest = {
@@ -241,7 +279,7 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
     summary = None
     if portfolio_template is not None:  # first in the queue: it is the longest render
         port = portfolio_task(data, out_dir, portfolio_template, parameters, timeout=timeout,
-                              memory_limit=memory_limit)
+                              memory_limit=memory_limit, cache_dir=cache_dir)
         summary = _reusable(port, last_run.get("portfolio"), out_dir, force)
         if summary is None:
             write_slice({table: getattr(data, table) for table in schema.TABLES}, port.parameters["data_dir"],
@@ -259,6 +297,9 @@ def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, time
             todo.append(task)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
+    links = _links(out_dir, portfolio_template is not None)
+    todo = [replace(task, pdf=pdf and task.partnership_id != PORTFOLIO_ID,
+                    links=links if task.partnership_id != PORTFOLIO_ID else links[:1]) for task in todo]
     if server is not None:
         todo = [replace(task, kernel_server=server.address) for task in todo]
     for entry in _execute(todo, workers, scheduler, show):
@@ -320,10 +361,16 @@ def render_task(task: ReportTask) -> dict:
     from evalkit.render import render_report
 
     result = render_report(task.template, task.notebook, task.html, task.parameters, timeout=task.timeout,
-                           memory_limit=task.memory_limit, title=task.title, kernel_server=task.kernel_server)
+                           memory_limit=task.memory_limit, title=task.title, kernel_server=task.kernel_server,
+                           links=task.links, pdf=task.pdf)
     files = {}
     if result.ok:
         files = {"html": task.html.name, "notebook": task.notebook.name}
+        if result.pdf is not None:
+            files["pdf"] = result.pdf.name
+        tables = task.parameters.get("tables_path")
+        if tables and Path(tables).is_file():
+            files["xlsx"] = Path(tables).name
     elif result.notebook is not None:
         files = {"notebook": result.notebook.name}
     return {"status": result.status, "duration": result.duration, "files": files,
@@ -352,17 +399,42 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
     files = previous.get("files") or {}
     if not all((out_dir / name).is_file() for name in files.values()) or "html" not in files:
         return None
+    if task.pdf and "pdf" not in files:  # asked for a PDF this time
+        return None
     return ReportEntry(task.partnership_id, task.name, task.partner_type, "ok",
                        float(previous.get("duration") or 0.0), files, None, task.hash, rendered=False)
 
 
 def _dask_executor(address: str):
-    from distributed import Client
+    from evalkit.batch_pool import dask_executor
 
-    client = Client(address, set_as_default=False)
-    executor = client.get_executor(pure=False)
-    executor._evalkit_client = client  # closed by stop_executor
-    return executor
+    return dask_executor(address)  # renders use each worker's warm kernel server
+
+
+def _links(out_dir: Path, with_portfolio: bool) -> tuple:
+    """Links shown above each report: back to the index and, when there is one, the portfolio summary."""
+    links = [("index.html", "All reports")]
+    if with_portfolio or (out_dir / f"{PORTFOLIO_ID}.html").is_file():
+        links.append((f"{PORTFOLIO_ID}.html", "Portfolio summary"))
+    return tuple(links)
+
+
+def _check_pdf() -> None:
+    """InputError before anything is rendered when PDFs are asked for but WeasyPrint cannot print."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
+        raise InputError(f"--pdf needs WeasyPrint and the Pango library ({exc}); "
+                         'install them with: pip install "evalkit[pdf]".') from exc
+
+
+def _check_dask() -> None:
+    """InputError before anything is rendered when a scheduler is given but the dask extra is not installed."""
+    try:
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"--scheduler needs dask.distributed, which is not installed ({exc}); "
+                         'install it with: pip install "evalkit[dask]".') from exc
 
 
 def _check_workers(workers) -> int:

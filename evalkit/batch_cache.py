@@ -16,7 +16,34 @@ import shutil
 import uuid
 from pathlib import Path
 
-CACHE_DIR = ".data"
+
+
+
+def cache_folder(out_dir, cache_dir=None) -> Path:
+    """Where a run into ``out_dir`` keeps its slices: never inside the folder that is published.
+
+    ``cache_dir`` when given, else ``$XDG_CACHE_HOME/evalkit/<hash>`` (default
+    ``~/.cache/evalkit/<hash>``), where ``<hash>`` is the first 16 hex digits of the
+    SHA-256 of the resolved output folder, so two output folders never share slices.
+
+    Raises
+    ------
+    evalkit.errors.InputError
+        If the cache folder would lie inside ``out_dir`` (its row-level data would be published).
+    """
+    from evalkit.errors import InputError
+
+    out = Path(out_dir).resolve()
+    if cache_dir is None:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = base / "evalkit" / hashlib.sha256(str(out).encode()).hexdigest()[:16]
+    else:
+        folder = Path(cache_dir)
+    folder = folder.resolve()
+    if folder == out or out in folder.parents:
+        raise InputError(f"The cache folder {str(folder)!r} is inside the output folder {str(out)!r}; its "
+                         "row-level data would be published. Choose a --cache-dir outside --out.")
+    return folder
 
 
 def split_by_partnership(data, partnership_ids) -> dict[str, dict]:

@@ -21,6 +21,8 @@ PORTFOLIO_TEMPLATE = "portfolio_report.ipynb"
 #: Task id and file stem of the portfolio summary; not a valid partnership id (ids start with a letter
 #: or digit), so it can never collide with a partnership's report.
 PORTFOLIO_ID = "_portfolio"
+#: Parameters that are paths inside the output folder: left out of a report's identity hash.
+PATH_PARAMETERS = ("data_dir", "tables_path")
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,15 @@ class ReportTask:
     timeout: float | None = None
     memory_limit: int | None = None
     kernel_server: tuple | None = None
+    pdf: bool = False          # also print <id>.pdf beside the HTML
+    links: tuple = ()          # (href, text) links shown above the report (index, portfolio)
 
 
 def resolve_template(template=None, default: str = DEFAULT_TEMPLATE) -> Path:
-    """The template to render: ``template`` if given, else ``templates/<default>``.
+    """The template to render: ``template`` if given, else the packaged ``evalkit/templates/<default>``.
 
-    The default is looked up beside the evalkit package (a source checkout), then
-    inside the package (``evalkit/templates``), then in the current folder.
+    The default is the template shipped inside the installed package (found with
+    :func:`evalkit.resources.template_path`), never a file in the current folder.
 
     Raises
     ------
@@ -57,14 +61,9 @@ def resolve_template(template=None, default: str = DEFAULT_TEMPLATE) -> Path:
         if not path.is_file() or path.suffix != ".ipynb":
             raise InputError(f"Template {str(path)!r} is not a notebook file; expected an existing .ipynb file.")
         return path.resolve()
-    package = Path(__file__).resolve().parent
-    candidates = [package.parent / "templates" / default, package / "templates" / default,
-                  Path.cwd() / "templates" / default]
-    for path in candidates:
-        if path.is_file():
-            return path
-    raise InputError(f"No report template found; looked for {', '.join(str(p) for p in candidates)}. "
-                     "Pass --template PATH.")
+    from evalkit.resources import template_path
+
+    return template_path(default)
 
 
 def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
@@ -97,10 +96,12 @@ def select_partnerships(data, partnership_ids=None) -> list[str]:
 
 
 def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: dict, *,
-               timeout=None, memory_limit=None) -> list[ReportTask]:
+               timeout=None, memory_limit=None, cache_dir=None) -> list[ReportTask]:
     """One :class:`ReportTask` per partnership of ``slices`` (see :mod:`evalkit.batch_cache`).
 
-    Each task's ``data_dir`` parameter is its slice folder ``<out_dir>/.data/<id>``;
+    Each task's ``data_dir`` parameter is its slice folder ``<cache_dir>/<id>`` (outside
+    ``out_dir``: see :func:`evalkit.batch_cache.cache_folder`) and its
+    ``tables_path`` is ``<out_dir>/<id>.xlsx`` (the report's tables for analysts);
     its hash covers the template, the other parameters, the slice and the evalkit version.
 
     Raises
@@ -108,16 +109,18 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     InputError
         If an id is not a safe slug (it could otherwise name a path outside ``out_dir``).
     """
-    from evalkit.batch_cache import CACHE_DIR, slice_digest
+    from evalkit.batch_cache import cache_folder, slice_digest
 
     out_dir = Path(out_dir).resolve()
+    cache = cache_folder(out_dir, cache_dir)
     template_bytes = template.read_bytes()
     info = data.partnerships.set_index("partnership_id")
     tasks = []
     for pid, tables in slices.items():
         html_path, nb_path = report_path(out_dir, pid, ".html"), report_path(out_dir, pid, ".ipynb")
-        params = {"partnership_id": pid, "data_dir": str(out_dir / CACHE_DIR / pid), **parameters}
-        identity = task_hash(template_bytes, {k: v for k, v in params.items() if k != "data_dir"},
+        params = {"partnership_id": pid, "data_dir": str(cache / pid),
+                  "tables_path": str(report_path(out_dir, pid, ".xlsx")), **parameters}
+        identity = task_hash(template_bytes, {k: v for k, v in params.items() if k not in PATH_PARAMETERS},
                              slice_digest(tables))
         name = str(info.at[pid, "name"]) if "name" in info.columns else pid
         partner_type = str(info.at[pid, "partner_type"]) if "partner_type" in info.columns else ""
@@ -127,18 +130,18 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
 
 
 def portfolio_task(data, out_dir: Path, template: Path, parameters: dict, *,
-                   timeout=None, memory_limit=None) -> ReportTask:
+                   timeout=None, memory_limit=None, cache_dir=None) -> ReportTask:
     """The task rendering the portfolio summary across all partnerships (``_portfolio.html``).
 
-    Its ``data_dir`` is ``<out_dir>/.data/_portfolio``, a slice holding every
+    Its ``data_dir`` is ``<cache_dir>/_portfolio`` (outside ``out_dir``), a slice holding every
     partnership's validated rows (written by the batch with their provenance, so
     the kernel does not validate them again); its hash covers the template, the
     parameters, the input files' SHA-256 and the evalkit version.
     """
-    from evalkit.batch_cache import CACHE_DIR
+    from evalkit.batch_cache import cache_folder
 
     out_dir = Path(out_dir).resolve()
-    params = {"data_dir": str(out_dir / CACHE_DIR / PORTFOLIO_ID), **parameters}
+    params = {"data_dir": str(cache_folder(out_dir, cache_dir) / PORTFOLIO_ID), **parameters}
     digest = "".join(f"{name}:{src.sha256}" for name, src in sorted(data.sources.items()))
     identity = task_hash(template.read_bytes(), parameters, digest)
     return ReportTask(PORTFOLIO_ID, "Portfolio summary across partnerships", "", template,

@@ -1,4 +1,4 @@
-"""Command-line interface: ``evalkit validate``, ``evalkit sample``, ``evalkit run``.
+"""Command-line interface: ``evalkit validate``, ``evalkit sample``, ``evalkit run``, ``evalkit templates``.
 
 Safe for cron: never prompts, logs to stderr, and exits with a meaningful code:
 
@@ -36,6 +36,12 @@ def validate(data_dir: Path) -> None:
         click.echo(str(err), err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"{data_dir}: OK, the data meet the contract.", err=True)
+    warnings = getattr(violations, "warnings", [])
+    if warnings:  # valid data that a report cannot fully use: said, but not a failure
+        click.echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} (the reports can still be made):",
+                   err=True)
+        for warning in warnings:
+            click.echo(f"  - warning: {warning}", err=True)
 
 
 @main.command()
@@ -90,7 +96,8 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
 @click.option("--out", "out_dir", default="reports", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder the reports are written to.")
 @click.option("--template", type=click.Path(dir_okay=False, path_type=Path),
-              help="Report template notebook [default: templates/partnership_report.ipynb].")
+              help="Report template notebook [default: the partnership_report.ipynb shipped with evalkit; "
+                   "`evalkit templates copy DIR` gives an editable copy].")
 @click.option("--partnership", "partnerships", multiple=True, metavar="ID",
               help="Render only this partnership (repeat for several) [default: all].")
 @click.option("--workers", type=click.IntRange(1, 512), help="Reports rendered in parallel [default: CPU cores].")
@@ -105,12 +112,18 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
               help="Also render the portfolio summary across partnerships (_portfolio.html) "
                    "[default: when every partnership is rendered with the standard template].")
 @click.option("--force", is_flag=True, help="Re-render every report, even those unchanged since the last run.")
-@click.option("--scheduler", metavar="ADDRESS", help="Send renders to this dask.distributed scheduler.")
+@click.option("--pdf", is_flag=True, help="Also print each report to <id>.pdf beside its HTML (WeasyPrint, offline).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the run's data slices (row-level, never published) "
+                   "[default: ~/.cache/evalkit/<hash of --out>].")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Send renders to this dask.distributed scheduler (needs the dask extra: "
+                   "pip install 'evalkit[dask]').")
 @click.option("--quiet", "-q", is_flag=True, help="Log only failures and problems.")
 @click.option("--verbose", "-v", is_flag=True, help="Log details too.")
 def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tuple[str, ...], workers: int | None,
         alpha: float, min_group_size: int, timeout: float | None, memory_limit: str | None, portfolio: bool | None,
-        force: bool, scheduler: str | None, quiet: bool, verbose: bool) -> None:
+        force: bool, pdf: bool, cache_dir: Path | None, scheduler: str | None, quiet: bool, verbose: bool) -> None:
     """Render one report per partnership of DATA_DIR into --out, plus index.html and manifest.json.
 
     The data are validated once first; if they break the contract every problem is
@@ -125,7 +138,8 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
         result = run_batch(data_dir, out_dir, partnership_ids=list(partnerships) or None, template=template,
                            workers=workers, parameters={"alpha": alpha, "min_group_size": min_group_size},
                            timeout=timeout, force=force, progress=None if not quiet else False,
-                           memory_limit=limit, scheduler=scheduler, portfolio=portfolio)
+                           memory_limit=limit, scheduler=scheduler, portfolio=portfolio, pdf=pdf,
+                           cache_dir=cache_dir)
     except DataValidationError as err:
         click.echo(f"{len(err.violations)} problem(s) found in {err.source}; no report was rendered:", err=True)
         for violation in err.violations:
@@ -137,8 +151,17 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
     except KeyboardInterrupt:
         click.echo("Interrupted: stopped every worker and kernel.", err=True)
         sys.exit(130)
+    if result.portfolio is not None and result.portfolio.status != "ok":
+        click.echo(f"The portfolio summary failed: {(result.portfolio.error or {}).get('summary', '')}", err=True)
     if result.failed:
         click.echo(f"{len(result.failed)} of {len(result.entries)} report(s) failed: {', '.join(result.failed)}",
                    err=True)
     click.echo(str(result.index_path))
-    sys.exit(EXIT_FAILED if result.failed else EXIT_OK)
+    sys.exit(EXIT_OK if result.ok else EXIT_FAILED)
+
+
+from evalkit.cli_templates import templates as _templates  # noqa: E402  (the `evalkit templates` group)
+main.add_command(_templates)
+
+from evalkit.cli_import import import_command as _import_command  # noqa: E402  (`evalkit import`)
+main.add_command(_import_command, name="import")

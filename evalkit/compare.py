@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, complementary_suppression, suppress_small_groups
 from evalkit.stats import adjust_pvalues, mcnemar_test, paired_test
 
 #: The test used for each measure kind.
@@ -187,6 +187,10 @@ def compare_prepost(
     min_group_size : int
         Rows with fewer matched pairs than this are suppressed: every statistic is
         blanked and ``suppressed`` is True, so no small group can be singled out.
+        With ``by``, complementary suppression (:func:`evalkit.privacy.complementary_suppression`)
+        also blanks the next smallest group of a measure when the blanked groups
+        together hold fewer than ``min_group_size`` people, so no blanked group can
+        be recovered by subtracting the shown groups from the whole-partnership row.
 
     Returns
     -------
@@ -250,7 +254,11 @@ def compare_prepost(
     if by is None:
         table["group"] = "All participants"
 
-    table = suppress_small_groups(table, "n_pairs", min_group_size, _STAT_COLUMNS)
+    if by is None:
+        table = suppress_small_groups(table, "n_pairs", min_group_size, _STAT_COLUMNS)
+    else:  # the groups of one measure add up to its whole-partnership row: protect them from subtraction
+        table = complementary_suppression(table, "n_pairs", ["partnership_id", "measure"], min_group_size,
+                                          _STAT_COLUMNS, count_columns=["n_pre", "n_post", "n_pairs"])
     table["p_adjusted"] = table["pvalue"]
     if len(table) and correction != "none":
         adjusted = table["pvalue"].to_numpy(float).copy()

@@ -68,13 +68,21 @@ def _scale(row) -> str:
     return f"{_num(row['scale_min'], 0)}-{_num(row['scale_max'], 0)}"
 
 
+def _bounded(row) -> bool:
+    """Whether the measure declares its scale (continuous measures may leave ``scale_min``/``scale_max`` blank)."""
+    lo, hi = row.get("scale_min"), row.get("scale_max")
+    return lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
+
+
 def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digits: int = 1,
                     min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """One sentence on one outcome row of :func:`evalkit.compare_prepost`.
 
     The sentence states the direction and size of the change on the measure's
     own scale, its interval, the effect-size word and whether chance is a
-    plausible explanation (from the multiplicity-adjusted p-value).
+    plausible explanation (from the multiplicity-adjusted p-value). A measure
+    without declared scale bounds (a continuous measure may leave them blank) is
+    described in its own units, as its label gives them, with no scale invented.
 
     Examples
     --------
@@ -101,10 +109,13 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
         ci = f"{level} {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)} percentage points"
         return f"{what} ({ci}), a {size} change {chance}."
     rounded = round(abs(change), digits)
-    if rounded == 0:
+    verb = "rose" if change > 0 else "fell"
+    if not _bounded(row):  # no scale declared: the measure's own units (e.g. "Body weight (lb)")
+        head = (f"{label}: the mean barely changed ({_num(change, digits + 1)}" if rounded == 0
+                else f"{label}: the mean {verb} by {_num(rounded, digits)}")
+    elif rounded == 0:
         head = f"{label} scores barely changed ({_num(change, digits + 1)} points on a {_scale(row)} scale"
     else:
-        verb = "rose" if change > 0 else "fell"
         head = f"{label} scores {verb} by {_num(rounded, digits)} points on a {_scale(row)} scale"
     ci = f"{level} {_num(row['ci_low'], digits)} to {_num(row['ci_high'], digits)}"
     head = f"{head} ({ci})" if rounded != 0 else f"{head}, {ci})"

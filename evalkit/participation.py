@@ -10,7 +10,7 @@ import pandas as pd
 
 from evalkit.compare import matched_pairs, partnership_ids
 from evalkit.errors import InputError
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, complementary_suppression, safe_rate, suppress_small_groups
 from evalkit.stats import correlation, proportion_ci
 
 
@@ -68,7 +68,9 @@ def attendance_summary(data, partnership_id=None, *, full_attendance: float = 0.
             "rate_ci_high": ci.ci_high,
             "mean_sessions_attended": per_person["sum"].mean(),
             "median_sessions_attended": per_person["sum"].median(),
-            "share_regular": float((per_person["sum"] / per_person["size"] >= full_attendance).mean()),
+            # a share of people: withheld when the regular attenders number fewer than k (rule 3)
+            "share_regular": safe_rate(int((per_person["sum"] / per_person["size"] >= full_attendance).sum()),
+                                       len(per_person), min_group_size),
             "note": "",
         })
     table = pd.DataFrame(rows)
@@ -135,7 +137,11 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
     for c in stats:
         if c not in table:
             table[c] = np.nan
-    return suppress_small_groups(table, "n_pre", min_group_size, stats)
+    out = suppress_small_groups(table, "n_pre", min_group_size, stats)
+    # a rate of people is shown only when its numerator (completers) and denominator reach k
+    withheld = out["retention_rate"].notna() & pd.isna(safe_rate(table["n_both"], table["n_pre"], min_group_size))
+    out.loc[withheld, stats] = np.nan
+    return out
 
 
 def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str = "post",
@@ -155,7 +161,10 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
         completers) and ``retention_rate`` (the group's completers / enrolled).
         A group retained less well than others shows a smaller share among
         completers than at enrolment: differential attrition that can bias
-        pre/post results. Groups smaller than ``min_group_size`` are suppressed.
+        pre/post results. Groups smaller than ``min_group_size`` are suppressed, and
+        complementary suppression (:func:`evalkit.privacy.complementary_suppression`)
+        blanks more groups where enrolled or completer counts could otherwise be
+        worked out by subtraction from the partnership's totals.
     """
     ids = partnership_ids(data, partnership_id)
     if by not in data.group_columns:
@@ -172,8 +181,10 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
     t["share_enrolled"] = t["n_enrolled"] / tot["n_enrolled"]
     t["share_completers"] = t["n_both"] / tot["n_both"].replace(0, np.nan)
     t["retention_rate"] = t["n_both"] / t["n_enrolled"]
-    return suppress_small_groups(t, "n_enrolled", min_group_size,
-                                 ["share_enrolled", "share_completers", "retention_rate"])
+    out = complementary_suppression(t, "n_enrolled", ["partnership_id", "group_variable"], min_group_size,
+                                    ["share_enrolled", "share_completers", "retention_rate"],
+                                    count_columns=["n_enrolled", "n_both"])
+    return out
 
 
 def dose_response(data, measure: str, partnership_id=None, *, pre: str = "pre", post: str = "post",

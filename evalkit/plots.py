@@ -33,8 +33,12 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
 
     Measures use different scales (1-5, 0-20, yes/no), so the change is drawn as
     percent of the scale's range (a change of 1 point on a 1-5 scale is 25%),
-    which puts them on one axis. Improvements are drawn in one colour and
-    declines in another, taking ``higher_is_better`` into account.
+    which puts them on one axis. When a measure declares no scale bounds (a
+    continuous measure may leave them blank), there is no range, so every
+    measure is drawn as standardised change instead: the mean change and its
+    interval divided by the SD at the first wave (baseline SDs). Improvements
+    are drawn in one colour and declines in another, taking ``higher_is_better``
+    into account.
 
     Parameters
     ----------
@@ -45,8 +49,14 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
     if t.empty:
         return _empty("No measure had enough matched participants to show a change.")
     span = (t["scale_max"] - t["scale_min"]).astype(float)
+    standardised = not np.isfinite(span).all()  # a measure without bounds: no range to take a share of
+    if standardised:
+        span, t = t["sd_pre"].astype(float), t[t["sd_pre"].astype(float) > 0].copy()
+        span = span[t.index]
+        if t.empty:
+            return _empty("No measure had enough spread at the first wave to show a standardised change.")
     for c in ("mean_change", "ci_low", "ci_high"):
-        t[c + "_pct"] = 100 * t[c] / span
+        t[c + "_pct"] = (1 if standardised else 100) * t[c] / span
     t["Direction"] = t["direction"].str.capitalize()
     t = t.sort_values("mean_change_pct")
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
@@ -60,7 +70,8 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
             ax.plot([r["ci_low_pct"], r["ci_high_pct"]], [yi, yi], color=c, lw=2.5, solid_capstyle="round")
         ax.plot(r["mean_change_pct"], yi, "o", color=c, ms=8)
     ax.set_yticks(y, [textwrap.shorten(str(label), 48, placeholder="...") for label in t["label"]])
-    ax.set_xlabel(f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
+    ax.set_xlabel(f"Mean change in baseline SDs ({round(conf_level * 100)}% CI / baseline SD)" if standardised
+                  else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
     handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=k) for k, c in colors.items()
                if k in set(t["Direction"])]
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=9)
@@ -87,14 +98,15 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         return _empty("Too few matched participants to show distributions.")
     ncol = min(3, len(shown))
     nrow = int(np.ceil(len(shown) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.0 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.55 * ncol, 2.6 * nrow), squeeze=False)
     for ax, m in zip(axes.flat, shown):
         p = pairs[pairs["measure"] == m]
         long = p.melt(value_vars=["pre", "post"], var_name="wave", value_name="value")
         kind = meta.at[m, "kind"]
         if kind == "continuous":
             sns.boxplot(data=long, x="wave", y="value", hue="wave", palette=WAVE_COLORS, ax=ax, legend=False, width=0.5)
-            ax.set_ylim(meta.at[m, "scale_min"], meta.at[m, "scale_max"])
+            if np.isfinite([meta.at[m, "scale_min"], meta.at[m, "scale_max"]]).all():  # bounds are optional here
+                ax.set_ylim(meta.at[m, "scale_min"], meta.at[m, "scale_max"])
             ax.set_ylabel("score")
         else:
             lo, hi = int(meta.at[m, "scale_min"]), int(meta.at[m, "scale_max"])
@@ -109,8 +121,9 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
                 bottom += share[level].to_numpy()
             ax.set_ylabel("% of participants")
             ax.set_ylim(0, 100)
-            ax.legend(title=None, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
-        ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 34), fontsize=9)
+            ax.legend(title=None, fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1, 1), handlelength=1,
+                      handletextpad=0.4, borderaxespad=0.2)
+        ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 28), fontsize=9)
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(shown):]:
         ax.axis("off")

@@ -37,6 +37,7 @@ def shared_indicator_changes(data, *, pre: str = "pre", post: str = "post",
         return pd.DataFrame(columns=["partnership_id", "name", "measure", "label", "n_pairs", "mean_change",
                                      "se", "ci_low", "ci_high", "suppressed"])
     pairs = matched_pairs(data, measures=list(shared), pre=pre, post=post).dropna()
+    pairs = _without_comparison_arms(data, pairs)  # a comparison group's change is not the programme's
     pairs["change"] = pairs["post"] - pairs["pre"]
     g = pairs.groupby(["partnership_id", "measure"])["change"].agg(n_pairs="size", mean_change="mean", sd="std")
     g = g.reset_index()
@@ -47,6 +48,100 @@ def shared_indicator_changes(data, *, pre: str = "pre", post: str = "post",
     g = g.merge(meta[["measure", "label"]], on="measure")
     g = g[["partnership_id", "name", "measure", "label", "n_pairs", "mean_change", "se", "ci_low", "ci_high"]]
     return suppress_small_groups(g, "n_pairs", min_group_size, ["mean_change", "se", "ci_low", "ci_high"])
+
+
+def _without_comparison_arms(data, pairs: pd.DataFrame) -> pd.DataFrame:
+    """Drop the rows of participants in a comparison arm (``participants.arm == "comparison"``)."""
+    people = data.participants
+    if "arm" not in people.columns:
+        return pairs
+    comparison = people.loc[people["arm"] == "comparison", ["partnership_id", "participant_id"]]
+    if comparison.empty:
+        return pairs
+    keyed = pairs.merge(comparison.assign(_cmp=True), on=["partnership_id", "participant_id"], how="left")
+    return keyed[keyed["_cmp"].isna()].drop(columns="_cmp").reset_index(drop=True)
+
+
+#: ``estimate_type`` of :func:`shared_indicator_effects`: what each partnership's estimate is.
+PROGRAM_EFFECT = "program effect (vs comparison group)"
+PREPOST_CHANGE = "pre/post change (no comparison group)"
+
+
+def shared_indicator_effects(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Each partnership's estimate on every shared indicator: its program effect where it has a comparison group,
+    its pre/post change otherwise, labelled.
+
+    A partnership with participants in both arms (``participants.arm``) contributes its
+    program effect: the ANCOVA-adjusted difference program - comparison at its post
+    wave (:func:`evalkit.arms.program_effects`) and that estimate's standard error.
+    Any other partnership contributes the mean pre/post change of its participants
+    (:func:`shared_indicator_changes`; comparison-arm participants are never counted as
+    programme participants). The two estimate different things, so they are pooled
+    separately (:func:`pooled_effects`) and never mixed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``partnership_id, name, measure, label, estimate_type`` (:data:`PROGRAM_EFFECT`
+        or :data:`PREPOST_CHANGE`), ``n`` (participants behind the estimate),
+        ``estimate, se, ci_low, ci_high, suppressed``.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> t = shared_indicator_effects(evalkit.load_data("data/sample"))
+    >>> sorted(set(t["estimate_type"]))
+    ['pre/post change (no comparison group)']
+    """
+    from evalkit.arms import has_comparison, program_effects
+
+    columns = ["partnership_id", "name", "measure", "label", "estimate_type", "n", "estimate", "se", "ci_low",
+               "ci_high", "suppressed"]
+    changes = shared_indicator_changes(data, min_group_size=min_group_size)
+    with_arms = [pid for pid in data.partnership_ids if has_comparison(data, pid)]
+    rows = changes[~changes["partnership_id"].isin(with_arms)].rename(
+        columns={"n_pairs": "n", "mean_change": "estimate"}).assign(estimate_type=PREPOST_CHANGE)
+    parts = [rows]
+    meta = data.measures
+    shared = set(meta.loc[meta["shared"].fillna(False).astype(bool), "measure"])
+    names = data.partnerships.set_index("partnership_id")["name"]
+    for pid in with_arms:
+        asked = shared & set(data.responses.loc[data.responses["partnership_id"] == pid, "measure"])
+        e = program_effects(data, pid, measures=sorted(asked), min_group_size=min_group_size) if asked else None
+        if e is None or e.empty:
+            continue
+        e = e[e["group"] == "program"]
+        parts.append(pd.DataFrame({
+            "partnership_id": pid, "name": names[pid], "measure": e["measure"], "label": e["label"],
+            "estimate_type": PROGRAM_EFFECT, "n": e["n_group"].astype("Int64") + e["n_reference"].astype("Int64"),
+            "estimate": e["estimate"], "se": e["se"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
+            "suppressed": e["suppressed"]}))
+    parts = [p[columns] for p in parts if len(p)]
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+    return out.sort_values(["measure", "estimate_type", "partnership_id"], kind="stable", ignore_index=True)
+
+
+def pooled_effects(effects: pd.DataFrame, *, method: str = "REML") -> pd.DataFrame:
+    """Pool :func:`shared_indicator_effects` per indicator and estimate type, never across types.
+
+    Program effects (relative to a comparison group) are pooled with program
+    effects, pre/post changes with pre/post changes: one random-effects
+    meta-analysis (:func:`evalkit.meta_analysis`) per measure x ``estimate_type``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`pooled_changes` plus ``estimate_type``.
+    """
+    parts = []
+    for kind, g in effects.groupby("estimate_type", sort=True):
+        renamed = g.rename(columns={"n": "n_pairs", "estimate": "mean_change"})
+        parts.append(pooled_changes(renamed, method=method).assign(estimate_type=kind))
+    columns = ["measure", "label", "estimate_type", "k", "estimate", "ci_low", "ci_high", "pvalue", "tau2", "I2",
+               "pi_low", "pi_high", "note"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def pooled_changes(changes: pd.DataFrame, *, method: str = "REML") -> pd.DataFrame:

@@ -1,9 +1,38 @@
-"""Small-group suppression: reports describe groups, never individuals.
+"""Disclosure control: what a report may show about groups of people.
 
-A statistic computed on very few people can reveal what one of them answered
-(a group of one *is* that person). Every table evalkit publishes passes through
-:func:`suppress_small_groups`, which blanks statistics and counts for groups
-smaller than the minimum size and marks the row as suppressed.
+Everything a run writes may be published, so every table, sentence, figure and
+rate evalkit shows passes through this module. It decides, never the callers.
+The rules (also stated in ``data/README.md``, section *Disclosure control*):
+
+1. **Primary suppression.** A statistic (mean, SD, change, test, effect size)
+   or count based on fewer than ``min_group_size`` people (*k*, default 10) is
+   not shown: :func:`suppress_small_groups`.
+2. **Complementary suppression.** When the groups of one characteristic (all
+   the genders of one partnership, say) are shown beside their total, a blanked
+   group could be recovered by subtraction: total minus the shown groups. So
+   the blanked groups of a partition must together hold either nobody or at
+   least *k* people; when they hold 1 to *k* - 1, the smallest shown group is
+   blanked too (:func:`complementary_suppression`). One extra group always
+   suffices, because every shown group holds at least *k* people. The same
+   rule protects every count column of a partition (enrolled, completers).
+3. **Rates.** A rate or percentage of people (retention, share of a group,
+   regular attenders, share improved) is shown only when the people counted
+   (numerator) and the people it is a share of (denominator) each number at
+   least *k* (:func:`safe_rate`): 25% of 20 is 5 people.
+4. **Figures** go through the same decision: a point, bar or box describing
+   fewer than *k* people is not drawn, and the figure says how many were
+   withheld (:func:`withheld_note`).
+5. **Counts** that are shown are exact whole numbers; counts of people below
+   *k* read "fewer than k" (:func:`format_count`). Percentages are rounded to
+   whole percent, means to two decimals.
+
+Outcome statistics of a group of at least *k* people (a mean score, the share
+answering "yes" to a binary question) are shown: they describe the group.
+
+What is protected is every group a table shows and every union of its blanked
+groups derivable from that table and its total. The tests prove it with a
+brute-force attacker that tries every sum and difference of the shown rows
+(``tests/test_disclosure.py``).
 """
 from __future__ import annotations
 
@@ -20,9 +49,16 @@ DEFAULT_MIN_GROUP_SIZE = 10
 SUPPRESSED_LABEL = "fewer than {k}"
 
 
+def check_min_group_size(min_group_size) -> int:
+    """``min_group_size`` as an int, or InputError when it is not a whole number of at least 1."""
+    if isinstance(min_group_size, bool) or not float(min_group_size).is_integer() or int(min_group_size) < 1:
+        raise InputError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
+    return int(min_group_size)
+
+
 def suppress_small_groups(table: pd.DataFrame, size_column: str, min_group_size: int,
                           value_columns, count_columns=None) -> pd.DataFrame:
-    """Blank the statistics of rows whose group is smaller than ``min_group_size``.
+    """Primary suppression: blank the statistics of rows whose group is smaller than ``min_group_size``.
 
     Parameters
     ----------
@@ -35,9 +71,10 @@ def suppress_small_groups(table: pd.DataFrame, size_column: str, min_group_size:
     value_columns : list of str
         Statistics to blank (set to NaN) in suppressed rows.
     count_columns : list of str, optional
-        Count columns (default: every column whose name starts with ``n_``); any
-        count below ``min_group_size`` is blanked, in every row, because a count
-        of two or three people can itself identify them.
+        Count columns (default: every column whose name starts with ``n_``); in a
+        suppressed row they are all blanked, and any count below
+        ``min_group_size`` is blanked in every row, because a count of two or
+        three people can itself identify them.
 
     Returns
     -------
@@ -45,34 +82,195 @@ def suppress_small_groups(table: pd.DataFrame, size_column: str, min_group_size:
         A copy with a boolean ``suppressed`` column, blanked values and, for
         suppressed rows, the reason appended to ``note`` (created if absent).
         Counts become nullable integers (``Int64``) so blanks show as ``<NA>``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"group": ["a", "b"], "n_pairs": [12, 3], "mean": [2.5, 4.0]})
+    >>> suppress_small_groups(t, "n_pairs", 10, ["mean"])[["n_pairs", "mean", "suppressed"]]
+       n_pairs  mean  suppressed
+    0       12   2.5       False
+    1     <NA>   NaN        True
     """
-    if int(min_group_size) < 1:
-        raise InputError(f"min_group_size must be at least 1, got {min_group_size!r}")
+    k = check_min_group_size(min_group_size)
     if size_column not in table.columns:
         raise InputError(f"no column {size_column!r} in the table")
-    out = table.copy()
-    small = out[size_column].fillna(0).to_numpy() < min_group_size
-    out["suppressed"] = small
-    cols = [c for c in value_columns if c in out.columns]
-    for c in cols:
+    small = table[size_column].fillna(0).to_numpy() < k
+    return _blank(table.copy(), small, value_columns, count_columns, k,
+                  f"suppressed: fewer than {k} participants")
+
+
+def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason: str) -> pd.DataFrame:
+    """Blank ``value_columns`` and ``count_columns`` in rows where ``mask`` holds; small counts everywhere."""
+    mask = np.asarray(mask, dtype=bool)
+    previous = (out["suppressed"].fillna(False).to_numpy(bool) if "suppressed" in out.columns
+                else np.zeros(len(out), bool))
+    out["suppressed"] = previous | mask
+    for c in [c for c in value_columns if c in out.columns]:
         if pd.api.types.is_numeric_dtype(out[c]):
             out[c] = out[c].astype(float)
-        out.loc[small, c] = np.nan
+        out.loc[mask, c] = np.nan
     if count_columns is None:
         count_columns = [c for c in out.columns if c.startswith("n_")]
     for c in count_columns:
-        counts = out[c].astype("Int64")
-        out[c] = counts.mask(counts < min_group_size)
-    reason = f"suppressed: fewer than {min_group_size} participants"
+        counts = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
+        out[c] = counts.mask((counts < k) | pd.Series(mask, index=out.index))
     if "note" not in out.columns:
         out["note"] = ""
     note = out["note"].fillna("").astype(str)
-    out["note"] = np.where(small, np.where(note == "", reason, reason + "; " + note), note)
+    fresh = mask & ~previous
+    out["note"] = np.where(fresh, np.where(note == "", reason, reason + "; " + note), note)
     return out
 
 
+def complementary_cells(counts, min_group_size: int, suppressed=None) -> np.ndarray:
+    """Which cells of one partition to blank so that no blanked group can be recovered by subtraction.
+
+    Method: primary suppression blanks every count from 1 to ``k - 1`` (a count
+    of 0 describes nobody and is shown). When the total of the partition is
+    known, the blanked cells' sum is known too (total minus the shown cells), so
+    if it lies between 1 and ``k - 1`` the smallest shown non-zero cell is
+    blanked as well (ties broken by position). Every shown cell then holds at
+    least ``k`` people, and so does the union of the blanked ones (or none).
+
+    Parameters
+    ----------
+    counts : array-like of int
+        People in each group of the partition (groups are disjoint, and together
+        make up the total that is shown elsewhere).
+    min_group_size : int
+    suppressed : array-like of bool, optional
+        Cells already blanked for another reason (kept blanked).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``True`` for the cells to blank.
+
+    Examples
+    --------
+    >>> complementary_cells([1, 29], 10).tolist()      # 30 - 29 would give the 1
+    [True, True]
+    >>> complementary_cells([3, 12, 15], 10).tolist()  # 30 - 15 - 12 would give the 3
+    [True, True, False]
+    >>> complementary_cells([4, 7, 20], 10).tolist()   # the blanked 4 + 7 = 11: safe
+    [True, True, False]
+    """
+    k = check_min_group_size(min_group_size)
+    n = np.nan_to_num(np.asarray(counts, dtype=float), nan=0.0)
+    blank = (n > 0) & (n < k)
+    if suppressed is not None:
+        blank |= np.asarray(suppressed, dtype=bool)
+    hidden = n[blank].sum()
+    if 0 < hidden < k:
+        candidates = np.flatnonzero(~blank & (n > 0))
+        if len(candidates):
+            blank[candidates[np.argmin(n[candidates])]] = True
+    return blank
+
+
+def complementary_suppression(table: pd.DataFrame, size_column: str, partition, min_group_size: int,
+                              value_columns=(), count_columns=None) -> pd.DataFrame:
+    """Primary and complementary suppression of a table of groups (see :func:`complementary_cells`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per group; the groups sharing the values of ``partition`` are the
+        disjoint parts of one whole (e.g. every gender of one partnership and measure).
+    size_column : str
+        People each row's statistics describe (e.g. ``n_pairs``, ``n_enrolled``):
+        rows where it is below ``min_group_size`` are blanked (primary suppression).
+    partition : list of str
+        Columns identifying one partition (e.g. ``["partnership_id", "measure"]``).
+    min_group_size : int
+    value_columns : list of str
+        Statistics blanked in blanked rows.
+    count_columns : list of str, optional
+        Counts of people (default: every ``n_*`` column). Each is protected on its
+        own: within a partition, the blanked rows' count must sum to 0 or at least
+        ``min_group_size`` in every count column; more rows are blanked until it does.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``suppressed`` (True for every blanked row, primary or
+        complementary), blanked values and counts, and a ``note`` saying why.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"pid": ["p"] * 2, "group": ["yes", "no"], "n_pairs": [1, 22], "mean": [8.0, 9.09]})
+    >>> complementary_suppression(t, "n_pairs", ["pid"], 10, ["mean"])["suppressed"].tolist()
+    [True, True]
+    """
+    k = check_min_group_size(min_group_size)
+    out = table.copy()
+    if count_columns is None:
+        count_columns = [c for c in out.columns if c.startswith("n_")]
+    counts = {c: np.nan_to_num(pd.to_numeric(out[c], errors="coerce").to_numpy(float), nan=0.0)
+              for c in dict.fromkeys([size_column, *count_columns])}
+    primary = counts[size_column] < k
+    if "suppressed" in out.columns:
+        primary |= out["suppressed"].fillna(False).to_numpy(bool)
+    blank = primary.copy()
+    keys = list(partition)
+    groups = out.groupby(keys, sort=False, dropna=False).indices.values() if keys else [np.arange(len(out))]
+    for idx in groups:
+        while True:  # each pass blanks at most one more row per count column; at most a few passes
+            before = blank[idx].copy()
+            for n in counts.values():
+                blank[idx] = complementary_cells(n[idx], k, suppressed=blank[idx])
+            if (blank[idx] == before).all():
+                break
+    out = _blank(out, primary, value_columns, count_columns, k, f"suppressed: fewer than {k} participants")
+    return _blank(out, blank & ~primary, value_columns, count_columns, k,
+                  "suppressed so that a smaller group cannot be worked out by subtraction")
+
+
+def safe_rate(numerator, denominator, min_group_size: int):
+    """``numerator / denominator``, or NaN when either count is below ``min_group_size`` (rule 3).
+
+    Works element-wise on arrays and Series, and on scalars.
+
+    Examples
+    --------
+    >>> safe_rate(5, 20, 10)        # 25% of 20 would reveal the 5
+    nan
+    >>> safe_rate(15, 20, 10)
+    0.75
+    """
+    k = check_min_group_size(min_group_size)
+    num = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(numerator)), errors="coerce"), dtype=float)
+    den = np.asarray(pd.to_numeric(pd.Series(np.atleast_1d(denominator)), errors="coerce"), dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where((num >= k) & (den >= k) & (den > 0), num / den, np.nan)
+    if np.ndim(numerator) == 0 and np.ndim(denominator) == 0:
+        return float(rate[0])
+    if isinstance(numerator, pd.Series):
+        return pd.Series(rate, index=numerator.index)
+    return rate
+
+
+def withheld_note(n_withheld: int, what: str, min_group_size: int) -> str:
+    """The sentence a figure shows when it leaves out points describing too few people.
+
+    Examples
+    --------
+    >>> withheld_note(2, "sessions", 10)
+    '2 sessions not shown: fewer than 10 people each.'
+    """
+    if n_withheld <= 0:
+        return ""
+    return f"{n_withheld} {what} not shown: fewer than {min_group_size} people each."
+
+
 def format_count(n, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
-    """Show a count for a report: the number, or "fewer than k" when it was suppressed."""
-    if n is None or pd.isna(n):
+    """Show a count for a report: the number, or "fewer than k" when it was suppressed or is below k.
+
+    Examples
+    --------
+    >>> format_count(1234), format_count(None), format_count(3)
+    ('1,234', 'fewer than 10', 'fewer than 10')
+    """
+    if n is None or pd.isna(n) or 0 < int(n) < min_group_size:
         return SUPPRESSED_LABEL.format(k=min_group_size)
     return f"{int(n):,}"

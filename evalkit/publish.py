@@ -9,7 +9,6 @@ point outside the output folder.
 """
 from __future__ import annotations
 
-import html
 import json
 import os
 import re
@@ -51,7 +50,7 @@ def report_path(out_dir, partnership_id: str, suffix: str) -> Path:
     'reports/p01.html'
     """
     pid = str(partnership_id)
-    if not SLUG.fullmatch(pid):
+    if not SLUG.fullmatch(pid) or pid.lower() in ("index", "manifest"):
         raise InputError(f"Partnership id {pid!r} is not a safe slug; expected letters, digits, "
                          "'_' or '-' only (at most 128 characters, no dots, slashes or spaces).")
     out_dir = Path(out_dir)
@@ -61,10 +60,19 @@ def report_path(out_dir, partnership_id: str, suffix: str) -> Path:
     return path
 
 
+#: Prefix of the temporary files a run writes beside its outputs; names starting with it are evalkit's.
+TEMP_PREFIX = ".evalkit-tmp-"
+_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{32}-")
+
+
 def temporary_path(path) -> Path:
-    """A unique hidden temporary name beside ``path`` (same file system, so renames are atomic)."""
+    """A unique hidden temporary name beside ``path`` (same file system, so renames are atomic).
+
+    The name is ``.evalkit-tmp-<32 hex digits>-<file name>``: a pattern no user file
+    is expected to have, so a later run can clear what a killed run left behind.
+    """
     path = Path(path)
-    return path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}")
+    return path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}-{path.name}")
 
 
 def atomic_write_text(path, text: str) -> Path:
@@ -83,9 +91,76 @@ def atomic_write_text(path, text: str) -> Path:
 
 
 def remove_stale_temporaries(out_dir) -> None:
-    """Delete temporary files left by a run that was killed (``.<stem>.<hex>.tmp<suffix>``)."""
-    for tmp in Path(out_dir).glob(".*.tmp*"):
-        tmp.unlink(missing_ok=True)
+    """Delete temporary files a killed run left behind: regular files named by :func:`temporary_path`.
+
+    Call it only while holding the run lock (:func:`lock_output`), so it never removes
+    the temporaries of a run still writing. Nothing else is ever removed.
+    """
+    for tmp in Path(out_dir).iterdir():
+        if _TEMP_NAME.match(tmp.name) and tmp.is_file() and not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+
+
+LOCK = ".evalkit.lock"
+
+
+def lock_output(out_dir):
+    """Take the run lock of ``out_dir`` (``.evalkit.lock``, an advisory ``flock``), or raise InputError at once.
+
+    Returns the open lock file; closing it (or the process ending, however it ends)
+    releases the lock, so a killed run never leaves a stale lock behind.
+    """
+    import fcntl
+
+    path = Path(out_dir) / LOCK
+    fh = open(path, "a+")
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        fh.close()
+        raise InputError(f"Another evalkit run is writing to {str(out_dir)!r} (it holds {path.name}); "
+                         "wait for it to finish or choose another --out.") from None
+    return fh
+
+
+#: Files every run writes itself; a run refuses an output folder holding them when it did not write them.
+RUN_FILES = ("index.html", "manifest.json")
+
+
+def check_ownership(out_dir, planned: dict[str, list[Path]], manifest: dict | None) -> None:
+    """Refuse to replace a file in ``out_dir`` that no evalkit run recorded writing there.
+
+    Parameters
+    ----------
+    planned : dict
+        Task id -> the output files its render will write.
+    manifest : dict or None
+        The previous run's manifest (None when there is none).
+
+    Raises
+    ------
+    InputError
+        Naming the first file evalkit did not write (a user's file is never overwritten),
+        or a path that resolves outside ``out_dir`` (a link).
+    """
+    out = Path(out_dir).resolve()
+    owned = set()
+    if manifest:
+        owned |= set(RUN_FILES) | set(manifest.get("owned") or [])
+        for entry in [*(manifest.get("partnerships") or {}).values(), manifest.get("portfolio") or {}]:
+            owned |= set((entry.get("files") or {}).values())
+    elif (out / RUN_FILES[0]).exists():
+        raise InputError(f"{str(out / RUN_FILES[0])!r} was not written by evalkit (there is no manifest.json); "
+                         "evalkit never replaces a file it did not write. Choose another --out.")
+    for paths in planned.values():
+        for path in paths:
+            path = Path(path)
+            if path.is_symlink() or (path.exists() and path.resolve().parent != out):
+                raise InputError(f"{str(path)!r} is a link; evalkit writes only real files inside {str(out)!r}.")
+            for candidate in (path, path.with_name(path.stem + ".failed.ipynb")):
+                if candidate.exists() and candidate.name not in owned:
+                    raise InputError(f"{str(candidate)!r} was not written by evalkit; evalkit never replaces a "
+                                     "file it did not write. Move it or choose another --out.")
 
 
 def read_manifest(out_dir) -> dict | None:
@@ -102,56 +177,79 @@ def write_manifest(out_dir, manifest: dict) -> Path:
     return atomic_write_text(Path(out_dir) / MANIFEST, text)
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:72rem;
-padding:0 1rem;color:#1f2328;line-height:1.45}
-h1{font-size:1.6rem;margin-bottom:.2rem} p.meta{color:#57606a;margin-top:0}
-table{border-collapse:collapse;width:100%;font-size:.95rem}
-th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d0d7de;vertical-align:top}
-th{background:#f6f8fa} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.ok{color:#1a7f37;font-weight:600} .failed{color:#cf222e;font-weight:600}
-.error{font-family:ui-monospace,monospace;font-size:.85rem;color:#cf222e;white-space:pre-wrap}
-p.portfolio{font-size:1.05rem;margin:1rem 0}
-"""
+#: Labels of a report's files on the index page, in the order shown.
+_FILE_LABELS = (("html", "Report"), ("pdf", "PDF"), ("xlsx", "Tables (Excel)"), ("notebook", "Notebook"))
 
 
-def _row(pid: str, entry: dict) -> str:
-    e = html.escape
+def _entry_view(pid: str, entry: dict) -> dict:
+    """What the index shows for one partnership (plain values; the template escapes them)."""
     status = entry.get("status", "failed")
+    ok = status == "ok"
     files = entry.get("files") or {}
-    link = ""
-    if status == "ok" and files.get("html"):
-        link = f'<a href="{e(quote(files["html"]))}">report</a>'
-    elif files.get("previous_html"):
-        link = f'<a href="{e(quote(files["previous_html"]))}">previous report</a>'
-    error = entry.get("error") or {}
+    links = [{"href": quote(str(files[key])), "text": text} for key, text in _FILE_LABELS if ok and files.get(key)]
+    if not ok and files.get("previous_html"):
+        links.append({"href": quote(str(files["previous_html"])), "text": "previous report"})
+    head = entry.get("headline") if isinstance(entry.get("headline"), dict) else {}
+    flags = []
+    for flag in head.get("flags") or []:
+        text = flag.get("label") or flag.get("text") if isinstance(flag, dict) else flag
+        if text:
+            flags.append(str(text))
+    met, total = head.get("targets_met"), head.get("targets_total")
     duration = entry.get("duration")
-    duration = f"{duration:.1f} s" if isinstance(duration, (int, float)) else ""
-    return (
-        "<tr>"
-        f"<td>{e(str(pid))}</td><td>{e(str(entry.get('name', '')))}</td>"
-        f"<td>{e(str(entry.get('partner_type', '')))}</td>"
-        f'<td class="{"ok" if status == "ok" else "failed"}">{e(status)}</td>'
-        f'<td class="num">{e(duration)}</td><td>{link}</td>'
-        f'<td class="error">{e(str(error.get("summary", "")))}</td>'
-        "</tr>"
-    )
+    return {
+        "id": str(pid), "name": str(entry.get("name") or pid), "partner_type": str(entry.get("partner_type") or ""),
+        "status": str(status), "ok": ok, "href": links[0]["href"] if links and ok else None,
+        "headline": str(head.get("headline") or ""), "flags": flags,
+        "targets_met": met if isinstance(met, int) else None,
+        "targets_total": total if isinstance(total, int) and isinstance(met, int) and total > 0 else None,
+        "files": links, "error": str((entry.get("error") or {}).get("summary", "")),
+        "duration": f"{duration:.1f} s" if isinstance(duration, (int, float)) else "",
+        "rendered": "no (unchanged)" if entry.get("rendered") is False else "yes",
+    }
 
 
-def _portfolio_line(entry: dict | None) -> str:
-    """The index's line for the portfolio summary across partnerships (empty when none was rendered)."""
+def _portfolio_view(entry: dict | None) -> dict | None:
+    """The index's line for the portfolio summary across partnerships (``None`` when none was rendered)."""
     if not entry:
-        return ""
+        return None
     files = entry.get("files") or {}
     if entry.get("status") == "ok" and files.get("html"):
-        return (f'<p class="portfolio"><a href="{html.escape(quote(files["html"]))}">Portfolio summary</a>: '
-                "all partnerships side by side, shared indicators pooled.</p>")
-    summary = (entry.get("error") or {}).get("summary", "")
-    return f'<p class="portfolio failed">Portfolio summary failed: <span class="error">{html.escape(str(summary))}</span></p>'
+        return {"ok": True, "href": quote(str(files["html"]))}
+    return {"ok": False, "error": str((entry.get("error") or {}).get("summary", ""))}
+
+
+def _when(stamp) -> str:
+    """``2026-01-05T14:48:55+00:00`` -> ``5 January 2026, 14:48 UTC`` (unparseable stamps as given)."""
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return str(stamp or "")
+    zone = f" {moment.tzname()}" if moment.tzinfo else ""
+    return f"{moment.day} {moment:%B %Y, %H:%M}{zone}"
+
+
+def _index_template():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates" / "html")),
+                      autoescape=True, undefined=StrictUndefined, trim_blocks=False)
+    return env.get_template("index.html.j2")
 
 
 def write_index(out_dir, manifest: dict) -> Path:
-    """Write ``index.html``: run facts and one row per partnership, everything escaped.
+    """Write ``index.html``, the run's landing page: one card per partnership, everything escaped.
+
+    Each card shows the partnership's name (linked to its report), its headline
+    result, targets met and flags (small n, high attrition...) when the entry has a
+    ``headline`` dict (keys ``headline``, ``targets_met``, ``targets_total``,
+    ``flags``), a "failed render" flag and the error when it failed, and links to
+    its files (report, PDF, Excel tables, notebook; the previous good report of a
+    failed re-render). The portfolio summary is linked above the cards, and the run
+    log (status, duration) is folded at the bottom. The page comes from the jinja2
+    template ``evalkit/templates/html/index.html.j2`` with autoescape on.
 
     Parameters
     ----------
@@ -176,32 +274,11 @@ def write_index(out_dir, manifest: dict) -> Path:
     >>> "&lt;b&gt;A&lt;/b&gt;" in page
     True
     """
-    e = html.escape
     entries = manifest.get("partnerships", {})
-    n_ok = sum(1 for v in entries.values() if v.get("status") == "ok")
-    n_failed = len(entries) - n_ok
-    rows = "\n".join(_row(pid, entries[pid]) for pid in sorted(entries))
-    summary = _portfolio_line(manifest.get("portfolio"))
-    page = f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Partnership evaluation reports</title>
-<style>{_CSS}</style>
-</head>
-<body>
-<h1>Partnership evaluation reports</h1>
-<p class="meta">Run finished {e(str(manifest.get("finished", "")))} &middot; evalkit {e(str(manifest.get("evalkit_version", "")))}
-&middot; {len(entries)} partnerships: {n_ok} ok, {n_failed} failed</p>
-{summary}
-<table>
-<thead><tr><th>Partnership</th><th>Name</th><th>Partner type</th><th>Status</th><th>Duration</th><th>Report</th><th>Error</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
+    views = sorted((_entry_view(pid, entries[pid]) for pid in entries), key=lambda v: (v["name"].lower(), v["id"]))
+    n_ok = sum(1 for v in views if v["ok"])
+    page = _index_template().render(
+        title="Partnership evaluation reports", entries=views, n_ok=n_ok, n_failed=len(views) - n_ok,
+        finished=_when(manifest.get("finished")), version=str(manifest.get("evalkit_version", "")),
+        portfolio=_portfolio_view(manifest.get("portfolio")))
     return atomic_write_text(Path(out_dir) / INDEX, page)

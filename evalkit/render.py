@@ -21,7 +21,7 @@ from pathlib import Path
 
 from evalkit.errors import InputError, RenderError
 from evalkit.render_kernel import KernelTracker, kernel_manager_class
-from evalkit.render_html import export_html
+from evalkit.render_html import export_html, write_pdf
 from evalkit.publish import atomic_write_text, temporary_path
 
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
@@ -85,6 +85,8 @@ class RenderResult:
         The HTML report, only when ok.
     error : RenderFailure or None
         Why it failed, only when failed.
+    pdf : Path or None
+        The PDF beside the HTML, when ok and asked for (``pdf=True``).
     """
 
     status: str
@@ -92,6 +94,7 @@ class RenderResult:
     notebook: Path | None = None
     html: Path | None = None
     error: RenderFailure | None = field(default=None)
+    pdf: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -113,7 +116,8 @@ def failed_notebook_path(output_ipynb: Path) -> Path:
 
 
 def render_report(template, output_ipynb, output_html, parameters, timeout=None, *,
-                  memory_limit=None, cwd=None, title=None, kernel_server=None) -> RenderResult:
+                  memory_limit=None, cwd=None, title=None, kernel_server=None, links=(),
+                  pdf=False) -> RenderResult:
     """Execute a parameterized notebook with papermill and export it to offline HTML.
 
     Method: papermill injects ``parameters`` as a new cell after the cell tagged
@@ -150,6 +154,11 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
     kernel_server : tuple, optional
         ``KernelServer.address`` of a warm fork server (:mod:`evalkit.render_forkserver`)
         to take the kernel from; default: start a new interpreter.
+    links : sequence of (href, text), optional
+        Links shown above the report (e.g. back to ``index.html`` and ``_portfolio.html``).
+    pdf : bool, default False
+        Also print the page to ``<output_html stem>.pdf`` beside it with WeasyPrint
+        (:func:`evalkit.render_html.write_pdf`, offline, written atomically).
 
     Returns
     -------
@@ -213,13 +222,16 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         return RenderResult("failed", time.perf_counter() - start, notebook=kept, error=error)
 
     try:
-        body = export_html(nb, title=title or output_html.stem)
+        body = export_html(nb, title=title or output_html.stem, links=links)
         atomic_write_text(output_html, body)
+        if pdf:
+            write_pdf(output_html, output_html.with_suffix(".pdf"))
         os.replace(scratch, output_ipynb)
         failed_notebook_path(output_ipynb).unlink(missing_ok=True)
     finally:
         scratch.unlink(missing_ok=True)
-    return RenderResult("ok", time.perf_counter() - start, notebook=output_ipynb, html=output_html)
+    return RenderResult("ok", time.perf_counter() - start, notebook=output_ipynb, html=output_html,
+                        pdf=output_html.with_suffix(".pdf") if pdf else None)
 
 
 def _failure_from_partial(scratch: Path, exc: BaseException, watchdog: "_Watchdog") -> RenderFailure:

@@ -1,23 +1,33 @@
-"""Export an executed notebook to one offline HTML page, code hidden.
+"""Export an executed notebook to one offline report page, code hidden, and print it to PDF.
 
-nbconvert's ``lab`` template inlines its stylesheets and embeds figures as
-``data:`` URIs, but its page head also loads MathJax, require.js and mermaid
-from a CDN. :data:`OFFLINE_TEMPLATE` extends ``lab`` and empties those blocks,
-so the page opens without any network access.
+The page comes from evalkit's own nbconvert template (``evalkit/templates/nbconvert/evalkit``,
+extending ``lab``): a report stylesheet of its own (title block, numbered sections, tables
+styled for reading, print CSS with page numbers, responsive down to phone width), figures
+embedded as ``data:`` URIs with the alternative text :class:`evalkit.figures.ReportFigure`
+stores in their output metadata, and nothing fetched from the network (no MathJax,
+require.js or mermaid). :func:`finish_page` then numbers the sections, adds the table of
+contents, marks the title block and labels every table cell with its column, so wide
+tables can stack into one card per row on a narrow screen.
+
+:func:`write_pdf` prints a page with WeasyPrint (offline: no URL is fetched).
 """
 from __future__ import annotations
 
+import logging
+import re
 import threading
+from pathlib import Path
 
-OFFLINE_TEMPLATE = """\
-{%- extends 'index.html.j2' -%}
-{%- block html_head_js -%}{%- endblock html_head_js -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-"""
-_TEMPLATE_FILE = "evalkit_offline.html.j2"
+__all__ = ["TEMPLATE_DIR", "export_html", "finish_page", "write_pdf"]
 
+#: Folder holding evalkit's nbconvert templates (``evalkit/`` inside it is the report template).
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "nbconvert"
+TEMPLATE_NAME = "evalkit"
+#: Tables with more columns than this (index included) stack into cards on a narrow screen.
+STACK_COLUMNS = 4
+#: Table cells this short never wrap on screen ("< 0.001", "-0.59 to -0.21"); in print everything may wrap.
+NOWRAP_CHARACTERS = 14
+_NUMERIC = re.compile(r"^[\s(]*([<>\u2264\u2265]\s*)?[-+\u2212\u2013]?\d")
 
 _local = threading.local()  # one exporter per thread: exporters keep state while converting
 
@@ -30,13 +40,11 @@ def _exporter():
 
 
 def _new_exporter():
-    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     return HTMLExporter(
-        template_name="lab",
-        template_file=_TEMPLATE_FILE,
-        extra_loaders=[DictLoader({_TEMPLATE_FILE: OFFLINE_TEMPLATE})],
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(TEMPLATE_DIR)],
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
@@ -44,8 +52,8 @@ def _new_exporter():
     )
 
 
-def export_html(nb, title: str) -> str:
-    """Return the offline HTML page of an executed notebook (code and prompts hidden).
+def export_html(nb, title: str, links=()) -> str:
+    """Return the offline report page of an executed notebook (code and prompts hidden).
 
     Parameters
     ----------
@@ -53,6 +61,9 @@ def export_html(nb, title: str) -> str:
         The executed notebook.
     title : str
         Page title (escaped by the template).
+    links : sequence of (href, text), optional
+        Links shown above the report, e.g. ``[("index.html", "All reports")]``
+        (escaped; relative to the page).
 
     Returns
     -------
@@ -62,9 +73,216 @@ def export_html(nb, title: str) -> str:
     Examples
     --------
     >>> import nbformat
-    >>> page = export_html(nbformat.v4.new_notebook(), title="p01")
-    >>> "<script src=" in page
-    False
+    >>> page = export_html(nbformat.v4.new_notebook(), title="p01", links=[("index.html", "All reports")])
+    >>> "<script src=" in page, '<a href="index.html">All reports</a>' in page
+    (False, True)
     """
-    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    resources = {"metadata": {"name": title}, "evalkit": {"links": [(str(h), str(t)) for h, t in links]}}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return finish_page(body)
+
+
+def finish_page(page: str) -> str:
+    """Number the sections, add the table of contents and label table cells.
+
+    Method (on the parsed page, with BeautifulSoup):
+
+    * the first ``h1`` and the paragraph after it form the title block (class ``ek-title``);
+    * every ``h2`` gets a section number and a unique ``id``; a ``<nav class="ek-toc">``
+      listing them, linked to those ids, follows the title block; the first
+      ``.at-a-glance`` card gets the id ``at-a-glance``;
+    * in every table, each body cell gets ``data-label`` (its column's header), numeric
+      cells the class ``ek-num``, and tables with more than :data:`STACK_COLUMNS`
+      columns the class ``ek-stack`` (the stylesheet stacks them below 40rem).
+      A pandas header row that only names the index is folded into the first row.
+
+    Parameters
+    ----------
+    page : str
+        An HTML page exported with evalkit's template.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> page = finish_page('<main class="ek-main"><div><h1 id="T">T</h1><p>sub</p></div>'
+    ...                    '<h2 id="A">A</h2><h2 id="B">B</h2></main>')
+    >>> '<a href="#A"><span class="ek-secno">1</span>A</a>' in page
+    True
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, features="html.parser")
+    main = soup.find("main") or soup
+    if main.find("nav", class_="ek-toc") is not None:
+        return page  # already finished
+    _unique_ids(soup)
+    title = main.find("h1")
+    if title is not None:
+        block = title.find_parent("div", class_="jp-Cell") or title.parent
+        block["class"] = [*block.get("class", []), "ek-title"]
+    _number_and_list_sections(soup, main, title)
+    card = main.find(class_="at-a-glance")
+    if card is not None and not card.get("id"):
+        card["id"] = "at-a-glance"  # a stable anchor: links, and the PDF check that the card is on page 1
+    for table in main.find_all("table"):
+        _label_table(table)
+    return str(soup)
+
+
+def _unique_ids(soup) -> None:
+    seen: dict[str, int] = {}
+    for element in soup.find_all(id=True):
+        ident = element["id"]
+        if ident in seen:
+            seen[ident] += 1
+            new = f"{ident}-{seen[ident]}"
+            element["id"] = new
+            for link in element.find_all("a", class_="anchor-link"):
+                link["href"] = f"#{new}"
+        else:
+            seen[ident] = 1
+
+
+def _number_and_list_sections(soup, main, title) -> None:
+    headings = [h for h in main.find_all("h2") if not h.find_parent(class_="at-a-glance")]
+    if not headings:
+        return
+    nav = soup.new_tag("nav", attrs={"class": "ek-toc", "aria-label": "Contents"})
+    caption = soup.new_tag("p", attrs={"class": "ek-toc-title"})
+    caption.string = "Contents"
+    nav.append(caption)
+    items = soup.new_tag("ol")
+    nav.append(items)
+    for number, heading in enumerate(headings, start=1):
+        if not heading.get("id"):
+            heading["id"] = f"section-{number}"
+        text = " ".join(s for s in heading.stripped_strings if s != "\u00b6")
+        secno = soup.new_tag("span", attrs={"class": "ek-secno"})
+        secno.string = str(number)
+        heading.insert(0, secno)
+        item, link = soup.new_tag("li"), soup.new_tag("a", href=f"#{heading['id']}")
+        entry_no = soup.new_tag("span", attrs={"class": "ek-secno"})
+        entry_no.string = str(number)
+        link.append(entry_no)
+        link.append(text)
+        item.append(link)
+        items.append(item)
+    if len(headings) < 6:
+        nav["class"] = ["ek-toc", "ek-toc-short"]  # one column
+    anchor = title.find_parent("div", class_="jp-Cell") if title is not None else None
+    if anchor is not None:
+        anchor.insert_after(nav)
+    else:
+        main.insert(0, nav)
+
+
+def _label_table(table) -> None:
+    thead = table.find("thead")
+    rows = thead.find_all("tr", recursive=False) if thead else []
+    if len(rows) == 2:  # pandas: column names, then a row naming the index only
+        top, names = (r.find_all("th", recursive=False) for r in rows)
+        n_index = sum(1 for c in top if not c.get_text(strip=True))
+        named = [c.get_text(strip=True) for c in names]
+        if n_index and not any(named[n_index:]) and len(top) == len(names):
+            for cell, name in zip(top[:n_index], named[:n_index]):
+                cell.string = name
+            rows[1].decompose()
+            rows = rows[:1]
+    labels = [c.get_text(" ", strip=True) for c in rows[-1].find_all(["th", "td"], recursive=False)] if rows else []
+    if len(labels) > STACK_COLUMNS:
+        table["class"] = [*table.get("class", []), "ek-stack"]
+    body = table.find("tbody") or table
+    for row in body.find_all("tr", recursive=False):
+        cells = row.find_all(["th", "td"], recursive=False)
+        # cells missing on the left (row-spanning index cells above) are aligned from the right
+        for cell, label in zip(reversed(cells), reversed(labels)):
+            if label:
+                cell["data-label"] = label
+            text = cell.get_text(strip=True)
+            if cell.string is not None and re.match(r"^[<>\u2264\u2265] ", cell.string.strip()):
+                cell.string = cell.string.strip().replace(" ", "\u00a0", 1)  # "< 0.001" stays on one line
+            classes = cell.get("class", [])
+            if cell.name == "td" and _NUMERIC.match(text):
+                classes = [*classes, "ek-num"]
+            if cell.name == "td" and len(text) <= NOWRAP_CHARACTERS:
+                classes = [*classes, "ek-nowrap"]
+            if not text:
+                classes = [*classes, "ek-empty"]
+            if classes:
+                cell["class"] = classes
+
+
+def write_pdf(html_path, pdf_path) -> Path:
+    """Print an HTML report to PDF with WeasyPrint, offline, using the page's print stylesheet.
+
+    Method: WeasyPrint lays the page out for ``@media print`` (Letter pages,
+    numbered, tables shrunk and wrapped, never clipped). Its URL fetcher refuses
+    everything but ``data:`` URIs, so printing never touches the network and a
+    page cannot pull in local files. The PDF is written atomically.
+
+    Assumptions: WeasyPrint is installed (``pip install "evalkit[pdf]"``) and the
+    system has Pango (any Linux desktop or server image, ``brew install pango`` on macOS).
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The report page.
+    pdf_path : str or Path
+        Where to write the PDF.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    evalkit.errors.InputError
+        If WeasyPrint cannot be imported.
+
+    Examples
+    --------
+    >>> write_pdf("reports/riverside-literacy.html", "reports/riverside-literacy.pdf")  # doctest: +SKIP
+    PosixPath('reports/riverside-literacy.pdf')
+    """
+    import os
+
+    from evalkit.errors import InputError
+    from evalkit.publish import temporary_path
+
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
+        raise InputError(f"PDF output needs WeasyPrint and the Pango library ({exc}); "
+                         'install it with: pip install "evalkit[pdf]".') from exc
+
+    html_path, pdf_path = Path(html_path), Path(pdf_path)
+    tmp = temporary_path(pdf_path)
+    # the stylesheet's screen-only rules (media features) are expected to be ignored: no warning per report
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        document = weasyprint.HTML(filename=str(html_path), url_fetcher=_offline_fetcher(weasyprint),
+                                   media_type="print")
+        document.write_pdf(str(tmp))
+        os.replace(tmp, pdf_path)
+    finally:
+        logger.setLevel(level)
+        tmp.unlink(missing_ok=True)
+    return pdf_path
+
+
+def _offline_fetcher(weasyprint):
+    """A WeasyPrint URL fetcher that serves ``data:`` URIs only (WeasyPrint 68+ ``URLFetcher``, or older)."""
+    if hasattr(weasyprint, "URLFetcher"):
+        return weasyprint.URLFetcher(allowed_protocols=["data"])
+
+    def offline(url: str, *args, **kwargs):  # WeasyPrint < 68: a function
+        if url.startswith("data:"):
+            return weasyprint.default_url_fetcher(url, *args, **kwargs)
+        raise ValueError(f"evalkit prints offline; refused to fetch {url[:80]!r}")
+
+    return offline

@@ -1,10 +1,14 @@
-"""Kernels for report rendering: always this Python, optionally memory-limited.
+"""Kernels for report rendering: always this Python, warm when a fork server runs, optionally memory-capped.
 
 nbclient normally looks the notebook's kernel name (``python3``) up in the
 user's installed kernelspecs, which may point at another Python. Reports must
 run in the environment evalkit itself runs in, so :func:`kernel_manager_class`
-returns a kernel manager whose kernelspec is built from ``sys.executable``;
-nothing is registered globally.
+returns a kernel manager whose kernel specification is built from
+``sys.executable``; nothing is registered globally. That specification names the
+``evalkit-provisioner`` kernel provisioner (:mod:`evalkit.provisioner`, registered
+through the ``jupyter_client.kernel_provisioners`` entry point) and carries the
+render's settings as its config: the warm server to fork from, the memory limit
+and the kernel's working folder.
 """
 from __future__ import annotations
 
@@ -16,8 +20,11 @@ import uuid
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-#: No IPython history database: parallel kernels would contend for its lock, and batch runs need none.
-KERNEL_ARGV = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", "--HistoryManager.enabled=False"]
+from evalkit.provisioner import provisioner_stanza
+
+#: A fresh kernel (no fork server): this Python, no IPython history database (parallel kernels
+#: would contend for its lock); the provisioner appends ``--memory-limit`` when there is one.
+KERNEL_ARGV = [sys.executable, "-m", "evalkit.render_forkserver", "kernel", "-f", "{connection_file}"]
 
 
 class KernelTracker:
@@ -34,17 +41,17 @@ class KernelTracker:
 
 
 class ProjectKernelManager(AsyncKernelManager):
-    """Kernel manager that starts ``sys.executable -m ipykernel_launcher``.
+    """Kernel manager for one render: this Python, through the ``evalkit-provisioner``.
 
-    Set ``memory_limit`` (bytes, ``RLIMIT_AS``), ``tracker`` and ``server_address``
-    on a subclass, see :func:`kernel_manager_class`.
+    Subclasses made by :func:`kernel_manager_class` set ``memory_limit`` (bytes the
+    kernel may grow by), ``server_address`` (a warm fork server), ``kernel_cwd`` (the
+    kernel's working folder: passed to the kernel, never set with chdir in this
+    process, which runs several renders in threads) and ``tracker``.
     """
 
     memory_limit: int | None = None
     tracker: KernelTracker | None = None
-    server_address: tuple[str, str] | None = None
-    #: The kernel's working folder (passed to the kernel, never set with chdir in this process,
-    #: which may run several renders in threads).
+    server_address: tuple | None = None
     kernel_cwd: str | None = None
 
     def __init__(self, **kwargs):
@@ -60,46 +67,28 @@ class ProjectKernelManager(AsyncKernelManager):
         if self._kernel_spec is None:
             self._kernel_spec = KernelSpec(
                 argv=list(KERNEL_ARGV), display_name="Python (evalkit)", language="python",
-                interrupt_mode="signal", metadata={"debugger": False},
+                interrupt_mode="signal",
+                metadata={"debugger": False,
+                          "kernel_provisioner": provisioner_stanza(self.server_address, self.memory_limit,
+                                                                   self.kernel_cwd)},
             )
         return self._kernel_spec
 
-    async def _async_pre_start_kernel(self, **kw):
-        if self.server_address is not None and self.provisioner is None:
-            from evalkit.render_forkserver import ForkServerProvisioner
-
-            self.provisioner = ForkServerProvisioner(kernel_id=self.kernel_id or kw.get("kernel_id") or "",
-                                                     kernel_spec=self.kernel_spec, parent=self)
-            self.provisioner.server_address = self.server_address
-            self.provisioner.memory_limit = self.memory_limit
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        if self.kernel_cwd is not None:
-            kw["cwd"] = self.kernel_cwd
-        if self.memory_limit is not None and self.server_address is None:
-            kw["preexec_fn"] = _limit_memory(self.memory_limit)
-        await super()._async_launch_kernel(kernel_cmd, **kw)
+    async def start_kernel(self, **kw):
+        await super().start_kernel(**kw)
         if self.tracker is not None:
             self.tracker.started(self.provisioner.pid)
 
 
 def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker | None = None,
-                         server_address: tuple[str, str] | None = None, cwd: str | None = None) -> type:
+                         server_address: tuple | None = None, cwd: str | None = None) -> type:
     """A :class:`ProjectKernelManager` subclass carrying one render's settings.
 
     With ``server_address`` (see :mod:`evalkit.render_forkserver`) the kernel is a
-    fresh fork of a warm server instead of a new interpreter.
+    fresh fork of a warm server instead of a new interpreter. ``memory_limit`` bounds
+    how many bytes the kernel's address space may grow by once started (the same in
+    both cases; the warm libraries a fork inherits do not count).
     """
     return type("RenderKernelManager", (ProjectKernelManager,),
                 {"memory_limit": memory_limit, "tracker": tracker, "server_address": server_address,
                  "kernel_cwd": cwd})
-
-
-def _limit_memory(limit: int):
-    def apply() -> None:  # runs in the kernel process, between fork and exec
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-    return apply

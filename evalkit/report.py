@@ -33,6 +33,45 @@ class SubgroupSection:
     heading: str
     representation: pd.DataFrame
     outcomes: pd.DataFrame
+    compact: pd.DataFrame | None = None  # one row per group: enrolment, retention, change on each measure
+
+
+def _compact_by_group(representation_table: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Who took part and how each group changed, one column per group (the report's page; details go to Excel).
+
+    Each measure's cell is the group's mean change with its matched pairs, or a dash
+    where the group was suppressed (its values are never shown, see :mod:`evalkit.privacy`).
+    """
+    table = representation_table[["Enrolled", "Retention"]].copy()
+    for label, g in outcomes.groupby("label", sort=False):
+        cells = {}
+        for _, r in g.iterrows():
+            if r["suppressed"] or pd.isna(r["mean_change"]):
+                cells[r["group"]] = "\u2013"
+            else:
+                sign = "+" if r["mean_change"] > 0 else ""
+                cells[r["group"]] = f"{sign}{format_number(r['mean_change'])} (n {int(r['n_pairs'])})"
+        table[str(label)] = [cells.get(group, "\u2013") for group in table.index]
+    out = table.T  # groups are few and measures many: one column per group reads and prints best
+    out.index.name = "Measure"
+    out.columns.name = None
+    return out
+
+
+def _excel_sheet_names(tables: dict) -> dict:
+    """The same tables under Excel-safe sheet names: no ``[]:*?/\\``, at most 31 characters, unique."""
+    import re
+
+    out, seen = {}, set()
+    for name, table in tables.items():
+        base = re.sub(r"[\[\]:*?/\\]", "-", str(name)).strip("'") or "Sheet"
+        candidate, k = base[:31], 1
+        while candidate.lower() in seen:
+            k += 1
+            candidate = f"{base[:31 - len(str(k)) - 1]}~{k}"
+        seen.add(candidate.lower())
+        out[candidate] = table
+    return out
 
 
 def _pct(x) -> str:
@@ -87,16 +126,30 @@ class PartnershipReport:
         return describe_wave(self.data, self.partnership_id, domain="satisfaction", min_group_size=self.min_group_size)
 
     # ---- sections ----------------------------------------------------------------
+    def _period(self, fmt: str, both: str = "{} to {}") -> str:
+        """The partnership's dates in ``fmt``, or less when a date is blank (the contract makes them optional)."""
+        start, end = (None if pd.isna(d) else f"{d:{fmt}}" for d in (self.info.get("start_date"), self.info.get("end_date")))
+        if start and end:
+            return both.format(start, end)
+        return f"since {start}" if start else f"until {end}" if end else ""
+
+    def _led_by(self) -> str:
+        lead = self.info.get("lead_institution")
+        return "" if lead is None or pd.isna(lead) else f" led by {md_escape(lead)}"
+
     def title(self) -> str:
-        i = self.info
-        return (f"# {md_escape(i['name'])}\n\n*Evaluation report \u00b7 {md_escape(i['partner_type'])} partnership "
-                f"led by {md_escape(i['lead_institution'])} \u00b7 {i['start_date']:%d %B %Y} to {i['end_date']:%d %B %Y}*")
+        i, period = self.info, self._period("%d %B %Y")
+        return (f"# {md_escape(i['name'])}\n\n*Evaluation report \u00b7 {md_escape(i['partner_type'])} partnership"
+                f"{self._led_by()}" + (f" \u00b7 {period}" if period else "") + "*")
 
     def profile(self) -> str:
         i, r = self.info, self.retention
         n_measures = len(self.outcomes)
-        text = (f"{md_escape(i['name'])} is a partnership with a {md_escape(i['partner_type'])} partner, led by "
-                f"{md_escape(i['lead_institution'])}, running from {i['start_date']:%B %Y} to {i['end_date']:%B %Y}. "
+        running = self._period("%B %Y", "from {} to {}")
+        kind = "" if i["partner_type"] == "other" else md_escape(i["partner_type"]) + " "  # 'other': just "a partner"
+        article = "an" if kind[:1] in tuple("aeiou") else "a"
+        text = (f"{md_escape(i['name'])} is a partnership with {article} {kind}partner"
+                f"{(',' + self._led_by()) if self._led_by() else ''}{(', running ' + running) if running else ''}. "
                 f"It enrolled {format_count(r['n_enrolled'], self.min_group_size)} participants. ")
         if n_measures:
             text += (f"Participants were surveyed before and after the programme on {n_measures} "
@@ -161,25 +214,35 @@ class PartnershipReport:
                 "An association does not show that attending caused the change.")
 
     def attendance_figure(self):
+        from evalkit.figures import ReportFigure, describe_attendance, report_style
         from evalkit.plots import plot_attendance
 
         if self.attendance["n_records"] == 0:
             return None
-        return plot_attendance(session_attendance(self.data, self.partnership_id, min_group_size=self.min_group_size))
+        sessions = session_attendance(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        with report_style():
+            return ReportFigure(plot_attendance(sessions), describe_attendance(sessions))
 
     def outcomes_table(self) -> pd.DataFrame:
         return outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure")
 
     def change_figure(self):
+        from evalkit.figures import ReportFigure, describe_change, report_style
         from evalkit.plots import plot_change
 
-        return plot_change(self.outcomes)
+        with report_style():
+            return ReportFigure(plot_change(self.outcomes), describe_change(self.outcomes))
 
     def distribution_figure(self):
         from evalkit.plots import plot_distributions
 
+        from evalkit.figures import ReportFigure, describe_distributions, report_style
+
         measures = self.outcomes["measure"].tolist() or None
-        return plot_distributions(self.data, self.partnership_id, measures, min_group_size=self.min_group_size)
+        with report_style():
+            return ReportFigure(
+                plot_distributions(self.data, self.partnership_id, measures, min_group_size=self.min_group_size),
+                describe_distributions(self.data, self.partnership_id, measures, min_group_size=self.min_group_size))
 
     def satisfaction(self) -> str:
         t = self.satisfaction_table
@@ -201,7 +264,13 @@ class PartnershipReport:
         t = self.satisfaction_table
         if t.empty or t["suppressed"].all():
             return None
-        return plot_response_shares(self.data, self.partnership_id, t["measure"].iloc[0], min_group_size=self.min_group_size)
+        from evalkit.figures import ReportFigure, describe_response_shares, report_style
+
+        measure = t["measure"].iloc[0]
+        with report_style():
+            return ReportFigure(
+                plot_response_shares(self.data, self.partnership_id, measure, min_group_size=self.min_group_size),
+                describe_response_shares(self.data, self.partnership_id, measure, min_group_size=self.min_group_size))
 
     def longterm(self, wave: str = "followup") -> str:
         """Long-term benefits: change from baseline to a follow-up wave, and measures asked only then."""
@@ -262,12 +331,59 @@ class PartnershipReport:
             out_fmt = outcomes_table(out, min_group_size=self.min_group_size).set_index(["Measure", "Group"])
             out_fmt = out_fmt[["n (pre / post / pairs)", "Pre", "Post", "Change", "95% CI", "Adjusted p", "Effect size"]]
             heading = f"### By {md_escape(col.replace('_', ' '))}"
-            sections.append(SubgroupSection(col, heading, rep_fmt, out_fmt))
+            sections.append(SubgroupSection(col, heading, rep_fmt, out_fmt, _compact_by_group(rep_fmt, out)))
         return sections
 
     def methods(self) -> str:
         return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
                             scales=scale_reliability(self.items), run_time=self.run_time)
+
+    # ---- tables for analysts -------------------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table the report shows, formatted and privacy-protected as shown, by sheet name.
+
+        Sheet names are Excel-safe (at most 31 characters, unique). Sections that
+        add a table to the report add it here too, so the workbook matches the page.
+        """
+        out = {"Outcomes": self.outcomes_table(), "Targets": self.targets_table()}
+        for section in self.subgroups():
+            name = section.variable.replace("_", " ")
+            out[f"By {name} - who"] = section.representation
+            out[f"By {name} - change"] = section.outcomes
+        return _excel_sheet_names(out)
+
+    def save_tables(self, path):
+        """Write :meth:`tables` to an Excel workbook, one sheet per table, atomically.
+
+        The first sheet, *About*, names the partnership, the run time and the
+        suppression rule. Values are the report's formatted, suppressed values
+        (text such as "fewer than 10"), never row-level data.
+
+        Parameters
+        ----------
+        path : str or Path
+            The ``.xlsx`` file to write (its folder must exist).
+
+        Returns
+        -------
+        Path
+
+        Examples
+        --------
+        >>> import evalkit as ek  # doctest: +SKIP
+        >>> report = ek.report.PartnershipReport(ek.load_data("data/sample"), "riverside-literacy")  # doctest: +SKIP
+        >>> report.save_tables("riverside-literacy.xlsx")  # doctest: +SKIP
+        PosixPath('riverside-literacy.xlsx')
+        """
+        from evalkit.workbook import write_workbook
+
+        about = pd.DataFrame({"": ["Partnership", "Partnership id", "Tables computed", "Privacy"],
+                              "About these tables": [
+                                  str(self.info["name"]), self.partnership_id,
+                                  f"{self.run_time:%Y-%m-%d %H:%M %Z}".strip(),
+                                  f"Results for groups of fewer than {self.min_group_size} people are suppressed "
+                                  "(shown as text), as in the report."]}).set_index("")
+        return write_workbook(path, {"About": about, **self.tables()})
 
 
 class PortfolioReport:
@@ -334,9 +450,12 @@ class PortfolioReport:
         }).set_index(["Indicator", "Partnership"])
 
     def forest_figures(self) -> list:
+        from evalkit.figures import ReportFigure, describe_forest, report_style
         from evalkit.plots import plot_forest
 
-        return [plot_forest(self.changes, r) for _, r in self.pooled.iterrows() if pd.notna(r.get("estimate"))]
+        with report_style():
+            return [ReportFigure(plot_forest(self.changes, r), describe_forest(self.changes, r))
+                    for _, r in self.pooled.iterrows() if pd.notna(r.get("estimate"))]
 
     def methods(self) -> str:
         return ("**Methods.** Each partnership's change on a shared indicator is the mean of post minus pre among "

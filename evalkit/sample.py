@@ -128,6 +128,22 @@ class SampleTruth:
     subgroup_gap : tuple of str
         ``(partnership_id, group column, value)``: in that partnership the participants of
         that group have no true change (effect 0) while the others improve as ``effects`` says.
+    without_health : tuple of str
+        Partnerships with no row in any partnership-health table (comments, themes aside,
+        stories, indicators, milestones, partner_survey, community): their reports say "not recorded".
+    under_represented : tuple of str
+        ``(partnership_id, characteristic, group)``: the community table says the group is 45% of
+        the community, but participants were drawn with the sample-wide share (22%).
+    overdue_milestone : tuple of str
+        ``(partnership_id, milestone)``: due six weeks after the start, still in progress at the end.
+    planted_contact : tuple of str
+        ``(partnership_id, email, phone, participant_id)``: written into one featured comment of that
+        partnership; none of them may reach any output.
+    withheld_story : tuple of str
+        ``(partnership_id, title)``: a story told without consent (counted, never shown).
+    partner_gap : tuple of str
+        ``(partnership_id, item)``: partners rate this item about 1.5 points lower than the institution
+        (on 1-5) at every check-in.
     """
 
     seed: int
@@ -139,6 +155,12 @@ class SampleTruth:
     sizes: dict
     followup: tuple
     subgroup_gap: tuple
+    without_health: tuple = ()
+    under_represented: tuple = ()
+    overdue_milestone: tuple = ()
+    planted_contact: tuple = ()
+    withheld_story: tuple = ()
+    partner_gap: tuple = ()
 
 
 def _catalogue(n: int) -> list[tuple[str, str, str, str]]:
@@ -178,7 +200,10 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
     Returns
     -------
     tables : dict of str to DataFrame
-        ``partnerships, participants, measures, responses, attendance, targets``.
+        ``partnerships, participants, measures, responses, attendance, targets`` and the
+        partnership-health tables ``comments, themes, stories, indicators, milestones,
+        partner_survey, community`` (drawn from a generator of their own, seeded from ``seed``,
+        so that adding them left the other tables unchanged).
     truth : SampleTruth
 
     Notes
@@ -307,6 +332,8 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
         goals += _targets(pid, i)
 
     truth_effects = pd.DataFrame(effects, columns=["partnership_id", "measure", "effect"])
+    health, planted = _health_tables(seed, cat, parts, people)
+    goals += planted.pop("targets")
     tables = {
         "partnerships": pd.DataFrame(parts, columns=["partnership_id", "name", "partner_type", "lead_institution",
                                                      "start_date", "end_date"]),
@@ -316,13 +343,199 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
         "attendance": _stack(logs),
         "targets": pd.DataFrame(goals, columns=["partnership_id", "indicator", "statistic", "target", "threshold",
                                                 "description"]),
+        **health,
     }
     truth = SampleTruth(seed=seed, no_change=no_change, decline=decline, too_small=too_small,
                         mostly_missing_post=mostly_missing, effects=truth_effects,
                         sizes=dict(zip(ids, map(int, sizes))), followup=followup,
-                        subgroup_gap=(gap_pid, "low_income", "yes"))
+                        subgroup_gap=(gap_pid, "low_income", "yes"), **planted)
     tables["measures"]["scale"] = tables["measures"]["scale"].replace("", None)
     return tables, truth
+
+
+# ---- partnership health (issue 10): drawn from a generator of its own, so the tables above keep their bytes ----
+#: the themes codebook: theme, description, keywords (``;``-separated, ``*`` matches any ending).
+THEMES = [
+    ("confidence", "Feeling more confident or capable", "confident; confidence; believe in myself"),
+    ("mentoring", "The people who taught, tutored or mentored them", "mentor*; tutor*; coach*"),
+    ("practical-skills", "Skills learned and put into practice", "skill*; learned; practi*; hands-on"),
+    ("belonging", "Friends, welcome and a sense of community", "friend*; welcom*; belong*; neighbour*"),
+    ("scheduling", "Times and schedules that did not fit", "schedule*; evening*; weekend*; shift*"),
+    ("transport", "Getting to the sessions", "bus; ride; parking; transport*"),
+]
+_THEME_PROBS = [0.25, 0.2, 0.2, 0.15, 0.08, 0.04, 0.08]  # the last: a comment mentioning no theme
+_COMMENTS = {
+    "confidence": ["I feel much more confident speaking up now.", "My confidence grew every week.",
+                   "I believe in myself more than before.", "I am confident I can keep going on my own."],
+    "mentoring": ["My mentor really listened to me.", "The tutors were patient and kind.",
+                  "Having a coach who checked in made the difference.", "Our mentor never gave up on us."],
+    "practical-skills": ["I learned practical skills I use every day.", "I practise what I learned at home now.",
+                         "The hands-on activities helped the most.", "New skills for work and for home."],
+    "belonging": ["I made friends and felt welcome.", "It felt like a place where I belong.",
+                  "Meeting my neighbours was the best part.", "Everyone made us feel welcome from day one."],
+    "scheduling": ["Sessions were too late in the evening for me.", "The schedule clashed with my work shifts.",
+                   "More weekend sessions would help families like mine."],
+    "transport": ["Getting there by bus was hard.", "Some weeks I had no ride to the sessions.",
+                  "Parking near the centre was difficult."],
+    None: ["Thank you!", "Nothing to add.", "All good, keep it up."],
+}
+_QUESTION = "What changed for you because of the programme?"
+_INDICATORS = [  # indicator, label, unit, low, high per quarter
+    ("volunteer_hours", "Volunteer hours contributed", "hours", 80, 400),
+    ("events_held", "Community events held", "events", 1, 6),
+    ("families_reached", "Families reached", "families", 4, 60),
+    ("funding_shared", "Funding and in-kind resources shared", "USD", 2000, 15000),
+    ("internships_offered", "Internships offered", "internships", 0, 8),
+]
+_MILESTONES = [  # milestone, owner, due (share of the partnership's run)
+    ("Sign the partnership agreement", "institution", 0.0),
+    ("Recruit and train volunteers", "partner", 0.2),
+    ("Launch the first sessions", "partner", 0.3),
+    ("Mid-point review with both partners", "institution", 0.55),
+    ("Share results with the community", "institution and partner", 0.95),
+    ("Plan the next year together", "institution and partner", 1.3),
+]
+PARTNER_ITEMS = [
+    ("communication", "Communication between the partners is open and timely"),
+    ("trust", "The partners trust each other"),
+    ("shared_goals", "The partners share the same goals"),
+    ("resources", "Resources are shared fairly"),
+    ("decision_making", "Decisions are made together"),
+]
+_TELLERS = ["parent", "partner coordinator", "student mentor", "teacher", "programme volunteer", "participant"]
+_STORIES = [
+    ("A first library card", "After three sessions a family came back with their first library cards and "
+     "a pile of picture books."),
+    ("From shy to leading", "A participant who hardly spoke in week one led the closing presentation."),
+    ("A job offer", "One of the interns was offered a part-time position by the partner organisation."),
+    ("Neighbours helping neighbours", "Two families started a weekly study group of their own."),
+]
+
+
+def _health_tables(seed: int, cat, parts, people) -> tuple[dict, dict]:
+    """The optional partnership-health tables and the truths planted in them (see :class:`SampleTruth`)."""
+    rng = np.random.default_rng([seed, 10])
+    ids = [c[0] for c in cat]
+    gap_pid = ids[0]
+    without = tuple(pid for i, pid in enumerate(ids) if i in (3, 7))
+    comments, stories, indicators, milestones, survey, community, goals = [], [], [], [], [], [], []
+    themes = [t[0] for t in THEMES]
+    overdue = (gap_pid, "Family reading night at the public library")
+    withheld = (gap_pid, "A difficult year at home")
+    contact = (gap_pid, "jordan.rivera@example.org", "(555) 014-2368", "")
+    for i, (pid, *_rest) in enumerate(cat):
+        if pid in without:
+            continue
+        start, end = (pd.Timestamp(d) for d in parts[i][4:6])
+        frame = people[i]
+        person = frame["participant_id"].to_numpy()
+
+        # comments at post, coded by the analyst in every other partnership (the others use the codebook)
+        n = len(person)
+        speaks = np.flatnonzero(rng.random(n) < 0.45)
+        pick = rng.choice(len(_THEME_PROBS), size=len(speaks), p=_THEME_PROBS)
+        coded = i % 2 == 0
+        rows = []
+        for who, t in zip(speaks, pick):
+            theme = themes[t] if t < len(themes) else None
+            options = _COMMENTS[theme]
+            rows.append([person[who], pid, "post", _QUESTION, options[int(rng.integers(len(options)))],
+                         theme if coded else None, False])
+        if coded:  # the analyst features one comment per theme
+            for theme in themes:
+                first = next((r for r in rows if r[5] == theme), None)
+                if first is not None:
+                    first[6] = True
+        if pid == gap_pid:  # contact details and an id written into a featured comment
+            mentor = next(r for r in rows if r[5] == "mentoring" and r[6])
+            contact = (pid, contact[1], contact[2], mentor[0])
+            mentor[4] = (f"My mentor changed everything for us. I am {mentor[0]}: email me at {contact[1]} or "
+                         f"call {contact[2]} if you want to hear more.")
+        comments += rows
+
+        # success stories, one told without consent
+        for j, (title, text) in enumerate(_STORIES[: 2 + i % 3]):
+            when = start + pd.Timedelta(days=int(rng.integers(7, max(8, (end - start).days))))
+            stories.append([pid, when.date().isoformat(), title, text, _TELLERS[(i + j) % len(_TELLERS)], True])
+        if pid == gap_pid:
+            stories.append([pid, (end - pd.Timedelta(days=3)).date().isoformat(), withheld[1],
+                            "A parent described a hard year at home in detail.", "parent", False])
+
+        # partnership indicators per quarter-like period (four periods over the run)
+        periods = [(start + (end - start) * q / 4).date().isoformat() for q in range(1, 5)]
+        chosen = [ind for j, ind in enumerate(_INDICATORS) if (i + j) % 5 != 4]
+        for ind, label, unit, lo, hi in chosen:
+            base = rng.uniform(lo, hi)
+            growth = rng.uniform(0.9, 1.3)
+            for q, period in enumerate(periods):
+                value = max(0.0, round(base * growth ** q * rng.uniform(0.8, 1.2)))
+                if pid == ids[1] and ind == "families_reached" and q == 0:
+                    value = 6.0  # a small count of people: suppressed
+                indicators.append([pid, period, ind, float(value), unit, label, "sum"])
+        if "volunteer_hours" in [c[0] for c in chosen]:
+            goals.append((pid, "volunteer_hours", "total", 1000, None,
+                          "volunteers contribute at least 1,000 hours over the partnership"))
+        if "events_held" in [c[0] for c in chosen]:
+            goals.append((pid, "events_held", "latest", 4, None, "at least four community events in the last quarter"))
+
+        # the action plan
+        span = end - start
+        for milestone, owner, at in _MILESTONES:
+            due = start + span * at
+            r = rng.random()
+            done = due + pd.Timedelta(days=int(rng.integers(-10, 1))) if r < 0.7 else \
+                due + pd.Timedelta(days=int(rng.integers(5, 30))) if r < 0.92 else None
+            status = "done" if done is not None else "in progress"
+            if due > end:  # after the run: still to come
+                done, status = None, "not started"
+            elif pid == gap_pid and done is None:
+                done, status = due, "done"
+            milestones.append([pid, milestone, owner, due.date().isoformat(),
+                               None if done is None else done.date().isoformat(), status])
+        if pid == gap_pid:
+            milestones.append([pid, overdue[1], "partner", (start + pd.Timedelta(weeks=6)).date().isoformat(), None,
+                               "in progress"])
+
+        # the partners' check-ins: three periods, two roles, 8-21 respondents per role
+        checks = [(start + span * f).date().isoformat() for f in (0.1, 0.5, 0.95)]
+        for q, period in enumerate(checks):
+            for role in ("institution", "partner"):
+                k = int(rng.integers(14, 22) if pid == gap_pid else rng.integers(8, 22))
+                for item, label in PARTNER_ITEMS:
+                    mean = 3.6 + 0.2 * q - (1.5 if (pid == gap_pid and item == "decision_making"
+                                                    and role == "partner") else 0.0)
+                    values = np.clip(np.round(rng.normal(mean, 0.8, size=k)), 1, 5)
+                    survey += [[pid, period, role, item, float(v), 1.0, 5.0, label] for v in values]
+
+        # the community served
+        for char in ("race_ethnicity", "low_income", "english_learner"):
+            values, probs = GROUPS[char]
+            probs = list(probs)
+            if pid == gap_pid and char == "race_ethnicity":
+                h = values.index("Hispanic or Latino")
+                rest = (1 - 0.45) / (1 - probs[h])
+                probs = [0.45 if j == h else round(p * rest, 4) for j, p in enumerate(probs)]
+            for group, share in zip(values, probs):
+                community.append([pid, char, group, float(share), "Census estimate for the service area (synthetic)"])
+
+    tables = {
+        "comments": pd.DataFrame(comments, columns=["participant_id", "partnership_id", "wave", "question", "text",
+                                                    "theme", "featured"]),
+        "themes": pd.DataFrame(THEMES, columns=["theme", "description", "keywords"]),
+        "stories": pd.DataFrame(stories, columns=["partnership_id", "date", "title", "text", "told_by", "consent"]),
+        "indicators": pd.DataFrame(indicators, columns=["partnership_id", "period", "indicator", "value", "unit",
+                                                        "label", "aggregate"]),
+        "milestones": pd.DataFrame(milestones, columns=["partnership_id", "milestone", "owner", "due_date",
+                                                        "done_date", "status"]),
+        "partner_survey": pd.DataFrame(survey, columns=["partnership_id", "period", "respondent_role", "item",
+                                                        "value", "scale_min", "scale_max", "label"]),
+        "community": pd.DataFrame(community, columns=["partnership_id", "characteristic", "group", "share", "source"]),
+    }
+    planted = {"targets": goals, "without_health": without,
+               "under_represented": (gap_pid, "race_ethnicity", "Hispanic or Latino"),
+               "overdue_milestone": overdue, "planted_contact": contact, "withheld_story": withheld,
+               "partner_gap": (gap_pid, "decision_making")}
+    return tables, planted
 
 
 def _stack(chunks: list[dict]) -> pd.DataFrame:

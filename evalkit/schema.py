@@ -19,7 +19,10 @@ import pandera.pandas as pa
 
 # --- tables and files -------------------------------------------------------
 REQUIRED_TABLES = ("partnerships", "participants", "measures", "responses")
-OPTIONAL_TABLES = ("attendance", "targets")
+OPTIONAL_TABLES = ("attendance", "targets", "waves")
+#: the optional tables of partnership health (issue 10): voices, stories, indicators, action plan, partners, community.
+HEALTH_TABLES = ("comments", "themes", "stories", "indicators", "milestones", "partner_survey", "community")
+OPTIONAL_TABLES = OPTIONAL_TABLES + HEALTH_TABLES
 TABLES = REQUIRED_TABLES + OPTIONAL_TABLES
 #: file suffix -> format name; a table is ``<table><suffix>`` inside DATA_DIR.
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
@@ -29,15 +32,37 @@ KEEP_EXTRA = ("partnerships", "participants")
 NA_VALUES = ["", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "#N/A"]
 
 # --- allowed values ---------------------------------------------------------
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-SLUG_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters"
-PARTNER_TYPES = ("nonprofit", "government", "school", "university", "business")
+#: Names a run uses for its own pages (index.html, manifest.json); ids starting with ``_`` or ``.``
+#: are impossible anyway (an id starts with a letter or digit).
+RESERVED_IDS = ("index", "manifest")
+SLUG_PATTERN = r"^(?!(?:index|manifest)$)[a-z0-9][a-z0-9_-]{0,63}$"
+SLUG_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 64 characters; not index or manifest (reserved for the run's own pages)"
+PARTNER_TYPES = ("nonprofit", "government", "school", "university", "business", "research", "other")
+#: the domains reports recognise (and style); any other text is accepted as a domain too.
 DOMAINS = ("skills", "knowledge", "behaviour", "satisfaction", "engagement", "community", "other")
 KINDS = ("continuous", "ordinal", "binary")
-STATISTICS = ("mean_post", "mean_change", "pct_improved", "pct_at_least", "rate")
+STATISTICS = ("mean_post", "mean_change", "pct_improved", "pct_at_least", "rate", "latest", "total")
+#: statistics of a target on a partnership indicator (the ``indicators`` table): its latest value or its total.
+INDICATOR_STATISTICS = ("latest", "total")
+#: how an indicator's periods add up to its total over the partnership's life (``indicators.aggregate``).
+AGGREGATES = ("sum", "last", "max", "mean")
+#: ``milestones.status``: where an action-plan milestone stands.
+MILESTONE_STATUSES = ("not started", "in progress", "done", "dropped")
+#: participants' columns that identify a person: never a group column, never shown, and their values are
+#: redacted from any free text a report quotes (:func:`evalkit.voices.redact`).
+IDENTIFYING_COLUMNS = (
+    "name", "first_name", "last_name", "full_name", "given_name", "family_name", "surname", "middle_name",
+    "preferred_name", "nickname", "email", "email_address", "phone", "phone_number", "mobile", "telephone",
+    "address", "street_address", "home_address", "postcode", "zip", "zip_code", "date_of_birth", "dob",
+    "birth_date", "student_id", "student_number", "ssn", "national_id", "guardian_name", "parent_name",
+)
 RATE_INDICATORS = ("attendance_rate", "retention_rate")
 #: the two waves a report compares; other waves (e.g. ``followup``) are allowed.
 PRE, POST = "pre", "post"
+#: what a wave is for (the optional ``waves`` table): the first survey, the end of the programme, or later.
+WAVE_ROLES = ("baseline", "post", "followup")
+#: ``participants.arm`` (optional): who received the programme and who is the comparison group.
+ARMS = ("program", "comparison")
 TRUE_WORDS = ("true", "yes", "1", "1.0", "y", "t")
 FALSE_WORDS = ("false", "no", "0", "0.0", "n", "f")
 _BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
@@ -69,20 +94,21 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         C("name", "text"),
         C("partner_type", "choice", choices=PARTNER_TYPES),
         C("lead_institution", "text", nullable=True),
-        C("start_date", "date"),
-        C("end_date", "date"),
+        C("start_date", "date", required=False, nullable=True),
+        C("end_date", "date", required=False, nullable=True),
     ),
     "participants": (
         C("participant_id", "id"),
         C("partnership_id", "id"),
+        C("arm", "choice", required=False, nullable=True, choices=ARMS),
     ),
     "measures": (
         C("measure", "slug"),
         C("label", "text", nullable=True),
-        C("domain", "choice", choices=DOMAINS),
+        C("domain", "label", required=False, nullable=True),
         C("kind", "choice", choices=KINDS),
-        C("scale_min", "number"),
-        C("scale_max", "number"),
+        C("scale_min", "number", required=False, nullable=True),  # required for ordinal and binary (validate.py)
+        C("scale_max", "number", required=False, nullable=True),
         C("higher_is_better", "bool"),
         C("shared", "bool", required=False, nullable=True, default=False),
         C("scale", "text", required=False, nullable=True),
@@ -109,6 +135,68 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         C("target", "number"),
         C("threshold", "number", required=False, nullable=True),
         C("description", "text", required=False, nullable=True),
+    ),
+    "waves": (
+        C("wave", "label"),
+        C("order", "number", required=False, nullable=True),
+        C("role", "choice", required=False, nullable=True, choices=WAVE_ROLES),
+        C("date", "date", required=False, nullable=True),
+    ),
+    "comments": (
+        C("participant_id", "id"),
+        C("partnership_id", "id"),
+        C("wave", "label"),
+        C("question", "text", nullable=True),
+        C("text", "text"),
+        C("theme", "label", required=False, nullable=True),
+        C("featured", "bool", required=False, nullable=True, default=False),
+    ),
+    "themes": (
+        C("theme", "label"),
+        C("description", "text", required=False, nullable=True),
+        C("keywords", "text", required=False, nullable=True),
+    ),
+    "stories": (
+        C("partnership_id", "id"),
+        C("date", "date", nullable=True),
+        C("title", "text", nullable=True),
+        C("text", "text"),
+        C("told_by", "text", nullable=True),
+        C("consent", "bool"),
+    ),
+    "indicators": (
+        C("partnership_id", "id"),
+        C("period", "id"),
+        C("indicator", "id"),
+        C("value", "number"),
+        C("unit", "text", nullable=True),
+        C("label", "text", required=False, nullable=True),
+        C("aggregate", "choice", required=False, nullable=True, choices=AGGREGATES),
+    ),
+    "milestones": (
+        C("partnership_id", "id"),
+        C("milestone", "text"),
+        C("owner", "text", nullable=True),
+        C("due_date", "date"),
+        C("done_date", "date", required=False, nullable=True),
+        C("status", "choice", required=False, nullable=True, choices=MILESTONE_STATUSES),
+    ),
+    "partner_survey": (
+        C("partnership_id", "id"),
+        C("period", "id"),
+        C("respondent_role", "label"),
+        C("item", "id"),
+        C("value", "number", nullable=True),
+        C("scale_min", "number"),
+        C("scale_max", "number"),
+        C("label", "text", required=False, nullable=True),
+    ),
+    "community": (
+        C("partnership_id", "id"),
+        C("characteristic", "label"),
+        C("group", "text"),
+        C("share", "number"),
+        C("source", "text", required=False, nullable=True),
     ),
 }
 del C
@@ -211,7 +299,7 @@ def _check(spec: ColumnSpec) -> list[pa.Check]:
     elif spec.kind == "choice":
         fn = lambda s: to_choice(s).isin(spec.choices)  # noqa: E731
     elif spec.kind == "number":
-        fn = lambda s: to_number(s).notna()  # noqa: E731
+        fn = lambda s: pd.Series(np.isfinite(to_number(s).to_numpy(float)), index=s.index)  # noqa: E731
     elif spec.kind == "date":
         fn = lambda s: to_date(s).notna()  # noqa: E731
     elif spec.kind == "bool":
@@ -264,6 +352,8 @@ def coerce_table(table: str, raw: pd.DataFrame, *, keep_index: bool = False) -> 
             col = pd.Series(np.full(n, bool(spec.default)), index=raw.index)
         elif spec.kind == "number":
             col = pd.Series(np.full(n, np.nan), index=raw.index)
+        elif spec.kind == "date":
+            col = pd.Series(np.full(n, np.datetime64("NaT", "ns")), index=raw.index)
         else:
             col = pd.Series(pd.NA, index=raw.index, dtype="str")
         if spec.kind == "bool":
@@ -285,3 +375,75 @@ def coerce_table(table: str, raw: pd.DataFrame, *, keep_index: bool = False) -> 
 def empty_table(table: str) -> pd.DataFrame:
     """A typed table with the contract's columns and no rows (for an absent optional file)."""
     return coerce_table(table, pd.DataFrame({spec.name: pd.Series([], dtype="str") for spec in COLUMNS[table]}))
+
+
+# --- rules the contract implies: group columns and the order of waves ----------------------------------------
+def group_columns(participant_columns) -> list[str]:
+    """The participants' demographic/group columns among ``participant_columns``.
+
+    Every column but the ids, ``arm`` and the identifying columns
+    (:data:`IDENTIFYING_COLUMNS`, e.g. ``name`` or ``email``), which are never a
+    group and never shown.
+
+    Examples
+    --------
+    >>> group_columns(["participant_id", "partnership_id", "gender", "email", "arm"])
+    ['gender']
+    """
+    skip = {"participant_id", "partnership_id", "arm", *IDENTIFYING_COLUMNS}
+    return [c for c in participant_columns if c not in skip]
+
+
+def order_waves(seen, table: pd.DataFrame | None = None) -> list[str]:
+    """The waves ``seen`` in the responses, in analysis order.
+
+    With a ``waves`` table, the waves it lists come first, sorted by ``order``,
+    then ``date``, then ``role`` (baseline, post, followup), then their row in the
+    table. Waves it does not list (and every wave when there is no table) follow
+    in the default order: ``pre``, ``post``, then the others in order of first
+    appearance in ``seen``. Only waves in ``seen`` are returned.
+
+    Examples
+    --------
+    >>> order_waves(["followup", "post", "pre"])
+    ['pre', 'post', 'followup']
+    >>> order_waves(["t2", "t1", "t3"], pd.DataFrame({"wave": ["t1", "t2", "t3"], "order": [1, 2, 3]}))
+    ['t1', 't2', 't3']
+    """
+    seen = list(dict.fromkeys(str(w) for w in seen))
+    listed: list[str] = []
+    if table is not None and len(table):
+        t = table.dropna(subset=["wave"]).drop_duplicates("wave")
+        rank = {role: i for i, role in enumerate(WAVE_ROLES)}
+        t = t.assign(_role=t["role"].map(rank) if "role" in t else float("nan"), _pos=range(len(t)))
+        keys = [k for k in ("order", "date", "_role", "_pos") if k in t.columns]
+        t = t.sort_values(keys, na_position="last", kind="stable")
+        listed = [w for w in t["wave"] if w in seen]
+    rest = [w for w in seen if w not in listed]
+    first = [w for w in (PRE, POST) if w in rest]
+    return listed + first + [w for w in rest if w not in first]
+
+
+def wave_roles(order: list[str], table: pd.DataFrame | None = None) -> dict[str, str]:
+    """Role of each wave of ``order`` (analysis order): ``baseline``, ``post`` or ``followup``.
+
+    Roles given in the ``waves`` table are kept. Otherwise the first wave is the
+    baseline, the wave named ``post`` (else the first wave after the baseline) is
+    the post wave, and every later wave is a follow-up.
+
+    Examples
+    --------
+    >>> wave_roles(["baseline", "endline", "month6"])
+    {'baseline': 'baseline', 'endline': 'post', 'month6': 'followup'}
+    """
+    given: dict[str, str] = {}
+    if table is not None and len(table) and "role" in table:
+        given = {w: r for w, r in zip(table["wave"], table["role"]) if isinstance(r, str) and w in order}
+    roles = dict(given)
+    free = [w for w in order if w not in roles]
+    if free and "baseline" not in roles.values():
+        roles[free.pop(0)] = "baseline"
+    if free and "post" not in roles.values():
+        roles[POST if POST in free else free[0]] = "post"
+    roles.update({w: "followup" for w in order if w not in roles})
+    return {w: roles[w] for w in order}

@@ -16,6 +16,10 @@ statistic                 estimate                               interval
 ``pct_at_least``          % of post respondents >= ``threshold`` Wilson score
 ``rate``                  attendance or retention rate, %        Wilson score
 ========================= ====================================== ====================
+
+Targets may also name a partnership indicator (the ``indicators`` table) with
+statistic ``latest`` or ``total``: those are judged by
+:func:`evalkit.indicators.indicator_progress`, not here.
 """
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from scipy import stats as st
 from evalkit.compare import matched_pairs, partnership_ids
 from evalkit.participation import wave_flags
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+from evalkit.schema import INDICATOR_STATISTICS
 from evalkit.stats import goal_attainment, paired_test, proportion_ci
 
 COLUMNS = ["partnership_id", "indicator", "label", "statistic", "description", "target", "threshold",
@@ -97,12 +102,17 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
 
     Notes
     -----
+    Targets on partnership indicators (statistic ``latest`` or ``total``, naming
+    an indicator of the ``indicators`` table) are not estimates from participants;
+    they are judged by :func:`evalkit.indicator_progress` and left out here.
+
     For measures where lower is better, ``mean_post`` and ``mean_change`` targets
     are met when the interval lies *below* the target; ``pct_improved`` counts
     decreases as improvements.
     """
     ids = partnership_ids(data, partnership_id)
     t = data.targets[data.targets["partnership_id"].isin(ids)]
+    t = t[~t["statistic"].isin(INDICATOR_STATISTICS)]  # partnership indicators: evalkit.indicator_progress
     labels = dict(zip(data.measures["measure"], data.measures["label"]))
     labels.update(attendance_rate="Attendance rate", retention_rate="Retention (answered pre and post)")
     rows = []

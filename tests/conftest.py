@@ -1,11 +1,70 @@
 """Shared, generic fixtures. Keep test-specific fixtures in their own test files."""
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# ---- browser tests (tests/test_browser.py, marked "browser") ------------------------------------------------
+#: Debian's chromium; playwright drives it through executable_path (playwright's own browser download is not used).
+CHROMIUM = os.environ.get("EVALKIT_CHROMIUM", "/usr/bin/chromium")
+GET_BROWSER = ("install Chromium and playwright: `sudo apt-get install chromium` and "
+               "`.venv/bin/python -m pip install -e '.[test]'` (CI's .ci/run installs chromium itself)")
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        return f"Chromium not found at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: opens pages in headless Chromium (Debian's chromium package)")
+
+
+def pytest_itemcollected(item):
+    """Users of the ``sample_run`` fixture (a real batch run) are integration tests: ``make test-fast`` skips them."""
+    if "sample_run" in getattr(item, "fixturenames", ()):
+        item.add_marker(pytest.mark.integration)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium, take the browser tests out of the run and say so loudly (never a silent skip).
+
+    On CI (``CI=true``) they stay in and fail, so a missing browser can never pass there.
+    """
+    why = browser_missing()
+    if why is None or os.environ.get("CI") == "true":
+        return
+    browser = [item for item in items if item.get_closest_marker("browser")]
+    if browser:
+        items[:] = [item for item in items if not item.get_closest_marker("browser")]
+        config.hook.pytest_deselected(items=browser)
+        config.stash[_NOT_RUN] = (why, [item.nodeid for item in browser])
+
+
+_NOT_RUN = pytest.StashKey()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    why, nodeids = config.stash.get(_NOT_RUN, (None, []))
+    if not nodeids:
+        return
+    tr = terminalreporter
+    tr.section(f"{len(nodeids)} BROWSER TESTS DID NOT RUN", sep="!", red=True, bold=True)
+    tr.line(f"WARNING: {why}, so these tests were deselected (they did NOT pass):", red=True, bold=True)
+    for nodeid in nodeids:
+        tr.line(f"  not run: {nodeid}", red=True)
+    tr.line(f"To run them, {GET_BROWSER}.", red=True, bold=True)
 
 TINY = {
     "partnerships.csv": (
@@ -60,6 +119,22 @@ TINY = {
 def sample_dir() -> Path:
     """The committed sample data folder (data/sample)."""
     return ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """One batch run on the sample data, shared by the presentation and browser tests.
+
+    ``evalkit run data/sample --partnership riverside-literacy --partnership eastside-stem --portfolio --pdf``
+    into a temporary folder: two reports (HTML, PDF, Excel), the portfolio summary and index.html.
+    """
+    from evalkit.batch import run_batch
+
+    out = tmp_path_factory.mktemp("sample_run")
+    result = run_batch(ROOT / "data" / "sample", out, partnership_ids=["riverside-literacy", "eastside-stem"],
+                       portfolio=True, pdf=True, workers=2, progress=False, timeout=600)
+    assert result.ok, result.to_frame()
+    return result
 
 
 @pytest.fixture

@@ -106,9 +106,12 @@ def test_representation_shows_who_stayed(data):
     assert r.loc["yes", "share_completers"] == pytest.approx(6 / 10)
     assert r.loc["no", "retention_rate"] == pytest.approx(4 / 7)
     small = ek.representation(data, "first_generation", min_group_size=5).set_index("group")
-    assert pd.isna(small.loc["no", "n_both"]) and small.loc["no", "n_enrolled"] == 7  # a count of 4 is blanked
+    # "no" has 4 completers (< 5): blanked; and 10 completers in all - 6 "yes" would give the 4 back,
+    # so "yes" is blanked too (complementary suppression)
+    assert pd.isna(small.loc["no", "n_both"]) and small["suppressed"].all() and small["n_enrolled"].isna().all()
     small = ek.representation(data, "first_generation", min_group_size=7).set_index("group")
     assert small.loc["yes", "suppressed"] and pd.isna(small.loc["yes", "n_enrolled"])
+    assert small.loc["no", "suppressed"]  # 13 enrolled - 7 would give the 6
     with pytest.raises(InputError, match="group column"):
         ek.representation(data, "participant_id")
 

@@ -22,15 +22,21 @@ from evalkit.errors import DataValidationError, InputError
 from evalkit.publish import report_path
 from test_batch import TEMPLATES, write_dataset
 
+pytestmark = pytest.mark.integration  # run_batch and the CLI start kernel servers and kernels
+
 EVALKIT = str(Path(sys.executable).parent / "evalkit")
 
 
-def test_raising_dead_hung_and_starved_kernels_each_fail_alone(tmp_path):
+def test_raising_dead_hung_and_starved_kernels_each_fail_alone(tmp_path, monkeypatch):
     data = write_dataset(tmp_path / "data", ids=("p01", "p02", "p03", "p04", "p05"))
     out = tmp_path / "out"
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    monkeypatch.setenv("EVALKIT_TEST_SIGNALS", str(signals))  # the kernels inherit it
     result = run_batch(data, out, template=TEMPLATES / "faults.ipynb", workers=2, progress=False,
                        timeout=5, memory_limit=1024**3)
     assert result.failed == ["p02", "p03", "p04", "p05"]
+    assert (signals / "p04.hanging").exists()  # p04's timeout struck its hanging cell, not a slow start-up
     entries = json.loads((out / "manifest.json").read_text())["partnerships"]
     expected = {"p02": {"ValueError"}, "p03": {"DeadKernelError"}, "p04": {"TimeoutError"},
                 "p05": {"MemoryError", "DeadKernelError"}}
@@ -111,16 +117,37 @@ def _complete(out: Path) -> None:
         json.loads((out / "manifest.json").read_text())
 
 
+def _wait_for(path: Path, proc: subprocess.Popen, limit: float = 120) -> None:
+    """Wait until a fixture notebook writes ``path`` (its readiness signal); fail if the run ends first.
+
+    Not a timing assumption: ``limit`` only bounds a run that went wrong.
+    """
+    watched = psutil.Process(proc.pid)
+    deadline = time.monotonic() + limit
+    while not path.exists():
+        assert proc.poll() is None, f"the run ended before {path.name} was written"
+        assert time.monotonic() < deadline, f"{path.name} was not written within {limit:g} s"
+        try:
+            watched.wait(timeout=0.05)  # returns at once if the run exits
+        except psutil.TimeoutExpired:
+            pass
+
+
 def test_sigkill_at_any_moment_leaves_only_whole_files_and_no_orphans(tmp_path):
+    """Killed while the first kernel runs, once a report's notebook has run (its export under way), and
+    while the last kernel runs: each moment signalled by the fixture notebook, never guessed with a delay."""
     data = write_dataset(tmp_path / "data", ids=("p01", "p02", "p03", "p04"))
     out = tmp_path / "out"
     args = [EVALKIT, "run", str(data), "--out", str(out), "--template", str(TEMPLATES / "state.ipynb"),
             "--workers", "2", "--quiet"]
     assert subprocess.run(args, capture_output=True).returncode == 0
     good = {p: (out / f"{p}.html").read_text() for p in ("p01", "p02", "p03", "p04")}
-    for delay in (1.0, 3.0, 5.0):
-        proc = subprocess.Popen([*args, "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+    for moment in ("p01.started", "p02.executed", "p04.started"):
+        signals = tmp_path / f"signals-{moment}"
+        signals.mkdir()
+        proc = subprocess.Popen([*args, "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                env={**os.environ, "EVALKIT_TEST_SIGNALS": str(signals)})
+        _wait_for(signals / moment, proc)
         family = _descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -138,20 +165,16 @@ def test_sigkill_at_any_moment_leaves_only_whole_files_and_no_orphans(tmp_path):
 def test_ctrl_c_stops_workers_and_kernels(tmp_path):
     data = write_dataset(tmp_path / "data")
     out = tmp_path / "out"
+    signals = tmp_path / "signals"
+    signals.mkdir()
     proc = subprocess.Popen([EVALKIT, "run", str(data), "--out", str(out), "--template",
                              str(TEMPLATES / "sleeps.ipynb"), "--workers", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    deadline = time.monotonic() + 120
-    kernels = []
-    while time.monotonic() < deadline:  # p01 and p03 finish, p02's kernel sleeps
-        done = json.loads((out / "manifest.json").read_text())["partnerships"] if (out / "manifest.json").exists() else {}
-        kernels = [p for p in _descendants(proc.pid) if "ipykernel" in " ".join(p.cmdline())
-                   or "render_forkserver" in " ".join(p.cmdline())]
-        if len(done) == 2 and len(kernels) >= 2:  # the fork server and p02's kernel
-            break
-        time.sleep(0.2)
-    assert len(done) == 2, "p01 and p03 did not finish"
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env={**os.environ, "EVALKIT_TEST_SIGNALS": str(signals)})
+    _wait_for(signals / "p02.hanging", proc)  # p02's kernel is in its endless cell: a render is under way
     family = _descendants(proc.pid)
+    kernel = int((signals / "p02.hanging").read_text())  # the fixture writes its kernel's pid
+    assert kernel in {p.pid for p in family}
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr

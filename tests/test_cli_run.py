@@ -4,10 +4,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from evalkit.batch_cache import cache_folder
+
+import pytest
 from click.testing import CliRunner
 
 from evalkit.cli import main
 from test_batch import TEMPLATES, write_dataset
+
+pytestmark = pytest.mark.integration  # `evalkit run` end to end: kernels and renders
 
 
 def invoke(*args):
@@ -73,7 +78,7 @@ def test_standard_run_adds_the_portfolio_summary_to_the_index(tmp_path):
     assert first.ok and first.portfolio is not None and first.portfolio.status == "ok"
     assert (out / "_portfolio.html").is_file() and (out / "cafe-societe.html").is_file()
     # the portfolio kernel reads the data the run validated (a slice with provenance), not the raw files again
-    slice_dir = out / ".data" / "_portfolio"
+    slice_dir = cache_folder(out) / "_portfolio"  # outside the published folder
     assert (slice_dir / "provenance.json").is_file() and (slice_dir / "responses.parquet").is_file()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["portfolio"]["files"]["html"] == "_portfolio.html"

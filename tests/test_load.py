@@ -56,7 +56,7 @@ def test_group_columns_and_waves(tiny_dataset):
     data = load_data(tiny_dataset)
     assert data.group_columns == ["gender", "low_income"]
     assert data.participants["low_income"].isna().sum() == 1  # missing group value allowed
-    assert data.waves == ["pre", "post", "followup"]
+    assert data.wave_order == ["pre", "post", "followup"]
 
 
 def test_waves_put_pre_and_post_first(tmp_path):
@@ -65,14 +65,14 @@ def test_waves_put_pre_and_post_first(tmp_path):
     followup_first = [body[0], "b2,beta,followup,skills,5", *[line for line in body[1:] if "followup" not in line]]
     post_first = [followup_first[0], followup_first[1], followup_first[3], followup_first[2], *followup_first[4:]]
     files["responses.csv"] = "\n".join(post_first) + "\n"
-    assert load_data(_write(tmp_path / "d", files)).waves == ["pre", "post", "followup"]
+    assert load_data(_write(tmp_path / "d", files)).wave_order == ["pre", "post", "followup"]
 
 
 def test_wave_names_are_lower_cased(tmp_path):
     files = dict(TINY)
     files["responses.csv"] = TINY["responses.csv"].replace(",pre,", ",Pre,").replace(",post,", ", POST ,")
     data = load_data(_write(tmp_path / "d", files))
-    assert data.waves == ["pre", "post", "followup"]
+    assert data.wave_order == ["pre", "post", "followup"]
     assert (data.responses["wave"] == "pre").sum() == 6
 
 
@@ -296,14 +296,29 @@ def test_read_table_rejects_unknown_file_type(tmp_path):
         read_table(path)
 
 
-def test_batch_slices_keep_the_original_files_as_provenance(tmp_path, sample_dir):
-    """A slice cut from validated data reports the original files; once edited, it is validated again."""
-    from evalkit.batch_cache import split_by_partnership, write_slice
+def _slice(data, partnership_id, folder):
+    """One partnership's typed tables as Parquet files, as a batch run cuts them."""
+    folder.mkdir()
+    part = data.for_partnership(partnership_id)
+    for table in data.sources:
+        getattr(part, table).to_parquet(folder / f"{table}.parquet", index=False)
+    return folder
+
+
+def test_a_slice_is_trusted_only_through_an_explicit_provenance_record(tmp_path, sample_dir):
+    """A slice cut from validated data reports the original files when its record is passed; a record lying
+    in the folder is never discovered; once a slice file is edited it is validated again."""
+    from evalkit.provenance import write_provenance
 
     data = load_data(sample_dir)
-    tables = split_by_partnership(data, ["riverside-literacy"])["riverside-literacy"]
-    folder = write_slice(tables, tmp_path / "slice", sources=data.sources)
-    part = load_data(folder, "riverside-literacy")
+    folder = _slice(data, "riverside-literacy", tmp_path / "slice")
+    record = write_provenance(folder, data.sources, target=tmp_path / "provenance.json")
+    write_provenance(folder, data.sources)  # a record inside the folder too: load_data must ignore it
+
+    found = load_data(folder, "riverside-literacy")  # not passed: the slice's own files
+    assert found.sources["responses"].name == "responses.parquet"
+
+    part = load_data(folder, "riverside-literacy", provenance=record)
     assert part.sources["responses"].name == "responses.csv"
     assert part.sources["responses"].sha256 == hashlib.sha256((sample_dir / "responses.csv").read_bytes()).hexdigest()
     assert part.sources["responses"].n_rows == len(part.responses) < len(data.responses)
@@ -311,5 +326,22 @@ def test_batch_slices_keep_the_original_files_as_provenance(tmp_path, sample_dir
     resp = pd.read_parquet(folder / "responses.parquet")
     resp.loc[0, "value"] = 99.0
     resp.to_parquet(folder / "responses.parquet", index=False)
+    with pytest.raises(DataValidationError, match="outside the scale"):
+        load_data(folder, "riverside-literacy", provenance=record)
+    with pytest.raises(InputError, match="provenance record could not be read"):
+        load_data(folder, "riverside-literacy", provenance=tmp_path / "missing.json")
+
+
+def test_a_trusted_slice_skips_validation_an_untrusted_one_does_not(tmp_path, sample_dir):
+    """Trust is what the record buys: a value the contract forbids, recorded as validated, is not re-checked."""
+    from evalkit.provenance import write_provenance
+
+    data = load_data(sample_dir)
+    folder = _slice(data, "riverside-literacy", tmp_path / "slice")
+    resp = pd.read_parquet(folder / "responses.parquet")
+    resp.loc[0, "value"] = 99.0  # outside every scale
+    resp.to_parquet(folder / "responses.parquet", index=False)
+    record = write_provenance(folder, data.sources, target=tmp_path / "provenance.json")
+    assert load_data(folder, "riverside-literacy", provenance=record).responses["value"].max() == 99.0
     with pytest.raises(DataValidationError, match="outside the scale"):
         load_data(folder, "riverside-literacy")

@@ -13,6 +13,8 @@ from evalkit.render import render_report
 from evalkit.render_html import export_html
 from test_batch import TEMPLATES, parse, write_dataset
 
+pytestmark = pytest.mark.integration  # render_report starts kernels
+
 # A 1x1 transparent PNG.
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 
@@ -64,11 +66,17 @@ def test_a_failed_render_keeps_the_previous_report(tmp_path, data_dir):
     ("sleeps.ipynb", {"timeout": 3}, {"TimeoutError"}),
     ("hungry.ipynb", {"memory_limit": 1024**3}, {"MemoryError", "DeadKernelError"}),
 ])
-def test_dead_hung_and_memory_starved_kernels_fail_cleanly(tmp_path, data_dir, template, options, enames):
+def test_dead_hung_and_memory_starved_kernels_fail_cleanly(tmp_path, data_dir, template, options, enames,
+                                                          monkeypatch):
     out = tmp_path / "out"
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    monkeypatch.setenv("EVALKIT_TEST_SIGNALS", str(signals))  # the kernel inherits it
     result = render_report(TEMPLATES / template, out / "p02.ipynb", out / "p02.html",
                            {"partnership_id": "p02", "data_dir": str(data_dir)}, **options)
     assert result.status == "failed" and result.error.ename in enames, result.error
+    if template == "sleeps.ipynb":  # the timeout struck the hanging cell, not a slow start-up
+        assert (signals / "p02.hanging").exists(), "the kernel never reached its hanging cell"
     assert result.error.cell_index == 4  # the cell that exits / sleeps / allocates
     assert not (out / "p02.html").exists()
 

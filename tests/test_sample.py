@@ -17,7 +17,8 @@ from evalkit.sample import generate_sample, write_sample
 from evalkit.schema import PARTNER_TYPES
 from evalkit.validate import validate_dir
 
-TABLES = ("partnerships", "participants", "measures", "responses", "attendance", "targets")
+TABLES = ("partnerships", "participants", "measures", "responses", "attendance", "targets",
+          "comments", "themes", "stories", "indicators", "milestones", "partner_survey", "community")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +126,9 @@ def test_sizes_types_and_names(default):
     assert len(sizes) == 12 and sizes.min() == 20 and sizes.max() == 300
     assert sizes.between(20, 300).all()
     assert sizes.to_dict() == truth.sizes
-    assert set(tables["partnerships"]["partner_type"]) == set(PARTNER_TYPES)
+    # every kind of partner a community partnership has (the contract also allows "research" and "other")
+    assert set(tables["partnerships"]["partner_type"]) == {"nonprofit", "government", "school", "university", "business"}
+    assert set(tables["partnerships"]["partner_type"]) <= set(PARTNER_TYPES)
     assert tables["partnerships"]["name"].str.contains("é").any()  # Windows-1252 robustness
     assert tables["partnerships"]["partnership_id"].str.fullmatch(r"[a-z0-9][a-z0-9_-]*").all()
 
@@ -171,14 +174,15 @@ def test_targets_mix_statistics(default):
     tables, _ = default
     t = tables["targets"]
     assert set(t["partnership_id"]) == set(tables["partnerships"]["partnership_id"])
-    assert set(t["statistic"]) == {"mean_post", "mean_change", "pct_improved", "pct_at_least", "rate"}
+    assert set(t["statistic"]) == {"mean_post", "mean_change", "pct_improved", "pct_at_least", "rate",
+                                "latest", "total"}  # latest, total: partnership indicators
     assert t.loc[t.statistic == "pct_at_least", "threshold"].notna().all()
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
 def test_other_formats_pass_validation(tmp_path, fmt):
     truth = write_sample(tmp_path, partnerships=5, participants=20, seed=3, fmt=fmt)
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [f".{fmt}"] * 6
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [f".{fmt}"] * len(TABLES)
     assert validate_dir(tmp_path) == []
     data = load_data(tmp_path)
     assert set(data.partnership_ids) == set(truth.sizes)
@@ -187,7 +191,7 @@ def test_other_formats_pass_validation(tmp_path, fmt):
 def test_switching_format_leaves_one_file_per_table(tmp_path):
     write_sample(tmp_path, partnerships=5, participants=20, fmt="csv")
     write_sample(tmp_path, partnerships=5, participants=20, fmt="parquet")
-    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".parquet"] * 6
+    assert sorted(p.suffix for p in tmp_path.iterdir()) == [".parquet"] * len(TABLES)
 
 
 def test_bad_arguments():

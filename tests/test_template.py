@@ -12,6 +12,8 @@ import pytest
 from evalkit.render import render_report
 from evalkit.sample import generate_sample
 
+pytestmark = pytest.mark.integration  # renders the real templates in kernels
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "partnership_report.ipynb"
 SAMPLE = ROOT / "data" / "sample"
@@ -29,7 +31,7 @@ def test_template_is_clean_and_documents_its_parameters():
     assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
     assert "matplotlib.use(" not in TEMPLATE.read_text()
     params = papermill.inspect_notebook(str(TEMPLATE))  # what `papermill --help-notebook` prints
-    assert set(params) == {"partnership_id", "data_dir", "alpha", "min_group_size"}
+    assert set(params) == {"partnership_id", "data_dir", "alpha", "min_group_size", "tables_path"}
     assert all(p["help"] for p in params.values()), params
 
 

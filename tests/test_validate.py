@@ -187,7 +187,7 @@ def test_partnership_violations(tmp_path):
         "partnership_id,name,partner_type,lead_institution,start_date,end_date\n"
         "alpha,Alpha Reading,nonprofit,North University,2025-01-06,2025-03-31\n"
         "beta,Beta Coding Club,school,South College,2025-02-03,2025-05-30\n"
-        "Gamma Team!,Gamma,charity,X,15/01/2025,2025-02-01\n"   # row 4: unsafe id, bad type, bad date
+        "Gamma Team!,Gamma,charity,X,15/01/2025,2025-02-01\n"   # row 4: unsafe id, bad type, bad date (with a hint)
         "alpha,,University,Y,2025-03-01,2025-02-01\n"           # row 5: duplicate id, blank name, end < start
     )
     violations = validate_dir(_folder(tmp_path, partnerships=text))
@@ -201,8 +201,10 @@ def test_partnership_violations(tmp_path):
     ]
     msg = {(v.row, v.column): v.message for v in violations}
     assert msg[4, "partnership_id"].startswith("'Gamma Team!' is not a safe id (lower-case letters, digits")
-    assert msg[4, "partner_type"] == "'charity' is not one of nonprofit, government, school, university, business"
-    assert msg[4, "start_date"] == "'15/01/2025' is not an ISO date such as 2025-09-01"
+    assert msg[4, "partner_type"] == ("'charity' is not one of nonprofit, government, school, university, business, "
+                                      "research, other")
+    assert msg[4, "start_date"] == ("'15/01/2025' is not an ISO date such as 2025-09-01; "
+                                    "hint: this looks like day/month/year; write 2025-01-15")
     assert msg[5, "name"] == "is blank; expected a non-empty text"
     assert msg[5, "partnership_id"] == "partnership_id 'alpha' appears more than once (first on row 2)"
     assert msg[5, "end_date"] == ("end_date 2025-02-01 is before start_date 2025-03-01; "
@@ -211,13 +213,12 @@ def test_partnership_violations(tmp_path):
 
 def test_measure_violations(tmp_path):
     text = TINY["measures.csv"] + (
-        "mood,Mood,wellbeing,ordinal,5,1,maybe,no\n"         # row 5: bad domain, bad bool, min > max
+        "mood,Mood,wellbeing,ordinal,5,1,maybe,no\n"         # row 5: bad bool, min > max (any domain text is fine)
         "joined,Joined a club,behaviour,binary,1,5,true,no\n"  # row 6: binary scale not 0/1
         "skills,Again,skills,ordinal,1,five,true,no\n"       # row 7: duplicate measure, bad number
     )
     violations = validate_dir(_folder(tmp_path, measures=text))
     assert _where(violations) == [
-        ("measures.csv", 5, "domain"),
         ("measures.csv", 5, "scale_max"),
         ("measures.csv", 5, "higher_is_better"),
         ("measures.csv", 6, "scale_min"),
@@ -282,12 +283,13 @@ def test_target_violations(tmp_path):
     assert msg[6] == "indicator 'retention_rate' takes statistic 'rate', not 'mean_post'"
     assert msg[7].startswith("is blank; statistic 'pct_at_least' needs a threshold")
     assert msg[8] == "target 150 is not a percentage; expected 0 to 100 (write 80 for 80%)"
-    assert msg[9] == "'median_post' is not one of mean_post, mean_change, pct_improved, pct_at_least, rate"
+    assert msg[9] == ("'median_post' is not one of mean_post, mean_change, pct_improved, pct_at_least, rate, "
+                      "latest, total")  # latest and total: targets on partnership indicators (issue 10)
 
 
 def test_violations_in_several_files_reported_together(tmp_path):
     folder = _folder(tmp_path, responses=BAD_RESPONSES,
-                     measures=TINY["measures.csv"] + "mood,Mood,wellbeing,ordinal,1,5,true,no\n")
+                     measures=TINY["measures.csv"] + "mood,Mood,wellbeing,likert,1,5,true,no\n")
     files = {v.file for v in validate_dir(folder)}
     assert files == {"measures.csv", "responses.csv"}
 

@@ -19,26 +19,41 @@ _EXPORTS = {
     "two_group_test": "twogroup",
     "TwoGroupResult": "twogroup",
     "oneway_test": "groups",
+    "OnewayResult": "groups",
     "friedman_test": "groups",
+    "FriedmanResult": "groups",
     "ancova": "regression",
+    "AncovaResult": "regression",
     # association, multiplicity, power
     "correlation": "association",  # module not named "correlation": a submodule would shadow the function
+    "CorrelationResult": "association",
     "adjust_pvalues": "multiplicity",
     "power_paired": "power",
+    "PowerResult": "power",
     "minimum_detectable_effect": "power",
     # measurement
     "cronbach_alpha": "reliability",
+    "AlphaResult": "reliability",
     "score_scale": "reliability",
     "score_scales": "reliability",
     # synthesis across partnerships
     "meta_analysis": "meta",
+    "MetaResult": "meta",
     # evaluation-design checks
     "attrition": "design",
+    "AttritionResult": "design",
     "baseline_equivalence": "design",
+    "BaselineResult": "design",
     "diff_in_diff": "design",
+    "DiffInDiffResult": "design",
     "reliable_change": "design",
+    "ReliableChangeResult": "design",
     "normalized_gain": "design",
+    "NormalizedGainResult": "design",
     "goal_attainment": "design",
+    "GoalResult": "design",
+    # the base of every result: to_dict(), to_frame(), notebook display
+    "Result": "_result",
 }
 
 __all__ = sorted(_EXPORTS)

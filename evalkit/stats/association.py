@@ -17,7 +17,7 @@ from evalkit.stats._validation import check_alternative, check_choice, check_con
 NAN = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CorrelationResult(Result):
     """Result of :func:`correlation`."""
 
@@ -106,4 +106,5 @@ def correlation(x, y, method="pearson", alternative="two-sided", conf_level=0.95
         z = stats.norm.isf((1 - conf_level) / 2 if alternative == "two-sided" else 1 - conf_level)
         low = math.tanh(math.atanh(r) - z * se) if alternative != "less" else -1.0
         high = math.tanh(math.atanh(r) + z * se) if alternative != "greater" else 1.0
-    return CorrelationResult(method, n, n_dropped, r, t, float(df), float(res.pvalue), low, high, note)
+    return CorrelationResult(method=method, n=n, n_dropped=n_dropped, r=r, statistic=t, df=float(df),
+                             pvalue=float(res.pvalue), ci_low=low, ci_high=high, note=note)

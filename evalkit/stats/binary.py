@@ -16,7 +16,7 @@ from evalkit.stats._validation import check_binary, check_choice, check_conf_lev
 NAN = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class McNemarResult(Result):
     """Result of :func:`mcnemar_test`. ``diff`` is ``prop_post - prop_pre``."""
 
@@ -91,10 +91,9 @@ def mcnemar_test(pre, post, correction=True, exact=False) -> McNemarResult:
         diff=float(y.mean() - x.mean()) if n else NAN,
     )
     if b + c == 0:
-        return McNemarResult(
-            n, n_dropped, b, c, NAN, NAN, NAN, NAN, NAN, **props, method=method,
-            note="no participant changed (no discordant pairs): McNemar's test is undefined",
-        )
+        return McNemarResult(n=n, n_dropped=n_dropped, n_improved=b, n_worsened=c, statistic=NAN, pvalue=NAN,
+                             odds_ratio=NAN, or_ci_low=NAN, or_ci_high=NAN, **props, method=method,
+                             note="no participant changed (no discordant pairs): McNemar's test is undefined")
     num = (abs(b - c) - 1) ** 2 if correction and b != c else (b - c) ** 2
     statistic = num / (b + c)
     # Exact two-sided binomial p at 1/2 (symmetric, so twice the smaller tail, as R's binom.test),
@@ -108,13 +107,12 @@ def mcnemar_test(pre, post, correction=True, exact=False) -> McNemarResult:
     note = ""
     if b + c < 25 and not exact:
         note = f"only {b + c} discordant pairs (< 25): the chi-square approximation is poor; use exact=True"
-    return McNemarResult(
-        n, n_dropped, b, c, float(statistic), pvalue, b / c if c else math.inf,
-        odds(p_low), odds(p_high), **props, method=method, note=note,
-    )
+    return McNemarResult(n=n, n_dropped=n_dropped, n_improved=b, n_worsened=c, statistic=float(statistic),
+                         pvalue=pvalue, odds_ratio=b / c if c else math.inf, or_ci_low=odds(p_low),
+                         or_ci_high=odds(p_high), **props, method=method, note=note)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ProportionCI(Result):
     """Result of :func:`proportion_ci`."""
 
@@ -177,11 +175,12 @@ def proportion_ci(successes, n, conf_level=0.95, method="wilson") -> ProportionC
     if x > n:
         raise InputError(f"successes ({x}) cannot exceed n ({n})")
     if n == 0:
-        return ProportionCI(NAN, NAN, NAN, 0, 0, method, "no observations (n = 0)")
+        return ProportionCI(estimate=NAN, ci_low=NAN, ci_high=NAN, n=0, successes=0, method=method,
+                            note="no observations (n = 0)")
     est = x / n
     if method == "wilson":
         low, high = proportion_confint(x, n, alpha=1 - conf_level, method="wilson")
-        return ProportionCI(est, float(low), float(high), n, x, method)
+        return ProportionCI(estimate=est, ci_low=float(low), ci_high=float(high), n=n, successes=x, method=method)
     z = stats.norm.isf((1 - conf_level) / 2)
     yates = min(0.5, abs(x - n / 2))
     z22n = z**2 / (2 * n)
@@ -192,7 +191,7 @@ def proportion_ci(successes, n, conf_level=0.95, method="wilson") -> ProportionC
     p_hi, p_lo = est + yates / n, est - yates / n
     high = 1.0 if p_hi >= 1 else wilson_bound(p_hi, +1)
     low = 0.0 if p_lo <= 0 else wilson_bound(p_lo, -1)
-    return ProportionCI(est, float(low), float(high), n, x, method)
+    return ProportionCI(estimate=est, ci_low=float(low), ci_high=float(high), n=n, successes=x, method=method)
 
 
 __all__ = ["McNemarResult", "ProportionCI", "mcnemar_test", "proportion_ci"]

@@ -75,7 +75,7 @@ WWC_OPTIMISTIC = (
 BOUNDARIES = {"cautious": WWC_CAUTIOUS, "optimistic": WWC_OPTIMISTIC}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class AttritionResult(Result):
     """Result of :func:`attrition`. Rates are percentages; ``differential_pp`` is in percentage points."""
 
@@ -162,13 +162,14 @@ def attrition(n_assigned_program: int, n_analyzed_program: int, n_assigned_compa
     low = bool(not math.isnan(max_diff) and differential <= max_diff + 1e-9)
     note = "" if row < len(table) else (
         f"overall attrition {overall:.1f}% is beyond the {boundary} boundary (highest {len(table) - 1}%)")
-    return AttritionResult(program, comparison, overall, differential, boundary, max_diff, low,
-                           "low attrition" if low else "high attrition", note)
+    return AttritionResult(program_pct=program, comparison_pct=comparison, overall_pct=overall,
+                           differential_pp=differential, boundary=boundary, max_differential_pp=max_diff,
+                           low_attrition=low, verdict="low attrition" if low else "high attrition", note=note)
 
 
 # --------------------------------------------------------------------- baseline equivalence
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class BaselineResult(Result):
     """Result of :func:`baseline_equivalence`."""
 
@@ -250,17 +251,18 @@ def baseline_equivalence(program, comparison, kind: str = "continuous") -> Basel
     n_p, n_c = len(p), len(c)
     mean_p = float(p.mean()) if n_p else NAN
     mean_c = float(c.mean()) if n_c else NAN
-    args = (kind, n_p, n_c, mean_p, mean_c)
+    args = dict(kind=kind, n_program=n_p, n_comparison=n_c, mean_program=mean_p, mean_comparison=mean_c,
+                n_dropped=drop_p + drop_c)
     if n_p < 2 or n_c < 2:
-        return BaselineResult(*args, NAN, "not assessed", drop_p + drop_c,
-                              "each group needs at least 2 participants with a baseline value")
+        return BaselineResult(**args, effect_size=NAN, verdict="not assessed",
+                              note="each group needs at least 2 participants with a baseline value")
     omega = 1 - 3 / (4 * (n_p + n_c) - 9)
     note = ""
     if kind == "continuous":
         pooled = math.sqrt(((n_p - 1) * p.var(ddof=1) + (n_c - 1) * c.var(ddof=1)) / (n_p + n_c - 2))
         if pooled == 0:
-            return BaselineResult(*args, NAN, "not assessed", drop_p + drop_c,
-                                  "every participant has the same baseline value: no standardised difference")
+            return BaselineResult(**args, effect_size=NAN, verdict="not assessed",
+                                  note="every participant has the same baseline value: no standardised difference")
         d = omega * (mean_p - mean_c) / pooled
     else:
         a, b = p.sum(), n_p - p.sum()
@@ -269,12 +271,12 @@ def baseline_equivalence(program, comparison, kind: str = "continuous") -> Basel
             a, b, cc, dd = a + 0.5, b + 0.5, cc + 0.5, dd + 0.5
             note = "a group's proportion is 0 or 1: 0.5 was added to each cell (Haldane-Anscombe) for the Cox index"
         d = omega * (math.log(a / b) - math.log(cc / dd)) / 1.65
-    return BaselineResult(*args, float(d), _equivalence_verdict(d), drop_p + drop_c, note)
+    return BaselineResult(**args, effect_size=float(d), verdict=_equivalence_verdict(d), note=note)
 
 
 # -------------------------------------------------------------------- difference in differences
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class DiffInDiffResult(Result):
     """Result of :func:`diff_in_diff`."""
 
@@ -345,24 +347,25 @@ def diff_in_diff(program_pre, program_post, comparison_pre, comparison_post,
     n_p, n_c = len(dp), len(dc)
     change_p = float(dp.mean()) if n_p else NAN
     change_c = float(dc.mean()) if n_c else NAN
-    head = (change_p - change_c, change_p, change_c)
-    tail = (n_p, n_c, drop_p + drop_c, conf_level)
+    known = dict(estimate=change_p - change_c, program_change=change_p, comparison_change=change_c,
+                 n_program=n_p, n_comparison=n_c, n_dropped=drop_p + drop_c, conf_level=conf_level)
+    untested = dict.fromkeys(("se", "t", "df", "pvalue", "ci_low", "ci_high"), NAN)
     if n_p < 2 or n_c < 2:
-        return DiffInDiffResult(*head, *[NAN] * 6, *tail,
-                                "each group needs at least 2 participants with both pre and post values")
+        return DiffInDiffResult(**known, **untested,
+                                note="each group needs at least 2 participants with both pre and post values")
     se = math.sqrt(dp.var(ddof=1) / n_p + dc.var(ddof=1) / n_c)
     if se == 0:
-        return DiffInDiffResult(*head, *[NAN] * 6, *tail,
-                                "every participant in each group changed by the same amount: no variability to test")
+        return DiffInDiffResult(**known, **untested,
+                                note="every participant in each group changed by the same amount: no variability to test")
     res = stats.ttest_ind(dp, dc, equal_var=False)
     ci = res.confidence_interval(confidence_level=conf_level)
-    return DiffInDiffResult(*head, se, float(res.statistic), float(res.df), float(res.pvalue),
-                            float(ci.low), float(ci.high), *tail)
+    return DiffInDiffResult(**known, se=se, t=float(res.statistic), df=float(res.df), pvalue=float(res.pvalue),
+                            ci_low=float(ci.low), ci_high=float(ci.high))
 
 
 # ------------------------------------------------------------------------- reliable change
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class ReliableChangeResult(Result):
     """Result of :func:`reliable_change`.
 
@@ -459,8 +462,10 @@ def reliable_change(pre, post, reliability: float, sd_pre: float | None = None, 
                 "fewer than 2 complete pairs to estimate sd_pre" if math.isnan(se_diff) else
                 "sd_pre is 0: the standard error of a difference is 0 and the RCI is undefined")
         rci = pd.Series(np.full(len(x), NAN), index=index, name="rci")
-        return ReliableChangeResult(n, n_dropped, rel, sd, se_diff, crit, bool(higher_is_better),
-                                    0, 0, 0, NAN, NAN, NAN, rci, note)
+        return ReliableChangeResult(n=n, n_dropped=n_dropped, reliability=rel, sd_pre=sd, se_diff=se_diff,
+                                    criterion=crit, higher_is_better=bool(higher_is_better), n_improved=0,
+                                    n_unchanged=0, n_worsened=0, prop_improved=NAN, prop_unchanged=NAN,
+                                    prop_worsened=NAN, rci=rci, note=note)
     values = (y - x) / se_diff
     rci = pd.Series(values, index=index, name="rci")
     valid = values[complete]
@@ -468,14 +473,15 @@ def reliable_change(pre, post, reliability: float, sd_pre: float | None = None, 
     improved = int((direction * valid > crit).sum())
     worsened = int((direction * valid < -crit).sum())
     unchanged = n - improved - worsened
-    return ReliableChangeResult(n, n_dropped, rel, sd, se_diff, crit, bool(higher_is_better),
-                                improved, unchanged, worsened, improved / n, unchanged / n, worsened / n,
-                                rci, note)
+    return ReliableChangeResult(n=n, n_dropped=n_dropped, reliability=rel, sd_pre=sd, se_diff=se_diff, criterion=crit,
+                                higher_is_better=bool(higher_is_better), n_improved=improved, n_unchanged=unchanged,
+                                n_worsened=worsened, prop_improved=improved / n, prop_unchanged=unchanged / n,
+                                prop_worsened=worsened / n, rci=rci, note=note)
 
 
 # ------------------------------------------------------------------------- normalized gain
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class NormalizedGainResult(Result):
     """Result of :func:`normalized_gain`."""
 
@@ -549,8 +555,9 @@ def normalized_gain(pre, post, max_score: float, min_score: float = 0) -> Normal
             raise InputError(f"{name} holds {arr[bad][0]:g}, outside the score range {lo:g} to {hi:g}")
     n = len(x)
     if n == 0:
-        return NormalizedGainResult(NAN, "not assessed", NAN, NAN, NAN, 0, n_dropped, 0, hi,
-                                    "no complete pre/post pairs")
+        return NormalizedGainResult(g_average=NAN, band="not assessed", g_individual_mean=NAN, mean_pre=NAN,
+                                    mean_post=NAN, n=0, n_dropped=n_dropped, n_ceiling=0, max_score=hi,
+                                    note="no complete pre/post pairs")
     mean_pre, mean_post = float(x.mean()), float(y.mean())
     room = x < hi
     n_ceiling = int((~room).sum())
@@ -561,13 +568,14 @@ def normalized_gain(pre, post, max_score: float, min_score: float = 0) -> Normal
         note = "every participant scored the maximum at pre: no room to gain"
     else:
         g_avg = (mean_post - mean_pre) / (hi - mean_pre)
-    return NormalizedGainResult(float(g_avg), _hake_band(g_avg), g_ind, mean_pre, mean_post, n, n_dropped,
-                                n_ceiling, hi, note)
+    return NormalizedGainResult(g_average=float(g_avg), band=_hake_band(g_avg), g_individual_mean=g_ind,
+                                mean_pre=mean_pre, mean_post=mean_post, n=n, n_dropped=n_dropped, n_ceiling=n_ceiling,
+                                max_score=hi, note=note)
 
 
 # ------------------------------------------------------------------------- goal attainment
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class GoalResult(Result):
     """Result of :func:`goal_attainment`."""
 
@@ -626,7 +634,8 @@ def goal_attainment(estimate: float, ci_low: float, ci_high: float, target: floa
         raise InputError(f"higher_is_better must be True or False, got {higher_is_better!r}")
     hib = bool(higher_is_better)
     if math.isnan(est) or math.isnan(lo) or math.isnan(hi):
-        return GoalResult(est, lo, hi, tgt, hib, "not assessed", "the estimate or its interval is missing (NaN)")
+        return GoalResult(estimate=est, ci_low=lo, ci_high=hi, target=tgt, higher_is_better=hib,
+                          verdict="not assessed", note="the estimate or its interval is missing (NaN)")
     if not lo <= est <= hi:
         raise InputError(f"expected ci_low <= estimate <= ci_high, got {lo}, {est}, {hi}")
     if lo <= tgt <= hi:
@@ -635,4 +644,4 @@ def goal_attainment(estimate: float, ci_low: float, ci_high: float, target: floa
         verdict = "met"
     else:
         verdict = "not met"
-    return GoalResult(est, lo, hi, tgt, hib, verdict)
+    return GoalResult(estimate=est, ci_low=lo, ci_high=hi, target=tgt, higher_is_better=hib, verdict=verdict)

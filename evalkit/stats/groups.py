@@ -13,7 +13,7 @@ from evalkit.stats._validation import as_float_array, check_choice, drop_missing
 NAN = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OnewayResult(Result):
     """Result of :func:`oneway_test`."""
 
@@ -29,7 +29,7 @@ class OnewayResult(Result):
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FriedmanResult(Result):
     """Result of :func:`friedman_test`."""
 
@@ -98,7 +98,8 @@ def oneway_test(groups, method="anova") -> OnewayResult:
     name = "epsilon squared" if method == "kruskal" else "eta squared"
 
     def empty(note: str) -> OnewayResult:
-        return OnewayResult(method, k, n, NAN, NAN, NAN, NAN, NAN, name, note)
+        return OnewayResult(method=method, k=k, n=n, statistic=NAN, df_num=NAN, df_den=NAN, pvalue=NAN,
+                            effect_size=NAN, effect_size_name=name, note=note)
 
     if any(a.size == 0 for a in arrays):
         return empty("a group has no values")
@@ -107,7 +108,8 @@ def oneway_test(groups, method="anova") -> OnewayResult:
         return empty("all values are equal: there is no variation to compare")
     if method == "kruskal":
         h, p = stats.kruskal(*arrays)
-        return OnewayResult(method, k, n, float(h), float(k - 1), NAN, float(p), float(h) / (n - 1), name)
+        return OnewayResult(method=method, k=k, n=n, statistic=float(h), df_num=float(k - 1), df_den=NAN,
+                            pvalue=float(p), effect_size=float(h) / (n - 1), effect_size_name=name)
     if method == "welch" and any(a.size < 2 or np.ptp(a) == 0 for a in arrays):
         return empty("Welch's test needs at least 2 values with some spread in every group")
     if n <= k:
@@ -116,11 +118,13 @@ def oneway_test(groups, method="anova") -> OnewayResult:
     ss_within = float(sum(((a - a.mean()) ** 2).sum() for a in arrays))
     eta2 = (ss_total - ss_within) / ss_total
     if ss_within == 0:
-        return OnewayResult(method, k, n, NAN, NAN, NAN, NAN, eta2, name,
-                            "no variation within groups: the F statistic is undefined")
+        return OnewayResult(method=method, k=k, n=n, statistic=NAN, df_num=NAN, df_den=NAN, pvalue=NAN,
+                            effect_size=eta2, effect_size_name=name,
+                            note="no variation within groups: the F statistic is undefined")
     res = stats.f_oneway(*arrays, equal_var=(method == "anova"))
     df_den = float(n - k) if method == "anova" else float(_welch_df_den(arrays))
-    return OnewayResult(method, k, n, float(res.statistic), float(k - 1), df_den, float(res.pvalue), eta2, name)
+    return OnewayResult(method=method, k=k, n=n, statistic=float(res.statistic), df_num=float(k - 1), df_den=df_den,
+                        pvalue=float(res.pvalue), effect_size=eta2, effect_size_name=name)
 
 
 def _welch_df_den(arrays) -> float:
@@ -181,12 +185,15 @@ def friedman_test(waves) -> FriedmanResult:
     m = m[keep]
     n, n_dropped = int(m.shape[0]), int((~keep).sum())
     if n < 2:
-        return FriedmanResult(n, n_dropped, k, NAN, NAN, NAN, NAN, f"needs at least 2 complete participants, got {n}")
+        return FriedmanResult(n=n, n_dropped=n_dropped, k=k, statistic=NAN, df=NAN, pvalue=NAN, kendall_w=NAN,
+                              note=f"needs at least 2 complete participants, got {n}")
     ranks = stats.rankdata(m, axis=1)
     ties = sum(((c**3 - c).sum() for c in (np.unique(row, return_counts=True)[1] for row in ranks)), 0.0)
     denom = n * k * (k + 1) - ties / (k - 1)
     if denom == 0:
-        return FriedmanResult(n, n_dropped, k, NAN, NAN, NAN, NAN, "every participant has the same value in all waves")
+        return FriedmanResult(n=n, n_dropped=n_dropped, k=k, statistic=NAN, df=NAN, pvalue=NAN, kendall_w=NAN,
+                              note="every participant has the same value in all waves")
     stat = 12 * ((ranks.sum(axis=0) - n * (k + 1) / 2) ** 2).sum() / denom
     df = k - 1
-    return FriedmanResult(n, n_dropped, k, float(stat), float(df), float(stats.chi2.sf(stat, df)), float(stat / (n * df)))
+    return FriedmanResult(n=n, n_dropped=n_dropped, k=k, statistic=float(stat), df=float(df),
+                          pvalue=float(stats.chi2.sf(stat, df)), kendall_w=float(stat / (n * df)))

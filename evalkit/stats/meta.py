@@ -21,7 +21,7 @@ METHODS = ("DL", "REML", "FE")
 STUDY_COLUMNS = ["label", "effect", "variance", "ci_low", "ci_high", "weight"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class MetaResult(Result):
     """Result of :func:`meta_analysis`.
 
@@ -205,7 +205,10 @@ def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.
     if note:
         studies = pd.DataFrame({"label": labels, "effect": y, "variance": v, "ci_low": nan, "ci_high": nan,
                                 "weight": nan})
-        return MetaResult(method, k, *[nan] * 14, conf_level, n_dropped, studies, note)
+        undefined = dict.fromkeys(("estimate", "se", "ci_low", "ci_high", "z", "pvalue", "tau2", "I2", "H2", "Q",
+                                   "Q_df", "Q_pvalue", "pi_low", "pi_high"), nan)
+        return MetaResult(method=method, k=k, **undefined, conf_level=conf_level, n_dropped=n_dropped,
+                          studies=studies, note=note)
 
     w_fe = 1 / v
     mu_fe = (w_fe * y).sum() / w_fe.sum()

@@ -19,7 +19,7 @@ NAN = float("nan")
 METHODS = ("t", "wilcoxon", "sign")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PairedResult(Result):
     """Result of :func:`paired_test`. Change is ``post - pre``.
 

@@ -12,7 +12,7 @@ from evalkit.stats._result import Result
 from evalkit.stats._validation import check_alternative, check_probability
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PowerResult(Result):
     """Result of :func:`power_paired`; ``n`` is fractional, ``n_required`` = ceil(n)."""
 
@@ -105,7 +105,8 @@ def power_paired(effect_size=None, n=None, power=None, alpha=0.05, alternative="
         if f(1e-7) >= 0:
             raise InputError(f"power must exceed the power under no effect ({alpha / tside:g}); got {power}")
         effect_size = optimize.brentq(f, 1e-7, 1e7, xtol=1e-12, rtol=1e-12)
-    return PowerResult(float(effect_size), float(n), math.ceil(n - 1e-9), float(power), alpha, alternative, solved, note)
+    return PowerResult(effect_size=float(effect_size), n=float(n), n_required=math.ceil(n - 1e-9), power=float(power),
+                       alpha=alpha, alternative=alternative, solved_for=solved, note=note)
 
 
 def minimum_detectable_effect(n, alpha=0.05, power=0.8, alternative="two-sided") -> float:

@@ -20,7 +20,7 @@ TABLE_COLUMNS = ["group", "reference", "estimate", "se", "t", "df", "pvalue", "c
 MEANS_COLUMNS = ["group", "n", "adjusted_mean", "se", "ci_low", "ci_high"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class AncovaResult(Result):
     """Result of :func:`ancova`.
 
@@ -101,8 +101,9 @@ def _empty_result(levels, reference, n, n_dropped, conf_level, note) -> AncovaRe
     table.insert(0, "group", others)
     means = pd.DataFrame({"group": levels, "n": 0, "adjusted_mean": np.nan, "se": np.nan,
                           "ci_low": np.nan, "ci_high": np.nan})
-    return AncovaResult(table[TABLE_COLUMNS], means[MEANS_COLUMNS], np.nan, np.nan, np.nan, np.nan,
-                        n, n_dropped, np.nan, reference, conf_level, note)
+    return AncovaResult(table=table[TABLE_COLUMNS], adjusted_means=means[MEANS_COLUMNS], f_statistic=np.nan,
+                        f_df_num=np.nan, f_df_den=np.nan, f_pvalue=np.nan, n=n, n_dropped=n_dropped, r_squared=np.nan,
+                        reference=reference, conf_level=conf_level, note=note)
 
 
 def ancova(

@@ -23,7 +23,7 @@ SCORE_METHODS = ("mean", "sum")
 ITEM_TOTAL_COLUMNS = ["item", "r_drop", "alpha_if_dropped"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, kw_only=True, eq=False)
 class AlphaResult(Result):
     """Result of :func:`cronbach_alpha`.
 
@@ -188,12 +188,14 @@ def cronbach_alpha(items: pd.DataFrame, reverse: Sequence[str] = (), scale_min=N
 
     x = complete.to_numpy()
     if n < 2:
-        return AlphaResult(nan, nan, nan, nan, n, k, n_dropped, conf_level, item_total,
-                           f"{n} respondent(s) answered every item: at least 2 are needed")
+        return AlphaResult(alpha=nan, ci_low=nan, ci_high=nan, std_alpha=nan, n=n, k=k, n_dropped=n_dropped,
+                           conf_level=conf_level, item_total=item_total,
+                           note=f"{n} respondent(s) answered every item: at least 2 are needed")
     alpha = _raw_alpha(x)
     if np.isnan(alpha):
-        return AlphaResult(nan, nan, nan, nan, n, k, n_dropped, conf_level, item_total,
-                           "every respondent has the same total score: alpha is undefined")
+        return AlphaResult(alpha=nan, ci_low=nan, ci_high=nan, std_alpha=nan, n=n, k=k, n_dropped=n_dropped,
+                           conf_level=conf_level, item_total=item_total,
+                           note="every respondent has the same total score: alpha is undefined")
 
     note = ""
     item_var = x.var(axis=0, ddof=1)
@@ -219,7 +221,8 @@ def cronbach_alpha(items: pd.DataFrame, reverse: Sequence[str] = (), scale_min=N
     df1, df2 = n - 1, (n - 1) * (k - 1)
     ci_low = float(1 - (1 - alpha) * stats.f.ppf(1 - a / 2, df1, df2))
     ci_high = float(1 - (1 - alpha) * stats.f.ppf(a / 2, df1, df2))
-    return AlphaResult(alpha, ci_low, ci_high, std_alpha, n, k, n_dropped, conf_level, item_total, note)
+    return AlphaResult(alpha=alpha, ci_low=ci_low, ci_high=ci_high, std_alpha=std_alpha, n=n, k=k, n_dropped=n_dropped,
+                       conf_level=conf_level, item_total=item_total, note=note)
 
 
 def _check_min_items(min_items, k: int) -> int:

@@ -18,7 +18,7 @@ NAN = float("nan")
 METHODS = ("welch", "student", "mannwhitney")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TwoGroupResult(Result):
     """Result of :func:`two_group_test`; differences are ``a - b``."""
 

@@ -1,0 +1,401 @@
+"""Figures as reports publish them: print resolution, readable type, alt text from the data.
+
+:func:`report_style` is the look of every report figure (``savefig.dpi`` 200,
+no type smaller than 9 pt, labels shown literally: no mathtext, so ``$``,
+``_``, ``\\`` and ``%`` appear as typed). :class:`ReportFigure` pairs a
+matplotlib figure with its alternative text; in a notebook it displays as a
+PNG whose output metadata carries the text (``{"image/png": {"alt": ...}}``),
+which evalkit's nbconvert template writes into ``<img alt="...">``.
+
+The ``describe_*`` functions write that text from the same data the matching
+:mod:`evalkit.plots` function draws, so a reader who cannot see the figure is
+told what it shows ("Line chart: attendance fell from 72% at Session 1 to 53%
+at Session 14"). They say no more than the figure shows: groups the figure
+leaves out for privacy are left out of the text too.
+"""
+from __future__ import annotations
+
+import base64
+import contextlib
+import struct
+from dataclasses import dataclass
+from io import BytesIO
+
+import numpy as np
+import pandas as pd
+
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+
+__all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "describe_change", "describe_attendance",
+           "describe_distributions", "describe_response_shares", "describe_forest"]
+
+#: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
+PRINT_DPI = 200
+#: CSS pixels per inch: a figure 7.5 inches wide is shown 720 CSS pixels wide, so 9 pt type reads as 9 pt.
+CSS_DPI = 96
+
+#: matplotlib settings of report figures (see :func:`report_style`).
+STYLE = {
+    "savefig.dpi": PRINT_DPI,
+    "savefig.bbox": "tight",
+    "savefig.facecolor": "white",
+    "figure.facecolor": "white",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9,
+    "figure.titlesize": 12,
+    "text.parse_math": False,   # labels come from data: "$5 or more" must not become mathtext
+    "text.usetex": False,
+}
+
+
+@contextlib.contextmanager
+def report_style():
+    """Context in which figures are drawn the way reports print them.
+
+    Method: :func:`matplotlib.rc_context` with :data:`STYLE`: 200 dpi when saved,
+    fonts of at least 9 pt, and ``text.parse_math`` off, so text from data
+    (labels, names) is shown literally. Text objects keep the settings in force
+    when they were created, so create the figure inside the context.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> with report_style():
+    ...     fig, ax = plt.subplots()
+    ...     label = ax.set_title("Cost in $ (from $5 to $10), 50%_share")
+    >>> label.get_parse_math()
+    False
+    >>> plt.close(fig)
+    """
+    import matplotlib as mpl
+
+    with mpl.rc_context(STYLE):
+        yield
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height in pixels, from the PNG header (IHDR chunk)."""
+    return struct.unpack(">II", png[16:24])
+
+
+@dataclass(frozen=True, eq=False)
+class ReportFigure:
+    """A matplotlib figure with the alternative text a report shows for it.
+
+    Displayed in a notebook, it is one PNG at :data:`PRINT_DPI` whose output
+    metadata carries ``alt`` and the display ``width`` (the figure's own size
+    at 96 CSS pixels per inch). The figure is detached from pyplot when the
+    wrapper is made, so the notebook shows it once, through the wrapper.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+        The figure (draw on it, ``savefig`` it as usual).
+    alt : str
+        Alternative text: what the figure shows, in words, from its data.
+    dpi : int
+        Resolution of the PNG.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(4, 2))
+    >>> _ = ax.plot([1, 2, 3])
+    >>> shown = ReportFigure(fig, "Line chart: a line rising from 1 to 3.")
+    >>> data, meta = shown._repr_mimebundle_()
+    >>> meta["image/png"]["alt"]
+    'Line chart: a line rising from 1 to 3.'
+    """
+
+    figure: object
+    alt: str
+    dpi: int = PRINT_DPI
+
+    def __post_init__(self):
+        import matplotlib.pyplot as plt
+
+        plt.close(self.figure)  # shown once, through this wrapper, not again by the inline backend
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes at ``dpi``, cropped to its content."""
+        buffer = BytesIO()
+        with report_style():  # text drawn now (ticks) gets the report's type too
+            self.figure.savefig(buffer, format="png", dpi=self.dpi, bbox_inches="tight", facecolor="white")
+        return buffer.getvalue()
+
+    def to_html(self, css_class: str = "ek-figure") -> str:
+        """The figure as an ``<img>`` with its alt text, to place inside HTML (e.g. the at-a-glance card).
+
+        Examples
+        --------
+        >>> import matplotlib.pyplot as plt
+        >>> fig, ax = plt.subplots(figsize=(2, 1))
+        >>> ReportFigure(fig, 'Chart of "A" & B').to_html()[:59]
+        '<img class="ek-figure" alt="Chart of &quot;A&quot; &amp; B"'
+        """
+        import html
+
+        png = self.png()
+        width, _ = _png_size(png)
+        return (f'<img class="{html.escape(css_class)}" alt="{html.escape(self.alt)}" '
+                f'width="{round(width * CSS_DPI / self.dpi)}" '
+                f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+
+    def savefig(self, *args, **kwargs):
+        """``Figure.savefig`` at the report's resolution unless ``dpi`` is given."""
+        kwargs.setdefault("dpi", self.dpi)
+        return self.figure.savefig(*args, **kwargs)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        png = self.png()
+        width, _ = _png_size(png)
+        data = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"<Figure: {self.alt}>"}
+        meta = {"image/png": {"alt": self.alt, "width": round(width * CSS_DPI / self.dpi)}}
+        return data, meta
+
+    def __repr__(self) -> str:
+        return f"ReportFigure(alt={self.alt!r})"
+
+
+# ---- alternative text -----------------------------------------------------------------------------------
+
+def _pct(x: float, signed: bool = False) -> str:
+    text = f"{x:+.0f}%" if signed else f"{x:.0f}%"
+    return text.replace("-", "\u2212")
+
+
+def _num(x: float, digits: int = 2) -> str:
+    return f"{x:.{digits}f}".replace("-", "\u2212")
+
+
+def _join(parts: list[str]) -> str:
+    return "; ".join(parts)
+
+
+def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
+    """Alternative text for :func:`evalkit.plots.plot_change`.
+
+    Lists each measure the figure draws, from the largest change to the
+    smallest, with its change as a share of the scale's range, its interval
+    and its direction as the outcomes table states it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The :func:`evalkit.compare_prepost` table the figure is drawn from.
+    conf_level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"label": ["Skills (1-5)"], "mean_change": [0.5], "ci_low": [0.25], "ci_high": [0.75],
+    ...                   "scale_min": [1.0], "scale_max": [5.0], "direction": ["improved"], "suppressed": [False]})
+    >>> describe_change(t)
+    'Dot plot of the mean change from pre to post on 1 measure, as a percentage of each scale’s range, with 95% intervals: Skills (1-5) +12% (95% CI +6% to +19%), improved.'
+    """
+    shown = table[~table["suppressed"].astype(bool) & table["mean_change"].notna()]
+    if shown.empty:
+        return "No measure had enough matched participants to show a change."
+    span = (shown["scale_max"] - shown["scale_min"]).astype(float)
+    pct = 100 * shown[["mean_change", "ci_low", "ci_high"]].div(span, axis=0)
+    order = pct["mean_change"].sort_values(ascending=False).index
+    level = f"{round(conf_level * 100)}%"
+    parts = []
+    for i in order:
+        r, p = shown.loc[i], pct.loc[i]
+        interval = (f" ({level} CI {_pct(p['ci_low'], True)} to {_pct(p['ci_high'], True)})"
+                    if np.isfinite(p["ci_low"]) else "")
+        parts.append(f"{r['label']} {_pct(p['mean_change'], True)}{interval}, {str(r['direction']).lower()}")
+    n = len(shown)
+    hidden = len(table) - n
+    tail = f" {hidden} measure{'s' if hidden != 1 else ''} not shown: too few matched participants." if hidden else ""
+    return (f"Dot plot of the mean change from pre to post on {n} measure{'s' if n != 1 else ''}, as a percentage "
+            f"of each scale\u2019s range, with {level} intervals: {_join(parts)}.{tail}")
+
+
+def describe_attendance(session_table: pd.DataFrame) -> str:
+    """Alternative text for :func:`evalkit.plots.plot_attendance`.
+
+    States the first and last session's attendance and whether it rose, fell
+    or held (a difference under 3 percentage points counts as holding), and
+    the lowest and highest sessions.
+
+    Parameters
+    ----------
+    session_table : pandas.DataFrame
+        :func:`evalkit.participation.session_attendance` output (suppressed sessions have no rate).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"session": ["Week 1", "Week 2", "Week 14"], "rate": [0.74, 0.61, 0.56],
+    ...                   "date": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-04-07"])})
+    >>> describe_attendance(s)
+    'Line chart of attendance by session: attendance fell from 74% at Week 1 (6 Jan 2025) to 56% at Week 14 (7 Apr 2025); lowest 56% (Week 14), highest 74% (Week 1).'
+    """
+    t = session_table.dropna(subset=["rate"])
+    if t.empty:
+        return "Attendance was not recorded, or every session had too few attenders to show."
+    first, last = t.iloc[0], t.iloc[-1]
+
+    def at(r) -> str:
+        date = pd.Timestamp(r["date"]) if "date" in r and pd.notna(r["date"]) else None
+        when = f" ({date.day} {date:%b %Y})" if date is not None else ""
+        return f"{r['session']}{when}"
+
+    if len(t) == 1:
+        text = f"Line chart of attendance by session: {_pct(100 * first['rate'])} attended {at(first)}."
+    else:
+        diff = 100 * (last["rate"] - first["rate"])
+        verb = "rose" if diff >= 3 else "fell" if diff <= -3 else "held steady"
+        middle = "from" if verb != "held steady" else "between"
+        link = "to" if verb != "held steady" else "and"
+        low, high = t.loc[t["rate"].idxmin()], t.loc[t["rate"].idxmax()]
+        text = (f"Line chart of attendance by session: attendance {verb} {middle} {_pct(100 * first['rate'])} at "
+                f"{at(first)} {link} {_pct(100 * last['rate'])} at {at(last)}; lowest {_pct(100 * low['rate'])} "
+                f"({low['session']}), highest {_pct(100 * high['rate'])} ({high['session']}).")
+    hidden = len(session_table) - len(t)
+    if hidden:
+        text += f" {hidden} session{'s' if hidden != 1 else ''} not shown: too few attenders."
+    return text
+
+
+def describe_distributions(data, partnership_id: str, measures=None, *, pre: str = "pre", post: str = "post",
+                           min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """Alternative text for :func:`evalkit.plots.plot_distributions`.
+
+    For each panel the figure draws (measures with at least ``min_group_size``
+    matched participants): the median before and after for continuous
+    measures, the share answering yes for yes/no measures, and for rating
+    scales the share in the two highest answers.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    partnership_id : str
+    measures : list of str, optional
+    pre, post : str
+        Waves compared.
+    min_group_size : int
+        Measures with fewer matched participants are not drawn, nor described.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import evalkit as ek  # doctest: +SKIP
+    >>> describe_distributions(ek.load_data("data/sample"), "riverside-literacy")  # doctest: +SKIP
+    'Pre and post answers of the same participants, one panel per measure: Knowledge test score ...'
+    """
+    from evalkit.compare import matched_pairs
+
+    pairs = matched_pairs(data, partnership_id, measures, pre=pre, post=post).dropna()
+    meta = data.measures.set_index("measure")
+    counts = pairs.groupby("measure").size()
+    shown = [m for m in counts.index if counts[m] >= min_group_size]
+    if not shown:
+        return "Too few matched participants to show distributions."
+    parts = []
+    for m in shown:
+        p = pairs[pairs["measure"] == m]
+        label, kind = meta.at[m, "label"], meta.at[m, "kind"]
+        if kind == "continuous":
+            parts.append(f"{label}: median {_num(p[pre].median(), 1)} before and {_num(p[post].median(), 1)} "
+                         f"after (n = {len(p)})")
+        elif kind == "binary":
+            parts.append(f"{label}: {_pct(100 * (p[pre] > 0).mean())} answered yes before and "
+                         f"{_pct(100 * (p[post] > 0).mean())} after (n = {len(p)})")
+        else:
+            hi = int(meta.at[m, "scale_max"])
+            top = [hi - 1, hi]
+            parts.append(f"{label}: {_pct(100 * p[pre].round().isin(top).mean())} chose {top[0]} or {top[1]} "
+                         f"before and {_pct(100 * p[post].round().isin(top).mean())} after (n = {len(p)})")
+    return ("Pre and post answers of the same participants, one panel per measure (box plots for scores, "
+            f"stacked shares of each answer for rating scales): {_join(parts)}.")
+
+
+def describe_response_shares(data, partnership_id: str, measure: str, wave: str = "post",
+                             min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """Alternative text for :func:`evalkit.plots.plot_response_shares`: the share choosing each answer.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    partnership_id, measure, wave : str
+    min_group_size : int
+        With fewer responses the figure shows nothing, and the text says so.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import evalkit as ek  # doctest: +SKIP
+    >>> describe_response_shares(ek.load_data("data/sample"), "riverside-literacy", "satisfaction")  # doctest: +SKIP
+    'Bar chart of answers to Overall satisfaction with the programme (1-5) at post (n = 218): 1 0%; 2 ...'
+    """
+    r = data.responses
+    x = r.loc[(r["partnership_id"] == partnership_id) & (r["measure"] == measure) & (r["wave"] == wave), "value"].dropna()
+    m = data.measures.set_index("measure").loc[measure]
+    if len(x) < min_group_size:
+        return f"Too few responses to show {m['label']}."
+    levels = list(range(int(m["scale_min"]), int(m["scale_max"]) + 1))
+    share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
+    parts = [f"{level}: {_pct(share[level])}" for level in levels]
+    return f"Bar chart of answers to {m['label']} at {wave} (n = {len(x)}): {_join(parts)}."
+
+
+def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95) -> str:
+    """Alternative text for :func:`evalkit.plots.plot_forest`.
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        :func:`evalkit.portfolio.shared_indicator_changes` output.
+    pooled_row : pandas.Series
+        The indicator's row of :func:`evalkit.portfolio.pooled_changes`.
+    conf_level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"measure": ["k", "k"], "name": ["A", "B"], "mean_change": [0.5, 1.5],
+    ...                   "ci_low": [0.0, 1.0], "ci_high": [1.0, 2.0], "suppressed": [False, False]})
+    >>> row = pd.Series({"measure": "k", "label": "Knowledge", "estimate": 1.0, "ci_low": 0.3, "ci_high": 1.7,
+    ...                  "pi_low": -0.5, "pi_high": 2.5})
+    >>> describe_forest(c, row)
+    'Forest plot of Knowledge: mean change in 2 partnerships, from 0.50 (A) to 1.50 (B); pooled random-effects estimate 1.00 (95% CI 0.30 to 1.70; prediction interval −0.50 to 2.50).'
+    """
+    c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"].astype(bool)]
+    c = c.dropna(subset=["mean_change"]).sort_values("mean_change")
+    level = f"{round(conf_level * 100)}%"
+    spread = ""
+    if len(c):
+        lo, hi = c.iloc[0], c.iloc[-1]
+        spread = (f"mean change in {len(c)} partnership{'s' if len(c) != 1 else ''}, from {_num(lo['mean_change'])} "
+                  f"({lo['name']}) to {_num(hi['mean_change'])} ({hi['name']}); ")
+    pi = ""
+    if pd.notna(pooled_row.get("pi_low")):
+        pi = f"; prediction interval {_num(pooled_row['pi_low'])} to {_num(pooled_row['pi_high'])}"
+    return (f"Forest plot of {pooled_row['label']}: {spread}pooled random-effects estimate "
+            f"{_num(pooled_row['estimate'])} ({level} CI {_num(pooled_row['ci_low'])} to "
+            f"{_num(pooled_row['ci_high'])}{pi}).")

@@ -1,0 +1,308 @@
+"""Figures of the partnership-health sections, each with alternative text written from the same data.
+
+Every function takes a table that has already been through :mod:`evalkit.privacy`
+(suppressed values are blank) and draws only what that table shows: a blanked
+value is not drawn, and the figure says how many were withheld. Figures are
+drawn inside :func:`evalkit.figures.report_style`, so text from data (``$5``,
+``50%_share``) is shown literally, never as mathtext.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from evalkit.figures import report_style
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
+
+__all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
+           "plot_partner_survey", "describe_partner_survey", "plot_representation", "describe_representation"]
+
+_COLORS = {"done on time": "#009E73", "done late": "#E69F00", "overdue": "#D55E00", "not yet due": "#56B4E9",
+           "dropped": "0.6", "done (date not recorded)": "#009E73"}
+
+
+def _empty(message: str):
+    fig, ax = plt.subplots(figsize=(7, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
+    return fig
+
+
+def _withheld_values(n: int, k: int) -> str:
+    return (f"{n} value{'s' if n != 1 else ''} not shown: counts of fewer than {k} people, or a value that would "
+            "reveal one by subtraction from the total.")
+
+
+def _short(text, width=40) -> str:
+    return textwrap.shorten(str(text), width, placeholder="...")
+
+
+def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """One small line chart per indicator: its value at each period (:func:`evalkit.indicators.indicator_trend`).
+
+    Suppressed values (counts of people under the minimum group size) are not
+    drawn; the figure notes how many were withheld.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> from evalkit.indicators import indicator_trend
+    >>> fig = plot_indicator_trends(indicator_trend(evalkit.load_data("data/sample"), "riverside-literacy"))
+    >>> len(fig.axes)
+    4
+    """
+    with report_style():
+        if trend.empty:
+            return _empty("No partnership indicators were recorded.")
+        names = list(dict.fromkeys(trend["indicator"]))
+        cols = 2 if len(names) > 1 else 1
+        rows = int(np.ceil(len(names) / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(7.5, 2.3 * rows + 0.4), squeeze=False)
+        for ax, name in zip(axes.ravel(), names):
+            d = trend[trend["indicator"] == name].sort_values("period_rank")
+            x = np.arange(len(d))
+            shown = d["value"].notna().to_numpy()
+            ax.plot(x[shown], d["value"].to_numpy()[shown], "o-", color="#0072B2", lw=2)
+            ax.set_xticks(x, [str(p) for p in d["period"]], rotation=30, ha="right")
+            unit = d["unit"].iloc[0]
+            ax.set_title(_short(d["label"].iloc[0], 44), fontsize=10)
+            ax.set_ylabel(str(unit) if isinstance(unit, str) else "")
+            ax.set_ylim(bottom=0)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        for ax in axes.ravel()[len(names):]:
+            ax.axis("off")
+        withheld = int(trend["suppressed"].sum())
+        if withheld:
+            fig.text(0.01, 0.0, _withheld_values(withheld, min_group_size), fontsize=9, ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.04 if withheld else 0, 1, 1))
+        return fig
+
+
+def describe_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """Alternative text for :func:`plot_indicator_trends`: each indicator's first and last shown value.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"indicator": ["h"] * 2, "label": ["Hours"] * 2, "unit": ["hours"] * 2, "period": ["q1", "q2"],
+    ...                   "period_rank": [0, 1], "value": [10.0, 30.0], "suppressed": [False, False]})
+    >>> describe_indicator_trends(t)
+    'Line charts of partnership indicators by period: Hours from 10 hours (q1) to 30 hours (q2).'
+    """
+    if trend.empty:
+        return "No partnership indicators were recorded."
+    parts = []
+    for name in dict.fromkeys(trend["indicator"]):
+        d = trend[(trend["indicator"] == name) & trend["value"].notna()].sort_values("period_rank")
+        label = d["label"].iloc[0] if len(d) else name
+        if d.empty:
+            parts.append(f"{label}: no value shown")
+            continue
+        unit = d["unit"].iloc[0] if isinstance(d["unit"].iloc[0], str) else ""
+        first, last = d.iloc[0], d.iloc[-1]
+        parts.append(f"{label} from {first['value']:,.0f} {unit} ({first['period']}) to {last['value']:,.0f} {unit} "
+                     f"({last['period']})".replace("  ", " "))
+    withheld = int(trend["suppressed"].sum())
+    note = _withheld_values(withheld, min_group_size) if withheld else ""
+    return "Line charts of partnership indicators by period: " + "; ".join(parts) + "." + (f" {note}" if note else "")
+
+
+def plot_milestones(status: pd.DataFrame):
+    """The action plan as a timeline: each milestone's due date (hollow) and done date (filled), coloured by state.
+
+    A line joins the due and done dates of a late milestone, and the due date of
+    an overdue milestone to the date it is judged at (dashed vertical line).
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> from evalkit.indicators import milestone_status
+    >>> s = milestone_status(evalkit.load_data("data/sample"), "riverside-literacy", as_of="2025-09-22")
+    >>> fig = plot_milestones(s)
+    """
+    with report_style():
+        if status.empty:
+            return _empty("No action plan was recorded.")
+        s = status.sort_values("due_date", kind="stable").reset_index(drop=True)
+        fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(s) + 1.4))
+        y = np.arange(len(s))[::-1]
+        as_of = pd.Timestamp(s["as_of"].iloc[0])
+        for yi, (_, r) in zip(y, s.iterrows()):
+            c = _COLORS.get(r["state"], "0.5")
+            end = r["done_date"] if pd.notna(r["done_date"]) else (as_of if r["state"] == "overdue" else None)
+            if end is not None and end != r["due_date"]:
+                ax.plot([r["due_date"], end], [yi, yi], color=c, lw=2, ls="-" if pd.notna(r["done_date"]) else ":")
+            ax.plot(r["due_date"], yi, "o", mfc="white", mec=c, mew=2, ms=8)
+            if pd.notna(r["done_date"]):
+                ax.plot(r["done_date"], yi, "o", color=c, ms=7)
+        ax.axvline(as_of, color="0.3", ls="--", lw=1)
+        ax.text(as_of, len(s) - 0.4, f" judged at {as_of:%d %b %Y}", fontsize=9, va="bottom", ha="left")
+        ax.set_yticks(y, [_short(m, 46) for m in s["milestone"]])
+        ax.set_ylim(-0.7, len(s) + 0.3)
+        handles = [plt.Line2D([], [], color="0.4", marker="o", mfc="white", lw=0, label="due"),
+                   plt.Line2D([], [], color="0.4", marker="o", lw=0, label="done")]
+        handles += [plt.Line2D([], [], color=_COLORS[k], lw=2.5, label=k) for k in _COLORS if k in set(s["state"])]
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
+        for side in ("top", "right", "left"):
+            ax.spines[side].set_visible(False)
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        return fig
+
+
+def describe_milestones(status: pd.DataFrame) -> str:
+    """Alternative text for :func:`plot_milestones`: how many milestones in each state, overdue ones named.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"milestone": ["Launch", "Review"], "state": ["done on time", "overdue"],
+    ...                   "due_date": pd.to_datetime(["2025-01-01", "2025-02-01"])})
+    >>> describe_milestones(s)
+    'Timeline of 2 milestones, due date against done date: 1 done on time, 1 overdue (Review).'
+    """
+    if status.empty:
+        return "No action plan was recorded."
+    counts = status["state"].value_counts()
+    parts = [f"{counts[k]} {k}" for k in _COLORS if k in counts]
+    overdue = status.loc[status["state"] == "overdue", "milestone"].tolist()
+    tail = f" ({'; '.join(overdue)})" if overdue else ""
+    return (f"Timeline of {len(status)} milestones, due date against done date: " + ", ".join(parts)
+            + tail + ".")
+
+
+def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """Each partner-survey item's mean at each check-in, one line per respondent role.
+
+    Takes :func:`evalkit.partner_survey.partner_survey_summary` (one partnership);
+    suppressed means are not drawn and are counted in a note.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> from evalkit.partner_survey import partner_survey_summary
+    >>> fig = plot_partner_survey(partner_survey_summary(evalkit.load_data("data/sample"), "riverside-literacy"))
+    """
+    with report_style():
+        if summary.empty:
+            return _empty("The partners' check-in survey was not recorded.")
+        items = list(dict.fromkeys(summary["item"]))
+        cols = min(3, len(items))
+        rows = int(np.ceil(len(items) / cols))
+        fig, axes = plt.subplots(rows, cols, figsize=(7.5, 2.2 * rows + 0.8), squeeze=False, sharey=True)
+        roles = list(dict.fromkeys(summary["respondent_role"]))
+        palette = dict(zip(roles, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "0.3"]))
+        lo, hi = float(summary["scale_min"].min()), float(summary["scale_max"].max())
+        periods = summary.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
+        for ax, item in zip(axes.ravel(), items):
+            d = summary[summary["item"] == item]
+            for role in roles:
+                r = d[(d["respondent_role"] == role) & d["mean"].notna()].sort_values("period_rank")
+                if len(r):
+                    ax.plot(r["period_rank"], r["mean"], "o-", color=palette[role], lw=2 if role != roles[-1] else 1,
+                            label=role)
+            ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9)
+            ax.set_xticks(range(len(periods)), periods, rotation=30, ha="right", fontsize=9)
+            ax.set_ylim(lo, hi)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+        for ax in axes.ravel()[len(items):]:
+            ax.axis("off")
+        handles = [plt.Line2D([], [], color=palette[r], marker="o", label=r) for r in roles]
+        fig.legend(handles=handles, loc="lower center", ncol=len(roles), frameon=False)
+        withheld = int(summary["suppressed"].sum())
+        if withheld:
+            fig.text(0.01, 0.06, withheld_note(withheld, "means", min_group_size), fontsize=9)
+        fig.tight_layout(rect=(0, 0.1, 1, 1))
+        return fig
+
+
+def describe_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """Alternative text for :func:`plot_partner_survey`: each item's pooled mean at the first and last check-in.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"item": ["trust"] * 2, "label": ["Trust"] * 2, "respondent_role": ["all respondents"] * 2,
+    ...                   "period": ["p1", "p2"], "period_rank": [0, 1], "mean": [3.0, 3.5], "suppressed": [False] * 2,
+    ...                   "scale_min": [1.0] * 2, "scale_max": [5.0] * 2})
+    >>> print(describe_partner_survey(s))
+    Line charts of the partners' check-in ratings (1 to 5) by period: Trust from 3.0 (p1) to 3.5 (p2).
+    """
+    if summary.empty:
+        return "The partners' check-in survey was not recorded."
+    pooled = summary[(summary["respondent_role"] == "all respondents") & summary["mean"].notna()]
+    parts = []
+    for item in dict.fromkeys(summary["item"]):
+        d = pooled[pooled["item"] == item].sort_values("period_rank")
+        label = summary.loc[summary["item"] == item, "label"].iloc[0]
+        if d.empty:
+            parts.append(f"{label}: not shown")
+        else:
+            parts.append(f"{label} from {d['mean'].iloc[0]:.1f} ({d['period'].iloc[0]}) to {d['mean'].iloc[-1]:.1f} "
+                         f"({d['period'].iloc[-1]})")
+    scale = f"{summary['scale_min'].min():g} to {summary['scale_max'].max():g}"
+    note = withheld_note(int(summary["suppressed"].sum()), "means", min_group_size)
+    return (f"Line charts of the partners' check-in ratings ({scale}) by period: " + "; ".join(parts) + "."
+            + (f" {note}" if note else ""))
+
+
+def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
+    """Representation ratio (participants' share / community's share) per group with its interval.
+
+    A ratio of 1 (the dashed line) means the group is as present among
+    participants as in the community; under-represented groups are drawn in
+    orange. Suppressed groups are not drawn.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> from evalkit.community import representation_gap
+    >>> fig = plot_representation(representation_gap(evalkit.load_data("data/sample"), "riverside-literacy"))
+    """
+    with report_style():
+        g = gaps[gaps["ratio"].notna()]
+        if g.empty:
+            return _empty("No group can be compared with the community.")
+        fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(g) + 1.3))
+        y = np.arange(len(g))[::-1]
+        for yi, (_, r) in zip(y, g.iterrows()):
+            c = "#D55E00" if r["verdict"] == "under-represented" else "#0072B2" if r["verdict"] == "over-represented" \
+                else "0.45"
+            ax.plot([r["ratio_ci_low"], r["ratio_ci_high"]], [yi, yi], color=c, lw=2.5)
+            ax.plot(r["ratio"], yi, "o", color=c, ms=7)
+        ax.axvline(1, color="0.3", ls="--", lw=1)
+        ax.set_yticks(y, [f"{r['characteristic'].replace('_', ' ')}: {_short(r['group'], 28)}" for _, r in g.iterrows()])
+        ax.set_xlabel(f"Participants' share / community's share ({round(conf_level * 100)}% CI)")
+        handles = [plt.Line2D([], [], color=c, lw=2.5, marker="o", label=k) for k, c in
+                   (("under-represented", "#D55E00"), ("in line", "0.45"), ("over-represented", "#0072B2"))
+                   if k in set(g["verdict"])]
+        ax.legend(handles=handles, loc="lower right", frameon=False)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        n_hidden = int((gaps["ratio"].isna()).sum())
+        if n_hidden:
+            ax.set_title(f"{n_hidden} group(s) not drawn: too few participants to show.", fontsize=9, loc="left")
+        fig.tight_layout()
+        return fig
+
+
+def describe_representation(gaps: pd.DataFrame) -> str:
+    """Alternative text for :func:`plot_representation`: the under-represented groups and their ratios.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"characteristic": ["race"], "group": ["A"], "ratio": [0.5], "ratio_ci_low": [0.3],
+    ...                   "ratio_ci_high": [0.8], "verdict": ["under-represented"]})
+    >>> describe_representation(g)
+    'Representation ratios of 1 group: under-represented: race A (0.50, 95% CI 0.30 to 0.80).'
+    """
+    g = gaps[gaps["ratio"].notna()]
+    if g.empty:
+        return "No group can be compared with the community."
+    under = g[g["verdict"] == "under-represented"]
+    listed = "; ".join(f"{r['characteristic']} {r['group']} ({r['ratio']:.2f}, 95% CI {r['ratio_ci_low']:.2f} to "
+                       f"{r['ratio_ci_high']:.2f})" for _, r in under.iterrows())
+    return (f"Representation ratios of {len(g)} group{'s' if len(g) != 1 else ''}: "
+            + (f"under-represented: {listed}." if listed else "no group is under-represented."))

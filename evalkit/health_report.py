@@ -1,0 +1,592 @@
+"""Report sections beyond pre/post scores: voices, stories, indicators, action plan, partners' view, who was served.
+
+:class:`HealthSections` is what the partnership report template calls for the
+six sections of issue 10; :class:`PortfolioHealth` gives the cross-partnership
+views of the portfolio summary. Each method returns a Markdown string, a
+formatted table (strings, readable headers) or a
+:class:`~evalkit.figures.ReportFigure`, so the template cells stay one line.
+A partnership without the data of a section gets a sentence saying it was not
+recorded, never an error.
+
+Everything shown has been through :mod:`evalkit.privacy` (counts under the
+minimum group size read "fewer than k", shares and means of small groups are
+blank, complementary suppression where a total is shown) and free text through
+:func:`evalkit.voices.redact` and :func:`evalkit.narrate.md_escape`.
+"""
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from evalkit import community as _community
+from evalkit import indicators as _indicators
+from evalkit import partner_survey as _partners
+from evalkit import voices as _voices
+from evalkit.narrate import format_number, format_p, md_escape
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count
+
+__all__ = ["HealthSections", "PortfolioHealth"]
+
+DASH = "\u2013"
+
+
+def _pct(x) -> str:
+    return DASH if x is None or pd.isna(x) else f"{100 * x:.0f}%"
+
+
+def _value(x, unit=None) -> str:
+    if x is None or pd.isna(x):
+        return DASH
+    text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
+    return f"{text} {unit}" if isinstance(unit, str) and unit else text
+
+
+def _p(p) -> str:
+    text = format_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def _date(d) -> str:
+    return DASH if d is None or pd.isna(d) else f"{pd.Timestamp(d):%d %b %Y}"
+
+
+def _table(rows: dict, index: str) -> pd.DataFrame:
+    return pd.DataFrame(rows).set_index(index)
+
+
+def _not_recorded(what: str) -> pd.DataFrame:
+    return pd.DataFrame({"": [f"{what} not recorded for this partnership."]}).set_index("")
+
+
+class HealthSections:
+    """The partnership-health sections of one partnership's report.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data (all partnerships or just this one).
+    partnership_id : str
+    min_group_size : int
+        Groups smaller than this are suppressed everywhere.
+    alpha : float
+        Significance level for "unlikely to be due to chance" (gaps and changes in the partners' survey).
+    as_of : date-like, optional
+        Date the action plan is judged at (default: the partnership's end date, or today while it runs).
+    conf_level : float
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> health = HealthSections(evalkit.load_data("data/sample"), "riverside-literacy", as_of="2025-09-22")
+    >>> "Family reading night" in health.action_plan()
+    True
+    """
+
+    def __init__(self, data, partnership_id: str, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                 alpha: float = 0.05, as_of=None, conf_level: float = 0.95):
+        self.data = data
+        self.partnership_id = partnership_id
+        self.k = check_min_group_size(min_group_size)
+        self.alpha = alpha
+        self.as_of = as_of
+        self.conf_level = conf_level
+        data.for_partnership(partnership_id)  # InputError for an unknown partnership
+
+    # ---- analyses, computed once --------------------------------------------------------------
+    @cached_property
+    def themes(self) -> pd.DataFrame:
+        return _voices.themes(self.data, self.partnership_id, min_group_size=self.k)
+
+    @cached_property
+    def quotes(self) -> pd.DataFrame:
+        return _voices.quotes(self.data, self.partnership_id, min_group_size=self.k)
+
+    @cached_property
+    def stories_table(self) -> pd.DataFrame:
+        return _voices.success_stories(self.data, self.partnership_id)
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        return _indicators.indicator_trend(self.data, self.partnership_id, min_group_size=self.k)
+
+    @cached_property
+    def progress(self) -> pd.DataFrame:
+        return _indicators.indicator_progress(self.data, self.partnership_id, min_group_size=self.k)
+
+    @cached_property
+    def milestones(self) -> pd.DataFrame:
+        return _indicators.milestone_status(self.data, self.partnership_id, as_of=self.as_of)
+
+    @cached_property
+    def survey(self) -> pd.DataFrame:
+        return _partners.partner_survey_summary(self.data, self.partnership_id, conf_level=self.conf_level,
+                                                min_group_size=self.k)
+
+    @cached_property
+    def gaps(self) -> pd.DataFrame:
+        return _partners.partner_survey_gaps(self.data, self.partnership_id, conf_level=self.conf_level,
+                                             min_group_size=self.k)
+
+    @cached_property
+    def survey_change(self) -> pd.DataFrame:
+        return _partners.partner_survey_change(self.data, self.partnership_id, conf_level=self.conf_level,
+                                               min_group_size=self.k)
+
+    @cached_property
+    def representation(self) -> pd.DataFrame:
+        return _community.representation_gap(self.data, self.partnership_id, conf_level=self.conf_level,
+                                             min_group_size=self.k)
+
+    # ---- In their own words --------------------------------------------------------------------
+    def voices(self) -> str:
+        """Theme counts in words, then two or three scrubbed quotes per theme."""
+        t = self.themes
+        if t.empty:
+            return "Participants' comments were not recorded for this partnership."
+        n = t["n_commenters"].iloc[0]
+        coding = t["coding"].iloc[0]
+        lines = [f"{format_count(n, self.k).capitalize()} participants left comments; "
+                 f"{_voices.CODING_NOTE[coding]}."]
+        if pd.isna(n):
+            return lines[0] + " Too few people commented to report what they said."
+        if coding == "none":
+            return lines[0] + " Quotes are shown only for themes, so none are shown."
+        hidden = t[(t["theme"] != _voices.NO_THEME) & t["n_people"].isna()]
+        small = hidden["theme"].tolist()
+        protected = hidden.loc[hidden["note"] == _voices.PROTECTS, "theme"].tolist()
+        for theme in [x for x in t["theme"] if x != _voices.NO_THEME and x not in small]:
+            q = self.quotes[self.quotes["theme"] == theme]
+            row = t[t["theme"] == theme].iloc[0]
+            head = (f"**{md_escape(theme)}**" + (f" ({md_escape(row['description'])})" if isinstance(row["description"], str)
+                    else "") + f": mentioned by {format_count(row['n_people'], self.k)} people"
+                    + (f" ({_pct(row['share'])} of those who commented)" if pd.notna(row["share"]) else "") + ".")
+            lines.append(head)
+            for _, r in q.iterrows():
+                lines.append(f"> \u201c{md_escape(r['quote'])}\u201d  \n> \u2014 {md_escape(r['attribution'])}")
+        fewer = [x for x in small if x not in protected]
+        if fewer:
+            lines.append(f"Mentioned by {format_count(None, self.k)} people each (no count, share or quote shown): "
+                         + ", ".join(md_escape(x) for x in fewer) + ".")
+        if protected:
+            lines.append("Not shown, so that a smaller theme's count cannot be worked out by subtraction: "
+                         + ", ".join(md_escape(x) for x in protected) + ".")
+        return "\n\n".join(lines)
+
+    def themes_table(self) -> pd.DataFrame:
+        """Theme counts and shares, formatted ("fewer than k" below the minimum group size)."""
+        t = self.themes
+        if t.empty:
+            return _not_recorded("Comments were")
+        return _table({
+            "Theme": t["theme"],
+            "Description": [d if isinstance(d, str) else "" for d in t["description"]],
+            "People mentioning it": [note if s else format_count(v, self.k)
+                                     for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],
+            "Share of those who commented": [_pct(x) for x in t["share"]],
+        }, "Theme")
+
+    # ---- Success stories -----------------------------------------------------------------------
+    def stories(self) -> str:
+        """Stories told with consent, escaped, with date and teller's role; the others counted."""
+        s = self.stories_table
+        if s.empty:
+            return "Success stories were not recorded for this partnership."
+        shown = s[s["shown"]]
+        parts = []
+        for _, r in shown.iterrows():
+            title = md_escape(r["title"]) if r["title"] else "A story"
+            who = f"told by {md_escape(r['told_by'])}" if r["told_by"] else "teller not recorded"
+            parts.append(f"**{title}** ({_date(r['date'])}, {who})\n\n> {md_escape(r['text'])}")
+        withheld = int((~s["shown"]).sum())
+        if withheld:
+            parts.append(f"{withheld} more {'story was' if withheld == 1 else 'stories were'} told without consent "
+                         f"to publish {'it' if withheld == 1 else 'them'}: counted here, not shown.")
+        return "\n\n".join(parts)
+
+    # ---- Partnership indicators ---------------------------------------------------------------
+    def indicators(self) -> str:
+        """Latest value against its target with a verdict, and totals over the partnership's life."""
+        p = self.progress
+        if p.empty:
+            return "Partnership indicators were not recorded for this partnership."
+        lines = []
+        for _, r in p.iterrows():
+            latest = _value(r["latest"], r["unit"]) if pd.notna(r["latest"]) else format_count(None, self.k)
+            total = _value(r["total"], r["unit"]) if pd.notna(r["total"]) else format_count(None, self.k)
+            how = {"sum": "in total", "last": "at the end", "max": "at most", "mean": "on average"}[r["aggregate"]]
+            text = (f"- {md_escape(r['label'])}: {latest} in the latest period ({md_escape(r['latest_period'])}); "
+                    f"{total} {how} over {r['n_periods']} period{'s' if r['n_periods'] != 1 else ''}")
+            if r["verdict"] != "no target":
+                which = "latest value" if r["statistic"] == "latest" else "total"
+                text += f"; target for the {which}: {_value(r['target'], r['unit'])}, **{r['verdict']}**"
+            lines.append(text + ".")
+        return "\n".join(lines)
+
+    def indicators_table(self) -> pd.DataFrame:
+        p = self.progress
+        if p.empty:
+            return _not_recorded("Partnership indicators were")
+        return _table({
+            "Indicator": p["label"],
+            "Unit": [u if isinstance(u, str) else "" for u in p["unit"]],
+            "Periods": p["n_periods"],
+            "Latest": [_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["latest"]],
+            "Total": [_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["total"]],
+            "Target": [DASH if s is None or pd.isna(t) else f"{_value(t)} ({s})" for s, t in zip(p["statistic"], p["target"])],
+            "Verdict": p["verdict"],
+        }, "Indicator")
+
+    def indicators_figure(self):
+        from evalkit.figures import ReportFigure
+        from evalkit.health_plots import describe_indicator_trends, plot_indicator_trends
+
+        if self.trend.empty:
+            return None
+        return ReportFigure(plot_indicator_trends(self.trend, min_group_size=self.k),
+                            describe_indicator_trends(self.trend, min_group_size=self.k))
+
+    # ---- Action plan ----------------------------------------------------------------------------
+    def action_plan(self) -> str:
+        """On-time share and the overdue milestones, named."""
+        s = self.milestones
+        if s.empty:
+            return "The action plan (milestones) was not recorded for this partnership."
+        m = _indicators.milestone_summary(s).iloc[0]
+        when = _date(s["as_of"].iloc[0])
+        lines = [f"Of {m['n_milestones']} milestones in the action plan, {m['n_due']} were due by {when}: "
+                 f"{m['n_on_time']} done on time, {m['n_late']} done late and {m['n_overdue']} overdue"
+                 + (f" ({_pct(m['on_time_share'])} on time)" if m["n_due"] else "") + "."]
+        if m["n_not_yet_due"]:
+            lines[0] += f" {m['n_not_yet_due']} {'is' if m['n_not_yet_due'] == 1 else 'are'} not yet due."
+        overdue = s[s["state"] == "overdue"]
+        if len(overdue):
+            lines.append("**Overdue:**\n")
+            lines += [f"- {md_escape(r['milestone'])} (owner: {md_escape(r['owner']) if isinstance(r['owner'], str) else 'not recorded'}; "
+                      f"due {_date(r['due_date'])}, {r['days_late']} days overdue)" for _, r in overdue.iterrows()]
+        return lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
+
+    def milestones_table(self) -> pd.DataFrame:
+        s = self.milestones
+        if s.empty:
+            return _not_recorded("The action plan was")
+        return _table({
+            "Milestone": s["milestone"],
+            "Owner": [o if isinstance(o, str) else "" for o in s["owner"]],
+            "Due": [_date(d) for d in s["due_date"]],
+            "Done": [_date(d) for d in s["done_date"]],
+            "Where it stands": s["state"],
+        }, "Milestone")
+
+    def milestones_figure(self):
+        from evalkit.figures import ReportFigure
+        from evalkit.health_plots import describe_milestones, plot_milestones
+
+        if self.milestones.empty:
+            return None
+        return ReportFigure(plot_milestones(self.milestones), describe_milestones(self.milestones))
+
+    # ---- How the partners see the partnership -------------------------------------------------
+    def partners(self) -> str:
+        """Change since the first check-in and gaps between respondent roles, in words."""
+        s = self.survey
+        if s.empty:
+            return "The partners' check-in survey was not recorded for this partnership."
+        periods = s.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
+        lines = [f"The partners rated the partnership at {len(periods)} check-in{'s' if len(periods) != 1 else ''} "
+                 f"({', '.join(md_escape(p) for p in periods)}) on a {s['scale_min'].min():g} to "
+                 f"{s['scale_max'].max():g} scale. Roles with {format_count(None, self.k)} respondents are not shown."]
+        c = self.survey_change
+        if len(c):
+            lines.append(f"**Since the first check-in** ({md_escape(c['first_period'].iloc[0])}):\n\n"
+                         + "\n".join(self._change_line(r) for _, r in c.iterrows()))
+        g = self.gaps
+        latest = g[g["period_rank"] == g["period_rank"].max()] if len(g) else g
+        if len(latest):
+            a, b = latest["role_a"].iloc[0], latest["role_b"].iloc[0]
+            lines.append(f"**{md_escape(a).capitalize()} vs {md_escape(b)} at the latest check-in** "
+                         f"({md_escape(latest['period'].iloc[0])}):\n\n"
+                         + "\n".join(self._gap_line(r) for _, r in latest.iterrows()))
+        return "\n\n".join(lines)
+
+    def _chance(self, p) -> str:
+        return "unlikely to be due to chance" if pd.notna(p) and p < self.alpha else "could be due to chance"
+
+    def _change_line(self, r) -> str:
+        if r["suppressed"]:
+            return f"- {md_escape(r['label'])}: too few respondents to compare ({format_count(None, self.k)})."
+        verb = "barely changed" if abs(r["change"]) < 0.05 else "rose" if r["change"] > 0 else "fell"
+        return (f"- {md_escape(r['label'])}: {verb}, from {r['mean_first']:.1f} to {r['mean_latest']:.1f} "
+                f"(change {format_number(r['change'], 1)}, {round(self.conf_level * 100)}% CI "
+                f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}; {self._chance(r['pvalue'])}).")
+
+    def _gap_line(self, r) -> str:
+        if r["suppressed"]:
+            return f"- {md_escape(r['label'])}: too few respondents in a role to compare ({format_count(None, self.k)})."
+        return (f"- {md_escape(r['label'])}: {md_escape(r['role_a'])} {r['mean_a']:.1f}, {md_escape(r['role_b'])} "
+                f"{r['mean_b']:.1f} (gap {format_number(r['gap'], 1)}, {round(self.conf_level * 100)}% CI "
+                f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}, p {_p(r['pvalue'])}; "
+                f"{self._chance(r['pvalue'])}).")
+
+    def partners_table(self) -> pd.DataFrame:
+        """Each item's mean per check-in (rows) and respondent role (columns); blank where suppressed."""
+        s = self.survey
+        if s.empty:
+            return _not_recorded("The partners' check-in survey was")
+        cell = [DASH if pd.isna(m) else f"{m:.1f} (n = {n})" for m, n in zip(s["mean"], s["n_respondents"])]
+        wide = s.assign(cell=cell).pivot_table(index=["label", "period_rank", "period"], columns="respondent_role",
+                                               values="cell", aggfunc="first", sort=False)
+        roles = [r for r in dict.fromkeys(s["respondent_role"])]
+        wide = wide.reset_index().sort_values(["label", "period_rank"]).rename(
+            columns={"label": "Item", "period": "Check-in"})
+        return wide.set_index(["Item", "Check-in"])[roles].fillna(DASH).rename_axis(columns=None)
+
+    def partners_figure(self):
+        from evalkit.figures import ReportFigure
+        from evalkit.health_plots import describe_partner_survey, plot_partner_survey
+
+        if self.survey.empty:
+            return None
+        return ReportFigure(plot_partner_survey(self.survey, min_group_size=self.k),
+                            describe_partner_survey(self.survey, min_group_size=self.k))
+
+    # ---- Who was served -----------------------------------------------------------------------
+    def served(self) -> str:
+        """Under- and over-represented groups, with the method in one sentence."""
+        g = self.representation
+        if g.empty:
+            return "The make-up of the community served was not recorded for this partnership."
+        lines = ["Participants' make-up against the community's. The representation ratio is the group's share "
+                 "among participants (whose value is known) divided by its share in the community: 1 means as "
+                 f"present as in the community. A group is flagged when the whole {round(self.conf_level * 100)}% "
+                 "interval (Wilson) is below 1, a gap that chance in who enrolled does not explain."]
+        under = g[g["verdict"] == _community.UNDER]
+        if len(under):
+            lines.append("**Under-represented:**\n")
+            for _, r in under.iterrows():
+                if r["suppressed"]:
+                    detail = f"{r['note']} participants, {_pct(r['community_share'])} of the community"
+                else:
+                    detail = (f"{_pct(r['participant_share'])} of participants vs {_pct(r['community_share'])} of the "
+                              f"community; ratio {r['ratio']:.2f}, {round(self.conf_level * 100)}% CI "
+                              f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}")
+                lines.append(f"- {md_escape(r['characteristic'].replace('_', ' '))}: {md_escape(r['group'])} ({detail}).")
+        else:
+            lines.append("No group is under-represented beyond what chance would explain.")
+        over = g[g["verdict"] == _community.OVER]
+        if len(over):
+            lines.append("\nOver-represented: " + "; ".join(
+                f"{md_escape(r['characteristic'].replace('_', ' '))}: {md_escape(r['group'])}" for _, r in over.iterrows())
+                + ".")
+        return lines[0] + "\n\n" + "\n".join(lines[1:])
+
+    def representation_table(self) -> pd.DataFrame:
+        g = self.representation
+        if g.empty:
+            return _not_recorded("The community's make-up was")
+        ci = round(self.conf_level * 100)
+        return _table({
+            "Characteristic": [c.replace("_", " ") for c in g["characteristic"]],
+            "Group": g["group"],
+            "Community": [_pct(x) for x in g["community_share"]],
+            "Participants": [note if s else format_count(n, self.k)
+                             for n, s, note in zip(g["n_participants"], g["suppressed"], g["note"])],
+            "Share of participants": [_pct(x) for x in g["participant_share"]],
+            "Ratio": [format_number(x) for x in g["ratio"]],
+            f"{ci}% CI": [DASH if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}"
+                          for lo, hi in zip(g["ratio_ci_low"], g["ratio_ci_high"])],
+            "Verdict": g["verdict"],
+        }, "Characteristic")
+
+    def representation_figure(self):
+        from evalkit.figures import ReportFigure
+        from evalkit.health_plots import describe_representation, plot_representation
+
+        if self.representation.empty:
+            return None
+        return ReportFigure(plot_representation(self.representation, conf_level=self.conf_level),
+                            describe_representation(self.representation))
+
+    def methods(self) -> str:
+        """The methods of these sections, as Markdown (for the report's Methods section)."""
+        return (
+            "**Participants' voices.** Comments are grouped into themes coded by the analyst or, failing that, by "
+            "the keywords of the themes codebook; a theme's count is the number of people mentioning it. Quotes "
+            "are the analyst's featured comments first, then a fixed choice (ordered by a checksum of the text). "
+            "Emails, phone numbers, addresses, web links, participant ids and the names in the roster are removed "
+            f"before anything is shown. Themes mentioned by fewer than {self.k} people are counted as \"fewer than "
+            f"{self.k}\" and not quoted. Stories told without consent are counted, never shown.\n\n"
+            "**Indicators and action plan.** Indicators are the partnership's own records (no sampling, so no "
+            "interval); a target is met when the value reaches it. Milestones are judged at the date stated.\n\n"
+            "**Partners' check-ins.** Means with t intervals; gaps between roles and changes since the first "
+            "check-in with Welch's t interval.\n\n"
+            "**Who was served.** Wilson interval of each group's share among participants, divided by the "
+            "community's share (taken as known)."
+        )
+
+
+class PortfolioHealth:
+    """The cross-partnership views of the partnership-health tables, for the portfolio summary.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    min_group_size : int
+    alpha : float
+    as_of : date-like, optional
+        Date every action plan is judged at (default: each partnership's end date, or today).
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> port = PortfolioHealth(evalkit.load_data("data/sample"))
+    >>> "Volunteer hours contributed" in port.shared_indicators_table().columns
+    True
+    """
+
+    def __init__(self, data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, alpha: float = 0.05, as_of=None):
+        self.data = data
+        self.k = check_min_group_size(min_group_size)
+        self.alpha = alpha
+        self.as_of = as_of
+        self.names = data.partnerships.set_index("partnership_id")["name"]
+
+    @cached_property
+    def progress(self) -> pd.DataFrame:
+        return _indicators.indicator_progress(self.data, min_group_size=self.k)
+
+    def shared_indicators(self) -> pd.DataFrame:
+        """Tidy: each indicator recorded by two or more partnerships in one unit, each partnership's total.
+
+        Totals counting people are protected like any partition with a shown
+        total: values under *k* are blanked, and one more when the blanked ones
+        sum to under *k* (:func:`~evalkit.privacy.complementary_cells`).
+        """
+        p = self.progress
+        if p.empty:
+            return pd.DataFrame(columns=["indicator", "label", "unit", "partnership_id", "total", "suppressed"])
+        raw = _indicators.indicator_progress(self.data, min_group_size=1)  # exact totals, protected below
+        raw = raw.assign(unit=raw["unit"].fillna(""))
+        shared = raw.groupby(["indicator", "unit"]).filter(lambda g: g["partnership_id"].nunique() >= 2)
+        parts = []
+        for (ind, unit), g in shared.groupby(["indicator", "unit"], sort=False):
+            total = g["total"].to_numpy(float)
+            blank = complementary_cells(total, self.k) if g["counts_people"].iloc[0] else np.zeros(len(g), bool)
+            parts.append(pd.DataFrame({"indicator": ind, "label": g["label"].iloc[0], "unit": unit,
+                                       "partnership_id": g["partnership_id"].to_numpy(),
+                                       "total": np.where(blank, np.nan, total), "suppressed": blank,
+                                       "_raw": total, "_sum": total.sum()}))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["indicator", "label", "unit", "partnership_id", "total", "suppressed", "_raw", "_sum"])
+
+    def shared_indicators_table(self) -> pd.DataFrame:
+        """Shared indicators side by side (one column each), one row per partnership, and the portfolio total."""
+        s = self.shared_indicators()
+        if s.empty:
+            return pd.DataFrame({"": ["No partnership indicator is recorded by two or more partnerships."]}).set_index("")
+        cells = s.assign(cell=[_value(v) if pd.notna(v) else format_count(None, self.k) if 0 < raw < self.k
+                               else _voices.PROTECTS for v, raw in zip(s["total"], s["_raw"])])
+        wide = cells.pivot_table(index="partnership_id", columns="label", values="cell", aggfunc="first", sort=False)
+        wide = wide.reindex([p for p in self.data.partnership_ids if p in wide.index]).fillna("not recorded")
+        wide.index = [self.names.get(p, p) for p in wide.index]
+        totals = s.drop_duplicates("label").set_index("label")["_sum"]
+        units = s.drop_duplicates("label").set_index("label")["unit"]
+        wide.loc["All partnerships"] = [_value(totals[c], units[c]) for c in wide.columns]
+        return wide.rename_axis(index="Partnership", columns=None)
+
+    def shared_indicators_figure(self):
+        """Bar charts: each shared indicator's total per partnership (suppressed totals not drawn)."""
+        import matplotlib.pyplot as plt
+
+        from evalkit.figures import ReportFigure, report_style
+        from evalkit.privacy import withheld_note
+
+        s = self.shared_indicators()
+        if s.empty:
+            return None
+        labels = list(dict.fromkeys(s["label"]))
+        with report_style():
+            fig, axes = plt.subplots(len(labels), 1, figsize=(7.5, 1.9 * len(labels) + 0.4), squeeze=False)
+            for ax, lab in zip(axes.ravel(), labels):
+                d = s[(s["label"] == lab) & s["total"].notna()]
+                names = [str(self.names.get(p, p)) for p in d["partnership_id"]]
+                ax.barh(names[::-1], d["total"].to_numpy()[::-1], color="#0072B2")
+                unit = d["unit"].iloc[0] if len(d) else ""
+                ax.set_title(f"{lab} ({unit}), total over each partnership's life" if unit else lab, fontsize=10)
+                ax.tick_params(axis="y", labelsize=8)
+                for side in ("top", "right"):
+                    ax.spines[side].set_visible(False)
+            withheld = int(s["suppressed"].sum())
+            if withheld:
+                fig.text(0.01, 0.0, withheld_note(withheld, "totals", self.k), fontsize=9)
+            fig.tight_layout()
+        alt = "Bar charts of shared indicators by partnership: " + "; ".join(
+            f"{lab}, all partnerships together {_value(s.loc[s['label'] == lab, '_sum'].iloc[0], s.loc[s['label'] == lab, 'unit'].iloc[0])}"
+            for lab in labels) + "."
+        return ReportFigure(fig, alt)
+
+    def milestones_table(self) -> pd.DataFrame:
+        """Milestone completion by partnership: due, on time, late, overdue, on-time share."""
+        st = _indicators.milestone_status(self.data, as_of=self.as_of)
+        if st.empty:
+            return pd.DataFrame({"": ["No action plan was recorded."]}).set_index("")
+        m = _indicators.milestone_summary(st)
+        order = {pid: i for i, pid in enumerate(self.data.partnership_ids)}
+        m = m.sort_values("partnership_id", key=lambda c: c.map(order), kind="stable")
+        return _table({
+            "Partnership": [self.names.get(p, p) for p in m["partnership_id"]],
+            "Milestones": m["n_milestones"], "Due": m["n_due"], "On time": m["n_on_time"], "Late": m["n_late"],
+            "Overdue": m["n_overdue"], "On-time share": [_pct(x) for x in m["on_time_share"]],
+        }, "Partnership")
+
+    def partner_survey_table(self) -> pd.DataFrame:
+        """Partner-survey health by partnership: latest check-in's mean rating as % of the scale."""
+        h = _partners.partner_survey_health(self.data, min_group_size=self.k)
+        if h.empty:
+            return pd.DataFrame({"": ["No partner check-in survey was recorded."]}).set_index("")
+        return _table({
+            "Partnership": [self.names.get(p, p) for p in h["partnership_id"]],
+            "Latest check-in": h["latest_period"], "Items": h["n_items"],
+            "Answers per item (fewest)": [format_count(n, self.k) for n in h["n_respondents"]],
+            "Mean rating, % of scale": [DASH if pd.isna(x) else f"{x:.0f}%" for x in h["health"]],
+        }, "Partnership")
+
+    def representation_table(self) -> pd.DataFrame:
+        """Representation gaps: the under-represented groups of every partnership."""
+        g = _community.representation_gap(self.data, min_group_size=self.k)
+        if g.empty:
+            return pd.DataFrame({"": ["No community make-up was recorded."]}).set_index("")
+        rows = []
+        for pid, d in g.groupby("partnership_id", sort=False):
+            under = d[d["verdict"] == _community.UNDER]
+            rows.append({"Partnership": self.names.get(pid, pid), "Groups compared": len(d),
+                         "Under-represented": len(under),
+                         "Which": "; ".join(f"{c.replace('_', ' ')}: {grp}" + ("" if pd.isna(r) else f" (ratio {r:.2f})")
+                                            for c, grp, r in zip(under["characteristic"], under["group"], under["ratio"]))
+                         or DASH})
+        return pd.DataFrame(rows).set_index("Partnership")
+
+    def themes_table(self) -> pd.DataFrame:
+        """Theme frequencies pooled over every partnership (people mentioning each theme)."""
+        t = _voices.themes(self.data, None, min_group_size=self.k)
+        if t.empty:
+            return pd.DataFrame({"": ["No comments were recorded."]}).set_index("")
+        return _table({
+            "Theme": t["theme"],
+            "People mentioning it": [note if s else format_count(v, self.k)
+                                     for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],
+            "Share of those who commented": [_pct(x) for x in t["share"]],
+        }, "Theme")
+
+    def summary(self) -> str:
+        """Which partnerships recorded which health tables, in one paragraph."""
+        d = self.data
+        recorded = {name: set(getattr(d, name)["partnership_id"]) for name in
+                    ("comments", "stories", "indicators", "milestones", "partner_survey", "community")}
+        n = len(d.partnership_ids)
+        said = ", ".join(f"{label} {len(recorded[name] & set(d.partnership_ids))}" for name, label in
+                         (("indicators", "indicators"), ("milestones", "action plans"),
+                          ("partner_survey", "partner check-ins"), ("community", "community make-up"),
+                          ("comments", "comments"), ("stories", "stories")))
+        return f"Of {n} partnerships, these recorded: {said}."

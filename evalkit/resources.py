@@ -1,0 +1,53 @@
+"""Files that ship inside the evalkit package: the report templates.
+
+The templates in ``evalkit/templates/`` are the one source of truth the code renders;
+the repository's top-level ``templates/*.ipynb`` are symlinks to them (checked by
+``tests/test_packaging.py``), and ``evalkit templates copy DIR`` gives an analyst
+editable copies outside the package.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from evalkit.errors import InputError
+
+#: The report templates shipped with evalkit, by file name.
+REPORT_TEMPLATES = ("partnership_report.ipynb", "portfolio_report.ipynb")
+
+
+def template_path(name: str) -> Path:
+    """The path of a report template shipped inside the installed package.
+
+    Looked up with :mod:`importlib.resources`, so it is found wherever evalkit is
+    installed and never depends on the current folder.
+
+    Parameters
+    ----------
+    name : str
+        One of :data:`REPORT_TEMPLATES`.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    evalkit.errors.InputError
+        If ``name`` is not a template evalkit ships, or the installation lacks it.
+
+    Examples
+    --------
+    >>> from evalkit.resources import template_path
+    >>> template_path("partnership_report.ipynb").name
+    'partnership_report.ipynb'
+    """
+    if name not in REPORT_TEMPLATES:
+        raise InputError(f"{name!r} is not a template shipped with evalkit; expected one of "
+                         f"{', '.join(REPORT_TEMPLATES)}")
+    resource = resources.files("evalkit").joinpath("templates", name)
+    path = Path(str(resource))
+    if not path.is_file():
+        raise InputError(f"The evalkit installation has no {name} (looked in {path}); reinstall evalkit, "
+                         "or pass --template PATH.")
+    return path

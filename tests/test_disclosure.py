@@ -1,0 +1,72 @@
+"""Property tests of disclosure control: a brute-force attacker tries every sum and difference of shown rows.
+
+For random partnerships and groupings, no blanked group (or union of blanked groups) of 1 to k-1
+people can be rebuilt from the whole-partnership row and the shown group rows: so neither its count
+nor its mean (count x mean is linear in the same rows) can be derived.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from evalkit.compare import compare_prepost
+from evalkit.load import Dataset
+from evalkit.participation import representation
+from evalkit import schema
+
+
+def _attack(membership: dict[str, np.ndarray], shown: list[str], n: int, k: int) -> list[int]:
+    """Sizes of the sets of 1..k-1 people an attacker can rebuild as +-1 combinations of shown rows."""
+    rows = [np.ones(n, int), *[membership[g] for g in shown]]
+    sizes = []
+    for coefs in itertools.product((-1, 0, 1), repeat=len(rows)):
+        v = sum(c * r for c, r in zip(coefs, rows))
+        if np.isin(v, (0, 1)).all() and 0 < v.sum() < k:
+            sizes.append(int(v.sum()))
+    return sizes
+
+
+def _dataset(groups: list[str], seed: int) -> Dataset:
+    rng = np.random.default_rng(seed)
+    n = len(groups)
+    ids = [f"x{i}" for i in range(n)]
+    people = pd.DataFrame({"participant_id": ids, "partnership_id": "p", "grp": groups})
+    pre = rng.integers(1, 6, n).astype(float)
+    post = np.clip(pre + rng.integers(-1, 3, n), 1, 5)
+    resp = pd.DataFrame({"participant_id": ids * 2, "partnership_id": "p", "wave": ["pre"] * n + ["post"] * n,
+                         "measure": "m", "value": np.r_[pre, post]})
+    tables = {t: schema.empty_table(t) for t in schema.TABLES}
+    tables.update(
+        partnerships=pd.DataFrame({"partnership_id": ["p"], "name": ["P"], "partner_type": ["school"],
+                                   "lead_institution": ["U"], "start_date": pd.to_datetime(["2025-01-01"]),
+                                   "end_date": pd.to_datetime(["2025-06-01"])}),
+        participants=people,
+        measures=pd.DataFrame({"measure": ["m"], "label": ["M"], "domain": ["skills"], "kind": ["ordinal"],
+                               "scale_min": [1.0], "scale_max": [5.0], "higher_is_better": [True],
+                               "shared": [False], "scale": [None], "reverse_coded": [False]}),
+        responses=resp)
+    fields = {f for f in Dataset.__dataclass_fields__}
+    return Dataset(data_dir=".", **{t: v for t, v in tables.items() if t in fields})
+
+
+@settings(max_examples=60, deadline=None)
+@given(sizes=st.lists(st.integers(1, 25), min_size=2, max_size=5), k=st.integers(3, 12), seed=st.integers(0, 99))
+def test_no_blanked_group_is_recoverable_by_any_sum_or_difference(sizes, k, seed):
+    groups = [f"g{i}" for i, s in enumerate(sizes) for _ in range(s)]
+    data = _dataset(groups, seed)
+    n = len(groups)
+    membership = {g: (np.array(groups) == g).astype(int) for g in set(groups)}
+    whole = compare_prepost(data, "p", min_group_size=k)
+    by = compare_prepost(data, "p", by="grp", min_group_size=k)
+    if whole["suppressed"].all():
+        return  # nothing shown at all
+    shown = list(by.loc[~by["suppressed"], "group"])
+    assert _attack(membership, shown, n, k) == []
+    assert (by.loc[~by["suppressed"], "n_pairs"] >= k).all()
+    rep = representation(data, "grp", "p", min_group_size=k)
+    shown_rep = list(rep.loc[~rep["suppressed"], "group"])
+    assert _attack(membership, shown_rep, n, k) == []

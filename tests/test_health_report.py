@@ -1,0 +1,144 @@
+"""The partnership-health report sections and portfolio views; validation of the new tables; template cells."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from evalkit.health_report import HealthSections, PortfolioHealth
+from evalkit.validate import validate_dir
+
+SECTIONS = ("voices", "stories", "indicators", "action_plan", "partners", "served")
+TABLES = ("themes_table", "indicators_table", "milestones_table", "partners_table", "representation_table")
+FIGURES = ("indicators_figure", "milestones_figure", "partners_figure", "representation_figure")
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ek.load_data(SAMPLE)
+
+
+def test_every_section_renders_for_a_partnership_with_the_tables(data):
+    h = HealthSections(data, "riverside-literacy", as_of="2025-09-22")
+    for name in SECTIONS:
+        text = getattr(h, name)()
+        assert isinstance(text, str) and text and "not recorded" not in text
+    for name in TABLES:
+        assert len(getattr(h, name)()) > 0
+    for name in FIGURES:
+        fig = getattr(h, name)()
+        assert fig.alt and fig.png()[:4] == b"\x89PNG"
+
+
+def test_a_partnership_without_the_tables_says_not_recorded(data):
+    truth = ek.sample.generate_sample()[1]
+    pid = truth.without_health[0]
+    h = HealthSections(data, pid)
+    for name in SECTIONS:
+        text = getattr(h, name)()
+        assert "not recorded" in text
+    for name in TABLES:
+        assert "not recorded" in getattr(h, name)().index[0]
+    for name in FIGURES:
+        assert getattr(h, name)() is None
+
+
+def test_unknown_partnership_is_an_input_error(data):
+    with pytest.raises(ek.InputError, match="unknown partnership_id"):
+        HealthSections(data, "nope")
+
+
+def test_portfolio_views(data):
+    port = PortfolioHealth(data, as_of="2025-12-31")
+    shared = port.shared_indicators_table()
+    assert "All partnerships" in shared.index
+    # the portfolio total is the sum of every partnership's total (hand: add the indicators table's values)
+    hours = data.indicators.loc[data.indicators["indicator"] == "volunteer_hours", "value"].sum()
+    assert shared.loc["All partnerships", "Volunteer hours contributed"] == f"{hours:,.0f} hours"
+    assert len(port.milestones_table()) == len(set(data.milestones["partnership_id"]))
+    assert port.partner_survey_table()["Mean rating, % of scale"].str.endswith("%").all()
+    assert "Hispanic or Latino" in port.representation_table().loc["Riverside Family Literacy", "Which"]
+    themes = port.themes_table()
+    assert "confidence" in themes.index
+    assert port.shared_indicators_figure().alt.startswith("Bar charts of shared indicators")
+
+
+def test_data_text_is_escaped_and_figure_labels_literal(data):
+    from dataclasses import replace
+
+    m = data.milestones.copy()
+    m.loc[m.index[0], "milestone"] = "<script>alert(1)</script> **bold** $5 grant"
+    ind = data.indicators.copy()
+    ind.loc[ind["partnership_id"] == "riverside-literacy", "label"] = "Cost in $ (from $5 to $10)"
+    h = HealthSections(replace(data, milestones=m, indicators=ind), m.loc[m.index[0], "partnership_id"],
+                       as_of="2030-01-01")
+    table = h.milestones_table()
+    assert "<script>" in table.index[0]  # tables are escaped by the HTML exporter, Markdown by md_escape:
+    plan = h.action_plan()
+    assert "<script>" not in plan and "**bold**" not in plan
+    fig = HealthSections(replace(data, indicators=ind), "riverside-literacy").indicators_figure()
+    titles = [ax.get_title() for ax in fig.figure.axes]
+    assert "Cost in $ (from $5 to $10)" in titles
+    assert all(not t.get_parse_math() for ax in fig.figure.axes for t in [ax.title])
+
+
+def _copy(sample_dir, tmp_path):
+    for f in sample_dir.glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def _append(path, rows: dict):
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = pd.concat([frame, pd.DataFrame(rows)], ignore_index=True)
+    frame.to_csv(path, index=False)
+    return len(frame) + 1  # spreadsheet row of the last row
+
+
+def test_validation_of_the_health_tables(sample_dir, tmp_path):
+    d = _copy(sample_dir, tmp_path)
+    row_c = _append(d / "comments.csv", {"participant_id": ["nobody"], "partnership_id": ["riverside-literacy"],
+                                         "wave": ["post"], "question": ["?"], "text": ["hi"], "theme": ["weather"],
+                                         "featured": ["no"]})
+    row_m = _append(d / "milestones.csv", {"partnership_id": ["riverside-literacy"], "milestone": ["X"],
+                                           "owner": ["partner"], "due_date": ["2025-01-01"],
+                                           "done_date": ["2025-02-01"], "status": ["in progress"]})
+    row_s = _append(d / "community.csv", {"partnership_id": ["riverside-literacy", "riverside-literacy"],
+                                          "characteristic": ["shoe_size", "gender"], "group": ["42", "woman"],
+                                          "share": ["0.5", "45"], "source": ["", ""]})
+    row_i = _append(d / "indicators.csv", {"partnership_id": ["riverside-literacy"], "period": ["2025-07-05"],
+                                           "indicator": ["volunteer_hours"], "value": ["1"], "unit": ["minutes"],
+                                           "label": [""], "aggregate": ["sum"]})
+    row_t = _append(d / "targets.csv", {"partnership_id": ["riverside-literacy"], "indicator": ["events_held"],
+                                        "statistic": ["mean_post"], "target": ["3"]})
+    row_p = _append(d / "partner_survey.csv", {"partnership_id": ["riverside-literacy"], "period": ["2025-06-19"],
+                                               "respondent_role": ["partner"], "item": ["trust"], "value": ["7"],
+                                               "scale_min": ["1"], "scale_max": ["5"], "label": ["Trust"]})
+    found = {(v.file, v.row, v.column): v.message for v in validate_dir(d)}
+    assert "not registered in partnership 'riverside-literacy'" in found[("comments.csv", row_c, "participant_id")]
+    assert "theme 'weather' is not in themes.csv" in found[("comments.csv", row_c, "theme")]
+    assert "expected status 'done'" in found[("milestones.csv", row_m, "status")]
+    assert "'shoe_size' is not a group column of participants.csv" in \
+        found[("community.csv", row_s - 1, "characteristic")]
+    assert found[("community.csv", row_s, "share")] == "share 45 is not a proportion; expected 0 to 1 (write 0.45 for 45%)"
+    assert "has a second value for period '2025-07-05'" in found[("indicators.csv", row_i, "value")]
+    assert "unit 'minutes' differs from 'hours'" in found[("indicators.csv", row_i, "unit")]
+    assert "expected statistic 'latest' or 'total', not 'mean_post'" in found[("targets.csv", row_t, "statistic")]
+    assert "outside the declared scale 1 to 5" in found[("partner_survey.csv", row_p, "value")]
+
+
+def test_template_sections_sit_before_methods_and_stay_thin():
+    nb = json.loads((SAMPLE.parents[1] / "templates" / "partnership_report.ipynb").read_text())
+    heads = [("".join(c["source"]).splitlines() or [""])[0] for c in nb["cells"] if c["cell_type"] == "markdown"]
+    wanted = ["## In their own words", "## Success stories", "## Partnership indicators", "## Action plan",
+              "## How the partners see the partnership", "## Who was served", "## Methods"]
+    assert [h for h in heads if h in wanted] == wanted
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code" and "health." in "".join(c["source"])]
+    assert all(len(src.splitlines()) <= 2 for src in code)

@@ -1,0 +1,126 @@
+"""Running renders: the local thread pool, stopping it, killing process trees, and Dask workers with warm kernels.
+
+No sleeps: tasks wait on barriers and events, processes on psutil.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+
+import nbformat
+import psutil
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from evalkit import batch_pool
+from evalkit.batch import run_batch
+from evalkit.batch_pool import DaskKernelServers, kill_tree, local_executor, stop_executor, worker_kernel_server
+from evalkit.errors import InputError
+from evalkit.render_forkserver import request
+from test_batch import write_dataset
+
+
+def test_the_local_pool_runs_workers_renders_at_once():
+    both_running = threading.Barrier(2, timeout=60)  # broken (an error) unless two tasks run together
+    executor = local_executor(2)
+    futures = [executor.submit(both_running.wait) for _ in range(2)]
+    assert sorted(f.result() for f in futures) == [0, 1]
+    stop_executor(executor, kill=False)
+
+
+def test_stopping_with_kill_drops_queued_renders_and_waiting_finishes_them():
+    release = threading.Event()
+    executor = local_executor(1)
+    running = executor.submit(release.wait, 60)
+    queued = executor.submit(lambda: "ran")
+    stop_executor(executor, kill=True)
+    assert queued.cancelled()
+    release.set()
+    assert running.result() is True
+
+    executor = local_executor(1)
+    first, second = executor.submit(lambda: 1), executor.submit(lambda: 2)
+    stop_executor(executor, kill=False)
+    assert (first.result(), second.result()) == (1, 2)
+
+
+def test_kill_tree_leaves_no_descendant():
+    root = subprocess.Popen(["bash", "-c", "sleep 600 & sleep 600 & read line"], stdin=subprocess.PIPE)
+    family = []
+    while len(family) < 2:  # bash has started both children once they are listed
+        family = psutil.Process(root.pid).children(recursive=True)
+    kill_tree([root.pid])  # kills and reaps bash (our child) and both sleeps
+    root.wait()
+    gone, alive = psutil.wait_procs(family, timeout=60)
+    assert alive == [] and not psutil.pid_exists(root.pid)
+    root.stdin.close()
+    kill_tree([root.pid])  # an already-dead process is no error
+
+
+# --- Dask -------------------------------------------------------------------------
+PARENT = "import os, psutil\nprint('PARENT', ' '.join(psutil.Process(os.getppid()).cmdline()))"
+
+
+def parent_template(folder):
+    """A template whose report prints the command line of its kernel's parent process."""
+    params = new_code_cell('partnership_id = "demo"\ndata_dir = "."', metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[params, new_code_cell(PARENT)],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = folder / "parent.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cl:
+        yield cl
+
+
+@pytest.mark.integration
+def test_every_dask_worker_keeps_a_warm_single_threaded_kernel_server(cluster):
+    from distributed import Client
+
+    servers = DaskKernelServers(cluster.scheduler_address, ["json"]).start()
+    try:
+        with Client(cluster.scheduler_address, set_as_default=False) as client:
+            workers = list(client.scheduler_info()["workers"])
+            addresses = [client.submit(worker_kernel_server, servers.name, workers=[w], pure=False).result()
+                         for w in workers]
+        assert len(workers) == 2 and len({a[2] for a in addresses}) == 2  # one server per worker
+        pings = [request(a, ("ping", None)) for a in addresses]
+        assert [p["threads"] for p in pings] == [1, 1]
+        procs = [psutil.Process(p["pid"]) for p in pings]
+    finally:
+        servers.stop()
+    gone, alive = psutil.wait_procs(procs, timeout=60)  # unregistering the plugin stopped them
+    assert alive == []
+
+
+@pytest.mark.integration
+def test_a_run_on_dask_forks_each_kernel_from_its_workers_server(cluster, tmp_path):
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+    out = tmp_path / "out"
+    result = run_batch(data, out, template=parent_template(tmp_path), workers=2, progress=False,
+                       scheduler=cluster.scheduler_address)
+    assert result.ok, result.to_frame()
+    for pid in ("p01", "p02"):
+        nb = nbformat.read(out / f"{pid}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        assert "PARENT" in text and "evalkit.render_forkserver serve" in text, text
+    assert json.loads((out / "manifest.json").read_text())["scheduler"] == cluster.scheduler_address
+    assert batch_pool._PLUGIN_NAMES == {}  # the run's servers were stopped
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "not a scheduler address"])
+def test_an_unreachable_or_malformed_scheduler_is_one_input_error(tmp_path, monkeypatch, address):
+    monkeypatch.setattr(batch_pool, "CONNECT_TIMEOUT", 1)
+    data = write_dataset(tmp_path / "data", ids=("p01",))
+    with pytest.raises(InputError) as info:
+        run_batch(data, tmp_path / "out", template=parent_template(tmp_path), progress=False, scheduler=address)
+    message = str(info.value)
+    assert message.startswith(f"Cannot reach the dask scheduler at {address!r}") and "\n" not in message
+    assert not (tmp_path / "out").exists()  # nothing rendered, nothing written

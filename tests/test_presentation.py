@@ -1,0 +1,244 @@
+"""Finished pages: figure style and alt text, the report page, the index landing page, PDF and Excel tables."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import matplotlib
+import matplotlib.pyplot as plt
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from evalkit.errors import InputError
+from evalkit.figures import (PRINT_DPI, ReportFigure, describe_attendance, describe_change, describe_forest,
+                             report_style)
+from evalkit.publish import write_index
+from evalkit.render_html import export_html, finish_page
+from evalkit.workbook import write_workbook
+
+
+# ---- figures ---------------------------------------------------------------------------------------------
+
+def test_report_style_prints_at_200_dpi_with_9pt_type_and_literal_labels():
+    label = "Cost in $ (from $5 to $10), 50%_share \\alpha"
+    with report_style():
+        fig, ax = plt.subplots(figsize=(4, 2))
+        ax.plot([1, 2], [1, 2], label="x")
+        title = ax.set_title(label)
+        ax.set_xlabel("$\\notacommand$ of people")   # mathtext would raise on this when drawn
+        ax.legend()
+        assert matplotlib.rcParams["savefig.dpi"] >= 200
+    ReportFigure(fig, "test").png()  # drawn: no ParseFatalException, the dollar signs are text
+    words = [title, ax.xaxis.label, *ax.get_legend().get_texts()]
+    assert title.get_text() == label and all(t.get_parse_math() is False for t in words)
+    shown = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
+    assert min(t.get_fontsize() for t in shown) >= 9
+    plt.close(fig)
+
+
+def test_report_figure_is_one_png_with_alt_text_and_display_width():
+    fig, ax = plt.subplots(figsize=(5, 2))
+    ax.plot([0, 1], [0, 1])
+    shown = ReportFigure(fig, "Line chart: a line from 0 to 1.")
+    assert not plt.fignum_exists(fig.number)  # detached from pyplot: the notebook shows it once
+    data, meta = shown._repr_mimebundle_()
+    png = base64.b64decode(data["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width_px = int.from_bytes(png[16:20], "big")
+    # 5 in at 200 dpi is 1000 px before the tight crop; shown at 96 px per inch
+    assert 800 < width_px <= 5 * PRINT_DPI
+    assert meta["image/png"] == {"alt": "Line chart: a line from 0 to 1.", "width": round(width_px * 96 / PRINT_DPI)}
+
+
+def test_alt_text_of_the_change_figure_lists_each_measure_from_its_data():
+    table = pd.DataFrame({
+        "label": ["Skills (1-5)", "Knowledge (0-20)", "Tiny group"],
+        "mean_change": [0.5, -1.0, 3.0], "ci_low": [0.25, -2.0, 1.0], "ci_high": [0.75, 0.2, 5.0],
+        "scale_min": [1.0, 0.0, 1.0], "scale_max": [5.0, 20.0, 5.0],
+        "direction": ["improved", "no clear change", "improved"], "suppressed": [False, False, True]})
+    alt = describe_change(table)
+    # by hand: 0.5 / (5 - 1) = 12.5% (rounds half to even: +12%), 0.25/4 = 6.25%, 0.75/4 = 18.75%;
+    # -1 / 20 = -5%, -2/20 = -10%, 0.2/20 = 1%. The suppressed measure is neither drawn nor described.
+    assert "Skills (1-5) +12% (95% CI +6% to +19%), improved" in alt
+    assert "Knowledge (0-20) \u22125% (95% CI \u221210% to +1%), no clear change" in alt
+    assert alt.index("Skills") < alt.index("Knowledge")  # largest change first
+    assert "Tiny group" not in alt and "1 measure not shown" in alt
+
+
+def test_alt_text_of_attendance_says_how_it_moved():
+    s = pd.DataFrame({"session": ["W1", "W2", "W3"], "rate": [0.5, None, 0.51],
+                      "date": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20"])})
+    alt = describe_attendance(s)
+    assert alt.startswith("Line chart of attendance by session: attendance held steady between 50% at W1 (6 Jan 2025)")
+    assert alt.endswith("1 session not shown: too few attenders.")
+
+
+def test_alt_text_of_the_forest_plot_names_range_and_pooled_estimate():
+    c = pd.DataFrame({"measure": ["k"] * 3, "name": ["A", "B", "C"], "mean_change": [0.5, 1.5, None],
+                      "ci_low": [0.0, 1.0, None], "ci_high": [1.0, 2.0, None], "suppressed": [False, False, True]})
+    row = pd.Series({"measure": "k", "label": "Knowledge", "estimate": 1.0, "ci_low": 0.3, "ci_high": 1.7,
+                     "pi_low": None, "pi_high": None})
+    assert describe_forest(c, row) == ("Forest plot of Knowledge: mean change in 2 partnerships, from 0.50 (A) to "
+                                       "1.50 (B); pooled random-effects estimate 1.00 (95% CI 0.30 to 1.70).")
+
+
+# ---- the report page -------------------------------------------------------------------------------------
+
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+
+
+def _notebook():
+    table = pd.DataFrame({"Change": ["0.40", "< 0.001"], "Effect": ["0.5", "moderate"],
+                          "p": ["0.01", "0.2"], "n": ["45", "fewer than 10"]},
+                         index=pd.Index(["Skills", "Knowledge"], name="Measure"))
+    return new_notebook(cells=[
+        new_code_cell("title", outputs=[new_output("display_data", data={"text/markdown": "# My <Report>\n\n*sub*"})]),
+        new_markdown_cell("## Summary"),
+        new_markdown_cell("## Outcomes"),
+        new_code_cell("t", outputs=[new_output("execute_result", data={"text/html": table.to_html()},
+                                               execution_count=1)]),
+        new_code_cell("fig", outputs=[new_output("display_data", data={"image/png": PNG, "text/plain": "<Figure>"},
+                                                 metadata={"image/png": {"alt": 'Bar chart: "a" & <b>', "width": 300}})]),
+        new_markdown_cell("## Summary"),
+    ])
+
+
+def test_report_page_numbers_sections_lists_them_and_describes_figures():
+    page = export_html(_notebook(), title="t", links=[("index.html", "All <reports>")])
+    assert '<a href="index.html">All &lt;reports&gt;</a>' in page
+    from bs4 import BeautifulSoup
+
+    (img,) = BeautifulSoup(page, "html.parser").find_all("img")
+    assert img["alt"] == 'Bar chart: "a" & <b>' and img["width"] == "300"   # escaped in the page, intact when read
+    assert "No description has been provided" not in page
+    toc = re.search(r'<nav aria-label="Contents" class="ek-toc[^"]*">(.*?)</nav>', page, re.S).group(1)
+    links = re.findall(r'<a href="#([^"]+)"><span class="ek-secno">(\d)</span>([^<]+)</a>', toc)
+    assert links == [("Summary", "1", "Summary"), ("Outcomes", "2", "Outcomes"), ("Summary-2", "3", "Summary")]
+    assert 'id="Summary-2"' in page  # a repeated heading gets its own anchor
+    assert page.index("ek-title") < page.index("ek-toc") < page.index('id="Summary"')  # contents after the title block
+    assert "<script" not in page and "http" not in re.sub(r'xmlns="[^"]+"', "", page).split("<main")[1]
+
+
+def test_table_cells_carry_their_column_so_narrow_screens_can_stack_them():
+    page = export_html(_notebook(), title="t")
+    assert finish_page(page) == page  # finishing twice changes nothing
+    cells = dict(re.findall(r'<td class="[^"]*" data-label="([^"]+)">([^<]*)</td>', page))
+    assert {"Change", "Effect", "p", "n"} <= set(cells)
+    assert re.search(r'<th[^>]*>Measure</th>', page)          # the index name joins the header row
+    assert "<td" in page and "<0.001" not in page and "<\u00a0" not in page.replace("&lt;\u00a00.001", "")
+    assert "&lt;\u00a00.001" in page                          # "< 0.001" never splits across lines
+    assert 'class="dataframe ek-stack"' in page               # 5 columns with the index: stacks on a phone
+
+
+# ---- index landing page ------------------------------------------------------------------------------------
+
+def _manifest():
+    return {"finished": "2026-01-05T14:48:55+00:00", "evalkit_version": "9.9",
+            "portfolio": {"status": "ok", "files": {"html": "_portfolio.html"}},
+            "partnerships": {
+                "p01": {"name": "Alpha <Reading>", "partner_type": "nonprofit", "status": "ok",
+                        "files": {"html": "p01.html", "pdf": "p01.pdf", "xlsx": "p01.xlsx", "notebook": "p01.ipynb"},
+                        "headline": {"headline": "Reading improved; <b>writing</b> did not change.",
+                                     "targets_met": 2, "targets_total": 3, "flags": ["high attrition", "small n"]}},
+                "p02": {"name": "Beta", "status": "failed", "files": {"previous_html": "p02.html"},
+                        "error": {"summary": "ValueError: boom (cell 4)"}},
+                "p03": {"name": "Gamma", "status": "ok", "files": {"html": "p03.html"}},
+            }}
+
+
+def test_index_is_a_landing_page_with_headlines_targets_and_flags(tmp_path):
+    page = write_index(tmp_path, _manifest()).read_text()
+    card = page[page.index('id="p-p01"'):page.index('id="p-p02"')]
+    assert "Alpha &lt;Reading&gt;" in card and "&lt;b&gt;writing&lt;/b&gt;" in card
+    assert "<strong>2 of 3</strong> targets met" in card
+    assert re.findall(r'<li class="flag">([^<]+)</li>', card) == ["high attrition", "small n"]
+    assert [h for h, _ in re.findall(r'<a href="([^"]+)">([^<]+)</a>', card)] == [
+        "p01.html", "p01.html", "p01.pdf", "p01.xlsx", "p01.ipynb"]
+    failed = page[page.index('id="p-p02"'):page.index('id="p-p03"')]
+    assert "failed render" in failed and "ValueError: boom (cell 4)" in failed
+    assert '<a href="p02.html">previous report</a>' in failed
+    assert '<a href="_portfolio.html">Portfolio summary</a>' in page
+    assert "5 January 2026, 14:48 UTC" in page
+
+
+def test_index_degrades_gracefully_without_headlines(tmp_path):
+    page = write_index(tmp_path, _manifest()).read_text()
+    gamma = page[page.index('id="p-p03"'):]
+    assert "See the report for results." in gamma and "targets met" not in gamma and 'class="flag"' not in gamma
+
+
+# ---- tables for analysts ------------------------------------------------------------------------------------
+
+def test_workbook_has_one_sheet_per_table_and_refuses_bad_names(tmp_path):
+    a = pd.DataFrame({"Change": ["0.40"]}, index=pd.Index(["Skills"], name="Measure"))
+    b = pd.DataFrame({"n": ["fewer than 10"]}, index=pd.MultiIndex.from_tuples([("Skills", "women")],
+                                                                             names=["Measure", "Group"]))
+    path = write_workbook(tmp_path / "p.xlsx", {"Outcomes": a, "By gender - change": b})
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert list(sheets) == ["Outcomes", "By gender - change"]
+    assert sheets["By gender - change"].to_dict("records") == [{"Measure": "Skills", "Group": "women",
+                                                                "n": "fewer than 10"}]
+    assert [p.name for p in tmp_path.iterdir()] == ["p.xlsx"]  # no temporary left
+    with pytest.raises(InputError, match="not valid in Excel"):
+        write_workbook(tmp_path / "q.xlsx", {"a/b": a})
+
+
+# ---- the sample run: PDF and Excel beside each report ------------------------------------------------------
+
+def test_sample_run_writes_pdf_and_excel_and_records_them(sample_run):
+    out = sample_run.out_dir
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = manifest["partnerships"]["riverside-literacy"]["files"]
+    assert files["pdf"] == "riverside-literacy.pdf" and files["xlsx"] == "riverside-literacy.xlsx"
+    assert (out / files["pdf"]).read_bytes()[:5] == b"%PDF-"
+    sheets = pd.read_excel(out / files["xlsx"], sheet_name=None)
+    assert list(sheets)[:3] == ["About", "Outcomes", "Targets"] and any(s.startswith("By ") for s in sheets)
+    ids = set(pd.read_csv(sample_run_data("participants.csv"))["participant_id"].astype(str))
+    cells = {str(v) for s in sheets.values() for v in s.to_numpy().ravel()}
+    assert not (ids & cells)  # tables describe groups: no participant id anywhere
+
+
+def sample_run_data(name):
+    from conftest import ROOT
+
+    return ROOT / "data" / "sample" / name
+
+
+def test_riverside_prints_on_at_most_12_letter_pages_with_the_title_on_page_one(sample_run):
+    import weasyprint
+
+    html = sample_run.out_dir / "riverside-literacy.html"
+    document = weasyprint.HTML(filename=str(html), media_type="print").render()
+    assert len(document.pages) <= 12
+    label, (page, _, _), _, _ = document.make_bookmark_tree()[0]   # (label, (page, x, y), children, state)
+    assert label == "Riverside Family Literacy" and page == 0
+    if 'id="at-a-glance"' in html.read_text(encoding="utf-8"):  # the card, once the report has one, is on page 1
+        assert "at-a-glance" in document.pages[0].anchors
+
+
+def test_pdf_printing_fetches_nothing_but_inline_data():
+    import weasyprint
+
+    from evalkit.render_html import _offline_fetcher
+
+    fetcher = _offline_fetcher(weasyprint)
+    fetch = fetcher.fetch if hasattr(fetcher, "fetch") else fetcher
+    for url in ("http://127.0.0.1:9/x.png", "file:///etc/hostname"):
+        with pytest.raises(Exception):
+            fetch(url)
+    response = fetch("data:text/plain;base64,aGk=")
+    assert (response.read() if hasattr(response, "read") else response["string"]) == b"hi"
+
+
+def test_asking_for_pdfs_without_weasyprint_is_an_input_error_before_anything_runs(tmp_path, monkeypatch):
+    import sys
+
+    from evalkit.batch import run_batch
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint now raises ImportError
+    with pytest.raises(InputError, match="evalkit\\[pdf\\]"):
+        run_batch(tmp_path / "no-data", tmp_path / "out", pdf=True, workers=1, progress=False)
+    assert not (tmp_path / "out").exists()

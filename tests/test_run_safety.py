@@ -1,0 +1,176 @@
+"""Issue 7 findings, each reproduced: a run's outputs are safe to publish and the run is safe to schedule."""
+from __future__ import annotations
+
+import itertools
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import evalkit as ek
+from evalkit.batch_cache import cache_folder
+from evalkit.cli import main
+from evalkit.errors import InputError
+from evalkit.privacy import complementary_cells
+from evalkit.publish import lock_output, remove_stale_temporaries, temporary_path
+from evalkit.validate import validate_dir
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture
+def small(tmp_path):
+    """`evalkit sample s --partnerships 5 --participants 30 --seed 1`, the issue's set-up."""
+    folder = tmp_path / "s"
+    ek.write_sample(folder, partnerships=5, participants=30, seed=1)
+    return folder
+
+
+# --- finding 1: recovery by differencing ------------------------------------------------
+def test_one_disabled_participant_cannot_be_recovered_by_subtraction(small):
+    people = pd.read_csv(small / "participants.csv", dtype=str)
+    mine = people["partnership_id"] == "riverside-literacy"
+    people.loc[mine, "disability"] = "no"
+    people.loc[people.index[mine][0], "disability"] = "yes"
+    people.to_csv(small / "participants.csv", index=False)
+    data = ek.load_data(small)
+    whole = ek.compare_prepost(data, "riverside-literacy")
+    groups = ek.compare_prepost(data, "riverside-literacy", by="disability")
+    for measure, g in groups.groupby("measure"):
+        total = whole.set_index("measure").loc[measure]
+        shown = g[~g["suppressed"]]
+        if total["suppressed"]:
+            continue
+        # the attack of the issue: total x n minus the shown groups' n x mean
+        hidden_n = total["n_pairs"] - shown["n_pairs"].sum()
+        assert hidden_n == 0 or hidden_n >= 10, (measure, hidden_n)
+    assert groups["suppressed"].all()  # with two groups, blanking "yes" blanks "no" as well
+    rep = ek.representation(data, "disability", "riverside-literacy")
+    shown = rep[~rep["suppressed"]]
+    enrolled = data.participants["partnership_id"].eq("riverside-literacy").sum()
+    assert enrolled - shown["n_enrolled"].sum() in (0,) or enrolled - shown["n_enrolled"].sum() >= 10
+
+
+def test_a_group_of_three_is_not_revealed_by_30_minus_15_minus_12():
+    assert complementary_cells([3, 15, 12], 10).tolist() == [True, False, True]
+
+
+# --- finding 2: counts recovered from rates ---------------------------------------------
+def test_retention_rate_of_a_suppressed_count_is_not_shown(tmp_path):
+    data = ek.load_data(SAMPLE)
+    r = ek.retention(data, "cafe-societe").iloc[0]  # 5 of 20 complete: 25% of 20 would give 5
+    assert pd.isna(r["n_both"]) and pd.isna(r["retention_rate"])
+    report = ek.report.PartnershipReport(data, "cafe-societe")
+    assert "25%" not in report.participation()
+
+
+# --- finding 3 (and done-means): no row-level data under --out --------------------------
+@pytest.fixture(scope="module")
+def sample_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("publish") / "reports"
+    result = ek.run_batch(SAMPLE, out, workers=2, partnership_ids=["riverside-literacy", "cafe-societe"],
+                          portfolio=True)
+    assert result.ok
+    return out
+
+
+def test_nothing_under_out_holds_row_level_data_or_participant_ids(sample_out):
+    files = [p for p in sample_out.rglob("*") if p.is_file()]
+    assert not [p for p in files if p.suffix in (".parquet", ".csv", ".feather", ".pkl")]
+    ids = set(pd.read_csv(SAMPLE / "participants.csv", dtype=str)["participant_id"])
+    ids = {i for i in ids if len(i) >= 4}
+    for path in files:
+        if path.suffix in (".html", ".ipynb", ".json", ".md"):
+            text = path.read_text(errors="replace")
+            leaked = [i for i in ids if f'"{i}"' in text or f">{i}<" in text or f" {i} " in text]
+            assert not leaked, (path.name, leaked[:3])
+    assert (cache_folder(sample_out) / "riverside-literacy" / "responses.parquet").is_file()
+
+
+# --- finding 4: a run deletes user files --------------------------------------------------
+def test_a_run_removes_only_its_own_temporaries(tmp_path):
+    (tmp_path / ".budget.tmp.xlsx").write_text("x")
+    (tmp_path / ".cache.tmp").mkdir()
+    ours = temporary_path(tmp_path / "p01.html")
+    ours.write_text("half")
+    remove_stale_temporaries(tmp_path)
+    assert (tmp_path / ".budget.tmp.xlsx").read_text() == "x" and (tmp_path / ".cache.tmp").is_dir()
+    assert not ours.exists()
+
+
+# --- finding 5: an id that names the run's own page ----------------------------------------
+@pytest.mark.parametrize("pid", ["index", "manifest"])
+def test_reserved_ids_are_violations(tmp_path, pid):
+    folder = tmp_path / "d"
+    shutil.copytree(SAMPLE, folder)
+    for table in ("partnerships", "participants", "responses", "attendance", "targets"):
+        path = folder / f"{table}.csv"
+        path.write_text(path.read_text().replace("cafe-societe", pid))
+    problems = validate_dir(folder)
+    assert any(v.file == "partnerships.csv" and v.column == "partnership_id" and v.row == 2 + 0 or
+               (v.column == "partnership_id" and "reserved" in v.message) for v in problems), problems[:3]
+
+
+# --- finding 6: two runs into one --out ------------------------------------------------------
+def test_a_second_run_into_the_same_out_fails_at_once(tmp_path):
+    held = lock_output(tmp_path)
+    try:
+        with pytest.raises(InputError, match="Another evalkit run"):
+            lock_output(tmp_path)
+        res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(tmp_path),
+                                        "--partnership", "cafe-societe"])
+        assert res.exit_code == 2 and "Another evalkit run" in res.output
+    finally:
+        held.close()
+
+
+def test_a_user_file_in_out_is_never_replaced(tmp_path):
+    (tmp_path / "cafe-societe.html").write_text("my own page")
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(tmp_path), "--partnership", "cafe-societe"])
+    assert res.exit_code == 2 and "not written by evalkit" in res.output
+    assert (tmp_path / "cafe-societe.html").read_text() == "my own page"
+
+
+def test_a_link_in_out_pointing_elsewhere_is_refused(tmp_path):
+    outside = tmp_path / "elsewhere.html"
+    outside.write_text("keep")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "cafe-societe.html").symlink_to(outside)
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(out), "--partnership", "cafe-societe"])
+    assert res.exit_code == 2 and outside.read_text() == "keep"
+
+
+# --- finding 9: user errors end with one line and exit 2 ------------------------------------------
+def test_unwritable_out_is_one_line_exit_2(tmp_path):
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", "/proc/x", "--partnership", "cafe-societe"])
+    assert res.exit_code == 2 and "Traceback" not in res.output and "/proc/x" in res.output
+
+
+def test_cache_dir_inside_out_is_refused(tmp_path):
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(tmp_path / "o"),
+                                    "--cache-dir", str(tmp_path / "o" / "c"), "--partnership", "cafe-societe"])
+    assert res.exit_code == 2 and "would be published" in res.output
+
+
+# --- the brute-force differencing attacker ----------------------------------------------------
+def _recoverable_small_sets(total: np.ndarray, shown: list[np.ndarray], k: int) -> list[np.ndarray]:
+    """Every 0/1 membership vector of 1..k-1 people reachable as a +-1 combination of shown rows."""
+    rows = [total, *shown]
+    found = []
+    for coefs in itertools.product((-1, 0, 1), repeat=len(rows)):
+        v = sum(c * r for c, r in zip(coefs, rows))
+        if np.isin(v, (0, 1)).all() and 0 < v.sum() < k:
+            found.append(v)
+    return found
+
+
+def test_brute_force_attacker_finds_the_leak_in_primary_suppression_alone():
+    # the attacker itself works: with primary suppression only, 30 - 29 gives the 1
+    member = np.array([1] + [0] * 29)
+    assert _recoverable_small_sets(np.ones(30, int), [1 - member], 10)
