@@ -25,6 +25,7 @@ runs may share a cluster: each registers its own plugin (its own servers).
 """
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import secrets
 from concurrent.futures import ThreadPoolExecutor
@@ -203,7 +204,9 @@ def _render_on_worker(fn, task, plugin_name):
         address = worker_kernel_server(plugin_name)
         if address is not None:
             task = dataclasses.replace(task, kernel_server=address)
-    return fn(task)
+    # A fresh context: dask runs tasks in a copy of the submitting thread's context, and that may hold
+    # the submitter's asyncio loop (jupyter_core keeps it in a ContextVar), which nbclient would reuse.
+    return contextvars.Context().run(fn, task)
 
 
 class DaskExecutor:
