@@ -75,7 +75,12 @@ def parent_template(folder):
 @pytest.fixture(scope="module")
 def cluster():
     from distributed import LocalCluster
+    from jupyter_core.utils import ensure_event_loop
 
+    # As in a Jupyter session (or after any nbclient call in this thread), this thread's context holds
+    # an asyncio loop when the cluster starts; dask copies that context to in-process workers, and the
+    # loop must not leak into their renders ("This event loop is already running").
+    ensure_event_loop()
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cl:
         yield cl
 
@@ -102,12 +107,6 @@ def test_every_dask_worker_keeps_a_warm_single_threaded_kernel_server(cluster):
 
 @pytest.mark.integration
 def test_a_run_on_dask_forks_each_kernel_from_its_workers_server(cluster, tmp_path):
-    # As in a Jupyter session (or after any nbclient call in this thread), this thread's context holds
-    # an event loop; dask copies the submitting context to in-process workers, and that loop must not
-    # leak into the render ("This event loop is already running").
-    from jupyter_core.utils import ensure_event_loop
-
-    ensure_event_loop()
     data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
     out = tmp_path / "out"
     result = run_batch(data, out, template=parent_template(tmp_path), workers=2, progress=False,
