@@ -35,11 +35,15 @@ COLUMNS = [
     "mean_change", "ci_low", "ci_high", "test", "statistic", "df", "pvalue", "p_adjusted",
     "effect_size", "effect_size_name", "effect_ci_low", "effect_ci_high",
     "direction", "significant", "scale_min", "scale_max", "higher_is_better", "suppressed", "note",
+    "sd_change", "verdict",
 ]
 _STAT_COLUMNS = [
     "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_change", "ci_low", "ci_high",
-    "statistic", "df", "pvalue", "p_adjusted", "effect_size", "effect_ci_low", "effect_ci_high",
+    "statistic", "df", "pvalue", "p_adjusted", "effect_size", "effect_ci_low", "effect_ci_high", "sd_change",
 ]
+
+#: What :func:`compare_prepost`'s ``verdict`` column says when chance is not ruled out.
+NO_CLEAR_CHANGE = "no clear change"
 
 
 def known_values(requested, known, what: str) -> list:
@@ -113,7 +117,8 @@ def _test_one(kind: str, pre: np.ndarray, post: np.ndarray, conf_level: float) -
     out.update(mean_pre=t.mean_pre, mean_post=t.mean_post, mean_change=t.mean_diff,
                ci_low=t.ci_low, ci_high=t.ci_high,
                sd_pre=float(np.std(pre, ddof=1)) if len(pre) > 1 else np.nan,
-               sd_post=float(np.std(post, ddof=1)) if len(post) > 1 else np.nan)
+               sd_post=float(np.std(post, ddof=1)) if len(post) > 1 else np.nan,
+               sd_change=float(np.std(post - pre, ddof=1)) if len(pre) > 1 else np.nan)
     if kind == "continuous":
         res, note = t, t.note
         out.update(statistic=t.statistic, df=t.df, pvalue=t.pvalue, effect_size=t.effect_size,
@@ -145,6 +150,17 @@ def _direction(row) -> str:
         return "no change"
     better = (row["mean_change"] > 0) == bool(row["higher_is_better"])
     return "improved" if better else "declined"
+
+
+def _verdict(row, alpha: float) -> str:
+    """``direction`` when chance is ruled out, else :data:`NO_CLEAR_CHANGE` (see :func:`compare_prepost`)."""
+    if row["suppressed"]:
+        return "suppressed"
+    lo, hi, p = row["ci_low"], row["ci_high"], row["p_adjusted"]
+    excludes_zero = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
+    if excludes_zero and np.isfinite(p) and p < alpha and row["direction"] in ("improved", "declined"):
+        return row["direction"]
+    return NO_CLEAR_CHANGE
 
 
 def compare_prepost(
@@ -201,7 +217,14 @@ def compare_prepost(
         (change is ``post - pre``). ``ci_low``/``ci_high`` bound the mean change
         (paired t interval, for every kind); ``pvalue`` and ``effect_size`` come
         from the kind's test (see the module docstring). ``direction`` says whether
-        the change is an improvement given ``higher_is_better``.
+        the point estimate is an improvement given ``higher_is_better``; ``verdict``
+        says so only when chance is ruled out: ``"improved"`` or ``"declined"`` when
+        the interval of the mean change excludes 0 *and* the kind's test is
+        significant after the multiplicity correction (``p_adjusted < alpha``),
+        otherwise ``"no clear change"`` (``"suppressed"`` for suppressed rows).
+        Requiring both keeps the words consistent with the interval shown beside
+        them and with the report's adjusted p-values. ``sd_change`` is the SD of the
+        individual changes (the standardiser of d_z).
 
     Notes
     -----
@@ -268,4 +291,5 @@ def compare_prepost(
     table["direction"] = table.apply(_direction, axis=1) if len(table) else pd.Series(dtype=str)
     table.loc[table["suppressed"], "direction"] = "suppressed"
     table["significant"] = table["p_adjusted"] < alpha
+    table["verdict"] = table.apply(_verdict, axis=1, alpha=alpha) if len(table) else pd.Series(dtype=str)
     return table[COLUMNS].reset_index(drop=True)

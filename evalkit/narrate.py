@@ -167,14 +167,16 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
             "Adjusted p": format_p(r["p_adjusted"]),
             "Effect size": "\u2013" if pd.isna(r["effect_size"]) else f"{format_number(r['effect_size'])} ({r['effect_size_name']})",
             "Effect 95% CI": ci(r["effect_ci_low"], r["effect_ci_high"]),
-            "Direction": r["direction"],
+            # significance-aware: "improved"/"declined" only when chance is ruled out (compare_prepost's verdict)
+            "Verdict": r["verdict"] if "verdict" in r.index else r["direction"],
         })
     return pd.DataFrame(rows)
 
 
 def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correction: str = "holm",
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, conf_level: float = 0.95,
-                 scales: pd.DataFrame | None = None, run_time: _dt.datetime | None = None) -> str:
+                 scales: pd.DataFrame | None = None, run_time: _dt.datetime | None = None,
+                 design: str | None = None, sections: tuple[str, ...] = ()) -> str:
     """The report's methods note, as Markdown: tests, corrections, privacy rule, power, scales, provenance.
 
     Parameters
@@ -187,6 +189,12 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
         :func:`evalkit.scales.scale_reliability` of the report's multi-item scales: adds how
         they were scored and their Cronbach's alpha (scales measured on fewer than
         ``min_group_size`` people say so instead).
+    design : str, optional
+        The design paragraph, replacing the default one (a pre/post comparison with no
+        comparison group), e.g. when the partnership has a comparison group.
+    sections : tuple of str
+        Methods paragraphs of further sections (change over time, comparison group),
+        added after the privacy rule.
     """
     from evalkit._version import __version__
     from evalkit.stats import minimum_detectable_effect
@@ -199,9 +207,9 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
         "binary": "McNemar's test (exact binomial version when fewer than 25 participants changed), "
                   "effect size the odds ratio of change (improved / worsened)",
     }
-    lines = ["**Design.** Pre/post comparison of the same participants (matched pairs: only people who answered "
-             "both surveys enter a test). Change is post minus pre. There is no comparison group, so changes "
-             "cannot be attributed to the programme alone."]
+    lines = [design or ("**Design.** Pre/post comparison of the same participants (matched pairs: only people who "
+                        "answered both surveys enter a test). Change is post minus pre. There is no comparison "
+                        "group, so changes cannot be attributed to the programme alone.")]
     lines.append("**Tests, chosen from each measure's declared kind before looking at the data.**")
     lines += [f"- {k}: {tests[k]}." for k in kinds]
     lines.append(f"- Intervals are {round(conf_level * 100)}% confidence intervals; the interval of the mean change is the "
@@ -217,6 +225,7 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
                          f"report could reliably detect (80% power, two-sided alpha {alpha}) is {mde:.2f}.")
     lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are suppressed, "
                  "and no individual is shown.")
+    lines += [f"\n{text}" for text in sections]
     if scales is not None and len(scales):
         lines.append("\n**Scales.** Items forming one scale are averaged (reverse-worded items flipped first) and "
                      "the scale score is analysed as a continuous measure. Internal consistency at baseline:")

@@ -38,7 +38,9 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
     measure is drawn as standardised change instead: the mean change and its
     interval divided by the SD at the first wave (baseline SDs). Improvements
     are drawn in one colour and declines in another, taking ``higher_is_better``
-    into account.
+    into account, and only when chance is ruled out (the ``verdict`` column of
+    :func:`evalkit.compare_prepost`); a change that could be chance is drawn in
+    a neutral grey whatever its sign.
 
     Parameters
     ----------
@@ -57,11 +59,11 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
             return _empty("No measure had enough spread at the first wave to show a standardised change.")
     for c in ("mean_change", "ci_low", "ci_high"):
         t[c + "_pct"] = (1 if standardised else 100) * t[c] / span
-    t["Direction"] = t["direction"].str.capitalize()
+    t["Direction"] = (t["verdict"] if "verdict" in t.columns else t["direction"]).str.capitalize()
     t = t.sort_values("mean_change_pct")
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
     colors = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.color_palette(PALETTE)[3],
-              "No change": "0.5"}
+              "No clear change": "0.55", "No change": "0.55"}
     y = np.arange(len(t))
     ax.axvline(0, color="0.3", lw=1)
     for yi, (_, r) in zip(y, t.iterrows()):

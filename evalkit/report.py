@@ -23,6 +23,8 @@ from evalkit.targets import progress_against_targets
 
 #: Below this share of pre respondents answering post, the report warns that results may not be representative.
 LOW_RETENTION = 0.5
+#: Below this median number of matched pairs, page one cautions that only large changes could be detected.
+SMALL_N = 30
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,19 @@ class PartnershipReport:
         Significance level applied to Holm-adjusted p-values.
     min_group_size : int
         Groups smaller than this are suppressed everywhere in the report.
+    arms, reference : str
+        The participants' column holding the arms (default ``"arm"``) and its comparison
+        level (default ``"comparison"``); e.g. ``arms="treatment", reference="control"``
+        compares each treatment with the control arm (see :mod:`evalkit.arms`).
+
+    Waves are used by their roles (:attr:`evalkit.load.Dataset.wave_roles`): the
+    outcomes compare the baseline wave with the post wave, the long-term section the
+    baseline with the last follow-up wave, whatever the waves are called.
     """
 
     def __init__(self, data, partnership_id: str, *, alpha: float = 0.05,
-                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE, run_time: _dt.datetime | None = None):
+                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE, run_time: _dt.datetime | None = None,
+                 arms: str = "arm", reference: str = "comparison"):
         self.items = data.for_partnership(partnership_id)
         self.data = with_scale_scores(self.items)  # multi-item scales are analysed as scale scores
         self.partnership_id = partnership_id
@@ -102,16 +113,20 @@ class PartnershipReport:
         self.min_group_size = min_group_size
         self.run_time = run_time or _dt.datetime.now(_dt.timezone.utc)
         self.info = self.data.partnerships.iloc[0]
+        self.arms, self.reference = arms, reference
 
     # ---- analyses, computed once -------------------------------------------------
     @cached_property
     def outcomes(self) -> pd.DataFrame:
-        """Pre/post comparison per measure (:func:`evalkit.compare_prepost`)."""
-        return compare_prepost(self.data, self.partnership_id, alpha=self.alpha, min_group_size=self.min_group_size)
+        """Baseline/post comparison per measure (:func:`evalkit.compare_prepost`), of the program group when
+        the partnership has a comparison group."""
+        return compare_prepost(self._program_data, self.partnership_id, alpha=self.alpha,
+                               min_group_size=self.min_group_size, pre=self.baseline_wave, post=self.post_wave)
 
     @cached_property
     def retention(self) -> pd.Series:
-        return retention(self.data, self.partnership_id, min_group_size=self.min_group_size).iloc[0]
+        return retention(self.data, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+                         min_group_size=self.min_group_size).iloc[0]
 
     @cached_property
     def attendance(self) -> pd.Series:
@@ -119,11 +134,13 @@ class PartnershipReport:
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        return progress_against_targets(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        return progress_against_targets(self.data, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+                                        min_group_size=self.min_group_size)
 
     @cached_property
     def satisfaction_table(self) -> pd.DataFrame:
-        return describe_wave(self.data, self.partnership_id, domain="satisfaction", min_group_size=self.min_group_size)
+        return describe_wave(self.data, self.partnership_id, domain="satisfaction", wave=self.post_wave,
+                             min_group_size=self.min_group_size)
 
     # ---- sections ----------------------------------------------------------------
     def _period(self, fmt: str, both: str = "{} to {}") -> str:
@@ -162,29 +179,80 @@ class PartnershipReport:
         if pd.notna(r.get("retention_rate")) and r["retention_rate"] < LOW_RETENTION:
             out.append(f"**Caution:** only {_pct(r['retention_rate'])} of participants who answered the first survey "
                        "answered the second, so these results may not represent everyone who took part.")
-        if len(self.outcomes) and self.outcomes["suppressed"].all():
-            out.append(f"**Too few participants to conclude anything:** fewer than {self.min_group_size} people "
-                       "answered both surveys on every measure, so no outcome is reported.")
+        shown = self.outcomes[~self.outcomes["suppressed"]] if len(self.outcomes) else self.outcomes
+        if len(shown) and shown["n_pairs"].median() < SMALL_N:
+            out.append(f"**Caution:** only {int(shown['n_pairs'].median())} participants answered both surveys, "
+                       "so only large changes could be detected and estimates are imprecise.")
+        if len(shown) and not self.has_comparison:
+            out.append("**Caution:** there is no comparison group, so changes cannot be attributed to the programme "
+                       "alone: other events over the same months may explain some of them.")
         return out
 
+    def _did(self) -> str:
+        """What the partnership did: participants, sessions and attendance, survey completion."""
+        r, a, k = self.retention, self.attendance, self.min_group_size
+        text = f"{md_escape(self.info['name'])} enrolled {format_count(r['n_enrolled'], k)} participants"
+        if a["n_records"] and not a["suppressed"]:
+            text += (f" and ran {a['n_sessions']} sessions; participants attended {_pct(a['attendance_rate'])} of the "
+                     "sessions they were expected at")
+        return text + (f". {format_count(r['n_both'], k)} answered both the first and the last survey "
+                       f"({_pct(r.get('retention_rate'))} of those who answered the first).")
+
+    def _targets_sentence(self) -> str | None:
+        t = self.targets
+        if t.empty:
+            return None
+        judged = t[t["verdict"].isin(["met", "not met", "inconclusive"])]
+        met = int((judged["verdict"] == "met").sum())
+        rest = [f"{n} {v}" for v, n in judged["verdict"].value_counts().items() if v != "met"]
+        text = f"**Targets:** {met} of {len(judged)} met" + (f" ({', '.join(rest)})" if rest else "")
+        if len(judged) < len(t):
+            text += f"; {len(t) - len(judged)} could not be judged"
+        return text + "."
+
+    def _equity_sentences(self) -> list[str]:
+        return []
+
     def summary(self) -> str:
-        """Plain-language summary a community partner can read."""
-        parts = self._cautions()
-        if len(self.outcomes):
-            parts.append(summary_paragraph(self.outcomes, alpha=self.alpha, min_group_size=self.min_group_size))
+        """Page one in order of importance, as Markdown a partner director can read in two minutes.
+
+        What the partnership did; the overall verdict and the verdict per outcome
+        (significance-aware, :mod:`evalkit.pageone`); what the study could have
+        detected where a change was not clear; targets met; the equity finding;
+        the cautions that apply (attrition, small n, no comparison group).
+        """
+        from evalkit.pageone import detectable_sentence, outcome_lines, overall_verdict
+
+        parts = []
+        if len(self.outcomes) and self.outcomes["suppressed"].all():
+            parts.append(f"**Too few participants to conclude anything:** fewer than {self.min_group_size} people "
+                         "answered both surveys on every measure, so no outcome is reported.")
+        parts.append(self._did())
+        if self.has_comparison:   # the program effect relative to the comparison group, not the change
+            parts.append(self.program_effect_summary())
+        elif len(self.outcomes):
+            parts.append(f"**{overall_verdict(self.outcomes)}**")
+            lines = outcome_lines(self.outcomes, alpha=self.alpha)
+            if lines:
+                parts.append("\n".join(lines))
+            mde = detectable_sentence(self.outcomes, alpha=self.alpha)
+            if mde:
+                parts.append(mde)
         else:
             parts.append("No measure was surveyed both before and after.")
-        if len(self.targets):
-            counts = self.targets["verdict"].value_counts()
-            said = ", ".join(f"{n} {v}" for v, n in counts.items())
-            parts.append(f"Of {len(self.targets)} targets set at the outset: {said}.")
+        targets = self._targets_sentence()
+        if targets:
+            parts.append(targets)
+        parts += self._equity_sentences()
+        parts += self._cautions()
         return "\n\n".join(parts)
 
     def participation(self) -> str:
         r, a = self.retention, self.attendance
         k = self.min_group_size
-        lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the pre survey: "
-                 f"{format_count(r['n_pre'], k)}; the post survey: {format_count(r['n_post'], k)}; both: "
+        lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(self.baseline_wave)} survey: "
+                 f"{format_count(r['n_pre'], k)}; the {md_escape(self.post_wave)} survey: "
+                 f"{format_count(r['n_post'], k)}; both: "
                  f"{format_count(r['n_both'], k)} (retention {_pct(r.get('retention_rate'))})."]
         if a["n_records"] == 0:
             lines.append("- Attendance was not recorded.")
@@ -205,7 +273,8 @@ class PartnershipReport:
         if t.empty:
             return None
         main = t.sort_values("n_pairs", ascending=False).iloc[0]
-        res = dose_response(self.data, main["measure"], self.partnership_id, min_group_size=self.min_group_size)
+        res = dose_response(self._program_data, main["measure"], self.partnership_id, pre=self.baseline_wave,
+                            post=self.post_wave, min_group_size=self.min_group_size)
         if res is None or pd.isna(res.r):
             return None
         strength = "no clear" if res.pvalue >= self.alpha else ("a positive" if res.r > 0 else "a negative")
@@ -224,7 +293,7 @@ class PartnershipReport:
             return ReportFigure(plot_attendance(sessions), describe_attendance(sessions))
 
     def outcomes_table(self) -> pd.DataFrame:
-        return outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure")
+        return self._named_waves(outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure"))
 
     def change_figure(self):
         from evalkit.figures import ReportFigure, describe_change, report_style
@@ -241,8 +310,10 @@ class PartnershipReport:
         measures = self.outcomes["measure"].tolist() or None
         with report_style():
             return ReportFigure(
-                plot_distributions(self.data, self.partnership_id, measures, min_group_size=self.min_group_size),
-                describe_distributions(self.data, self.partnership_id, measures, min_group_size=self.min_group_size))
+                plot_distributions(self._program_data, self.partnership_id, measures, pre=self.baseline_wave,
+                                   post=self.post_wave, min_group_size=self.min_group_size),
+                describe_distributions(self._program_data, self.partnership_id, measures, pre=self.baseline_wave,
+                                       post=self.post_wave, min_group_size=self.min_group_size))
 
     def satisfaction(self) -> str:
         t = self.satisfaction_table
@@ -269,17 +340,23 @@ class PartnershipReport:
         measure = t["measure"].iloc[0]
         with report_style():
             return ReportFigure(
-                plot_response_shares(self.data, self.partnership_id, measure, min_group_size=self.min_group_size),
-                describe_response_shares(self.data, self.partnership_id, measure, min_group_size=self.min_group_size))
+                plot_response_shares(self.data, self.partnership_id, measure, wave=self.post_wave,
+                                     min_group_size=self.min_group_size),
+                describe_response_shares(self.data, self.partnership_id, measure, wave=self.post_wave,
+                                         min_group_size=self.min_group_size))
 
-    def longterm(self, wave: str = "followup") -> str:
-        """Long-term benefits: change from baseline to a follow-up wave, and measures asked only then."""
-        if wave not in set(self.data.responses["wave"]):
-            return (f"No {wave} survey was run for this partnership, so benefits after the programme ended "
+    def longterm(self, wave: str | None = None) -> str:
+        """Long-term benefits: change from baseline to a follow-up wave, and measures asked only then.
+
+        ``wave`` defaults to the last wave with the role ``followup`` (:attr:`evalkit.load.Dataset.wave_roles`).
+        """
+        wave = wave or self.followup_wave
+        if wave is None or wave not in set(self.data.responses["wave"]):
+            return ("No follow-up survey was run for this partnership, so benefits after the programme ended "
                     "are not measured.")
         parts = []
-        lasting = compare_prepost(self.data, self.partnership_id, post=wave, alpha=self.alpha,
-                                  min_group_size=self.min_group_size)
+        lasting = compare_prepost(self._program_data, self.partnership_id, pre=self.baseline_wave, post=wave,
+                                  alpha=self.alpha, min_group_size=self.min_group_size)
         if len(lasting):
             parts.append(f"Compared with the start, at the {wave} survey:")
             parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size))
@@ -318,7 +395,8 @@ class PartnershipReport:
     def subgroups(self) -> list[SubgroupSection]:
         sections = []
         for col in self.data.group_columns:
-            rep = representation(self.data, col, self.partnership_id, min_group_size=self.min_group_size)
+            rep = representation(self.data, col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+                                 min_group_size=self.min_group_size)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
                 "Enrolled": [format_count(n, self.min_group_size) for n in rep["n_enrolled"]],
@@ -326,17 +404,19 @@ class PartnershipReport:
                 "Share of completers": [_pct(x) for x in rep["share_completers"]],
                 "Retention": [_pct(x) for x in rep["retention_rate"]],
             }).set_index("Group")
-            out = compare_prepost(self.data, self.partnership_id, by=col, alpha=self.alpha,
-                                  min_group_size=self.min_group_size)
+            out = compare_prepost(self._program_data, self.partnership_id, by=col, alpha=self.alpha,
+                                  pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
             out_fmt = outcomes_table(out, min_group_size=self.min_group_size).set_index(["Measure", "Group"])
             out_fmt = out_fmt[["n (pre / post / pairs)", "Pre", "Post", "Change", "95% CI", "Adjusted p", "Effect size"]]
+            out_fmt = self._named_waves(out_fmt)
             heading = f"### By {md_escape(col.replace('_', ' '))}"
             sections.append(SubgroupSection(col, heading, rep_fmt, out_fmt, _compact_by_group(rep_fmt, out)))
         return sections
 
     def methods(self) -> str:
         return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
-                            scales=scale_reliability(self.items), run_time=self.run_time)
+                            scales=scale_reliability(self.items, wave=self.baseline_wave), run_time=self.run_time,
+                            design=self._design_text(), sections=self._methods_sections())
 
     # ---- tables for analysts -------------------------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:

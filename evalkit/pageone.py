@@ -1,0 +1,186 @@
+"""Page one of a partnership report: the story a partner director reads in two minutes.
+
+Everything here turns analysis tables (from :func:`evalkit.compare_prepost` and
+:mod:`evalkit.equity`) into sentences, in order of importance: what the
+partnership did, the overall verdict, the verdict per outcome, what the study
+could have detected, targets met, the equity finding, and the caution that
+applies. Verdicts respect chance: an outcome *improved* or *worsened* only when
+:func:`evalkit.compare_prepost` says so (its interval excludes no change and its
+multiplicity-adjusted test is significant); otherwise there was *no clear
+change*, and the report says how large a change the study could have detected.
+"""
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pandas as pd
+
+from evalkit.narrate import _bounded, _num, _scale, md_escape
+
+#: Power at which the smallest detectable change is stated.
+POWER = 0.8
+
+_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve"]
+
+
+def number_word(n: int) -> str:
+    """``7`` -> ``"seven"`` up to twelve, digits above (style guides spell out small counts)."""
+    return _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
+
+
+def detectable_dz(n_pairs: float, *, alpha: float = 0.05, power: float = POWER) -> float:
+    """Smallest standardised change d_z a paired t-test on ``n_pairs`` detects with ``power``.
+
+    Parameters
+    ----------
+    n_pairs : float
+        Participants who answered both surveys (at least 2).
+    alpha : float
+        Two-sided significance level of the test.
+    power : float
+        Probability of detecting a change of that size.
+
+    Returns
+    -------
+    float
+        The minimum detectable effect d_z = mean change / SD of the changes, from the
+        noncentral t distribution with n - 1 df (as R's ``power.t.test(type = "paired")``
+        and statsmodels' ``TTestPower``), two-sided. NaN when ``n_pairs < 2``.
+
+    Notes
+    -----
+    The level is the unadjusted ``alpha`` of one outcome: the familiar planning
+    convention. With the Holm correction across several outcomes, the first
+    outcome is tested at alpha / k, so the detectable change for a report as a
+    whole is somewhat larger than this.
+
+    Examples
+    --------
+    >>> round(detectable_dz(34), 3)
+    0.492
+    """
+    from evalkit.stats import minimum_detectable_effect
+
+    if n_pairs is None or not np.isfinite(n_pairs) or n_pairs < 2:
+        return math.nan
+    return minimum_detectable_effect(float(n_pairs), alpha=alpha, power=power)
+
+
+def _reported(table: pd.DataFrame) -> pd.DataFrame:
+    return table[~table["suppressed"].astype(bool) & table["mean_change"].notna()]
+
+
+def _standardised(row) -> float:
+    sd = row.get("sd_change", math.nan)
+    return abs(row["mean_change"]) / sd if sd and np.isfinite(sd) and sd > 0 else 0.0
+
+
+def _change_words(row, digits: int = 2) -> str:
+    """The mean change on the measure's own scale with its interval: ``"+0.25 points on a 1-5 scale, 95% CI ..."``."""
+    if row["kind"] == "binary":
+        return (f"{_signed(100 * row['mean_change'], 0)} percentage points in the share answering yes, "
+                f"95% CI {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)}")
+    unit = f" points on a {_scale(row)} scale" if _bounded(row) else ""
+    return f"{_signed(row['mean_change'], digits)}{unit}, 95% CI {_num(row['ci_low'], digits)} to {_num(row['ci_high'], digits)}"
+
+
+def _signed(x: float, digits: int) -> str:
+    return ("+" if round(x, digits) > 0 else "") + _num(x, digits) if round(x, digits) != 0 else _num(0.0, digits)
+
+
+def _detectable_points(row, alpha: float) -> str:
+    """The smallest detectable change of one outcome in its own units (d_z x SD of the changes)."""
+    dz = detectable_dz(row["n_pairs"], alpha=alpha)
+    sd = row.get("sd_change", math.nan)
+    if not (np.isfinite(dz) and sd is not None and np.isfinite(sd) and sd > 0):
+        return ""
+    if row["kind"] == "binary":
+        return f"; the study could have detected a change of about {100 * dz * sd:.0f} percentage points"
+    return f"; the study could have detected a change of about {_num(dz * sd, 2)} points"
+
+
+def outcome_lines(table: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
+    """One Markdown line per outcome, clear changes first (largest standardised change first).
+
+    Each line starts with the outcome's label and its verdict (*improved*,
+    *worsened* or *no clear change*), then the change on the measure's own scale
+    and its interval; a line without a clear change adds the smallest change the
+    study could have detected (80% power, :func:`detectable_dz` times the SD of
+    the individual changes). Suppressed outcomes are not described (see
+    :func:`overall_verdict`).
+    """
+    t = _reported(table).copy()
+    if t.empty:
+        return []
+    t["_clear"] = t["verdict"].isin(["improved", "declined"])
+    t["_size"] = t.apply(_standardised, axis=1)
+    t = t.sort_values(["_clear", "_size"], ascending=[False, False], kind="stable")
+    lines = []
+    for _, r in t.iterrows():
+        label = md_escape(r["label"])
+        if r["verdict"] == "improved":
+            lines.append(f"- **{label}** improved ({_change_words(r)}).")
+        elif r["verdict"] == "declined":
+            lines.append(f"- **{label}** worsened ({_change_words(r)}).")
+        else:
+            lines.append(f"- **{label}**: no clear change ({_change_words(r)}{_detectable_points(r, alpha)}).")
+    return lines
+
+
+def verdict_counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many outcomes improved, worsened, showed no clear change, or were too small to report."""
+    v = table["verdict"] if len(table) else pd.Series(dtype=str)
+    return {"improved": int((v == "improved").sum()), "worsened": int((v == "declined").sum()),
+            "unclear": int((v == "no clear change").sum()), "suppressed": int((v == "suppressed").sum())}
+
+
+def overall_verdict(table: pd.DataFrame) -> str:
+    """One sentence on all outcomes together, e.g. ``"All seven outcomes worsened."``.
+
+    Counts follow the ``verdict`` column of :func:`evalkit.compare_prepost`, so
+    a change that could be chance is never counted as a gain or a loss.
+    """
+    c = verdict_counts(table)
+    k = c["improved"] + c["worsened"] + c["unclear"]
+    if k == 0:
+        return "No outcome had enough participants answering both surveys to report."
+    outcomes = "outcome" if k == 1 else "outcomes"
+    if c["improved"] == k:
+        text = f"All {number_word(k)} {outcomes} improved." if k > 1 else "The one outcome improved."
+    elif c["worsened"] == k:
+        text = f"All {number_word(k)} {outcomes} worsened." if k > 1 else "The one outcome worsened."
+    elif c["unclear"] == k:
+        text = (f"There was no clear change on any of the {number_word(k)} {outcomes}." if k > 1
+                else "There was no clear change on the one outcome.")
+    else:
+        parts = [f"{number_word(n)} improved" if w == "improved" else
+                 f"{number_word(n)} worsened" if w == "worsened" else
+                 f"{number_word(n)} showed no clear change"
+                 for w, n in (("improved", c["improved"]), ("worsened", c["worsened"]), ("unclear", c["unclear"])) if n]
+        text = f"Of {number_word(k)} {outcomes}, " + (", ".join(parts[:-1]) + " and " + parts[-1]) + "."
+    if c["suppressed"]:
+        text += (f" {number_word(c['suppressed']).capitalize()} more had too few participants answering both "
+                 "surveys to report.")
+    return text
+
+
+def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | None:
+    """What the study could have detected, when any outcome showed no clear change (else None).
+
+    Uses the median number of matched pairs of those outcomes and :func:`detectable_dz`.
+    """
+    unclear = _reported(table)
+    unclear = unclear[unclear["verdict"] == "no clear change"]
+    if unclear.empty:
+        return None
+    n = int(unclear["n_pairs"].median())
+    dz = detectable_dz(n, alpha=alpha)
+    if not np.isfinite(dz):
+        return None
+    return (f"\"No clear change\" does not mean no effect. With a median of {n} participants answering both "
+            f"surveys, the smallest change this study could reliably detect was d_z = {dz:.2f} (mean change / SD "
+            f"of the changes; paired t-test, {POWER:.0%} power, two-sided alpha {alpha:g}); smaller changes may "
+            "have gone undetected.")

@@ -1,0 +1,120 @@
+"""Page one of a partnership report: significance-aware verdicts, what the study could detect,
+the overall verdict, the equity finding and the at-a-glance card.
+
+Statistics are checked against independent values (R printed in comments, statsmodels' own
+power solver, hand calculation), never against evalkit's own output.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.power import TTestPower
+
+import evalkit as ek
+from builders import long_responses as _long
+from builders import measure as _measure
+from builders import write_tables
+from conftest import ROOT
+
+DATASETS = Path(__file__).parent / "stats" / "datasets"
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def anorexia(tmp_path_factory):
+    """MASS::anorexia as one partnership, one 'measure' per treatment group (R values in the tests)."""
+    d = pd.read_csv(DATASETS / "anorexia.csv")
+    d.columns = [c.lower() for c in d.columns]
+    parts = [_long("anorexia", g.lower(), x["prewt"].to_numpy(), x["postwt"].to_numpy())
+             for g, x in d.groupby("treat", sort=False)]
+    folder = write_tables(tmp_path_factory.mktemp("anorexia"), pd.concat(parts),
+                          [_measure("cont"), _measure("cbt"), _measure("ft")])
+    return ek.compare_prepost(ek.load_data(folder), min_group_size=10).set_index("measure")
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return ek.load_data(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def reports(sample):
+    return {pid: ek.report.PartnershipReport(sample, pid)
+            for pid in ("eastside-stem", "harbor-health", "riverside-literacy")}
+
+
+# ---- 1. verdicts that respect chance ----------------------------------------------------------------------
+
+def test_verdict_is_a_direction_only_when_the_interval_excludes_no_change_and_holm_agrees(anorexia):
+    # R: t.test(Postwt, Prewt, paired = TRUE) per group:
+    #   Cont: CI -3.68 to 2.78 (contains 0)                       -> no clear change
+    #   CBT:  CI 0.23 to 5.79, p = 0.035, Holm p = 0.070 (> 0.05) -> no clear change (chance not ruled out)
+    #   FT:   CI 3.58 to 10.94, Holm p = 0.0021                   -> improved
+    assert anorexia.loc["cont", "verdict"] == "no clear change"
+    assert anorexia.loc["cbt", "verdict"] == "no clear change"
+    assert anorexia.loc["ft", "verdict"] == "improved"
+    # the point-estimate direction is still there for analysts
+    assert anorexia.loc["cont", "direction"] == "declined"
+
+
+def test_smallest_detectable_change_matches_statsmodels_power_solver():
+    from evalkit.pageone import detectable_dz
+
+    # independent solver: statsmodels' TTestPower (one-sample/paired t, noncentral t)
+    for n in (23, 92, 210):
+        expected = float(np.squeeze(TTestPower().solve_power(nobs=n, alpha=0.05, power=0.8, alternative="two-sided")))
+        assert detectable_dz(n, alpha=0.05) == pytest.approx(expected, abs=2e-4)
+    # by hand (G*Power's classic table): d_z = 0.5 needs 34 pairs for 80% power, so with 34 pairs
+    # the detectable d_z is just under 0.5
+    assert 0.48 < detectable_dz(34) < 0.5
+
+
+def test_eastside_summary_says_no_clear_change_for_all_seven_and_what_could_be_detected(reports):
+    r = reports["eastside-stem"]
+    summary = r.summary()
+    assert re.search(r"no clear change on any of the seven outcomes", summary, re.I)
+    for label in r.outcomes["label"]:
+        line = next(line for line in summary.splitlines() if ek.narrate.md_escape(label) in line)
+        assert "no clear change" in line
+    assert "improved" not in summary.lower() and "declined" not in summary.lower()
+    # the smallest detectable change, from statsmodels at the median number of matched pairs
+    n = int(r.outcomes["n_pairs"].median())
+    mde = float(np.squeeze(TTestPower().solve_power(nobs=n, alpha=0.05, power=0.8)))
+    assert f"d_z = {mde:.2f}" in summary and "80% power" in summary
+
+
+def test_harbor_summary_says_every_outcome_worsened(reports):
+    summary = reports["harbor-health"].summary()
+    assert "All seven outcomes worsened" in summary
+
+
+def test_outcomes_table_says_no_clear_change_where_chance_is_not_ruled_out(reports):
+    table = reports["eastside-stem"].outcomes_table()
+    assert set(table["Verdict"]) == {"no clear change"}
+    assert "Direction" not in table.columns
+
+
+def _line_colors(fig):
+    return [mcolors.to_hex(line.get_color()) for line in fig.axes[0].lines if len(line.get_xdata()) == 2
+            and line.get_ydata()[0] == line.get_ydata()[1]]
+
+
+def test_change_plot_colours_follow_the_verdict_not_the_sign():
+    from evalkit.plots import plot_change
+
+    table = pd.DataFrame({
+        "label": ["Clear gain", "Chance gain", "Chance loss"], "mean_change": [0.5, 0.3, -0.3],
+        "ci_low": [0.2, -0.1, -0.7], "ci_high": [0.8, 0.7, 0.1], "scale_min": [1.0] * 3, "scale_max": [5.0] * 3,
+        "sd_pre": [1.0] * 3, "direction": ["improved", "improved", "declined"],
+        "verdict": ["improved", "no clear change", "no clear change"], "suppressed": [False] * 3})
+    fig = plot_change(table)
+    colors = _line_colors(fig)   # interval lines, drawn in order of the change: loss, chance gain, clear gain
+    assert len(colors) == 3
+    assert colors[0] == colors[1] != colors[2]   # both chance results share the neutral colour
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["Improved", "No clear change"]
