@@ -156,44 +156,79 @@ def redact(text, data=None, *, ids=(), names=(), terms=None) -> str:
     """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
+    roster = terms if isinstance(terms, _Roster) else _Roster.build(*(terms if terms is not None else roster_terms(data)))
+    if ids or names:
+        roster = _Roster.build(roster.ids | {str(i) for i in ids}, roster.names | _name_terms(names))
     out = str(text)
-    roster_ids, roster_names = terms if terms is not None else roster_terms(data)
-    all_ids = set(roster_ids) | {str(i).strip().lower() for i in ids if str(i).strip()}
-    all_names = set(roster_names)
-    for n in names:
-        n = str(n).strip().lower()
-        if n:
-            all_names.add(n)
-            all_names.update(w for w in _TOKEN.findall(n) if len(w) >= 2)
     out = _EMAIL.sub(PLACEHOLDERS["email"], out)
     out = _URL.sub(PLACEHOLDERS["url"], out)
     out = _PO_BOX.sub(PLACEHOLDERS["address"], out)
     out = _ADDRESS.sub(PLACEHOLDERS["address"], out)
     out = _POSTCODE_UK.sub(PLACEHOLDERS["address"], out)
     out = _PHONE.sub(_phone, out)
-    # multi-word ids and names first (as phrases), then word by word
-    for phrase, mark in [(p, PLACEHOLDERS["id"]) for p in all_ids if not _single_token(p)] + \
-                        [(p, PLACEHOLDERS["name"]) for p in all_names if not _single_token(p)]:
-        out = re.sub(r"(?<![\w])" + re.escape(phrase) + r"(?![\w])", mark, out, flags=re.I)
+    return roster.scrub(out)
 
-    def word(m: re.Match) -> str:
+
+def _name_terms(names) -> set[str]:
+    """Lower-cased names and each of their words of two letters or more."""
+    out: set[str] = set()
+    for n in names:
+        n = str(n).strip().lower()
+        if n:
+            out.add(n)
+            out.update(w for w in _TOKEN.findall(n) if len(w) >= 2)
+    return out
+
+
+class _Roster:
+    """Participant ids and names prepared once for scrubbing many texts.
+
+    Multi-word ids and names are matched as whole phrases by one alternation
+    (longest first, ids before names); single words are looked up in sets while
+    the text's words are scanned once. Preparing costs O(roster); each text then
+    costs O(its length), not O(roster).
+    """
+
+    __slots__ = ("ids", "names", "_phrases", "_phrase_marks")
+
+    def __init__(self, ids, names):
+        self.ids = frozenset(x for x in (str(i).strip().lower() for i in ids) if x)
+        self.names = frozenset(x for x in (str(n).strip().lower() for n in names) if x)
+        marks = {p: PLACEHOLDERS["name"] for p in self.names if not _single_token(p)}
+        marks.update({p: PLACEHOLDERS["id"] for p in self.ids if not _single_token(p)})
+        self._phrase_marks = marks
+        self._phrases = (re.compile(r"(?<![\w])(?:" + "|".join(re.escape(p) for p in sorted(marks, key=len, reverse=True))
+                                    + r")(?![\w])", re.I) if marks else None)
+
+    @classmethod
+    def build(cls, ids, names) -> "_Roster":
+        return cls(ids, names)
+
+    def _phrase(self, m: re.Match) -> str:
+        return self._phrase_marks.get(m.group(0).lower(), PLACEHOLDERS["name"])
+
+    def _word(self, m: re.Match) -> str:
         w = m.group(0).lower()
-        if w in all_ids:
+        if w in self.ids:
             return PLACEHOLDERS["id"]
-        if w in all_names:
+        if w in self.names:
             return PLACEHOLDERS["name"]
         # "Jordan's", "P001-0001." and ids inside a longer token
         parts = re.split(r"([.'/-])", m.group(0))
-        if len(parts) > 1 and any(p.lower() in all_ids or p.lower() in all_names for p in parts[::2]):
-            return "".join(PLACEHOLDERS["id"] if p.lower() in all_ids else PLACEHOLDERS["name"]
-                           if p.lower() in all_names else p for p in parts)
+        if len(parts) > 1 and any(p.lower() in self.ids or p.lower() in self.names for p in parts[::2]):
+            return "".join(PLACEHOLDERS["id"] if p.lower() in self.ids else PLACEHOLDERS["name"]
+                           if p.lower() in self.names else p for p in parts)
         return m.group(0)
 
-    if all_ids or all_names:
-        out = _TOKEN.sub(word, out)
-    for mark, run in _RUNS.items():
-        out = run.sub(mark, out)
-    return out
+    def scrub(self, text: str) -> str:
+        """Replace the roster's phrases, then its words, then merge neighbouring placeholders."""
+        if self._phrases is not None:
+            text = self._phrases.sub(self._phrase, text)
+        if self.ids or self.names:
+            text = _TOKEN.sub(self._word, text)
+        for mark, run in _RUNS.items():
+            text = run.sub(mark, text)
+        return text
 
 
 def _single_token(value: str) -> bool:
@@ -239,10 +274,10 @@ def scrub_tables(tables: dict) -> dict:
     out = dict(tables)
     people = tables.get("participants")
 
-    class _Roster:
+    class _People:
         participants = people if people is not None else pd.DataFrame()
 
-    terms = roster_terms(_Roster)
+    roster = _Roster.build(*roster_terms(_People))
     for table, columns in FREE_TEXT.items():
         frame = tables.get(table)
         if frame is None or frame.empty:
@@ -250,7 +285,7 @@ def scrub_tables(tables: dict) -> dict:
         frame = frame.copy()
         for col in columns:
             if col in frame.columns:
-                cleaned = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else redact(v, terms=terms)
+                cleaned = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else redact(v, terms=roster)
                            for v in frame[col]]
                 frame[col] = pd.Series(cleaned, index=frame.index, dtype=frame[col].dtype if len(frame) else "str")
         if table == "stories" and "consent" in frame.columns:
@@ -490,7 +525,7 @@ def quotes(data, partnership_id: str, *, per_theme: int = 3, min_group_size: int
     codes, _ = theme_codes(data, partnership_id)
     counts = themes(data, partnership_id, min_group_size=k)
     big = counts.loc[(counts["n_people"].fillna(0) >= k) & (counts["theme"] != NO_THEME), "theme"].tolist()
-    terms = roster_terms(data)
+    roster = _Roster.build(*roster_terms(data))
     people = data.participants[data.participants["partnership_id"] == partnership_id]
     group_of = people.set_index("participant_id")[attribute_by] if attribute_by else None
     rows = []
@@ -506,7 +541,7 @@ def quotes(data, partnership_id: str, *, per_theme: int = 3, min_group_size: int
         for _, r in mine.iterrows():
             if taken >= per_theme:
                 break
-            text = redact(r["text"], terms=terms).strip()
+            text = redact(r["text"], terms=roster).strip()
             if not text or r["participant_id"] in seen_people or text.lower() in seen_text:
                 continue
             if len(text) > max_chars:
@@ -547,10 +582,10 @@ def success_stories(data, partnership_id: str | None = None) -> pd.DataFrame:
     if partnership_id is not None:
         s = s[s["partnership_id"] == partnership_id]
     s = s.sort_values(["date", "title"], na_position="last", kind="stable").reset_index(drop=True)
-    terms = roster_terms(data)
+    roster = _Roster.build(*roster_terms(data))
     shown = s["consent"].astype(bool)
     out = pd.DataFrame({"partnership_id": s["partnership_id"], "date": s["date"]})
     for col in ("title", "text", "told_by"):
-        out[col] = [redact(v, terms=terms) if ok and isinstance(v, str) else None for v, ok in zip(s[col], shown)]
+        out[col] = [redact(v, terms=roster) if ok and isinstance(v, str) else None for v, ok in zip(s[col], shown)]
     out["shown"] = shown.to_numpy()
     return out

@@ -130,6 +130,24 @@ def test_scrub_tables_empties_stories_without_consent():
     assert out.loc[1, "title"] == WITHHELD and out.loc[1, "told_by"] == WITHHELD
 
 
+
+def test_scrubbing_prepares_the_roster_once_not_once_per_text(monkeypatch):
+    # The roster (ids and names) is prepared once per table load: with 3,000 people and 2,000 comments,
+    # the per-entry work must not be repeated for every text (it made loading the sample take seconds).
+    import evalkit.voices as voices
+
+    calls = []
+    real = voices._single_token
+    monkeypatch.setattr(voices, "_single_token", lambda v: calls.append(v) or real(v))
+    people = pd.DataFrame({"participant_id": [f"P-{i:04d}" for i in range(3000)], "partnership_id": "p",
+                           "name": [f"Given{i} Family{i}" for i in range(3000)]})
+    comments = pd.DataFrame({"text": [f"Thanks Given{i % 3000} Family{i % 3000} (P-{i % 3000:04d})" for i in range(2000)],
+                             "question": "?"})
+    out = scrub_tables({"participants": people, "comments": comments})["comments"]
+    assert (out["text"] == "Thanks [name] ([id])").all()
+    roster_entries = 3000 + 3000 * 3  # ids; names with each of their words
+    assert len(calls) <= roster_entries, len(calls)
+
 # ---- themes counted by hand -----------------------------------------------------------------------------
 
 def _comment_data(rows, themes_table=None, n_people=40) -> Dataset:
