@@ -184,3 +184,49 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
             f"surveys, the smallest change this study could reliably detect was d_z = {dz:.2f} (mean change / SD "
             f"of the changes; paired t-test, {POWER:.0%} power, two-sided alpha {alpha:g}); smaller changes may "
             "have gone undetected.")
+
+
+def _p_words(p: str) -> str:
+    return p if p.startswith("<") else f"= {p}"
+
+
+def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
+    """The equity finding in prose: credible gaps from :func:`evalkit.equity.group_differences`.
+
+    One paragraph per characteristic with a credible gap (Holm-adjusted p < ``alpha``),
+    most credible first, each listing the outcomes where change differed with the least
+    and most favourable groups' mean changes. When groups were compared and no gap is
+    credible, one sentence says so. Only groups shown in the report's group tables can
+    appear (see :mod:`evalkit.equity`).
+    """
+    from evalkit.equity import group_phrase
+    from evalkit.narrate import format_p
+
+    if diffs is None or diffs.empty or diffs["pvalue"].notna().sum() == 0:
+        return []
+    credible = diffs[diffs["credible"]]
+    if credible.empty:
+        k = diffs["group_variable"].nunique()
+        return [f"**For whom:** no credible difference between groups was found ({number_word(k)} participant "
+                f"characteristic{'s' if k != 1 else ''} compared on every outcome, Holm-adjusted across all of them)."]
+    out = []
+    order = credible.groupby("group_variable", sort=False)["p_adjusted"].min().sort_values().index
+    for var in order:
+        g = credible[credible["group_variable"] == var].sort_values("p_adjusted", kind="stable")
+        n = len(g)
+        outcomes = f"{number_word(n)} outcome{'s' if n != 1 else ''}"
+        if g["least_group"].nunique() == 1 and g["most_group"].nunique() == 1:
+            who = md_escape(group_phrase(var, g["least_group"].iloc[0]))
+            head = (f"**For whom:** {who[0].upper() + who[1:]} benefited less than "
+                    f"{md_escape(group_phrase(var, g['most_group'].iloc[0]))} on {outcomes}")
+        else:
+            head = f"**For whom:** change differed by {md_escape(str(var).replace('_', ' '))} on {outcomes}"
+        lines = [f"{head} (differences across groups unlikely to be chance: Holm-adjusted p below "
+                 f"{alpha:g} across every characteristic and outcome compared):"]
+        for _, r in g.iterrows():
+            lines.append(
+                f"- {md_escape(r['label'])}: {_signed(r['least_change'], 2)} for {md_escape(group_phrase(var, r['least_group']))} "
+                f"(n = {r['least_n']}) vs {_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group']))} "
+                f"(n = {r['most_n']}); adjusted p {_p_words(format_p(r['p_adjusted']))}.")
+        out.append("\n".join(lines))
+    return out

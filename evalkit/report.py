@@ -210,8 +210,32 @@ class PartnershipReport:
             text += f"; {len(t) - len(judged)} could not be judged"
         return text + "."
 
+    @cached_property
+    def by_group(self) -> dict[str, pd.DataFrame]:
+        """Baseline/post comparison by each participant characteristic (privacy-protected), by column."""
+        return {col: compare_prepost(self._grouped(self._program_data), self.partnership_id, by=col, alpha=self.alpha,
+                                     pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
+                for col in self.data.group_columns}
+
+    @cached_property
+    def group_differences(self) -> pd.DataFrame:
+        """Whether change differs across groups, per characteristic and measure (:func:`evalkit.equity.group_differences`)."""
+        from evalkit.equity import group_differences
+
+        return group_differences(self._grouped(self._program_data), self.partnership_id, group_columns=list(self.by_group),
+                                 alpha=self.alpha, min_group_size=self.min_group_size, pre=self.baseline_wave,
+                                 post=self.post_wave, by_group=self.by_group)
+
+    def _grouped(self, data):
+        """``data`` with too-small "not recorded" groups folded in (:func:`evalkit.equity.fold_unrecorded`)."""
+        from evalkit.equity import fold_unrecorded
+
+        return fold_unrecorded(data, min_group_size=self.min_group_size, pre=self.baseline_wave, post=self.post_wave)
+
     def _equity_sentences(self) -> list[str]:
-        return []
+        from evalkit.pageone import equity_lines
+
+        return equity_lines(self.group_differences, alpha=self.alpha)
 
     def summary(self) -> str:
         """Page one in order of importance, as Markdown a partner director can read in two minutes.
@@ -395,7 +419,7 @@ class PartnershipReport:
     def subgroups(self) -> list[SubgroupSection]:
         sections = []
         for col in self.data.group_columns:
-            rep = representation(self.data, col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+            rep = representation(self._grouped(self.data), col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
                                  min_group_size=self.min_group_size)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
@@ -404,8 +428,7 @@ class PartnershipReport:
                 "Share of completers": [_pct(x) for x in rep["share_completers"]],
                 "Retention": [_pct(x) for x in rep["retention_rate"]],
             }).set_index("Group")
-            out = compare_prepost(self._program_data, self.partnership_id, by=col, alpha=self.alpha,
-                                  pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
+            out = self.by_group[col]
             out_fmt = outcomes_table(out, min_group_size=self.min_group_size).set_index(["Measure", "Group"])
             out_fmt = out_fmt[["n (pre / post / pairs)", "Pre", "Post", "Change", "95% CI", "Adjusted p", "Effect size"]]
             out_fmt = self._named_waves(out_fmt)

@@ -118,3 +118,68 @@ def test_change_plot_colours_follow_the_verdict_not_the_sign():
     assert colors[0] == colors[1] != colors[2]   # both chance results share the neutral colour
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert legend == ["Improved", "No clear change"]
+
+
+# ---- 3. for whom: does change differ across groups? ---------------------------------------------------------
+
+def _groups_dataset(tmp_path):
+    """40 people, one measure; change 0 for the 15 low-income people, 5 for the 22 others, 3 not recorded.
+
+    Gender: 12 women, 13 men, 12 non-binary and 3 people of a tiny group: it is suppressed, and so is one
+    more group (complementary suppression, else it could be recovered by subtraction)."""
+    rng = np.random.default_rng(7)
+    n = 40
+    pre = np.round(rng.normal(100, 10, n), 1)
+    low_income = ["yes"] * 15 + ["no"] * 22 + [None] * 3
+    change = np.array([0.0] * 15 + [5.0] * 22 + [2.0] * 3) + np.round(rng.normal(0, 3, n), 1)
+    post = np.round(pre + change, 1)
+    responses = _long("p", "m", pre, post)
+    people = pd.DataFrame({"participant_id": [f"p{i}" for i in range(1, n + 1)], "partnership_id": "p",
+                           "low_income": low_income,
+                           "gender": ["woman"] * 12 + ["man"] * 13 + ["non-binary"] * 12 + ["two-spirit"] * 3})
+    folder = write_tables(tmp_path, responses, [_measure("m", label="Wellbeing")], participants=people)
+    return ek.load_data(folder), pre, post, people
+
+
+def test_group_difference_is_the_anova_of_change_scores_by_hand_and_small_groups_never_enter(tmp_path):
+    from evalkit.equity import fold_unrecorded, group_differences
+
+    data, pre, post, people = _groups_dataset(tmp_path)
+    folded = fold_unrecorded(data, min_group_size=10)
+    diffs = group_differences(folded, "p", alpha=0.05, min_group_size=10).set_index("group_variable")
+    change = post - pre
+    # low income: the 3 unrecorded people join the larger group ("no or not recorded", 25 people)
+    groups = [change[:15], change[15:]]
+    grand = change.mean()
+    ss_between = sum(len(g) * (g.mean() - grand) ** 2 for g in groups)
+    ss_within = sum(((g - g.mean()) ** 2).sum() for g in groups)
+    f = (ss_between / 1) / (ss_within / (40 - 2))
+    row = diffs.loc["low_income"]
+    assert row["test"] == "anova" and row["k_groups"] == 2 and row["n"] == 40
+    assert row["statistic"] == pytest.approx(f, rel=1e-10)
+    assert (row["df_num"], row["df_den"]) == (1, 38)
+    from scipy import stats
+    assert row["pvalue"] == pytest.approx(stats.f.sf(f, 1, 38), rel=1e-10)
+    assert row["least_group"] == "yes" and row["most_group"] == "no or not recorded"
+    assert row["least_change"] == pytest.approx(change[:15].mean()) and row["least_n"] == 15
+    # gender: the 3-person group and one 12-person group are suppressed: men and one 12-person group remain
+    g = diffs.loc["gender"]
+    assert g["k_groups"] == 2 and g["n"] == 25
+    assert "two-spirit" not in {g["least_group"], g["most_group"]}
+    # Holm over the two tests by hand: sorted p p1 <= p2 -> (2 p1, max(2 p1, p2))
+    p = diffs["pvalue"].sort_values()
+    expected = [min(1, 2 * p.iloc[0]), min(1, max(2 * p.iloc[0], p.iloc[1]))]
+    np.testing.assert_allclose(diffs.loc[p.index, "p_adjusted"], expected)
+    assert diffs.loc["low_income", "credible"]  # a change of 0 vs 5 with SD 3
+
+
+def test_riverside_summary_names_the_low_income_teamwork_gap(reports):
+    summary = reports["riverside-literacy"].summary()
+    para = next(p for p in summary.split("\n\n") if p.startswith("**For whom:**"))
+    assert para.startswith("**For whom:** Low-income participants benefited less than other participants")
+    teamwork = next(line for line in para.splitlines() if line.startswith("- Teamwork"))
+    assert re.search(r"[+]?0\.00 for low-income participants \(n = \d+\) vs \+0\.30 for other participants", teamwork)
+    # the group tables show the same groups (no group suppressed only to protect a few unrecorded people)
+    section = next(s for s in reports["riverside-literacy"].subgroups() if s.variable == "low_income")
+    assert list(section.compact.columns) == ["no or not recorded", "yes"]
+    assert "fewer than" not in " ".join(section.compact.loc["Enrolled"])

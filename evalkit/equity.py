@@ -1,0 +1,192 @@
+"""For whom did the programme work? Tests of whether change differs across groups.
+
+Per group characteristic (``gender``, ``low_income``...) and measure,
+:func:`group_differences` tests whether participants' change (post minus pre)
+differs across the characteristic's groups: the group x time interaction of a
+pre/post design, which for matched pairs is a comparison of change scores
+across groups. The p-values of every characteristic and measure of a report
+form one family and are Holm-adjusted together, so a gap called credible
+survives the many comparisons a "results by group" section makes.
+
+Privacy: only groups shown in the report's group tables enter a test, that is
+groups with at least ``min_group_size`` matched pairs that complementary
+suppression did not blank (:func:`evalkit.compare_prepost` with ``by``);
+participants whose group is not recorded are left out. A test needs at least
+two such groups, so no suppressed group is ever described.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.compare import compare_prepost, matched_pairs
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+
+#: Columns of :func:`group_differences`, in order.
+COLUMNS = [
+    "partnership_id", "group_variable", "measure", "label", "kind", "higher_is_better", "test", "k_groups",
+    "n", "statistic", "df_num", "df_den", "pvalue", "p_adjusted", "credible",
+    "least_group", "least_change", "least_n", "most_group", "most_change", "most_n",
+]
+
+#: The test of each measure kind: ANOVA F on change scores for continuous measures (as OLS of change on
+#: group), Kruskal-Wallis on change scores for ordinal and binary ones (changes of -1/0/+1 are ranks too).
+TEST_FOR_KIND = {"continuous": "anova", "ordinal": "kruskal", "binary": "kruskal"}
+
+
+def group_differences(data, partnership_id: str, *, group_columns=None, alpha: float = 0.05,
+                      min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre", post: str = "post",
+                      by_group: dict | None = None) -> pd.DataFrame:
+    """Whether change differs across the groups of each characteristic, Holm-adjusted across all of them.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data (scale scores already computed if wanted, see :func:`evalkit.scales.with_scale_scores`).
+    partnership_id : str
+        One partnership.
+    group_columns : list of str, optional
+        Characteristics to test (default: ``data.group_columns``).
+    alpha : float
+        Level at which a Holm-adjusted p-value makes a gap ``credible``.
+    min_group_size : int
+        Privacy threshold; groups below it (or blanked by complementary suppression) are not tested.
+    pre, post : str
+        The waves compared.
+    by_group : dict, optional
+        ``{column: compare_prepost(..., by=column)}`` tables already computed (a report has them).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per characteristic x measure with at least two shown groups, columns :data:`COLUMNS`.
+        ``test`` is ``"anova"`` (one-way ANOVA F of the change scores, equal to the F test of
+        group in an OLS of change on group, i.e. the group x time interaction; ``df_num``, ``df_den``)
+        or ``"kruskal"`` (Kruskal-Wallis H with tie correction, chi-square on ``df_num`` df).
+        ``p_adjusted`` is Holm's adjustment over every row (statsmodels ``multipletests``);
+        ``credible`` is ``p_adjusted < alpha``. ``least_*`` / ``most_*`` are the shown groups whose
+        mean change was least / most favourable given ``higher_is_better``, with their matched pairs.
+
+    Notes
+    -----
+    Change scores compare groups on the same participants' pre and post answers: a group
+    that started lower and caught up shows a larger change. The ANOVA assumes roughly normal
+    change scores with equal variances across groups; the Kruskal-Wallis test only that
+    groups' change distributions have the same shape. Differences across groups are
+    associations: a characteristic may stand in for others (income for school, for example).
+    """
+    from statsmodels.stats.multitest import multipletests
+
+    from evalkit.stats import oneway_test
+
+    columns = list(data.group_columns if group_columns is None else group_columns)
+    pairs = matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
+    pairs["change"] = pairs["post"] - pairs["pre"]
+    rows = []
+    for col in columns:
+        table = (by_group or {}).get(col)
+        if table is None:
+            table = compare_prepost(data, partnership_id, by=col, alpha=alpha, min_group_size=min_group_size,
+                                    pre=pre, post=post)
+        shown = table[~table["suppressed"].astype(bool) & (table["group"] != "Not recorded")]
+        groups = data.participants[["partnership_id", "participant_id", col]].rename(columns={col: "group"})
+        merged = pairs.merge(groups, on=["partnership_id", "participant_id"], how="inner")
+        merged["group"] = merged["group"].astype("string")
+        for measure, g in shown.groupby("measure", sort=False):
+            if len(g) < 2:
+                continue
+            m = g.iloc[0]
+            sub = merged[(merged["measure"] == measure) & merged["group"].isin(g["group"])]
+            arrays = {str(k): v["change"].to_numpy(float) for k, v in sub.groupby("group", observed=True)}
+            res = oneway_test(arrays, method=TEST_FOR_KIND[m["kind"]])
+            sign = 1.0 if bool(m["higher_is_better"]) else -1.0
+            ordered = g.assign(_fav=sign * g["mean_change"].astype(float)).sort_values("_fav", kind="stable")
+            least, most = ordered.iloc[0], ordered.iloc[-1]
+            rows.append({
+                "partnership_id": partnership_id, "group_variable": col, "measure": measure, "label": m["label"],
+                "kind": m["kind"], "higher_is_better": bool(m["higher_is_better"]), "test": res.method,
+                "k_groups": res.k, "n": res.n, "statistic": res.statistic, "df_num": res.df_num,
+                "df_den": res.df_den, "pvalue": res.pvalue,
+                "least_group": least["group"], "least_change": float(least["mean_change"]),
+                "least_n": int(least["n_pairs"]), "most_group": most["group"],
+                "most_change": float(most["mean_change"]), "most_n": int(most["n_pairs"]),
+            })
+    out = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("p_adjusted", "credible")])
+    out["p_adjusted"] = np.nan
+    ok = out["pvalue"].notna().to_numpy()
+    if ok.any():
+        out.loc[ok, "p_adjusted"] = multipletests(out.loc[ok, "pvalue"].to_numpy(float), method="holm")[1]
+    out["credible"] = out["p_adjusted"] < alpha
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre",
+                    post: str = "post"):
+    """A copy of ``data`` whose too-small "not recorded" groups join the largest recorded group.
+
+    Participants whose characteristic is blank form the group "Not recorded" in
+    group tables. When fewer than ``min_group_size`` people of a partnership are
+    in it, suppressing it is not enough: the whole-partnership row minus the shown
+    groups would reveal it, so complementary suppression also blanks the next
+    smallest group, often the very group an equity question is about (e.g. the
+    low-income participants). Folding the few unrecorded people into the largest
+    recorded group, relabelled ``"<group> or not recorded"``, keeps every group at
+    or above the threshold and every other group visible; the label says what was
+    done. A "not recorded" group is folded when it has fewer than ``min_group_size``
+    people enrolled, or with both ``pre`` and ``post`` answers on some measure;
+    larger ones are left alone (they are shown as a group).
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    columns : list of str, optional
+        Group columns to fold (default ``data.group_columns``).
+    min_group_size : int
+
+    Returns
+    -------
+    evalkit.load.Dataset
+        The input is not modified.
+    """
+    import dataclasses
+
+    people = data.participants.copy()
+    changed = False
+    waves = set(data.responses["wave"].unique())
+    pairs = (matched_pairs(data, pre=pre, post=post).dropna(subset=["pre", "post"]) if {pre, post} <= waves
+             else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
+    for col in (data.group_columns if columns is None else columns):
+        for pid, idx in people.groupby("partnership_id", sort=False).groups.items():
+            values = people.loc[idx, col]
+            blank = values.isna() | (values.astype("string").str.strip() == "")
+            n_blank = int(blank.sum())
+            if n_blank == 0 or blank.all():
+                continue
+            ids = set(people.loc[idx[blank.to_numpy()], "participant_id"])
+            per_measure = pairs[(pairs["partnership_id"] == pid) & pairs["participant_id"].isin(ids)].groupby("measure").size()
+            if n_blank >= min_group_size and not ((per_measure > 0) & (per_measure < min_group_size)).any():
+                continue
+            largest = values[~blank].astype(str).value_counts().idxmax()
+            label = f"{largest} or not recorded"
+            people[col] = people[col].astype(object)
+            people.loc[idx[blank.to_numpy()], col] = label
+            people.loc[idx[(values.astype(str) == largest).to_numpy() & ~blank.to_numpy()], col] = label
+            changed = True
+    return dataclasses.replace(data, participants=people) if changed else data
+
+
+def group_phrase(variable: str, group: str) -> str:
+    """How page one names a group: ``("low_income", "yes")`` -> ``"low-income participants"``.
+
+    Yes/no characteristics read as an adjective (``"no"`` -> ``"other participants"``);
+    any other group is named with its characteristic: ``"65+ (age group)"``.
+    """
+    words = str(variable).replace("_", " ").strip()
+    g = str(group).strip()
+    if g.endswith(" or not recorded") and g[: -len(" or not recorded")].lower() in ("no", "false", "0"):
+        return "other participants"
+    if g.lower() in ("yes", "true", "1"):
+        return f"{words.replace(' ', '-')} participants"
+    if g.lower() in ("no", "false", "0"):
+        return "other participants"
+    return f"{g} ({words})"
