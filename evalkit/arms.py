@@ -461,8 +461,9 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
     else:
         lo, hi = row.get("scale_min"), row.get("scale_max")
         bounded = lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
-        amount = f"{_n(abs(est), digits)}" + (f" points on a {_n(lo, 0)}-{_n(hi, 0)} scale" if bounded else "")
-        ci = f"{level} {_n(row['ci_low'], digits)} to {_n(row['ci_high'], digits)}"
+        amount = f"{_n(abs(est), digits)}" + (" points" if bounded else "")
+        ci = (f"on a {_n(lo, 0)}-{_n(hi, 0)} scale; " if bounded else "") + (
+            f"{level} {_n(row['ci_low'], digits)} to {_n(row['ci_high'], digits)}")
         where = f"on {label}"
     size = ""
     if math.isfinite(row.get("effect_size", math.nan)):

@@ -314,16 +314,16 @@ def describe_distributions(data, partnership_id: str, measures=None, *, pre: str
         p = pairs[pairs["measure"] == m]
         label, kind = meta.at[m, "label"], meta.at[m, "kind"]
         if kind == "continuous":
-            parts.append(f"{label}: median {_num(p[pre].median(), 1)} before and {_num(p[post].median(), 1)} "
+            parts.append(f"{label}: median {_num(p['pre'].median(), 1)} before and {_num(p['post'].median(), 1)} "
                          f"after (n = {len(p)})")
         elif kind == "binary":
-            parts.append(f"{label}: {_pct(100 * (p[pre] > 0).mean())} answered yes before and "
-                         f"{_pct(100 * (p[post] > 0).mean())} after (n = {len(p)})")
+            parts.append(f"{label}: {_pct(100 * (p['pre'] > 0).mean())} answered yes before and "
+                         f"{_pct(100 * (p['post'] > 0).mean())} after (n = {len(p)})")
         else:
             hi = int(meta.at[m, "scale_max"])
             top = [hi - 1, hi]
-            parts.append(f"{label}: {_pct(100 * p[pre].round().isin(top).mean())} chose {top[0]} or {top[1]} "
-                         f"before and {_pct(100 * p[post].round().isin(top).mean())} after (n = {len(p)})")
+            parts.append(f"{label}: {_pct(100 * p['pre'].round().isin(top).mean())} chose {top[0]} or {top[1]} "
+                         f"before and {_pct(100 * p['post'].round().isin(top).mean())} after (n = {len(p)})")
     return ("Pre and post answers of the same participants, one panel per measure (box plots for scores, "
             f"stacked shares of each answer for rating scales): {_join(parts)}.")
 

@@ -125,6 +125,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
             ax.set_ylim(0, 100)
             ax.legend(title=None, fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1, 1), handlelength=1,
                       handletextpad=0.4, borderaxespad=0.2)
+        ax.set_xticks([0, 1], [str(pre), str(post)], parse_math=False)  # the data's wave names (e.g. baseline)
         ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 28), fontsize=9)
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(shown):]:

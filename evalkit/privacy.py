@@ -99,11 +99,15 @@ def suppress_small_groups(table: pd.DataFrame, size_column: str, min_group_size:
                   f"suppressed: fewer than {k} participants")
 
 
+def _flags(column: pd.Series) -> np.ndarray:
+    """A boolean column as a numpy array, missing values read as False (whatever the column's dtype)."""
+    return column.astype(object).where(column.notna(), False).to_numpy(bool)
+
+
 def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason: str) -> pd.DataFrame:
     """Blank ``value_columns`` and ``count_columns`` in rows where ``mask`` holds; small counts everywhere."""
     mask = np.asarray(mask, dtype=bool)
-    previous = (out["suppressed"].fillna(False).to_numpy(bool) if "suppressed" in out.columns
-                else np.zeros(len(out), bool))
+    previous = (_flags(out["suppressed"]) if "suppressed" in out.columns else np.zeros(len(out), bool))
     out["suppressed"] = previous | mask
     for c in [c for c in value_columns if c in out.columns]:
         if pd.api.types.is_numeric_dtype(out[c]):
@@ -116,7 +120,7 @@ def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason
         out[c] = counts.mask((counts < k) | pd.Series(mask, index=out.index))
     if "note" not in out.columns:
         out["note"] = ""
-    note = out["note"].fillna("").astype(str)
+    note = out["note"].astype(object).where(out["note"].notna(), "").astype(str)
     fresh = mask & ~previous
     out["note"] = np.where(fresh, np.where(note == "", reason, reason + "; " + note), note)
     return out
@@ -210,7 +214,7 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
               for c in dict.fromkeys([size_column, *count_columns])}
     primary = counts[size_column] < k
     if "suppressed" in out.columns:
-        primary |= out["suppressed"].fillna(False).to_numpy(bool)
+        primary |= _flags(out["suppressed"])
     blank = primary.copy()
     keys = list(partition)
     groups = out.groupby(keys, sort=False, dropna=False).indices.values() if keys else [np.arange(len(out))]

@@ -38,6 +38,78 @@ class SubgroupSection:
     compact: pd.DataFrame | None = None  # one row per group: enrolment, retention, change on each measure
 
 
+@dataclass(frozen=True, eq=False)
+class ChangeOverTimeSection:
+    """The change-over-time section (:meth:`PartnershipReport.change_over_time`); shows nothing when not applicable.
+
+    Displayed in a notebook it shows its heading, text, figure and tables in order;
+    :meth:`markdown` gives its text alone.
+    """
+
+    applicable: bool
+    intro: str = ""
+    trend: str = ""
+    comparisons: pd.DataFrame | None = None   # baseline vs each later wave, formatted
+    comparisons_caption: str = ""
+    retention: pd.DataFrame | None = None     # who answered each wave, formatted
+    figure: object = None
+    heading: str = "## Change over time"
+
+    def markdown(self) -> str:
+        if not self.applicable:
+            return ""
+        return "\n\n".join(p for p in (self.heading, self.intro, self.trend) if p)
+
+    def _ipython_display_(self):
+        from IPython.display import Markdown, display
+
+        if not self.applicable:
+            return
+        display(Markdown(f"{self.heading}\n\n{self.intro}"))
+        if self.figure is not None:
+            display(self.figure)
+        if self.trend:
+            display(Markdown(self.trend))
+        if self.comparisons is not None:
+            display(Markdown(self.comparisons_caption), self.comparisons)
+        if self.retention is not None:
+            display(Markdown("Who answered each wave:"), self.retention)
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonSection:
+    """The comparison-group section (:meth:`PartnershipReport.comparison_group`); nothing when not applicable."""
+
+    applicable: bool
+    intro: str = ""
+    balance: pd.DataFrame | None = None     # baseline equivalence with WWC verdicts, formatted
+    attrition: pd.DataFrame | None = None   # overall and differential attrition, WWC boundaries, formatted
+    effects: pd.DataFrame | None = None     # ANCOVA adjusted difference, Hedges' g, diff-in-diff, formatted
+    effects_text: str = ""
+    check: str = ""
+    heading: str = "## Compared with a comparison group"
+
+    def markdown(self) -> str:
+        if not self.applicable:
+            return ""
+        return "\n\n".join(p for p in (self.heading, self.intro, self.effects_text, self.check) if p)
+
+    def _ipython_display_(self):
+        from IPython.display import Markdown, display
+
+        if not self.applicable:
+            return
+        display(Markdown(f"{self.heading}\n\n{self.intro}"))
+        display(Markdown("**Program effect.**\n\n" + self.effects_text), self.effects)
+        if self.check:
+            display(Markdown(self.check))
+        display(Markdown("**Were the groups alike at the start?** Baseline difference in pooled-SD units "
+                         "(What Works Clearinghouse: at most 0.05 satisfies; 0.05 to 0.25 needs adjustment for the "
+                         "baseline, which the analysis makes; above 0.25 does not meet the standard)."), self.balance)
+        display(Markdown("**Who was lost?** Share of each group assigned but not analysed, judged against the WWC "
+                         "boundaries for differential attrition."), self.attrition)
+
+
 def _compact_by_group(representation_table: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Who took part and how each group changed, one column per group (the report's page; details go to Excel).
 
@@ -441,6 +513,314 @@ class PartnershipReport:
                             scales=scale_reliability(self.items, wave=self.baseline_wave), run_time=self.run_time,
                             design=self._design_text(), sections=self._methods_sections())
 
+    # ---- waves and arms (issue 8) -----------------------------------------------------------------
+    @cached_property
+    def wave_order(self) -> list[str]:
+        """This partnership's waves in analysis order (:func:`evalkit.waves.wave_order`)."""
+        return self.data.wave_order
+
+    @cached_property
+    def wave_roles(self) -> dict[str, str]:
+        """Wave -> role (``baseline``, ``post``, ``followup``) of this partnership's waves."""
+        return self.data.wave_roles
+
+    def _wave_with_role(self, role: str, last: bool = False) -> str | None:
+        waves = [w for w in self.wave_order if self.wave_roles.get(w) == role]
+        return (waves[-1] if last else waves[0]) if waves else None
+
+    @property
+    def baseline_wave(self) -> str:
+        """The wave with the role ``baseline`` (``"pre"`` when the partnership has no answers)."""
+        return self._wave_with_role("baseline") or "pre"
+
+    @property
+    def post_wave(self) -> str:
+        """The wave with the role ``post`` (``"post"`` when there is none)."""
+        return self._wave_with_role("post") or "post"
+
+    @property
+    def followup_wave(self) -> str | None:
+        """The last wave with the role ``followup``, or None."""
+        return self._wave_with_role("followup", last=True)
+
+    def _named_waves(self, table: pd.DataFrame) -> pd.DataFrame:
+        """An outcomes table's columns named after this partnership's waves (``Baseline``/``Endline``...)."""
+        b, p = self.baseline_wave, self.post_wave
+        if (b, p) == ("pre", "post"):
+            return table
+        cap = lambda w: w[:1].upper() + w[1:]  # noqa: E731
+        return table.rename(columns={"n (pre / post / pairs)": f"n ({b} / {p} / pairs)", "Pre": cap(b),
+                                     "Post": cap(p)})
+
+    def outcomes_intro(self) -> str:
+        """The sentence under the outcomes heading, in the data's wave names."""
+        b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        text = (f"Each row compares the same participants at the {b} and the {p} survey. "
+                f"Change is {p} minus {b}.")
+        if self.has_comparison:
+            text += (f" Only participants in the {self._program_words} are counted here; how they compare with "
+                     f"the {self._reference_words} is in its own section below.")
+        return text
+
+    @cached_property
+    def has_comparison(self) -> bool:
+        """Whether the partnership has participants in the comparison arm and in another arm."""
+        from evalkit.arms import has_comparison
+
+        people = self.data.participants
+        if self.arms not in people.columns:
+            return False
+        return has_comparison(self.data, self.partnership_id, arms=self.arms, reference=self.reference)
+
+    @property
+    def _program_words(self) -> str:
+        levels = sorted(set(self.data.participants[self.arms].dropna().astype(str)) - {str(self.reference)})
+        if levels == ["program"]:
+            return "program group"
+        return " and ".join(f"{md_escape(g)}" for g in levels) + " groups"
+
+    @property
+    def _reference_words(self) -> str:
+        ref = str(self.reference)
+        return "comparison group" if ref == "comparison" else f"{md_escape(ref)} group"
+
+    @cached_property
+    def _program_data(self):
+        """The data without the comparison arm's answers (all the data when there is no comparison group)."""
+        import dataclasses
+
+        if not self.has_comparison:
+            return self.data
+        people = self.data.participants
+        ref = people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"]
+        return dataclasses.replace(self.data, participants=people[~people["participant_id"].isin(ref)],
+                                   responses=self.data.responses[~self.data.responses["participant_id"].isin(ref)])
+
+    # ---- change over time -----------------------------------------------------------------------
+    @cached_property
+    def _over_time_measures(self) -> list[str]:
+        """Measures this partnership asked at three or more waves (the change-over-time section's)."""
+        r = self._program_data.responses.dropna(subset=["value"])
+        n = r.groupby("measure")["wave"].nunique()
+        return [m for m in self.data.measures["measure"] if n.get(m, 0) >= 3]
+
+    @cached_property
+    def baseline_vs_later(self) -> pd.DataFrame:
+        """Baseline vs each later wave on matched participants, Holm over measures x waves (:mod:`evalkit.waves`)."""
+        from evalkit.waves import baseline_vs_later
+
+        if not self._over_time_measures:
+            return pd.DataFrame()
+        return baseline_vs_later(self._program_data, self.partnership_id, self._over_time_measures, alpha=self.alpha,
+                                 min_group_size=self.min_group_size)
+
+    @cached_property
+    def time_trends(self) -> pd.DataFrame:
+        """The time effect of every measure asked at three or more waves (:func:`evalkit.waves.time_trends`)."""
+        from evalkit.waves import time_trends
+
+        if not self._over_time_measures:
+            return pd.DataFrame()
+        return time_trends(self._program_data, self.partnership_id, self._over_time_measures, alpha=self.alpha,
+                           min_group_size=self.min_group_size)
+
+    def trajectory_figure(self):
+        """Mean of each measure at each wave with its interval (by arm when there is a comparison group), or None."""
+        from evalkit.figures import ReportFigure, report_style
+        from evalkit.waves import describe_trajectory, plot_trajectory, trajectory
+
+        if not self._over_time_measures:
+            return None
+        by = self.arms if self.has_comparison else None
+        table = trajectory(self.data, self.partnership_id, self._over_time_measures, by=by,
+                           min_group_size=self.min_group_size)
+        with report_style():
+            return ReportFigure(plot_trajectory(table, min_group_size=self.min_group_size),
+                                describe_trajectory(table, min_group_size=self.min_group_size))
+
+    def _retention_by_wave_table(self) -> pd.DataFrame:
+        from evalkit.waves import retention_by_wave
+
+        r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        return pd.DataFrame({
+            "Wave": r["wave"], "Role": r["role"],
+            "Answered": [format_count(n, self.min_group_size) for n in r["n_answered"]],
+            "Still answering (of baseline)": [_pct(x) for x in r["retention_rate"]],
+        }).set_index("Wave")
+
+    def change_over_time(self) -> "ChangeOverTimeSection":
+        """The **change over time** section: shown when the partnership asked a measure at three or more waves.
+
+        The trajectory figure, the baseline against each later wave (matched
+        participants, Holm across measures and waves), the time effect of a model
+        using every answer (:func:`evalkit.waves.time_trend`: linear mixed model for
+        continuous measures, GEE for rating scales and yes/no answers) in plain
+        language, and retention per wave. With a comparison group, the tests and the
+        model use the program group and the figure draws each arm.
+        """
+        from evalkit.waves import describe_time_trend
+
+        if len(self.wave_order) < 3 or not self._over_time_measures:
+            return ChangeOverTimeSection(applicable=False)
+        k = self.min_group_size
+        waves = ", ".join(md_escape(w) for w in self.wave_order)
+        who = f"the {self._program_words}'s answers" if self.has_comparison else "every answer"
+        intro = (f"The partnership surveyed participants {len(self.wave_order)} times ({waves}). Each wave's mean "
+                 "counts everyone who answered it, so read it with the retention table: a mean can move because "
+                 f"different people answered. The tests and the model below use {who}.")
+        trend = "\n".join(f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k)} "
+                          f"*Model: {r['model']}.*" for _, r in self.time_trends.iterrows())
+        t = self.baseline_vs_later
+        comparisons = None
+        if len(t):
+            comparisons = self._named_waves(pd.DataFrame({
+                "Measure": t["label"], "Wave": t["wave"],
+                "n pairs": [format_count(n, k) for n in t["n_pairs"]],
+                "Change": [format_number(x) for x in t["mean_change"]],
+                "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}"
+                           for lo, hi in zip(t["ci_low"], t["ci_high"])],
+                "Adjusted p": [format_p(p) for p in t["p_adjusted"]],
+            }).set_index(["Measure", "Wave"]))
+        return ChangeOverTimeSection(
+            applicable=True, intro=intro, trend=trend, comparisons=comparisons,
+            comparisons_caption=(f"Each later wave compared with the {md_escape(self.baseline_wave)} survey, on "
+                                 "participants who answered both (change is the later wave minus the baseline; "
+                                 "p-values Holm-adjusted across every measure and wave):"),
+            retention=self._retention_by_wave_table(), figure=self.trajectory_figure())
+
+    # ---- compared with a comparison group -------------------------------------------------------
+    @cached_property
+    def program_effects(self) -> pd.DataFrame:
+        """ANCOVA program effects, Hedges' g and difference in differences (:func:`evalkit.arms.program_effects`)."""
+        from evalkit.arms import program_effects
+
+        if not self.has_comparison:
+            return pd.DataFrame()
+        return program_effects(self.data, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+                               arms=self.arms, reference=self.reference, alpha=self.alpha,
+                               min_group_size=self.min_group_size)
+
+    def program_effect_summary(self) -> str:
+        """The program effect relative to the comparison group, in plain language (page one)."""
+        from evalkit.arms import program_effect_summary
+
+        e = self.program_effects
+        if e.empty:
+            return (f"No measure was answered at both the {md_escape(self.baseline_wave)} and the "
+                    f"{md_escape(self.post_wave)} survey by both groups.")
+        return (f"**Compared with the {self._reference_words}** (at the {md_escape(self.post_wave)} survey, allowing "
+                "for where participants started):\n\n"
+                + program_effect_summary(e, alpha=self.alpha, min_group_size=self.min_group_size))
+
+    def comparison_group(self) -> "ComparisonSection":
+        """The **compared with a comparison group** section: shown when the partnership has both arms.
+
+        Baseline equivalence with the WWC verdicts (:func:`evalkit.arms.baseline_balance`),
+        overall and differential attrition against the WWC boundaries
+        (:func:`evalkit.arms.arm_attrition`), the program effect by ANCOVA with Hedges' g
+        and the difference in differences as a check (:func:`evalkit.arms.program_effects`).
+        Every count is shown through :func:`evalkit.privacy.format_count`; arms smaller
+        than ``min_group_size`` are suppressed.
+        """
+        from evalkit.arms import arm_attrition, baseline_balance, program_effect_summary
+
+        if not self.has_comparison:
+            return ComparisonSection(applicable=False)
+        k, kw = self.min_group_size, dict(pre=self.baseline_wave, post=self.post_wave, arms=self.arms,
+                                          reference=self.reference, min_group_size=self.min_group_size)
+        fn = format_number
+
+        def ci(lo, hi, digits=2):
+            return "\u2013" if pd.isna(lo) else f"{fn(lo, digits)} to {fn(hi, digits)}"
+
+        def n2(a, b):
+            return f"{format_count(a, k)} / {format_count(b, k)}"
+
+        b = baseline_balance(self.data, self.partnership_id, **kw)
+        balance = pd.DataFrame({
+            "Measure": b["label"], "Group": b["group"],
+            "n (group / comparison)": [n2(x, y) for x, y in zip(b["n_group"], b["n_reference"])],
+            "Baseline mean (group)": [fn(x) for x in b["mean_group"]],
+            "Baseline mean (comparison)": [fn(x) for x in b["mean_reference"]],
+            "Baseline difference (g)": [fn(x) for x in b["effect_size"]],
+            "WWC verdict": b["verdict"],
+        }).set_index(["Measure", "Group"])
+        a = arm_attrition(self.data, self.partnership_id, **kw)
+
+        def pct(x):
+            return "\u2013" if pd.isna(x) else f"{x:.0f}%"
+
+        def boundary(verdict, limit):
+            return verdict if pd.isna(limit) else f"{verdict} (at most {limit:.1f} points)"
+
+        attrition = pd.DataFrame({
+            "Measure": a["label"], "Group": a["group"],
+            "Assigned (group / comparison)": [n2(x, y) for x, y in zip(a["n_assigned_group"], a["n_assigned_reference"])],
+            "Analysed (group / comparison)": [n2(x, y) for x, y in zip(a["n_analyzed_group"], a["n_analyzed_reference"])],
+            "Attrition (group / comparison)": [f"{pct(x)} / {pct(y)}" for x, y in
+                                               zip(a["attrition_group_pct"], a["attrition_reference_pct"])],
+            "Overall attrition": [pct(x) for x in a["overall_pct"]],
+            "Differential": ["\u2013" if pd.isna(x) else f"{x:.1f} points" for x in a["differential_pp"]],
+            "Cautious boundary": [boundary(v, m) for v, m in zip(a["cautious_verdict"], a["cautious_max_pp"])],
+            "Optimistic boundary": [boundary(v, m) for v, m in zip(a["optimistic_verdict"], a["optimistic_max_pp"])],
+        }).set_index(["Measure", "Group"])
+        e = self.program_effects
+        effects = pd.DataFrame({
+            "Measure": e["label"], "Group": e["group"],
+            "n (group / comparison)": [n2(x, y) for x, y in zip(e["n_group"], e["n_reference"])],
+            "Adjusted difference": [fn(x) for x in e["estimate"]],
+            "95% CI": [ci(lo, hi) for lo, hi in zip(e["ci_low"], e["ci_high"])],
+            "Adjusted p": [format_p(p) for p in e["p_adjusted"]],
+            "Effect size": ["\u2013" if pd.isna(g) else f"{fn(g)} ({name})"
+                            for g, name in zip(e["effect_size"], e["effect_size_name"])],
+            "Effect 95% CI": [ci(lo, hi) for lo, hi in zip(e["effect_ci_low"], e["effect_ci_high"])],
+            "Difference in differences (95% CI)": [
+                "\u2013" if pd.isna(d) else f"{fn(d)} ({ci(lo, hi)})"
+                for d, lo, hi in zip(e["did_estimate"], e["did_ci_low"], e["did_ci_high"])],
+        }).set_index(["Measure", "Group"])
+        b_, p_ = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        intro = (f"The {self._program_words} compared with the {self._reference_words} of the same partnership, on "
+                 f"participants who answered both the {b_} and the {p_} survey. First how alike the groups were at "
+                 f"the {b_} survey and how many of them were lost, as the What Works Clearinghouse asks; then the "
+                 "program effect: how much better or worse the group ended, allowing for where its participants "
+                 "started (analysis of covariance).")
+        shown = e[~e["suppressed"].astype(bool)] if len(e) else e
+        agree = []
+        for _, r in shown.iterrows():
+            if pd.isna(r["did_estimate"]):
+                continue
+            same = (r["did_ci_low"] <= r["estimate"] <= r["did_ci_high"])
+            agree.append(f"- {md_escape(r['label'])} ({md_escape(r['group'])}): difference in differences "
+                         f"{fn(r['did_estimate'])} ({ci(r['did_ci_low'], r['did_ci_high'])}), "
+                         + ("consistent with the adjusted difference." if same else
+                            "outside the adjusted difference: read the effect with the baseline table."))
+        check = ("As a check, the difference in differences (the group's change minus the comparison group's "
+                 "change) assumes the groups would have changed alike; it should broadly agree with the adjusted "
+                 "difference:\n" + "\n".join(agree)) if agree else ""
+        return ComparisonSection(
+            applicable=True, intro=intro, balance=balance, attrition=attrition, effects=effects,
+            effects_text=program_effect_summary(e, alpha=self.alpha, min_group_size=k), check=check)
+
+    # ---- methods of the new sections ---------------------------------------------------------------
+    def _design_text(self) -> str:
+        b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        pairs = (f"**Design.** Comparison of the same participants at the {b} and the {p} survey (matched pairs: "
+                 f"only people who answered both surveys enter a test). Change is {p} minus {b}.")
+        if self.has_comparison:
+            return (pairs + f" The outcomes table counts the {self._program_words} only; the program effect is "
+                    f"estimated against the {self._reference_words} (see *Design with a comparison group* below).")
+        return pairs + " There is no comparison group, so changes cannot be attributed to the programme alone."
+
+    def _methods_sections(self) -> tuple[str, ...]:
+        from evalkit import arms, waves
+
+        out = []
+        if self.change_over_time().applicable:
+            out.append(waves.methods_text(min_group_size=self.min_group_size))
+        if self.has_comparison:
+            out.append(arms.methods_text(min_group_size=self.min_group_size))
+        return tuple(out)
+
     # ---- tables for analysts -------------------------------------------------------------------
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every table the report shows, formatted and privacy-protected as shown, by sheet name.
@@ -501,14 +881,16 @@ class PortfolioReport:
     """
 
     def __init__(self, data, *, alpha: float = 0.05, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
-        from evalkit.portfolio import pooled_changes, portfolio_overview, shared_indicator_changes
+        from evalkit.portfolio import pooled_effects, portfolio_overview, shared_indicator_effects
 
         self.data = with_scale_scores(data)
         self.alpha = alpha
         self.min_group_size = min_group_size
         self.overview = portfolio_overview(self.data, min_group_size=min_group_size)
-        self.changes = shared_indicator_changes(self.data, min_group_size=min_group_size)
-        self.pooled = pooled_changes(self.changes)
+        # program effects where a partnership has a comparison group, pre/post changes elsewhere: pooled apart
+        self.effects = shared_indicator_effects(self.data, min_group_size=min_group_size)
+        self.pooled = pooled_effects(self.effects)
+        self.changes = self.effects.rename(columns={"n": "n_pairs", "estimate": "mean_change"})
 
     def title(self) -> str:
         n = len(self.data.partnerships)
@@ -530,25 +912,34 @@ class PortfolioReport:
     def shared_summary(self) -> str:
         if self.pooled.empty:
             return "No shared indicators are declared (the `shared` column of the measures table)."
+        from evalkit.portfolio import PROGRAM_EFFECT
+
         lines = []
         for _, r in self.pooled.iterrows():
+            effect = r["estimate_type"] == PROGRAM_EFFECT
+            kind = "program effect, relative to a comparison group" if effect else "pre/post change"
+            what = "program effect" if effect else "change"
+            head = f"- {md_escape(r['label'])} ({kind})"
             if pd.isna(r.get("estimate")):
-                lines.append(f"- {md_escape(r['label'])}: {r['note']}.")
+                lines.append(f"{head}: {r['note']}.")
                 continue
             chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
             lines.append(
-                f"- {md_escape(r['label'])}: across {r['k']} partnerships the average change was "
+                f"{head}: across {r['k']} partnerships the average {what} was "
                 f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance}. "
-                f"Partnerships differ (I\u00b2 = {r['I2']:.0f}%): a new partnership's change would be expected "
+                f"Partnerships differ (I\u00b2 = {r['I2']:.0f}%): a new partnership's {what} would be expected "
                 f"between {format_number(r['pi_low'])} and {format_number(r['pi_high'])}.")
         return "\n".join(lines)
 
     def shared_table(self) -> pd.DataFrame:
+        from evalkit.portfolio import PROGRAM_EFFECT
+
         c = self.changes
         return pd.DataFrame({
             "Indicator": c["label"], "Partnership": c["name"],
-            "Pairs": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
-            "Mean change": [format_number(x) for x in c["mean_change"]],
+            "Estimate type": ["program effect" if t == PROGRAM_EFFECT else "pre/post change" for t in c["estimate_type"]],
+            "n": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
+            "Estimate": [format_number(x) for x in c["mean_change"]],
             "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}" for lo, hi in zip(c["ci_low"], c["ci_high"])],
         }).set_index(["Indicator", "Partnership"])
 
@@ -556,13 +947,30 @@ class PortfolioReport:
         from evalkit.figures import ReportFigure, describe_forest, report_style
         from evalkit.plots import plot_forest
 
+        from evalkit.portfolio import PROGRAM_EFFECT
+
+        out = []
         with report_style():
-            return [ReportFigure(plot_forest(self.changes, r), describe_forest(self.changes, r))
-                    for _, r in self.pooled.iterrows() if pd.notna(r.get("estimate"))]
+            for _, r in self.pooled.iterrows():
+                if pd.isna(r.get("estimate")):
+                    continue
+                same = self.changes[self.changes["estimate_type"] == r["estimate_type"]]   # never mixed
+                fig = plot_forest(same, r)
+                alt = describe_forest(same, r)
+                if r["estimate_type"] == PROGRAM_EFFECT:
+                    fig.axes[0].set_xlabel("Program effect: program - comparison, adjusted for baseline (95% CI)")
+                    fig.axes[0].set_title(f"{fig.axes[0].get_title()} (program effects)", fontsize=10)
+                    alt = alt.replace("mean change in", "program effect in", 1)
+                out.append(ReportFigure(fig, alt))
+        return out
 
     def methods(self) -> str:
         return ("**Methods.** Each partnership's change on a shared indicator is the mean of post minus pre among "
                 "participants who answered both surveys, with its standard error. Changes are pooled by a "
                 "random-effects meta-analysis (REML estimate of the between-partnership variance tau\u00b2; "
                 "Wald-type 95% interval; prediction interval for a new partnership). Partnerships with fewer than "
-                f"{self.min_group_size} matched participants on an indicator are suppressed and not pooled.")
+                f"{self.min_group_size} matched participants on an indicator are suppressed and not pooled. "
+                "A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
+                "difference program - comparison, with its standard error; its comparison participants are never "
+                "counted as programme participants); program effects and pre/post changes estimate different "
+                "things, so each is pooled with its own kind and never pooled together.")

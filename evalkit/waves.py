@@ -669,3 +669,54 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
     sns.despine(fig)
     fig.tight_layout()
     return fig
+
+
+def describe_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95,
+                        min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """Alternative text for :func:`plot_trajectory`: each panel's mean at each wave, from its data.
+
+    Suppressed means are not described (the figure does not draw them); the
+    text says how many were withheld.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"measure": "m", "label": "Mood", "kind": "continuous", "group": "All participants",
+    ...                   "wave": ["t1", "t2"], "order": [0, 1], "mean": [2.0, 2.5], "suppressed": False})
+    >>> describe_trajectory(t)
+    'Line chart of the mean at each wave (95% CI), one panel per measure: Mood: 2.0 at t1, 2.5 at t2.'
+    """
+    parts = []
+    for m in dict.fromkeys(table["measure"]):
+        t = table[table["measure"] == m].sort_values("order")
+        share = t["kind"].iloc[0] == "binary"
+        groups = list(dict.fromkeys(t["group"]))
+        said = []
+        for g in groups:
+            s = t[(t["group"] == g) & ~t["suppressed"].astype(bool)]
+            points = ", ".join((f"{100 * v:.0f}%" if share else _n(v, 1)) + f" at {w}"
+                               for w, v in zip(s["wave"], s["mean"]))
+            if points:
+                said.append(f"{g}: {points}" if len(groups) > 1 else points)
+        withheld = int(t["suppressed"].astype(bool).sum())
+        text = f"{t['label'].iloc[0]}: " + ("; ".join(said) if said else "nothing shown")
+        if withheld:
+            text += f" ({withheld_note(withheld, 'means', min_group_size)})"
+        parts.append(text)
+    if not parts:
+        return "No measure was answered at more than one wave."
+    return (f"Line chart of the mean at each wave ({round(conf_level * 100)}% CI), one panel per measure: "
+            + ". ".join(parts) + ".")
+
+
+def methods_text(*, correction: str = "holm", min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """The methods paragraph of the report's change-over-time section (Markdown)."""
+    return ("**Change over time.** For measures asked at three or more waves: the mean at each wave among "
+            "everyone who answered it (t interval; Wilson interval for yes/no measures); the baseline compared "
+            "with each later wave on participants who answered both (the tests of the outcomes table), with "
+            f"p-values {correction.title()}-adjusted across every measure and wave; and one model using every "
+            "answer of every participant for the time effect: a linear mixed model with a random intercept per "
+            "participant (statsmodels MixedLM, REML) for continuous measures, and generalized estimating "
+            "equations with exchangeable working correlation and robust errors for rating-scale (Gaussian, "
+            "identity link: points per wave) and yes/no measures (binomial, logit link: odds ratio per wave). "
+            "The models assume a linear trend and, for the mixed model, answers missing at random given those "
+            f"observed. Waves answered by fewer than {min_group_size} participants are suppressed.")
