@@ -207,6 +207,31 @@ def _unsafe_characters(frame: pd.DataFrame, file: str) -> list[Violation]:
     return out
 
 
+_NESTED = (list, tuple, dict, set, np.ndarray)
+
+
+def _nested_values(frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Violation]]:
+    """Cells holding a list, array or mapping (a Parquet file can): violations, and the cells blanked.
+
+    Only columns of dtype ``object`` can hold such values, so other columns cost nothing.
+    """
+    out, blank = [], {}
+    for i, column in enumerate(frame.columns):
+        values = frame.iloc[:, i]
+        if values.dtype != object:
+            continue
+        nested = values.map(lambda v: isinstance(v, _NESTED)).to_numpy(bool)
+        if nested.any():
+            blank[i] = nested
+            out += [Violation(file, int(row) + 2, str(column), "holds a list of values (a nested cell); "
+                              "expected one value per cell") for j, row in enumerate(frame.index) if nested[j]]
+    if blank:
+        frame = frame.copy()
+        for i, nested in blank.items():
+            frame.iloc[nested, i] = None
+    return frame, out
+
+
 def _column_rules(table: str, frame: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Violation]]:
     found = []
     dup = frame.columns.duplicated()
@@ -217,6 +242,8 @@ def _column_rules(table: str, frame: pd.DataFrame, file: str) -> tuple[pd.DataFr
         frame = frame.loc[:, ~dup]
     if table in schema.REQUIRED_TABLES and len(frame) == 0:
         found.append(Violation(file, None, None, "the table has no data rows"))
+    frame, nested = _nested_values(frame, file)
+    found += nested
     found += _unsafe_characters(frame, file)
     try:
         schema.column_schema(table).validate(frame, lazy=True)

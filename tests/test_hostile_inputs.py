@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -49,6 +50,14 @@ def _bytes(table: str, data: bytes):
 
 def _twice(table: str):
     return lambda folder: shutil.copy(folder / f"{table}.csv", folder / f"{table}.parquet")
+
+
+def _parquet_of_lists(folder: Path):
+    """Finding 9: a Parquet `value` column holding lists (one nested value per cell)."""
+    responses = pd.read_csv(folder / "responses.csv")
+    responses["value"] = [[float(v)] for v in responses["value"]]
+    (folder / "responses.csv").unlink()
+    responses.to_parquet(folder / "responses.parquet")
 
 
 CORPUS = {}
@@ -113,6 +122,8 @@ CORPUS.update({
     "target on unknown indicator": (_edit("targets", ",mean_change,", ",mean_change,", 1), "", ""),
     "semicolon CSV": (lambda f: (f / "measures.csv").write_text((f / "measures.csv").read_text().replace(",", ";")),
                       "measures.csv", ""),
+    "Parquet value column of lists": (_parquet_of_lists, "responses.parquet, row 2, column 'value'",
+                                      "one value per cell"),
     "folder is a file": (None, "", ""),
 })
 
