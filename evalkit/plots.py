@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 from evalkit.compare import matched_pairs
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 PALETTE = "colorblind"
 WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
@@ -135,8 +135,12 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     return fig
 
 
-def plot_attendance(session_table: pd.DataFrame):
-    """Attendance rate per session over time, from :func:`evalkit.participation.session_attendance`."""
+def plot_attendance(session_table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """Attendance rate per session over time, from :func:`evalkit.participation.session_attendance`.
+
+    Sessions whose rate was withheld (fewer than ``min_group_size`` attenders, see
+    :mod:`evalkit.privacy`) are not drawn; the figure says how many were left out.
+    """
     t = session_table.dropna(subset=["rate"])
     if t.empty:
         return _empty("Attendance was not recorded, or every session had too few attenders to show.")
@@ -149,6 +153,10 @@ def plot_attendance(session_table: pd.DataFrame):
     fig.autofmt_xdate()
     sns.despine(fig)
     fig.tight_layout()
+    note = withheld_note(len(session_table) - len(t), "sessions", min_group_size)
+    if note:
+        fig.subplots_adjust(bottom=fig.subplotpars.bottom + 0.08)
+        fig.text(0.01, 0.01, note, fontsize=9)
     return fig
 
 

@@ -259,11 +259,13 @@ def withheld_note(n_withheld: int, what: str, min_group_size: int) -> str:
 
     Examples
     --------
-    >>> withheld_note(2, "sessions", 10)
-    '2 sessions not shown: fewer than 10 people each.'
+    >>> withheld_note(2, "sessions", 10), withheld_note(1, "sessions", 10)
+    ('2 sessions not shown: fewer than 10 people each.', '1 session not shown: fewer than 10 people.')
     """
     if n_withheld <= 0:
         return ""
+    if n_withheld == 1:
+        return f"1 {what[:-1] if what.endswith('s') else what} not shown: fewer than {min_group_size} people."
     return f"{n_withheld} {what} not shown: fewer than {min_group_size} people each."
 
 

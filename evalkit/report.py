@@ -386,7 +386,7 @@ class PartnershipReport:
             return None
         sessions = session_attendance(self.data, self.partnership_id, min_group_size=self.min_group_size)
         with report_style():
-            return ReportFigure(plot_attendance(sessions), describe_attendance(sessions))
+            return ReportFigure(plot_attendance(sessions, min_group_size=self.min_group_size), describe_attendance(sessions))
 
     def outcomes_table(self) -> pd.DataFrame:
         return self._named_waves(outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure"))

@@ -76,6 +76,19 @@ def test_alt_text_of_attendance_says_how_it_moved():
     assert alt.endswith("1 session not shown: too few attenders.")
 
 
+def test_the_attendance_figure_says_how_many_sessions_it_withheld():
+    # Issue 7: a session with fewer than k attenders is not a point on the chart, and the chart says so.
+    from evalkit.plots import plot_attendance
+
+    s = pd.DataFrame({"session": ["W1", "W2", "W3", "W4"], "rate": [0.5, None, 0.51, None],
+                      "n_attended": [12, None, 13, None],
+                      "date": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"])})
+    fig = plot_attendance(s, min_group_size=10)
+    texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert "2 sessions not shown: fewer than 10 people each." in texts
+    assert len(fig.axes[0].lines[0].get_xdata()) == 2
+
+
 def test_alt_text_of_the_forest_plot_names_range_and_pooled_estimate():
     c = pd.DataFrame({"measure": ["k"] * 3, "name": ["A", "B", "C"], "mean_change": [0.5, 1.5, None],
                       "ci_low": [0.0, 1.0, None], "ci_high": [1.0, 2.0, None], "suppressed": [False, False, True]})
