@@ -133,8 +133,10 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
     recorded group, relabelled ``"<group> or not recorded"``, keeps every group at
     or above the threshold and every other group visible; the label says what was
     done. A "not recorded" group is folded when it has fewer than ``min_group_size``
-    people enrolled, or with both ``pre`` and ``post`` answers on some measure;
-    larger ones are left alone (they are shown as a group).
+    people enrolled, or with both ``pre`` and ``post`` answers on some measure,
+    and every recorded group is large enough to show (otherwise the small groups
+    protect each other and folding would only cost another group); larger "not
+    recorded" groups are left alone (they are shown as a group).
 
     Parameters
     ----------
@@ -166,6 +168,9 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
             per_measure = pairs[(pairs["partnership_id"] == pid) & pairs["participant_id"].isin(ids)].groupby("measure").size()
             if n_blank >= min_group_size and not ((per_measure > 0) & (per_measure < min_group_size)).any():
                 continue
+            if _recorded_group_is_small(people.loc[idx[~blank.to_numpy()]], col, pairs[pairs["partnership_id"] == pid],
+                                        min_group_size):
+                continue  # suppression blanks a recorded group anyway: folding would only cost another group
             largest = values[~blank].astype(str).value_counts().idxmax()
             label = f"{largest} or not recorded"
             people[col] = people[col].astype(object)
@@ -173,6 +178,15 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
             people.loc[idx[(values.astype(str) == largest).to_numpy() & ~blank.to_numpy()], col] = label
             changed = True
     return dataclasses.replace(data, participants=people) if changed else data
+
+
+def _recorded_group_is_small(people: pd.DataFrame, col: str, pairs: pd.DataFrame, min_group_size: int) -> bool:
+    """Whether a recorded group of ``col`` has fewer than ``min_group_size`` people enrolled or paired on a measure."""
+    values = people[col].astype(str)
+    if (values.value_counts() < min_group_size).any():
+        return True
+    per = pairs.merge(people[["participant_id", col]], on="participant_id").groupby(["measure", col]).size()
+    return bool((per < min_group_size).any())
 
 
 def group_phrase(variable: str, group: str) -> str:

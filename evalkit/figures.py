@@ -214,7 +214,7 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
         r, p = shown.loc[i], pct.loc[i]
         interval = (f" ({level} CI {_pct(p['ci_low'], True)} to {_pct(p['ci_high'], True)})"
                     if np.isfinite(p["ci_low"]) else "")
-        parts.append(f"{r['label']} {_pct(p['mean_change'], True)}{interval}, {str(r['direction']).lower()}")
+        parts.append(f"{r['label']} {_pct(p['mean_change'], True)}{interval}, {str(r['verdict'] if 'verdict' in r.index else r['direction']).lower()}")
     n = len(shown)
     hidden = len(table) - n
     tail = f" {hidden} measure{'s' if hidden != 1 else ''} not shown: too few matched participants." if hidden else ""

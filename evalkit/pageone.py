@@ -81,9 +81,9 @@ def _standardised(row) -> float:
 def _change_words(row, digits: int = 2) -> str:
     """The mean change on the measure's own scale with its interval: ``"+0.25 points on a 1-5 scale, 95% CI ..."``."""
     if row["kind"] == "binary":
-        return (f"{_signed(100 * row['mean_change'], 0)} percentage points in the share answering yes, "
+        return (f"{_signed(100 * row['mean_change'], 0)} percentage points answering yes, "
                 f"95% CI {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)}")
-    unit = f" points on a {_scale(row)} scale" if _bounded(row) else ""
+    unit = " points" if _bounded(row) else ""
     return f"{_signed(row['mean_change'], digits)}{unit}, 95% CI {_num(row['ci_low'], digits)} to {_num(row['ci_high'], digits)}"
 
 
@@ -98,8 +98,8 @@ def _detectable_points(row, alpha: float) -> str:
     if not (np.isfinite(dz) and sd is not None and np.isfinite(sd) and sd > 0):
         return ""
     if row["kind"] == "binary":
-        return f"; the study could have detected a change of about {100 * dz * sd:.0f} percentage points"
-    return f"; the study could have detected a change of about {_num(dz * sd, 2)} points"
+        return f"; smallest detectable change about {100 * dz * sd:.0f} percentage points"
+    return f"; smallest detectable change about {_num(dz * sd, 2)} points"
 
 
 def outcome_lines(table: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
@@ -180,10 +180,9 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
     dz = detectable_dz(n, alpha=alpha)
     if not np.isfinite(dz):
         return None
-    return (f"\"No clear change\" does not mean no effect. With a median of {n} participants answering both "
-            f"surveys, the smallest change this study could reliably detect was d_z = {dz:.2f} (mean change / SD "
-            f"of the changes; paired t-test, {POWER:.0%} power, two-sided alpha {alpha:g}); smaller changes may "
-            "have gone undetected.")
+    return (f"\"No clear change\" is not proof of no effect: with {n} participants answering both surveys (median), "
+            f"the smallest change the study could reliably detect was d_z = {dz:.2f} (mean change / SD of the "
+            f"changes; paired t-test, {POWER:.0%} power, two-sided alpha {alpha:g}).")
 
 
 def _p_words(p: str) -> str:
@@ -221,12 +220,58 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
                     f"{md_escape(group_phrase(var, g['most_group'].iloc[0]))} on {outcomes}")
         else:
             head = f"**For whom:** change differed by {md_escape(str(var).replace('_', ' '))} on {outcomes}"
-        lines = [f"{head} (differences across groups unlikely to be chance: Holm-adjusted p below "
-                 f"{alpha:g} across every characteristic and outcome compared):"]
+        lines = [f"{head} (differences unlikely to be chance; p Holm-adjusted across every characteristic and "
+                 "outcome compared):"]
         for _, r in g.iterrows():
             lines.append(
                 f"- {md_escape(r['label'])}: {_signed(r['least_change'], 2)} for {md_escape(group_phrase(var, r['least_group']))} "
                 f"(n = {r['least_n']}) vs {_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group']))} "
-                f"(n = {r['most_n']}); adjusted p {_p_words(format_p(r['p_adjusted']))}.")
+                f"(n = {r['most_n']}), p {_p_words(format_p(r['p_adjusted']))}.")
         out.append("\n".join(lines))
     return out
+
+
+def equity_headline(diffs: pd.DataFrame) -> str | None:
+    """The most credible group gap in one plain sentence (no Markdown), or None when there is none."""
+    from evalkit.equity import group_phrase
+
+    if diffs is None or diffs.empty or not diffs["credible"].any():
+        return None
+    c = diffs[diffs["credible"]]
+    var = c.sort_values("p_adjusted", kind="stable")["group_variable"].iloc[0]
+    g = c[c["group_variable"] == var]
+    n = len(g)
+    outcomes = f"{number_word(n)} outcome{'s' if n != 1 else ''}"
+    if g["least_group"].nunique() == 1 and g["most_group"].nunique() == 1:
+        who = group_phrase(var, g["least_group"].iloc[0])
+        return f"{who[0].upper() + who[1:]} benefited less than {group_phrase(var, g['most_group'].iloc[0])} on {outcomes}."
+    return f"Change differed by {str(var).replace('_', ' ')} on {outcomes}."
+
+
+def at_a_glance_html(kpis: list[tuple[str, str]], findings: list[str], figure_html: str = "") -> str:
+    """The one-page "at a glance" card: key figures as large numbers, key sentences, a compact chart.
+
+    Parameters
+    ----------
+    kpis : list of (value, label)
+        Key figures, already formatted (and privacy-protected: counts through
+        :func:`evalkit.privacy.format_count`). Plain text: escaped here.
+    findings : list of str
+        Plain-text sentences (the overall verdict, the equity finding, the caution). Escaped here.
+    figure_html : str
+        An ``<img>`` from :meth:`evalkit.figures.ReportFigure.to_html` (trusted HTML), or empty.
+
+    Returns
+    -------
+    str
+        ``<section class="at-a-glance"><h2>At a glance</h2><ul class="kpis"><li class="kpi">
+        <span class="value">...</span><span class="label">...</span></li>...</ul>...</section>``,
+        styled by the report template's ``report.css`` to print on one page.
+    """
+    items = "".join(f'<li class="kpi"><span class="value">{html.escape(str(v))}</span>'
+                    f'<span class="label">{html.escape(str(label))}</span></li>' for v, label in kpis)
+    text = "".join(f"<li>{html.escape(s)}</li>" for s in findings if s)
+    return ('<section class="at-a-glance"><h2>At a glance</h2>'
+            f'<ul class="kpis">{items}</ul>'
+            + (f'<ul class="findings">{text}</ul>' if text else "")
+            + figure_html + "</section>")

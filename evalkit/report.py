@@ -309,6 +309,58 @@ class PartnershipReport:
 
         return equity_lines(self.group_differences, alpha=self.alpha)
 
+    def _glance_caution(self) -> str | None:
+        """The one caution the card carries: attrition, else small n, else no comparison group."""
+        r = self.retention
+        shown = self.outcomes[~self.outcomes["suppressed"]] if len(self.outcomes) else self.outcomes
+        if pd.notna(r.get("retention_rate")) and r["retention_rate"] < LOW_RETENTION:
+            return (f"Caution: only {_pct(r['retention_rate'])} answered both surveys, so results may not "
+                    "represent everyone who took part.")
+        if len(shown) and shown["n_pairs"].median() < SMALL_N:
+            return "Caution: a small study; only large changes could be detected."
+        if len(shown) and not self.has_comparison:
+            return "Caution: no comparison group, so changes cannot be attributed to the programme alone."
+        return None
+
+    def at_a_glance(self):
+        """The one-page "at a glance" card (HTML): key figures, the verdict, the equity finding, a compact chart.
+
+        Key figures: participants enrolled, sessions and attendance (when recorded),
+        participants who answered both surveys, outcomes improved and targets met.
+        Counts go through :func:`evalkit.privacy.format_count`. The chart is the change
+        figure (coloured by verdict) at a compact size, with its alt text.
+        """
+        from IPython.display import HTML
+
+        from evalkit.figures import ReportFigure, describe_change, report_style
+        from evalkit.pageone import at_a_glance_html, equity_headline, overall_verdict, verdict_counts
+        from evalkit.plots import plot_change
+
+        r, a, k = self.retention, self.attendance, self.min_group_size
+        kpis = [(format_count(r["n_enrolled"], k), "participants enrolled")]
+        if a["n_records"] and not a["suppressed"]:
+            kpis += [(str(a["n_sessions"]), "sessions held"), (_pct(a["attendance_rate"]), "of expected sessions attended")]
+        kpis.append((format_count(r["n_both"], k), "answered both surveys"))
+        findings = []
+        if len(self.outcomes):
+            c = verdict_counts(self.outcomes)
+            shown = c["improved"] + c["worsened"] + c["unclear"]
+            if shown:
+                kpis.append((f"{c['improved']} of {shown}", "outcomes improved"))
+            findings.append(overall_verdict(self.outcomes))
+        judged = self.targets[self.targets["verdict"].isin(["met", "not met", "inconclusive"])] if len(self.targets) else []
+        if len(judged):
+            kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}", "targets met"))
+        findings += [equity_headline(self.group_differences), self._glance_caution()]
+        figure = ""
+        if len(self.outcomes) and not self.outcomes["suppressed"].all():
+            with report_style():
+                fig = plot_change(self.outcomes, title="Change on each outcome")
+                fig.set_size_inches(6.5, min(0.26 * len(self.outcomes) + 0.9, 3.0))
+                fig.tight_layout()
+                figure = ReportFigure(fig, describe_change(self.outcomes)).to_html("ek-figure ek-glance-chart")
+        return HTML(at_a_glance_html(kpis, findings, figure))
+
     def summary(self) -> str:
         """Page one in order of importance, as Markdown a partner director can read in two minutes.
 
@@ -340,7 +392,9 @@ class PartnershipReport:
         if targets:
             parts.append(targets)
         parts += self._equity_sentences()
-        parts += self._cautions()
+        cautions = self._cautions()
+        if cautions:
+            parts.append("\n".join(f"- {c}" for c in cautions))
         return "\n\n".join(parts)
 
     def participation(self) -> str:
@@ -507,6 +561,58 @@ class PartnershipReport:
             heading = f"### By {md_escape(col.replace('_', ' '))}"
             sections.append(SubgroupSection(col, heading, rep_fmt, out_fmt, _compact_by_group(rep_fmt, out)))
         return sections
+
+    def group_tests_table(self) -> pd.DataFrame:
+        """One row per characteristic: the groups compared and the outcomes where change differed across them.
+
+        From :attr:`group_differences` (tests of change across the groups shown,
+        Holm-adjusted across every characteristic and outcome). Characteristics
+        with fewer than two groups large enough to show are listed as not tested.
+        """
+        d = self.group_differences
+        rows = []
+        for col in self.data.group_columns:
+            g = d[d["group_variable"] == col]
+            name = col.replace("_", " ")
+            if g.empty:
+                rows.append({"Characteristic": name, "Groups compared": "\u2013",
+                             "Change differed on": "not tested: fewer than two groups large enough to show",
+                             "Smallest adjusted p": "\u2013"})
+                continue
+            shown = self.by_group[col]
+            shown = shown[~shown["suppressed"].astype(bool) & (shown["group"] != "Not recorded")]
+            credible = g[g["credible"]]
+            rows.append({
+                "Characteristic": name,
+                "Groups compared": ", ".join(dict.fromkeys(str(x) for x in shown["group"])),
+                "Change differed on": f"{len(credible)} of {len(g)} outcomes",
+                "Smallest adjusted p": format_p(g["p_adjusted"].min()),
+            })
+        return pd.DataFrame(rows).set_index("Characteristic")
+
+    def results_by_group(self) -> list:
+        """The **results by group** section, as things to display in order.
+
+        First :meth:`group_tests_table` (does change differ across groups, per
+        characteristic?), then the compact table of change by group of each
+        characteristic where a difference is credible; the other characteristics'
+        tables are in the Excel workbook (:meth:`tables`), so the printed report
+        stays short.
+        """
+        from IPython.display import Markdown
+
+        out = [self.group_tests_table()]
+        credible = set(self.group_differences.loc[self.group_differences["credible"], "group_variable"])
+        rest = []
+        for section in self.subgroups():
+            if section.variable in credible:
+                out += [Markdown(section.heading), section.compact]
+            else:
+                rest.append(md_escape(section.variable.replace("_", " ")))
+        if rest:
+            out.append(Markdown(f"Change by group for {', '.join(rest)} (no credible difference) is in the Excel "
+                                "workbook, one sheet per characteristic."))
+        return out
 
     def methods(self) -> str:
         return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
@@ -828,11 +934,21 @@ class PartnershipReport:
         Sheet names are Excel-safe (at most 31 characters, unique). Sections that
         add a table to the report add it here too, so the workbook matches the page.
         """
-        out = {"Outcomes": self.outcomes_table(), "Targets": self.targets_table()}
+        out = {"Outcomes": self.outcomes_table(), "Targets": self.targets_table(),
+               "By group - tests": self.group_tests_table()}
         for section in self.subgroups():
             name = section.variable.replace("_", " ")
             out[f"By {name} - who"] = section.representation
             out[f"By {name} - change"] = section.outcomes
+        over_time = self.change_over_time()
+        if over_time.applicable:
+            if over_time.comparisons is not None:
+                out["Over time - vs baseline"] = over_time.comparisons
+            out["Over time - who answered"] = over_time.retention
+        arms = self.comparison_group()
+        if arms.applicable:
+            out.update({"Comparison - effect": arms.effects, "Comparison - baseline": arms.balance,
+                        "Comparison - attrition": arms.attrition})
         return _excel_sheet_names(out)
 
     def save_tables(self, path):

@@ -183,3 +183,37 @@ def test_riverside_summary_names_the_low_income_teamwork_gap(reports):
     section = next(s for s in reports["riverside-literacy"].subgroups() if s.variable == "low_income")
     assert list(section.compact.columns) == ["no or not recorded", "yes"]
     assert "fewer than" not in " ".join(section.compact.loc["Enrolled"])
+
+
+# ---- 4. the at-a-glance card -------------------------------------------------------------------------------
+
+def test_at_a_glance_card_has_key_figures_as_large_numbers_and_a_described_chart(reports):
+    card = reports["riverside-literacy"].at_a_glance().data
+    assert card.startswith('<section class="at-a-glance"><h2>At a glance</h2><ul class="kpis"><li class="kpi">')
+    kpis = dict((label, value) for value, label in
+                re.findall(r'<li class="kpi"><span class="value">([^<]+)</span><span class="label">([^<]+)</span></li>',
+                           card))
+    # from the sample files themselves: riverside has 300 rows in participants.csv and 14 sessions in attendance.csv
+    people = pd.read_csv(SAMPLE / "participants.csv")
+    sessions = pd.read_csv(SAMPLE / "attendance.csv")
+    assert kpis["participants enrolled"] == str((people["partnership_id"] == "riverside-literacy").sum())
+    assert kpis["sessions held"] == str(sessions.loc[sessions["partnership_id"] == "riverside-literacy", "session"].nunique())
+    # targets on the survey and attendance (those on partnership indicators such as volunteer hours have their
+    # own section): riverside sets four
+    targets = pd.read_csv(SAMPLE / "targets.csv")
+    indicators = set(pd.read_csv(SAMPLE / "indicators.csv")["indicator"])
+    mine = targets[(targets["partnership_id"] == "riverside-literacy") & ~targets["indicator"].isin(indicators)]
+    assert kpis["targets met"].endswith(f" of {len(mine)}")
+    assert kpis["outcomes improved"] == "6 of 7"
+    assert "Low-income participants benefited less than other participants" in card
+    img = re.search(r'<img class="ek-figure ek-glance-chart" alt="([^"]+)"', card)
+    assert img and img.group(1).startswith("Dot plot of the mean change")
+
+
+def test_at_a_glance_card_never_shows_a_small_count(sample):
+    card = ek.report.PartnershipReport(sample, "cafe-societe").at_a_glance().data
+    values = re.findall(r'<span class="value">([^<]+)</span>', card)
+    for v in values:
+        digits = v.replace(",", "")
+        assert not (digits.isdigit() and 0 < int(digits) < 10), v
+    assert "<img" not in card  # every outcome suppressed: nothing to chart
