@@ -51,8 +51,9 @@ class ChangeOverTimeSection:
     trend: str = ""
     comparisons: pd.DataFrame | None = None   # baseline vs each later wave, formatted
     comparisons_caption: str = ""
-    retention: pd.DataFrame | None = None     # who answered each wave, formatted
+    retention: pd.DataFrame | None = None     # who answered each wave, formatted (the workbook's table)
     figure: object = None
+    retention_text: str = ""                  # the same, as the one sentence the page shows
     heading: str = "## Change over time"
 
     def markdown(self) -> str:
@@ -72,7 +73,9 @@ class ChangeOverTimeSection:
             display(Markdown(self.trend))
         if self.comparisons is not None:
             display(Markdown(self.comparisons_caption), self.comparisons)
-        if self.retention is not None:
+        if self.retention_text:
+            display(Markdown(self.retention_text))
+        elif self.retention is not None:
             display(Markdown("Who answered each wave:"), self.retention)
 
 
@@ -741,8 +744,11 @@ class PartnershipReport:
         table = trajectory(self.data, self.partnership_id, self._over_time_measures, by=by,
                            min_group_size=self.min_group_size)
         with report_style():
-            return ReportFigure(plot_trajectory(table, min_group_size=self.min_group_size),
-                                describe_trajectory(table, min_group_size=self.min_group_size))
+            fig = plot_trajectory(table, min_group_size=self.min_group_size)
+            width, height = fig.get_size_inches()
+            fig.set_size_inches(width, height * 0.75)   # compact: the section shares its page
+            fig.tight_layout()
+            return ReportFigure(fig, describe_trajectory(table, min_group_size=self.min_group_size))
 
     def _retention_by_wave_table(self) -> pd.DataFrame:
         from evalkit.waves import retention_by_wave
@@ -764,16 +770,21 @@ class PartnershipReport:
         language, and retention per wave. With a comparison group, the tests and the
         model use the program group and the figure draws each arm.
         """
-        from evalkit.waves import describe_time_trend
+        from evalkit.waves import describe_time_trend, wave_times
 
         if len(self.wave_order) < 3 or not self._over_time_measures:
             return ChangeOverTimeSection(applicable=False)
         k = self.min_group_size
         waves = ", ".join(md_escape(w) for w in self.wave_order)
         who = f"the {self._program_words}'s answers" if self.has_comparison else "every answer"
-        intro = (f"The partnership surveyed participants {len(self.wave_order)} times ({waves}). Each wave's mean "
-                 "counts everyone who answered it, so read it with the retention table: a mean can move because "
-                 f"different people answered. The tests and the model below use {who}.")
+        intro = (f"Participants were surveyed {len(self.wave_order)} times ({waves}). Each wave's mean counts "
+                 "everyone who answered it (a mean can also move because different people answered); the tests "
+                 f"and the model below use {who}.")
+        times = wave_times(self.data, self.partnership_id)
+        if list(times.values()) != [float(i) for i in range(len(times))]:
+            intro += (" Time runs by the order given in the waves table ("
+                      + ", ".join(f"{md_escape(w)} {t:g}" for w, t in times.items())
+                      + "), so a trend is per unit of that order.")
         trend = "\n".join(f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k)} "
                           f"*Model: {r['model']}.*" for _, r in self.time_trends.iterrows())
         t = self.baseline_vs_later
@@ -792,7 +803,17 @@ class PartnershipReport:
             comparisons_caption=(f"Each later wave compared with the {md_escape(self.baseline_wave)} survey, on "
                                  "participants who answered both (change is the later wave minus the baseline; "
                                  "p-values Holm-adjusted across every measure and wave):"),
-            retention=self._retention_by_wave_table(), figure=self.trajectory_figure())
+            retention=self._retention_by_wave_table(), figure=self.trajectory_figure(),
+            retention_text=self._retention_by_wave_sentence())
+
+    def _retention_by_wave_sentence(self) -> str:
+        from evalkit.waves import retention_by_wave
+
+        r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        said = [f"{md_escape(w)} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({_pct(x)})")
+                for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
+        return ("**Who answered each wave** (in brackets, the share of those who answered the "
+                f"{md_escape(self.baseline_wave)} survey still answering): " + ", ".join(said) + ".")
 
     # ---- compared with a comparison group -------------------------------------------------------
     @cached_property
