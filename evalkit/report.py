@@ -591,7 +591,8 @@ class PartnershipReport:
                 "Change differed on": f"{len(credible)} of {len(g)} outcomes",
                 "Smallest adjusted p": format_p(g["p_adjusted"].min()),
             })
-        return pd.DataFrame(rows).set_index("Characteristic")
+        columns = ["Characteristic", "Groups compared", "Change differed on", "Smallest adjusted p"]
+        return pd.DataFrame(rows, columns=columns).set_index("Characteristic")  # no group column: no rows
 
     def results_by_group(self) -> list:
         """The **results by group** section, as things to display in order.

@@ -286,3 +286,12 @@ def test_template_renders_both_sections_on_a_trial_with_waves(tmp_path, csv):
     assert "No followup survey" not in text and "No follow-up survey" not in text   # 4m-8m are follow-ups
     assert "Traceback" not in text and "Error" not in text
     assert re.search(r'<img[^>]+alt="Line chart of the mean at each wave', html)
+
+
+def test_a_partnership_without_group_columns_renders_every_table(btheb):
+    # BtheB as imported here has an arm and no group column: the by-group parts and the workbook still work
+    assert btheb.data.group_columns == []
+    assert btheb.group_tests_table().empty and btheb.results_by_group()
+    sheets = btheb.tables()
+    assert {"Outcomes", "Over time - vs baseline", "Over time - who answered", "Comparison - effect",
+            "Comparison - baseline", "Comparison - attrition"} <= set(sheets)
