@@ -210,7 +210,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
                 kernel_name="python3", progress_bar=False, log_output=False,
                 kernel_manager_class=kernel_manager_class(memory_limit, tracker, kernel_server,
                                                           cwd=str(cwd or template.parent.resolve())),
-                shutdown_kernel="immediate",
+                shutdown_kernel="immediate", on_cell_start=watchdog.cell_started,
             )
     except PapermillExecutionError as exc:
         error = RenderFailure(exc.ename, str(exc.evalue), exc.cell_index, exc.exec_count)
@@ -304,7 +304,14 @@ def _failure_from_partial(scratch: Path, exc: BaseException, watchdog: "_Watchdo
 
 
 class _Watchdog:
-    """Kill the kernel if the report runs longer than ``timeout`` seconds after the kernel started."""
+    """Kill the kernel if the report runs longer than ``timeout`` seconds from its first cell.
+
+    The clock starts when nbclient starts the first cell (its ``on_cell_start`` hook), so
+    a slow kernel start-up (bounded by papermill's own start timeout) never eats into
+    the report's time. When it fires, the kernel is killed at once and nbclient, which
+    checks every second that the kernel is alive, ends the render as failed within
+    about a second.
+    """
 
     def __init__(self, timeout: float | None, tracker: KernelTracker):
         self.timeout = timeout
@@ -324,9 +331,12 @@ class _Watchdog:
         except ProcessLookupError:
             pass
 
+    def cell_started(self, **_hook_arguments) -> None:
+        """nbclient's ``on_cell_start`` hook: the first call starts the clock."""
+        if self.timeout is not None and self._timer is None:
+            self._arm()
+
     def __enter__(self):
-        if self.timeout is not None:
-            self.tracker.on_start = self._arm
         return self
 
     def __exit__(self, *exc_info):

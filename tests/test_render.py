@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 import nbformat
 import pytest
@@ -74,9 +75,14 @@ def test_dead_hung_and_memory_starved_kernels_fail_cleanly(tmp_path, data_dir, t
     monkeypatch.setenv("EVALKIT_TEST_SIGNALS", str(signals))  # the kernel inherits it
     result = render_report(TEMPLATES / template, out / "p02.ipynb", out / "p02.html",
                            {"partnership_id": "p02", "data_dir": str(data_dir)}, **options)
+    ended = time.time()
     assert result.status == "failed" and result.error.ename in enames, result.error
     if template == "sleeps.ipynb":  # the timeout struck the hanging cell, not a slow start-up
         assert (signals / "p02.hanging").exists(), "the kernel never reached its hanging cell"
+        # The clock starts at the first cell, milliseconds before the hanging one (the kernel's start-up, a
+        # second or more for this fresh kernel, does not count); the render ends soon after the limit.
+        hanging_since = (signals / "p02.hanging").stat().st_mtime
+        assert options["timeout"] - 0.5 <= ended - hanging_since <= options["timeout"] + 5
     assert result.error.cell_index == 4  # the cell that exits / sleeps / allocates
     assert not (out / "p02.html").exists()
 
