@@ -107,7 +107,8 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
               help="Smallest group whose results are shown (privacy), passed to the template.")
 @click.option("--timeout", type=click.FloatRange(0, None, min_open=True),
               help="Seconds one report may take before it is stopped and marked failed [default: no limit].")
-@click.option("--memory-limit", help="Memory limit per report kernel, e.g. 2G [default: none].")
+@click.option("--memory-limit", help="Bytes a report kernel may grow by (address space beyond what a warm "
+              "kernel starts with), e.g. 2G [default: none].")
 @click.option("--portfolio/--no-portfolio", default=None,
               help="Also render the portfolio summary across partnerships (_portfolio.html) "
                    "[default: when every partnership is rendered with the standard template].")
@@ -127,8 +128,8 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
     """Render one report per partnership of DATA_DIR into --out, plus index.html and manifest.json.
 
     The data are validated once first; if they break the contract every problem is
-    listed and nothing is rendered (exit 2). Exit 1 if any report failed, 0 if all
-    succeeded. Logs go to stderr; the path of index.html is printed on stdout.
+    listed and nothing is rendered (exit 2). Exit 1 if any report or the portfolio
+    failed, 0 if all succeeded. Logs go to stderr; the path of index.html is printed on stdout.
     """
     from evalkit.batch import run_batch
 

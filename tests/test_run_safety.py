@@ -146,6 +146,46 @@ def test_a_link_in_out_pointing_elsewhere_is_refused(tmp_path):
     assert res.exit_code == 2 and outside.read_text() == "keep"
 
 
+# --- finding 7: a failed portfolio exits 1; `$$` in names is shown as typed ------------------------
+def test_a_failed_portfolio_makes_the_run_exit_1(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    import evalkit.batch as batch
+    from evalkit.batch_plan import DEFAULT_TEMPLATE
+
+    broken = tmp_path / "broken_portfolio.ipynb"
+    nbformat.write(new_notebook(cells=[
+        new_code_cell('data_dir = "."', metadata={"tags": ["parameters"]}),
+        new_code_cell('raise RuntimeError("portfolio broke")')],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), broken)
+    real = batch.resolve_template
+    monkeypatch.setattr(batch, "resolve_template",
+                        lambda template=None, default=DEFAULT_TEMPLATE: broken
+                        if template is None and default == batch.PORTFOLIO_TEMPLATE else real(template, default))
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(tmp_path / "out"), "--cache-dir",
+                                    str(tmp_path / "cache"), "--partnership", "cafe-societe", "--portfolio"])
+    assert res.exit_code == 1, res.output
+    assert "portfolio" in res.output.lower() and "portfolio broke" in res.output
+    assert (tmp_path / "out" / "cafe-societe.html").is_file()  # the report that worked is kept
+
+
+def test_dollar_signs_and_markup_in_names_and_labels_are_shown_as_typed(small, tmp_path):
+    partnerships = pd.read_csv(small / "partnerships.csv", dtype=str)
+    partnerships.loc[partnerships["partnership_id"] == "riverside-literacy", "name"] = "Riverside $$ Literacy"
+    partnerships.to_csv(small / "partnerships.csv", index=False)
+    measures = pd.read_csv(small / "measures.csv", dtype=str)
+    measures.loc[measures["measure"] == "skills", "label"] = r"Skills $x_1$ at 50%_rate \ok"
+    measures.to_csv(small / "measures.csv", index=False)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(small), "--out", str(out), "--cache-dir", str(tmp_path / "cache"),
+                                    "--partnership", "riverside-literacy", "--portfolio"])
+    assert res.exit_code == 0, res.output
+    page = (out / "riverside-literacy.html").read_text()
+    assert "Riverside $$ Literacy" in page and "Skills $x_1$ at 50%_rate" in page
+    assert "Riverside $$ Literacy" in (out / "_portfolio.html").read_text()
+
+
 # --- finding 9: user errors end with one line and exit 2 ------------------------------------------
 def test_unwritable_out_is_one_line_exit_2(tmp_path):
     res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", "/proc/x", "--partnership", "cafe-societe"])
