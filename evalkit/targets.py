@@ -50,15 +50,20 @@ def _pct(successes: int, n: int, conf_level: float):
 
 
 def _estimate(data, target, conf_level, pre, post):
-    """Return (estimate, ci_low, ci_high, n, higher_is_better) for one target row."""
+    """Return (estimate, ci_low, ci_high, n, higher_is_better, counted) for one target row.
+
+    ``counted`` is the number of people a percentage of people counts (rule 3 of
+    :mod:`evalkit.privacy`), ``None`` for means and the attendance rate (a share of session places).
+    """
     pid, ind, stat = target["partnership_id"], target["indicator"], target["statistic"]
     if stat == "rate":
         if ind == "attendance_rate":
             a = data.attendance[data.attendance["partnership_id"] == pid]
-            return (*_pct(int(a["attended"].sum()), len(a), conf_level), a["participant_id"].nunique(), True) if len(a) else None
+            return ((*_pct(int(a["attended"].sum()), len(a), conf_level), a["participant_id"].nunique(), True, None)
+                    if len(a) else None)
         flags = wave_flags(data, [pid], pre, post)
-        n = int(flags["pre"].sum())
-        return (*_pct(int(flags["both"].sum()), n, conf_level), n, True) if n else None
+        n, both = int(flags["pre"].sum()), int(flags["both"].sum())
+        return (*_pct(both, n, conf_level), n, True, both) if n else None
     m = data.measures.set_index("measure").loc[ind]
     hib = bool(m["higher_is_better"])
     if stat in ("mean_post", "pct_at_least"):
@@ -67,17 +72,18 @@ def _estimate(data, target, conf_level, pre, post):
         if not len(x):
             return None
         if stat == "mean_post":
-            return (*_mean_ci(x, conf_level), len(x), hib)
-        return (*_pct(int((x >= target["threshold"]).sum()), len(x), conf_level), len(x), True)
+            return (*_mean_ci(x, conf_level), len(x), hib, None)
+        at_least = int((x >= target["threshold"]).sum())
+        return (*_pct(at_least, len(x), conf_level), len(x), True, at_least)
     pairs = matched_pairs(data, pid, [ind], pre=pre, post=post).dropna()
     if pairs.empty:
         return None
     change = (pairs["post"] - pairs["pre"]).to_numpy(float)
     if stat == "mean_change":
         t = paired_test(pairs["pre"], pairs["post"], method="t", conf_level=conf_level)
-        return t.mean_diff, t.ci_low, t.ci_high, t.n, hib
+        return t.mean_diff, t.ci_low, t.ci_high, t.n, hib, None
     improved = int(((change > 0) if hib else (change < 0)).sum())
-    return (*_pct(improved, len(change), conf_level), len(change), True)
+    return (*_pct(improved, len(change), conf_level), len(change), True, improved)
 
 
 def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0.95, pre: str = "pre",
@@ -106,6 +112,11 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     an indicator of the ``indicators`` table) are not estimates from participants;
     they are judged by :func:`evalkit.indicator_progress` and left out here.
 
+    Privacy (:mod:`evalkit.privacy`, rule 3): a percentage of people (``pct_*``,
+    ``retention_rate``) is judged and shown only when the people it counts and the
+    people it is a share of both number at least ``min_group_size``; otherwise the
+    verdict is ``suppressed``.
+
     For measures where lower is better, ``mean_post`` and ``mean_change`` targets
     are met when the interval lies *below* the target; ``pct_improved`` counts
     decreases as improvements.
@@ -124,8 +135,11 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
             row.update(verdict="no data", note="no responses for this indicator")
         elif est[3] < min_group_size:
             row.update(n=np.nan, verdict="suppressed", note=f"fewer than {min_group_size} participants")
+        elif est[5] is not None and est[5] < min_group_size:  # 25% of 20 would reveal 5 people
+            row.update(n=est[3], verdict="suppressed",
+                       note=f"the percentage counts fewer than {min_group_size} participants")
         else:
-            estimate, lo, hi, n, hib = est
+            estimate, lo, hi, n, hib, _ = est
             g = goal_attainment(estimate, lo, hi, float(target["target"]), higher_is_better=hib)
             row.update(estimate=estimate, ci_low=lo, ci_high=hi, n=n, verdict=g.verdict, note=g.note or "")
         rows.append(row)

@@ -90,6 +90,15 @@ def test_targets_on_too_few_people_are_not_judged(data):
     assert t.loc[t["statistic"] != "rate", "estimate"].isna().all()
 
 
+def test_a_percentage_of_fewer_than_k_people_is_not_shown(data):
+    # Issue 7, rule 3: with k = 8, "70% of 10 improved" would reveal the 7 who improved (fewer than 8);
+    # 9 of 10 answering 4 or 5 counts 9 people and is shown.
+    t = ek.progress_against_targets(data, min_group_size=8).set_index("statistic")
+    assert t.loc["pct_improved", "verdict"] == "suppressed" and pd.isna(t.loc["pct_improved", "estimate"])
+    assert pd.isna(t.loc["pct_improved", "ci_low"]) and pd.isna(t.loc["pct_improved", "ci_high"])
+    assert t.loc["pct_at_least", "estimate"] == pytest.approx(90)
+
+
 def test_describe_wave_top_two_box(data):
     d = ek.describe_wave(data, domain="satisfaction", min_group_size=5).iloc[0]
     assert d["n"] == 10 and d["mean"] == pytest.approx(4.4)
