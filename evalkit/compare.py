@@ -7,7 +7,9 @@ waves and runs the test that fits the measure's declared kind:
 ========== ============================== =====================================
 kind       test                           effect size
 ========== ============================== =====================================
-continuous paired t                       Cohen's d_z with its interval
+continuous paired t                       Cohen's d_z with its interval; also Hedges' g
+                                          of the change over the pre-test SD with its
+                                          interval and the WWC improvement index
 ordinal    Wilcoxon signed-rank           matched-pairs rank-biserial r
 binary     McNemar (exact when fewer than odds ratio of change (improved /
            25 discordant pairs)           worsened) with its exact interval
@@ -23,7 +25,7 @@ import pandas as pd
 
 from evalkit.errors import InputError
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, complementary_suppression, suppress_small_groups
-from evalkit.stats import adjust_pvalues, mcnemar_test, paired_test
+from evalkit.stats import adjust_pvalues, improvement_index, mcnemar_test, paired_test, standardized_mean_change
 
 #: The test used for each measure kind.
 TEST_FOR_KIND = {"continuous": "paired t", "ordinal": "Wilcoxon signed-rank", "binary": "McNemar"}
@@ -35,11 +37,12 @@ COLUMNS = [
     "mean_change", "ci_low", "ci_high", "test", "statistic", "df", "pvalue", "p_adjusted",
     "effect_size", "effect_size_name", "effect_ci_low", "effect_ci_high",
     "direction", "significant", "scale_min", "scale_max", "higher_is_better", "suppressed", "note",
-    "sd_change", "verdict",
+    "sd_change", "verdict", "g", "g_ci_low", "g_ci_high", "improvement_index",
 ]
 _STAT_COLUMNS = [
     "mean_pre", "sd_pre", "mean_post", "sd_post", "mean_change", "ci_low", "ci_high",
     "statistic", "df", "pvalue", "p_adjusted", "effect_size", "effect_ci_low", "effect_ci_high", "sd_change",
+    "g", "g_ci_low", "g_ci_high", "improvement_index",
 ]
 
 #: What :func:`compare_prepost`'s ``verdict`` column says when chance is not ruled out.
@@ -121,6 +124,9 @@ def _test_one(kind: str, pre: np.ndarray, post: np.ndarray, conf_level: float) -
                sd_change=float(np.std(post - pre, ddof=1)) if len(pre) > 1 else np.nan)
     if kind == "continuous":
         res, note = t, t.note
+        if len(pre) >= 3:
+            g = standardized_mean_change(pre, post, conf_level=conf_level)
+            out.update(g=g.g, g_ci_low=g.ci_low, g_ci_high=g.ci_high)
         out.update(statistic=t.statistic, df=t.df, pvalue=t.pvalue, effect_size=t.effect_size,
                    effect_size_name=t.effect_size_name, effect_ci_low=t.effect_ci_low,
                    effect_ci_high=t.effect_ci_high)
@@ -224,7 +230,11 @@ def compare_prepost(
         otherwise ``"no clear change"`` (``"suppressed"`` for suppressed rows).
         Requiring both keeps the words consistent with the interval shown beside
         them and with the report's adjusted p-values. ``sd_change`` is the SD of the
-        individual changes (the standardiser of d_z).
+        individual changes (the standardiser of d_z). For continuous measures ``g``
+        (``g_ci_low``, ``g_ci_high``) is Hedges' g of the change standardised by the
+        pre-test SD (:func:`evalkit.stats.standardized_mean_change`, the WWC's
+        convention) and ``improvement_index`` its WWC improvement index, oriented so
+        that positive is favourable (``higher_is_better``); NaN for other kinds.
 
     Notes
     -----
@@ -292,4 +302,6 @@ def compare_prepost(
     table.loc[table["suppressed"], "direction"] = "suppressed"
     table["significant"] = table["p_adjusted"] < alpha
     table["verdict"] = table.apply(_verdict, axis=1, alpha=alpha) if len(table) else pd.Series(dtype=str)
+    sign = np.where(table["higher_is_better"].astype(bool), 1.0, -1.0)
+    table["improvement_index"] = [improvement_index(x) for x in sign * table["g"].to_numpy(float)]
     return table[COLUMNS].reset_index(drop=True)

@@ -100,7 +100,10 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
     p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
     chance = ("unlikely to be due to chance" if math.isfinite(p) and p < alpha
               else "that could be due to chance")
-    size = effect_label(row["effect_size"], row["effect_size_name"])
+    g = row.get("g", math.nan)
+    # continuous measures: the size word from Hedges' g (pre-test SD units), the effect size readers compare
+    size = (effect_label(g, "Hedges' g") if g is not None and pd.notna(g)
+            else effect_label(row["effect_size"], row["effect_size_name"]))
     if row["kind"] == "binary":
         lo, hi = 100 * row["mean_pre"], 100 * row["mean_post"]
         verb = "rose" if hi > lo else "fell" if hi < lo else "stayed"
@@ -145,6 +148,43 @@ def format_p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def test_with_statistic(row) -> str:
+    """The test's name with its statistic, as a paper cites it: ``"paired t, t(206) = 6.78"``.
+
+    Wilcoxon's V is the sum of the ranks of the positive changes (as R reports it);
+    McNemar's chi-square has 1 df; the exact McNemar test has no statistic to cite.
+
+    Examples
+    --------
+    >>> test_with_statistic({"test": "paired t", "statistic": 6.781, "df": 206.0})
+    'paired t, t(206) = 6.78'
+    """
+    name, stat, df = row["test"], row.get("statistic"), row.get("df")
+    if stat is None or pd.isna(stat) or not math.isfinite(float(stat)):
+        return name
+    if name == "paired t" and df is not None and pd.notna(df):
+        return f"{name}, t({df:.0f}) = {_num(float(stat), 2)}"
+    if name.startswith("Wilcoxon"):
+        return f"{name}, V = {float(stat):.0f}"
+    if name == "McNemar" and df is not None and pd.notna(df):
+        return f"{name}, \u03c7\u00b2({df:.0f}) = {float(stat):.2f}"
+    return name
+
+
+def _has_g(r) -> bool:
+    return "g" in r.index and pd.notna(r["g"])
+
+
+def _effect_cell(r) -> str:
+    """Hedges' g (with d_z beside it) for continuous measures, else the kind's effect size and its name."""
+    if _has_g(r):
+        dz = "" if pd.isna(r["effect_size"]) else f" (d_z = {format_number(r['effect_size'])})"
+        return f"g = {format_number(r['g'])}{dz}"
+    if pd.isna(r["effect_size"]):
+        return "\u2013"
+    return f"{format_number(r['effect_size'])} ({r['effect_size_name']})"
+
+
 def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
     """Format a :func:`evalkit.compare_prepost` table for a report (strings, readable headers)."""
     def ci(lo, hi, pct=False):
@@ -156,7 +196,7 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
         rows.append({
             "Measure": r["label"],
             **({"Group": r["group"]} if r.get("group_variable") else {}),
-            "Test": r["test"],
+            "Test": test_with_statistic(r),
             "n (pre / post / pairs)": " / ".join(format_count(r[c], min_group_size) for c in ("n_pre", "n_post", "n_pairs")),
             "Pre": format_number(r["mean_pre"], pct=binary),
             "Post": format_number(r["mean_post"], pct=binary),
@@ -165,8 +205,11 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
                        else ci(r["ci_low"], r["ci_high"])),
             "p": format_p(r["pvalue"]),
             "Adjusted p": format_p(r["p_adjusted"]),
-            "Effect size": "\u2013" if pd.isna(r["effect_size"]) else f"{format_number(r['effect_size'])} ({r['effect_size_name']})",
-            "Effect 95% CI": ci(r["effect_ci_low"], r["effect_ci_high"]),
+            "Effect size": _effect_cell(r),
+            "Effect 95% CI": (ci(r["g_ci_low"], r["g_ci_high"]) if _has_g(r)
+                              else ci(r["effect_ci_low"], r["effect_ci_high"])),
+            "Improvement index": (f"{r['improvement_index']:+.0f}".replace("-", "\u2212")
+                                  if _has_g(r) and pd.notna(r.get("improvement_index")) else "\u2013"),
             # significance-aware: "improved"/"declined" only when chance is ruled out (compare_prepost's verdict)
             "Verdict": r["verdict"] if "verdict" in r.index else r["direction"],
         })
@@ -201,9 +244,17 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
 
     kinds = sorted(set(table["kind"])) if len(table) else []
     tests = {
-        "continuous": "paired t-test, effect size Cohen's d_z (mean change / SD of changes) with its interval",
+        "continuous": "paired t-test (cited as t(df)); effect size Hedges' g of the change standardised by the "
+                      "pre-test SD, g = J x mean change / SD before, with J = 1 - 3/(4 df - 1) and df = pairs - 1 (the "
+                      "What Works Clearinghouse's small-sample correction omega, applied to the df of the pre-test SD), "
+                      "its interval g +/- z sqrt(2(1 - r)/n + g\u00b2/(2n)) with r the pre/post correlation (Becker "
+                      "1988), and the WWC improvement index (\u03a6(g) - 0.5) x 100 (positive = favourable); "
+                      "Cohen's d_z (mean change / SD of the changes), the paired test's own effect size, is shown beside "
+                      "it and is larger whenever pre and post correlate above 0.5",
         "ordinal": "Wilcoxon signed-rank test (zero changes dropped; exact p-value when under 50 pairs without ties), "
-                   "effect size the matched-pairs rank-biserial correlation",
+                   "effect size the matched-pairs rank-biserial correlation r, a different family from g and d with "
+                   "its own size words (r: 0.1 small, 0.3 moderate, 0.5 large; g and d: 0.2, 0.5, 0.8), so the "
+                   "two are never compared with each other",
         "binary": "McNemar's test (exact binomial version when fewer than 25 participants changed), "
                   "effect size the odds ratio of change (improved / worsened)",
     }

@@ -60,7 +60,7 @@ def detectable_dz(n_pairs: float, *, alpha: float = 0.05, power: float = POWER) 
     Examples
     --------
     >>> round(detectable_dz(34), 3)
-    0.492
+    0.495
     """
     from evalkit.stats import minimum_detectable_effect
 

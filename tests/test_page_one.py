@@ -217,3 +217,31 @@ def test_at_a_glance_card_never_shows_a_small_count(sample):
         digits = v.replace(",", "")
         assert not (digits.isdigit() and 0 < int(digits) < 10), v
     assert "<img" not in card  # every outcome suppressed: nothing to chart
+
+
+# ---- 2. effect sizes a WWC reviewer accepts, in the outcomes table ---------------------------------------------
+
+def test_outcomes_rows_carry_hedges_g_over_the_pretest_sd_the_improvement_index_and_t_df(anorexia):
+    from evalkit.narrate import outcomes_table
+
+    d = pd.read_csv(DATASETS / "anorexia.csv")
+    ft = d[d["Treat"] == "FT"]
+    n = len(ft)                                            # 17 girls
+    j = 1 - 3 / (4 * (n - 1) - 1)
+    g = j * (ft["Postwt"].mean() - ft["Prewt"].mean()) / ft["Prewt"].std(ddof=1)
+    row = anorexia.loc["ft"]
+    assert row["g"] == pytest.approx(g, rel=1e-10)
+    from scipy.stats import norm
+    assert row["improvement_index"] == pytest.approx((norm.cdf(g) - 0.5) * 100, rel=1e-10)
+    table = outcomes_table(anorexia.reset_index()).set_index("Measure")
+    # R: t.test(Postwt, Prewt, paired = TRUE) for FT gives t = 4.1849, df = 16
+    assert table.loc["Ft", "Test"] == "paired t, t(16) = 4.18"
+    assert table.loc["Ft", "Effect size"].startswith(f"g = {g:.2f} (d_z = ")
+
+
+def test_improvement_index_is_favourable_when_a_lower_is_better_score_falls(tmp_path):
+    pre = np.array([20.0, 22, 25, 19, 24, 21, 23, 26, 18, 22, 20, 24])
+    post = pre - np.array([3.0, 2, 4, 1, 3, 2, 5, 2, 3, 1, 2, 4])   # stress fell
+    folder = write_tables(tmp_path, _long("p", "stress", pre, post), [_measure("stress", hib=False)])
+    row = ek.compare_prepost(ek.load_data(folder), min_group_size=10).iloc[0]
+    assert row["g"] < 0 and row["improvement_index"] > 0 and row["verdict"] == "improved"

@@ -31,6 +31,12 @@ _EXPORTS = {
     "power_paired": "power",
     "PowerResult": "power",
     "minimum_detectable_effect": "power",
+    # effect sizes of a change (WWC)
+    "standardized_mean_change": "effects",
+    "standardized_mean_change_from_summary": "effects",
+    "StandardizedChangeResult": "effects",
+    "hedges_correction": "effects",
+    "improvement_index": "effects",
     # measurement
     "cronbach_alpha": "reliability",
     "AlphaResult": "reliability",
