@@ -709,10 +709,19 @@ class PartnershipReport:
     # ---- change over time -----------------------------------------------------------------------
     @cached_property
     def _over_time_measures(self) -> list[str]:
-        """Measures this partnership asked at three or more waves (the change-over-time section's)."""
+        """Measures asked at three or more waves, followed over time by at least ``min_group_size`` people.
+
+        A measure enters the change-over-time section when this partnership asked it at
+        three or more waves and at least ``min_group_size`` participants answered it at two
+        or more of them: change within a person is what the tests and the model learn from,
+        so with fewer such people nothing is concluded (as the outcomes table suppresses
+        measures with fewer matched pairs).
+        """
         r = self._program_data.responses.dropna(subset=["value"])
-        n = r.groupby("measure")["wave"].nunique()
-        return [m for m in self.data.measures["measure"] if n.get(m, 0) >= 3]
+        n_waves = r.groupby("measure")["wave"].nunique()
+        followed = (r.groupby(["measure", "participant_id"])["wave"].nunique() >= 2).groupby(level="measure").sum()
+        return [m for m in self.data.measures["measure"]
+                if n_waves.get(m, 0) >= 3 and followed.get(m, 0) >= self.min_group_size]
 
     @cached_property
     def baseline_vs_later(self) -> pd.DataFrame:

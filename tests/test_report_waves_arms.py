@@ -295,3 +295,12 @@ def test_a_partnership_without_group_columns_renders_every_table(btheb):
     sheets = btheb.tables()
     assert {"Outcomes", "Over time - vs baseline", "Over time - who answered", "Comparison - effect",
             "Comparison - baseline", "Comparison - attrition"} <= set(sheets)
+
+
+def test_too_few_people_followed_over_time_gives_no_section(sample):
+    # cafe-societe asked skills at three waves, but only 5 participants answered it more than once (< 10)
+    r = sample.for_partnership("cafe-societe").responses
+    skills = r[r["measure"].str.startswith("skills") & r["value"].notna()]
+    assert (skills.groupby("participant_id")["wave"].nunique() >= 2).sum() < 10
+    report = PartnershipReport(sample, "cafe-societe")
+    assert not report.change_over_time().applicable and report.change_over_time().markdown() == ""
