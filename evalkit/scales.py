@@ -23,13 +23,61 @@ def _item_measures(measures: pd.DataFrame) -> pd.DataFrame:
     return measures[measures["scale"].notna() & (measures["scale"].astype(str) != "")]
 
 
+def scale_direction(scale, items: pd.DataFrame) -> bool:
+    """Whether a higher score on ``scale`` is better, from its items' ``higher_is_better``.
+
+    The scale score runs in the direction of its items that are *not*
+    reverse-coded (reverse-coded items are flipped onto it), so those items set
+    the direction; they must agree. A stress scale of stress items is
+    lower-is-better, whatever its reverse-worded "I feel calm" item says.
+
+    Parameters
+    ----------
+    scale : str
+        The scale's name (for messages).
+    items : pandas.DataFrame
+        The scale's rows of the measures table (``higher_is_better``, ``reverse_coded``).
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    InputError
+        When the non-reverse-coded items disagree, or every item is reverse-coded.
+
+    Examples
+    --------
+    >>> items = pd.DataFrame({"measure": ["s1", "s2", "calm"], "higher_is_better": [False, False, True],
+    ...                       "reverse_coded": [False, False, True]})
+    >>> scale_direction("stress", items)
+    False
+    """
+    from evalkit.errors import InputError
+
+    reverse = items["reverse_coded"].fillna(False).astype(bool) if "reverse_coded" in items.columns \
+        else pd.Series(False, index=items.index)
+    plain = items.loc[~reverse]
+    if plain.empty:
+        raise InputError(f"scale {scale!r}: every item is reverse-coded, so its direction is unknown; mark the "
+                         "items worded in the scale's own direction reverse_coded = false")
+    values = set(plain["higher_is_better"].astype(bool))
+    if len(values) > 1:
+        named = ", ".join(f"{m} ({bool(h)})" for m, h in zip(plain["measure"], plain["higher_is_better"]))
+        raise InputError(f"scale {scale!r}: its items that are not reverse-coded disagree on higher_is_better "
+                         f"({named}); they must run in the same direction")
+    return values.pop()
+
+
 def with_scale_scores(data):
     """Return a copy of ``data`` whose item-level measures are replaced by their scale scores.
 
     Each scale becomes one continuous measure (``measure`` = the scale name)
     whose value is the mean of the participant's answered items at that wave,
     with reverse-coded items flipped (``scale_min + scale_max - x``) first. Its
-    label says how many items it combines. Data without item-level measures are
+    label says how many items it combines; its ``higher_is_better`` is its
+    items' (:func:`scale_direction`). Data without item-level measures are
     returned unchanged. The input is not modified.
 
     Parameters
@@ -49,7 +97,8 @@ def with_scale_scores(data):
         first = g.iloc[0]
         rows.append({**{c: first[c] for c in data.measures.columns},
                      "measure": scale, "label": f"{str(scale).replace('_', ' ').capitalize()} scale (mean of {len(g)} items)",
-                     "kind": "continuous", "higher_is_better": True, "scale": None, "reverse_coded": False})
+                     "kind": "continuous", "higher_is_better": scale_direction(scale, g), "scale": None,
+                     "reverse_coded": False})
     measures = pd.concat([data.measures[~data.measures["measure"].isin(items["measure"])],
                           pd.DataFrame(rows, columns=data.measures.columns)], ignore_index=True)
     responses = data.responses[~data.responses["measure"].isin(items["measure"])]

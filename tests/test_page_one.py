@@ -245,3 +245,38 @@ def test_improvement_index_is_favourable_when_a_lower_is_better_score_falls(tmp_
     folder = write_tables(tmp_path, _long("p", "stress", pre, post), [_measure("stress", hib=False)])
     row = ek.compare_prepost(ek.load_data(folder), min_group_size=10).iloc[0]
     assert row["g"] < 0 and row["improvement_index"] > 0 and row["verdict"] == "improved"
+
+
+# ---- 5. a multi-item scale keeps its items' direction ----------------------------------------------------------
+
+def _stress_scale(tmp_path, calm_hib=True, second_hib=False):
+    """Three stress items (1-5): two worded as stress, one ('I feel calm') reverse-coded; stress falls by 1 on average."""
+    rng = np.random.default_rng(3)
+    n = 30
+    pre = rng.integers(3, 6, n).astype(float)
+    post = pre - np.tile([0.0, 1, 1, 2, 1], 6)
+    frames = [_long("p", "stress_1", pre, post), _long("p", "stress_2", pre, post),
+              _long("p", "calm", 6 - pre, 6 - post)]
+    items = [dict(_measure("stress_1", kind="ordinal", lo=1, hi=5, hib=False), scale="stress", reverse_coded=False),
+             dict(_measure("stress_2", kind="ordinal", lo=1, hi=5, hib=second_hib), scale="stress", reverse_coded=False),
+             dict(_measure("calm", kind="ordinal", lo=1, hi=5, hib=calm_hib), scale="stress", reverse_coded=True)]
+    return write_tables(tmp_path, pd.concat(frames), items)
+
+
+def test_a_lower_is_better_scale_falling_is_an_improvement(tmp_path):
+    from evalkit.scales import with_scale_scores
+
+    data = with_scale_scores(ek.load_data(_stress_scale(tmp_path)))
+    assert not data.measures.set_index("measure").loc["stress", "higher_is_better"]
+    row = ek.compare_prepost(data, min_group_size=10).set_index("measure").loc["stress"]
+    # by hand: every item moved one point towards less stress (calm reverse-coded: 6 - x), so the scale fell by 1
+    assert row["mean_change"] == pytest.approx(-1.0)
+    assert row["direction"] == "improved" and row["verdict"] == "improved"
+
+
+def test_a_scale_whose_items_disagree_on_direction_is_an_input_error(tmp_path):
+    from evalkit.errors import InputError
+    from evalkit.scales import with_scale_scores
+
+    with pytest.raises(InputError, match="higher_is_better"):
+        with_scale_scores(ek.load_data(_stress_scale(tmp_path, second_hib=True)))
