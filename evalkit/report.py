@@ -1064,16 +1064,16 @@ class PortfolioReport:
         lines = []
         for _, r in self.pooled.iterrows():
             effect = r["estimate_type"] == PROGRAM_EFFECT
-            kind = "program effect, relative to a comparison group" if effect else "pre/post change"
             what = "program effect" if effect else "change"
-            head = f"- {md_escape(r['label'])} ({kind})"
+            kind = ("program effects: each partnership's difference from its comparison group, allowing for the "
+                    "baseline" if effect else "pre/post changes of partnerships without a comparison group")
             if pd.isna(r.get("estimate")):
-                lines.append(f"{head}: {r['note']}.")
+                lines.append(f"- {md_escape(r['label'])} ({kind}): {r['note']}.")
                 continue
             chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
             lines.append(
-                f"{head}: across {r['k']} partnerships the average {what} was "
-                f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance}. "
+                f"- {md_escape(r['label'])}: across {r['k']} partnerships the average {what} was "
+                f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance} ({kind}). "
                 f"Partnerships differ (I\u00b2 = {r['I2']:.0f}%): a new partnership's {what} would be expected "
                 f"between {format_number(r['pi_low'])} and {format_number(r['pi_high'])}.")
         return "\n".join(lines)

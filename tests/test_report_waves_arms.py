@@ -256,8 +256,10 @@ def test_portfolio_report_never_pools_a_comparison_arm(tmp_path):
     text = report.shared_summary()
     # pre/post changes of the two single-arm partnerships (R: CBT 3.006897, FT 7.264706) pooled: k = 2
     label = ek.narrate.md_escape("Body weight (lb)")   # Markdown-escaped as the page shows it
-    assert f"{label} (pre/post change): across 2 partnerships the average change was" in text
-    assert "(program effect, relative to a comparison group): fewer than 2 partnerships to pool" in text
+    assert f"{label}: across 2 partnerships the average change was" in text
+    assert "(pre/post changes of partnerships without a comparison group)" in text
+    assert f"{label} (program effects: each partnership's difference from its comparison group" in text
+    assert "fewer than 2 partnerships to pool" in text
     table = report.shared_table()
     kinds = dict(zip(table.index.get_level_values("Partnership"), table["Estimate type"]))
     assert kinds == {"Partnership trial": "program effect", "Partnership cbt-only": "pre/post change",
