@@ -57,6 +57,11 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         span = span[t.index]
         if t.empty:
             return _empty("No measure had enough spread at the first wave to show a standardised change.")
+    if "sd_change" in t.columns and "n_pairs" in t.columns:  # the paired t interval at conf_level, every kind
+        n = t["n_pairs"].astype(float)
+        low, high = _interval(t["mean_change"], t["sd_change"].astype(float) / np.sqrt(n), n - 1, conf_level)
+        t["ci_low"] = np.where(np.isfinite(low), low, t["ci_low"])
+        t["ci_high"] = np.where(np.isfinite(high), high, t["ci_high"])
     for c in ("mean_change", "ci_low", "ci_high"):
         t[c + "_pct"] = (1 if standardised else 100) * t[c] / span
     t["Direction"] = (t["verdict"] if "verdict" in t.columns else t["direction"]).str.capitalize()
@@ -180,8 +185,24 @@ def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "p
     return fig
 
 
+def _interval(estimate, se, df, conf_level: float):
+    """``estimate +/- q se`` at ``conf_level``: q from t with ``df`` where df is finite, else the normal."""
+    from scipy import stats
+
+    estimate, se = np.asarray(estimate, float), np.asarray(se, float)
+    df = np.broadcast_to(np.asarray(np.nan if df is None else df, float), estimate.shape)
+    tail = 0.5 + conf_level / 2
+    q = np.where(np.isfinite(df) & (df > 0), stats.t.ppf(tail, np.where(df > 0, df, 1.0)), stats.norm.ppf(tail))
+    return estimate - q * se, estimate + q * se
+
+
 def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95):
     """Forest plot of one shared indicator: each partnership's change and the pooled estimate.
+
+    Every interval is drawn at ``conf_level``: each partnership's from its ``se``
+    (t with its ``df``, as its report; the normal where no df is given), the
+    pooled diamond from the pooled ``se`` (normal, as the meta-analysis), and the
+    dotted prediction interval from t with the pooled row's ``pi_df`` = k - 2 df.
 
     Parameters
     ----------
@@ -190,15 +211,29 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95):
     pooled_row : pandas.Series
         The indicator's row of :func:`evalkit.portfolio.pooled_changes`.
     """
+    from scipy import stats
+
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
     y = np.arange(len(c)) + 1
     color = sns.color_palette(PALETTE)[0]
-    ax.errorbar(c["mean_change"], y, xerr=[c["mean_change"] - c["ci_low"], c["ci_high"] - c["mean_change"]],
+    c_low, c_high = _interval(c["mean_change"], c["se"], c["df"] if "df" in c.columns else None, conf_level)
+    ax.errorbar(c["mean_change"], y, xerr=[c["mean_change"] - c_low, c_high - c["mean_change"]],
                 fmt="s", color=color, ms=4, capsize=0, lw=1.5)
-    est, lo, hi = pooled_row["estimate"], pooled_row["ci_low"], pooled_row["ci_high"]
+    est = pooled_row["estimate"]
+    se = pooled_row.get("se", np.nan)
+    if pd.notna(se):
+        lo, hi = _interval(est, se, None, conf_level)
+    else:  # a pooled row without its se: its own interval
+        lo, hi = pooled_row["ci_low"], pooled_row["ci_high"]
     ax.fill([lo, est, hi, est], [0, 0.3, 0, -0.3], color="0.2")
-    ax.plot([pooled_row["pi_low"], pooled_row["pi_high"]], [0, 0], color="0.2", lw=1, ls=":")
+    pi_df, tau2 = pooled_row.get("pi_df", np.nan), pooled_row.get("tau2", np.nan)
+    if pd.notna(se) and pd.notna(pi_df) and pd.notna(tau2):
+        half = stats.t.ppf(0.5 + conf_level / 2, pi_df) * np.sqrt(se**2 + tau2)
+        pi = (est - half, est + half)
+    else:
+        pi = (pooled_row.get("pi_low", np.nan), pooled_row.get("pi_high", np.nan))
+    ax.plot(list(pi), [0, 0], color="0.2", lw=1, ls=":")
     ax.axvline(0, color="0.5", lw=0.8)
     ax.set_yticks([0, *y], ["Pooled (random effects)", *[textwrap.shorten(str(n), 40, placeholder="...") for n in c["name"]]])
     ax.set_xlabel(f"Mean change, post - pre ({round(conf_level * 100)}% CI)")

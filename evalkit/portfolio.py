@@ -20,34 +20,41 @@ from evalkit.targets import progress_against_targets
 
 
 def shared_indicator_changes(data, *, pre: str = "pre", post: str = "post",
-                             min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+                             min_group_size: int = DEFAULT_MIN_GROUP_SIZE, conf_level: float = 0.95) -> pd.DataFrame:
     """Mean change on every shared indicator, one row per partnership x measure.
 
     Returns
     -------
     pandas.DataFrame
-        ``partnership_id, name, measure, label, n_pairs, mean_change, se, ci_low, ci_high``
-        (normal-theory 95% interval of the change, the one the pooling uses),
-        ``suppressed``. Partnerships with fewer matched pairs than ``min_group_size``
-        are suppressed and excluded from pooling.
+        ``partnership_id, name, measure, label, n_pairs, mean_change, se, df, ci_low, ci_high``
+        (the paired t interval of the mean change at ``conf_level``, df = pairs - 1: the same
+        interval as the partnership's own report), ``suppressed``. Partnerships with fewer
+        matched pairs than ``min_group_size`` are suppressed and excluded from pooling.
     """
+    from scipy import stats
+
+    from evalkit.stats._validation import check_conf_level
+
+    conf_level = check_conf_level(conf_level)
     meta = data.measures
     shared = meta.loc[meta.get("shared", pd.Series(False, index=meta.index)).fillna(False).astype(bool), "measure"]
     if shared.empty:
         return pd.DataFrame(columns=["partnership_id", "name", "measure", "label", "n_pairs", "mean_change",
-                                     "se", "ci_low", "ci_high", "suppressed"])
+                                     "se", "df", "ci_low", "ci_high", "suppressed"])
     pairs = matched_pairs(data, measures=list(shared), pre=pre, post=post).dropna()
     pairs = _without_comparison_arms(data, pairs)  # a comparison group's change is not the programme's
     pairs["change"] = pairs["post"] - pairs["pre"]
     g = pairs.groupby(["partnership_id", "measure"])["change"].agg(n_pairs="size", mean_change="mean", sd="std")
     g = g.reset_index()
     g["se"] = g["sd"] / np.sqrt(g["n_pairs"])
-    g["ci_low"] = g["mean_change"] - 1.959963984540054 * g["se"]
-    g["ci_high"] = g["mean_change"] + 1.959963984540054 * g["se"]
+    g["df"] = (g["n_pairs"] - 1).astype(float)
+    q = stats.t.ppf(0.5 + conf_level / 2, g["df"].where(g["df"] > 0))
+    g["ci_low"] = g["mean_change"] - q * g["se"]
+    g["ci_high"] = g["mean_change"] + q * g["se"]
     g = g.merge(data.partnerships[["partnership_id", "name"]], on="partnership_id")
     g = g.merge(meta[["measure", "label"]], on="measure")
-    g = g[["partnership_id", "name", "measure", "label", "n_pairs", "mean_change", "se", "ci_low", "ci_high"]]
-    return suppress_small_groups(g, "n_pairs", min_group_size, ["mean_change", "se", "ci_low", "ci_high"])
+    g = g[["partnership_id", "name", "measure", "label", "n_pairs", "mean_change", "se", "df", "ci_low", "ci_high"]]
+    return suppress_small_groups(g, "n_pairs", min_group_size, ["mean_change", "se", "df", "ci_low", "ci_high"])
 
 
 def _without_comparison_arms(data, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -95,7 +102,7 @@ def shared_indicator_effects(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SI
     """
     from evalkit.arms import has_comparison, program_effects
 
-    columns = ["partnership_id", "name", "measure", "label", "estimate_type", "n", "estimate", "se", "ci_low",
+    columns = ["partnership_id", "name", "measure", "label", "estimate_type", "n", "estimate", "se", "df", "ci_low",
                "ci_high", "suppressed"]
     changes = shared_indicator_changes(data, min_group_size=min_group_size)
     with_arms = [pid for pid in data.partnership_ids if has_comparison(data, pid)]
@@ -114,14 +121,14 @@ def shared_indicator_effects(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SI
         parts.append(pd.DataFrame({
             "partnership_id": pid, "name": names[pid], "measure": e["measure"], "label": e["label"],
             "estimate_type": PROGRAM_EFFECT, "n": e["n_group"].astype("Int64") + e["n_reference"].astype("Int64"),
-            "estimate": e["estimate"], "se": e["se"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
+            "estimate": e["estimate"], "se": e["se"], "df": e["df"], "ci_low": e["ci_low"], "ci_high": e["ci_high"],
             "suppressed": e["suppressed"]}))
     parts = [p[columns] for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return out.sort_values(["measure", "estimate_type", "partnership_id"], kind="stable", ignore_index=True)
 
 
-def pooled_effects(effects: pd.DataFrame, *, method: str = "REML") -> pd.DataFrame:
+def pooled_effects(effects: pd.DataFrame, *, method: str = "REML", conf_level: float = 0.95) -> pd.DataFrame:
     """Pool :func:`shared_indicator_effects` per indicator and estimate type, never across types.
 
     Program effects (relative to a comparison group) are pooled with program
@@ -136,37 +143,107 @@ def pooled_effects(effects: pd.DataFrame, *, method: str = "REML") -> pd.DataFra
     parts = []
     for kind, g in effects.groupby("estimate_type", sort=True):
         renamed = g.rename(columns={"n": "n_pairs", "estimate": "mean_change"})
-        parts.append(pooled_changes(renamed, method=method).assign(estimate_type=kind))
-    columns = ["measure", "label", "estimate_type", "k", "estimate", "ci_low", "ci_high", "pvalue", "tau2", "I2",
-               "pi_low", "pi_high", "note"]
+        parts.append(pooled_changes(renamed, method=method, conf_level=conf_level).assign(estimate_type=kind))
+    columns = ["measure", "label", "estimate_type", *POOLED_COLUMNS[2:]]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)[columns]
 
 
-def pooled_changes(changes: pd.DataFrame, *, method: str = "REML") -> pd.DataFrame:
+#: Columns of :func:`pooled_changes`.
+POOLED_COLUMNS = ["measure", "label", "k", "estimate", "se", "ci_low", "ci_high", "pvalue", "tau2", "I2", "Q", "Q_df",
+                  "Q_pvalue", "pi_low", "pi_high", "pi_df", "conf_level", "note"]
+
+
+def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: float = 0.95) -> pd.DataFrame:
     """Pool each shared indicator's change across partnerships (:func:`evalkit.meta_analysis`).
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        :func:`shared_indicator_changes` (``mean_change``, ``se``, ``suppressed``).
+    method : str
+        How tau^2 is estimated (default REML).
+    conf_level : float
+        Level of the confidence and prediction intervals.
 
     Returns
     -------
     pandas.DataFrame
-        One row per measure: ``measure, label, k`` (partnerships pooled),
-        ``estimate, ci_low, ci_high, pvalue, tau2, I2, pi_low, pi_high`` (95%
-        prediction interval: where a new partnership's true change is expected
-        to fall), ``note``.
+        One row per measure, columns :data:`POOLED_COLUMNS`: ``k`` (partnerships pooled),
+        ``estimate, se, ci_low, ci_high, pvalue`` (Wald, normal), ``tau2, I2``, Cochran's
+        ``Q, Q_df, Q_pvalue``, and the prediction interval ``pi_low, pi_high`` (where a new
+        partnership's true change is expected to fall) from the t distribution with
+        ``pi_df`` = k - 2 degrees of freedom (Higgins, Thompson & Spiegelhalter 2009: with
+        few partnerships tau^2 is poorly known, and a normal interval is too narrow); NaN
+        with fewer than 3 partnerships. ``note``.
     """
     rows = []
     usable = changes[~changes["suppressed"] & (changes["se"] > 0)]
     for (m, label), g in usable.groupby(["measure", "label"], sort=True):
         if len(g) < 2:
-            rows.append({"measure": m, "label": label, "k": len(g), "note": "fewer than 2 partnerships to pool"})
+            rows.append({"measure": m, "label": label, "k": len(g), "conf_level": conf_level,
+                         "note": "fewer than 2 partnerships to pool"})
             continue
-        res = meta_analysis(g["mean_change"].to_numpy(), (g["se"] ** 2).to_numpy(), method=method)
-        rows.append({"measure": m, "label": label, "k": res.k, "estimate": res.estimate, "ci_low": res.ci_low,
-                     "ci_high": res.ci_high, "pvalue": res.pvalue, "tau2": res.tau2, "I2": res.I2,
-                     "pi_low": res.pi_low, "pi_high": res.pi_high, "note": res.note or ""})
-    return pd.DataFrame(rows, columns=["measure", "label", "k", "estimate", "ci_low", "ci_high", "pvalue",
-                                       "tau2", "I2", "pi_low", "pi_high", "note"])
+        res = meta_analysis(g["mean_change"].to_numpy(), (g["se"] ** 2).to_numpy(), method=method,
+                            conf_level=conf_level, prediction="t")
+        rows.append({"measure": m, "label": label, "k": res.k, "estimate": res.estimate, "se": res.se,
+                     "ci_low": res.ci_low, "ci_high": res.ci_high, "pvalue": res.pvalue, "tau2": res.tau2,
+                     "I2": res.I2, "Q": res.Q, "Q_df": res.Q_df, "Q_pvalue": res.Q_pvalue, "pi_low": res.pi_low,
+                     "pi_high": res.pi_high, "pi_df": res.pi_df, "conf_level": conf_level, "note": res.note or ""})
+    return pd.DataFrame(rows, columns=POOLED_COLUMNS)
+
+
+def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change") -> str:
+    """How much partnerships differ, in words that follow I^2 and Cochran's Q test, and the prediction interval.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :func:`pooled_changes` (``k, I2, Q, Q_df, Q_pvalue, pi_low, pi_high, pi_df, conf_level``).
+    alpha : float
+        Level of the Q test.
+    what : str
+        What is pooled ("change", "program effect").
+
+    Returns
+    -------
+    str
+        "Partnerships differ more than chance would explain" only when the Q test is
+        significant; "no evidence that partnerships differ" when it is not and I^2 is
+        below 25% (with the caution that the test has little power with few
+        partnerships); "may differ" in between. Then the prediction interval with its
+        method, when there is one.
+
+    Examples
+    --------
+    >>> heterogeneity_sentence({"k": 3, "I2": 0.0, "Q": 0.4, "Q_df": 2.0, "Q_pvalue": 0.82, "pi_low": -0.5,
+    ...                         "pi_high": 2.5, "pi_df": 1.0, "conf_level": 0.95})[:45]
+    'There is no evidence that partnerships differ'
+    """
+    from evalkit.narrate import format_number, format_p
+
+    k, i2, qp = row.get("k"), row.get("I2"), row.get("Q_pvalue")
+    if k is None or pd.isna(qp) or pd.isna(i2):
+        return f"With {k} partnership{'s' if k != 1 else ''}, how much partnerships differ cannot be judged."
+    p_text = format_p(qp)
+    p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
+    stat = f"I\u00b2 = {i2:.0f}%, Q({row['Q_df']:.0f}) = {row['Q']:.1f}, {p_text}"
+    if qp < alpha:
+        text = f"Partnerships differ more than chance would explain ({stat})"
+    elif i2 < 25:
+        text = (f"There is no evidence that partnerships differ ({stat}), though with {k} partnerships the test "
+                "could miss real differences")
+    else:
+        text = f"Partnerships may differ ({stat}), but chance cannot be ruled out"
+    level = round(100 * row.get("conf_level", 0.95))
+    if pd.notna(row.get("pi_low")):
+        text += (f": a new partnership's {what} would be expected between {format_number(row['pi_low'])} and "
+                 f"{format_number(row['pi_high'])} ({level}% prediction interval, t with k \u2212 2 = "
+                 f"{row['pi_df']:.0f} df).")
+    else:
+        text += "; too few partnerships for a prediction interval."
+    return text
 
 
 def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:

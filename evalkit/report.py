@@ -1059,7 +1059,7 @@ class PortfolioReport:
     def shared_summary(self) -> str:
         if self.pooled.empty:
             return "No shared indicators are declared (the `shared` column of the measures table)."
-        from evalkit.portfolio import PROGRAM_EFFECT
+        from evalkit.portfolio import PROGRAM_EFFECT, heterogeneity_sentence
 
         lines = []
         for _, r in self.pooled.iterrows():
@@ -1074,8 +1074,7 @@ class PortfolioReport:
             lines.append(
                 f"- {md_escape(r['label'])}: across {r['k']} partnerships the average {what} was "
                 f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance} ({kind}). "
-                f"Partnerships differ (I\u00b2 = {r['I2']:.0f}%): a new partnership's {what} would be expected "
-                f"between {format_number(r['pi_low'])} and {format_number(r['pi_high'])}.")
+                + heterogeneity_sentence(r, alpha=self.alpha, what=what))
         return "\n".join(lines)
 
     def shared_table(self) -> pd.DataFrame:
@@ -1115,7 +1114,10 @@ class PortfolioReport:
         return ("**Methods.** Each partnership's change on a shared indicator is the mean of post minus pre among "
                 "participants who answered both surveys, with its standard error. Changes are pooled by a "
                 "random-effects meta-analysis (REML estimate of the between-partnership variance tau\u00b2; "
-                "Wald-type 95% interval; prediction interval for a new partnership). Partnerships with fewer than "
+                "Wald-type 95% interval; 95% prediction interval for a new partnership from the t distribution with "
+                "k \u2212 2 degrees of freedom, Higgins, Thompson & Spiegelhalter 2009, since tau\u00b2 is poorly "
+                "known from few partnerships; whether partnerships differ is judged by Cochran's Q test and I\u00b2). "
+                "Each partnership's interval is the paired t interval of its own report. Partnerships with fewer than "
                 f"{self.min_group_size} matched participants on an indicator are suppressed and not pooled. "
                 "A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
                 "difference program - comparison, with its standard error; its comparison participants are never "

@@ -6,6 +6,7 @@ power solver, hand calculation), never against evalkit's own output.
 """
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -280,3 +281,80 @@ def test_a_scale_whose_items_disagree_on_direction_is_an_input_error(tmp_path):
 
     with pytest.raises(InputError, match="higher_is_better"):
         with_scale_scores(ek.load_data(_stress_scale(tmp_path, second_hib=True)))
+
+
+# ---- 6. the portfolio uses the reports' intervals and says what I² and Q say ------------------------------------
+
+def test_portfolio_change_intervals_are_the_reports_t_intervals(sample):
+    from scipy import stats
+
+    from evalkit.portfolio import shared_indicator_changes
+    from evalkit.scales import with_scale_scores
+
+    changes = shared_indicator_changes(with_scale_scores(sample)).set_index(["partnership_id", "measure"])
+    # by hand from the sample's responses: uplands knowledge, t interval with n - 1 df
+    r = pd.read_csv(SAMPLE / "responses.csv")
+    r = r[(r["partnership_id"] == "uplands-tutoring") & (r["measure"] == "knowledge")]
+    wide = r.pivot(index="participant_id", columns="wave", values="value").dropna(subset=["pre", "post"])
+    d = wide["post"] - wide["pre"]
+    for level in (0.95, 0.90):
+        q = stats.t.ppf(0.5 + level / 2, len(d) - 1)
+        expected = (d.mean() - q * d.std(ddof=1) / np.sqrt(len(d)), d.mean() + q * d.std(ddof=1) / np.sqrt(len(d)))
+        c = shared_indicator_changes(with_scale_scores(sample), conf_level=level).set_index(
+            ["partnership_id", "measure"]).loc[("uplands-tutoring", "knowledge")]
+        assert (c["ci_low"], c["ci_high"]) == pytest.approx(expected, rel=1e-10)
+    row = changes.loc[("uplands-tutoring", "knowledge")]
+    assert f"{row['ci_low']:.2f} to {row['ci_high']:.2f}" == "0.94 to 2.79"   # as in uplands' own report
+
+
+def test_prediction_interval_uses_t_with_k_minus_2_df_by_hand():
+    from evalkit.stats import meta_analysis
+
+    # three homogeneous effects: Q < k - 1 so tau^2 = 0 (DL) and the pooled SE is the fixed-effect one
+    y, v = np.array([0.50, 0.52, 0.48]), np.array([0.01, 0.01, 0.01])
+    res = meta_analysis(y, v, method="DL", prediction="t")
+    se = math.sqrt(1 / (3 / 0.01))
+    # t table: t_{0.975, 1} = 12.706
+    assert res.tau2 == 0 and res.pi_df == 1
+    assert (res.pi_low, res.pi_high) == pytest.approx((0.5 - 12.7062 * se, 0.5 + 12.7062 * se), rel=1e-4)
+    assert math.isnan(meta_analysis(y[:2], v[:2], method="DL", prediction="t").pi_low)  # k = 2: no df left
+
+
+def test_heterogeneity_sentence_follows_i2_and_the_q_test():
+    from evalkit.portfolio import heterogeneity_sentence
+
+    base = {"k": 3, "Q_df": 2.0, "pi_low": -0.5, "pi_high": 2.5, "pi_df": 1.0, "conf_level": 0.95}
+    none = heterogeneity_sentence({**base, "I2": 0.0, "Q": 0.4, "Q_pvalue": 0.82})
+    assert none.startswith("There is no evidence that partnerships differ (I\u00b2 = 0%") and "Partnerships differ" not in none
+    assert "t with k \u2212 2 = 1 df" in none
+    some = heterogeneity_sentence({**base, "I2": 91.0, "Q": 22.0, "Q_pvalue": 0.00002})
+    assert some.startswith("Partnerships differ more than chance would explain (I\u00b2 = 91%")
+
+
+def test_forest_plot_intervals_follow_conf_level():
+    from scipy import stats
+
+    from evalkit.plots import plot_forest
+
+    c = pd.DataFrame({"measure": ["k"] * 2, "name": ["A", "B"], "mean_change": [1.0, 2.0], "se": [0.5, 0.25],
+                      "df": [9.0, 29.0], "ci_low": [0, 0], "ci_high": [0, 0], "suppressed": [False, False]})
+    row = pd.Series({"measure": "k", "label": "K", "estimate": 1.5, "se": 0.2, "tau2": 0.1, "pi_df": np.nan,
+                     "ci_low": 1.1, "ci_high": 1.9, "pi_low": 0.0, "pi_high": 3.0})
+    spans = {}
+    for level in (0.95, 0.5):
+        fig = plot_forest(c, row, conf_level=level)
+        bars = fig.axes[0].collections[0].get_segments()       # errorbar segments, sorted by change: A then B
+        spans[level] = [seg[1][0] - seg[0][0] for seg in bars]
+        diamond = fig.axes[0].patches[0].get_xy()[:, 0]
+        assert diamond.max() - diamond.min() == pytest.approx(2 * stats.norm.ppf(0.5 + level / 2) * 0.2)
+    # by hand: 2 * t_{0.975, 9} * 0.5 = 2.262; 2 * t_{0.75, 9} * 0.5 = 0.703
+    assert spans[0.95][0] == pytest.approx(2 * 2.2622 * 0.5, rel=1e-4)
+    assert spans[0.5][0] == pytest.approx(2 * 0.7027 * 0.5, rel=1e-3)
+
+
+def test_portfolio_summary_states_heterogeneity_with_its_test(sample):
+    summary = ek.report.PortfolioReport(sample).shared_summary()
+    lines = [line for line in summary.splitlines() if "I\u00b2" in line]
+    assert lines
+    for line in lines:
+        assert re.search(r"Q\(\d+\) = [\d.]+, p", line) and "t with k \u2212 2 =" in line

@@ -43,6 +43,9 @@ class MetaResult(Result):
         Cochran's heterogeneity test.
     pi_low, pi_high : float
         Prediction interval for the true effect in a new partnership.
+    pi_df : float
+        Degrees of freedom of the t distribution of the prediction interval (k - 2), NaN when
+        it uses the normal distribution.
     conf_level : float
         Level of the confidence and prediction intervals.
     n_dropped : int
@@ -74,6 +77,7 @@ class MetaResult(Result):
     n_dropped: int
     studies: pd.DataFrame
     note: str = ""
+    pi_df: float = float("nan")
 
 
 def _tau2_dl(y: np.ndarray, v: np.ndarray, q: float) -> float:
@@ -111,7 +115,8 @@ def _as_labels(labels, k_all: int) -> list[str]:
     return labels
 
 
-def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.95, labels=None) -> MetaResult:
+def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.95, labels=None,
+                  prediction: str = "z") -> MetaResult:
     """Pool effects (one per partnership) by inverse-variance meta-analysis.
 
     Each partnership contributes an effect ``y_i`` (e.g. a mean change, Hedges' g,
@@ -147,6 +152,11 @@ def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.
         Level of the confidence and prediction intervals.
     labels : sequence of str, optional
         Partnership names for the ``studies`` table (default "1", "2", ...).
+    prediction : {"z", "t"}, default "z"
+        Distribution of the prediction interval. ``"z"``: ``estimate +/- z sqrt(se^2 + tau^2)``
+        (metafor's ``predict()`` default). ``"t"``: ``estimate +/- t_{k-2} sqrt(se^2 + tau^2)``
+        (Higgins, Thompson & Spiegelhalter 2009), which allows for tau^2 being estimated from
+        only k effects; recommended when k is small. Needs k >= 3 (NaN otherwise).
 
     Returns
     -------
@@ -226,7 +236,17 @@ def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.
     se = float(np.sqrt(1 / w.sum()))
     z = estimate / se
     pvalue = float(2 * stats.norm.sf(abs(z)))
-    pi_half = zcrit * np.sqrt(se**2 + tau2)
+    prediction = check_choice(prediction, ("z", "t"), "prediction")
+    pi_df = nan
+    if prediction == "t" and method != "FE":
+        if k >= 3:
+            pi_df = float(k - 2)
+            pi_half = stats.t.ppf(0.5 + conf_level / 2, pi_df) * np.sqrt(se**2 + tau2)
+        else:
+            pi_half = nan
+            note = "fewer than 3 partnerships: no t-based prediction interval (it needs k - 2 >= 1 df)"
+    else:
+        pi_half = zcrit * np.sqrt(se**2 + tau2)
 
     if k > 1:
         q_p = float(stats.chi2.sf(q, q_df))
@@ -272,4 +292,5 @@ def meta_analysis(effects, variances, method: str = "DL", conf_level: float = 0.
         n_dropped=n_dropped,
         studies=studies,
         note=note,
+        pi_df=pi_df,
     )
