@@ -266,6 +266,12 @@ def test_portfolio_report_never_pools_a_comparison_arm(tmp_path):
                      "Partnership ft-only": "pre/post change"}
     cbt = table.xs("Partnership cbt-only", level="Partnership").iloc[0]
     assert cbt["Estimate"] == "3.01"
+    # the trial's entry is its ANCOVA program effect (CBT vs Cont, two arms), least squares by numpy
+    two = d[d["Treat"].isin(["Cont", "CBT"])]
+    x = np.column_stack([np.ones(len(two)), two["Prewt"], (two["Treat"] == "CBT").astype(float)])
+    beta = np.linalg.lstsq(x, two["Postwt"].to_numpy(float), rcond=None)[0]
+    trial = table.xs("Partnership trial", level="Partnership").iloc[0]
+    assert trial["Estimate"] == f"{beta[2]:.2f}" and trial["n"] == str(len(two))
     assert "never pooled" in report.methods()
 
 
