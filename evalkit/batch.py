@@ -19,8 +19,8 @@ from pathlib import Path
 from evalkit import schema
 from evalkit._version import __version__
 from evalkit.batch_cache import split_by_partnership, write_slice
-from evalkit.batch_plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, ReportTask, plan_tasks, portfolio_task,
-                                resolve_template, select_partnerships)
+from evalkit.batch_plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, RESERVED_PARAMETERS, ReportTask, plan_tasks,
+                                portfolio_task, resolve_template, select_partnerships)
 from evalkit.batch_pool import local_executor, stop_executor
 from evalkit.errors import InputError
 from evalkit.publish import (check_ownership, lock_output, read_manifest, remove_stale_temporaries, write_index,
@@ -38,7 +38,8 @@ class ReportEntry:
     ``status`` is ``"ok"`` or ``"failed"``; ``rendered`` is ``False`` when an
     unchanged report from a previous run was kept; ``files`` maps ``html`` /
     ``notebook`` (and ``pdf``, ``xlsx`` when written) to file names inside the output folder; ``error`` is the
-    :meth:`evalkit.render.RenderFailure.to_dict` of a failure.
+    :meth:`evalkit.render.RenderFailure.to_dict` of a failure. ``headline`` is the index card of a
+    rendered report (:func:`evalkit.pageone.headline`: one-line verdict, targets met, flags).
     """
 
     partnership_id: str
@@ -50,12 +51,16 @@ class ReportEntry:
     error: dict | None = None
     hash: str = ""
     rendered: bool = True
+    headline: dict | None = None
 
     def to_dict(self) -> dict:
         """Manifest form (the id is the key, so it is left out)."""
-        return {"name": self.name, "partner_type": self.partner_type, "status": self.status,
-                "duration": round(self.duration, 3), "files": dict(self.files), "error": self.error,
-                "hash": self.hash, "rendered": self.rendered}
+        out = {"name": self.name, "partner_type": self.partner_type, "status": self.status,
+               "duration": round(self.duration, 3), "files": dict(self.files), "error": self.error,
+               "hash": self.hash, "rendered": self.rendered}
+        if self.headline is not None:
+            out["headline"] = dict(self.headline)
+        return out
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,10 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     re-rendered (unless ``force``).
 
     Assumptions: POSIX (the kernel server forks); the template has a cell tagged
-    ``parameters`` and reads its data with ``evalkit.load_data(data_dir, partnership_id)``.
+    ``parameters`` and reads its data with
+    ``evalkit.load_data(data_dir, partnership_id, provenance=provenance)`` (the ``provenance``
+    parameter names the slice's record, so the kernel trusts the slice the batch validated;
+    a template that leaves it out still works, validating its slice again).
 
     Parameters
     ----------
@@ -152,7 +160,9 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     progress : bool, optional
         Show a tqdm progress bar (default: only when stderr is a terminal).
     memory_limit : int, optional
-        Address-space limit per kernel, in bytes.
+        Bytes a report kernel may grow by (address space, ``RLIMIT_AS``, counted from a
+        warm kernel: see :mod:`evalkit.render_forkserver`); a report that needs more fails
+        with ``MemoryError`` or a dead kernel. Default: no limit.
     scheduler : str, optional
         Address of a dask.distributed scheduler to send renders to (``tcp://host:8786``).
         Its workers must run this evalkit environment and see ``out_dir`` and the
@@ -205,7 +215,7 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         portfolio = resolve_template(portfolio)
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
     parameters = dict(parameters or {})
-    reserved = {"partnership_id", "data_dir", "tables_path"} & set(parameters)
+    reserved = set(RESERVED_PARAMETERS) & set(parameters)
     if reserved:
         raise InputError(f"parameters may not set {sorted(reserved)}: run_batch sets them for each partnership.")
     if pdf:
@@ -307,6 +317,9 @@ def _run_locked(data, data_dir, out_dir, template, parameters, workers, timeout,
             summary = entry
             manifest["portfolio"] = entry.to_dict()
         else:
+            if entry.status == "ok":
+                entry = replace(entry, headline=_headline(data, slices[entry.partnership_id], entry.partnership_id,
+                                                          parameters))
             entries[entry.partnership_id] = entry
             manifest["partnerships"][entry.partnership_id] = entry.to_dict()
         write_manifest(out_dir, manifest)
@@ -401,8 +414,26 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
         return None
     if task.pdf and "pdf" not in files:  # asked for a PDF this time
         return None
+    head = previous.get("headline") if isinstance(previous.get("headline"), dict) else None
     return ReportEntry(task.partnership_id, task.name, task.partner_type, "ok",
-                       float(previous.get("duration") or 0.0), files, None, task.hash, rendered=False)
+                       float(previous.get("duration") or 0.0), files, None, task.hash, rendered=False, headline=head)
+
+
+def _headline(data, tables: dict, partnership_id: str, parameters: dict) -> dict | None:
+    """The index card of a rendered report, computed here from the partnership's validated slice.
+
+    Aggregates only (:func:`evalkit.pageone.headline`, through :mod:`evalkit.privacy`), with the
+    run's ``alpha`` and ``min_group_size``. A failure here never fails the run: the card is left out.
+    """
+    from evalkit.pageone import headline
+
+    try:
+        part = replace(data, **{name: frame for name, frame in tables.items() if hasattr(data, name)})
+        return headline(part, partnership_id, alpha=float(parameters.get("alpha", 0.05)),
+                        min_group_size=parameters.get("min_group_size"))
+    except Exception as exc:  # noqa: BLE001 - the card is optional; the report itself rendered
+        log.warning("partnership=%s event=headline status=failed error=%r", partnership_id, str(exc)[:200])
+        return None
 
 
 def _dask_executor(address: str):

@@ -16,6 +16,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from evalkit.provenance import write_provenance
 
 
 
@@ -89,8 +90,8 @@ def write_slice(tables: dict, folder, sources=None) -> Path:
     the place of ``folder``, so a reader never sees half a slice. With ``sources``
     (the validated dataset's :class:`evalkit.load.SourceFile` mapping), a
     ``provenance.json`` records the original files and the slice files' SHA-256:
-    :func:`evalkit.load.load_data` then skips re-validating the unchanged slice and
-    reports the original files in its ``sources``.
+    :func:`evalkit.load.load_data`, given that record (``provenance=``), then skips
+    re-validating the unchanged slice and reports the original files in its ``sources``.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +101,6 @@ def write_slice(tables: dict, folder, sources=None) -> Path:
         for table, frame in tables.items():
             frame.to_parquet(staging / f"{table}.parquet", index=False)
         if sources is not None:
-            from evalkit.load import write_provenance
-
             write_provenance(staging, sources)
         if folder.exists():
             retired = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:12]}.old")

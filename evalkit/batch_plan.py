@@ -14,6 +14,7 @@ from pathlib import Path
 
 from evalkit._version import __version__
 from evalkit.errors import InputError
+from evalkit.provenance import PROVENANCE
 from evalkit.publish import report_path
 
 DEFAULT_TEMPLATE = "partnership_report.ipynb"
@@ -21,8 +22,11 @@ PORTFOLIO_TEMPLATE = "portfolio_report.ipynb"
 #: Task id and file stem of the portfolio summary; not a valid partnership id (ids start with a letter
 #: or digit), so it can never collide with a partnership's report.
 PORTFOLIO_ID = "_portfolio"
-#: Parameters that are paths inside the output folder: left out of a report's identity hash.
-PATH_PARAMETERS = ("data_dir", "tables_path")
+#: Parameters that are paths (the slice, its provenance record, the tables workbook): left out of a
+#: report's identity hash.
+PATH_PARAMETERS = ("data_dir", "tables_path", "provenance")
+#: Parameters the batch sets for every report (a user may not set them).
+RESERVED_PARAMETERS = ("partnership_id", *PATH_PARAMETERS)
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,9 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     """One :class:`ReportTask` per partnership of ``slices`` (see :mod:`evalkit.batch_cache`).
 
     Each task's ``data_dir`` parameter is its slice folder ``<cache_dir>/<id>`` (outside
-    ``out_dir``: see :func:`evalkit.batch_cache.cache_folder`) and its
+    ``out_dir``: see :func:`evalkit.batch_cache.cache_folder`), its ``provenance`` the
+    slice's ``provenance.json`` (the template passes it to ``ek.load_data``, which then
+    trusts the unchanged slice instead of validating it again), and its
     ``tables_path`` is ``<out_dir>/<id>.xlsx`` (the report's tables for analysts);
     its hash covers the template, the other parameters, the slice and the evalkit version.
 
@@ -119,6 +125,7 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     for pid, tables in slices.items():
         html_path, nb_path = report_path(out_dir, pid, ".html"), report_path(out_dir, pid, ".ipynb")
         params = {"partnership_id": pid, "data_dir": str(cache / pid),
+                  "provenance": str(cache / pid / PROVENANCE),
                   "tables_path": str(report_path(out_dir, pid, ".xlsx")), **parameters}
         identity = task_hash(template_bytes, {k: v for k, v in params.items() if k not in PATH_PARAMETERS},
                              slice_digest(tables))
@@ -134,14 +141,16 @@ def portfolio_task(data, out_dir: Path, template: Path, parameters: dict, *,
     """The task rendering the portfolio summary across all partnerships (``_portfolio.html``).
 
     Its ``data_dir`` is ``<cache_dir>/_portfolio`` (outside ``out_dir``), a slice holding every
-    partnership's validated rows (written by the batch with their provenance, so
-    the kernel does not validate them again); its hash covers the template, the
+    partnership's validated rows, and its ``provenance`` that slice's ``provenance.json``
+    (written by the batch, passed by the template to ``ek.load_data``, so the kernel
+    does not validate the rows again); its hash covers the template, the
     parameters, the input files' SHA-256 and the evalkit version.
     """
     from evalkit.batch_cache import cache_folder
 
     out_dir = Path(out_dir).resolve()
-    params = {"data_dir": str(cache_folder(out_dir, cache_dir) / PORTFOLIO_ID), **parameters}
+    folder = cache_folder(out_dir, cache_dir) / PORTFOLIO_ID
+    params = {"data_dir": str(folder), "provenance": str(folder / PROVENANCE), **parameters}
     digest = "".join(f"{name}:{src.sha256}" for name, src in sorted(data.sources.items()))
     identity = task_hash(template.read_bytes(), parameters, digest)
     return ReportTask(PORTFOLIO_ID, "Portfolio summary across partnerships", "", template,

@@ -23,7 +23,6 @@ import pandas as pd
 from evalkit import schema
 from evalkit.errors import DataValidationError, InputError
 from evalkit.provenance import trusted_origin
-from evalkit.provenance import write_provenance  # noqa: F401  (for evalkit.batch_cache, until it imports it from there)
 # Reading and wave ordering live below this module; re-exported here for existing callers.
 from evalkit.read import SourceFile, file_sha256, find_sources, normalise_header, read_table, read_tables  # noqa: F401
 from evalkit.schema import order_waves, wave_roles  # noqa: F401

@@ -145,8 +145,10 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         Seconds the whole report may take to execute; when exceeded the kernel is
         killed and the report fails with ``TimeoutError``. Default: no limit.
     memory_limit : int, optional
-        Address-space limit for the kernel, in bytes (``RLIMIT_AS``); a report that
-        needs more fails with ``MemoryError`` or a dead kernel. Default: no limit.
+        Bytes the kernel may grow by: its address-space limit (``RLIMIT_AS``) is set to
+        what it has when it starts (a warm kernel: forked, or fresh after the same
+        imports; see :mod:`evalkit.render_forkserver`) plus this. A report that needs
+        more fails with ``MemoryError`` or a dead kernel. Default: no limit.
     cwd : str or Path, optional
         Working directory of the kernel (default: the template's folder).
     title : str, optional

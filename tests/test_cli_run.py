@@ -1,6 +1,7 @@
 """``evalkit run``: exit codes, logs on stderr, the index path on stdout, nothing written on bad data."""
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -80,6 +81,11 @@ def test_standard_run_adds_the_portfolio_summary_to_the_index(tmp_path):
     # the portfolio kernel reads the data the run validated (a slice with provenance), not the raw files again
     slice_dir = cache_folder(out) / "_portfolio"  # outside the published folder
     assert (slice_dir / "provenance.json").is_file() and (slice_dir / "responses.parquet").is_file()
+    # ...and trusts it through the provenance parameter: reports cite the original files and their SHA-256
+    # (computed here from the file itself), not the slice's Parquet files
+    original = hashlib.sha256((sample / "responses.csv").read_bytes()).hexdigest()
+    text = (out / "cafe-societe.html").read_text(encoding="utf-8")
+    assert original in text and "responses.parquet" not in text
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["portfolio"]["files"]["html"] == "_portfolio.html"
     assert '<a href="_portfolio.html">Portfolio summary</a>' in (out / "index.html").read_text()

@@ -31,7 +31,7 @@ def test_template_is_clean_and_documents_its_parameters():
     assert all(c.get("outputs", []) == [] for c in nb.cells if c.cell_type == "code")
     assert "matplotlib.use(" not in TEMPLATE.read_text()
     params = papermill.inspect_notebook(str(TEMPLATE))  # what `papermill --help-notebook` prints
-    assert set(params) == {"partnership_id", "data_dir", "alpha", "min_group_size", "tables_path"}
+    assert set(params) == {"partnership_id", "data_dir", "alpha", "min_group_size", "tables_path", "provenance"}
     assert all(p["help"] for p in params.values()), params
 
 
@@ -97,7 +97,7 @@ def test_small_groups_are_suppressed_in_the_report(rendered):
 def test_portfolio_summary_pools_shared_indicators(tmp_path):
     template = ROOT / "templates" / "portfolio_report.ipynb"
     params = papermill.inspect_notebook(str(template))
-    assert set(params) == {"data_dir", "alpha", "min_group_size"} and all(p["help"] for p in params.values())
+    assert set(params) == {"data_dir", "alpha", "min_group_size", "provenance"} and all(p["help"] for p in params.values())
     res = render_report(template, tmp_path / "portfolio.ipynb", tmp_path / "portfolio.html",
                         {"data_dir": str(SAMPLE)}, timeout=600, cwd=ROOT)
     assert res.ok, res
