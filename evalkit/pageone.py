@@ -275,3 +275,70 @@ def at_a_glance_html(kpis: list[tuple[str, str]], findings: list[str], figure_ht
             f'<ul class="kpis">{items}</ul>'
             + (f'<ul class="findings">{text}</ul>' if text else "")
             + figure_html + "</section>")
+
+
+#: Below this share of first-survey respondents answering the second, a report is flagged "high attrition".
+HIGH_ATTRITION_RETENTION = 0.5
+#: Below this median number of matched pairs, a report is flagged "small n".
+SMALL_N = 30
+
+
+def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: int | None = None) -> dict:
+    """The index card of one partnership: one-line verdict, targets met, flags.
+
+    What :func:`evalkit.batch.run_batch` records as the manifest entry's ``headline``
+    (and ``index.html`` shows): ``headline`` (:func:`overall_verdict` of the pre/post
+    outcomes, significance-aware), ``targets_met`` and ``targets_total`` (targets judged
+    met / met, not met or inconclusive), ``flags`` (``"high attrition"`` when fewer than
+    half of the first survey's respondents answered the second, ``"small n"`` when the
+    median outcome has fewer than :data:`SMALL_N` matched pairs or every outcome is
+    suppressed). Only aggregate, privacy-protected values: the same as page one.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data holding the partnership (e.g. a batch run's slice).
+    partnership_id : str
+    alpha : float
+        Significance level of the verdicts.
+    min_group_size : int, optional
+        Privacy threshold (default :data:`evalkit.privacy.DEFAULT_MIN_GROUP_SIZE`).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``{"headline": str, "targets_met": int, "targets_total": int, "flags": [str]}``.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> headline(evalkit.load_data("data/sample", "eastside-stem"), "eastside-stem")["headline"]
+    'There was no clear change on any of the seven outcomes.'
+    """
+    from evalkit.compare import compare_prepost
+    from evalkit.participation import retention
+    from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+    from evalkit.scales import with_scale_scores
+    from evalkit.targets import progress_against_targets
+
+    k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
+    scored = with_scale_scores(data.for_partnership(partnership_id))
+    roles = getattr(scored, "wave_roles", {}) or {}
+    order = getattr(scored, "wave_order", []) or []
+    pre = next((w for w in order if roles.get(w) == "baseline"), "pre")
+    post = next((w for w in order if roles.get(w) == "post"), "post")
+    waves = set(scored.responses["wave"])
+    outcomes = (compare_prepost(scored, partnership_id, alpha=alpha, min_group_size=k, pre=pre, post=post)
+                if {pre, post} <= waves else pd.DataFrame())
+    text = overall_verdict(outcomes) if len(outcomes) else "No measure was surveyed both before and after."
+    t = progress_against_targets(scored, partnership_id, min_group_size=k)
+    judged = t[t["verdict"].isin(["met", "not met", "inconclusive"])] if len(t) else t
+    flags = []
+    r = retention(scored, partnership_id, min_group_size=k).iloc[0] if {pre, post} <= waves else None
+    if r is not None and pd.notna(r.get("retention_rate")) and r["retention_rate"] < HIGH_ATTRITION_RETENTION:
+        flags.append("high attrition")
+    shown = outcomes[~outcomes["suppressed"].astype(bool)] if len(outcomes) else outcomes
+    if (len(outcomes) and shown.empty) or (len(shown) and shown["n_pairs"].median() < SMALL_N):
+        flags.append("small n")
+    return {"headline": text, "targets_met": int((judged["verdict"] == "met").sum()) if len(judged) else 0,
+            "targets_total": int(len(judged)), "flags": flags}

@@ -358,3 +358,34 @@ def test_portfolio_summary_states_heterogeneity_with_its_test(sample):
     assert lines
     for line in lines:
         assert re.search(r"Q\(\d+\) = [\d.]+, p", line) and "t with k \u2212 2 =" in line
+
+
+# ---- 7. the index card of each report ----------------------------------------------------------------------
+
+def test_headline_card_counts_targets_and_flags_from_the_files(sample):
+    from evalkit.pageone import headline
+
+    h = headline(sample, "uplands-tutoring")
+    # from the files: uplands' retention (post / pre respondents) is far below one half, and its outcomes
+    # have about 23 matched pairs (fewer than 30)
+    r = pd.read_csv(SAMPLE / "responses.csv")
+    r = r[(r["partnership_id"] == "uplands-tutoring") & (r["measure"] == "knowledge")]
+    assert r[r["wave"] == "post"]["participant_id"].nunique() / r[r["wave"] == "pre"]["participant_id"].nunique() < 0.5
+    assert h["flags"] == ["high attrition", "small n"]
+    targets = pd.read_csv(SAMPLE / "targets.csv")
+    indicators = set(pd.read_csv(SAMPLE / "indicators.csv")["indicator"])
+    assert h["targets_total"] == len(targets[(targets["partnership_id"] == "uplands-tutoring")
+                                             & ~targets["indicator"].isin(indicators)])
+    assert headline(sample, "harbor-health")["headline"] == "All seven outcomes worsened."
+    assert headline(sample, "eastside-stem")["flags"] == []
+
+
+def test_batch_manifest_carries_the_headline_and_the_index_shows_it(sample_run):
+    import json
+
+    manifest = json.loads((sample_run.out_dir / "manifest.json").read_text())
+    card = manifest["partnerships"]["eastside-stem"]["headline"]
+    assert card["headline"] == "There was no clear change on any of the seven outcomes."
+    assert set(card) == {"headline", "targets_met", "targets_total", "flags"}
+    index = (sample_run.out_dir / "index.html").read_text()
+    assert "There was no clear change on any of the seven outcomes." in index
