@@ -18,8 +18,10 @@ def wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
     """Boolean ``pre``/``post``/``both`` per (partnership_id, participant_id): answered any measure in that wave."""
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["value"].notna() & r["wave"].isin([pre, post])]
-    seen = pd.crosstab([r["partnership_id"], r["participant_id"]], r["wave"]).reindex(columns=[pre, post], fill_value=0) > 0
-    return pd.DataFrame({"pre": seen[pre], "post": seen[post], "both": seen[pre] & seen[post]})
+    seen = pd.crosstab([r["partnership_id"], r["participant_id"]], r["wave"]) > 0
+    answered = {w: seen[w] if w in seen.columns else pd.Series(False, index=seen.index) for w in (pre, post)}
+    return pd.DataFrame({"pre": answered[pre], "post": answered[post], "both": answered[pre] & answered[post]},
+                        index=seen.index)
 
 
 def attendance_summary(data, partnership_id=None, *, full_attendance: float = 0.75,
@@ -137,7 +139,12 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
     for c in stats:
         if c not in table:
             table[c] = np.nan
-    out = suppress_small_groups(table, "n_pre", min_group_size, stats)
+    # the rate describes the people who answered the first survey: too few of them blanks the rate and the
+    # counts it is made of; enrolment and the post count are other groups, shown whenever they reach k
+    out = suppress_small_groups(table, "n_pre", min_group_size, stats, count_columns=["n_pre", "n_both"])
+    for c in ("n_enrolled", "n_post"):
+        counts = out[c].astype("Int64")
+        out[c] = counts.mask((counts > 0) & (counts < min_group_size))
     # a rate of people is shown only when its numerator (completers) and denominator reach k
     withheld = out["retention_rate"].notna() & pd.isna(safe_rate(table["n_both"], table["n_pre"], min_group_size))
     out.loc[withheld, stats] = np.nan

@@ -38,7 +38,7 @@ def shared_indicator_changes(data, *, pre: str = "pre", post: str = "post",
     conf_level = check_conf_level(conf_level)
     meta = data.measures
     shared = meta.loc[meta.get("shared", pd.Series(False, index=meta.index)).fillna(False).astype(bool), "measure"]
-    if shared.empty:
+    if shared.empty or not {pre, post} <= set(data.responses["wave"]):  # e.g. no post survey collected yet
         return pd.DataFrame(columns=["partnership_id", "name", "measure", "label", "n_pairs", "mean_change",
                                      "se", "df", "ci_low", "ci_high", "suppressed"])
     pairs = matched_pairs(data, measures=list(shared), pre=pre, post=post).dropna()

@@ -117,7 +117,8 @@ def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason
         count_columns = [c for c in out.columns if c.startswith("n_")]
     for c in count_columns:
         counts = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
-        out[c] = counts.mask((counts < k) | pd.Series(mask, index=out.index))
+        # a count of 0 describes nobody and stays shown (rule 1); any other count of a blanked row goes
+        out[c] = counts.mask((counts != 0) & ((counts < k) | pd.Series(mask, index=out.index)))
     if "note" not in out.columns:
         out["note"] = ""
     note = out["note"].astype(object).where(out["note"].notna(), "").astype(str)

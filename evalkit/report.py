@@ -13,7 +13,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from evalkit.compare import compare_prepost
+from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.narrate import format_number, format_p, md_escape, methods_note, outcomes_table, summary_paragraph
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
@@ -54,6 +54,7 @@ class ChangeOverTimeSection:
     retention: pd.DataFrame | None = None     # who answered each wave, formatted (the workbook's table)
     figure: object = None
     retention_text: str = ""                  # the same, as the one sentence the page shows
+    comparisons_text: str = ""                # the comparisons, one line per measure, as the page shows them
     heading: str = "## Change over time"
 
     def markdown(self) -> str:
@@ -66,11 +67,12 @@ class ChangeOverTimeSection:
 
         if not self.applicable:
             return
-        display(Markdown(f"{self.heading}\n\n{self.intro}"))
+        display(Markdown("\n\n".join(p for p in (self.heading, self.intro, self.trend) if p)))
         if self.figure is not None:
             display(self.figure)
-        if self.trend:
-            display(Markdown(self.trend))
+        if self.comparisons_text:   # compact on the page; the tables are in the workbook
+            display(Markdown(f"{self.comparisons_caption}\n\n{self.comparisons_text}"))
+            return
         if self.comparisons is not None:
             display(Markdown(self.comparisons_caption), self.comparisons)
         if self.retention_text:
@@ -192,9 +194,32 @@ class PartnershipReport:
 
     # ---- analyses, computed once -------------------------------------------------
     @cached_property
+    def stage(self) -> str:
+        """How far the partnership's surveys have come, which decides what the report can say.
+
+        ``"complete"``: answers at a baseline and a post wave (change is analysed);
+        ``"baseline only"``: the post survey is not yet collected (the normal state of a
+        nightly run mid-programme: the report describes the baseline); ``"no baseline"``:
+        post answers without baseline ones (described, no change); ``"no answers"``:
+        participants are registered but nobody has answered yet; ``"no participants"``.
+        """
+        if not len(self.data.participants):
+            return "no participants"
+        present = set(self.data.responses["wave"].dropna())
+        baseline, post = self._wave_with_role("baseline"), self._wave_with_role("post")
+        has_baseline, has_post = baseline in present, post in present
+        if has_baseline and has_post:
+            return "complete"
+        if has_baseline:
+            return "baseline only"
+        return "no baseline" if present else "no answers"
+
+    @cached_property
     def outcomes(self) -> pd.DataFrame:
         """Baseline/post comparison per measure (:func:`evalkit.compare_prepost`), of the program group when
-        the partnership has a comparison group."""
+        the partnership has a comparison group; no rows until both a baseline and a post wave have answers."""
+        if self.stage != "complete":
+            return pd.DataFrame(columns=COMPARE_COLUMNS).astype({"suppressed": bool})
         return compare_prepost(self._program_data, self.partnership_id, alpha=self.alpha,
                                min_group_size=self.min_group_size, pre=self.baseline_wave, post=self.post_wave)
 
@@ -266,10 +291,14 @@ class PartnershipReport:
     def _did(self) -> str:
         """What the partnership did: participants, sessions and attendance, survey completion."""
         r, a, k = self.retention, self.attendance, self.min_group_size
+        if self.stage == "no participants":
+            return f"{md_escape(self.info['name'])} has no participants recorded yet."
         text = f"{md_escape(self.info['name'])} enrolled {format_count(r['n_enrolled'], k)} participants"
         if a["n_records"] and not a["suppressed"]:
             text += (f" and ran {a['n_sessions']} sessions; participants attended {_pct(a['attendance_rate'])} of the "
                      "sessions they were expected at")
+        if self.stage != "complete":
+            return text + "."
         return text + (f". {format_count(r['n_both'], k)} answered both the first and the last survey "
                        f"({_pct(r.get('retention_rate'))} of those who answered the first).")
 
@@ -278,6 +307,8 @@ class PartnershipReport:
         if t.empty:
             return None
         judged = t[t["verdict"].isin(["met", "not met", "inconclusive"])]
+        if judged.empty:
+            return f"**Targets:** none of the {len(t)} targets can be judged yet."
         met = int((judged["verdict"] == "met").sum())
         rest = [f"{n} {v}" for v, n in judged["verdict"].value_counts().items() if v != "met"]
         text = f"**Targets:** {met} of {len(judged)} met" + (f" ({', '.join(rest)})" if rest else "")
@@ -288,6 +319,8 @@ class PartnershipReport:
     @cached_property
     def by_group(self) -> dict[str, pd.DataFrame]:
         """Baseline/post comparison by each participant characteristic (privacy-protected), by column."""
+        if self.stage != "complete":
+            return {}
         return {col: compare_prepost(self._grouped(self._program_data), self.partnership_id, by=col, alpha=self.alpha,
                                      pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
                 for col in self.data.group_columns}
@@ -295,8 +328,10 @@ class PartnershipReport:
     @cached_property
     def group_differences(self) -> pd.DataFrame:
         """Whether change differs across groups, per characteristic and measure (:func:`evalkit.equity.group_differences`)."""
-        from evalkit.equity import group_differences
+        from evalkit.equity import COLUMNS, group_differences
 
+        if self.stage != "complete":
+            return pd.DataFrame(columns=COLUMNS)
         return group_differences(self._grouped(self._program_data), self.partnership_id, group_columns=list(self.by_group),
                                  alpha=self.alpha, min_group_size=self.min_group_size, pre=self.baseline_wave,
                                  post=self.post_wave, by_group=self.by_group)
@@ -375,6 +410,8 @@ class PartnershipReport:
         from evalkit.pageone import detectable_sentence, outcome_lines, overall_verdict
 
         parts = []
+        if self.stage != "complete":
+            parts.append(self.stage_note)
         if len(self.outcomes) and self.outcomes["suppressed"].all():
             parts.append(f"**Too few participants to conclude anything:** fewer than {self.min_group_size} people "
                          "answered both surveys on every measure, so no outcome is reported.")
@@ -389,7 +426,7 @@ class PartnershipReport:
             mde = detectable_sentence(self.outcomes, alpha=self.alpha)
             if mde:
                 parts.append(mde)
-        else:
+        elif self.stage == "complete":
             parts.append("No measure was surveyed both before and after.")
         targets = self._targets_sentence()
         if targets:
@@ -445,13 +482,55 @@ class PartnershipReport:
         with report_style():
             return ReportFigure(plot_attendance(sessions, min_group_size=self.min_group_size), describe_attendance(sessions))
 
+    @property
+    def stage_note(self) -> str:
+        """What the report cannot yet say and why (empty when baseline and post answers are both in)."""
+        b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        return {
+            "complete": "",
+            "baseline only": (f"**The {p} survey has not yet been collected.** This is a baseline report: it "
+                              f"describes participants at the {b} survey. Change will be reported once the {p} "
+                              "survey is in."),
+            "no baseline": (f"**No {b} survey was recorded**, so change cannot be measured: this report describes "
+                            f"the answers at the {p} survey only."),
+            "no answers": "**No survey answers are recorded yet** for this partnership's participants.",
+            "no participants": "**No participants are recorded yet** for this partnership.",
+        }[self.stage]
+
+    def described_wave(self) -> pd.DataFrame:
+        """The one wave with answers, described per measure (:func:`evalkit.describe_wave`), when change
+        cannot be measured (stage ``baseline only`` or ``no baseline``); no rows otherwise."""
+        wave = {"baseline only": self.baseline_wave, "no baseline": self.post_wave}.get(self.stage)
+        if wave is None:
+            return pd.DataFrame()
+        return describe_wave(self._program_data, self.partnership_id, wave=wave, min_group_size=self.min_group_size)
+
     def outcomes_table(self) -> pd.DataFrame:
+        if self.stage != "complete":
+            return self._described_table()
         return self._named_waves(outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure"))
+
+    def _described_table(self) -> pd.DataFrame:
+        """:meth:`described_wave` formatted for the page: n, mean (SD) and the top-two share per measure."""
+        d = self.described_wave()
+        if d.empty:
+            return pd.DataFrame({"Measure": [self.stage_note.replace("**", "")]}).set_index("Measure")
+        k = self.min_group_size
+        shown = ~d["suppressed"].astype(bool)
+        return pd.DataFrame({
+            "Measure": d["label"].map(md_escape),
+            "n": [format_count(n, k) for n in d["n"]],
+            "Mean (SD)": [f"{format_number(m)} ({format_number(sd)})" if ok and pd.notna(m) else "\u2013"
+                          for m, sd, ok in zip(d["mean"], d["sd"], shown)],
+            "Top two answers": [_pct(x) if ok and pd.notna(x) else "\u2013" for x, ok in zip(d["top_two"], shown)],
+        }).set_index("Measure")
 
     def change_figure(self):
         from evalkit.figures import ReportFigure, describe_change, report_style
         from evalkit.plots import plot_change
 
+        if self.stage != "complete":
+            return None
         with report_style():
             return ReportFigure(plot_change(self.outcomes), describe_change(self.outcomes))
 
@@ -460,6 +539,8 @@ class PartnershipReport:
 
         from evalkit.figures import ReportFigure, describe_distributions, report_style
 
+        if self.stage != "complete":
+            return None
         measures = self.outcomes["measure"].tolist() or None
         with report_style():
             return ReportFigure(
@@ -547,6 +628,8 @@ class PartnershipReport:
 
     def subgroups(self) -> list[SubgroupSection]:
         sections = []
+        if self.stage != "complete":
+            return sections
         for col in self.data.group_columns:
             rep = representation(self._grouped(self.data), col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
                                  min_group_size=self.min_group_size)
@@ -605,6 +688,8 @@ class PartnershipReport:
         """
         from IPython.display import Markdown
 
+        if self.stage != "complete":
+            return [Markdown("Results by group need answers at both surveys: " + self.stage_note.replace("**", ""))]
         out = [self.group_tests_table()]
         credible = set(self.group_differences.loc[self.group_differences["credible"], "group_variable"])
         rest = []
@@ -664,6 +749,8 @@ class PartnershipReport:
 
     def outcomes_intro(self) -> str:
         """The sentence under the outcomes heading, in the data's wave names."""
+        if self.stage != "complete":
+            return self.stage_note
         b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
         text = (f"Each row compares the same participants at the {b} and the {p} survey. "
                 f"Change is {p} minus {b}.")
@@ -756,7 +843,7 @@ class PartnershipReport:
         with report_style():
             fig = plot_trajectory(table, min_group_size=self.min_group_size)
             width, height = fig.get_size_inches()
-            fig.set_size_inches(width, height * 0.75)   # compact: the section shares its page
+            fig.set_size_inches(width * (0.85 if width < 5 else 1), height * 0.6)   # compact: shares its page
             fig.tight_layout()
             return ReportFigure(fig, describe_trajectory(table, min_group_size=self.min_group_size))
 
@@ -787,9 +874,9 @@ class PartnershipReport:
         k = self.min_group_size
         waves = ", ".join(md_escape(w) for w in self.wave_order)
         who = f"the {self._program_words}'s answers" if self.has_comparison else "every answer"
-        intro = (f"Participants were surveyed {len(self.wave_order)} times ({waves}). Each wave's mean counts "
-                 "everyone who answered it (a mean can also move because different people answered); the tests "
-                 f"and the model below use {who}.")
+        intro = (f"Participants were surveyed {len(self.wave_order)} times. "
+                 + self._retention_by_wave_sentence()
+                 + f" A wave's mean counts everyone who answered it; the tests and the model use {who}.")
         times = wave_times(self.data, self.partnership_id)
         if list(times.values()) != [float(i) for i in range(len(times))]:
             intro += (" Time runs by the order given in the waves table ("
@@ -808,13 +895,23 @@ class PartnershipReport:
                            for lo, hi in zip(t["ci_low"], t["ci_high"])],
                 "Adjusted p": [format_p(p) for p in t["p_adjusted"]],
             }).set_index(["Measure", "Wave"]))
+        lines = []
+        for label, g in t.groupby("label", sort=False):
+            said = []
+            for _, r in g.iterrows():
+                if r["suppressed"] or pd.isna(r["mean_change"]):
+                    said.append(f"{md_escape(r['wave'])}: too few pairs ({format_count(None, k)})")
+                    continue
+                sign = "+" if r["mean_change"] > 0 else ""
+                said.append(f"{md_escape(r['wave'])} {sign}{format_number(r['mean_change'])} (95% CI "
+                            f"{format_number(r['ci_low'])} to {format_number(r['ci_high'])}, adjusted p "
+                            f"{format_p(r['p_adjusted'])}, {format_count(r['n_pairs'], k)} pairs)")
+            lines.append(f"- {md_escape(label)}: " + "; ".join(said) + ".")
         return ChangeOverTimeSection(
-            applicable=True, intro=intro, trend=trend, comparisons=comparisons,
-            comparisons_caption=(f"Each later wave compared with the {md_escape(self.baseline_wave)} survey, on "
-                                 "participants who answered both (change is the later wave minus the baseline; "
-                                 "p-values Holm-adjusted across every measure and wave):"),
-            retention=self._retention_by_wave_table(), figure=self.trajectory_figure(),
-            retention_text=self._retention_by_wave_sentence())
+            applicable=True, intro=intro, trend=trend, comparisons=comparisons, comparisons_text="\n".join(lines),
+            comparisons_caption=(f"**Each later wave against the {md_escape(self.baseline_wave)} survey**, same "
+                                 "participants, p-values Holm-adjusted across measures and waves:"),
+            retention=self._retention_by_wave_table(), figure=self.trajectory_figure())
 
     def _retention_by_wave_sentence(self) -> str:
         from evalkit.waves import retention_by_wave
@@ -822,8 +919,8 @@ class PartnershipReport:
         r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
         said = [f"{md_escape(w)} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({_pct(x)})")
                 for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
-        return ("**Who answered each wave** (in brackets, the share of those who answered the "
-                f"{md_escape(self.baseline_wave)} survey still answering): " + ", ".join(said) + ".")
+        return (f"Answers per wave (in brackets, the share of {md_escape(self.baseline_wave)} respondents still "
+                "answering): " + ", ".join(said) + ".")
 
     # ---- compared with a comparison group -------------------------------------------------------
     @cached_property
@@ -1058,7 +1155,11 @@ class PortfolioReport:
 
     def shared_summary(self) -> str:
         if self.pooled.empty:
-            return "No shared indicators are declared (the `shared` column of the measures table)."
+            m = self.data.measures
+            if not m.get("shared", pd.Series(False, index=m.index)).fillna(False).astype(bool).any():
+                return "No shared indicators are declared (the `shared` column of the measures table)."
+            return ("No partnership has answers at both a baseline and a post survey on a shared indicator yet, "
+                    "so there is no change to compare across partnerships.")
         from evalkit.portfolio import PROGRAM_EFFECT, heterogeneity_sentence
 
         lines = []

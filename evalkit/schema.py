@@ -427,14 +427,19 @@ def order_waves(seen, table: pd.DataFrame | None = None) -> list[str]:
 def wave_roles(order: list[str], table: pd.DataFrame | None = None) -> dict[str, str]:
     """Role of each wave of ``order`` (analysis order): ``baseline``, ``post`` or ``followup``.
 
-    Roles given in the ``waves`` table are kept. Otherwise the first wave is the
-    baseline, the wave named ``post`` (else the first wave after the baseline) is
-    the post wave, and every later wave is a follow-up.
+    Roles given in the ``waves`` table are kept. Otherwise ``pre`` (else the first
+    wave, unless it is ``post``) is the baseline, the wave named ``post`` (else the
+    first wave after the baseline) is the post wave, and every later wave is a
+    follow-up. ``pre`` and ``post`` keep their roles when the other is absent, so a
+    partnership whose post survey is in but whose baseline is missing is not
+    mistaken for a baseline-only one.
 
     Examples
     --------
     >>> wave_roles(["baseline", "endline", "month6"])
     {'baseline': 'baseline', 'endline': 'post', 'month6': 'followup'}
+    >>> wave_roles(["post", "followup"])
+    {'post': 'post', 'followup': 'followup'}
     """
     given: dict[str, str] = {}
     if table is not None and len(table) and "role" in table:
@@ -442,7 +447,10 @@ def wave_roles(order: list[str], table: pd.DataFrame | None = None) -> dict[str,
     roles = dict(given)
     free = [w for w in order if w not in roles]
     if free and "baseline" not in roles.values():
-        roles[free.pop(0)] = "baseline"
+        first = PRE if PRE in free else (free[0] if free[0] != POST else None)
+        if first is not None:
+            roles[first] = "baseline"
+            free.remove(first)
     if free and "post" not in roles.values():
         roles[POST if POST in free else free[0]] = "post"
     roles.update({w: "followup" for w in order if w not in roles})

@@ -186,6 +186,63 @@ def test_dollar_signs_and_markup_in_names_and_labels_are_shown_as_typed(small, t
     assert "Riverside $$ Literacy" in (out / "_portfolio.html").read_text()
 
 
+# --- finding 8: passes validate, must not fail at render ------------------------------------------------
+REPORT_SECTIONS = ["at_a_glance", "profile", "summary", "participation", "attendance_figure", "outcomes_intro",
+                   "outcomes_table", "change_figure", "distribution_figure", "comparison_group", "satisfaction",
+                   "satisfaction_figure", "longterm", "change_over_time", "targets_table", "results_by_group",
+                   "methods", "tables"]
+
+
+def _keep_rows(folder: Path, table: str, keep) -> None:
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    frame[keep(frame)].to_csv(folder / f"{table}.csv", index=False)
+
+
+def _stages(folder: Path) -> Path:
+    """riverside: pre survey only; eastside: post only; a registered partnership without participants."""
+    _keep_rows(folder, "responses", lambda r: ~((r["partnership_id"] == "riverside-literacy") & (r["wave"] != "pre"))
+               & ~((r["partnership_id"] == "eastside-stem") & (r["wave"] == "pre")))
+    partnerships = pd.read_csv(folder / "partnerships.csv", dtype=str, keep_default_na=False)
+    extra = partnerships.iloc[[0]].assign(partnership_id="not-started", name="Not Started Yet")
+    pd.concat([partnerships, extra]).to_csv(folder / "partnerships.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("pid, says", [
+    ("riverside-literacy", "The post survey has not yet been collected."),
+    ("eastside-stem", "No pre survey was recorded"),
+    ("not-started", "No participants are recorded yet"),
+])
+def test_every_section_renders_before_the_post_survey_without_a_baseline_and_without_participants(small, pid, says):
+    data = ek.load_data(_stages(small))
+    assert validate_dir(small) == []
+    report = ek.report.PartnershipReport(data, pid)
+    for section in REPORT_SECTIONS:
+        getattr(report, section)()  # none raises
+    assert says in report.summary() and report.outcomes.empty
+    if pid == "riverside-literacy":  # the baseline is described instead: n and mean per measure
+        table = report.outcomes_table()
+        assert list(table.columns) == ["n", "Mean (SD)", "Top two answers"] and len(table) >= 3
+
+
+def test_a_nightly_run_before_the_post_survey_renders_and_exits_0(small, tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(_stages(small)), "--out", str(out), "--cache-dir", str(tmp_path / "c"),
+                                    "--partnership", "riverside-literacy", "--partnership", "eastside-stem",
+                                    "--partnership", "not-started", "--portfolio"])
+    assert res.exit_code == 0, res.output
+    assert "has not yet been collected" in (out / "riverside-literacy.html").read_text()
+    assert "No pre survey was recorded" in (out / "eastside-stem.html").read_text()
+    assert "No participants are recorded yet" in (out / "not-started.html").read_text()
+    assert (out / "_portfolio.html").is_file()
+
+
+def test_every_partnership_at_baseline_still_gives_a_portfolio(small, tmp_path):
+    _keep_rows(small, "responses", lambda r: r["wave"] == "pre")
+    portfolio = ek.report.PortfolioReport(ek.load_data(small))
+    assert "no change to compare across partnerships" in portfolio.shared_summary()
+
+
 # --- finding 9: user errors end with one line and exit 2 ------------------------------------------
 def test_unwritable_out_is_one_line_exit_2(tmp_path):
     res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", "/proc/x", "--partnership", "cafe-societe"])
