@@ -19,6 +19,42 @@ from evalkit.stats import meta_analysis
 from evalkit.targets import progress_against_targets
 
 
+def waves_by_role(data):
+    """``data`` with each partnership's baseline wave named ``pre`` and its post wave ``post``.
+
+    Partnerships may name their waves freely (``baseline``/``endline``, ``T1``/``T2``...),
+    so a comparison across partnerships first maps every partnership's waves to their
+    roles (:func:`evalkit.schema.wave_roles`, from the ``waves`` table or the default
+    order, per partnership); follow-up waves keep their names. Data whose partnerships
+    already use ``pre`` and ``post`` for these roles are returned unchanged.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> data = evalkit.load_data("data/sample")
+    >>> waves_by_role(data) is data
+    True
+    """
+    from dataclasses import replace
+
+    from evalkit.schema import order_waves, wave_roles
+
+    r = data.responses
+    seen = r.dropna(subset=["wave"]).groupby("partnership_id", sort=False)["wave"].unique()
+    rename = []
+    for pid, waves in seen.items():
+        for wave, role in wave_roles(order_waves(waves, data.waves), data.waves).items():
+            new = {"baseline": "pre", "post": "post"}.get(role, wave)
+            if new != wave:
+                rename.append((pid, wave, new))
+    if not rename:
+        return data
+    m = pd.DataFrame(rename, columns=["partnership_id", "wave", "_role_wave"])
+    merged = r.merge(m, on=["partnership_id", "wave"], how="left")
+    responses = r.assign(wave=merged["_role_wave"].fillna(merged["wave"]).to_numpy())
+    return replace(data, responses=responses, waves=data.waves.iloc[0:0])
+
+
 def shared_indicator_changes(data, *, pre: str = "pre", post: str = "post",
                              min_group_size: int = DEFAULT_MIN_GROUP_SIZE, conf_level: float = 0.95) -> pd.DataFrame:
     """Mean change on every shared indicator, one row per partnership x measure.

@@ -843,7 +843,7 @@ class PartnershipReport:
         with report_style():
             fig = plot_trajectory(table, min_group_size=self.min_group_size)
             width, height = fig.get_size_inches()
-            fig.set_size_inches(width * (0.85 if width < 5 else 1), height * 0.6)   # compact: shares its page
+            fig.set_size_inches(width, width / 3.2 if width < 5 else height * 0.6)   # compact: shares its page
             fig.tight_layout()
             return ReportFigure(fig, describe_trajectory(table, min_group_size=self.min_group_size))
 
@@ -1125,9 +1125,9 @@ class PortfolioReport:
     """
 
     def __init__(self, data, *, alpha: float = 0.05, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
-        from evalkit.portfolio import pooled_effects, portfolio_overview, shared_indicator_effects
+        from evalkit.portfolio import pooled_effects, portfolio_overview, shared_indicator_effects, waves_by_role
 
-        self.data = with_scale_scores(data)
+        self.data = with_scale_scores(waves_by_role(data))  # each partnership's baseline/post, whatever their names
         self.alpha = alpha
         self.min_group_size = min_group_size
         self.overview = portfolio_overview(self.data, min_group_size=min_group_size)

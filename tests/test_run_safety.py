@@ -243,6 +243,21 @@ def test_every_partnership_at_baseline_still_gives_a_portfolio(small, tmp_path):
     assert "no change to compare across partnerships" in portfolio.shared_summary()
 
 
+def test_waves_named_other_than_pre_and_post_give_the_same_reports_and_portfolio(small, tmp_path):
+    renamed = tmp_path / "renamed"
+    shutil.copytree(small, renamed)
+    responses = pd.read_csv(renamed / "responses.csv", dtype=str, keep_default_na=False)
+    responses["wave"] = responses["wave"].replace({"pre": "baseline", "post": "endline"})
+    responses.to_csv(renamed / "responses.csv", index=False)
+    before, after = ek.load_data(small), ek.load_data(renamed)
+    for column in ("estimate", "ci_low", "ci_high", "tau2"):
+        assert ek.report.PortfolioReport(after).pooled[column].tolist() == pytest.approx(
+            ek.report.PortfolioReport(before).pooled[column].tolist(), nan_ok=True)
+    one, other = (ek.report.PartnershipReport(d, "riverside-literacy").outcomes for d in (before, after))
+    assert other["mean_change"].tolist() == pytest.approx(one["mean_change"].tolist(), nan_ok=True)
+    assert "endline" in ek.report.PartnershipReport(after, "riverside-literacy").outcomes_intro()
+
+
 # --- finding 9: user errors end with one line and exit 2 ------------------------------------------
 def test_unwritable_out_is_one_line_exit_2(tmp_path):
     res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", "/proc/x", "--partnership", "cafe-societe"])
