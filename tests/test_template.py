@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
 
-from evalkit.render import render_report
 from evalkit.sample import generate_sample
 
 pytestmark = pytest.mark.integration  # renders the real templates in kernels
@@ -41,15 +41,28 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory, truth):
+def batch(tmp_path_factory, truth):
+    """The three partnerships the tests read, and the portfolio, rendered by one batch run (warm kernels)."""
+    from evalkit.batch import run_batch
+
     out = tmp_path_factory.mktemp("reports")
-    results = {}
-    for pid in ("riverside-literacy", truth.too_small, truth.mostly_missing_post):
-        res = render_report(TEMPLATE, out / f"{pid}.ipynb", out / f"{pid}.html",
-                            {"partnership_id": pid, "data_dir": str(SAMPLE), "alpha": 0.05, "min_group_size": 10},
-                            timeout=600, cwd=ROOT)
-        results[pid] = (res, (out / f"{pid}.html").read_text(encoding="utf-8"))
-    return results
+    ids = ["riverside-literacy", truth.too_small, truth.mostly_missing_post]
+    return run_batch(SAMPLE, out, template=TEMPLATE, partnership_ids=ids, portfolio=True, workers=2,
+                     progress=False, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def rendered(batch):
+    """partnership id -> (the render's outcome, with ``ok``; its HTML)."""
+    return {e.partnership_id: (Outcome(e.status == "ok", e.error),
+                               (batch.out_dir / f"{e.partnership_id}.html").read_text(encoding="utf-8"))
+            for e in batch.entries}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    error: dict | None
 
 
 def test_a_full_report_has_every_section_figures_and_provenance(rendered):
@@ -64,7 +77,8 @@ def test_a_full_report_has_every_section_figures_and_provenance(rendered):
     assert "Holm" in text and "Wilcoxon signed-rank" in text and "paired t" in text
     assert "Compared with the start, at the followup survey" in text   # riverside-literacy ran a follow-up
     assert "Cronbach's alpha" in text                                   # its teamwork items form a scale
-    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= 4   # figures embedded
+    assert "divided by the community's share" in text                   # the health sections' methods too
+    assert len(re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,', html)) >= 4   # figures embedded
     assert not re.search(r'<script[^>]+src=|<link[^>]+href="https?:', html)       # opens offline
     assert "Traceback" not in text and "Error" not in text
     digest = hashlib.sha256((SAMPLE / "responses.csv").read_bytes()).hexdigest()
@@ -94,18 +108,16 @@ def test_small_groups_are_suppressed_in_the_report(rendered):
     assert counts and min(counts) >= 10
 
 
-def test_portfolio_summary_pools_shared_indicators(tmp_path):
+def test_portfolio_summary_pools_shared_indicators(batch):
     template = ROOT / "templates" / "portfolio_report.ipynb"
     params = papermill.inspect_notebook(str(template))
     assert set(params) == {"data_dir", "alpha", "min_group_size", "provenance"} and all(p["help"] for p in params.values())
-    res = render_report(template, tmp_path / "portfolio.ipynb", tmp_path / "portfolio.html",
-                        {"data_dir": str(SAMPLE)}, timeout=600, cwd=ROOT)
-    assert res.ok, res
-    html = (tmp_path / "portfolio.html").read_text(encoding="utf-8")
+    assert batch.portfolio is not None and batch.portfolio.status == "ok", batch.portfolio
+    html = (batch.out_dir / "_portfolio.html").read_text(encoding="utf-8")
     text = _text(html)
     assert "Portfolio summary" in text and "12 partnerships" in text
     shared = {"Knowledge test score (0-20)", "Self-rated skills (mean of five 1-5 items)"}
     for label in shared:
         assert re.search(re.escape(label) + r": across \d+ partnerships the average change was", text)
-    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) >= len(shared)   # one forest plot each
+    assert len(re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,', html)) >= len(shared)   # one forest plot each
     assert not re.search(r'<script[^>]+src=|<link[^>]+href="https?:', html)
