@@ -244,17 +244,13 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
 
     kinds = sorted(set(table["kind"])) if len(table) else []
     tests = {
-        "continuous": "paired t-test (cited as t(df)); effect size Hedges' g of the change standardised by the "
-                      "pre-test SD, g = J x mean change / SD before, with J = 1 - 3/(4 df - 1) and df = pairs - 1 (the "
-                      "What Works Clearinghouse's small-sample correction omega, applied to the df of the pre-test SD), "
-                      "its interval g +/- z sqrt(2(1 - r)/n + g\u00b2/(2n)) with r the pre/post correlation (Becker "
-                      "1988), and the WWC improvement index (\u03a6(g) - 0.5) x 100 (positive = favourable); "
-                      "Cohen's d_z (mean change / SD of the changes), the paired test's own effect size, is shown beside "
-                      "it and is larger whenever pre and post correlate above 0.5",
+        "continuous": "paired t-test, cited as t(df); effect size Hedges' g = J x mean change / pre-test SD "
+                      "(J = 1 - 3/(4 df - 1), df = pairs - 1: the WWC's omega), interval g \u00b1 z "
+                      "\u221a(2(1 - r)/n + g\u00b2/2n), r the pre/post correlation (Becker 1988); WWC improvement index "
+                      "(\u03a6(g) - 0.5) \u00d7 100; Cohen's d_z (mean change / SD of changes) beside it",
         "ordinal": "Wilcoxon signed-rank test (zero changes dropped; exact p-value when under 50 pairs without ties), "
-                   "effect size the matched-pairs rank-biserial correlation r, a different family from g and d with "
-                   "its own size words (r: 0.1 small, 0.3 moderate, 0.5 large; g and d: 0.2, 0.5, 0.8), so the "
-                   "two are never compared with each other",
+                   "effect size the matched-pairs rank-biserial r, its own family with its own size words "
+                   "(r: 0.1 small, 0.3 moderate, 0.5 large; g, d: 0.2, 0.5, 0.8), not comparable with g",
         "binary": "McNemar's test (exact binomial version when fewer than 25 participants changed), "
                   "effect size the odds ratio of change (improved / worsened)",
     }

@@ -220,14 +220,23 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
                     f"{md_escape(group_phrase(var, g['most_group'].iloc[0]))} on {outcomes}")
         else:
             head = f"**For whom:** change differed by {md_escape(str(var).replace('_', ' '))} on {outcomes}"
-        lines = [f"{head} (differences unlikely to be chance; p Holm-adjusted across every characteristic and "
-                 "outcome compared):"]
+        same = g["least_group"].nunique() == 1 and g["most_group"].nunique() == 1
+        parts = []
         for _, r in g.iterrows():
-            lines.append(
-                f"- {md_escape(r['label'])}: {_signed(r['least_change'], 2)} for {md_escape(group_phrase(var, r['least_group']))} "
-                f"(n = {r['least_n']}) vs {_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group']))} "
-                f"(n = {r['most_n']}), p {_p_words(format_p(r['p_adjusted']))}.")
-        out.append("\n".join(lines))
+            if same:  # the groups are named once, in the head
+                parts.append(f"{md_escape(r['label'])} {_signed(r['least_change'], 2)} (n = {r['least_n']}) vs "
+                             f"{_signed(r['most_change'], 2)} (n = {r['most_n']})")
+            else:
+                parts.append(
+                    f"{md_escape(r['label'])} {_signed(r['least_change'], 2)} for "
+                    f"{md_escape(group_phrase(var, r['least_group']))} (n = {r['least_n']}) vs "
+                    f"{_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group']))} "
+                    f"(n = {r['most_n']})")
+        worst = format_p(g["p_adjusted"].max())
+        worst = worst if worst.startswith("<") else f"\u2264 {worst}"
+        out.append(f"{head}, mean change {'for them vs the others' if same else 'by group'}: " + "; ".join(parts)
+                   + f" (each difference unlikely to be chance: Holm-adjusted p {worst}, across every "
+                   "characteristic and outcome compared).")
     return out
 
 

@@ -670,7 +670,7 @@ class PartnershipReport:
             credible = g[g["credible"]]
             rows.append({
                 "Characteristic": name,
-                "Groups compared": ", ".join(dict.fromkeys(str(x) for x in shown["group"])),
+                "Groups compared": str(shown["group"].nunique()),
                 "Change differed on": f"{len(credible)} of {len(g)} outcomes",
                 "Smallest adjusted p": format_p(g["p_adjusted"].min()),
             })
