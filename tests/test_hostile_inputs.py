@@ -124,6 +124,20 @@ CORPUS.update({
                       "measures.csv", ""),
     "Parquet value column of lists": (_parquet_of_lists, "responses.parquet, row 2, column 'value'",
                                       "one value per cell"),
+    "attendance of an unregistered participant": (
+        _edit("attendance", "\n", "\nghost-1,riverside-literacy,Session 1,2025-02-10,True\n", 1),
+        "attendance.csv, row 2", "not registered"),
+    "target on an unknown measure": (_edit("targets", ",skills,mean_change,", ",skils,mean_change,"),
+                                     "targets.csv, row", "indicator"),
+    "target of an unknown partnership": (_edit("targets", "riverside-literacy,skills,", "riverside-lit,skills,"),
+                                         "targets.csv, row", "partnership"),
+    "binary value 2": (_edit("responses", ",pre,volunteered,0", ",pre,volunteered,2"), "responses.csv, row",
+                       "volunteered"),
+    "blank participant id": (_edit("participants", "\nP001-0001,", "\n,"), "participants.csv, row 2",
+                             "participant_id"),
+    "measure id with a space": (_edit("measures", "\nskills,", "\nself skills,"), "measures.csv, row 2", "measure"),
+    "vertical tab in a label": (_edit("measures", "Knowledge", "Know\x0bledge"), "measures.csv, row",
+                                "control character"),
     "folder is a file": (None, "", ""),
 })
 
@@ -166,4 +180,4 @@ def test_utf16_file_with_bom_is_read(base, tmp_path):
 def test_corpus_size_is_printed(capsys):
     with capsys.disabled():
         print(f"\nhostile-input corpus: {len(CORPUS)} cases (+ UTF-16 read, + the run faults of test_run_safety.py)")
-    assert len(CORPUS) >= 40
+    assert len(CORPUS) >= 60

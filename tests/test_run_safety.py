@@ -92,6 +92,25 @@ def test_nothing_under_out_holds_row_level_data_or_participant_ids(sample_out):
     assert (cache_folder(sample_out) / "riverside-literacy" / "responses.parquet").is_file()
 
 
+def test_the_planted_email_and_phone_reach_no_output_file(sample_out):
+    # Issue 10: the sample plants a contact in a riverside-literacy comment; no file the run wrote holds it.
+    from evalkit.sample import generate_sample
+
+    pid, email, phone, person = generate_sample()[1].planted_contact
+    assert pid == "riverside-literacy" and email in (SAMPLE / "comments.csv").read_text()
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    for path in [p for p in sample_out.rglob("*") if p.is_file()]:
+        data = path.read_bytes()
+        if path.suffix == ".xlsx":  # a zip of XML parts
+            import zipfile
+
+            with zipfile.ZipFile(path) as z:
+                data = b"".join(z.read(n) for n in z.namelist())
+        text = data.decode("utf-8", errors="replace")
+        for secret in (email, phone, digits, person):
+            assert secret not in text, (path.name, secret)
+
+
 # --- finding 4: a run deletes user files --------------------------------------------------
 def test_a_run_removes_only_its_own_temporaries(tmp_path):
     (tmp_path / ".budget.tmp.xlsx").write_text("x")
