@@ -70,8 +70,7 @@ class ChangeOverTimeSection:
         display(Markdown("\n\n".join(p for p in (self.heading, self.intro, self.trend) if p)))
         if self.figure is not None:
             display(self.figure)
-        if self.comparisons_text:   # compact on the page; the tables are in the workbook
-            display(Markdown(f"{self.comparisons_caption}\n\n{self.comparisons_text}"))
+        if self.comparisons_text:   # already in the text (compact on the page); the tables are in the workbook
             return
         if self.comparisons is not None:
             display(Markdown(self.comparisons_caption), self.comparisons)
@@ -841,10 +840,9 @@ class PartnershipReport:
         table = trajectory(self.data, self.partnership_id, self._over_time_measures, by=by,
                            min_group_size=self.min_group_size)
         with report_style():
-            fig = plot_trajectory(table, min_group_size=self.min_group_size)
-            width, height = fig.get_size_inches()
-            fig.set_size_inches(width, width / 3.2 if width < 5 else height * 0.6)   # compact: shares its page
-            fig.tight_layout()
+            # compact (the section shares its page): no overall title, wide short panels
+            fig = plot_trajectory(table, title="", panel_size=(6.0, 2.0) if len(self._over_time_measures) == 1
+                                  else (4.6, 2.4), min_group_size=self.min_group_size)
             return ReportFigure(fig, describe_trajectory(table, min_group_size=self.min_group_size))
 
     def _retention_by_wave_table(self) -> pd.DataFrame:
@@ -882,8 +880,6 @@ class PartnershipReport:
             intro += (" Time runs by the order given in the waves table ("
                       + ", ".join(f"{md_escape(w)} {t:g}" for w, t in times.items())
                       + "), so a trend is per unit of that order.")
-        trend = "\n".join(f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k)} "
-                          f"*Model: {r['model']}.*" for _, r in self.time_trends.iterrows())
         t = self.baseline_vs_later
         comparisons = None
         if len(t):
@@ -895,7 +891,7 @@ class PartnershipReport:
                            for lo, hi in zip(t["ci_low"], t["ci_high"])],
                 "Adjusted p": [format_p(p) for p in t["p_adjusted"]],
             }).set_index(["Measure", "Wave"]))
-        lines = []
+        against = {}
         for label, g in t.groupby("label", sort=False):
             said = []
             for _, r in g.iterrows():
@@ -906,11 +902,19 @@ class PartnershipReport:
                 said.append(f"{md_escape(r['wave'])} {sign}{format_number(r['mean_change'])} (95% CI "
                             f"{format_number(r['ci_low'])} to {format_number(r['ci_high'])}, adjusted p "
                             f"{format_p(r['p_adjusted'])}, {format_count(r['n_pairs'], k)} pairs)")
-            lines.append(f"- {md_escape(label)}: " + "; ".join(said) + ".")
+            against[label] = "; ".join(said)
+        # one line per measure: the model's time effect, then each later wave against the baseline
+        lines = []
+        for _, r in self.time_trends.iterrows():
+            model = str(r["model"]).split(" (")[0]
+            line = f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k)} Model: {model}."
+            if r["label"] in against:
+                line += (f" Against the {md_escape(self.baseline_wave)} survey, same participants, Holm-adjusted: "
+                         f"{against[r['label']]}.")
+            lines.append(line)
         return ChangeOverTimeSection(
-            applicable=True, intro=intro, trend=trend, comparisons=comparisons, comparisons_text="\n".join(lines),
-            comparisons_caption=(f"**Each later wave against the {md_escape(self.baseline_wave)} survey**, same "
-                                 "participants, p-values Holm-adjusted across measures and waves:"),
+            applicable=True, intro=intro, trend="\n".join(lines), comparisons=comparisons,
+            comparisons_text="\n".join(lines),
             retention=self._retention_by_wave_table(), figure=self.trajectory_figure())
 
     def _retention_by_wave_sentence(self) -> str:

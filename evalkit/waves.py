@@ -609,10 +609,12 @@ def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
 
 # --- figure -------------------------------------------------------------------------------------
 def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None,
-                    min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+                    min_group_size: int = DEFAULT_MIN_GROUP_SIZE, panel_size: tuple[float, float] = (4.6, 3.2)):
     """Mean of each measure at each wave with its interval, one panel per measure (from :func:`trajectory`).
 
     Suppressed means are not drawn, and the panel says how many were withheld.
+    ``title=""`` draws no overall title (each panel still names its measure and
+    the interval); ``panel_size`` is each panel's width and height in inches.
     Every text from the data (labels, wave and group names) is drawn literally:
     it is passed with ``usetex=False`` and ``parse_math=False``, so a ``$`` in a
     label never starts mathtext.
@@ -635,7 +637,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         return fig
     ncol = min(2, len(measures))
     nrow = int(np.ceil(len(measures) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(4.6 * ncol, 3.2 * nrow), squeeze=False)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(panel_size[0] * ncol, panel_size[1] * nrow), squeeze=False)
     groups = list(dict.fromkeys(table["group"]))
     colors = dict(zip(groups, sns.color_palette("colorblind", max(len(groups), 1))))
     for ax, m in zip(axes.flat, measures):
@@ -653,7 +655,8 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         ax.set_xticks(range(len(waves)), [str(w) for w in waves], **literal)
         kind = t["kind"].iloc[0]
         ax.set_ylabel("share answering yes" if kind == "binary" else "mean", **literal)
-        ax.set_title(textwrap.fill(str(t["label"].iloc[0]), 40), fontsize=10, **literal)
+        head = str(t["label"].iloc[0]) + ("" if title is None else f" ({round(conf_level * 100)}% CI)")
+        ax.set_title(textwrap.fill(head, round(9 * panel_size[0])), fontsize=10, **literal)
         withheld = int(t["suppressed"].sum())
         if withheld:
             ax.text(0.01, 0.01, withheld_note(withheld, "means", min_group_size), transform=ax.transAxes,
@@ -665,7 +668,8 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
                 text.set_parse_math(False)
     for ax in list(axes.flat)[len(measures):]:
         ax.axis("off")
-    fig.suptitle(title or f"Mean at each wave ({round(conf_level * 100)}% CI)", fontsize=11, **literal)
+    if title != "":
+        fig.suptitle(title or f"Mean at each wave ({round(conf_level * 100)}% CI)", fontsize=11, **literal)
     sns.despine(fig)
     fig.tight_layout()
     return fig
@@ -710,13 +714,10 @@ def describe_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95,
 
 def methods_text(*, correction: str = "holm", min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """The methods paragraph of the report's change-over-time section (Markdown)."""
-    return ("**Change over time.** For measures asked at three or more waves: the mean at each wave among "
-            "everyone who answered it (t interval; Wilson interval for yes/no measures); the baseline compared "
-            "with each later wave on participants who answered both (the tests of the outcomes table), with "
-            f"p-values {correction.title()}-adjusted across every measure and wave; and one model using every "
-            "answer of every participant for the time effect: a linear mixed model with a random intercept per "
-            "participant (statsmodels MixedLM, REML) for continuous measures, and generalized estimating "
-            "equations with exchangeable working correlation and robust errors for rating-scale (Gaussian, "
-            "identity link: points per wave) and yes/no measures (binomial, logit link: odds ratio per wave). "
-            "The models assume a linear trend and, for the mixed model, answers missing at random given those "
-            f"observed. Waves answered by fewer than {min_group_size} participants are suppressed.")
+    return ("**Change over time** (measures asked at three or more waves). Mean per wave with its t interval "
+            "(Wilson for yes/no); the baseline against each later wave with the outcomes table's tests, "
+            f"{correction.title()}-adjusted across measures and waves; the time effect from every answer: a linear "
+            "mixed model with a random intercept per participant (statsmodels MixedLM, REML) for continuous "
+            "measures, GEE with exchangeable correlation and robust errors for rating scales (Gaussian, identity "
+            "link) and yes/no answers (binomial, logit link: odds ratio). Assumes a linear trend and answers "
+            f"missing at random; waves answered by fewer than {min_group_size} participants are suppressed.")
