@@ -1,9 +1,9 @@
 """Finished pages: figure style and alt text, the report page, the index landing page, PDF and Excel tables."""
 from __future__ import annotations
 
-import base64
 import json
 import re
+from xml.etree import ElementTree
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -13,7 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from evalkit.errors import InputError
-from evalkit.figures import (PRINT_DPI, ReportFigure, describe_attendance, describe_change, describe_forest,
+from evalkit.figures import (ReportFigure, describe_attendance, describe_change, describe_forest,
                              report_style)
 from evalkit.publish import write_index
 from evalkit.render_html import export_html, finish_page
@@ -39,18 +39,24 @@ def test_report_style_prints_at_200_dpi_with_9pt_type_and_literal_labels():
     plt.close(fig)
 
 
-def test_report_figure_is_one_png_with_alt_text_and_display_width():
+def test_report_figure_is_one_svg_with_alt_text_and_display_width():
     fig, ax = plt.subplots(figsize=(5, 2))
     ax.plot([0, 1], [0, 1])
+    ax.set_title("Title")
     shown = ReportFigure(fig, "Line chart: a line from 0 to 1.")
     assert not plt.fignum_exists(fig.number)  # detached from pyplot: the notebook shows it once
     data, meta = shown._repr_mimebundle_()
-    png = base64.b64decode(data["image/png"])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width_px = int.from_bytes(png[16:20], "big")
-    # 5 in at 200 dpi is 1000 px before the tight crop; shown at 96 px per inch
-    assert 800 < width_px <= 5 * PRINT_DPI
-    assert meta["image/png"] == {"alt": "Line chart: a line from 0 to 1.", "width": round(width_px * 96 / PRINT_DPI)}
+    assert set(data) == {"image/svg+xml", "text/plain"}  # one image, vector: sharp at any print resolution
+    svg = data["image/svg+xml"]
+    root = ElementTree.fromstring(svg.encode("utf-8"))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "<image" not in svg and "<text" not in svg  # nothing rasterised; text drawn as outlines (no fonts needed)
+    width_pt = float(root.get("width").removesuffix("pt"))
+    # 5 in = 360 pt before the tight crop; shown at 96 CSS px per inch (72 pt)
+    assert 280 < width_pt <= 360
+    assert meta["image/svg+xml"] == {"alt": "Line chart: a line from 0 to 1.", "width": round(width_pt * 96 / 72)}
+    assert shown._repr_mimebundle_()[0]["image/svg+xml"] == svg  # no timestamp or random ids: reproducible
+    assert shown.png()[:8] == b"\x89PNG\r\n\x1a\n"  # a raster copy on request
 
 
 def test_alt_text_of_the_change_figure_lists_each_measure_from_its_data():
