@@ -233,8 +233,9 @@ class PartnershipReport:
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        return progress_against_targets(self.data, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
-                                        min_group_size=self.min_group_size)
+        # judged on the programme's participants: a comparison arm's change is not the programme's
+        return progress_against_targets(self._program_data, self.partnership_id, pre=self.baseline_wave,
+                                        post=self.post_wave, min_group_size=self.min_group_size)
 
     @cached_property
     def satisfaction_table(self) -> pd.DataFrame:

@@ -312,3 +312,18 @@ def test_too_few_people_followed_over_time_gives_no_section(sample):
     assert (skills.groupby("participant_id")["wave"].nunique() >= 2).sum() < 10
     report = PartnershipReport(sample, "cafe-societe")
     assert not report.change_over_time().applicable and report.change_over_time().markdown() == ""
+
+
+def test_targets_of_a_trial_are_judged_on_the_program_group(anorexia_data, tmp_path):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(anorexia_data.data_dir, folder)
+    pd.DataFrame({"partnership_id": ["anorexia"], "indicator": ["weight"], "statistic": ["mean_change"],
+                  "target": [2.0], "threshold": [None], "description": ["weight rises by 2 lb"]}).to_csv(
+        folder / "targets.csv", index=False)
+    report = PartnershipReport(ek.load_data(folder), "anorexia")
+    d = pd.read_csv(ROOT / "data" / "examples" / "anorexia_wide.csv")
+    prog = d[d["Treat"] != "Cont"]   # CBT and FT: the comparison arm's change is not the programme's
+    assert report.targets["estimate"].iloc[0] == pytest.approx((prog["Postwt"] - prog["Prewt"]).mean())
+    assert report.targets["n"].iloc[0] == len(prog)
