@@ -149,26 +149,39 @@ def format_p(p) -> str:
 
 
 def test_with_statistic(row) -> str:
-    """The test's name with its statistic, as a paper cites it: ``"paired t, t(206) = 6.78"``.
+    """The test's name with its statistic and unadjusted p, as a paper cites it.
 
-    Wilcoxon's V is the sum of the ranks of the positive changes (as R reports it);
-    McNemar's chi-square has 1 df; the exact McNemar test has no statistic to cite.
+    ``"paired t, t(206) = 6.78, p < 0.001"``. Wilcoxon's V is the sum of the ranks
+    of the positive changes (as R reports it); McNemar's chi-square has 1 df; the
+    exact McNemar test has no statistic to cite, only its p.
+
+    Parameters
+    ----------
+    row : mapping
+        A row of :func:`evalkit.compare_prepost` (``test``, ``statistic``, ``df``, ``pvalue``).
+
+    Returns
+    -------
+    str
 
     Examples
     --------
-    >>> test_with_statistic({"test": "paired t", "statistic": 6.781, "df": 206.0})
-    'paired t, t(206) = 6.78'
+    >>> test_with_statistic({"test": "paired t", "statistic": 6.781, "df": 206.0, "pvalue": 0.0004})
+    'paired t, t(206) = 6.78, p < 0.001'
     """
     name, stat, df = row["test"], row.get("statistic"), row.get("df")
+    p = row.get("pvalue")
+    p_text = "" if p is None or pd.isna(p) else (
+        f", p {format_p(p)}" if format_p(p).startswith("<") else f", p = {format_p(p)}")
     if stat is None or pd.isna(stat) or not math.isfinite(float(stat)):
-        return name
+        return name + p_text
     if name == "paired t" and df is not None and pd.notna(df):
-        return f"{name}, t({df:.0f}) = {_num(float(stat), 2)}"
+        return f"{name}, t({df:.0f}) = {_num(float(stat), 2)}{p_text}"
     if name.startswith("Wilcoxon"):
-        return f"{name}, V = {float(stat):.0f}"
+        return f"{name}, V = {float(stat):.0f}{p_text}"
     if name == "McNemar" and df is not None and pd.notna(df):
-        return f"{name}, \u03c7\u00b2({df:.0f}) = {float(stat):.2f}"
-    return name
+        return f"{name}, \u03c7\u00b2({df:.0f}) = {float(stat):.2f}{p_text}"
+    return name + p_text
 
 
 def _has_g(r) -> bool:
@@ -203,7 +216,6 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
             "Change": (format_number(100 * r["mean_change"], 0) + " pts") if binary and pd.notna(r["mean_change"]) else format_number(r["mean_change"]),
             "95% CI": (f"{format_number(100 * r['ci_low'], 0)} to {format_number(100 * r['ci_high'], 0)} pts" if binary and pd.notna(r["ci_low"])
                        else ci(r["ci_low"], r["ci_high"])),
-            "p": format_p(r["pvalue"]),
             "Adjusted p": format_p(r["p_adjusted"]),
             "Effect size": _effect_cell(r),
             "Effect 95% CI": (ci(r["g_ci_low"], r["g_ci_high"]) if _has_g(r)

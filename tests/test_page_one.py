@@ -236,7 +236,7 @@ def test_outcomes_rows_carry_hedges_g_over_the_pretest_sd_the_improvement_index_
     assert row["improvement_index"] == pytest.approx((norm.cdf(g) - 0.5) * 100, rel=1e-10)
     table = outcomes_table(anorexia.reset_index()).set_index("Measure")
     # R: t.test(Postwt, Prewt, paired = TRUE) for FT gives t = 4.1849, df = 16
-    assert table.loc["Ft", "Test"] == "paired t, t(16) = 4.18"
+    assert table.loc["Ft", "Test"] == "paired t, t(16) = 4.18, p < 0.001"   # R: p = 0.0007
     assert table.loc["Ft", "Effect size"].startswith(f"g = {g:.2f} (d_z = ")
 
 
