@@ -299,8 +299,9 @@ class PartnershipReport:
                      "sessions they were expected at")
         if self.stage != "complete":
             return text + "."
-        return text + (f". {format_count(r['n_both'], k)} answered both the first and the last survey "
-                       f"({_pct(r.get('retention_rate'))} of those who answered the first).")
+        b, post = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        return text + (f". {format_count(r['n_both'], k)} answered both the {b} and the {post} survey "
+                       f"({_pct(r.get('retention_rate'))} of those who answered the {b} survey).")
 
     def _targets_sentence(self) -> str | None:
         t = self.targets
