@@ -76,7 +76,11 @@ KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
 NOT_REPORT_MODULES = ("evalkit.cli", "evalkit.batch", "evalkit.render", "evalkit.provisioner", "evalkit.sample",
                       "evalkit.importer", "evalkit.__main__")
 #: Libraries report code reaches without an import statement evalkit's sources would show.
-REPORT_EXTRAS = ("openpyxl", "PIL.PngImagePlugin", "matplotlib.backends.backend_agg", "pandera.strategies")
+REPORT_EXTRAS = ("openpyxl", "PIL.PngImagePlugin", "matplotlib.backends.backend_agg", "pandera.strategies",
+                 "matplotlib.backends.backend_svg",  # report figures are SVG
+                 # reached by pandas.read_parquet, DataFrame display and to_excel (each report read them itself)
+                 "pyarrow.dataset", "pandas.io.formats.html", "pandas.io.formats.string", "pandas.io.formats.excel",
+                 "pandas.core.reshape.reshape", "openpyxl.packaging.extended")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Set in the server before it imports anything: libraries that would start threads at import start none.
 SINGLE_THREADED_ENV = {
