@@ -593,7 +593,7 @@ class PartnershipReport:
         lasting = compare_prepost(self._program_data, self.partnership_id, pre=self.baseline_wave, post=wave,
                                   alpha=self.alpha, min_group_size=self.min_group_size)
         if len(lasting):
-            parts.append(f"Compared with the start, at the {wave} survey:")
+            parts.append(f"Compared with the start, at the {md_escape(wave)} survey:")
             parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size))
         asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"])
         only_then = sorted(asked - set(lasting["measure"]))
@@ -609,7 +609,7 @@ class PartnershipReport:
                                  f"n = {r['n']}).")
                 else:
                     parts.append(f"- {md_escape(r['label'])}: mean {r['mean']:.1f} (n = {r['n']}).")
-        return "\n\n".join(parts) if parts else f"Nothing was asked at the {wave} survey."
+        return "\n\n".join(parts) if parts else f"Nothing was asked at the {md_escape(wave)} survey."
 
     def targets_table(self) -> pd.DataFrame:
         t = self.targets

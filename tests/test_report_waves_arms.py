@@ -329,3 +329,10 @@ def test_targets_of_a_trial_are_judged_on_the_program_group(anorexia_data, tmp_p
     prog = d[d["Treat"] != "Cont"]   # CBT and FT: the comparison arm's change is not the programme's
     assert report.targets["estimate"].iloc[0] == pytest.approx((prog["Postwt"] - prog["Prewt"]).mean())
     assert report.targets["n"].iloc[0] == len(prog)
+
+
+def test_wave_names_are_text_not_markdown(tmp_path):
+    data, _ = _named_waves(tmp_path, ("start", "*end*", "later_on"))
+    report = PartnershipReport(data, "p1")
+    assert "at the later\\_on survey" in report.longterm()          # shown literally, not as emphasis
+    assert "the \\*end\\* survey" in report.participation()
