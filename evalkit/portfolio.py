@@ -230,58 +230,6 @@ def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: f
     return pd.DataFrame(rows, columns=POOLED_COLUMNS)
 
 
-def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change") -> str:
-    """How much partnerships differ, in words that follow I^2 and Cochran's Q test, and the prediction interval.
-
-    Parameters
-    ----------
-    row : mapping
-        A row of :func:`pooled_changes` (``k, I2, Q, Q_df, Q_pvalue, pi_low, pi_high, pi_df, conf_level``).
-    alpha : float
-        Level of the Q test.
-    what : str
-        What is pooled ("change", "program effect").
-
-    Returns
-    -------
-    str
-        "Partnerships differ more than chance would explain" only when the Q test is
-        significant; "no evidence that partnerships differ" when it is not and I^2 is
-        below 25% (with the caution that the test has little power with few
-        partnerships); "may differ" in between. Then the prediction interval with its
-        method, when there is one.
-
-    Examples
-    --------
-    >>> heterogeneity_sentence({"k": 3, "I2": 0.0, "Q": 0.4, "Q_df": 2.0, "Q_pvalue": 0.82, "pi_low": -0.5,
-    ...                         "pi_high": 2.5, "pi_df": 1.0, "conf_level": 0.95})[:45]
-    'There is no evidence that partnerships differ'
-    """
-    from evalkit.narrate import format_number, format_p
-
-    k, i2, qp = row.get("k"), row.get("I2"), row.get("Q_pvalue")
-    if k is None or pd.isna(qp) or pd.isna(i2):
-        return f"With {k} partnership{'s' if k != 1 else ''}, how much partnerships differ cannot be judged."
-    p_text = format_p(qp)
-    p_text = f"p {p_text}" if p_text.startswith("<") else f"p = {p_text}"
-    stat = f"I\u00b2 = {i2:.0f}%, Q({row['Q_df']:.0f}) = {row['Q']:.1f}, {p_text}"
-    if qp < alpha:
-        text = f"Partnerships differ more than chance would explain ({stat})"
-    elif i2 < 25:
-        text = (f"There is no evidence that partnerships differ ({stat}), though with {k} partnerships the test "
-                "could miss real differences")
-    else:
-        text = f"Partnerships may differ ({stat}), but chance cannot be ruled out"
-    level = round(100 * row.get("conf_level", 0.95))
-    if pd.notna(row.get("pi_low")):
-        text += (f": a new partnership's {what} would be expected between {format_number(row['pi_low'])} and "
-                 f"{format_number(row['pi_high'])} ({level}% prediction interval, t with k \u2212 2 = "
-                 f"{row['pi_df']:.0f} df).")
-    else:
-        text += "; too few partnerships for a prediction interval."
-    return text
-
-
 def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
     """One row per partnership: type, enrolment, retention, attendance and targets met.
 

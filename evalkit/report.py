@@ -1166,7 +1166,8 @@ class PortfolioReport:
                 return "No shared indicators are declared (the `shared` column of the measures table)."
             return ("No partnership has answers at both a baseline and a post survey on a shared indicator yet, "
                     "so there is no change to compare across partnerships.")
-        from evalkit.portfolio import PROGRAM_EFFECT, heterogeneity_sentence
+        from evalkit.narrate import heterogeneity_sentence
+        from evalkit.portfolio import PROGRAM_EFFECT
 
         lines = []
         for _, r in self.pooled.iterrows():

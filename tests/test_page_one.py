@@ -321,7 +321,7 @@ def test_prediction_interval_uses_t_with_k_minus_2_df_by_hand():
 
 
 def test_heterogeneity_sentence_follows_i2_and_the_q_test():
-    from evalkit.portfolio import heterogeneity_sentence
+    from evalkit.narrate import heterogeneity_sentence
 
     base = {"k": 3, "Q_df": 2.0, "pi_low": -0.5, "pi_high": 2.5, "pi_df": 1.0, "conf_level": 0.95}
     none = heterogeneity_sentence({**base, "I2": 0.0, "Q": 0.4, "Q_pvalue": 0.82})
