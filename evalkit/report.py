@@ -338,10 +338,14 @@ class PartnershipReport:
                                  post=self.post_wave, by_group=self.by_group)
 
     def _grouped(self, data):
-        """``data`` with too-small "not recorded" groups folded in (:func:`evalkit.equity.fold_unrecorded`)."""
+        """``data`` with too-small "not recorded" groups folded in (:func:`evalkit.equity.fold_unrecorded`), once per dataset."""
         from evalkit.equity import fold_unrecorded
 
-        return fold_unrecorded(data, min_group_size=self.min_group_size, pre=self.baseline_wave, post=self.post_wave)
+        cache = self.__dict__.setdefault("_grouped_cache", {})
+        if id(data) not in cache:  # the report's datasets live as long as the report: ids stay unique
+            cache[id(data)] = (data, fold_unrecorded(data, min_group_size=self.min_group_size,
+                                                     pre=self.baseline_wave, post=self.post_wave))
+        return cache[id(data)][1]
 
     def _equity_sentences(self) -> list[str]:
         from evalkit.pageone import equity_lines
