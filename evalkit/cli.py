@@ -8,6 +8,7 @@ Safe for cron: never prompts, logs to stderr, and exits with a meaningful code:
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -166,3 +167,21 @@ main.add_command(_templates)
 
 from evalkit.cli_import import import_command as _import_command  # noqa: E402  (`evalkit import`)
 main.add_command(_import_command, name="import")
+
+
+def entry() -> None:
+    """The ``evalkit`` command (console script): :func:`main`, and a prompt exit after Ctrl-C.
+
+    On Ctrl-C, ``run`` has already killed the kernel server and every kernel, and every
+    file is written atomically; render threads may still wait for a kernel that is gone
+    (up to the kernel start-up timeout), and Python would join them before exiting. The
+    process exits at once instead, with 130, so a scheduler sees the interruption at once.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code == 130:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise
