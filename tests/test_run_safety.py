@@ -71,12 +71,9 @@ def test_retention_rate_of_a_suppressed_count_is_not_shown(tmp_path):
 
 # --- finding 3 (and done-means): no row-level data under --out --------------------------
 @pytest.fixture(scope="module")
-def sample_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("publish") / "reports"
-    result = ek.run_batch(SAMPLE, out, workers=2, partnership_ids=["riverside-literacy", "cafe-societe"],
-                          portfolio=True)
-    assert result.ok
-    return out
+def sample_out(sample_run):
+    """The shared sample run's --out folder (conftest: four sample reports, the portfolio, PDFs, workbooks)."""
+    return sample_run.out_dir
 
 
 def test_nothing_under_out_holds_row_level_data_or_participant_ids(sample_out):

@@ -41,14 +41,11 @@ def _text(html: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory, truth):
-    """The three partnerships the tests read, and the portfolio, rendered by one batch run (warm kernels)."""
-    from evalkit.batch import run_batch
-
-    out = tmp_path_factory.mktemp("reports")
-    ids = ["riverside-literacy", truth.too_small, truth.mostly_missing_post]
-    return run_batch(SAMPLE, out, template=TEMPLATE, partnership_ids=ids, portfolio=True, workers=2,
-                     progress=False, timeout=600)
+def batch(sample_run, truth):
+    """The shared sample run (conftest): riverside-literacy, the too-small and the mostly-missing-post
+    partnerships, and the portfolio, rendered with the real templates."""
+    assert {truth.too_small, truth.mostly_missing_post} <= {e.partnership_id for e in sample_run.entries}
+    return sample_run
 
 
 @pytest.fixture(scope="module")
