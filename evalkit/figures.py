@@ -28,7 +28,7 @@ import pandas as pd
 
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
-__all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "describe_change", "describe_attendance",
+__all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "describe_forest"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
@@ -196,11 +196,47 @@ def _join(parts: list[str]) -> str:
     return "; ".join(parts)
 
 
+def change_intervals(table: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFrame:
+    """The change table with ``ci_low``/``ci_high`` as :func:`evalkit.plots.plot_change` draws them.
+
+    Where the table carries ``sd_change`` and ``n_pairs`` the interval is the
+    paired t interval at ``conf_level`` (mean change +/- t_{n-1} sd / sqrt(n)),
+    so the figure and its alt text follow ``conf_level`` even when the table was
+    computed at another level; rows without them keep their stored interval.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evalkit.compare_prepost` output.
+    conf_level : float
+        Confidence level of the intervals drawn.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table``.
+    """
+    from scipy import stats
+
+    t = table.copy()
+    if "sd_change" in t.columns and "n_pairs" in t.columns and len(t):
+        n = pd.to_numeric(t["n_pairs"], errors="coerce").astype(float).to_numpy()
+        se = pd.to_numeric(t["sd_change"], errors="coerce").astype(float).to_numpy() / np.sqrt(n)
+        df = np.where(n > 1, n - 1, np.nan)
+        q = stats.t.ppf(0.5 + conf_level / 2, np.where(np.isfinite(df), df, 1.0))
+        est = t["mean_change"].astype(float).to_numpy()
+        ok = np.isfinite(df) & np.isfinite(se)
+        t["ci_low"] = np.where(ok, est - q * se, t["ci_low"].astype(float))
+        t["ci_high"] = np.where(ok, est + q * se, t["ci_high"].astype(float))
+    return t
+
+
 def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
     """Alternative text for :func:`evalkit.plots.plot_change`.
 
     Lists each measure the figure draws, from the largest change to the
     smallest, with its change as a share of the scale's range, its interval
+    at ``conf_level`` (recomputed as the figure draws it, :func:`change_intervals`)
     and its direction as the outcomes table states it.
 
     Parameters
@@ -221,7 +257,7 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
     >>> describe_change(t)
     'Dot plot of the mean change from pre to post on 1 measure, as a percentage of each scale’s range, with 95% intervals: Skills (1-5) +12% (95% CI +6% to +19%), improved.'
     """
-    shown = table[~table["suppressed"].astype(bool) & table["mean_change"].notna()]
+    shown = change_intervals(table[~table["suppressed"].astype(bool) & table["mean_change"].notna()], conf_level)
     if shown.empty:
         return "No measure had enough matched participants to show a change."
     span = (shown["scale_max"] - shown["scale_min"]).astype(float)

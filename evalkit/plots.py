@@ -15,6 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 from evalkit.compare import matched_pairs
+from evalkit.figures import change_intervals
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 PALETTE = "colorblind"
@@ -57,11 +58,7 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         span = span[t.index]
         if t.empty:
             return _empty("No measure had enough spread at the first wave to show a standardised change.")
-    if "sd_change" in t.columns and "n_pairs" in t.columns:  # the paired t interval at conf_level, every kind
-        n = t["n_pairs"].astype(float)
-        low, high = _interval(t["mean_change"], t["sd_change"].astype(float) / np.sqrt(n), n - 1, conf_level)
-        t["ci_low"] = np.where(np.isfinite(low), low, t["ci_low"])
-        t["ci_high"] = np.where(np.isfinite(high), high, t["ci_high"])
+    t = change_intervals(t, conf_level)   # the paired t interval at conf_level, every kind (as the alt text)
     for c in ("mean_change", "ci_low", "ci_high"):
         t[c + "_pct"] = (1 if standardised else 100) * t[c] / span
     t["Direction"] = (t["verdict"] if "verdict" in t.columns else t["direction"]).str.capitalize()

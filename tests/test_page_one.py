@@ -389,3 +389,16 @@ def test_batch_manifest_carries_the_headline_and_the_index_shows_it(sample_run):
     assert set(card) == {"headline", "targets_met", "targets_total", "flags"}
     index = (sample_run.out_dir / "index.html").read_text()
     assert "There was no clear change on any of the seven outcomes." in index
+
+
+def test_change_alt_text_states_the_intervals_drawn_at_another_conf_level():
+    from evalkit.figures import describe_change
+
+    # mean change 0.5 on a 1-5 scale (range 4), sd of change 1, 10 pairs: se = 0.3162.
+    # by hand: 95%: t_{0.975, 9} = 2.2622 -> 0.5 +/- 0.7154 -> -5% to +30% of the range
+    #          50%: t_{0.75, 9}  = 0.7027 -> 0.5 +/- 0.2222 -> +7% to +18% of the range
+    t = pd.DataFrame({"label": ["Skills"], "mean_change": [0.5], "sd_change": [1.0], "n_pairs": [10],
+                      "ci_low": [-0.2154], "ci_high": [1.2154], "scale_min": [1.0], "scale_max": [5.0],
+                      "verdict": ["no clear change"], "direction": ["improved"], "suppressed": [False]})
+    assert "(95% CI \u22125% to +30%)" in describe_change(t)
+    assert "(50% CI +7% to +18%)" in describe_change(t, conf_level=0.5)
