@@ -29,7 +29,7 @@ import pandas as pd
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "change_intervals", "describe_change", "describe_attendance",
-           "describe_distributions", "describe_response_shares", "describe_forest"]
+           "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
 PRINT_DPI = 200
@@ -415,7 +415,50 @@ def describe_response_shares(data, partnership_id: str, measure: str, wave: str 
     return f"Bar chart of answers to {m['label']} at {wave} (n = {len(x)}): {_join(parts)}."
 
 
-def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95) -> str:
+def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_is_better: bool = True) -> pd.DataFrame:
+    """Each partnership's interval as :func:`evalkit.plots.plot_forest` draws it, and its verdict.
+
+    The interval is ``mean_change +/- q se`` at ``conf_level``, q from t with the
+    row's ``df`` (the normal where no df is given); rows without ``se`` keep
+    their ``ci_low``/``ci_high``. The verdict is "improved" or "declined" only
+    when the interval excludes no change (0), in the direction ``higher_is_better``
+    says is better; otherwise "no clear change" (as the reports' outcomes tables).
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        Rows of :func:`evalkit.portfolio.shared_indicator_changes`.
+    conf_level : float
+        Confidence level of the intervals.
+    higher_is_better : bool
+        Whether a rise on the indicator is an improvement.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``changes`` with ``ci_low``, ``ci_high`` at ``conf_level`` and ``verdict``.
+    """
+    from scipy import stats
+
+    c = changes.copy()
+    est = c["mean_change"].astype(float).to_numpy()
+    if "se" in c.columns:
+        se = pd.to_numeric(c["se"], errors="coerce").astype(float).to_numpy()
+        df = (pd.to_numeric(c["df"], errors="coerce").astype(float).to_numpy() if "df" in c.columns
+              else np.full(len(c), np.nan))
+        tail = 0.5 + conf_level / 2
+        q = np.where(np.isfinite(df) & (df > 0), stats.t.ppf(tail, np.where(df > 0, df, 1.0)), stats.norm.ppf(tail))
+        ok = np.isfinite(se)
+        c["ci_low"] = np.where(ok, est - q * se, c["ci_low"].astype(float))
+        c["ci_high"] = np.where(ok, est + q * se, c["ci_high"].astype(float))
+    low, high = c["ci_low"].astype(float), c["ci_high"].astype(float)
+    up, down = ("improved", "declined") if higher_is_better else ("declined", "improved")
+    c["verdict"] = np.where(low > 0, up, np.where(high < 0, down, "no clear change"))
+    return c
+
+
+def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95,
+                    higher_is_better: bool = True) -> str:
     """Alternative text for :func:`evalkit.plots.plot_forest`.
 
     Parameters
@@ -426,6 +469,9 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
         The indicator's row of :func:`evalkit.portfolio.pooled_changes`.
     conf_level : float
         Confidence level of the intervals.
+    higher_is_better : bool
+        Whether a rise is an improvement: the partnerships are named by verdict
+        (:func:`forest_verdicts`), as the figure colours them.
 
     Returns
     -------
@@ -438,7 +484,7 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
     >>> row = pd.Series({"measure": "k", "label": "Knowledge", "estimate": 1.0, "ci_low": 0.3, "ci_high": 1.7,
     ...                  "pi_low": -0.5, "pi_high": 2.5})
     >>> describe_forest(c, row)
-    'Forest plot of Knowledge: mean change in 2 partnerships, from 0.50 (A) to 1.50 (B); pooled random-effects estimate 1.00 (95% CI 0.30 to 1.70; prediction interval −0.50 to 2.50).'
+    'Forest plot of Knowledge: mean change in 2 partnerships, from 0.50 (A) to 1.50 (B); improved: B; no clear change: A; pooled random-effects estimate 1.00 (95% CI 0.30 to 1.70; prediction interval −0.50 to 2.50).'
     """
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"].astype(bool)]
     c = c.dropna(subset=["mean_change"]).sort_values("mean_change")
@@ -448,6 +494,11 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
         lo, hi = c.iloc[0], c.iloc[-1]
         spread = (f"mean change in {len(c)} partnership{'s' if len(c) != 1 else ''}, from {_num(lo['mean_change'])} "
                   f"({lo['name']}) to {_num(hi['mean_change'])} ({hi['name']}); ")
+        v = forest_verdicts(c, conf_level=conf_level, higher_is_better=higher_is_better)
+        for verdict in ("improved", "declined", "no clear change"):
+            names = sorted(str(n) for n in v.loc[v["verdict"] == verdict, "name"])
+            if names:
+                spread += f"{verdict}: {', '.join(names)}; "
     pi = ""
     if pd.notna(pooled_row.get("pi_low")):
         pi = f"; prediction interval {_num(pooled_row['pi_low'])} to {_num(pooled_row['pi_high'])}"

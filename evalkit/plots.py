@@ -15,10 +15,13 @@ import pandas as pd
 import seaborn as sns
 
 from evalkit.compare import matched_pairs
-from evalkit.figures import change_intervals
+from evalkit.figures import change_intervals, forest_verdicts
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 PALETTE = "colorblind"
+#: Colour of each verdict (a change that could be chance is grey whatever its sign).
+VERDICT_COLORS = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.color_palette(PALETTE)[3],
+                  "No clear change": "0.55"}
 WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
 
 
@@ -64,8 +67,7 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
     t["Direction"] = (t["verdict"] if "verdict" in t.columns else t["direction"]).str.capitalize()
     t = t.sort_values("mean_change_pct")
     fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
-    colors = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.color_palette(PALETTE)[3],
-              "No clear change": "0.55", "No change": "0.55"}
+    colors = {**VERDICT_COLORS, "No change": "0.55"}
     y = np.arange(len(t))
     ax.axvline(0, color="0.3", lw=1)
     for yi, (_, r) in zip(y, t.iterrows()):
@@ -193,13 +195,17 @@ def _interval(estimate, se, df, conf_level: float):
     return estimate - q * se, estimate + q * se
 
 
-def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95):
+def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, higher_is_better: bool = True):
     """Forest plot of one shared indicator: each partnership's change and the pooled estimate.
 
     Every interval is drawn at ``conf_level``: each partnership's from its ``se``
     (t with its ``df``, as its report; the normal where no df is given), the
     pooled diamond from the pooled ``se`` (normal, as the meta-analysis), and the
     dotted prediction interval from t with the pooled row's ``pi_df`` = k - 2 df.
+    Each partnership's interval is coloured by its verdict as :func:`plot_change`
+    colours outcomes: improved or declined (``higher_is_better`` says which) only
+    when the interval excludes no change, else neutral grey
+    (:func:`evalkit.figures.forest_verdicts`).
 
     Parameters
     ----------
@@ -213,10 +219,15 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95):
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
     y = np.arange(len(c)) + 1
-    color = sns.color_palette(PALETTE)[0]
-    c_low, c_high = _interval(c["mean_change"], c["se"], c["df"] if "df" in c.columns else None, conf_level)
-    ax.errorbar(c["mean_change"], y, xerr=[c["mean_change"] - c_low, c_high - c["mean_change"]],
-                fmt="s", color=color, ms=4, capsize=0, lw=1.5)
+    v = forest_verdicts(c, conf_level=conf_level, higher_is_better=higher_is_better)
+    colors = {k.lower(): c_ for k, c_ in VERDICT_COLORS.items()}
+    each = [colors[x] for x in v["verdict"]]
+    bars = ax.errorbar(c["mean_change"], y, xerr=[c["mean_change"] - v["ci_low"], v["ci_high"] - c["mean_change"]],
+                       fmt="none", capsize=0, lw=1.5)
+    bars[2][0].set_color(each)
+    ax.scatter(c["mean_change"], y, marker="s", s=20, c=each, zorder=3)
+    handles = [plt.Line2D([], [], color=col, marker="s", lw=1.5, label=k) for k, col in VERDICT_COLORS.items()
+               if k.lower() in set(v["verdict"])]
     est = pooled_row["estimate"]
     se = pooled_row.get("se", np.nan)
     if pd.notna(se):
@@ -235,6 +246,8 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95):
     ax.set_yticks([0, *y], ["Pooled (random effects)", *[textwrap.shorten(str(n), 40, placeholder="...") for n in c["name"]]])
     ax.set_xlabel(f"Mean change, post - pre ({round(conf_level * 100)}% CI)")
     ax.set_title(textwrap.fill(str(pooled_row["label"]), 70), fontsize=10)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     sns.despine(ax=ax, left=True)
     fig.tight_layout()
     return fig

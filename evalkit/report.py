@@ -1213,8 +1213,10 @@ class PortfolioReport:
                 if pd.isna(r.get("estimate")):
                     continue
                 same = self.changes[self.changes["estimate_type"] == r["estimate_type"]]   # never mixed
-                fig = plot_forest(same, r)
-                alt = describe_forest(same, r)
+                hib = self.data.measures.set_index("measure")["higher_is_better"].get(r["measure"], True)
+                hib = True if pd.isna(hib) else bool(hib)
+                fig = plot_forest(same, r, higher_is_better=hib)
+                alt = describe_forest(same, r, higher_is_better=hib)
                 if r["estimate_type"] == PROGRAM_EFFECT:
                     fig.axes[0].set_xlabel("Program effect: program - comparison, adjusted for baseline (95% CI)")
                     fig.axes[0].set_title(f"{fig.axes[0].get_title()} (program effects)", fontsize=10)

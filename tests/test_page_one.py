@@ -402,3 +402,34 @@ def test_change_alt_text_states_the_intervals_drawn_at_another_conf_level():
                       "verdict": ["no clear change"], "direction": ["improved"], "suppressed": [False]})
     assert "(95% CI \u22125% to +30%)" in describe_change(t)
     assert "(50% CI +7% to +18%)" in describe_change(t, conf_level=0.5)
+
+
+def test_forest_plot_colours_each_interval_by_whether_it_excludes_no_change():
+    from evalkit.figures import describe_forest
+    from evalkit.plots import plot_forest
+
+    # by hand: A 1 +/- t_{0.975, 9} 0.5 = -0.13 to 2.13 (contains 0) at 95%, 0.65 to 1.35 at 50% (excludes 0);
+    # B 2 +/- t_{0.975, 29} 0.25 = 1.49 to 2.51; C -1 +/- t_{0.975, 20} 0.2 = -1.42 to -0.58
+    c = pd.DataFrame({"measure": ["k"] * 3, "name": ["A", "B", "C"], "mean_change": [1.0, 2.0, -1.0],
+                      "se": [0.5, 0.25, 0.2], "df": [9.0, 29.0, 20.0], "ci_low": [-0.131, 1.489, -1.417],
+                      "ci_high": [2.131, 2.511, -0.583], "suppressed": [False] * 3})
+    row = pd.Series({"measure": "k", "label": "K", "estimate": 0.7, "se": 0.9, "tau2": 2.0, "pi_df": 1.0,
+                     "ci_low": -1.1, "ci_high": 2.5, "pi_low": -20.0, "pi_high": 21.0})
+
+    def colours(fig):   # one interval segment per partnership, sorted by change: C, A, B
+        return [mcolors.to_hex(x) for x in fig.axes[0].collections[0].get_colors()]
+
+    from evalkit.plots import PALETTE
+    import seaborn as sns
+    improved, declined = (mcolors.to_hex(x) for x in sns.color_palette(PALETTE)[2:4])
+    grey = mcolors.to_hex("0.55")
+    assert colours(plot_forest(c, row)) == [declined, grey, improved]
+    assert colours(plot_forest(c, row, conf_level=0.5)) == [declined, improved, improved]
+    assert colours(plot_forest(c, row, higher_is_better=False)) == [improved, grey, declined]
+    fig = plot_forest(c, row)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == ["Improved", "Declined", "No clear change"]
+    alt = describe_forest(c, row)
+    assert "improved: B" in alt and "declined: C" in alt and "no clear change: A" in alt
+    assert "improved: A, B" in describe_forest(c, row, conf_level=0.5)
+    assert "improved: C" in describe_forest(c, row, higher_is_better=False)

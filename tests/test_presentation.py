@@ -101,7 +101,8 @@ def test_alt_text_of_the_forest_plot_names_range_and_pooled_estimate():
     row = pd.Series({"measure": "k", "label": "Knowledge", "estimate": 1.0, "ci_low": 0.3, "ci_high": 1.7,
                      "pi_low": None, "pi_high": None})
     assert describe_forest(c, row) == ("Forest plot of Knowledge: mean change in 2 partnerships, from 0.50 (A) to "
-                                       "1.50 (B); pooled random-effects estimate 1.00 (95% CI 0.30 to 1.70).")
+                                       "1.50 (B); improved: B; no clear change: A; pooled random-effects estimate 1.00 "
+                                       "(95% CI 0.30 to 1.70).")
 
 
 # ---- the report page -------------------------------------------------------------------------------------
