@@ -303,8 +303,15 @@ class PartnershipReport:
         return text + (f". {format_count(r['n_both'], k)} answered both the {b} and the {post} survey "
                        f"({_pct(r.get('retention_rate'))} of those who answered the {b} survey).")
 
+    @cached_property
+    def all_targets(self) -> pd.DataFrame:
+        """Every target with its verdict, the indicator targets too (:func:`evalkit.pageone.all_target_verdicts`)."""
+        from evalkit.pageone import all_target_verdicts
+
+        return all_target_verdicts(self.data, self.partnership_id, self.targets, min_group_size=self.min_group_size)
+
     def _targets_sentence(self) -> str | None:
-        t = self.targets
+        t = self.all_targets
         if t.empty:
             return None
         judged = t[t["verdict"].isin(["met", "not met", "inconclusive"])]
@@ -391,7 +398,7 @@ class PartnershipReport:
             if shown:
                 kpis.append((f"{c['improved']} of {shown}", "outcomes improved"))
             findings.append(overall_verdict(self.outcomes))
-        judged = self.targets[self.targets["verdict"].isin(["met", "not met", "inconclusive"])] if len(self.targets) else []
+        judged = self.all_targets[self.all_targets["verdict"].isin(["met", "not met", "inconclusive"])] if len(self.all_targets) else []
         if len(judged):
             kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}", "targets met"))
         findings += [equity_headline(self.group_differences), self._glance_caution()]

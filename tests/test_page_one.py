@@ -373,9 +373,8 @@ def test_headline_card_counts_targets_and_flags_from_the_files(sample):
     assert r[r["wave"] == "post"]["participant_id"].nunique() / r[r["wave"] == "pre"]["participant_id"].nunique() < 0.5
     assert h["flags"] == ["high attrition", "small n"]
     targets = pd.read_csv(SAMPLE / "targets.csv")
-    indicators = set(pd.read_csv(SAMPLE / "indicators.csv")["indicator"])
-    assert h["targets_total"] == len(targets[(targets["partnership_id"] == "uplands-tutoring")
-                                             & ~targets["indicator"].isin(indicators)])
+    # every target counts, the partnership indicators' ones too (all of uplands' can be judged)
+    assert h["targets_total"] == len(targets[targets["partnership_id"] == "uplands-tutoring"])
     assert headline(sample, "harbor-health")["headline"] == "All seven outcomes worsened."
     assert headline(sample, "eastside-stem")["flags"] == []
 
@@ -433,3 +432,22 @@ def test_forest_plot_colours_each_interval_by_whether_it_excludes_no_change():
     assert "improved: B" in alt and "declined: C" in alt and "no clear change: A" in alt
     assert "improved: A, B" in describe_forest(c, row, conf_level=0.5)
     assert "improved: C" in describe_forest(c, row, higher_is_better=False)
+
+
+def test_targets_met_counts_the_indicator_targets_too(sample, reports):
+    from evalkit.pageone import headline
+
+    # riverside has 6 targets: 4 on survey/attendance, 2 on its indicators. By hand from indicators.csv:
+    # volunteer_hours total 276 + 312 + 419 + 585 = 1592 >= 1000 (met); events_held latest (2025-09-22) 5 >= 4 (met)
+    targets = pd.read_csv(SAMPLE / "targets.csv")
+    assert len(targets[targets["partnership_id"] == "riverside-literacy"]) == 6
+    ind = pd.read_csv(SAMPLE / "indicators.csv")
+    ind = ind[ind["partnership_id"] == "riverside-literacy"]
+    assert ind.loc[ind["indicator"] == "volunteer_hours", "value"].sum() == 1592
+    assert ind[ind["indicator"] == "events_held"].sort_values("period")["value"].iloc[-1] == 5
+    r = reports["riverside-literacy"]
+    survey_met = int((r.targets["verdict"] == "met").sum())
+    h = headline(sample, "riverside-literacy")
+    assert (h["targets_met"], h["targets_total"]) == (survey_met + 2, 6)
+    assert f"**Targets:** {survey_met + 2} of 6 met" in r.summary()
+    assert f"{survey_met + 2} of 6" in r.at_a_glance().data
