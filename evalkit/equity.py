@@ -189,14 +189,28 @@ def _recorded_group_is_small(people: pd.DataFrame, col: str, pairs: pd.DataFrame
     return bool((per < min_group_size).any())
 
 
-def group_phrase(variable: str, group: str) -> str:
+def group_phrase(variable: str, group: str, labels=None) -> str:
     """How page one names a group: ``("low_income", "yes")`` -> ``"low-income participants"``.
 
     Yes/no characteristics read as an adjective (``"no"`` -> ``"other participants"``);
-    any other group is named with its characteristic: ``"65+ (age group)"``.
+    any other group is named with its characteristic: ``"65+ (age group)"``. With a
+    ``labels`` table (:mod:`evalkit.labels`) the group's and the characteristic's
+    labels are used: a labelled yes/no group reads ``"<label> participants"``
+    (``"Low-income"`` -> ``"low-income participants"``), any other
+    ``"<label> (<characteristic's label>)"``.
     """
-    words = str(variable).replace("_", " ").strip()
+    from evalkit.labels import column_label, value_label
+
+    words = column_label(variable, labels).strip()
+    words = words[:1].lower() + words[1:]
     g = str(group).strip()
+    shown = value_label(variable, g, labels)
+    if shown != g:   # the labels table names this group
+        base = shown[: -len(" or not recorded")] if shown.endswith(" or not recorded") else shown
+        if g.lower().removesuffix(" or not recorded") in ("yes", "no", "true", "false", "1", "0"):
+            tail = " (or not recorded)" if base != shown else ""
+            return f"{base[:1].lower() + base[1:]} participants{tail}"
+        return f"{shown} ({words})"
     if g.endswith(" or not recorded") and g[: -len(" or not recorded")].lower() in ("no", "false", "0"):
         return "other participants"
     if g.lower() in ("yes", "true", "1"):

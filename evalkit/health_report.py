@@ -24,6 +24,7 @@ from evalkit import community as _community
 from evalkit import indicators as _indicators
 from evalkit import partner_survey as _partners
 from evalkit import voices as _voices
+from evalkit.labels import column_label, relabel_groups, value_label
 from evalkit.narrate import format_number, format_p, md_escape
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count
 
@@ -371,13 +372,15 @@ class HealthSections:
                     detail = (f"{_pct(r['participant_share'])} of participants vs {_pct(r['community_share'])} of the "
                               f"community; ratio {r['ratio']:.2f}, {round(self.conf_level * 100)}% CI "
                               f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}")
-                lines.append(f"- {md_escape(r['characteristic'].replace('_', ' '))}: {md_escape(r['group'])} ({detail}).")
+                lines.append(f"- {md_escape(column_label(r['characteristic'], self.data))}: "
+                             f"{md_escape(value_label(r['characteristic'], r['group'], self.data))} ({detail}).")
         else:
             lines.append("No group is under-represented beyond what chance would explain.")
         over = g[g["verdict"] == _community.OVER]
         if len(over):
             lines.append("\nOver-represented: " + "; ".join(
-                f"{md_escape(r['characteristic'].replace('_', ' '))}: {md_escape(r['group'])}" for _, r in over.iterrows())
+                f"{md_escape(column_label(r['characteristic'], self.data))}: "
+                f"{md_escape(value_label(r['characteristic'], r['group'], self.data))}" for _, r in over.iterrows())
                 + ".")
         return lines[0] + "\n\n" + "\n".join(lines[1:])
 
@@ -386,8 +389,10 @@ class HealthSections:
         if g.empty:
             return _not_recorded("The community's make-up was")
         ci = round(self.conf_level * 100)
+        g = pd.concat([relabel_groups(d, char, self.data)   # groups in report order, with their labels
+                       for char, d in g.groupby("characteristic", sort=False)], ignore_index=True)
         return _table({
-            "Characteristic": [c.replace("_", " ") for c in g["characteristic"]],
+            "Characteristic": [column_label(c, self.data) for c in g["characteristic"]],
             "Group": g["group"],
             "Community": [_pct(x) for x in g["community_share"]],
             "Participants": [note if s else format_count(n, self.k)

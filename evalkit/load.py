@@ -47,6 +47,10 @@ class Dataset:
     waves : pandas.DataFrame
         The optional ``waves`` table (``wave, order, role, date``; empty when absent).
         The waves in analysis order are :attr:`wave_order`, their roles :attr:`wave_roles`.
+    labels : pandas.DataFrame
+        The optional ``labels`` table (``column, value, label, order``; empty when absent):
+        how reports name the group columns and their groups, and the groups' order
+        (:mod:`evalkit.labels`).
     comments, themes, stories, indicators, milestones, partner_survey, community : pandas.DataFrame
         The optional partnership-health tables (``data/README.md``; empty when absent):
         participants' comments and the themes codebook, success stories,
@@ -63,6 +67,7 @@ class Dataset:
     targets: pd.DataFrame
     sources: Mapping[str, SourceFile] = field(default_factory=lambda: MappingProxyType({}))
     waves: pd.DataFrame = field(default_factory=lambda: schema.empty_table("waves"))
+    labels: pd.DataFrame = field(default_factory=lambda: schema.empty_table("labels"))
     comments: pd.DataFrame = field(default_factory=lambda: schema.empty_table("comments"))
     themes: pd.DataFrame = field(default_factory=lambda: schema.empty_table("themes"))
     stories: pd.DataFrame = field(default_factory=lambda: schema.empty_table("stories"))

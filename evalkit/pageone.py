@@ -189,16 +189,18 @@ def _p_words(p: str) -> str:
     return p if p.startswith("<") else f"= {p}"
 
 
-def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
+def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> list[str]:
     """The equity finding in prose: credible gaps from :func:`evalkit.equity.group_differences`.
 
     One paragraph per characteristic with a credible gap (Holm-adjusted p < ``alpha``),
     most credible first, each listing the outcomes where change differed with the least
     and most favourable groups' mean changes. When groups were compared and no gap is
     credible, one sentence says so. Only groups shown in the report's group tables can
-    appear (see :mod:`evalkit.equity`).
+    appear (see :mod:`evalkit.equity`). Groups and characteristics are named by
+    ``labels`` (:mod:`evalkit.labels`: the data's ``labels`` table or the defaults).
     """
     from evalkit.equity import group_phrase
+    from evalkit.labels import column_label
     from evalkit.narrate import format_p
 
     if diffs is None or diffs.empty or diffs["pvalue"].notna().sum() == 0:
@@ -215,11 +217,11 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
         n = len(g)
         outcomes = f"{number_word(n)} outcome{'s' if n != 1 else ''}"
         if g["least_group"].nunique() == 1 and g["most_group"].nunique() == 1:
-            who = md_escape(group_phrase(var, g["least_group"].iloc[0]))
+            who = md_escape(group_phrase(var, g["least_group"].iloc[0], labels))
             head = (f"**For whom:** {who[0].upper() + who[1:]} benefited less than "
-                    f"{md_escape(group_phrase(var, g['most_group'].iloc[0]))} on {outcomes}")
+                    f"{md_escape(group_phrase(var, g['most_group'].iloc[0], labels))} on {outcomes}")
         else:
-            head = f"**For whom:** change differed by {md_escape(str(var).replace('_', ' '))} on {outcomes}"
+            head = f"**For whom:** change differed by {md_escape(_lower_first(column_label(var, labels)))} on {outcomes}"
         same = g["least_group"].nunique() == 1 and g["most_group"].nunique() == 1
         parts = []
         for _, r in g.iterrows():
@@ -229,8 +231,8 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
             else:
                 parts.append(
                     f"{md_escape(r['label'])} {_signed(r['least_change'], 2)} for "
-                    f"{md_escape(group_phrase(var, r['least_group']))} (n = {r['least_n']}) vs "
-                    f"{_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group']))} "
+                    f"{md_escape(group_phrase(var, r['least_group'], labels))} (n = {r['least_n']}) vs "
+                    f"{_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group'], labels))} "
                     f"(n = {r['most_n']})")
         worst = format_p(g["p_adjusted"].max())
         worst = worst if worst.startswith("<") else f"\u2264 {worst}"
@@ -240,9 +242,17 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
     return out
 
 
-def equity_headline(diffs: pd.DataFrame) -> str | None:
-    """The most credible group gap in one plain sentence (no Markdown), or None when there is none."""
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def equity_headline(diffs: pd.DataFrame, labels=None) -> str | None:
+    """The most credible group gap in one plain sentence (no Markdown), or None when there is none.
+
+    Groups and characteristics are named by ``labels`` (:mod:`evalkit.labels`).
+    """
     from evalkit.equity import group_phrase
+    from evalkit.labels import column_label
 
     if diffs is None or diffs.empty or not diffs["credible"].any():
         return None
@@ -252,9 +262,9 @@ def equity_headline(diffs: pd.DataFrame) -> str | None:
     n = len(g)
     outcomes = f"{number_word(n)} outcome{'s' if n != 1 else ''}"
     if g["least_group"].nunique() == 1 and g["most_group"].nunique() == 1:
-        who = group_phrase(var, g["least_group"].iloc[0])
-        return f"{who[0].upper() + who[1:]} benefited less than {group_phrase(var, g['most_group'].iloc[0])} on {outcomes}."
-    return f"Change differed by {str(var).replace('_', ' ')} on {outcomes}."
+        who = group_phrase(var, g["least_group"].iloc[0], labels)
+        return f"{who[0].upper() + who[1:]} benefited less than {group_phrase(var, g['most_group'].iloc[0], labels)} on {outcomes}."
+    return f"Change differed by {_lower_first(column_label(var, labels))} on {outcomes}."
 
 
 def at_a_glance_html(kpis: list[tuple[str, str]], findings: list[str], figure_html: str = "") -> str:

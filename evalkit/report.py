@@ -15,6 +15,7 @@ import pandas as pd
 
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
+from evalkit.labels import column_label, relabel_groups
 from evalkit.narrate import format_number, format_p, md_escape, methods_note, outcomes_table, summary_paragraph
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
@@ -357,7 +358,7 @@ class PartnershipReport:
     def _equity_sentences(self) -> list[str]:
         from evalkit.pageone import equity_lines
 
-        return equity_lines(self.group_differences, alpha=self.alpha)
+        return equity_lines(self.group_differences, alpha=self.alpha, labels=self.data)
 
     def _glance_caution(self) -> str | None:
         """The one caution the card carries: attrition, else small n, else no comparison group."""
@@ -401,7 +402,7 @@ class PartnershipReport:
         judged = self.all_targets[self.all_targets["verdict"].isin(["met", "not met", "inconclusive"])] if len(self.all_targets) else []
         if len(judged):
             kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}", "targets met"))
-        findings += [equity_headline(self.group_differences), self._glance_caution()]
+        findings += [equity_headline(self.group_differences, self.data), self._glance_caution()]
         figure = ""
         if len(self.outcomes) and not self.outcomes["suppressed"].all():
             with report_style():
@@ -645,6 +646,7 @@ class PartnershipReport:
         for col in self.data.group_columns:
             rep = representation(self._grouped(self.data), col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
                                  min_group_size=self.min_group_size)
+            rep = relabel_groups(rep, col, self.data)   # report order and labels (evalkit.labels)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
                 "Enrolled": [format_count(n, self.min_group_size) for n in rep["n_enrolled"]],
@@ -652,11 +654,11 @@ class PartnershipReport:
                 "Share of completers": [_pct(x) for x in rep["share_completers"]],
                 "Retention": [_pct(x) for x in rep["retention_rate"]],
             }).set_index("Group")
-            out = self.by_group[col]
+            out = relabel_groups(self.by_group[col], col, self.data, within="measure")
             out_fmt = outcomes_table(out, min_group_size=self.min_group_size).set_index(["Measure", "Group"])
             out_fmt = out_fmt[["n (pre / post / pairs)", "Pre", "Post", "Change", "95% CI", "Adjusted p", "Effect size"]]
             out_fmt = self._named_waves(out_fmt)
-            heading = f"### By {md_escape(col.replace('_', ' '))}"
+            heading = f"### By {md_escape(column_label(col, self.data))}"
             sections.append(SubgroupSection(col, heading, rep_fmt, out_fmt, _compact_by_group(rep_fmt, out)))
         return sections
 
@@ -671,7 +673,7 @@ class PartnershipReport:
         rows = []
         for col in self.data.group_columns:
             g = d[d["group_variable"] == col]
-            name = col.replace("_", " ")
+            name = column_label(col, self.data)
             if g.empty:
                 rows.append({"Characteristic": name, "Groups compared": "\u2013",
                              "Change differed on": "not tested: fewer than two groups large enough to show",
@@ -709,7 +711,7 @@ class PartnershipReport:
             if section.variable in credible:
                 out += [Markdown(section.heading), section.compact]
             else:
-                rest.append(md_escape(section.variable.replace("_", " ")))
+                rest.append(md_escape(column_label(section.variable, self.data)))
         if rest:
             out.append(Markdown(f"Change by group for {', '.join(rest)} (no credible difference) is in the Excel "
                                 "workbook, one sheet per characteristic."))
@@ -1082,7 +1084,7 @@ class PartnershipReport:
         out = {"Outcomes": self.outcomes_table(), "Targets": self.targets_table(),
                "By group - tests": self.group_tests_table()}
         for section in self.subgroups():
-            name = section.variable.replace("_", " ")
+            name = column_label(section.variable, self.data)
             out[f"By {name} - who"] = section.representation
             out[f"By {name} - change"] = section.outcomes
         over_time = self.change_over_time()

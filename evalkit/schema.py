@@ -19,7 +19,7 @@ import pandera.pandas as pa
 
 # --- tables and files -------------------------------------------------------
 REQUIRED_TABLES = ("partnerships", "participants", "measures", "responses")
-OPTIONAL_TABLES = ("attendance", "targets", "waves")
+OPTIONAL_TABLES = ("attendance", "targets", "waves", "labels")
 #: the optional tables of partnership health (issue 10): voices, stories, indicators, action plan, partners, community.
 HEALTH_TABLES = ("comments", "themes", "stories", "indicators", "milestones", "partner_survey", "community")
 OPTIONAL_TABLES = OPTIONAL_TABLES + HEALTH_TABLES
@@ -141,6 +141,12 @@ COLUMNS: dict[str, tuple[ColumnSpec, ...]] = {
         C("order", "number", required=False, nullable=True),
         C("role", "choice", required=False, nullable=True, choices=WAVE_ROLES),
         C("date", "date", required=False, nullable=True),
+    ),
+    "labels": (
+        C("column", "id"),
+        C("value", "text", required=False, nullable=True),
+        C("label", "text", nullable=True),
+        C("order", "number", required=False, nullable=True),
     ),
     "comments": (
         C("participant_id", "id"),

@@ -459,6 +459,8 @@ def _cross_table_rules(t: dict[str, pd.DataFrame], complete: set[str], files: di
         out += _target_rules(t["targets"], files["targets"], pids, mids, files, inds)
     if "waves" in complete:
         out += _wave_rules(t["waves"], files["waves"])
+    if "labels" in complete:
+        out += _label_rules(t["labels"], files["labels"], people, files)
     out += _health_rules(t, complete, files, pids, people, raw)
     return out
 
@@ -532,6 +534,20 @@ def _health_rules(t, complete, files, pids, people, raw) -> list[Violation]:
             out += _emit(f, c, unknown, "characteristic", lambda d: "characteristic " + _q(d["characteristic"])
                          + f" is not a group column of {files['participants']}; expected one of "
                          + (", ".join(groups) if groups else "its group columns (it has none)"))
+    return out
+
+
+def _label_rules(lab: pd.DataFrame, file: str, people, files) -> list[Violation]:
+    """The labels table: each column and each (column, value) once; columns are the participants' group columns."""
+    key = lab.assign(_value=lab["value"].fillna(""))
+    out = _duplicates(file, key, ["column", "_value"], "value",
+                      lambda d: "column " + _q(d["column"]) + " value " + _q(d["_value"])
+                      + " is labelled twice; expected one row per column and value")
+    if people is not None:
+        groups = pd.Index(schema.group_columns(people.columns))
+        out += _emit(file, lab, lab["column"].notna() & ~lab["column"].isin(groups), "column",
+                     lambda d: "column " + _q(d["column"]) + f" is not a group column of {files['participants']}"
+                     + "; expected one of " + (", ".join(groups) or "(none)") + _near_miss(d["column"], groups))
     return out
 
 
