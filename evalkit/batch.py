@@ -226,9 +226,12 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     # Warm kernels: one fork server imports the template's libraries once for the whole run.
     # It starts now, so its imports overlap with loading and validating the data.
     server = _start_kernel_server(template, scheduler)  # on a cluster: InputError now if it cannot be reached
+    options = _RunOptions(data_dir=data_dir, out_dir=out_dir, template=template, parameters=parameters,
+                          partnership_ids=partnership_ids, workers=workers, timeout=timeout, force=force,
+                          progress=progress, memory_limit=memory_limit, scheduler=scheduler, server=server,
+                          portfolio_template=portfolio or None, pdf=bool(pdf), cache_dir=cache_dir)
     try:
-        return _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
-                    memory_limit, scheduler, server, portfolio or None, pdf=bool(pdf), cache_dir=cache_dir)
+        return _run(options)
     finally:
         if server is not None:
             server.stop()
@@ -245,29 +248,49 @@ def _start_kernel_server(template: Path, scheduler: str | None = None):
     return KernelServer(template_imports(template)).start()
 
 
-def _run(data_dir, out_dir, template, parameters, partnership_ids, workers, timeout, force, progress,
-         memory_limit, scheduler, server, portfolio_template, pdf=False, cache_dir=None) -> BatchResult:
+@dataclass(frozen=True)
+class _RunOptions:
+    """What :func:`run_batch` was asked for, checked, and the warm kernel server it started."""
+
+    data_dir: Path
+    out_dir: Path
+    template: Path
+    parameters: dict
+    partnership_ids: list | None
+    workers: int
+    timeout: float | None
+    force: bool
+    progress: bool | None
+    memory_limit: int | None
+    scheduler: str | None
+    server: object
+    portfolio_template: Path | None
+    pdf: bool
+    cache_dir: Path | None
+
+
+def _run(o: _RunOptions) -> BatchResult:
     from evalkit.load import load_data
 
     started = _now()
-    data = load_data(data_dir)  # raises DataValidationError, before anything is written
-    slices = split_by_partnership(data, select_partnerships(data, partnership_ids))  # InputError if unknown
-    tasks = plan_tasks(data, out_dir, template, parameters, slices, timeout=timeout,
-                       memory_limit=memory_limit, cache_dir=cache_dir)  # InputError for unsafe ids
+    data = load_data(o.data_dir)  # raises DataValidationError, before anything is written
+    slices = split_by_partnership(data, select_partnerships(data, o.partnership_ids))  # InputError if unknown
+    tasks = plan_tasks(data, o.out_dir, o.template, o.parameters, slices, timeout=o.timeout,
+                       memory_limit=o.memory_limit, cache_dir=o.cache_dir)  # InputError for unsafe ids
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        lock = lock_output(out_dir)  # InputError at once if another run writes here
+        o.out_dir.mkdir(parents=True, exist_ok=True)
+        lock = lock_output(o.out_dir)  # InputError at once if another run writes here
     except OSError as exc:
-        raise InputError(f"Cannot write to the output folder {str(out_dir)!r}: {exc.strerror or exc}.") from None
+        raise InputError(f"Cannot write to the output folder {str(o.out_dir)!r}: {exc.strerror or exc}.") from None
     with lock:
-        return _run_locked(data, data_dir, out_dir, template, parameters, workers, timeout, force, progress,
-                           memory_limit, scheduler, server, portfolio_template, pdf, cache_dir, tasks, slices,
-                           started)
+        return _run_locked(o, data, tasks, slices, started)
 
 
-def _run_locked(data, data_dir, out_dir, template, parameters, workers, timeout, force, progress,
-                memory_limit, scheduler, server, portfolio_template, pdf, cache_dir, tasks, slices,
-                started) -> BatchResult:
+def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, started: str) -> BatchResult:
+    data_dir, out_dir, template, parameters = o.data_dir, o.out_dir, o.template, o.parameters
+    workers, timeout, force, progress, memory_limit = o.workers, o.timeout, o.force, o.progress, o.memory_limit
+    scheduler, server, pdf, cache_dir = o.scheduler, o.server, o.pdf, o.cache_dir
+    portfolio_template = o.portfolio_template
     remove_stale_temporaries(out_dir)
     last_run = read_manifest(out_dir)
     planned = {t.partnership_id: [t.html, t.notebook, t.html.with_suffix(".xlsx"), t.html.with_suffix(".pdf")]
