@@ -26,7 +26,7 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["column_label", "value_label", "group_order", "relabel_groups", "NOT_RECORDED"]
+__all__ = ["column_label", "value_label", "group_order", "relabel_groups", "wave_label", "NOT_RECORDED"]
 
 #: The group name of participants whose characteristic was not recorded.
 NOT_RECORDED = "Not recorded"
@@ -201,3 +201,17 @@ def relabel_groups(frame: pd.DataFrame, column: str, labels=None, *, group: str 
     out = out.sort_values(keys, kind="stable").drop(columns=[c for c in ("_rank", "_block") if c in out.columns])
     out[group] = [value_label(column, v, labels) for v in out[group].astype(str)]
     return out
+
+
+_FOLLOWUP = re.compile(r"(?<![a-z])follow[_ ]?up(?![a-z])", re.I)
+
+
+def wave_label(wave: str) -> str:
+    """How report prose names a wave: ``followup`` / ``follow_up`` -> ``"follow-up"``; any other name as recorded.
+
+    Examples
+    --------
+    >>> wave_label("followup"), wave_label("followup_2"), wave_label("endline")
+    ('follow-up', 'follow-up_2', 'endline')
+    """
+    return _FOLLOWUP.sub(lambda m: "Follow-up" if m.group(0)[0].isupper() else "follow-up", str(wave))

@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
-from evalkit.labels import column_label, relabel_groups
+from evalkit.labels import column_label, relabel_groups, wave_label
 from evalkit.narrate import format_number, format_p, md_escape, methods_note, outcomes_table, summary_paragraph
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
@@ -300,7 +300,7 @@ class PartnershipReport:
                      "sessions they were expected at")
         if self.stage != "complete":
             return text + "."
-        b, post = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        b, post = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         return text + (f". {format_count(r['n_both'], k)} answered both the {b} and the {post} survey "
                        f"({_pct(r.get('retention_rate'))} of those who answered the {b} survey).")
 
@@ -453,8 +453,8 @@ class PartnershipReport:
     def participation(self) -> str:
         r, a = self.retention, self.attendance
         k = self.min_group_size
-        lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(self.baseline_wave)} survey: "
-                 f"{format_count(r['n_pre'], k)}; the {md_escape(self.post_wave)} survey: "
+        lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(wave_label(self.baseline_wave))} survey: "
+                 f"{format_count(r['n_pre'], k)}; the {md_escape(wave_label(self.post_wave))} survey: "
                  f"{format_count(r['n_post'], k)}; both: "
                  f"{format_count(r['n_both'], k)} (retention {_pct(r.get('retention_rate'))})."]
         if a["n_records"] == 0:
@@ -498,7 +498,7 @@ class PartnershipReport:
     @property
     def stage_note(self) -> str:
         """What the report cannot yet say and why (empty when baseline and post answers are both in)."""
-        b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         return {
             "complete": "",
             "baseline only": (f"**The {p} survey has not yet been collected.** This is a baseline report: it "
@@ -605,7 +605,7 @@ class PartnershipReport:
         lasting = compare_prepost(self._program_data, self.partnership_id, pre=self.baseline_wave, post=wave,
                                   alpha=self.alpha, min_group_size=self.min_group_size)
         if len(lasting):
-            parts.append(f"Compared with the start, at the {md_escape(wave)} survey:")
+            parts.append(f"Compared with the start, at the {md_escape(wave_label(wave))} survey:")
             parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size))
         asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"])
         only_then = sorted(asked - set(lasting["measure"]))
@@ -621,7 +621,7 @@ class PartnershipReport:
                                  f"n = {r['n']}).")
                 else:
                     parts.append(f"- {md_escape(r['label'])}: mean {r['mean']:.1f} (n = {r['n']}).")
-        return "\n\n".join(parts) if parts else f"Nothing was asked at the {md_escape(wave)} survey."
+        return "\n\n".join(parts) if parts else f"Nothing was asked at the {md_escape(wave_label(wave))} survey."
 
     def targets_table(self) -> pd.DataFrame:
         t = self.targets
@@ -765,7 +765,7 @@ class PartnershipReport:
         """The sentence under the outcomes heading, in the data's wave names."""
         if self.stage != "complete":
             return self.stage_note
-        b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         text = (f"Each row compares the same participants at the {b} and the {p} survey. "
                 f"Change is {p} minus {b}.")
         if self.has_comparison:
@@ -885,7 +885,7 @@ class PartnershipReport:
         if len(self.wave_order) < 3 or not self._over_time_measures:
             return ChangeOverTimeSection(applicable=False)
         k = self.min_group_size
-        waves = ", ".join(md_escape(w) for w in self.wave_order)
+        waves = ", ".join(md_escape(wave_label(w)) for w in self.wave_order)
         who = f"the {self._program_words}'s answers" if self.has_comparison else "every answer"
         intro = (f"Participants were surveyed {len(self.wave_order)} times. "
                  + self._retention_by_wave_sentence()
@@ -893,7 +893,7 @@ class PartnershipReport:
         times = wave_times(self.data, self.partnership_id)
         if list(times.values()) != [float(i) for i in range(len(times))]:
             intro += (" Time runs by the order given in the waves table ("
-                      + ", ".join(f"{md_escape(w)} {t:g}" for w, t in times.items())
+                      + ", ".join(f"{md_escape(wave_label(w))} {t:g}" for w, t in times.items())
                       + "), so a trend is per unit of that order.")
         t = self.baseline_vs_later
         comparisons = None
@@ -924,7 +924,7 @@ class PartnershipReport:
             model = str(r["model"]).split(" (")[0]
             line = f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k)} Model: {model}."
             if r["label"] in against:
-                line += (f" Against the {md_escape(self.baseline_wave)} survey, same participants, Holm-adjusted: "
+                line += (f" Against the {md_escape(wave_label(self.baseline_wave))} survey, same participants, Holm-adjusted: "
                          f"{against[r['label']]}.")
             lines.append(line)
         return ChangeOverTimeSection(
@@ -936,9 +936,9 @@ class PartnershipReport:
         from evalkit.waves import retention_by_wave
 
         r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
-        said = [f"{md_escape(w)} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({_pct(x)})")
+        said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({_pct(x)})")
                 for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
-        return (f"Answers per wave (in brackets, the share of {md_escape(self.baseline_wave)} respondents still "
+        return (f"Answers per wave (in brackets, the share of {md_escape(wave_label(self.baseline_wave))} respondents still "
                 "answering): " + ", ".join(said) + ".")
 
     # ---- compared with a comparison group -------------------------------------------------------
@@ -959,9 +959,9 @@ class PartnershipReport:
 
         e = self.program_effects
         if e.empty:
-            return (f"No measure was answered at both the {md_escape(self.baseline_wave)} and the "
-                    f"{md_escape(self.post_wave)} survey by both groups.")
-        return (f"**Compared with the {self._reference_words}** (at the {md_escape(self.post_wave)} survey, allowing "
+            return (f"No measure was answered at both the {md_escape(wave_label(self.baseline_wave))} and the "
+                    f"{md_escape(wave_label(self.post_wave))} survey by both groups.")
+        return (f"**Compared with the {self._reference_words}** (at the {md_escape(wave_label(self.post_wave))} survey, allowing "
                 "for where participants started):\n\n"
                 + program_effect_summary(e, alpha=self.alpha, min_group_size=self.min_group_size))
 
@@ -1031,7 +1031,7 @@ class PartnershipReport:
                 "\u2013" if pd.isna(d) else f"{fn(d)} ({ci(lo, hi)})"
                 for d, lo, hi in zip(e["did_estimate"], e["did_ci_low"], e["did_ci_high"])],
         }).set_index(["Measure", "Group"])
-        b_, p_ = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        b_, p_ = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         intro = (f"The {self._program_words} compared with the {self._reference_words} of the same partnership, on "
                  f"participants who answered both the {b_} and the {p_} survey. First how alike the groups were at "
                  f"the {b_} survey and how many of them were lost, as the What Works Clearinghouse asks; then the "
@@ -1056,7 +1056,7 @@ class PartnershipReport:
 
     # ---- methods of the new sections ---------------------------------------------------------------
     def _design_text(self) -> str:
-        b, p = md_escape(self.baseline_wave), md_escape(self.post_wave)
+        b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         pairs = (f"**Design.** Comparison of the same participants at the {b} and the {p} survey (matched pairs: "
                  f"only people who answered both surveys enter a test). Change is {p} minus {b}.")
         if self.has_comparison:

@@ -102,3 +102,12 @@ def test_report_uses_the_labels_table_in_headings_tables_and_the_equity_sentence
     summary = r.summary()
     # the planted gap (issue 9): low-income participants' teamwork did not change
     assert "Low-income participants benefited less than not low-income participants" in summary
+
+
+def test_wave_names_read_as_words_by_default(riverside):
+    from evalkit.labels import wave_label
+
+    assert wave_label("followup") == "follow-up" and wave_label("follow_up") == "follow-up"
+    assert wave_label("pre") == "pre" and wave_label("2m") == "2m"   # any other name as recorded
+    text = riverside.longterm()
+    assert "at the follow-up survey" in text and "followup" not in text

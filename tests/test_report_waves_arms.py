@@ -233,7 +233,7 @@ def test_sample_reports_render_without_comparison(sample):
     assert "There is no comparison group" in river.methods()
     assert "than the comparison group" not in river.summary()
     assert re.search(r"scores rose by \d\.\d points on a 1-5 scale", river.longterm())
-    assert "Compared with the start, at the followup survey" in river.longterm()
+    assert "Compared with the start, at the follow-up survey" in river.longterm()   # evalkit.labels.wave_label
     east = PartnershipReport(sample, "eastside-stem")   # two waves: no change-over-time section
     assert not east.change_over_time().applicable and east.change_over_time().markdown() == ""
     over = river.change_over_time()   # pre, post, followup: skills was asked at all three

@@ -72,7 +72,7 @@ def test_a_full_report_has_every_section_figures_and_provenance(rendered):
     assert "Riverside Family Literacy" in text
     assert re.search(r"scores rose by \d\.\d points on a 1-5 scale \(95% CI", text)
     assert "Holm" in text and "Wilcoxon signed-rank" in text and "paired t" in text
-    assert "Compared with the start, at the followup survey" in text   # riverside-literacy ran a follow-up
+    assert "Compared with the start, at the follow-up survey" in text   # riverside-literacy ran a follow-up
     assert "Cronbach's alpha" in text                                   # its teamwork items form a scale
     assert "divided by the community's share" in text                   # the health sections' methods too
     assert len(re.findall(r'<img[^>]+src="data:image/svg\+xml;base64,', html)) >= 4   # figures embedded
