@@ -302,58 +302,6 @@ HIGH_ATTRITION_RETENTION = 0.5
 SMALL_N = 30
 
 
-#: Verdicts of targets that could be judged (the rest: suppressed, no data).
-JUDGED = ("met", "not met", "inconclusive")
-
-
-def all_target_verdicts(data, partnership_id: str, survey_targets: pd.DataFrame, *,
-                        min_group_size: int | None = None) -> pd.DataFrame:
-    """Every target of a partnership with its verdict: survey/attendance targets and indicator targets.
-
-    ``survey_targets`` is :func:`evalkit.progress_against_targets` output (targets
-    estimated from participants, judged from their intervals); targets on
-    partnership indicators (statistic ``latest`` or ``total``) are judged by
-    :func:`evalkit.indicator_progress` (the latest or total value reaches the
-    target). An indicator target whose indicator has no recorded values is
-    ``no data``. Page one, the at-a-glance card and the batch manifest count
-    targets met from this one table, so the counts cover all the partnership's targets.
-
-    Parameters
-    ----------
-    data : evalkit.load.Dataset
-    partnership_id : str
-    survey_targets : pandas.DataFrame
-        :func:`evalkit.progress_against_targets` for the partnership.
-    min_group_size : int, optional
-        Privacy threshold (default :data:`evalkit.privacy.DEFAULT_MIN_GROUP_SIZE`).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``indicator, statistic, verdict``, one row per target.
-    """
-    from evalkit.indicators import indicator_progress
-    from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
-    from evalkit.schema import INDICATOR_STATISTICS
-
-    k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
-    cols = ["indicator", "statistic", "verdict"]
-    survey = survey_targets[cols] if len(survey_targets) else pd.DataFrame(columns=cols)
-    t = getattr(data, "targets", None)
-    if t is None or t.empty:
-        return survey.reset_index(drop=True)
-    t = t[(t["partnership_id"] == partnership_id) & t["statistic"].isin(INDICATOR_STATISTICS)]
-    if t.empty:
-        return survey.reset_index(drop=True)
-    has_indicators = getattr(data, "indicators", None) is not None and not data.indicators.empty
-    p = indicator_progress(data, partnership_id, min_group_size=k) if has_indicators else pd.DataFrame(columns=cols)
-    verdict = dict(zip(p["indicator"], p["verdict"]))
-    ind = pd.DataFrame({"indicator": t["indicator"].to_numpy(), "statistic": t["statistic"].to_numpy(),
-                        "verdict": [verdict.get(i, "no data") for i in t["indicator"]]})
-    ind["verdict"] = ind["verdict"].replace({"no target": "no data"})
-    return pd.concat([survey, ind], ignore_index=True) if len(survey) else ind
-
-
 def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: int | None = None) -> dict:
     """The index card of one partnership: one-line verdict, targets met, flags.
 
@@ -361,7 +309,7 @@ def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: 
     (and ``index.html`` shows): ``headline`` (:func:`overall_verdict` of the pre/post
     outcomes, significance-aware), ``targets_met`` and ``targets_total`` (targets judged
     met / met, not met or inconclusive; survey and indicator targets alike,
-    :func:`all_target_verdicts`), ``flags`` (``"high attrition"`` when fewer than
+    :func:`evalkit.targets.all_target_verdicts`), ``flags`` (``"high attrition"`` when fewer than
     half of the first survey's respondents answered the second, ``"small n"`` when the
     median outcome has fewer than :data:`SMALL_N` matched pairs or every outcome is
     suppressed). Only aggregate, privacy-protected values: the same as page one.
@@ -391,7 +339,7 @@ def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: 
     from evalkit.participation import retention
     from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
     from evalkit.scales import with_scale_scores
-    from evalkit.targets import progress_against_targets
+    from evalkit.targets import JUDGED, all_target_verdicts, progress_against_targets
 
     k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
     scored = with_scale_scores(data.for_partnership(partnership_id))

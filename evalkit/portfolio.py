@@ -16,7 +16,7 @@ from evalkit.compare import matched_pairs
 from evalkit.participation import attendance_summary, retention
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
 from evalkit.stats import meta_analysis
-from evalkit.targets import progress_against_targets
+from evalkit.targets import JUDGED, all_target_verdicts, progress_against_targets
 
 
 def waves_by_role(data):
@@ -237,14 +237,21 @@ def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
     -------
     pandas.DataFrame
         ``partnership_id, name, partner_type, n_enrolled, retention_rate, attendance_rate,
-        targets_met, targets_total``; suppressed values are blank.
+        targets_met, targets_total``; suppressed values are blank. Targets are counted as
+        on page one (:func:`evalkit.targets.all_target_verdicts`): survey and indicator
+        targets, ``targets_total`` those that could be judged.
     """
     p = data.partnerships[["partnership_id", "name", "partner_type"]]
     ret = retention(data, min_group_size=min_group_size)[["partnership_id", "n_enrolled", "retention_rate"]]
     att = attendance_summary(data, min_group_size=min_group_size)[["partnership_id", "attendance_rate"]]
     t = progress_against_targets(data, min_group_size=min_group_size)
-    met = t.assign(met=t["verdict"] == "met").groupby("partnership_id").agg(
-        targets_met=("met", "sum"), targets_total=("verdict", "size")).reset_index()
+    counts = []
+    for pid in p["partnership_id"]:   # every target, the indicator ones too; judged ones only (as page one)
+        v = all_target_verdicts(data, pid, t[t["partnership_id"] == pid], min_group_size=min_group_size)
+        judged = v[v["verdict"].isin(JUDGED)]
+        counts.append({"partnership_id": pid, "targets_met": int((judged["verdict"] == "met").sum()),
+                       "targets_total": len(judged)})
+    met = pd.DataFrame(counts, columns=["partnership_id", "targets_met", "targets_total"])
     out = p.merge(ret, on="partnership_id", how="left").merge(att, on="partnership_id", how="left")
     out = out.merge(met, on="partnership_id", how="left")
     for c in ("targets_met", "targets_total"):

@@ -306,8 +306,8 @@ class PartnershipReport:
 
     @cached_property
     def all_targets(self) -> pd.DataFrame:
-        """Every target with its verdict, the indicator targets too (:func:`evalkit.pageone.all_target_verdicts`)."""
-        from evalkit.pageone import all_target_verdicts
+        """Every target with its verdict, the indicator targets too (:func:`evalkit.targets.all_target_verdicts`)."""
+        from evalkit.targets import all_target_verdicts
 
         return all_target_verdicts(self.data, self.partnership_id, self.targets, min_group_size=self.min_group_size)
 

@@ -149,3 +149,55 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["n"] = out["n"].astype("Int64")
     return out
+
+
+#: Verdicts of targets that could be judged (the rest: suppressed, no data).
+JUDGED = ("met", "not met", "inconclusive")
+
+
+def all_target_verdicts(data, partnership_id: str, survey_targets: pd.DataFrame, *,
+                        min_group_size: int | None = None) -> pd.DataFrame:
+    """Every target of a partnership with its verdict: survey/attendance targets and indicator targets.
+
+    ``survey_targets`` is :func:`evalkit.progress_against_targets` output (targets
+    estimated from participants, judged from their intervals); targets on
+    partnership indicators (statistic ``latest`` or ``total``) are judged by
+    :func:`evalkit.indicator_progress` (the latest or total value reaches the
+    target). An indicator target whose indicator has no recorded values is
+    ``no data``. Page one, the at-a-glance card and the batch manifest count
+    targets met from this one table, so the counts cover all the partnership's targets.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    partnership_id : str
+    survey_targets : pandas.DataFrame
+        :func:`evalkit.progress_against_targets` for the partnership.
+    min_group_size : int, optional
+        Privacy threshold (default :data:`evalkit.privacy.DEFAULT_MIN_GROUP_SIZE`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``indicator, statistic, verdict``, one row per target.
+    """
+    from evalkit.indicators import indicator_progress
+    from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+    from evalkit.schema import INDICATOR_STATISTICS
+
+    k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
+    cols = ["indicator", "statistic", "verdict"]
+    survey = survey_targets[cols] if len(survey_targets) else pd.DataFrame(columns=cols)
+    t = getattr(data, "targets", None)
+    if t is None or t.empty:
+        return survey.reset_index(drop=True)
+    t = t[(t["partnership_id"] == partnership_id) & t["statistic"].isin(INDICATOR_STATISTICS)]
+    if t.empty:
+        return survey.reset_index(drop=True)
+    has_indicators = getattr(data, "indicators", None) is not None and not data.indicators.empty
+    p = indicator_progress(data, partnership_id, min_group_size=k) if has_indicators else pd.DataFrame(columns=cols)
+    verdict = dict(zip(p["indicator"], p["verdict"]))
+    ind = pd.DataFrame({"indicator": t["indicator"].to_numpy(), "statistic": t["statistic"].to_numpy(),
+                        "verdict": [verdict.get(i, "no data") for i in t["indicator"]]})
+    ind["verdict"] = ind["verdict"].replace({"no target": "no data"})
+    return pd.concat([survey, ind], ignore_index=True) if len(survey) else ind

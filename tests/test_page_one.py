@@ -449,3 +449,15 @@ def test_targets_met_counts_the_indicator_targets_too(sample, reports):
     assert (h["targets_met"], h["targets_total"]) == (survey_met + 2, 6)
     assert f"**Targets:** {survey_met + 2} of 6 met" in r.summary()
     assert f"{survey_met + 2} of 6" in r.at_a_glance().data
+
+
+def test_portfolio_overview_counts_targets_as_page_one_does(sample):
+    from evalkit.pageone import headline
+
+    from evalkit.portfolio import portfolio_overview
+
+    o = portfolio_overview(sample).set_index("partnership_id")
+    for pid in ("riverside-literacy", "uplands-tutoring"):
+        h = headline(sample, pid)
+        assert (o.loc[pid, "targets_met"], o.loc[pid, "targets_total"]) == (h["targets_met"], h["targets_total"])
+    assert o.loc["riverside-literacy", "targets_total"] == 6   # riverside's six targets (targets.csv), all judged
