@@ -343,6 +343,7 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
         "attendance": _stack(logs),
         "targets": pd.DataFrame(goals, columns=["partnership_id", "indicator", "statistic", "target", "threshold",
                                                 "description"]),
+        "labels": LABELS.copy(),   # fixed text, no random draws: the other tables keep their bytes
         **health,
     }
     truth = SampleTruth(seed=seed, no_change=no_change, decline=decline, too_small=too_small,
@@ -351,6 +352,16 @@ def generate_sample(partnerships: int = 12, participants: int = 300, seed: int =
                         subgroup_gap=(gap_pid, "low_income", "yes"), **planted)
     tables["measures"]["scale"] = tables["measures"]["scale"].replace("", None)
     return tables, truth
+
+
+#: The sample's labels table (data/README.md, ``labels``): how reports name two group columns; the other
+#: columns and every group show the defaults (evalkit.labels).
+LABELS = pd.DataFrame({
+    "column": ["english_learner", "race_ethnicity"],
+    "value": [None, None],
+    "label": ["English-language learner status", "Race/ethnicity"],
+    "order": [None, None],
+})
 
 
 # ---- partnership health (issue 10): drawn from a generator of its own, so the tables above keep their bytes ----

@@ -43,7 +43,9 @@ def riverside():
 
 def test_report_headings_and_tables_use_humanised_names_and_ordered_ages(riverside):
     sections = {s.variable: s for s in riverside.subgroups()}
-    assert sections["english_learner"].heading == "### By English learner"
+    # the sample's labels.csv names english_learner; the other columns are humanised by default
+    assert sections["english_learner"].heading == "### By English-language learner status"
+    assert sections["first_generation"].heading == "### By First generation"
     assert "By english learner" not in "\n".join(s.heading for s in sections.values())
     ages = [g for g in sections["age_group"].compact.columns if g in AGES]
     assert ages == [a for a in AGES if a in ages] and len(ages) >= 4
@@ -51,13 +53,13 @@ def test_report_headings_and_tables_use_humanised_names_and_ordered_ages(riversi
     assert who == [a for a in AGES if a in who]
     assert [g for g in sections["low_income"].representation.index][:2] in (["yes", "no"], ["yes", "no or not recorded"])
     tests = riverside.group_tests_table()
-    assert "English learner" in tests.index and "english learner" not in tests.index
+    assert {"English-language learner status", "Low income", "Age group"} <= set(tests.index)
 
 
 @pytest.fixture(scope="module")
 def labelled(tmp_path_factory):
     folder = tmp_path_factory.mktemp("labelled") / "data"
-    shutil.copytree(SAMPLE, folder)
+    shutil.copytree(SAMPLE, folder)   # its labels.csv is replaced by this one
     pd.DataFrame({
         "column": ["english_learner", "english_learner", "english_learner", "low_income", "low_income", "low_income",
                    "gender", "gender", "gender"],

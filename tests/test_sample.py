@@ -17,7 +17,7 @@ from evalkit.sample import generate_sample, write_sample
 from evalkit.schema import PARTNER_TYPES
 from evalkit.validate import validate_dir
 
-TABLES = ("partnerships", "participants", "measures", "responses", "attendance", "targets",
+TABLES = ("partnerships", "participants", "measures", "responses", "attendance", "targets", "labels",
           "comments", "themes", "stories", "indicators", "milestones", "partner_survey", "community")
 
 
