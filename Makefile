@@ -31,9 +31,10 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || echo "*** WARNING: Chromium is missing: the browser tests (tests/test_browser.py) will NOT run. Get it with: sudo apt-get install chromium ***" >&2
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
 
-# Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end) and nbval are left out.
+# Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end) or "package_wide" (every
+# module's docstring examples, import scans) and nbval are left out.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration" -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
+	$(BIN)/python -m pytest -m "not integration and not package_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
 
 # Register the environment as a Jupyter kernel named "evalkit" for your user.
 kernel: $(STAMP)

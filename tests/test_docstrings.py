@@ -27,6 +27,7 @@ def _modules():
             yield info.name
 
 
+@pytest.mark.package_wide
 @pytest.mark.parametrize("module", sorted(_modules()))
 def test_docstring_examples_run(module):
     mod = importlib.import_module(module)

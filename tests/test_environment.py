@@ -9,6 +9,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +135,7 @@ def _package_imports() -> tuple[set[str], set[str]]:
     return _third_party(top), _third_party(lazy - top)
 
 
+@pytest.mark.package_wide
 def test_every_module_level_import_of_evalkit_and_its_templates_is_a_dependency():
     top, _ = _package_imports()
     assert {"pandas", "jupyter_client", "IPython"} <= top  # the scan sees the package and templates
@@ -142,6 +144,7 @@ def test_every_module_level_import_of_evalkit_and_its_templates_is_a_dependency(
     assert missing == {}, f"imported at module level but not in [project] dependencies: {missing}"
 
 
+@pytest.mark.package_wide
 def test_imports_inside_functions_are_a_dependency_or_an_extra():
     """Optional features (``--pdf``, ``--scheduler``) import their library when used, from an extra."""
     _, lazy = _package_imports()

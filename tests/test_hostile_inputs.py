@@ -60,6 +60,8 @@ def _parquet_of_lists(folder: Path):
     responses.to_parquet(folder / "responses.parquet")
 
 
+pytestmark = pytest.mark.integration  # every case runs `evalkit validate` end to end
+
 CORPUS = {}
 for table in ("partnerships", "participants", "measures", "responses"):
     CORPUS[f"missing {table}"] = (_remove(table), f"{table}.csv", "is missing")
