@@ -15,7 +15,7 @@ import pandas as pd
 
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
-from evalkit.labels import column_label, relabel_groups, wave_label
+from evalkit.labels import column_label, humanise, relabel_groups, wave_label
 from evalkit.narrate import format_number, format_p, md_escape, methods_note, outcomes_table, summary_paragraph
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
@@ -1084,7 +1084,7 @@ class PartnershipReport:
         out = {"Outcomes": self.outcomes_table(), "Targets": self.targets_table(),
                "By group - tests": self.group_tests_table()}
         for section in self.subgroups():
-            name = column_label(section.variable, self.data)
+            name = humanise(section.variable)   # sheet names stay short (31 characters at most)
             out[f"By {name} - who"] = section.representation
             out[f"By {name} - change"] = section.outcomes
         over_time = self.change_over_time()
