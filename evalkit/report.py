@@ -115,6 +115,20 @@ class ComparisonSection:
                          "boundaries for differential attrition."), self.attrition)
 
 
+def _appendix(title: str, tables: list[tuple[str, pd.DataFrame]]):
+    """Tables folded out of the main story: a closed ``<details class="ek-appendix">`` (hidden in print).
+
+    Every name and cell is HTML-escaped; the tables are shown as given (already privacy-protected).
+    """
+    from html import escape
+
+    from IPython.display import HTML
+
+    body = "".join(f"<h4>{escape(str(name))}</h4>" + table.to_html(escape=True, na_rep="\u2013", border=0)
+                   for name, table in tables)
+    return HTML(f'<details class="ek-appendix"><summary>{escape(title)}</summary>{body}</details>')
+
+
 def _compact_by_group(representation_table: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
     """Who took part and how each group changed, one column per group (the report's page; details go to Excel).
 
@@ -697,8 +711,9 @@ class PartnershipReport:
         First :meth:`group_tests_table` (does change differ across groups, per
         characteristic?), then the compact table of change by group of each
         characteristic where a difference is credible; the other characteristics'
-        tables are in the Excel workbook (:meth:`tables`), so the printed report
-        stays short.
+        tables are folded into an appendix (a closed ``<details class="ek-appendix">``
+        on screen, left out of print so the printed report stays short) and are in
+        the Excel workbook (:meth:`tables`).
         """
         from IPython.display import Markdown
 
@@ -711,10 +726,12 @@ class PartnershipReport:
             if section.variable in credible:
                 out += [Markdown(section.heading), section.compact]
             else:
-                rest.append(md_escape(column_label(section.variable, self.data)))
+                rest.append((column_label(section.variable, self.data), section.compact))
         if rest:
-            out.append(Markdown(f"Change by group for {', '.join(rest)} (no credible difference) is in the Excel "
-                                "workbook, one sheet per characteristic."))
+            names = ", ".join(md_escape(name) for name, _ in rest)
+            out.append(Markdown(f"Change by group for {names} (no credible difference) is in the appendix below "
+                                "and in the Excel workbook, one sheet per characteristic."))
+            out.append(_appendix("Change by group where no difference is credible", rest))
         return out
 
     def methods(self) -> str:

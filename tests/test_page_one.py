@@ -17,6 +17,7 @@ import pytest
 from statsmodels.stats.power import TTestPower
 
 import evalkit as ek
+from evalkit.labels import column_label
 from builders import long_responses as _long
 from builders import measure as _measure
 from builders import write_tables
@@ -184,6 +185,20 @@ def test_riverside_summary_names_the_low_income_teamwork_gap(reports):
     section = next(s for s in reports["riverside-literacy"].subgroups() if s.variable == "low_income")
     assert list(section.compact.columns) == ["yes", "no or not recorded"]   # yes first (evalkit.labels)
     assert "fewer than" not in " ".join(section.compact.loc["Enrolled"])
+
+
+def test_groups_without_a_credible_difference_are_folded_into_an_appendix(reports):
+    # Issue 9: "the rest folded into an appendix": closed on screen, hidden in print, escaped, protected.
+    report = reports["riverside-literacy"]
+    parts = report.results_by_group()
+    html = [p.data for p in parts if hasattr(p, "data") and "ek-appendix" in str(p.data)]
+    assert len(html) == 1 and html[0].startswith('<details class="ek-appendix"><summary>')
+    credible = set(report.group_differences.loc[report.group_differences["credible"], "group_variable"])
+    folded = [s for s in report.subgroups() if s.variable not in credible]
+    assert folded and all(f"<h4>{column_label(s.variable, report.data)}</h4>" in html[0] for s in folded)
+    assert "<script" not in html[0]
+    css = (Path(__file__).resolve().parents[1] / "evalkit/templates/nbconvert/evalkit/static/report.css").read_text()
+    assert "details.ek-appendix { display: none; }" in css.split("@media print")[1]
 
 
 # ---- 4. the at-a-glance card -------------------------------------------------------------------------------
