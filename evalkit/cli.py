@@ -9,7 +9,9 @@ Safe for cron: never prompts, logs to stderr, and exits with a meaningful code:
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -136,6 +138,7 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
 
     _configure_logging(quiet, verbose)
     limit = _parse_bytes(memory_limit)
+    stop = _StopOnSignal()
     try:
         result = run_batch(data_dir, out_dir, partnership_ids=list(partnerships) or None, template=template,
                            workers=workers, parameters={"alpha": alpha, "min_group_size": min_group_size},
@@ -151,8 +154,10 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
         click.echo(f"Error: {err}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
-        click.echo("Interrupted: stopped every worker and kernel.", err=True)
-        sys.exit(130)
+        stop.announce()
+        sys.exit(stop.exit_code)
+    finally:
+        stop.restore()
     if result.portfolio is not None and result.portfolio.status != "ok":
         click.echo(f"The portfolio summary failed: {(result.portfolio.error or {}).get('summary', '')}", err=True)
     if result.failed:
@@ -169,19 +174,72 @@ from evalkit.cli_import import import_command as _import_command  # noqa: E402  
 main.add_command(_import_command, name="import")
 
 
-def entry() -> None:
-    """The ``evalkit`` command (console script): :func:`main`, and a prompt exit after Ctrl-C.
+class _StopOnSignal:
+    """Ctrl-C (SIGINT) and a scheduler's SIGTERM stop ``evalkit run`` at once, whatever it is doing.
 
-    On Ctrl-C, ``run`` has already killed the kernel server and every kernel, and every
-    file is written atomically; render threads may still wait for a kernel that is gone
-    (up to the kernel start-up timeout), and Python would join them before exiting. The
-    process exits at once instead, with 130, so a scheduler sees the interruption at once.
+    On the signal, every process this one started (the kernel server and its kernels) is
+    killed and reaped at once, then ``KeyboardInterrupt`` unwinds the run (files are
+    written atomically, so nothing half-written is left). Should that unwinding hang, a
+    timer ends the process after ``GRACE`` seconds anyway. Exit code 130 for SIGINT,
+    143 for SIGTERM. Installed only while ``run`` runs, and only in the main thread.
+    """
+
+    GRACE = 10.0
+
+    def __init__(self):
+        self.signum: int | None = None
+        self._announced = False
+        self._previous = {}
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[signum] = signal.signal(signum, self._handle)
+            except ValueError:  # not the main thread: leave the signals alone
+                pass
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signum or signal.SIGINT)
+
+    def _handle(self, signum, frame):
+        if self.signum is not None:  # a second signal while stopping: the timer is already running
+            return
+        self.signum = signum
+        from evalkit.batch_pool import kill_tree
+
+        import psutil
+
+        kill_tree([child.pid for child in psutil.Process().children()])  # every server and kernel
+        self.announce()
+        timer = threading.Timer(self.GRACE, lambda: os._exit(self.exit_code))
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
+    def announce(self) -> None:
+        if not self._announced:
+            self._announced = True
+            click.echo("Interrupted: stopped every worker and kernel.", err=True)
+            sys.stderr.flush()
+
+    def restore(self) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+        self._previous = {}
+
+
+def entry() -> None:
+    """The ``evalkit`` command (console script): :func:`main`, and a prompt exit after Ctrl-C or SIGTERM.
+
+    By then ``run`` has killed the kernel server and every kernel, and every file is
+    written atomically; render threads may still wait for a kernel that is gone (up to
+    the kernel start-up timeout), and Python would join them before exiting. The process
+    exits at once instead, with 130 (SIGINT) or 143 (SIGTERM), so a scheduler sees it.
     """
     try:
         main()
     except SystemExit as exc:
-        if exc.code == 130:
+        if exc.code in (130, 143):
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(130)
+            os._exit(exc.code)
         raise

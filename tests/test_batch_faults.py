@@ -162,7 +162,10 @@ def test_sigkill_at_any_moment_leaves_only_whole_files_and_no_orphans(tmp_path):
     assert not list(out.glob(".*.tmp*"))  # leftovers of the killed runs were cleared
 
 
-def test_ctrl_c_stops_workers_and_kernels(tmp_path):
+@pytest.mark.parametrize("how, code", [("ctrl-c", 130), ("sigterm", 143)])
+def test_ctrl_c_stops_workers_and_kernels(tmp_path, how, code):
+    """Ctrl-C (SIGINT to the process group, as a terminal sends it) and a scheduler's SIGTERM (to the
+    process only) both stop the run at once: every kernel gone, only whole files, the right exit code."""
     data = write_dataset(tmp_path / "data")
     out = tmp_path / "out"
     signals = tmp_path / "signals"
@@ -175,9 +178,12 @@ def test_ctrl_c_stops_workers_and_kernels(tmp_path):
     family = _descendants(proc.pid)
     kernel = int((signals / "p02.hanging").read_text())  # the fixture writes its kernel's pid
     assert kernel in {p.pid for p in family}
-    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    if how == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    else:
+        proc.send_signal(signal.SIGTERM)  # what cron's timeout, systemd or a batch scheduler does
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
     assert b"Interrupted" in stderr
     _assert_all_gone(family)
     _complete(out)
