@@ -1,6 +1,7 @@
 # evalkit: two commands do all set-up.
 #   make reports   set up .venv, validate the sample data, render every sample report into reports/
-#   make test      set up .venv, run the whole test suite (pytest + nbval over notebooks/)
+#   make test      set up .venv, run the whole test suite (pytest + nbval over notebooks/), one worker per core
+#                  (pytest-xdist; each test file, and so each notebook, stays on one worker)
 #   make test-fast the unit tests only (no kernels, renders or end-to-end CLI runs): under a minute
 # Only Python 3.11+ and make are needed; everything else installs into .venv/.
 
@@ -29,7 +30,7 @@ reports: $(STAMP)
 
 test: $(STAMP)
 	@test -x /usr/bin/chromium || echo "*** WARNING: Chromium is missing: the browser tests (tests/test_browser.py) will NOT run. Get it with: sudo apt-get install chromium ***" >&2
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider -n auto --dist loadfile $(PYTEST_ARGS)
 
 # Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end) or "package_wide" (every
 # module's docstring examples, import scans) and nbval are left out.
