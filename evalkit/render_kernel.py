@@ -28,16 +28,13 @@ KERNEL_ARGV = [sys.executable, "-m", "evalkit.render_forkserver", "kernel", "-f"
 
 
 class KernelTracker:
-    """Remembers the pid of the kernel a render started and tells ``on_start`` (its timeout watchdog)."""
+    """Remembers the pid of the kernel a render started (the timeout watchdog kills it by that pid)."""
 
     def __init__(self):
         self.pid: int | None = None
-        self.on_start = None
 
     def started(self, pid: int) -> None:
         self.pid = pid
-        if self.on_start is not None:
-            self.on_start()
 
 
 class ProjectKernelManager(AsyncKernelManager):
