@@ -63,7 +63,7 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
         ``test`` is ``"anova"`` (one-way ANOVA F of the change scores, equal to the F test of
         group in an OLS of change on group, i.e. the group x time interaction; ``df_num``, ``df_den``)
         or ``"kruskal"`` (Kruskal-Wallis H with tie correction, chi-square on ``df_num`` df).
-        ``p_adjusted`` is Holm's adjustment over every row (statsmodels ``multipletests``);
+        ``p_adjusted`` is Holm's adjustment over every row (:func:`evalkit.stats.adjust_pvalues`);
         ``credible`` is ``p_adjusted < alpha``. ``least_*`` / ``most_*`` are the shown groups whose
         mean change was least / most favourable given ``higher_is_better``, with their matched pairs.
 
@@ -75,9 +75,7 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     groups' change distributions have the same shape. Differences across groups are
     associations: a characteristic may stand in for others (income for school, for example).
     """
-    from statsmodels.stats.multitest import multipletests
-
-    from evalkit.stats import oneway_test
+    from evalkit.stats import adjust_pvalues, oneway_test
 
     columns = list(data.group_columns if group_columns is None else group_columns)
     pairs = matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
@@ -115,7 +113,7 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     out["p_adjusted"] = np.nan
     ok = out["pvalue"].notna().to_numpy()
     if ok.any():
-        out.loc[ok, "p_adjusted"] = multipletests(out.loc[ok, "pvalue"].to_numpy(float), method="holm")[1]
+        out.loc[ok, "p_adjusted"] = adjust_pvalues(out.loc[ok, "pvalue"].to_numpy(float), method="holm")
     out["credible"] = out["p_adjusted"] < alpha
     return out[COLUMNS].reset_index(drop=True)
 

@@ -90,21 +90,43 @@ def _base(value: str) -> str:
     return v[: -len(_FOLDED)] if v.lower().endswith(_FOLDED) and v.lower() != _FOLDED.strip() else v
 
 
+def _value_labels(column: str, labels=None) -> dict[str, str]:
+    """The ``labels`` table's group labels of ``column``: value (as text) -> label; the first row of a value wins."""
+    t = _table(labels)
+    if t is None:
+        return {}
+    rows = t[(t["column"] == column) & ~t["value"].map(_blank) & ~t["label"].map(_blank)]
+    found = {}
+    for value, label in zip(rows["value"].astype("string"), rows["label"]):
+        found.setdefault(str(value), str(label))
+    return found
+
+
+def _label_of(value, found: dict[str, str]) -> str:
+    v = str(value)
+    if v == NOT_RECORDED:
+        return v
+    base = _base(v)
+    if base not in found:
+        return v
+    return found[base] + (v[len(base):] if base != v else "")
+
+
 def value_label(column: str, value, labels=None) -> str:
     """The label of one group of ``column``: the ``labels`` table's, else the value as recorded.
 
     A folded group ``"<value> or not recorded"`` keeps its suffix:
     ``"<label> or not recorded"``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"column": ["low_income"], "value": ["yes"], "label": ["Low income"], "order": [None]})
+    >>> value_label("low_income", "yes", table), value_label("low_income", "yes or not recorded", table)
+    ('Low income', 'Low income or not recorded')
+    >>> value_label("low_income", "no", table)
+    'no'
     """
-    v = str(value)
-    t = _table(labels)
-    if t is None or v == NOT_RECORDED:
-        return v
-    base = _base(v)
-    rows = t[(t["column"] == column) & (t["value"].astype("string") == base) & ~t["label"].map(_blank)]
-    if not len(rows):
-        return v
-    return str(rows["label"].iloc[0]) + (v[len(base):] if base != v else "")
+    return _label_of(value, _value_labels(column, labels))
 
 
 def _age_key(value: str) -> float | None:
@@ -199,7 +221,8 @@ def relabel_groups(frame: pd.DataFrame, column: str, labels=None, *, group: str 
         out["_block"] = frame[within].map(block)
         keys = ["_block", "_rank"]
     out = out.sort_values(keys, kind="stable").drop(columns=[c for c in ("_rank", "_block") if c in out.columns])
-    out[group] = [value_label(column, v, labels) for v in out[group].astype(str)]
+    found = _value_labels(column, labels)
+    out[group] = [_label_of(v, found) for v in out[group].astype(str)]
     return out
 
 

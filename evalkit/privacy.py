@@ -111,14 +111,16 @@ def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason
     out["suppressed"] = previous | mask
     for c in [c for c in value_columns if c in out.columns]:
         if pd.api.types.is_numeric_dtype(out[c]):
-            out[c] = out[c].astype(float)
-        out.loc[mask, c] = np.nan
+            out[c] = np.where(mask, np.nan, out[c].to_numpy(dtype=float, na_value=np.nan))
+        elif mask.any():
+            out[c] = out[c].mask(pd.Series(mask, index=out.index))
     if count_columns is None:
         count_columns = [c for c in out.columns if c.startswith("n_")]
     for c in count_columns:
-        counts = pd.to_numeric(out[c], errors="coerce").round().astype("Int64")
+        counts = np.round(pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
         # a count of 0 describes nobody and stays shown (rule 1); any other count of a blanked row goes
-        out[c] = counts.mask((counts != 0) & ((counts < k) | pd.Series(mask, index=out.index)))
+        hidden = np.isnan(counts) | ((counts != 0) & ((counts < k) | mask))
+        out[c] = pd.arrays.IntegerArray(np.where(hidden, 0, counts).astype("int64"), hidden)
     if "note" not in out.columns:
         out["note"] = ""
     note = out["note"].astype(object).where(out["note"].notna(), "").astype(str)

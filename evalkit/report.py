@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, wraps
 
 import pandas as pd
 
@@ -26,6 +26,23 @@ from evalkit.targets import progress_against_targets
 LOW_RETENTION = 0.5
 #: Below this median number of matched pairs, page one cautions that only large changes could be detected.
 SMALL_N = 30
+
+
+def _section_once(method):
+    """A section built once per report: the page shows it and the workbook (:meth:`PartnershipReport.tables`) reuses it.
+
+    Sections hold figures and formatted tables; building one twice draws its
+    figures twice. A list result is handed out as a fresh list each time.
+    """
+    @wraps(method)
+    def once(self):
+        built = self.__dict__.setdefault("_sections", {})
+        if method.__name__ not in built:
+            built[method.__name__] = method(self)
+        result = built[method.__name__]
+        return list(result) if isinstance(result, list) else result
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -653,6 +670,7 @@ class PartnershipReport:
             "Verdict": t["verdict"],
         }).set_index("Target")
 
+    @_section_once
     def subgroups(self) -> list[SubgroupSection]:
         sections = []
         if self.stage != "complete":
@@ -887,6 +905,7 @@ class PartnershipReport:
             "Still answering (of baseline)": [_pct(x) for x in r["retention_rate"]],
         }).set_index("Wave")
 
+    @_section_once
     def change_over_time(self) -> "ChangeOverTimeSection":
         """The **change over time** section: shown when the partnership asked a measure at three or more waves.
 
@@ -982,6 +1001,7 @@ class PartnershipReport:
                 "for where participants started):\n\n"
                 + program_effect_summary(e, alpha=self.alpha, min_group_size=self.min_group_size))
 
+    @_section_once
     def comparison_group(self) -> "ComparisonSection":
         """The **compared with a comparison group** section: shown when the partnership has both arms.
 
