@@ -105,7 +105,7 @@ def evalkit_run(data: Path, out: Path, template: Path | None, scheduler: str | N
 
 def server_warmup(template: Path) -> tuple[float, float]:
     """Wall seconds until a kernel server for ``template`` answers, and the CPU seconds it spent."""
-    from evalkit.render_forkserver import KernelServer, template_imports
+    from evalkit.batch.forkserver import KernelServer, template_imports
 
     start = time.perf_counter()
     with KernelServer(template_imports(template)) as server:
@@ -238,7 +238,7 @@ def memory(template: Path, tmp: Path, reports: int) -> dict:
                     return
                 for kid in kids:
                     try:  # kernels are the kernel server's children
-                        if kid.ppid() != proc.pid and "render_forkserver" in " ".join(kid.cmdline()):
+                        if kid.ppid() != proc.pid and "evalkit.batch.forkserver" in " ".join(kid.cmdline()):
                             found[kid.pid] = max(found.get(kid.pid, 0), kid.memory_info().rss)
                     except psutil.Error:
                         pass
@@ -281,7 +281,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="keep data and outputs in this folder")
     args = parser.parse_args()
 
-    from evalkit.batch_plan import resolve_template
+    from evalkit.batch.plan import resolve_template
 
     template = Path(resolve_template(args.template)).resolve()
     cores = os.cpu_count() or 1

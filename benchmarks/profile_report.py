@@ -90,8 +90,8 @@ def main() -> None:
     args = ap.parse_args()
 
     from evalkit.batch import run_batch
-    from evalkit.render import render_report
-    from evalkit.render_forkserver import KernelServer, template_imports
+    from evalkit.batch.render import render_report
+    from evalkit.batch.forkserver import KernelServer, template_imports
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     template = args.template.resolve()

@@ -2,7 +2,7 @@
 
 The package reads as its pipeline, one module per stage, data flowing one way::
 
-    load -> validate -> analyse -> narrate and plot -> render -> publish
+    load -> validate -> analyse -> narrate and plot -> report -> batch (render and publish)
 
 ``evalkit.load``       read the tables of a data folder (CSV, Excel, Parquet)
 ``evalkit.validate``   check them against the data contract (data/README.md)
@@ -11,9 +11,8 @@ The package reads as its pipeline, one module per stage, data flowing one way::
 ``evalkit.participation`` / ``evalkit.targets``  attendance, engagement, goals
 ``evalkit.privacy``    small-group suppression
 ``evalkit.narrate`` / ``evalkit.plots``  plain-language sentences and figures
-``evalkit.render``     execute a report notebook and export it to HTML
-``evalkit.batch``      render one report per partnership, in parallel
-``evalkit.publish``    index page and manifest of a batch run
+``evalkit.batch``      run the templates: one report per partnership, in parallel (plan, cache, pool,
+                       render in warm kernels, HTML, publish the index and manifest); nothing above imports it
 
 Public names are imported lazily so ``import evalkit`` is quick.
 """
@@ -43,8 +42,8 @@ _EXPORTS.update(
         "PartnershipReport": "evalkit.report",
         "PortfolioReport": "evalkit.report",
         "TimeTrendResult": "evalkit.waves",
-        "RenderResult": "evalkit.render",
-        "RenderFailure": "evalkit.render",
+        "RenderResult": "evalkit.batch.render",
+        "RenderFailure": "evalkit.batch.render",
         "run_batch": "evalkit.batch",
         "BatchResult": "evalkit.batch",
         "ReportEntry": "evalkit.batch",
@@ -71,7 +70,7 @@ _EXPORTS.update(
 #: Pipeline modules, importable as attributes (``evalkit.plots``) without an explicit import.
 _SUBMODULES = {
     "load", "validate", "sample", "stats", "compare", "participation", "targets", "describe", "privacy",
-    "narrate", "plots", "report", "portfolio", "scales", "render", "batch", "publish", "cli", "waves", "arms",
+    "narrate", "plots", "report", "portfolio", "scales", "batch", "cli", "waves", "arms",
     "voices", "indicators", "partner_survey", "community", "health_report", "health_plots",
     "schema", "read", "provenance", "resources",
 }

@@ -204,7 +204,7 @@ class _StopOnSignal:
         if self.signum is not None:  # a second signal while stopping: the timer is already running
             return
         self.signum = signum
-        from evalkit.batch_pool import kill_tree
+        from evalkit.batch import kill_tree
 
         import psutil
 

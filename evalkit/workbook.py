@@ -53,7 +53,7 @@ def write_workbook(path, tables: dict[str, pd.DataFrame]) -> Path:
     """
     from openpyxl.styles import Alignment, Font
 
-    from evalkit.publish import temporary_path
+    from evalkit.atomic import temporary_path
 
     path = Path(path)
     if not tables:

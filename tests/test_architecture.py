@@ -35,9 +35,85 @@ def test_lower_stages_never_import_higher_ones(module, forbidden):
     assert _evalkit_imports(module) & forbidden == set()
 
 
+#: The stages after analysis: the batch subpackage, the report objects and what they are presented with.
+LATER_STAGES = ("evalkit.batch", "evalkit.cli", "evalkit.report", "evalkit.health_report", "evalkit.narrate",
+                "evalkit.plots", "evalkit.figures", "evalkit.health_plots", "evalkit.workbook", "evalkit.pageone",
+                "evalkit.portfolio")
+
+
 @pytest.mark.parametrize("module", ["schema", "read", "validate", "provenance", "load"])
-def test_reading_and_checking_know_nothing_of_the_batch(module):
-    assert not {m for m in _evalkit_imports(module) if m.startswith(("evalkit.batch", "evalkit.render"))}
+def test_reading_and_checking_know_nothing_of_the_batch_or_the_reports(module):
+    assert {m for m in _evalkit_imports(module) if m.startswith(LATER_STAGES)} == set()
+
+
+# --- the batch subpackage: one entry point, and nothing outside it imports it ----------------------------------
+BATCH = PACKAGE / "batch"
+
+
+def _imports_in_file(path: Path, text: str | None = None) -> set[str]:
+    """Absolute names of the modules a file imports (``text``, or the file's), anywhere in it (functions included).
+
+    Relative imports are resolved against the file's package; ``importlib.import_module("x")`` and
+    ``__import__("x")`` with a literal name count too.
+    """
+    package = ["evalkit", *path.relative_to(PACKAGE).parent.parts]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text() if text is None else text)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package[:len(package) - node.level + 1], *([base] if base else [])])
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}  # `from evalkit import batch`
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and (getattr(node.func, "attr", None) == "import_module" or getattr(node.func, "id", None)
+                   in ("import_module", "__import__"))):
+            found.add(node.args[0].value)
+    return found
+
+
+def _outside_batch() -> list[Path]:
+    """Every evalkit module but the batch subpackage and the command line (``cli*.py``), which runs it."""
+    return sorted(p for p in PACKAGE.rglob("*.py") if BATCH not in p.parents and not
+                  (p.parent == PACKAGE and p.name.startswith("cli")))
+
+
+def test_the_batch_machinery_is_one_subpackage():
+    stages = {"run", "plan", "cache", "pool", "render", "kernel", "forkserver", "provisioner", "html", "publish"}
+    assert {p.stem for p in BATCH.glob("*.py")} == stages | {"__init__"}
+    old = {"batch", "batch_plan", "batch_cache", "batch_pool", "render", "render_kernel", "render_forkserver",
+           "render_html", "publish", "provisioner"}
+    assert {p.stem for p in PACKAGE.glob("*.py")} & old == set(), "a batch module is still outside evalkit/batch/"
+
+
+def test_nothing_outside_the_batch_subpackage_imports_it():
+    """Not even inside a function; ``evalkit/__init__.py`` may only name it in its lazy export table (strings)."""
+    outside = _outside_batch()
+    assert len(outside) > 40 and PACKAGE / "workbook.py" in outside and PACKAGE / "__init__.py" in outside
+    offenders = {p.relative_to(PACKAGE).as_posix(): sorted(m for m in _imports_in_file(p)
+                                                            if m == "evalkit.batch" or m.startswith("evalkit.batch."))
+                 for p in outside}
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+@pytest.mark.parametrize("source", [
+    "import evalkit.batch.run", "from evalkit.batch import run_batch", "from evalkit import batch",
+    "from ..batch import publish", "def f():\n    from evalkit.batch.publish import write_index",
+    "importlib.import_module('evalkit.batch')", "__import__('evalkit.batch.pool')"])
+def test_the_import_scan_sees_every_form_of_import(source):
+    """The scan above catches each of these (as if written in evalkit/stats/), so its empty answer means something."""
+    found = _imports_in_file(PACKAGE / "stats" / "probe.py", source)
+    assert {m for m in found if m == "evalkit.batch" or m.startswith("evalkit.batch.")}, source
+    assert not {m for m in _imports_in_file(PACKAGE / "stats" / "probe.py", "from .. import schema")
+                if m.startswith("evalkit.batch")}
+
+
+def test_the_cli_reaches_the_batch_only_through_its_entry_point():
+    imported = {m for p in PACKAGE.glob("cli*.py") for m in _imports_in_file(p) if m.startswith("evalkit.batch")}
+    assert imported <= {"evalkit.batch", "evalkit.batch.run_batch", "evalkit.batch.kill_tree"}
 
 
 def test_load_uses_the_stages_below_it():

@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from evalkit.batch_cache import cache_folder
+from evalkit.batch.cache import cache_folder
 import pytest
 
 from evalkit.batch import run_batch

@@ -17,9 +17,9 @@ import psutil
 import pytest
 
 from evalkit.batch import run_batch
-from evalkit.batch_plan import plan_tasks
+from evalkit.batch.plan import plan_tasks
 from evalkit.errors import DataValidationError, InputError
-from evalkit.publish import report_path
+from evalkit.batch.publish import report_path
 from test_batch import TEMPLATES, write_dataset
 
 pytestmark = pytest.mark.integration  # run_batch and the CLI start kernel servers and kernels
@@ -229,8 +229,8 @@ def test_dask_scheduler_gives_the_same_outputs_and_manifest(tmp_path):
 
 
 def test_a_dead_kernel_server_fails_renders_fast_instead_of_hanging(tmp_path):
-    from evalkit.render import render_report
-    from evalkit.render_forkserver import KernelServer
+    from evalkit.batch.render import render_report
+    from evalkit.batch.forkserver import KernelServer
 
     server = KernelServer(["no_such_module_for_evalkit"]).start()
     try:

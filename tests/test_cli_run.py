@@ -5,7 +5,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from evalkit.batch_cache import cache_folder
+from evalkit.batch.cache import cache_folder
 
 import pytest
 from click.testing import CliRunner

@@ -23,7 +23,7 @@ def test_public_function_has_numpy_docstring_with_example(name):
 
 def _modules():
     for info in pkgutil.walk_packages(evalkit.__path__, "evalkit."):
-        if info.name not in ("evalkit.cli", "evalkit.render_forkserver"):
+        if info.name not in ("evalkit.cli", "evalkit.batch.forkserver"):
             yield info.name
 
 

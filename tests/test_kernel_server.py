@@ -18,8 +18,8 @@ import psutil
 import pytest
 from jupyter_client.connect import write_connection_file
 
-from evalkit.provisioner import ForkedKernel
-from evalkit.render_forkserver import (ForkRefused, KernelServer, KernelServerError, KernelTable, request,
+from evalkit.batch.provisioner import ForkedKernel
+from evalkit.batch.forkserver import (ForkRefused, KernelServer, KernelServerError, KernelTable, request,
                                        template_imports)
 
 pytestmark = pytest.mark.integration  # starts kernel servers and forks kernels
@@ -151,7 +151,7 @@ def test_a_server_with_threads_refuses_to_fork(tmp_path, monkeypatch):
 
 
 def test_the_server_dies_with_the_process_that_started_it(tmp_path):
-    script = ("import sys\nfrom evalkit.render_forkserver import KernelServer\n"
+    script = ("import sys\nfrom evalkit.batch.forkserver import KernelServer\n"
               "srv = KernelServer([]).start(); srv.wait_ready(); print(srv.pid, flush=True)\n"
               "sys.stdin.read()\n")  # until we close its stdin... or kill it
     import subprocess

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from evalkit.batch_plan import resolve_template
+from evalkit.batch.plan import resolve_template
 from evalkit.cli import main
 from evalkit.errors import InputError
 from evalkit.resources import REPORT_TEMPLATES, template_path

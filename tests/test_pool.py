@@ -13,11 +13,11 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from evalkit import batch_pool
+from evalkit.batch import pool as batch_pool
 from evalkit.batch import run_batch
-from evalkit.batch_pool import DaskKernelServers, kill_tree, local_executor, stop_executor, worker_kernel_server
+from evalkit.batch.pool import DaskKernelServers, kill_tree, local_executor, stop_executor, worker_kernel_server
 from evalkit.errors import InputError
-from evalkit.render_forkserver import request
+from evalkit.batch.forkserver import request
 from test_batch import write_dataset
 
 
@@ -115,7 +115,7 @@ def test_a_run_on_dask_forks_each_kernel_from_its_workers_server(cluster, tmp_pa
     for pid in ("p01", "p02"):
         nb = nbformat.read(out / f"{pid}.ipynb", as_version=4)
         text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
-        assert "PARENT" in text and "evalkit.render_forkserver serve" in text, text
+        assert "PARENT" in text and "evalkit.batch.forkserver serve" in text, text
     assert json.loads((out / "manifest.json").read_text())["scheduler"] == cluster.scheduler_address
     assert batch_pool._PLUGIN_NAMES == {}  # the run's servers were stopped
 

@@ -15,8 +15,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from evalkit.errors import InputError
 from evalkit.figures import (ReportFigure, describe_attendance, describe_change, describe_forest,
                              report_style)
-from evalkit.publish import write_index
-from evalkit.render_html import export_html, finish_page
+from evalkit.batch.publish import write_index
+from evalkit.batch.html import export_html, finish_page
 from evalkit.workbook import write_workbook
 
 
@@ -242,7 +242,7 @@ def test_riverside_prints_on_at_most_12_letter_pages_with_the_title_on_page_one(
 def test_pdf_printing_fetches_nothing_but_inline_data():
     import weasyprint
 
-    from evalkit.render_html import _offline_fetcher
+    from evalkit.batch.html import _offline_fetcher
 
     fetcher = _offline_fetcher(weasyprint)
     fetch = fetcher.fetch if hasattr(fetcher, "fetch") else fetcher

@@ -15,9 +15,9 @@ import pytest
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.provisioning import KernelProvisionerFactory
 
-from evalkit.provisioner import NAME, EvalkitProvisioner, provisioner_stanza
-from evalkit.render_forkserver import KernelServer, KernelServerError
-from evalkit.render_kernel import KernelTracker, ProjectKernelManager, kernel_manager_class
+from evalkit.batch.provisioner import NAME, EvalkitProvisioner, provisioner_stanza
+from evalkit.batch.forkserver import KernelServer, KernelServerError
+from evalkit.batch.kernel import KernelTracker, ProjectKernelManager, kernel_manager_class
 
 pytestmark = pytest.mark.integration  # starts kernels
 
@@ -63,7 +63,7 @@ def test_registered_under_the_jupyter_client_entry_point_and_configured_from_the
     spec = KernelSpec(argv=["python"], language="python", display_name="x",
                       metadata={"kernel_provisioner": provisioner_stanza(("/s", "ab", 7), 5 * MB, tmp_path)})
     factory = KernelProvisionerFactory.instance()
-    assert factory.get_provisioner_entries()[NAME] == "evalkit.provisioner:EvalkitProvisioner"
+    assert factory.get_provisioner_entries()[NAME] == "evalkit.batch.provisioner:EvalkitProvisioner"
     prov = factory.create_provisioner_instance("kernel-1", spec, None)
     assert isinstance(prov, EvalkitProvisioner)
     assert (prov.server_address, prov.memory_limit, prov.kernel_cwd) == (["/s", "ab", 7], 5 * MB, str(tmp_path))

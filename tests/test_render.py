@@ -10,8 +10,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from evalkit.errors import InputError, RenderError
-from evalkit.render import render_report
-from evalkit.render_html import export_html
+from evalkit.batch.render import render_report
+from evalkit.batch.html import export_html
 from test_batch import TEMPLATES, parse, write_dataset
 
 pytestmark = pytest.mark.integration  # render_report starts kernels

@@ -280,7 +280,7 @@ def test_portfolio_report_never_pools_a_comparison_arm(tmp_path):
 # --- the real template, rendered by papermill on a five-wave trial with arms ---------------------
 @pytest.mark.integration
 def test_template_renders_both_sections_on_a_trial_with_waves(tmp_path, csv):
-    from evalkit.render import render_report
+    from evalkit.batch.render import render_report
 
     folder = _btheb_folder(tmp_path / "data", csv)
     res = render_report(ROOT / "templates" / "partnership_report.ipynb", tmp_path / "btheb.ipynb",

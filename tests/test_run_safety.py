@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 import evalkit as ek
-from evalkit.batch_cache import cache_folder
+from evalkit.batch.cache import cache_folder
 from evalkit.cli import main
 from evalkit.errors import InputError
 from evalkit.privacy import complementary_cells
-from evalkit.publish import lock_output, remove_stale_temporaries, temporary_path
+from evalkit.atomic import temporary_path
+from evalkit.batch.publish import lock_output, remove_stale_temporaries
 from evalkit.validate import validate_dir
 
 pytestmark = pytest.mark.integration
@@ -167,8 +168,8 @@ def test_a_failed_portfolio_makes_the_run_exit_1(tmp_path, monkeypatch):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    import evalkit.batch as batch
-    from evalkit.batch_plan import DEFAULT_TEMPLATE
+    import evalkit.batch.run as batch
+    from evalkit.batch.plan import DEFAULT_TEMPLATE
 
     broken = tmp_path / "broken_portfolio.ipynb"
     nbformat.write(new_notebook(cells=[

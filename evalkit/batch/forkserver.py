@@ -2,10 +2,10 @@
 
 Starting a kernel and importing pandas, scipy, seaborn and evalkit costs seconds,
 every report. A :class:`KernelServer` pays it once per batch run (or once per
-Dask worker, :mod:`evalkit.batch_pool`): it starts one process
-(``python -m evalkit.render_forkserver serve``) that imports ipykernel and the
+Dask worker, :mod:`evalkit.batch.pool`): it starts one process
+(``python -m evalkit.batch.forkserver serve``) that imports ipykernel and the
 template's libraries, then waits. For each report, jupyter_client asks it for a
-kernel through the ``evalkit`` kernel provisioner (:mod:`evalkit.provisioner`);
+kernel through the ``evalkit`` kernel provisioner (:mod:`evalkit.batch.provisioner`);
 the server forks, and the child (a brand-new process, own session, its own copy
 of the warm modules) becomes an ordinary ipykernel on the connection file
 jupyter_client wrote.
@@ -27,7 +27,7 @@ a batch already runs one kernel per core.
 Memory limit: ``memory_limit`` bounds the kernel's own growth in address space
 (``RLIMIT_AS``), counted from a warm kernel. A forked kernel sets its limit right
 after the fork to the address space it inherited plus ``memory_limit``; a fresh
-kernel (``python -m evalkit.render_forkserver kernel --memory-limit N``) first
+kernel (``python -m evalkit.batch.forkserver kernel --memory-limit N``) first
 imports what a server would (ipykernel and evalkit's report libraries), then does
 the same. So the limit means the same in both: what the report's code, its data
 and the kernel's own threads (about 90 MB of thread stacks) may add. A report
@@ -72,9 +72,8 @@ BASE_PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger
                 "IPython.extensions", "pdb", "faulthandler", "psutil", "tornado.platform.asyncio")
 #: Kernel options: no IPython history database (parallel kernels would contend for its lock).
 KERNEL_OPTIONS = ("--HistoryManager.enabled=False",)
-#: evalkit modules that run the batch, not a report: never preloaded (see :func:`report_modules`).
-NOT_REPORT_MODULES = ("evalkit.cli", "evalkit.batch", "evalkit.render", "evalkit.provisioner", "evalkit.sample",
-                      "evalkit.importer", "evalkit.__main__")
+#: evalkit modules that run the batch (this subpackage), not a report: never preloaded (see :func:`report_modules`).
+NOT_REPORT_MODULES = ("evalkit.cli", "evalkit.batch", "evalkit.sample", "evalkit.importer", "evalkit.__main__")
 #: Libraries report code reaches without an import statement evalkit's sources would show.
 REPORT_EXTRAS = ("openpyxl", "PIL.PngImagePlugin", "matplotlib.backends.backend_agg", "pandera.strategies",
                  "matplotlib.backends.backend_svg",  # report figures are SVG
@@ -194,7 +193,7 @@ class KernelServer:
         """Start the server process (returns at once; clients wait until it listens)."""
         path, key = self.address[:2]
         env = dict(os.environ, EVALKIT_FORKSERVER_KEY=key)
-        self.process = subprocess.Popen([sys.executable, "-m", "evalkit.render_forkserver", "serve", path,
+        self.process = subprocess.Popen([sys.executable, "-m", "evalkit.batch.forkserver", "serve", path,
                                          *self.preload], env=env, stdin=subprocess.DEVNULL)
         self.address = (path, key, self.process.pid)
         return self
@@ -211,7 +210,7 @@ class KernelServer:
         """Stop the server and every kernel it forked that is still running."""
         if self.process is None:
             return
-        from evalkit.batch_pool import kill_tree
+        from evalkit.batch.pool import kill_tree
 
         kill_tree([self.process.pid])
         self.process.wait()
@@ -554,10 +553,10 @@ def serve(path: str, key: str, preload: list[str]) -> None:
 
 
 def _kernel_main(argv: list[str]) -> None:
-    """``python -m evalkit.render_forkserver kernel -f CONNECTION_FILE [--memory-limit BYTES]``: a fresh kernel."""
+    """``python -m evalkit.batch.forkserver kernel -f CONNECTION_FILE [--memory-limit BYTES]``: a fresh kernel."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m evalkit.render_forkserver kernel")
+    parser = argparse.ArgumentParser(prog="python -m evalkit.batch.forkserver kernel")
     parser.add_argument("-f", dest="connection_file", required=True)
     parser.add_argument("--memory-limit", type=int, default=None)
     args, _ = parser.parse_known_args(argv)
@@ -574,7 +573,7 @@ def main(argv: list[str]) -> None:
     elif argv[:1] == ["serve"] and len(argv) >= 2:
         serve(argv[1], os.environ.pop("EVALKIT_FORKSERVER_KEY"), argv[2:])
     else:
-        sys.exit("usage: python -m evalkit.render_forkserver serve SOCKET [MODULE...] | kernel -f CONNECTION_FILE")
+        sys.exit("usage: python -m evalkit.batch.forkserver serve SOCKET [MODULE...] | kernel -f CONNECTION_FILE")
 
 
 if __name__ == "__main__":

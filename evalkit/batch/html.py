@@ -21,7 +21,7 @@ from pathlib import Path
 __all__ = ["TEMPLATE_DIR", "export_html", "finish_page", "write_pdf"]
 
 #: Folder holding evalkit's nbconvert templates (``evalkit/`` inside it is the report template).
-TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "nbconvert"
+TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
 TEMPLATE_NAME = "evalkit"
 #: Tables with more columns than this (index included) stack into cards on a narrow screen.
 STACK_COLUMNS = 4
@@ -250,7 +250,7 @@ def write_pdf(html_path, pdf_path) -> Path:
     import os
 
     from evalkit.errors import InputError
-    from evalkit.publish import temporary_path
+    from evalkit.atomic import temporary_path
 
     try:
         import weasyprint

@@ -5,7 +5,7 @@ user's installed kernelspecs, which may point at another Python. Reports must
 run in the environment evalkit itself runs in, so :func:`kernel_manager_class`
 returns a kernel manager whose kernel specification is built from
 ``sys.executable``; nothing is registered globally. That specification names the
-``evalkit-provisioner`` kernel provisioner (:mod:`evalkit.provisioner`, registered
+``evalkit-provisioner`` kernel provisioner (:mod:`evalkit.batch.provisioner`, registered
 through the ``jupyter_client.kernel_provisioners`` entry point) and carries the
 render's settings as its config: the warm server to fork from, the memory limit
 and the kernel's working folder.
@@ -20,11 +20,11 @@ import uuid
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 
-from evalkit.provisioner import provisioner_stanza
+from evalkit.batch.provisioner import provisioner_stanza
 
 #: A fresh kernel (no fork server): this Python, no IPython history database (parallel kernels
 #: would contend for its lock); the provisioner appends ``--memory-limit`` when there is one.
-KERNEL_ARGV = [sys.executable, "-m", "evalkit.render_forkserver", "kernel", "-f", "{connection_file}"]
+KERNEL_ARGV = [sys.executable, "-m", "evalkit.batch.forkserver", "kernel", "-f", "{connection_file}"]
 
 
 class KernelTracker:
@@ -81,7 +81,7 @@ def kernel_manager_class(memory_limit: int | None = None, tracker: KernelTracker
                          server_address: tuple | None = None, cwd: str | None = None) -> type:
     """A :class:`ProjectKernelManager` subclass carrying one render's settings.
 
-    With ``server_address`` (see :mod:`evalkit.render_forkserver`) the kernel is a
+    With ``server_address`` (see :mod:`evalkit.batch.forkserver`) the kernel is a
     fresh fork of a warm server instead of a new interpreter. ``memory_limit`` bounds
     how many bytes the kernel's address space may grow by once started (the same in
     both cases; the warm libraries a fork inherits do not count).

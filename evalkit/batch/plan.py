@@ -15,7 +15,7 @@ from pathlib import Path
 from evalkit._version import __version__
 from evalkit.errors import InputError
 from evalkit.provenance import PROVENANCE
-from evalkit.publish import report_path
+from evalkit.batch.publish import report_path
 
 DEFAULT_TEMPLATE = "partnership_report.ipynb"
 PORTFOLIO_TEMPLATE = "portfolio_report.ipynb"
@@ -101,10 +101,10 @@ def select_partnerships(data, partnership_ids=None) -> list[str]:
 
 def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: dict, *,
                timeout=None, memory_limit=None, cache_dir=None) -> list[ReportTask]:
-    """One :class:`ReportTask` per partnership of ``slices`` (see :mod:`evalkit.batch_cache`).
+    """One :class:`ReportTask` per partnership of ``slices`` (see :mod:`evalkit.batch.cache`).
 
     Each task's ``data_dir`` parameter is its slice folder ``<cache_dir>/<id>`` (outside
-    ``out_dir``: see :func:`evalkit.batch_cache.cache_folder`), its ``provenance`` the
+    ``out_dir``: see :func:`evalkit.batch.cache.cache_folder`), its ``provenance`` the
     slice's ``provenance.json`` (the template passes it to ``ek.load_data``, which then
     trusts the unchanged slice instead of validating it again), and its
     ``tables_path`` is ``<out_dir>/<id>.xlsx`` (the report's tables for analysts);
@@ -115,7 +115,7 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     InputError
         If an id is not a safe slug (it could otherwise name a path outside ``out_dir``).
     """
-    from evalkit.batch_cache import cache_folder, slice_digest
+    from evalkit.batch.cache import cache_folder, slice_digest
 
     out_dir = Path(out_dir).resolve()
     cache = cache_folder(out_dir, cache_dir)
@@ -146,7 +146,7 @@ def portfolio_task(data, out_dir: Path, template: Path, parameters: dict, *,
     does not validate the rows again); its hash covers the template, the
     parameters, the input files' SHA-256 and the evalkit version.
     """
-    from evalkit.batch_cache import cache_folder
+    from evalkit.batch.cache import cache_folder
 
     out_dir = Path(out_dir).resolve()
     folder = cache_folder(out_dir, cache_dir) / PORTFOLIO_ID

@@ -1,7 +1,7 @@
 """Run renders concurrently, here or on a Dask cluster, and stop them without leaving orphans.
 
 Locally, a render's heavy work happens in its kernel, a separate process forked
-from the warm kernel server (:mod:`evalkit.render_forkserver`); what is left in
+from the warm kernel server (:mod:`evalkit.batch.forkserver`); what is left in
 the batch process (sending cells, saving the notebook, exporting HTML) is mostly
 waiting, so ``workers`` threads drive ``workers`` kernel processes in parallel
 (:func:`local_executor`). Ctrl-C (or any error) in the batch process kills the
@@ -10,7 +10,7 @@ then see dead kernels and end.
 
 On a dask.distributed cluster every worker keeps a warm kernel server too, so a
 report costs the same there as here: :class:`DaskKernelServers` registers a
-worker plugin that starts a :class:`~evalkit.render_forkserver.KernelServer` on
+worker plugin that starts a :class:`~evalkit.batch.forkserver.KernelServer` on
 each worker (and on workers that join later) and stops it when the run ends; the
 executor from :func:`dask_executor` runs each render on a worker with that
 worker's server. Connecting to a scheduler that is unreachable or malformed
@@ -96,14 +96,14 @@ def _plugin_class():
     from distributed.diagnostics.plugin import WorkerPlugin
 
     class KernelServerPlugin(WorkerPlugin):
-        """Keeps one warm :class:`~evalkit.render_forkserver.KernelServer` on each Dask worker."""
+        """Keeps one warm :class:`~evalkit.batch.forkserver.KernelServer` on each Dask worker."""
 
         def __init__(self, preload):
             self.preload = list(preload)
             self.server = None
 
         def setup(self, worker):
-            from evalkit.render_forkserver import KernelServer
+            from evalkit.batch.forkserver import KernelServer
 
             self.server = KernelServer(self.preload).start()
 
@@ -125,7 +125,7 @@ def _plugin_class():
     return KernelServerPlugin
 
 
-def __getattr__(name):  # lets pickle find the plugin class (evalkit.batch_pool.KernelServerPlugin) on workers
+def __getattr__(name):  # lets pickle find the plugin class (evalkit.batch.pool.KernelServerPlugin) on workers
     if name == "KernelServerPlugin":
         return _plugin_class()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

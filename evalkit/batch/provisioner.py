@@ -4,18 +4,18 @@ jupyter_client starts every kernel through a *kernel provisioner* named in the
 kernel specification's metadata (``{"kernel_provisioner": {"provisioner_name": ...,
 "config": {...}}}``) and found through the ``jupyter_client.kernel_provisioners``
 entry point. evalkit registers :class:`EvalkitProvisioner` there (see
-``pyproject.toml``) and :mod:`evalkit.render_kernel` names it in the kernel
+``pyproject.toml``) and :mod:`evalkit.batch.kernel` names it in the kernel
 specification it builds, with the render's settings as its ``config``:
 
 ``server_address``
-    ``KernelServer.address`` of a warm fork server (:mod:`evalkit.render_forkserver`).
+    ``KernelServer.address`` of a warm fork server (:mod:`evalkit.batch.forkserver`).
     The kernel is a fork of that server. If the server refuses to fork (it is not
     single-threaded), the provisioner starts a fresh kernel instead and logs a warning;
     if the server has died, the launch fails at once with :class:`KernelServerError`.
-    Without it, the kernel is a fresh ``python -m evalkit.render_forkserver kernel``.
+    Without it, the kernel is a fresh ``python -m evalkit.batch.forkserver kernel``.
 ``memory_limit``
     Bytes the kernel may grow by (``RLIMIT_AS`` = its address space when it starts + this),
-    see :mod:`evalkit.render_forkserver`.
+    see :mod:`evalkit.batch.forkserver`.
 ``kernel_cwd``
     The kernel's working folder.
 
@@ -35,7 +35,7 @@ from typing import Any
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from traitlets import Integer, List, Unicode
 
-from evalkit.render_forkserver import ForkRefused, KernelServerError, request
+from evalkit.batch.forkserver import ForkRefused, KernelServerError, request
 
 __all__ = ["EvalkitProvisioner", "NAME", "provisioner_stanza"]
 
@@ -130,7 +130,7 @@ class EvalkitProvisioner(LocalProvisioner):
         if self.kernel_cwd is not None:
             kwargs["cwd"] = self.kernel_cwd
         kwargs = await super().pre_launch(**kwargs)
-        if self.memory_limit:  # read by a fresh kernel (python -m evalkit.render_forkserver kernel)
+        if self.memory_limit:  # read by a fresh kernel (python -m evalkit.batch.forkserver kernel)
             kwargs["cmd"] = [*kwargs["cmd"], "--memory-limit", str(self.memory_limit)]
         return kwargs
 

@@ -1,6 +1,6 @@
 """Publish a batch run: atomic file writes, ``manifest.json`` and ``index.html``.
 
-Everything written into the output folder goes through :func:`atomic_write_text`
+Everything written into the output folder goes through :func:`evalkit.atomic.atomic_write_text`
 (temporary file in the same folder, fsync, then ``os.replace``), so a run killed
 at any moment leaves either the previous file or the new one, never half of one.
 Every value that came from data (ids, names, error messages) is HTML-escaped,
@@ -10,15 +10,14 @@ point outside the output folder.
 from __future__ import annotations
 
 import json
-import os
 import re
-import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+from evalkit.atomic import TEMP_NAME, atomic_write_text
 from evalkit.errors import InputError
 
-__all__ = ["SLUG", "report_path", "atomic_write_text", "temporary_path", "read_manifest",
+__all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "check_ownership", "read_manifest",
            "write_manifest", "write_index"]
 
 #: A safe partnership id: letters, digits, ``_`` and ``-``, starting with a letter or digit.
@@ -60,44 +59,14 @@ def report_path(out_dir, partnership_id: str, suffix: str) -> Path:
     return path
 
 
-#: Prefix of the temporary files a run writes beside its outputs; names starting with it are evalkit's.
-TEMP_PREFIX = ".evalkit-tmp-"
-_TEMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{32}-")
-
-
-def temporary_path(path) -> Path:
-    """A unique hidden temporary name beside ``path`` (same file system, so renames are atomic).
-
-    The name is ``.evalkit-tmp-<32 hex digits>-<file name>``: a pattern no user file
-    is expected to have, so a later run can clear what a killed run left behind.
-    """
-    path = Path(path)
-    return path.with_name(f"{TEMP_PREFIX}{uuid.uuid4().hex}-{path.name}")
-
-
-def atomic_write_text(path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically: temporary file, fsync, rename."""
-    path = Path(path)
-    tmp = temporary_path(path)
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
 def remove_stale_temporaries(out_dir) -> None:
-    """Delete temporary files a killed run left behind: regular files named by :func:`temporary_path`.
+    """Delete temporary files a killed run left behind: regular files named by :func:`evalkit.atomic.temporary_path`.
 
     Call it only while holding the run lock (:func:`lock_output`), so it never removes
     the temporaries of a run still writing. Nothing else is ever removed.
     """
     for tmp in Path(out_dir).iterdir():
-        if _TEMP_NAME.match(tmp.name) and tmp.is_file() and not tmp.is_symlink():
+        if TEMP_NAME.match(tmp.name) and tmp.is_file() and not tmp.is_symlink():
             tmp.unlink(missing_ok=True)
 
 
@@ -234,7 +203,8 @@ def _when(stamp) -> str:
 def _index_template():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates" / "html")),
+    folder = Path(__file__).resolve().parents[1] / "templates" / "html"  # evalkit/templates/html
+    env = Environment(loader=FileSystemLoader(str(folder)),
                       autoescape=True, undefined=StrictUndefined, trim_blocks=False)
     return env.get_template("index.html.j2")
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.errors import InputError, RenderError
-from evalkit.render_kernel import KernelTracker, kernel_manager_class
-from evalkit.render_html import export_html, write_pdf
-from evalkit.publish import atomic_write_text, temporary_path
+from evalkit.batch.kernel import KernelTracker, kernel_manager_class
+from evalkit.batch.html import export_html, write_pdf
+from evalkit.atomic import atomic_write_text, temporary_path
 
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
 
@@ -147,20 +147,20 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
     memory_limit : int, optional
         Bytes the kernel may grow by: its address-space limit (``RLIMIT_AS``) is set to
         what it has when it starts (a warm kernel: forked, or fresh after the same
-        imports; see :mod:`evalkit.render_forkserver`) plus this. A report that needs
+        imports; see :mod:`evalkit.batch.forkserver`) plus this. A report that needs
         more fails with ``MemoryError`` or a dead kernel. Default: no limit.
     cwd : str or Path, optional
         Working directory of the kernel (default: the template's folder).
     title : str, optional
         ``<title>`` of the HTML page (default: the output file's stem).
     kernel_server : tuple, optional
-        ``KernelServer.address`` of a warm fork server (:mod:`evalkit.render_forkserver`)
+        ``KernelServer.address`` of a warm fork server (:mod:`evalkit.batch.forkserver`)
         to take the kernel from; default: start a new interpreter.
     links : sequence of (href, text), optional
         Links shown above the report (e.g. back to ``index.html`` and ``_portfolio.html``).
     pdf : bool, default False
         Also print the page to ``<output_html stem>.pdf`` beside it with WeasyPrint
-        (:func:`evalkit.render_html.write_pdf`, offline, written atomically).
+        (:func:`evalkit.batch.html.write_pdf`, offline, written atomically).
 
     Returns
     -------
@@ -178,7 +178,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
 
     Examples
     --------
-    >>> from evalkit.render import render_report
+    >>> from evalkit.batch.render import render_report
     >>> result = render_report("templates/partnership_report.ipynb",  # doctest: +SKIP
     ...                        "reports/p01.ipynb", "reports/p01.html",
     ...                        {"partnership_id": "p01", "data_dir": "data/sample"})

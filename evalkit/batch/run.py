@@ -18,12 +18,12 @@ from pathlib import Path
 
 from evalkit import schema
 from evalkit._version import __version__
-from evalkit.batch_cache import split_by_partnership, write_slice
-from evalkit.batch_plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, RESERVED_PARAMETERS, ReportTask, plan_tasks,
+from evalkit.batch.cache import split_by_partnership, write_slice
+from evalkit.batch.plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, RESERVED_PARAMETERS, ReportTask, plan_tasks,
                                 portfolio_task, resolve_template, select_partnerships)
-from evalkit.batch_pool import local_executor, stop_executor
+from evalkit.batch.pool import local_executor, stop_executor
 from evalkit.errors import InputError
-from evalkit.publish import (check_ownership, lock_output, read_manifest, remove_stale_temporaries, write_index,
+from evalkit.batch.publish import (check_ownership, lock_output, read_manifest, remove_stale_temporaries, write_index,
                              write_manifest)
 
 __all__ = ["BatchResult", "ReportEntry", "run_batch"]
@@ -38,7 +38,7 @@ class ReportEntry:
     ``status`` is ``"ok"`` or ``"failed"``; ``rendered`` is ``False`` when an
     unchanged report from a previous run was kept; ``files`` maps ``html`` /
     ``notebook`` (and ``pdf``, ``xlsx`` when written) to file names inside the output folder; ``error`` is the
-    :meth:`evalkit.render.RenderFailure.to_dict` of a failure. ``headline`` is the index card of a
+    :meth:`evalkit.batch.render.RenderFailure.to_dict` of a failure. ``headline`` is the index card of a
     rendered report (:func:`evalkit.pageone.headline`: one-line verdict, targets met, flags).
     """
 
@@ -120,11 +120,11 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
 
     Method: the data are loaded and validated once (:func:`evalkit.load.load_data`)
     and split once into one Parquet folder per partnership (``<cache_dir>/<id>``,
-    outside ``out_dir``: see :func:`evalkit.batch_cache.cache_folder`). Each partnership's report is rendered by
-    :func:`evalkit.render.render_report` (papermill parameters ``partnership_id``,
+    outside ``out_dir``: see :func:`evalkit.batch.cache.cache_folder`). Each partnership's report is rendered by
+    :func:`evalkit.batch.render.render_report` (papermill parameters ``partnership_id``,
     ``data_dir`` = its slice folder, plus ``parameters``) in its own kernel
     process, ``workers`` at a time. Kernels are fresh forks of one warm server that
-    imported the template's libraries once (:mod:`evalkit.render_forkserver`);
+    imported the template's libraries once (:mod:`evalkit.batch.forkserver`);
     with ``scheduler``, renders run on a dask.distributed cluster instead, each
     worker forking kernels from its own warm server. Each outcome is written to ``manifest.json`` and ``index.html`` as
     it arrives, atomically. A failed report is recorded (failing cell, exception)
@@ -161,7 +161,7 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         Show a tqdm progress bar (default: only when stderr is a terminal).
     memory_limit : int, optional
         Bytes a report kernel may grow by (address space, ``RLIMIT_AS``, counted from a
-        warm kernel: see :mod:`evalkit.render_forkserver`); a report that needs more fails
+        warm kernel: see :mod:`evalkit.batch.forkserver`); a report that needs more fails
         with ``MemoryError`` or a dead kernel. Default: no limit.
     scheduler : str, optional
         Address of a dask.distributed scheduler to send renders to (``tcp://host:8786``).
@@ -239,10 +239,10 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
 
 def _start_kernel_server(template: Path, scheduler: str | None = None):
     """Warm kernels for the run: a local fork server, or one on every worker of the Dask cluster."""
-    from evalkit.render_forkserver import KernelServer, template_imports
+    from evalkit.batch.forkserver import KernelServer, template_imports
 
     if scheduler:
-        from evalkit.batch_pool import DaskKernelServers
+        from evalkit.batch.pool import DaskKernelServers
 
         return DaskKernelServers(scheduler, template_imports(template)).start()
     return KernelServer(template_imports(template)).start()
@@ -394,7 +394,7 @@ def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show:
 
 def render_task(task: ReportTask) -> dict:
     """Render one task in a worker; returns plain data (picklable)."""
-    from evalkit.render import render_report
+    from evalkit.batch.render import render_report
 
     result = render_report(task.template, task.notebook, task.html, task.parameters, timeout=task.timeout,
                            memory_limit=task.memory_limit, title=task.title, kernel_server=task.kernel_server,
@@ -460,7 +460,7 @@ def _headline(data, tables: dict, partnership_id: str, parameters: dict) -> dict
 
 
 def _dask_executor(address: str):
-    from evalkit.batch_pool import dask_executor
+    from evalkit.batch.pool import dask_executor
 
     return dask_executor(address)  # renders use each worker's warm kernel server
 
