@@ -155,3 +155,16 @@ def test_result_objects_are_built_from_named_fields_only():
     assert len(results) >= 17
     for cls in results:
         assert all(f.kw_only for f in dataclasses.fields(cls)), f"{cls.__name__} accepts positional fields"
+
+
+@pytest.mark.parametrize("name", ["ReportEntry", "BatchResult", "RenderResult", "RenderFailure", "ReportTask",
+                                  "_RunOptions"])
+def test_batch_records_are_frozen_and_built_from_named_fields_only(name):
+    """No ``ReportEntry(task.partnership_id, task.name, ..., task.hash)``: a swapped field would be silent."""
+    import dataclasses
+    import importlib
+
+    module = {"ReportTask": "evalkit.batch.plan", "_RunOptions": "evalkit.batch.run"}.get(name, "evalkit.batch")
+    cls = getattr(importlib.import_module(module), name)
+    assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, f"{name} is not frozen"
+    assert all(f.kw_only for f in dataclasses.fields(cls)), f"{name} accepts positional fields"

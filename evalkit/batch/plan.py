@@ -29,7 +29,7 @@ PATH_PARAMETERS = ("data_dir", "tables_path", "provenance")
 RESERVED_PARAMETERS = ("partnership_id", *PATH_PARAMETERS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportTask:
     """One report to render: template, output paths, parameters and identity hash."""
 
@@ -131,7 +131,8 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
                              slice_digest(tables))
         name = str(info.at[pid, "name"]) if "name" in info.columns else pid
         partner_type = str(info.at[pid, "partner_type"]) if "partner_type" in info.columns else ""
-        tasks.append(ReportTask(pid, name, partner_type, template, nb_path, html_path, params, identity,
+        tasks.append(ReportTask(partnership_id=pid, name=name, partner_type=partner_type, template=template,
+                                notebook=nb_path, html=html_path, parameters=params, hash=identity,
                                 title=f"{name} ({pid})", timeout=timeout, memory_limit=memory_limit))
     return tasks
 
@@ -153,6 +154,7 @@ def portfolio_task(data, out_dir: Path, template: Path, parameters: dict, *,
     params = {"data_dir": str(folder), "provenance": str(folder / PROVENANCE), **parameters}
     digest = "".join(f"{name}:{src.sha256}" for name, src in sorted(data.sources.items()))
     identity = task_hash(template.read_bytes(), parameters, digest)
-    return ReportTask(PORTFOLIO_ID, "Portfolio summary across partnerships", "", template,
-                      out_dir / f"{PORTFOLIO_ID}.ipynb", out_dir / f"{PORTFOLIO_ID}.html", params, identity,
+    return ReportTask(partnership_id=PORTFOLIO_ID, name="Portfolio summary across partnerships", partner_type="",
+                      template=template, notebook=out_dir / f"{PORTFOLIO_ID}.ipynb",
+                      html=out_dir / f"{PORTFOLIO_ID}.html", parameters=params, hash=identity,
                       title="Portfolio summary", timeout=timeout, memory_limit=memory_limit)

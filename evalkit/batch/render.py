@@ -27,7 +27,7 @@ from evalkit.atomic import atomic_write_text, temporary_path
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RenderFailure:
     """Why a report failed: the failing cell and the exception it raised.
 
@@ -68,7 +68,7 @@ class RenderFailure:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RenderResult:
     """Outcome of :func:`render_report`.
 
@@ -215,7 +215,8 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
                 shutdown_kernel="immediate", on_cell_start=watchdog.cell_started,
             )
     except PapermillExecutionError as exc:
-        error = RenderFailure(exc.ename, str(exc.evalue), exc.cell_index, exc.exec_count)
+        error = RenderFailure(ename=exc.ename, evalue=str(exc.evalue), cell_index=exc.cell_index,
+                              execution_count=exc.exec_count)
     except Exception as exc:  # dead kernel, timeout, kernel failed to start
         _save_partial(scratch)
         error = _failure_from_partial(scratch, exc, watchdog)
@@ -225,7 +226,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         if scratch.exists():
             kept = failed_notebook_path(output_ipynb)
             os.replace(scratch, kept)
-        return RenderResult("failed", time.perf_counter() - start, notebook=kept, error=error)
+        return RenderResult(status="failed", duration=time.perf_counter() - start, notebook=kept, error=error)
 
     try:
         body = export_html(nb, title=title or output_html.stem, links=links)
@@ -236,7 +237,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         failed_notebook_path(output_ipynb).unlink(missing_ok=True)
     finally:
         scratch.unlink(missing_ok=True)
-    return RenderResult("ok", time.perf_counter() - start, notebook=output_ipynb, html=output_html,
+    return RenderResult(status="ok", duration=time.perf_counter() - start, notebook=output_ipynb, html=output_html,
                         pdf=output_html.with_suffix(".pdf") if pdf else None)
 
 
@@ -296,13 +297,13 @@ def _failure_from_partial(scratch: Path, exc: BaseException, watchdog: "_Watchdo
                 if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
                     cell_index, execution_count = index, cell.get("execution_count")
     if watchdog.fired:
-        return RenderFailure("TimeoutError", f"the report exceeded the timeout of {watchdog.timeout:g} s",
-                             cell_index, execution_count)
+        return RenderFailure(ename="TimeoutError", evalue=f"the report exceeded the timeout of {watchdog.timeout:g} s",
+                             cell_index=cell_index, execution_count=execution_count)
     ename = type(exc).__name__
     evalue = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     if ename == "DeadKernelError":
         evalue = evalue or "the kernel died"
-    return RenderFailure(ename, evalue, cell_index, execution_count)
+    return RenderFailure(ename=ename, evalue=evalue, cell_index=cell_index, execution_count=execution_count)
 
 
 class _Watchdog:

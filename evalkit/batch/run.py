@@ -31,7 +31,7 @@ __all__ = ["BatchResult", "ReportEntry", "run_batch"]
 log = logging.getLogger("evalkit.batch")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportEntry:
     """Outcome of one partnership's report in a batch run.
 
@@ -63,7 +63,7 @@ class ReportEntry:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BatchResult:
     """What a batch run produced.
 
@@ -248,7 +248,7 @@ def _start_kernel_server(template: Path, scheduler: str | None = None):
     return KernelServer(template_imports(template)).start()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _RunOptions:
     """What :func:`run_batch` was asked for, checked, and the warm kernel server it started."""
 
@@ -424,8 +424,9 @@ def _entry_from_future(task: ReportTask, future) -> ReportEntry:
     files = dict(outcome["files"])
     if outcome["status"] != "ok" and task.html.is_file():  # the last good report survives a failed re-render
         files["previous_html"] = task.html.name
-    return ReportEntry(task.partnership_id, task.name, task.partner_type, outcome["status"],
-                       outcome["duration"], files, outcome["error"], task.hash)
+    return ReportEntry(partnership_id=task.partnership_id, name=task.name, partner_type=task.partner_type,
+                       status=outcome["status"], duration=outcome["duration"], files=files, error=outcome["error"],
+                       hash=task.hash)
 
 
 def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: bool) -> ReportEntry | None:
@@ -438,8 +439,9 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
     if task.pdf and "pdf" not in files:  # asked for a PDF this time
         return None
     head = previous.get("headline") if isinstance(previous.get("headline"), dict) else None
-    return ReportEntry(task.partnership_id, task.name, task.partner_type, "ok",
-                       float(previous.get("duration") or 0.0), files, None, task.hash, rendered=False, headline=head)
+    return ReportEntry(partnership_id=task.partnership_id, name=task.name, partner_type=task.partner_type,
+                       status="ok", duration=float(previous.get("duration") or 0.0), files=files, error=None,
+                       hash=task.hash, rendered=False, headline=head)
 
 
 def _headline(data, tables: dict, partnership_id: str, parameters: dict) -> dict | None:
