@@ -129,6 +129,12 @@ def test_wheel_ships_templates_nbconvert_and_html_templates_and_py_typed(wheel):
             "evalkit/py.typed"} <= names
     for name in REPORT_TEMPLATES:  # the real notebooks, not symlinks or stubs
         assert zipfile.ZipFile(wheel).read(f"evalkit/templates/{name}") == (PACKAGED / name).read_bytes()
+    batch = {f"evalkit/batch/{p.name}" for p in (PACKAGE / "batch").glob("*.py")}
+    assert "evalkit/batch/__init__.py" in batch and "evalkit/batch/provisioner.py" in batch
+    assert batch <= names, sorted(batch - names)  # the batch subpackage, every stage of it
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "evalkit-provisioner = evalkit.batch.provisioner:EvalkitProvisioner" in text, text
 
 
 @pytest.mark.integration
