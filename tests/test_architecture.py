@@ -1,4 +1,4 @@
-"""The pipeline's dependencies point one way: load -> validate -> read, schema (docs/ARCHITECTURE.md)."""
+"""Dependencies point one way: load -> validate -> read, schema; nothing imports batch/ (docs/ARCHITECTURE.md)."""
 from __future__ import annotations
 
 import ast
