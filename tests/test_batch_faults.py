@@ -195,6 +195,23 @@ def test_hostile_ids_cannot_name_paths_outside_the_output(tmp_path, hostile):
         report_path(tmp_path, hostile, ".html")
 
 
+@pytest.mark.parametrize("pid", ["p01", "riverside-literacy", "a_b", "P01", "x" * 64, "x" * 65, "index", "manifest",
+                                 "_portfolio", "-p", "p.1", "p01\n"])
+def test_one_rule_for_safe_ids_in_the_data_contract_and_the_publisher(tmp_path, pid):
+    """An id the data contract accepts gets a file; one it refuses is refused by the publisher too."""
+    import re
+
+    from evalkit import schema
+
+    accepted = re.fullmatch(schema.SLUG_PATTERN, pid) is not None
+    if accepted:
+        assert report_path(tmp_path, pid, ".html") == tmp_path / f"{pid}.html"
+    else:
+        with pytest.raises(InputError, match="safe slug"):
+            report_path(tmp_path, pid, ".html")
+    assert accepted == (pid in {"p01", "riverside-literacy", "a_b", "x" * 64})
+
+
 def test_hostile_ids_are_refused_even_if_validation_were_bypassed(tmp_path):
     import pandas as pd
 

@@ -16,12 +16,14 @@ from urllib.parse import quote
 
 from evalkit.atomic import TEMP_NAME, atomic_write_text
 from evalkit.errors import InputError
+from evalkit.schema import SLUG_PATTERN, SLUG_RULE
 
 __all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "check_ownership", "read_manifest",
            "write_manifest", "write_index"]
 
-#: A safe partnership id: letters, digits, ``_`` and ``-``, starting with a letter or digit.
-SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
+#: A safe partnership id: the data contract's one rule (:data:`evalkit.schema.SLUG_PATTERN`), checked again here
+#: because an id reaches the file system: a run given data that bypassed validation still cannot escape.
+SLUG = re.compile(SLUG_PATTERN)
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 
@@ -49,9 +51,8 @@ def report_path(out_dir, partnership_id: str, suffix: str) -> Path:
     'reports/p01.html'
     """
     pid = str(partnership_id)
-    if not SLUG.fullmatch(pid) or pid.lower() in ("index", "manifest"):
-        raise InputError(f"Partnership id {pid!r} is not a safe slug; expected letters, digits, "
-                         "'_' or '-' only (at most 128 characters, no dots, slashes or spaces).")
+    if not SLUG.fullmatch(pid):
+        raise InputError(f"Partnership id {pid!r} is not a safe slug; expected {SLUG_RULE}.")
     out_dir = Path(out_dir)
     path = out_dir / f"{pid}{suffix}"
     if path.resolve().parent != out_dir.resolve():
