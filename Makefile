@@ -17,11 +17,15 @@ OUT    ?= reports
 setup: $(STAMP)
 
 # uv installs the stack in seconds; plain pip is the fallback if uv cannot be had.
-$(STAMP): pyproject.toml
+# Both write the libraries' bytecode (.pyc) at install time: with PYTHONDONTWRITEBYTECODE set (as on some
+# machines and CI images) nothing else would, and every process, each kernel server included, would compile
+# pandas, scipy and the rest from source on every run (about 3 CPU-seconds each time).
+$(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
-	  && $(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e ".[test]" \
+	  && $(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e ".[test]" \
 	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	@$(BIN)/python -m compileall -q -j 0 evalkit >/dev/null
 	@touch $(STAMP)
 
 reports: $(STAMP)

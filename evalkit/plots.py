@@ -110,7 +110,15 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         long = p.melt(value_vars=["pre", "post"], var_name="wave", value_name="value")
         kind = meta.at[m, "kind"]
         if kind == "continuous":
-            sns.boxplot(data=long, x="wave", y="value", hue="wave", palette=WAVE_COLORS, ax=ax, legend=False, width=0.5)
+            # matplotlib's own box plot (seaborn's adds a data-frame layer: about 25 ms a panel)
+            boxes = ax.boxplot([p["pre"].to_numpy(float), p["post"].to_numpy(float)], positions=[0, 1], widths=0.5,
+                               patch_artist=True, medianprops={"color": "0.25"}, whiskerprops={"color": "0.25"},
+                               capprops={"color": "0.25"},
+                               flierprops={"marker": "d", "markersize": 4, "markerfacecolor": "0.3",
+                                           "markeredgecolor": "none"})
+            for box, wave in zip(boxes["boxes"], ("pre", "post")):
+                box.set(facecolor=WAVE_COLORS[wave], edgecolor="0.25")
+            ax.set_xlim(-0.6, 1.6)
             if np.isfinite([meta.at[m, "scale_min"], meta.at[m, "scale_max"]]).all():  # bounds are optional here
                 ax.set_ylim(meta.at[m, "scale_min"], meta.at[m, "scale_max"])
             ax.set_ylabel("score")

@@ -154,3 +154,15 @@ def test_imports_inside_functions_are_a_dependency_or_an_extra():
     missing = {m: _distributions(m) for m in lazy if not _distributions(m) & declared}
     assert missing == {}, f"imported but declared nowhere: {missing}"
     assert not _distributions("distributed") & _declared(), "distributed belongs in the dask extra only"
+
+
+@pytest.mark.parametrize("module", ["pandas", "scipy.stats", "statsmodels.stats.multitest", "matplotlib.pyplot",
+                                    "ipykernel.kernelapp", "evalkit.report"])
+def test_set_up_wrote_the_bytecode_of_what_a_run_imports(module):
+    """``make setup`` compiles at install time: with PYTHONDONTWRITEBYTECODE set, no run would write .pyc files,
+    and every process (the kernel server each run) would compile the libraries from source again."""
+    import importlib
+    import importlib.util
+
+    source = importlib.import_module(module).__file__
+    assert Path(importlib.util.cache_from_source(source)).is_file(), f"no bytecode for {source}"
