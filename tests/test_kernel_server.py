@@ -165,3 +165,16 @@ def test_the_server_dies_with_the_process_that_started_it(tmp_path):
     server.wait(timeout=60)  # PR_SET_PDEATHSIG: SIGKILLed with its parent
     parent.stdin.close()
     parent.stdout.close()
+
+
+def test_finding_what_to_preload_imports_none_of_it():
+    """The server's module list is read from the template and evalkit's files, not by importing them:
+    walking the package with pkgutil imported pandas, scipy and nbformat (2.5 s) before the server could start."""
+    import subprocess
+
+    code = ("import sys\nfrom evalkit.batch.forkserver import template_imports\n"
+            f"found = template_imports({os.path.join(ROOT, 'templates', 'partnership_report.ipynb')!r})\n"
+            "print(sorted(m for m in ('pandas', 'scipy', 'nbformat', 'matplotlib', 'statsmodels') if m in sys.modules))\n"
+            "print(all(m in found for m in ('pandas', 'scipy.stats', 'evalkit.report', 'matplotlib.pyplot')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    assert out.split("\n")[:2] == ["[]", "True"]
