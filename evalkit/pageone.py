@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -296,6 +297,26 @@ def at_a_glance_html(kpis: list[tuple[str, str]], findings: list[str], figure_ht
             + figure_html + "</section>")
 
 
+#: The output mimetype of a report's index card: the batch reads the card from the executed notebook
+#: (and leaves that output out of the page), so the index shows what the report computed.
+INDEX_CARD_MIMETYPE = "application/vnd.evalkit.index-card+json"
+
+
+@dataclass(frozen=True)
+class IndexCard:
+    """A report's index card (:func:`index_card`), displayed as data for the batch run, not for readers.
+
+    In a notebook it shows one plain line; a batch run (:func:`evalkit.batch.run_batch`)
+    reads the ``INDEX_CARD_MIMETYPE`` output into the manifest and ``index.html`` and
+    removes it from the HTML page.
+    """
+
+    card: dict
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {INDEX_CARD_MIMETYPE: dict(self.card), "text/plain": f"Index card: {self.card.get('headline', '')}"}
+
+
 #: Below this share of first-survey respondents answering the second, a report is flagged "high attrition".
 HIGH_ATTRITION_RETENTION = 0.5
 #: Below this median number of matched pairs, a report is flagged "small n".
@@ -339,7 +360,7 @@ def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: 
     from evalkit.participation import retention
     from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
     from evalkit.scales import with_scale_scores
-    from evalkit.targets import JUDGED, all_target_verdicts, progress_against_targets
+    from evalkit.targets import all_target_verdicts, progress_against_targets
 
     k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
     scored = with_scale_scores(data.for_partnership(partnership_id))
@@ -350,13 +371,35 @@ def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: 
     waves = set(scored.responses["wave"])
     outcomes = (compare_prepost(scored, partnership_id, alpha=alpha, min_group_size=k, pre=pre, post=post)
                 if {pre, post} <= waves else pd.DataFrame())
-    text = overall_verdict(outcomes) if len(outcomes) else "No measure was surveyed both before and after."
     t = all_target_verdicts(scored, partnership_id, progress_against_targets(scored, partnership_id, min_group_size=k),
                             min_group_size=k)
-    judged = t[t["verdict"].isin(JUDGED)] if len(t) else t
-    flags = []
     r = retention(scored, partnership_id, min_group_size=k).iloc[0] if {pre, post} <= waves else None
-    if r is not None and pd.notna(r.get("retention_rate")) and r["retention_rate"] < HIGH_ATTRITION_RETENTION:
+    return index_card(outcomes, t, None if r is None else r.get("retention_rate"))
+
+
+def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=None) -> dict:
+    """The index card (:func:`headline`) from a report's own results: outcomes, target verdicts and retention.
+
+    Parameters
+    ----------
+    outcomes : pandas.DataFrame
+        :func:`evalkit.compare_prepost` of the partnership (no rows: nothing was surveyed before and after).
+    targets : pandas.DataFrame
+        :func:`evalkit.targets.all_target_verdicts` (a ``verdict`` column).
+    retention_rate : float, optional
+        Share of the first survey's respondents who answered the second (already privacy-protected).
+
+    Returns
+    -------
+    dict
+        ``{"headline": str, "targets_met": int, "targets_total": int, "flags": [str]}``.
+    """
+    from evalkit.targets import JUDGED
+
+    text = overall_verdict(outcomes) if len(outcomes) else "No measure was surveyed both before and after."
+    judged = targets[targets["verdict"].isin(JUDGED)] if len(targets) else targets
+    flags = []
+    if retention_rate is not None and pd.notna(retention_rate) and retention_rate < HIGH_ATTRITION_RETENTION:
         flags.append("high attrition")
     shown = outcomes[~outcomes["suppressed"].astype(bool)] if len(outcomes) else outcomes
     if (len(outcomes) and shown.empty) or (len(shown) and shown["n_pairs"].median() < SMALL_N):

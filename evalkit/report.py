@@ -443,6 +443,17 @@ class PartnershipReport:
                 figure = ReportFigure(fig, describe_change(self.outcomes)).to_html("ek-figure ek-glance-chart")
         return HTML(at_a_glance_html(kpis, findings, figure))
 
+    def index_card(self):
+        """The report's card on the run's index page (:func:`evalkit.pageone.index_card`), from page one's results.
+
+        The same outcomes (the program group's, with a comparison group), target verdicts
+        and retention as page one, so the index never says something the report does not.
+        Displayed as the last output of the template; :func:`evalkit.batch.run_batch` reads it.
+        """
+        from evalkit.pageone import IndexCard, index_card
+
+        return IndexCard(index_card(self.outcomes, self.all_targets, self.retention.get("retention_rate")))
+
     def summary(self) -> str:
         """Page one in order of importance, as Markdown a partner director can read in two minutes.
 

@@ -214,3 +214,33 @@ def test_reports_are_isolated_from_each_other(tmp_path):
         assert state["random_draw"] != 0.8444218515250481  # random.seed(0); random.random()
     # unseeded generators start from fresh entropy in every report, as in a new kernel
     assert len({s["numpy_draw"] for s in seen}) == 4 and len({s["random_draw"] for s in seen}) == 4
+
+
+def test_the_index_card_comes_from_the_report_not_from_the_batch_process(tmp_path, monkeypatch):
+    """The standard template displays its card; the batch reads it (and keeps it off the page) instead of
+    computing every partnership's outcomes and targets a second time. A template without a card still gets one."""
+    import evalkit as ek
+    import evalkit.batch.run as run
+    from evalkit.pageone import INDEX_CARD_MIMETYPE
+
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+    computed = []
+    real = run._headline
+    monkeypatch.setattr(run, "_headline", lambda *a: computed.append(a[2]) or real(*a))
+    result = run_batch(data, tmp_path / "std", workers=1, progress=False, portfolio=False,
+                       parameters={"min_group_size": 3})
+    assert result.ok and computed == []
+    manifest = json.loads((tmp_path / "std" / "manifest.json").read_text())
+    for pid in ("p01", "p02"):
+        card = manifest["partnerships"][pid]["headline"]
+        assert set(card) == {"headline", "targets_met", "targets_total", "flags"}
+        assert card["targets_total"] == 1 and card["flags"] == ["small n"]   # one target; 4 pairs, fewer than 30
+        assert card == real(ek.load_data(data), {}, pid, {"min_group_size": 3})   # as the batch would compute it
+        page = (tmp_path / "std" / f"{pid}.html").read_text()
+        assert "Index card:" not in page and INDEX_CARD_MIMETYPE not in page
+        assert card["headline"] in (tmp_path / "std" / "index.html").read_text()
+
+    result = run_batch(data, tmp_path / "fixture", template=TEMPLATES / "ok.ipynb", workers=1, progress=False,
+                       parameters={"min_group_size": 3})
+    assert result.ok and sorted(computed) == ["p01", "p02"]
+    assert all(e.headline is not None for e in result.entries)

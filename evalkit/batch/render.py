@@ -87,6 +87,9 @@ class RenderResult:
         Why it failed, only when failed.
     pdf : Path or None
         The PDF beside the HTML, when ok and asked for (``pdf=True``).
+    index_card : dict or None
+        The card the report displayed for the run's index (:class:`evalkit.pageone.IndexCard`),
+        when it displayed one.
     """
 
     status: str
@@ -95,6 +98,7 @@ class RenderResult:
     html: Path | None = None
     error: RenderFailure | None = field(default=None)
     pdf: Path | None = None
+    index_card: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -228,6 +232,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
             os.replace(scratch, kept)
         return RenderResult(status="failed", duration=time.perf_counter() - start, notebook=kept, error=error)
 
+    card = take_index_card(nb)
     try:
         body = export_html(nb, title=title or output_html.stem, links=links)
         atomic_write_text(output_html, body)
@@ -238,7 +243,37 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
     finally:
         scratch.unlink(missing_ok=True)
     return RenderResult(status="ok", duration=time.perf_counter() - start, notebook=output_ipynb, html=output_html,
-                        pdf=output_html.with_suffix(".pdf") if pdf else None)
+                        pdf=output_html.with_suffix(".pdf") if pdf else None, index_card=card)
+
+
+def take_index_card(nb) -> dict | None:
+    """Remove the index-card outputs (:data:`evalkit.pageone.INDEX_CARD_MIMETYPE`) from ``nb``; return the last card.
+
+    The card is data for the run's index, not part of the page, so the HTML never shows it.
+    Only a JSON object whose values are text, numbers or lists of text is kept as a card.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> from evalkit.pageone import INDEX_CARD_MIMETYPE
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+    ...     "execute_result", data={INDEX_CARD_MIMETYPE: {"headline": "All improved."}, "text/plain": "card"})])])
+    >>> take_index_card(nb), nb.cells[0].outputs
+    ({'headline': 'All improved.'}, [])
+    """
+    from evalkit.pageone import INDEX_CARD_MIMETYPE
+
+    card = None
+    for cell in nb.cells:
+        outputs = cell.get("outputs") or []
+        kept = [o for o in outputs if INDEX_CARD_MIMETYPE not in (o.get("data") or {})]
+        for o in outputs:
+            data = (o.get("data") or {}).get(INDEX_CARD_MIMETYPE)
+            if isinstance(data, dict) and all(isinstance(v, (str, int, float, list)) for v in data.values()):
+                card = dict(data)
+        if len(kept) != len(outputs):
+            cell["outputs"] = kept
+    return card
 
 
 _ENGINE = "evalkit"

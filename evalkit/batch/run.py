@@ -39,7 +39,8 @@ class ReportEntry:
     unchanged report from a previous run was kept; ``files`` maps ``html`` /
     ``notebook`` (and ``pdf``, ``xlsx`` when written) to file names inside the output folder; ``error`` is the
     :meth:`evalkit.batch.render.RenderFailure.to_dict` of a failure. ``headline`` is the index card of a
-    rendered report (:func:`evalkit.pageone.headline`: one-line verdict, targets met, flags).
+    rendered report (one-line verdict, targets met, flags): the one the report displayed
+    (:class:`evalkit.pageone.IndexCard`), else :func:`evalkit.pageone.headline` of its data.
     """
 
     partnership_id: str
@@ -340,7 +341,7 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
             summary = entry
             manifest["portfolio"] = entry.to_dict()
         else:
-            if entry.status == "ok":
+            if entry.status == "ok" and entry.headline is None:  # a template that shows no index card
                 entry = replace(entry, headline=_headline(data, slices[entry.partnership_id], entry.partnership_id,
                                                           parameters))
             entries[entry.partnership_id] = entry
@@ -410,7 +411,7 @@ def render_task(task: ReportTask) -> dict:
     elif result.notebook is not None:
         files = {"notebook": result.notebook.name}
     return {"status": result.status, "duration": result.duration, "files": files,
-            "error": result.error.to_dict() if result.error else None}
+            "error": result.error.to_dict() if result.error else None, "index_card": result.index_card}
 
 
 def _entry_from_future(task: ReportTask, future) -> ReportEntry:
@@ -426,7 +427,7 @@ def _entry_from_future(task: ReportTask, future) -> ReportEntry:
         files["previous_html"] = task.html.name
     return ReportEntry(partnership_id=task.partnership_id, name=task.name, partner_type=task.partner_type,
                        status=outcome["status"], duration=outcome["duration"], files=files, error=outcome["error"],
-                       hash=task.hash)
+                       hash=task.hash, headline=outcome.get("index_card") if outcome["status"] == "ok" else None)
 
 
 def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: bool) -> ReportEntry | None:
@@ -445,7 +446,7 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
 
 
 def _headline(data, tables: dict, partnership_id: str, parameters: dict) -> dict | None:
-    """The index card of a rendered report, computed here from the partnership's validated slice.
+    """The index card of a rendered report whose template did not display one, computed from the validated slice.
 
     Aggregates only (:func:`evalkit.pageone.headline`, through :mod:`evalkit.privacy`), with the
     run's ``alpha`` and ``min_group_size``. A failure here never fails the run: the card is left out.
