@@ -1,0 +1,128 @@
+"""The portfolio summary across partnerships (``templates/portfolio_report.ipynb``): one object, its sections."""
+from __future__ import annotations
+
+import pandas as pd
+
+from evalkit.narrate import format_number, md_escape
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.scales import with_scale_scores
+
+
+def _pct(x) -> str:
+    return "\u2013" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
+
+
+class PortfolioReport:
+    """Sections of the portfolio summary across all partnerships (``templates/portfolio_report.ipynb``).
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data for every partnership.
+    alpha, min_group_size
+        As for :class:`PartnershipReport`.
+    """
+
+    def __init__(self, data, *, alpha: float = 0.05, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+        from evalkit.portfolio import pooled_effects, portfolio_overview, shared_indicator_effects, waves_by_role
+
+        self.data = with_scale_scores(waves_by_role(data))  # each partnership's baseline/post, whatever their names
+        self.alpha = alpha
+        self.min_group_size = min_group_size
+        self.overview = portfolio_overview(self.data, min_group_size=min_group_size)
+        # program effects where a partnership has a comparison group, pre/post changes elsewhere: pooled apart
+        self.effects = shared_indicator_effects(self.data, min_group_size=min_group_size)
+        self.pooled = pooled_effects(self.effects)
+        self.changes = self.effects.rename(columns={"n": "n_pairs", "estimate": "mean_change"})
+
+    def title(self) -> str:
+        n = len(self.data.partnerships)
+        types = self.data.partnerships["partner_type"].value_counts()
+        mix = ", ".join(f"{k} {md_escape(t)}" for t, k in types.items())
+        return f"# Portfolio summary\n\n*{n} partnerships ({mix})*"
+
+    def overview_table(self) -> pd.DataFrame:
+        o = self.overview
+        return pd.DataFrame({
+            "Partnership": o["name"],
+            "Partner type": o["partner_type"],
+            "Enrolled": [format_count(n, self.min_group_size) for n in o["n_enrolled"]],
+            "Retention": [_pct(x) for x in o["retention_rate"]],
+            "Attendance": [_pct(x) for x in o["attendance_rate"]],
+            "Targets met": [f"{m} of {t}" if t else "\u2013" for m, t in zip(o["targets_met"], o["targets_total"])],
+        }).set_index("Partnership")
+
+    def shared_summary(self) -> str:
+        if self.pooled.empty:
+            m = self.data.measures
+            if not m.get("shared", pd.Series(False, index=m.index)).fillna(False).astype(bool).any():
+                return "No shared indicators are declared (the `shared` column of the measures table)."
+            return ("No partnership has answers at both a baseline and a post survey on a shared indicator yet, "
+                    "so there is no change to compare across partnerships.")
+        from evalkit.narrate import heterogeneity_sentence
+        from evalkit.portfolio import PROGRAM_EFFECT
+
+        lines = []
+        for _, r in self.pooled.iterrows():
+            effect = r["estimate_type"] == PROGRAM_EFFECT
+            what = "program effect" if effect else "change"
+            kind = ("program effects: each partnership's difference from its comparison group, allowing for the "
+                    "baseline" if effect else "pre/post changes of partnerships without a comparison group")
+            if pd.isna(r.get("estimate")):
+                lines.append(f"- {md_escape(r['label'])} ({kind}): {r['note']}.")
+                continue
+            chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
+            lines.append(
+                f"- {md_escape(r['label'])}: across {r['k']} partnerships the average {what} was "
+                f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance} ({kind}). "
+                + heterogeneity_sentence(r, alpha=self.alpha, what=what))
+        return "\n".join(lines)
+
+    def shared_table(self) -> pd.DataFrame:
+        from evalkit.portfolio import PROGRAM_EFFECT
+
+        c = self.changes
+        return pd.DataFrame({
+            "Indicator": c["label"], "Partnership": c["name"],
+            "Estimate type": ["program effect" if t == PROGRAM_EFFECT else "pre/post change" for t in c["estimate_type"]],
+            "n": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
+            "Estimate": [format_number(x) for x in c["mean_change"]],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}" for lo, hi in zip(c["ci_low"], c["ci_high"])],
+        }).set_index(["Indicator", "Partnership"])
+
+    def forest_figures(self) -> list:
+        from evalkit.figures import ReportFigure, describe_forest, report_style
+        from evalkit.plots import plot_forest
+
+        from evalkit.portfolio import PROGRAM_EFFECT
+
+        out = []
+        with report_style():
+            for _, r in self.pooled.iterrows():
+                if pd.isna(r.get("estimate")):
+                    continue
+                same = self.changes[self.changes["estimate_type"] == r["estimate_type"]]   # never mixed
+                hib = self.data.measures.set_index("measure")["higher_is_better"].get(r["measure"], True)
+                hib = True if pd.isna(hib) else bool(hib)
+                fig = plot_forest(same, r, higher_is_better=hib)
+                alt = describe_forest(same, r, higher_is_better=hib)
+                if r["estimate_type"] == PROGRAM_EFFECT:
+                    fig.axes[0].set_xlabel("Program effect: program - comparison, adjusted for baseline (95% CI)")
+                    fig.axes[0].set_title(f"{fig.axes[0].get_title()} (program effects)", fontsize=10)
+                    alt = alt.replace("mean change in", "program effect in", 1)
+                out.append(ReportFigure(fig, alt))
+        return out
+
+    def methods(self) -> str:
+        return ("**Methods.** Each partnership's change on a shared indicator is the mean of post minus pre among "
+                "participants who answered both surveys, with its standard error. Changes are pooled by a "
+                "random-effects meta-analysis (REML estimate of the between-partnership variance tau\u00b2; "
+                "Wald-type 95% interval; 95% prediction interval for a new partnership from the t distribution with "
+                "k \u2212 2 degrees of freedom, Higgins, Thompson & Spiegelhalter 2009, since tau\u00b2 is poorly "
+                "known from few partnerships; whether partnerships differ is judged by Cochran's Q test and I\u00b2). "
+                "Each partnership's interval is the paired t interval of its own report. Partnerships with fewer than "
+                f"{self.min_group_size} matched participants on an indicator are suppressed and not pooled. "
+                "A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
+                "difference program - comparison, with its standard error; its comparison participants are never "
+                "counted as programme participants); program effects and pre/post changes estimate different "
+                "things, so each is pooled with its own kind and never pooled together.")
