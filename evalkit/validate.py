@@ -192,16 +192,33 @@ def _order_key(files: dict[str, str]):
 _UNSAFE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
 
 
+_UNSAFE_TEXT = re.compile(_UNSAFE)
+
+
 def _unsafe_characters(frame: pd.DataFrame, file: str) -> list[Violation]:
-    """A violation for every text cell holding a control character or a bidirectional override."""
+    """A violation for every text cell holding a control character or a bidirectional override.
+
+    Each distinct value is checked once (a column of ids or wave names repeats a few values over
+    millions of rows), all of a column's in one search first; the rows holding a bad one are then
+    found by their codes.
+    """
     out = []
     for i, column in enumerate(frame.columns):
         values = frame.iloc[:, i]
         if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
             continue
-        text = values.where(values.map(lambda v: isinstance(v, str)))
-        bad = text.str.contains(_UNSAFE, regex=True, na=False)
-        for row in frame.index[bad.to_numpy(bool)]:
+        try:
+            codes, uniques = pd.factorize(values)   # missing values get code -1
+        except TypeError:  # an unhashable cell: nested values are blanked before this, so not expected
+            codes, uniques = np.arange(len(values)), values.to_numpy(object)
+        uniques = np.asarray(uniques, dtype=object)
+        is_text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
+        if not _UNSAFE_TEXT.search("\n".join(uniques[is_text])):  # one search over every distinct text ('\n' is allowed)
+            continue
+        bad_value = is_text & np.fromiter((isinstance(u, str) and _UNSAFE_TEXT.search(u) is not None for u in uniques),
+                                          dtype=bool, count=len(uniques))
+        bad = np.isin(codes, np.flatnonzero(bad_value))
+        for row in frame.index[bad]:
             out.append(Violation(file, int(row) + 2, str(column), "holds a control character or a bidirectional "
                                  "override (invisible, or reorders the text shown); expected plain text"))
     return out

@@ -277,11 +277,13 @@ def scrub_tables(tables: dict) -> dict:
     class _People:
         participants = people if people is not None else pd.DataFrame()
 
-    roster = _Roster.build(*roster_terms(_People))
+    roster = None   # built on first use: a data folder without free text (or a large roster) pays nothing
     for table, columns in FREE_TEXT.items():
         frame = tables.get(table)
         if frame is None or frame.empty:
             continue
+        if roster is None:
+            roster = _Roster.build(*roster_terms(_People))
         frame = frame.copy()
         for col in columns:
             if col in frame.columns:

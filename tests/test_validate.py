@@ -315,3 +315,26 @@ def test_cli_validate_exit_codes_and_listing(tmp_path, tiny_dataset):
     assert "responses.csv, row 6, column 'value': value 7 is outside the scale of 'skills' (1 to 5)" in bad.output
     missing = CliRunner().invoke(main, ["validate", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_unsafe_characters_are_looked_for_once_per_distinct_value_not_per_row(monkeypatch):
+    """2 million response rows repeat a few hundred thousand ids and a handful of waves: each distinct text is
+    searched (at most) once, and a bad value is still reported at every row that holds it."""
+    import re
+
+    from evalkit import validate
+
+    searched = []
+
+    class Counting:
+        def search(self, text):
+            searched.append(text)
+            return re.compile(validate._UNSAFE).search(text)
+
+    monkeypatch.setattr(validate, "_UNSAFE_TEXT", Counting())
+    waves = pd.Series(["pre", "post", "pre\u202e"] * 20_000, dtype="string")
+    frame = pd.DataFrame({"wave": waves, "measure": pd.Series(["m1", "m2"] * 30_000, dtype="string")})
+    found = validate._unsafe_characters(frame, "responses.csv")
+    assert len(searched) <= 2 + 3   # one search per column, then one per distinct value of the bad column
+    assert [v.row for v in found] == list(range(4, 60_002, 3))   # data row i is file row i + 2
+    assert {v.column for v in found} == {"wave"}
