@@ -25,16 +25,13 @@ from evalkit import indicators as _indicators
 from evalkit import partner_survey as _partners
 from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
-from evalkit.narrate import format_number, format_p, md_escape
+from evalkit.narrate import format_number, format_p, format_pct, md_escape
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count
 
 __all__ = ["HealthSections", "PortfolioHealth"]
 
 DASH = "\u2013"
 
-
-def _pct(x) -> str:
-    return DASH if x is None or pd.isna(x) else f"{100 * x:.0f}%"
 
 
 def _value(x, unit=None) -> str:
@@ -162,7 +159,7 @@ class HealthSections:
             row = t[t["theme"] == theme].iloc[0]
             head = (f"**{md_escape(theme)}**" + (f" ({md_escape(row['description'])})" if isinstance(row["description"], str)
                     else "") + f": mentioned by {format_count(row['n_people'], self.k)} people"
-                    + (f" ({_pct(row['share'])} of those who commented)" if pd.notna(row["share"]) else "") + ".")
+                    + (f" ({format_pct(row['share'])} of those who commented)" if pd.notna(row["share"]) else "") + ".")
             lines.append(head)
             for _, r in q.iterrows():
                 lines.append(f"> \u201c{md_escape(r['quote'])}\u201d  \n> \u2014 {md_escape(r['attribution'])}")
@@ -185,7 +182,7 @@ class HealthSections:
             "Description": [d if isinstance(d, str) else "" for d in t["description"]],
             "People mentioning it": [note if s else format_count(v, self.k)
                                      for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],
-            "Share of those who commented": [_pct(x) for x in t["share"]],
+            "Share of those who commented": [format_pct(x) for x in t["share"]],
         }, "Theme")
 
     # ---- Success stories -----------------------------------------------------------------------
@@ -258,7 +255,7 @@ class HealthSections:
         when = _date(s["as_of"].iloc[0])
         lines = [f"Of {m['n_milestones']} milestones in the action plan, {m['n_due']} were due by {when}: "
                  f"{m['n_on_time']} done on time, {m['n_late']} done late and {m['n_overdue']} overdue"
-                 + (f" ({_pct(m['on_time_share'])} on time)" if m["n_due"] else "") + "."]
+                 + (f" ({format_pct(m['on_time_share'])} on time)" if m["n_due"] else "") + "."]
         if m["n_not_yet_due"]:
             lines[0] += f" {m['n_not_yet_due']} {'is' if m['n_not_yet_due'] == 1 else 'are'} not yet due."
         overdue = s[s["state"] == "overdue"]
@@ -367,9 +364,9 @@ class HealthSections:
             lines.append("**Under-represented:**\n")
             for _, r in under.iterrows():
                 if r["suppressed"]:
-                    detail = f"{r['note']} participants, {_pct(r['community_share'])} of the community"
+                    detail = f"{r['note']} participants, {format_pct(r['community_share'])} of the community"
                 else:
-                    detail = (f"{_pct(r['participant_share'])} of participants vs {_pct(r['community_share'])} of the "
+                    detail = (f"{format_pct(r['participant_share'])} of participants vs {format_pct(r['community_share'])} of the "
                               f"community; ratio {r['ratio']:.2f}, {round(self.conf_level * 100)}% CI "
                               f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}")
                 lines.append(f"- {md_escape(column_label(r['characteristic'], self.data))}: "
@@ -394,10 +391,10 @@ class HealthSections:
         return _table({
             "Characteristic": [column_label(c, self.data) for c in g["characteristic"]],
             "Group": g["group"],
-            "Community": [_pct(x) for x in g["community_share"]],
+            "Community": [format_pct(x) for x in g["community_share"]],
             "Participants": [note if s else format_count(n, self.k)
                              for n, s, note in zip(g["n_participants"], g["suppressed"], g["note"])],
-            "Share of participants": [_pct(x) for x in g["participant_share"]],
+            "Share of participants": [format_pct(x) for x in g["participant_share"]],
             "Ratio": [format_number(x) for x in g["ratio"]],
             f"{ci}% CI": [DASH if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}"
                           for lo, hi in zip(g["ratio_ci_low"], g["ratio_ci_high"])],
@@ -542,7 +539,7 @@ class PortfolioHealth:
         return _table({
             "Partnership": [self.names.get(p, p) for p in m["partnership_id"]],
             "Milestones": m["n_milestones"], "Due": m["n_due"], "On time": m["n_on_time"], "Late": m["n_late"],
-            "Overdue": m["n_overdue"], "On-time share": [_pct(x) for x in m["on_time_share"]],
+            "Overdue": m["n_overdue"], "On-time share": [format_pct(x) for x in m["on_time_share"]],
         }, "Partnership")
 
     def partner_survey_table(self) -> pd.DataFrame:
@@ -581,7 +578,7 @@ class PortfolioHealth:
             "Theme": t["theme"],
             "People mentioning it": [note if s else format_count(v, self.k)
                                      for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],
-            "Share of those who commented": [_pct(x) for x in t["share"]],
+            "Share of those who commented": [format_pct(x) for x in t["share"]],
         }, "Theme")
 
     def summary(self) -> str:

@@ -141,6 +141,17 @@ def format_number(x, digits=2, pct=False) -> str:
     return _num(float(x), digits)
 
 
+def format_pct(x) -> str:
+    """A share (0 to 1) as a whole percent for a report, a dash when missing.
+
+    Examples
+    --------
+    >>> format_pct(0.456), format_pct(None)
+    ('46%', '–')
+    """
+    return format_number(x, pct=True)
+
+
 def format_p(p) -> str:
     """A p-value for a report: three decimals, ``< 0.001`` below that, a dash when missing."""
     if p is None or pd.isna(p):

@@ -16,7 +16,8 @@ import pandas as pd
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
-from evalkit.narrate import format_number, format_p, md_escape, methods_note, outcomes_table, summary_paragraph
+from evalkit.narrate import (format_number, format_p, format_pct, md_escape, methods_note, outcomes_table,
+                             summary_paragraph)
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
 from evalkit.report_waves import ChangeOverTimeSection, ComparisonSection, WavesAndArmsSections, section_once
@@ -91,9 +92,6 @@ def _excel_sheet_names(tables: dict) -> dict:
         out[candidate] = table
     return out
 
-
-def _pct(x) -> str:
-    return "\u2013" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
 
 
 class PartnershipReport(WavesAndArmsSections):
@@ -217,7 +215,7 @@ class PartnershipReport(WavesAndArmsSections):
         out = []
         r = self.retention
         if pd.notna(r.get("retention_rate")) and r["retention_rate"] < LOW_RETENTION:
-            out.append(f"**Caution:** only {_pct(r['retention_rate'])} of participants who answered the first survey "
+            out.append(f"**Caution:** only {format_pct(r['retention_rate'])} of participants who answered the first survey "
                        "answered the second, so these results may not represent everyone who took part.")
         shown = self.outcomes[~self.outcomes["suppressed"]] if len(self.outcomes) else self.outcomes
         if len(shown) and shown["n_pairs"].median() < SMALL_N:
@@ -235,13 +233,13 @@ class PartnershipReport(WavesAndArmsSections):
             return f"{md_escape(self.info['name'])} has no participants recorded yet."
         text = f"{md_escape(self.info['name'])} enrolled {format_count(r['n_enrolled'], k)} participants"
         if a["n_records"] and not a["suppressed"]:
-            text += (f" and ran {a['n_sessions']} sessions; participants attended {_pct(a['attendance_rate'])} of the "
+            text += (f" and ran {a['n_sessions']} sessions; participants attended {format_pct(a['attendance_rate'])} of the "
                      "sessions they were expected at")
         if self.stage != "complete":
             return text + "."
         b, post = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         return text + (f". {format_count(r['n_both'], k)} answered both the {b} and the {post} survey "
-                       f"({_pct(r.get('retention_rate'))} of those who answered the {b} survey).")
+                       f"({format_pct(r.get('retention_rate'))} of those who answered the {b} survey).")
 
     @cached_property
     def all_targets(self) -> pd.DataFrame:
@@ -304,7 +302,7 @@ class PartnershipReport(WavesAndArmsSections):
         r = self.retention
         shown = self.outcomes[~self.outcomes["suppressed"]] if len(self.outcomes) else self.outcomes
         if pd.notna(r.get("retention_rate")) and r["retention_rate"] < LOW_RETENTION:
-            return (f"Caution: only {_pct(r['retention_rate'])} answered both surveys, so results may not "
+            return (f"Caution: only {format_pct(r['retention_rate'])} answered both surveys, so results may not "
                     "represent everyone who took part.")
         if len(shown) and shown["n_pairs"].median() < SMALL_N:
             return "Caution: a small study; only large changes could be detected."
@@ -329,7 +327,7 @@ class PartnershipReport(WavesAndArmsSections):
         r, a, k = self.retention, self.attendance, self.min_group_size
         kpis = [(format_count(r["n_enrolled"], k), "participants enrolled")]
         if a["n_records"] and not a["suppressed"]:
-            kpis += [(str(a["n_sessions"]), "sessions held"), (_pct(a["attendance_rate"]), "of expected sessions attended")]
+            kpis += [(str(a["n_sessions"]), "sessions held"), (format_pct(a["attendance_rate"]), "of expected sessions attended")]
         kpis.append((format_count(r["n_both"], k), "answered both surveys"))
         findings = []
         if len(self.outcomes):
@@ -406,16 +404,16 @@ class PartnershipReport(WavesAndArmsSections):
         lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(wave_label(self.baseline_wave))} survey: "
                  f"{format_count(r['n_pre'], k)}; the {md_escape(wave_label(self.post_wave))} survey: "
                  f"{format_count(r['n_post'], k)}; both: "
-                 f"{format_count(r['n_both'], k)} (retention {_pct(r.get('retention_rate'))})."]
+                 f"{format_count(r['n_both'], k)} (retention {format_pct(r.get('retention_rate'))})."]
         if a["n_records"] == 0:
             lines.append("- Attendance was not recorded.")
         elif a["suppressed"]:
             lines.append(f"- Attendance: too few participants in the log to report ({format_count(None, k)}).")
         else:
             lines.append(
-                f"- Attendance: {a['n_sessions']} sessions; participants attended {_pct(a['attendance_rate'])} of "
-                f"sessions they were expected at (95% CI {_pct(a['rate_ci_low'])} to {_pct(a['rate_ci_high'])}); "
-                f"{_pct(a['share_regular'])} attended at least three in four sessions.")
+                f"- Attendance: {a['n_sessions']} sessions; participants attended {format_pct(a['attendance_rate'])} of "
+                f"sessions they were expected at (95% CI {format_pct(a['rate_ci_low'])} to {format_pct(a['rate_ci_high'])}); "
+                f"{format_pct(a['share_regular'])} attended at least three in four sessions.")
             dose = self._dose_sentence()
             if dose:
                 lines.append(f"- {dose}")
@@ -485,7 +483,7 @@ class PartnershipReport(WavesAndArmsSections):
             "n": [format_count(n, k) for n in d["n"]],
             "Mean (SD)": [f"{format_number(m)} ({format_number(sd)})" if ok and pd.notna(m) else "\u2013"
                           for m, sd, ok in zip(d["mean"], d["sd"], shown)],
-            "Top two answers": [_pct(x) if ok and pd.notna(x) else "\u2013" for x, ok in zip(d["top_two"], shown)],
+            "Top two answers": [format_pct(x) if ok and pd.notna(x) else "\u2013" for x, ok in zip(d["top_two"], shown)],
         }).set_index("Measure")
 
     def change_figure(self):
@@ -521,8 +519,8 @@ class PartnershipReport(WavesAndArmsSections):
             if r["suppressed"]:
                 lines.append(f"- {md_escape(r['label'])}: too few responses to report ({format_count(None, self.min_group_size)}).")
             else:
-                lines.append(f"- {md_escape(r['label'])}: {_pct(r['top_two'])} chose one of the two most positive answers "
-                             f"(95% CI {_pct(r['top_two_ci_low'])} to {_pct(r['top_two_ci_high'])}; mean {r['mean']:.1f}, "
+                lines.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most positive answers "
+                             f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; mean {r['mean']:.1f}, "
                              f"n = {r['n']}).")
         return "\n".join(lines)
 
@@ -566,8 +564,8 @@ class PartnershipReport(WavesAndArmsSections):
                 if r["suppressed"]:
                     parts.append(f"- {md_escape(r['label'])}: too few answers to report.")
                 elif pd.notna(r["top_two"]):
-                    parts.append(f"- {md_escape(r['label'])}: {_pct(r['top_two'])} chose one of the two most positive "
-                                 f"answers (95% CI {_pct(r['top_two_ci_low'])} to {_pct(r['top_two_ci_high'])}, "
+                    parts.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most positive "
+                                 f"answers (95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}, "
                                  f"n = {r['n']}).")
                 else:
                     parts.append(f"- {md_escape(r['label'])}: mean {r['mean']:.1f} (n = {r['n']}).")
@@ -601,9 +599,9 @@ class PartnershipReport(WavesAndArmsSections):
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
                 "Enrolled": [format_count(n, self.min_group_size) for n in rep["n_enrolled"]],
-                "Share of enrolled": [_pct(x) for x in rep["share_enrolled"]],
-                "Share of completers": [_pct(x) for x in rep["share_completers"]],
-                "Retention": [_pct(x) for x in rep["retention_rate"]],
+                "Share of enrolled": [format_pct(x) for x in rep["share_enrolled"]],
+                "Share of completers": [format_pct(x) for x in rep["share_completers"]],
+                "Retention": [format_pct(x) for x in rep["retention_rate"]],
             }).set_index("Group")
             out = relabel_groups(self.by_group[col], col, self.data, within="measure")
             out_fmt = outcomes_table(out, min_group_size=self.min_group_size).set_index(["Measure", "Group"])

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.narrate import format_number, md_escape
+from evalkit.narrate import format_number, format_pct, md_escape
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
 from evalkit.scales import with_scale_scores
 
-
-def _pct(x) -> str:
-    return "\u2013" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
 
 
 class PortfolioReport:
@@ -47,8 +44,8 @@ class PortfolioReport:
             "Partnership": o["name"],
             "Partner type": o["partner_type"],
             "Enrolled": [format_count(n, self.min_group_size) for n in o["n_enrolled"]],
-            "Retention": [_pct(x) for x in o["retention_rate"]],
-            "Attendance": [_pct(x) for x in o["attendance_rate"]],
+            "Retention": [format_pct(x) for x in o["retention_rate"]],
+            "Attendance": [format_pct(x) for x in o["attendance_rate"]],
             "Targets met": [f"{m} of {t}" if t else "\u2013" for m, t in zip(o["targets_met"], o["targets_total"])],
         }).set_index("Partnership")
 

@@ -15,12 +15,9 @@ from functools import cached_property, wraps
 import pandas as pd
 
 from evalkit.labels import wave_label
-from evalkit.narrate import format_number, format_p, md_escape
+from evalkit.narrate import format_number, format_p, format_pct, md_escape
 from evalkit.privacy import format_count
 
-
-def _pct(x) -> str:
-    return "\u2013" if x is None or pd.isna(x) else f"{100 * x:.0f}%"
 
 
 def section_once(method):
@@ -178,7 +175,7 @@ class WavesAndArmsSections:
         return pd.DataFrame({
             "Wave": r["wave"], "Role": r["role"],
             "Answered": [format_count(n, self.min_group_size) for n in r["n_answered"]],
-            "Still answering (of baseline)": [_pct(x) for x in r["retention_rate"]],
+            "Still answering (of baseline)": [format_pct(x) for x in r["retention_rate"]],
         }).set_index("Wave")
 
     @section_once
@@ -247,7 +244,7 @@ class WavesAndArmsSections:
         from evalkit.waves import retention_by_wave
 
         r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
-        said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({_pct(x)})")
+        said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({format_pct(x)})")
                 for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
         return (f"Answers per wave (in brackets, the share of {md_escape(wave_label(self.baseline_wave))} respondents still "
                 "answering): " + ", ".join(said) + ".")
