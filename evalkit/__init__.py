@@ -18,8 +18,7 @@ Public names are imported lazily so ``import evalkit`` is quick.
 """
 from __future__ import annotations
 
-import importlib
-
+from evalkit._lazy import lazy_attributes
 from evalkit._version import __version__
 from evalkit.errors import DataValidationError, EvalkitError, InputError, RenderError, Violation
 from evalkit.stats import _EXPORTS as _STATS_EXPORTS
@@ -80,16 +79,4 @@ __all__ = sorted(
 )
 
 
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, _SUBMODULES)

@@ -24,7 +24,7 @@ import the others.
 """
 from __future__ import annotations
 
-import importlib
+from evalkit._lazy import lazy_attributes
 
 #: Public names of the subpackage -> the stage module that defines them.
 _EXPORTS = {
@@ -40,14 +40,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS)

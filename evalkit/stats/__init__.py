@@ -5,7 +5,7 @@ package. Modules are imported lazily so that ``import evalkit`` stays fast.
 """
 from __future__ import annotations
 
-import importlib
+from evalkit._lazy import lazy_attributes
 
 _EXPORTS = {
     # paired (pre/post) comparisons
@@ -65,14 +65,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'evalkit.stats' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, {name: f"{__name__}.{module}" for name, module in _EXPORTS.items()})
