@@ -193,32 +193,44 @@ _UNSAFE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]"
 
 
 _UNSAFE_TEXT = re.compile(_UNSAFE)
+#: The same characters in RE2 syntax, for pyarrow's regular expressions on Arrow-backed text columns.
+_UNSAFE_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+
+
+def _unsafe_rows(values: pd.Series) -> np.ndarray:
+    """Which cells of a text column hold an unsafe character (missing cells: no).
+
+    Method: an Arrow-backed text column is searched by pyarrow (RE2, linear in its bytes);
+    another column (dtype ``object``, mixed values) has each distinct value checked once,
+    all of them first in one search, then the rows found by their codes.
+    """
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = pc.match_substring_regex(pa.array(values.array), _UNSAFE_RE2).fill_null(False)
+        return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+    try:
+        codes, uniques = pd.factorize(values)   # missing values get code -1
+    except TypeError:  # an unhashable cell: nested values are blanked before this, so not expected
+        codes, uniques = np.arange(len(values)), values.to_numpy(object)
+    uniques = np.asarray(uniques, dtype=object)
+    is_text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
+    if not _UNSAFE_TEXT.search("\n".join(uniques[is_text])):  # '\n' is allowed: one search for the column
+        return np.zeros(len(values), dtype=bool)
+    bad_value = is_text & np.fromiter((isinstance(u, str) and _UNSAFE_TEXT.search(u) is not None for u in uniques),
+                                      dtype=bool, count=len(uniques))
+    return np.isin(codes, np.flatnonzero(bad_value))
 
 
 def _unsafe_characters(frame: pd.DataFrame, file: str) -> list[Violation]:
-    """A violation for every text cell holding a control character or a bidirectional override.
-
-    Each distinct value is checked once (a column of ids or wave names repeats a few values over
-    millions of rows), all of a column's in one search first; the rows holding a bad one are then
-    found by their codes.
-    """
+    """A violation for every text cell holding a control character or a bidirectional override (:func:`_unsafe_rows`)."""
     out = []
     for i, column in enumerate(frame.columns):
         values = frame.iloc[:, i]
         if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
             continue
-        try:
-            codes, uniques = pd.factorize(values)   # missing values get code -1
-        except TypeError:  # an unhashable cell: nested values are blanked before this, so not expected
-            codes, uniques = np.arange(len(values)), values.to_numpy(object)
-        uniques = np.asarray(uniques, dtype=object)
-        is_text = np.fromiter((isinstance(u, str) for u in uniques), dtype=bool, count=len(uniques))
-        if not _UNSAFE_TEXT.search("\n".join(uniques[is_text])):  # one search over every distinct text ('\n' is allowed)
-            continue
-        bad_value = is_text & np.fromiter((isinstance(u, str) and _UNSAFE_TEXT.search(u) is not None for u in uniques),
-                                          dtype=bool, count=len(uniques))
-        bad = np.isin(codes, np.flatnonzero(bad_value))
-        for row in frame.index[bad]:
+        for row in frame.index[_unsafe_rows(values)]:
             out.append(Violation(file, int(row) + 2, str(column), "holds a control character or a bidirectional "
                                  "override (invisible, or reorders the text shown); expected plain text"))
     return out

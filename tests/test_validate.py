@@ -318,8 +318,8 @@ def test_cli_validate_exit_codes_and_listing(tmp_path, tiny_dataset):
 
 
 def test_unsafe_characters_are_looked_for_once_per_distinct_value_not_per_row(monkeypatch):
-    """2 million response rows repeat a few hundred thousand ids and a handful of waves: each distinct text is
-    searched (at most) once, and a bad value is still reported at every row that holds it."""
+    """2 million response rows repeat a few hundred thousand ids and a handful of waves: in a column of mixed
+    values each distinct text is searched (at most) once, and a bad value is reported at every row holding it."""
     import re
 
     from evalkit import validate
@@ -332,9 +332,27 @@ def test_unsafe_characters_are_looked_for_once_per_distinct_value_not_per_row(mo
             return re.compile(validate._UNSAFE).search(text)
 
     monkeypatch.setattr(validate, "_UNSAFE_TEXT", Counting())
-    waves = pd.Series(["pre", "post", "pre\u202e"] * 20_000, dtype="string")
-    frame = pd.DataFrame({"wave": waves, "measure": pd.Series(["m1", "m2"] * 30_000, dtype="string")})
-    found = validate._unsafe_characters(frame, "responses.csv")
-    assert len(searched) <= 2 + 3   # one search per column, then one per distinct value of the bad column
-    assert [v.row for v in found] == list(range(4, 60_002, 3))   # data row i is file row i + 2
-    assert {v.column for v in found} == {"wave"}
+    waves = ["pre", "post", "pre\u202e"] * 20_000
+    for dtype in (object, "string"):   # mixed values; Arrow-backed text (searched by pyarrow instead)
+        searched.clear()
+        frame = pd.DataFrame({"wave": pd.Series(waves, dtype=dtype),
+                              "measure": pd.Series(["m1", 2] * 30_000 if dtype is object else ["m1", "m2"] * 30_000,
+                                                   dtype=dtype)})
+        found = validate._unsafe_characters(frame, "responses.csv")
+        assert len(searched) <= 2 + 3   # one search per column, then one per distinct value of the bad column
+        assert [v.row for v in found] == list(range(4, 60_002, 3))   # data row i is file row i + 2
+        assert {v.column for v in found} == {"wave"}
+
+
+def test_the_arrow_search_and_the_python_search_flag_the_same_characters():
+    """Every code point up to U+2100 (controls, the bidirectional marks and their neighbours), alone and in text."""
+    import re
+
+    from evalkit import validate
+
+    chars = [chr(c) for c in range(0x2100) if not 0xD800 <= c <= 0xDFFF]
+    texts = chars + [f"a{c}b" for c in chars]
+    expected = [re.search(validate._UNSAFE, t) is not None for t in texts]
+    assert validate._unsafe_rows(pd.Series(texts, dtype="string")).tolist() == expected
+    assert validate._unsafe_rows(pd.Series(texts, dtype=object)).tolist() == expected
+    assert sum(expected) == 2 * (9 + 2 + 18 + 1 + 5 + 4)   # by hand: \x00-\x08, \x0b \x0c, \x0e-\x1f, \x7f, U+202A-E, U+2066-9
