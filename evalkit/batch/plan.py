@@ -1,7 +1,7 @@
 """Plan a batch run: which template, which partnerships, what each render needs.
 
-A :class:`ReportTask` is everything one worker needs to render one report (plain,
-picklable data; the partnership's data are in its slice folder). Its ``hash`` covers the template, the parameters, the
+A :class:`ReportTask` is everything one render needs (plain data that can also travel
+to a Dask worker; the partnership's data are in its slice folder). Its ``hash`` covers the template, the parameters, the
 partnership's data slice and the evalkit version, so an unchanged report can be
 kept instead of re-rendered.
 """

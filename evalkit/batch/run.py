@@ -1,7 +1,8 @@
 """Render one report per partnership, in parallel, and publish the run.
 
 :func:`run_batch` validates the data once, renders the template for every
-partnership in worker processes (or on a dask.distributed cluster), records each
+partnership in kernels forked from one warm kernel server, a few at a time (or on a
+dask.distributed cluster, :mod:`evalkit.batch.pool`), records each
 outcome as it arrives in ``manifest.json`` and ``index.html`` (both written
 atomically), and returns a :class:`BatchResult`. A failing report never stops the
 others.
@@ -394,7 +395,7 @@ def _execute(tasks: list[ReportTask], workers: int, scheduler: str | None, show:
 
 
 def render_task(task: ReportTask) -> dict:
-    """Render one task in a worker; returns plain data (picklable)."""
+    """Render one task (in a render thread here, or on a Dask worker); returns plain data a cluster can send back."""
     from evalkit.batch.render import render_report
 
     result = render_report(task.template, task.notebook, task.html, task.parameters, timeout=task.timeout,
@@ -417,7 +418,7 @@ def render_task(task: ReportTask) -> dict:
 def _entry_from_future(task: ReportTask, future) -> ReportEntry:
     try:
         outcome = future.result()
-    except Exception as exc:  # the worker process itself died or could not run the task
+    except Exception as exc:  # the render thread or Dask worker could not run the task
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         outcome = {"status": "failed", "duration": 0.0, "files": {},
                    "error": {"ename": type(exc).__name__, "evalue": message, "cell_index": None,
