@@ -125,12 +125,13 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
     """Execute a parameterized notebook with papermill and export it to offline HTML.
 
     Method: papermill injects ``parameters`` as a new cell after the cell tagged
-    ``parameters``; the notebook runs in a fresh IPython kernel started from
-    ``sys.executable`` (the environment evalkit runs in) and shut down immediately
-    afterwards; nbconvert's ``lab`` HTML template, stripped of every script and
-    stylesheet it would fetch from the network (MathJax, require.js, mermaid), then
-    writes the page with code cells and prompts hidden and figures embedded as
-    ``data:image/png`` URIs.
+    ``parameters``; the notebook runs in an IPython kernel of ``sys.executable`` (the
+    environment evalkit runs in): forked from the warm ``kernel_server`` when given,
+    else a fresh interpreter, shut down immediately afterwards. An index card the
+    report displayed (:func:`take_index_card`) is lifted out of the notebook; evalkit's
+    nbconvert template (the ``lab`` one without any script or stylesheet fetched from
+    the network) then writes the page with code cells and prompts hidden and figures
+    embedded (SVG inline, PNG as ``data:`` URIs).
 
     A failure inside the notebook (an exception, a dead kernel, the timeout) does
     not raise: it is returned as ``status="failed"`` with the failing cell and the
