@@ -131,7 +131,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
     report displayed (:func:`take_index_card`) is lifted out of the notebook; evalkit's
     nbconvert template (the ``lab`` one without any script or stylesheet fetched from
     the network) then writes the page with code cells and prompts hidden and figures
-    embedded (SVG inline, PNG as ``data:`` URIs).
+    embedded as ``data:`` URIs (SVG, or PNG).
 
     A failure inside the notebook (an exception, a dead kernel, the timeout) does
     not raise: it is returned as ``status="failed"`` with the failing cell and the
