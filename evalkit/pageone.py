@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.narrate import _bounded, _num, _scale, md_escape
+from evalkit.narrate import _bounded, _num, md_escape
 
 #: Power at which the smallest detectable change is stated.
 POWER = 0.8
@@ -323,62 +323,18 @@ HIGH_ATTRITION_RETENTION = 0.5
 SMALL_N = 30
 
 
-def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: int | None = None) -> dict:
-    """The index card of one partnership: one-line verdict, targets met, flags.
+def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=None) -> dict:
+    """The index card of one partnership from its report's results: one-line verdict, targets met, flags.
 
     What :func:`evalkit.batch.run_batch` records as the manifest entry's ``headline``
     (and ``index.html`` shows): ``headline`` (:func:`overall_verdict` of the pre/post
     outcomes, significance-aware), ``targets_met`` and ``targets_total`` (targets judged
-    met / met, not met or inconclusive; survey and indicator targets alike,
-    :func:`evalkit.targets.all_target_verdicts`), ``flags`` (``"high attrition"`` when fewer than
-    half of the first survey's respondents answered the second, ``"small n"`` when the
-    median outcome has fewer than :data:`SMALL_N` matched pairs or every outcome is
-    suppressed). Only aggregate, privacy-protected values: the same as page one.
-
-    Parameters
-    ----------
-    data : evalkit.load.Dataset
-        Validated data holding the partnership (e.g. a batch run's slice).
-    partnership_id : str
-    alpha : float
-        Significance level of the verdicts.
-    min_group_size : int, optional
-        Privacy threshold (default :data:`evalkit.privacy.DEFAULT_MIN_GROUP_SIZE`).
-
-    Returns
-    -------
-    dict
-        JSON-ready: ``{"headline": str, "targets_met": int, "targets_total": int, "flags": [str]}``.
-
-    Examples
-    --------
-    >>> import evalkit
-    >>> headline(evalkit.load_data("data/sample", "eastside-stem"), "eastside-stem")["headline"]
-    'There was no clear change on any of the seven outcomes.'
-    """
-    from evalkit.compare import compare_prepost
-    from evalkit.participation import retention
-    from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
-    from evalkit.scales import with_scale_scores
-    from evalkit.targets import all_target_verdicts, progress_against_targets
-
-    k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
-    scored = with_scale_scores(data.for_partnership(partnership_id))
-    roles = getattr(scored, "wave_roles", {}) or {}
-    order = getattr(scored, "wave_order", []) or []
-    pre = next((w for w in order if roles.get(w) == "baseline"), "pre")
-    post = next((w for w in order if roles.get(w) == "post"), "post")
-    waves = set(scored.responses["wave"])
-    outcomes = (compare_prepost(scored, partnership_id, alpha=alpha, min_group_size=k, pre=pre, post=post)
-                if {pre, post} <= waves else pd.DataFrame())
-    t = all_target_verdicts(scored, partnership_id, progress_against_targets(scored, partnership_id, min_group_size=k),
-                            min_group_size=k)
-    r = retention(scored, partnership_id, min_group_size=k).iloc[0] if {pre, post} <= waves else None
-    return index_card(outcomes, t, None if r is None else r.get("retention_rate"))
-
-
-def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=None) -> dict:
-    """The index card (:func:`headline`) from a report's own results: outcomes, target verdicts and retention.
+    met / met, not met or inconclusive; survey and indicator targets alike), ``flags``
+    (``"high attrition"`` when fewer than half of the first survey's respondents answered
+    the second, ``"small n"`` when the median outcome has fewer than :data:`SMALL_N`
+    matched pairs or every outcome is suppressed). Only aggregate, privacy-protected
+    values. :meth:`evalkit.report.PartnershipReport.index_card` passes page one's own
+    results, so the card never says something the report does not.
 
     Parameters
     ----------

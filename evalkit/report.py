@@ -94,6 +94,38 @@ def _excel_sheet_names(tables: dict) -> dict:
 
 
 
+def headline(data, partnership_id: str, *, alpha: float = 0.05, min_group_size: int | None = None) -> dict:
+    """The index card of one partnership (:func:`evalkit.pageone.index_card`) from its report's page one.
+
+    The same as :meth:`PartnershipReport.index_card`: the report's outcomes (the program
+    group's, with a comparison group), target verdicts and retention. What
+    :func:`evalkit.batch.run_batch` records for a template that does not display a card.
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+        Validated data holding the partnership (e.g. a batch run's slice).
+    partnership_id : str
+    alpha : float
+        Significance level of the verdicts.
+    min_group_size : int, optional
+        Privacy threshold (default :data:`evalkit.privacy.DEFAULT_MIN_GROUP_SIZE`).
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``{"headline": str, "targets_met": int, "targets_total": int, "flags": [str]}``.
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> headline(evalkit.load_data("data/sample", "eastside-stem"), "eastside-stem")["headline"]
+    'There was no clear change on any of the seven outcomes.'
+    """
+    k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else int(min_group_size)
+    return PartnershipReport(data, partnership_id, alpha=alpha, min_group_size=k).index_card().card
+
+
 class PartnershipReport(WavesAndArmsSections):
     """Sections of one partnership's report, each computed once on first use.
 
@@ -840,4 +872,4 @@ class PartnershipReport(WavesAndArmsSections):
 # The portfolio summary has its own module; ``ek.report.PortfolioReport`` is where templates find it.
 from evalkit.report_portfolio import PortfolioReport  # noqa: E402
 
-__all__ = ["PartnershipReport", "PortfolioReport", "SubgroupSection", "ChangeOverTimeSection", "ComparisonSection"]
+__all__ = ["PartnershipReport", "PortfolioReport", "headline", "SubgroupSection", "ChangeOverTimeSection", "ComparisonSection"]

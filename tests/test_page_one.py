@@ -376,7 +376,7 @@ def test_portfolio_summary_states_heterogeneity_with_its_test(sample):
 # ---- 7. the index card of each report ----------------------------------------------------------------------
 
 def test_headline_card_counts_targets_and_flags_from_the_files(sample):
-    from evalkit.pageone import headline
+    from evalkit.report import headline
 
     h = headline(sample, "uplands-tutoring")
     # from the files: uplands' retention (post / pre respondents) is far below one half, and its outcomes
@@ -448,7 +448,7 @@ def test_forest_plot_colours_each_interval_by_whether_it_excludes_no_change():
 
 
 def test_targets_met_counts_the_indicator_targets_too(sample, reports):
-    from evalkit.pageone import headline
+    from evalkit.report import headline
 
     # riverside has 6 targets: 4 on survey/attendance, 2 on its indicators. By hand from indicators.csv:
     # volunteer_hours total 276 + 312 + 419 + 585 = 1592 >= 1000 (met); events_held latest (2025-09-22) 5 >= 4 (met)
@@ -467,7 +467,7 @@ def test_targets_met_counts_the_indicator_targets_too(sample, reports):
 
 
 def test_portfolio_overview_counts_targets_as_page_one_does(sample):
-    from evalkit.pageone import headline
+    from evalkit.report import headline
 
     from evalkit.portfolio import portfolio_overview
 

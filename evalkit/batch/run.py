@@ -41,7 +41,7 @@ class ReportEntry:
     ``notebook`` (and ``pdf``, ``xlsx`` when written) to file names inside the output folder; ``error`` is the
     :meth:`evalkit.batch.render.RenderFailure.to_dict` of a failure. ``headline`` is the index card of a
     rendered report (one-line verdict, targets met, flags): the one the report displayed
-    (:class:`evalkit.pageone.IndexCard`), else :func:`evalkit.pageone.headline` of its data.
+    (:class:`evalkit.pageone.IndexCard`), else :func:`evalkit.report.headline` of its data.
     """
 
     partnership_id: str
@@ -449,10 +449,10 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
 def _headline(data, tables: dict, partnership_id: str, parameters: dict) -> dict | None:
     """The index card of a rendered report whose template did not display one, computed from the validated slice.
 
-    Aggregates only (:func:`evalkit.pageone.headline`, through :mod:`evalkit.privacy`), with the
+    Aggregates only (:func:`evalkit.report.headline`, through :mod:`evalkit.privacy`), with the
     run's ``alpha`` and ``min_group_size``. A failure here never fails the run: the card is left out.
     """
-    from evalkit.pageone import headline
+    from evalkit.report import headline
 
     try:
         part = replace(data, **{name: frame for name, frame in tables.items() if hasattr(data, name)})
