@@ -215,3 +215,20 @@ def test_scales_are_scored_from_items_with_reverse_coding(tmp_path):
     rel = ek.scales.scale_reliability(data).iloc[0]
     # three identical items after reverse coding: alpha = k/(k-1) * (1 - k var / (k^2 var)) = 1 exactly
     assert rel["n_items"] == 3 and rel["n"] == 12 and rel["alpha"] == pytest.approx(1.0)
+
+
+def test_a_target_everyone_reached_is_judged_and_the_portfolio_renders(tmp_path):
+    """Retention of 12 of 12 (100%): the Wilson interval is (0.757, 1], so a 70% target is met. statsmodels'
+    bound came out as 1 - 1e-16, the estimate fell outside its interval and the targets (and the portfolio) failed."""
+    from evalkit.targets import progress_against_targets
+
+    responses = long_responses("p1", "skills", list(range(12)), [v + 1 for v in range(12)])
+    targets = pd.DataFrame({"partnership_id": ["p1"], "indicator": ["retention_rate"], "statistic": ["rate"],
+                            "target": [70]})
+    data = ek.load_data(write_tables(tmp_path, responses, [measure("skills")], targets=targets))
+    t = progress_against_targets(data, min_group_size=10)
+    assert t["estimate"].tolist() == [100.0] and t["ci_high"].tolist() == [100.0]
+    # by hand: at x = n the Wilson lower bound is n / (n + z^2) = 12 / (12 + 1.959964^2) = 0.75747
+    assert t["ci_low"].iloc[0] == pytest.approx(75.75, abs=0.01)
+    assert t["verdict"].tolist() == ["met"]
+    assert ek.report.PortfolioReport(data).overview["targets_met"].tolist() == [1]

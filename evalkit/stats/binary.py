@@ -180,7 +180,10 @@ def proportion_ci(successes, n, conf_level=0.95, method="wilson") -> ProportionC
     est = x / n
     if method == "wilson":
         low, high = proportion_confint(x, n, alpha=1 - conf_level, method="wilson")
-        return ProportionCI(estimate=est, ci_low=float(low), ci_high=float(high), n=n, successes=x, method=method)
+        # at x = 0 and x = n the Wilson bound is exactly 0 or 1; statsmodels' arithmetic can land a hair inside
+        # (1 - 1e-16), which would leave the estimate outside its own interval
+        low, high = (0.0 if x == 0 else float(low)), (1.0 if x == n else float(high))
+        return ProportionCI(estimate=est, ci_low=low, ci_high=high, n=n, successes=x, method=method)
     z = stats.norm.isf((1 - conf_level) / 2)
     yates = min(0.5, abs(x - n / 2))
     z22n = z**2 / (2 * n)

@@ -116,6 +116,17 @@ def test_proportion_ci_matches_prop_test(x, n, method, low, high):
     assert (ci.n, ci.successes, ci.method) == (n, x, method)
 
 
+@pytest.mark.parametrize("method", ["wilson", "wilson_cc"])
+def test_proportion_ci_of_none_or_all_contains_its_estimate_exactly(method):
+    """By hand: at x = n the Wilson upper bound is (1 + z^2/2n + z*sqrt(z^2/4n^2)) / (1 + z^2/n) = 1 exactly, and at
+    x = 0 the lower bound is 0 (R's prop.test gives 0 and 1). statsmodels' floating point gave 1 - 1e-16 for 10 of 10,
+    so a target met by everyone (100%) fell outside its own interval and the portfolio failed."""
+    for n in range(1, 400):
+        none, everyone = proportion_ci(0, n, method=method), proportion_ci(n, n, method=method)
+        assert none.ci_low == 0.0 and none.ci_low <= none.estimate <= none.ci_high
+        assert everyone.ci_high == 1.0 and everyone.ci_low <= everyone.estimate <= everyone.ci_high
+
+
 def test_proportion_ci_conf_level():
     # R: prop.test(7, 40, conf.level = 0.9, correct = TRUE / FALSE)$conf.int
     cc = proportion_ci(7, 40, conf_level=0.9, method="wilson_cc")
