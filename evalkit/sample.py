@@ -458,7 +458,10 @@ def _health_tables(seed: int, cat, parts, people) -> tuple[dict, dict]:
                 if first is not None:
                     first[6] = True
         if pid == gap_pid:  # contact details and an id written into a featured comment
-            mentor = next(r for r in rows if r[5] == "mentoring" and r[6])
+            mentor = next((r for r in rows if r[5] == "mentoring" and r[6]), None)
+            if mentor is None:  # a small partnership may draw no featured mentoring comment: plant one
+                mentor = [person[0], pid, "post", _QUESTION, "", "mentoring" if coded else None, True]
+                rows.append(mentor)
             contact = (pid, contact[1], contact[2], mentor[0])
             mentor[4] = (f"My mentor changed everything for us. I am {mentor[0]}: email me at {contact[1]} or "
                          f"call {contact[2]} if you want to hear more.")

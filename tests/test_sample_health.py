@@ -98,3 +98,19 @@ def test_planted_contact_details_never_reach_an_output(data, truth):
         frame = getattr(data, table).astype(str)
         assert not frame.apply(lambda c: c.str.contains(email, regex=False)).any().any()
         assert not frame.apply(lambda c: c.str.contains(phone, regex=False)).any().any()
+
+
+@pytest.mark.parametrize("partnerships, participants, seed", [(30, 20, 7), (5, 20, 0), (6, 25, 3)])
+def test_small_samples_still_plant_their_contact_details(partnerships, participants, seed, tmp_path):
+    """With few participants a partnership may draw no featured mentoring comment; the generator then plants one
+    (it stopped with StopIteration, a traceback from ``evalkit sample``)."""
+    from evalkit.sample import write_sample
+
+    write_sample(tmp_path, partnerships=partnerships, participants=participants, seed=seed)
+    truth = generate_sample(partnerships, participants, seed)[1]
+    pid, email, phone, person = truth.planted_contact
+    raw = pd.read_csv(tmp_path / "comments.csv")
+    planted = raw[raw["text"].str.contains(email, regex=False)]
+    assert planted[["partnership_id", "participant_id"]].values.tolist() == [[pid, person]]
+    loaded = ek.load_data(tmp_path)   # validates; the scrubber removes the contact details
+    assert not loaded.comments["text"].str.contains(email, regex=False).any()
