@@ -244,10 +244,12 @@ def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
     p = data.partnerships[["partnership_id", "name", "partner_type"]]
     ret = retention(data, min_group_size=min_group_size)[["partnership_id", "n_enrolled", "retention_rate"]]
     att = attendance_summary(data, min_group_size=min_group_size)[["partnership_id", "attendance_rate"]]
-    t = progress_against_targets(data, min_group_size=min_group_size)
+    parts = data.partnership_slices()   # one pass over the data, not one per partnership
     counts = []
     for pid in p["partnership_id"]:   # every target, the indicator ones too; judged ones only (as page one)
-        v = all_target_verdicts(data, pid, t[t["partnership_id"] == pid], min_group_size=min_group_size)
+        part = parts[pid]
+        t = progress_against_targets(part, pid, min_group_size=min_group_size)
+        v = all_target_verdicts(part, pid, t, min_group_size=min_group_size)
         judged = v[v["verdict"].isin(JUDGED)]
         counts.append({"partnership_id": pid, "targets_met": int((judged["verdict"] == "met").sum()),
                        "targets_total": len(judged)})

@@ -130,10 +130,12 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     labels = dict(zip(data.measures["measure"], data.measures["label"]))
     labels.update(attendance_rate="Attendance rate", retention_rate="Retention (answered pre and post)")
     rows = []
+    slices = getattr(data, "partnership_slices", None)   # many partnerships: each target reads its own slice
+    parts = slices(sorted(set(t["partnership_id"]))) if slices is not None and len(ids) > 1 else {}
     for _, target in t.iterrows():
         row = {c: target.get(c) for c in ("partnership_id", "indicator", "statistic", "description", "target", "threshold")}
         row["label"] = labels.get(target["indicator"], target["indicator"])
-        est = _estimate(data, target, conf_level, pre, post)
+        est = _estimate(parts.get(target["partnership_id"], data), target, conf_level, pre, post)
         if est is None:
             row.update(verdict="no data", note="no responses for this indicator")
         elif est[3] < min_group_size:

@@ -345,3 +345,28 @@ def test_a_trusted_slice_skips_validation_an_untrusted_one_does_not(tmp_path, sa
     assert load_data(folder, "riverside-literacy", provenance=record).responses["value"].max() == 99.0
     with pytest.raises(DataValidationError, match="outside the scale"):
         load_data(folder, "riverside-literacy")
+
+
+def test_partnership_slices_are_what_for_partnership_gives(sample_dir):
+    """One pass over each table gives every partnership's Dataset, table by table the same as filtering."""
+    data = load_data(sample_dir)
+    slices = data.partnership_slices()
+    assert list(slices) == data.partnership_ids
+    for pid in ("riverside-literacy", "eastside-stem", "senior-digital"):
+        one = data.for_partnership(pid)
+        for name in ("partnerships", "participants", "responses", "attendance", "targets", "comments", "indicators"):
+            pd.testing.assert_frame_equal(getattr(slices[pid], name), getattr(one, name))
+    assert set(data.partnership_slices(["eastside-stem"])) == {"eastside-stem"}
+
+
+def test_targets_of_all_partnerships_are_those_of_each_partnership(sample_dir):
+    """progress_against_targets over every partnership reads each one's slice: the same rows as one at a time."""
+    from evalkit.targets import progress_against_targets
+
+    data = load_data(sample_dir)
+    together = progress_against_targets(data)
+    apart = pd.concat([progress_against_targets(data, pid) for pid in data.partnership_ids], ignore_index=True)
+    key = ["partnership_id", "indicator", "statistic"]
+    pd.testing.assert_frame_equal(together.sort_values(key).reset_index(drop=True),
+                                  apart.sort_values(key).reset_index(drop=True))
+    assert len(together) > 20 and together["verdict"].isin(["met", "not met", "inconclusive"]).sum() > 10
