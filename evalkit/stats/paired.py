@@ -165,9 +165,15 @@ def ncp_interval(t: float, df: float, conf_level: float, alternative: str) -> tu
     """
     tail = 1 - conf_level if alternative != "two-sided" else (1 - conf_level) / 2
 
+    def cdf(ncp: float) -> float:
+        # special.nctdtr is what stats.nct.cdf evaluates, without its per-call argument checking (30x faster).
+        # Far in its tails (|t - ncp| above about 10, t and ncp of opposite signs) it returns NaN (scipy 1.17);
+        # there the cdf is 0 (t below ncp) or 1 (t above) to many digits, which is all the bracketing needs.
+        p = special.nctdtr(df, ncp, t)
+        return (0.0 if t < ncp else 1.0) if math.isnan(p) else p
+
     def solve(target: float) -> float:
-        # special.nctdtr is what stats.nct.cdf evaluates, without its per-call argument checking (30x faster)
-        f = lambda ncp: special.nctdtr(df, ncp, t) - target  # noqa: E731 - decreasing in ncp
+        f = lambda ncp: cdf(ncp) - target  # noqa: E731 - decreasing in ncp
         step = max(1.0, abs(t))
         lo, hi = t - step, t + step
         while f(lo) < 0:
