@@ -410,7 +410,8 @@ def program_effects(data, partnership_id: str, measures=None, *, pre: str | None
                 row["direction"] = "better" if (est > 0) == bool(info["higher_is_better"]) else "worse"
             rows.append(row)
     table = pd.DataFrame(rows, columns=EFFECT_COLUMNS)
-    table.loc[table["suppressed"], "direction"] = "suppressed"
+    # object first: when every arm is too small no row has set a direction, and the all-missing column is float
+    table["direction"] = np.where(table["suppressed"].astype(bool), "suppressed", table["direction"].astype(object))
     p = table["pvalue"].to_numpy(float)
     table["p_adjusted"] = p if correction == "none" or not len(p) else adjust_pvalues(p, method=correction)
     table["significant"] = table["p_adjusted"] < alpha

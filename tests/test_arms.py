@@ -172,6 +172,16 @@ def test_small_arms_are_suppressed(anorexia):
     assert b.set_index("group").loc["FT", "verdict"] == "suppressed"
 
 
+def test_every_arm_too_small_suppresses_the_section_instead_of_stopping_the_report(anorexia):
+    """Anorexia's smallest arm has 17 people: at min_group_size 30 every comparison is suppressed. No row set a
+    direction, the column was all-missing floats, and writing "suppressed" into it raised a TypeError."""
+    e = arms.program_effects(anorexia, "anorexia", arms="treatment", reference="Cont", min_group_size=30)
+    assert len(e) == 2 and e["suppressed"].all() and (e["direction"] == "suppressed").all()
+    section = ek.report.PartnershipReport(anorexia, "anorexia", arms="treatment", reference="Cont",
+                                          min_group_size=30).comparison_group()
+    assert section.applicable and "Too few participants" in section.markdown()
+
+
 def test_no_comparison_arm_gives_empty_tables():
     data = ek.load_data(Path(__file__).resolve().parents[1] / "data" / "sample")
     assert not arms.has_comparison(data, "riverside-literacy")
