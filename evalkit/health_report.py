@@ -366,7 +366,8 @@ class HealthSections:
                 if r["suppressed"]:
                     detail = f"{r['note']} participants, {format_pct(r['community_share'])} of the community"
                 else:
-                    detail = (f"{format_pct(r['participant_share'])} of participants vs {format_pct(r['community_share'])} of the "
+                    detail = (f"{format_pct(r['participant_share'])} of participants vs "
+                              f"{format_pct(r['community_share'])} of the "
                               f"community; ratio {r['ratio']:.2f}, {round(self.conf_level * 100)}% CI "
                               f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}")
                 lines.append(f"- {md_escape(column_label(r['characteristic'], self.data))}: "

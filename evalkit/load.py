@@ -118,11 +118,7 @@ class Dataset:
         known = self.partnership_ids
         if partnership_id not in known:
             raise InputError(f"unknown partnership_id {partnership_id!r}; known partnerships: {', '.join(known)}")
-        tables = {
-            name: _rows_of(getattr(self, name), partnership_id)
-            for name in ("partnerships", "participants", "responses", "attendance", "targets",
-                         *(t for t in schema.HEALTH_TABLES if t != "themes"))
-        }
+        tables = {name: _rows_of(getattr(self, name), partnership_id) for name in _PER_PARTNERSHIP}
         return replace(self, **tables)
 
     def partnership_slices(self, partnership_ids=None) -> dict[str, "Dataset"]:
@@ -141,12 +137,10 @@ class Dataset:
         dict of str to Dataset
         """
         ids = self.partnership_ids if partnership_ids is None else list(partnership_ids)
-        names = ("partnerships", "participants", "responses", "attendance", "targets",
-                 *(t for t in schema.HEALTH_TABLES if t != "themes"))
-        rows = {name: getattr(self, name).groupby("partnership_id", sort=False).indices for name in names}
+        rows = {name: getattr(self, name).groupby("partnership_id", sort=False).indices for name in _PER_PARTNERSHIP}
         empty = np.array([], dtype=int)
         return {pid: replace(self, **{name: getattr(self, name).iloc[rows[name].get(pid, empty)].reset_index(drop=True)
-                                      for name in names})
+                                      for name in _PER_PARTNERSHIP})
                 for pid in ids}
 
     def _summary(self) -> list[tuple[str, int]]:
@@ -165,6 +159,11 @@ class Dataset:
         )
         return (f"<table><caption style='text-align:left'><b>Dataset</b> {html.escape(str(self.data_dir))}</caption>"
                 f"<tr><th>table</th><th>rows</th><th>file</th></tr>{body}</table>")
+
+
+#: Tables whose rows belong to one partnership (measures and themes are shared by all).
+_PER_PARTNERSHIP = ("partnerships", "participants", "responses", "attendance", "targets",
+                    *(t for t in schema.HEALTH_TABLES if t != "themes"))
 
 
 def _rows_of(frame: pd.DataFrame, partnership_id: str) -> pd.DataFrame:

@@ -107,7 +107,6 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.55 * ncol, 2.6 * nrow), squeeze=False)
     for ax, m in zip(axes.flat, shown):
         p = pairs[pairs["measure"] == m]
-        long = p.melt(value_vars=["pre", "post"], var_name="wave", value_name="value")
         kind = meta.at[m, "kind"]
         if kind == "continuous":
             # matplotlib's own box plot (seaborn's adds a data-frame layer: about 25 ms a panel)
@@ -125,6 +124,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         else:
             lo, hi = int(meta.at[m, "scale_min"]), int(meta.at[m, "scale_max"])
             levels = list(range(lo, hi + 1))
+            long = p.melt(value_vars=["pre", "post"], var_name="wave", value_name="value")
             share = (pd.crosstab(long["wave"], long["value"].round().astype(int), normalize="index")
                      .reindex(index=["pre", "post"], columns=levels, fill_value=0) * 100)
             colors = sns.color_palette("RdYlBu" if meta.at[m, "higher_is_better"] else "RdYlBu_r", len(levels))

@@ -247,8 +247,8 @@ class PartnershipReport(WavesAndArmsSections):
         out = []
         r = self.retention
         if pd.notna(r.get("retention_rate")) and r["retention_rate"] < LOW_RETENTION:
-            out.append(f"**Caution:** only {format_pct(r['retention_rate'])} of participants who answered the first survey "
-                       "answered the second, so these results may not represent everyone who took part.")
+            out.append(f"**Caution:** only {format_pct(r['retention_rate'])} of participants who answered the first "
+                       "survey answered the second, so these results may not represent everyone who took part.")
         shown = self.outcomes[~self.outcomes["suppressed"]] if len(self.outcomes) else self.outcomes
         if len(shown) and shown["n_pairs"].median() < SMALL_N:
             out.append(f"**Caution:** only {int(shown['n_pairs'].median())} participants answered both surveys, "
@@ -265,7 +265,8 @@ class PartnershipReport(WavesAndArmsSections):
             return f"{md_escape(self.info['name'])} has no participants recorded yet."
         text = f"{md_escape(self.info['name'])} enrolled {format_count(r['n_enrolled'], k)} participants"
         if a["n_records"] and not a["suppressed"]:
-            text += (f" and ran {a['n_sessions']} sessions; participants attended {format_pct(a['attendance_rate'])} of the "
+            text += (f" and ran {a['n_sessions']} sessions; participants attended "
+                     f"{format_pct(a['attendance_rate'])} of the "
                      "sessions they were expected at")
         if self.stage != "complete":
             return text + "."
@@ -359,7 +360,8 @@ class PartnershipReport(WavesAndArmsSections):
         r, a, k = self.retention, self.attendance, self.min_group_size
         kpis = [(format_count(r["n_enrolled"], k), "participants enrolled")]
         if a["n_records"] and not a["suppressed"]:
-            kpis += [(str(a["n_sessions"]), "sessions held"), (format_pct(a["attendance_rate"]), "of expected sessions attended")]
+            kpis += [(str(a["n_sessions"]), "sessions held"),
+                     (format_pct(a["attendance_rate"]), "of expected sessions attended")]
         kpis.append((format_count(r["n_both"], k), "answered both surveys"))
         findings = []
         if len(self.outcomes):
@@ -443,8 +445,9 @@ class PartnershipReport(WavesAndArmsSections):
             lines.append(f"- Attendance: too few participants in the log to report ({format_count(None, k)}).")
         else:
             lines.append(
-                f"- Attendance: {a['n_sessions']} sessions; participants attended {format_pct(a['attendance_rate'])} of "
-                f"sessions they were expected at (95% CI {format_pct(a['rate_ci_low'])} to {format_pct(a['rate_ci_high'])}); "
+                f"- Attendance: {a['n_sessions']} sessions; participants attended "
+                f"{format_pct(a['attendance_rate'])} of sessions they were expected at "
+                f"(95% CI {format_pct(a['rate_ci_low'])} to {format_pct(a['rate_ci_high'])}); "
                 f"{format_pct(a['share_regular'])} attended at least three in four sessions.")
             dose = self._dose_sentence()
             if dose:
@@ -515,7 +518,8 @@ class PartnershipReport(WavesAndArmsSections):
             "n": [format_count(n, k) for n in d["n"]],
             "Mean (SD)": [f"{format_number(m)} ({format_number(sd)})" if ok and pd.notna(m) else "\u2013"
                           for m, sd, ok in zip(d["mean"], d["sd"], shown)],
-            "Top two answers": [format_pct(x) if ok and pd.notna(x) else "\u2013" for x, ok in zip(d["top_two"], shown)],
+            "Top two answers": [format_pct(x) if ok and pd.notna(x) else "\u2013"
+                                for x, ok in zip(d["top_two"], shown)],
         }).set_index("Measure")
 
     def change_figure(self):
@@ -551,8 +555,10 @@ class PartnershipReport(WavesAndArmsSections):
             if r["suppressed"]:
                 lines.append(f"- {md_escape(r['label'])}: too few responses to report ({format_count(None, self.min_group_size)}).")
             else:
-                lines.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most positive answers "
-                             f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; mean {r['mean']:.1f}, "
+                lines.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most "
+                             "positive answers "
+                             f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; "
+                             f"mean {r['mean']:.1f}, "
                              f"n = {r['n']}).")
         return "\n".join(lines)
 
@@ -596,8 +602,9 @@ class PartnershipReport(WavesAndArmsSections):
                 if r["suppressed"]:
                     parts.append(f"- {md_escape(r['label'])}: too few answers to report.")
                 elif pd.notna(r["top_two"]):
-                    parts.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most positive "
-                                 f"answers (95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}, "
+                    parts.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most "
+                                 f"positive answers (95% CI {format_pct(r['top_two_ci_low'])} to "
+                                 f"{format_pct(r['top_two_ci_high'])}, "
                                  f"n = {r['n']}).")
                 else:
                     parts.append(f"- {md_escape(r['label'])}: mean {r['mean']:.1f} (n = {r['n']}).")

@@ -244,7 +244,8 @@ class WavesAndArmsSections:
         from evalkit.waves import retention_by_wave
 
         r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
-        said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}" + ("" if i == 0 else f" ({format_pct(x)})")
+        said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}"
+                + ("" if i == 0 else f" ({format_pct(x)})")
                 for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
         return (f"Answers per wave (in brackets, the share of {md_escape(wave_label(self.baseline_wave))} respondents still "
                 "answering): " + ", ".join(said) + ".")

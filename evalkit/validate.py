@@ -224,7 +224,7 @@ def _unsafe_rows(values: pd.Series) -> np.ndarray:
 
 
 def _unsafe_characters(frame: pd.DataFrame, file: str) -> list[Violation]:
-    """A violation for every text cell holding a control character or a bidirectional override (:func:`_unsafe_rows`)."""
+    """A violation for every text cell with a control character or a bidirectional override (:func:`_unsafe_rows`)."""
     out = []
     for i, column in enumerate(frame.columns):
         values = frame.iloc[:, i]

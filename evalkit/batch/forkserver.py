@@ -62,9 +62,9 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 from multiprocessing import AuthenticationError
 from multiprocessing.connection import Client, Listener
+from pathlib import Path
 
 #: Imported by every server: the kernel machinery and the inline figure backend.
 #: (Not ``matplotlib_inline.backend_inline``: it hooks figures into the IPython shell when first
@@ -122,17 +122,29 @@ def template_imports(template) -> list[str]:
         text = "".join(text) if isinstance(text, list) else str(text)
         source = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!")))
         try:
-            tree = ast.parse(source)
+            found += _imports(ast.parse(source))
         except SyntaxError:
             continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.append(node.module)
     if any(name == "evalkit" or name.startswith("evalkit.") for name in found):
         found.extend(report_modules())
     return list(dict.fromkeys(found))
+
+
+def _imports(tree: ast.AST, submodules: bool = False) -> list[str]:
+    """Absolute modules a parsed source imports, anywhere in it (inside functions too).
+
+    With ``submodules``, ``from scipy import stats`` also names ``scipy.stats`` (lower-case names
+    may be modules; importing one that is not simply fails, and the server skips it).
+    """
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+            if submodules:
+                found.extend(f"{node.module}.{alias.name}" for alias in node.names if alias.name.islower())
+    return found
 
 
 def report_modules() -> list[str]:
@@ -155,13 +167,7 @@ def report_modules() -> list[str]:
         if name.startswith(NOT_REPORT_MODULES):
             continue
         found.append(name)
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                found.extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.append(node.module)  # and ``from scipy import stats``: scipy.stats may be a module
-                found.extend(f"{node.module}.{alias.name}" for alias in node.names if alias.name.islower())
+        found += _imports(ast.parse(path.read_text(encoding="utf-8")), submodules=True)
     found.extend(REPORT_EXTRAS)
     return [name for name in dict.fromkeys(found) if name != "__future__"]
 
