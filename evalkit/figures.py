@@ -21,7 +21,7 @@ import contextlib
 import re
 import struct
 from dataclasses import dataclass
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import numpy as np
 import pandas as pd
@@ -142,12 +142,16 @@ class ReportFigure:
         return buffer.getvalue()
 
     def svg(self) -> str:
-        """The figure as SVG text, cropped to its content, text drawn as outlines, no timestamp."""
-        buffer = BytesIO()
+        """The figure as SVG text, cropped to its content, text drawn as outlines, no timestamp.
+
+        Method: the figure is drawn once with matplotlib's SVG renderer, then cropped to its
+        tight bounding box (measured with the same renderer, so the text laid out while drawing
+        is not laid out again) plus ``savefig.pad_inches``, by setting the SVG's ``viewBox``.
+        The result has the size ``savefig(bbox_inches="tight")`` gives, which draws twice
+        (once to measure, once to write): about a third of the cost of every report figure.
+        """
         with report_style():
-            self.figure.savefig(buffer, format="svg", bbox_inches="tight", facecolor="white",
-                                metadata={"Date": None})
-        return buffer.getvalue().decode("utf-8")
+            return _svg_cropped(self.figure)
 
     def to_html(self, css_class: str = "ek-figure") -> str:
         """The figure as an ``<img>`` with its alt text, to place inside HTML (e.g. the at-a-glance card).
@@ -179,6 +183,40 @@ class ReportFigure:
 
     def __repr__(self) -> str:
         return f"ReportFigure(alt={self.alt!r})"
+
+
+def _svg_cropped(figure) -> str:
+    """``figure`` as SVG, drawn once and cropped to its tight bounding box (see :meth:`ReportFigure.svg`)."""
+    import matplotlib as mpl
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    out = StringIO()
+    width, height = figure.get_size_inches()
+    dpi = figure.dpi
+    figure.dpi = 72  # as FigureCanvasSVG.print_svg draws: SVG units are points
+    try:
+        with figure._cm_set(facecolor="white"):
+            renderer = MixedModeRenderer(figure, width, height, dpi,
+                                         RendererSVG(width * 72, height * 72, out, image_dpi=dpi,
+                                                     metadata={"Date": None}))
+            figure.draw(renderer)
+            box = figure.get_tightbbox(renderer)  # inches; the text extents come from the draw's cache
+            renderer.finalize()
+    finally:
+        figure.dpi = dpi
+    pad = mpl.rcParams["savefig.pad_inches"]
+    x0, y0, x1, y1 = box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad
+    w, h = (x1 - x0) * 72, (y1 - y0) * 72
+    left, top = x0 * 72, (height - y1) * 72  # SVG's y axis points down
+    svg = out.getvalue()
+    root = re.search(r"<svg\b[^>]*>", svg)
+    header = re.sub(r'\swidth="[^"]*"\s+height="[^"]*"\s+viewBox="[^"]*"',
+                    f' width="{w:.6g}pt" height="{h:.6g}pt" viewBox="{left:.6g} {top:.6g} {w:.6g} {h:.6g}"',
+                    root.group(0), count=1)
+    # the figure's white background covers its canvas; text reaching past it gets white behind it too
+    background = f'\n <rect x="{left:.6g}" y="{top:.6g}" width="{w:.6g}" height="{h:.6g}" style="fill: #ffffff"/>'
+    return svg[:root.start()] + header + background + svg[root.end():]
 
 
 # ---- alternative text -----------------------------------------------------------------------------------

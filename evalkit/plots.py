@@ -104,8 +104,9 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         return _empty("Too few matched participants to show distributions.")
     ncol = min(3, len(shown))
     nrow = int(np.ceil(len(shown) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(2.55 * ncol, 2.6 * nrow), squeeze=False)
-    for ax, m in zip(axes.flat, shown):
+    fig = plt.figure(figsize=(2.55 * ncol, 2.6 * nrow))
+    axes = [fig.add_subplot(nrow, ncol, i + 1) for i in range(len(shown))]  # no empty panels to make and hide
+    for ax, m in zip(axes, shown):
         p = pairs[pairs["measure"] == m]
         kind = meta.at[m, "kind"]
         if kind == "continuous":
@@ -140,8 +141,6 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         ax.set_xticks([0, 1], [str(pre), str(post)], parse_math=False)  # the data's wave names (e.g. baseline)
         ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 28), fontsize=9)
         ax.set_xlabel("")
-    for ax in list(axes.flat)[len(shown):]:
-        ax.axis("off")
     sns.despine(fig)
     fig.tight_layout()
     return fig

@@ -59,6 +59,42 @@ def test_report_figure_is_one_svg_with_alt_text_and_display_width():
     assert shown.png()[:8] == b"\x89PNG\r\n\x1a\n"  # a raster copy on request
 
 
+def _size_pt(svg: str) -> tuple[float, float]:
+    root = ElementTree.fromstring(svg.encode("utf-8"))
+    return float(root.get("width").removesuffix("pt")), float(root.get("height").removesuffix("pt"))
+
+
+def test_report_figure_svg_is_drawn_once_and_cropped_as_matplotlib_crops(monkeypatch):
+    """One draw, and the size matplotlib's own ``bbox_inches="tight"`` gives (which draws twice), text
+    reaching past the canvas included: the reference is matplotlib's crop, not evalkit's."""
+    import io
+
+    with report_style():
+        fig, ax = plt.subplots(figsize=(4, 2))
+        ax.barh(["a", "b"], [1, 2])
+        fig.tight_layout()
+        fig.text(0.9, 0.02, "a note reaching past the right edge")  # after the layout, which cannot see it
+    shown = ReportFigure(fig, "Bar chart.")
+    buffer = io.BytesIO()
+    with report_style():
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    reference = _size_pt(buffer.getvalue().decode("utf-8"))
+    assert reference[0] > 4 * 72  # the note does reach past the 4-inch canvas: the crop has to widen it
+
+    draws = []
+    real_draw = type(fig).draw
+    monkeypatch.setattr(type(fig), "draw", lambda self, renderer: (draws.append(1), real_draw(self, renderer))[1])
+    svg = shown.svg()
+    assert len(draws) == 1
+    assert _size_pt(svg) == pytest.approx(reference, abs=0.01)
+    root = ElementTree.fromstring(svg.encode("utf-8"))
+    left, top, width, height = map(float, root.get("viewBox").split())
+    assert (width, height) == pytest.approx(reference, abs=0.01) and left + width > 4 * 72  # the note is in view
+    first = root[0] if root[0].tag.endswith("rect") else None  # a white background under the whole crop
+    assert first is not None and "#ffffff" in first.get("style")
+    assert [float(first.get(k)) for k in ("x", "y", "width", "height")] == pytest.approx([left, top, width, height])
+
+
 def test_alt_text_of_the_change_figure_lists_each_measure_from_its_data():
     table = pd.DataFrame({
         "label": ["Skills (1-5)", "Knowledge (0-20)", "Tiny group"],
