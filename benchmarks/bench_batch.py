@@ -9,7 +9,8 @@ generated with ``evalkit sample``):
 (par)  the same loop in parallel, ``xargs -P $(nproc)``: what a capable user does;
 (ek)   ``evalkit run DATA --out OUT --force`` (default workers: the cores), portfolio included;
 (dask) with ``--dask``: ``evalkit run --scheduler`` against a ``dask scheduler`` and a
-       ``dask worker --nworkers 2`` started here as separate processes.
+       ``dask worker --nworkers 1 --nthreads <cores>`` started here as separate processes (the layout
+       the README recommends: one worker process, so one warm kernel server, per machine).
 
 Wall time and CPU time are measured for every way (CPU: this process's reaped
 children, i.e. the command and every process under it; for Dask, the scheduler and
@@ -137,14 +138,14 @@ def tree_cpu(pids) -> float:
 
 
 class DaskCluster:
-    """``dask scheduler`` and ``dask worker --nworkers 2`` as separate processes on this machine."""
+    """``dask scheduler`` and ``dask worker --nworkers N --nthreads T`` as separate processes on this machine."""
 
-    def __init__(self, nworkers: int = 2):
+    def __init__(self, nworkers: int = 1, nthreads: int = os.cpu_count() or 1):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.address = f"tcp://127.0.0.1:{self.port}"
-        self.nworkers = nworkers
+        self.nworkers, self.nthreads = nworkers, nthreads
         self.procs: list[subprocess.Popen] = []
 
     def __enter__(self):
@@ -153,7 +154,7 @@ class DaskCluster:
                                             str(self.port), "--dashboard-address", ":0"], stdout=log, stderr=log,
                                            start_new_session=True))
         self.procs.append(subprocess.Popen([str(BIN / "dask"), "worker", self.address, "--nworkers",
-                                            str(self.nworkers), "--nthreads", "1", "--dashboard-address", ":0"],
+                                            str(self.nworkers), "--nthreads", str(self.nthreads), "--dashboard-address", ":0"],
                                            stdout=log, stderr=log, start_new_session=True))
         from distributed import Client
 
@@ -194,13 +195,14 @@ def bench_size(n: int, args, template: Path, tmp: Path, cores: int) -> dict:
           f"portfolio {outcome['portfolio_s'] or 0:.1f} s)", flush=True)
 
     if args.dask:
-        with DaskCluster(2) as cluster:
+        with DaskCluster() as cluster:
             before = cluster.cpu()
             outcome, wall, cpu = measured(lambda: evalkit_run(data, tmp / f"dask-{n}", args.template,
                                                               cluster.address))
             cpu += cluster.cpu() - before
         row["dask"] = {"wall_s": wall, "cpu_s": cpu, **outcome}
-        print(f"[{n}] evalkit run --scheduler (dask, 2 workers): {wall:7.1f} s wall, {cpu:7.1f} CPU-s "
+        print(f"[{n}] evalkit run --scheduler (dask, {cluster.nworkers} worker x {cluster.nthreads} threads): "
+              f"{wall:7.1f} s wall, {cpu:7.1f} CPU-s "
               f"(exit {outcome['exit']})", flush=True)
 
     for name, parallel in (("parallel", cores), ("sequential", 1)):

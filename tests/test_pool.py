@@ -129,3 +129,43 @@ def test_an_unreachable_or_malformed_scheduler_is_one_input_error(tmp_path, monk
     message = str(info.value)
     assert message.startswith(f"Cannot reach the dask scheduler at {address!r}") and "\n" not in message
     assert not (tmp_path / "out").exists()  # nothing rendered, nothing written
+
+
+def barrier_template(folder, barrier):
+    """A template whose report waits until ``barrier`` holds a file from each of two reports, then prints its
+    kernel's parent: two reports finishing proves they ran at the same time (one alone would wait forever)."""
+    wait = (f"import pathlib, time\nhere = pathlib.Path({str(barrier)!r})\n(here / partnership_id).touch()\n"
+            "deadline = time.monotonic() + 120\n"
+            "while len(list(here.iterdir())) < 2:\n"
+            "    assert time.monotonic() < deadline, 'the other report never started'\n"
+            "    time.sleep(0.02)\n")
+    params = new_code_cell('partnership_id = "demo"\ndata_dir = "."', metadata={"tags": ["parameters"]})
+    nb = new_notebook(cells=[params, new_code_cell(wait), new_code_cell(PARENT + "\nprint('PID', os.getppid())")],
+                      metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    path = folder / "barrier.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.integration
+def test_one_dask_worker_with_two_threads_renders_two_reports_at_once_from_one_warm_server(tmp_path):
+    """The layout the README recommends (one worker process per machine, a thread per core): one kernel
+    server per machine, as in a local run, instead of one warming per worker process."""
+    from distributed import LocalCluster
+    from jupyter_core.utils import ensure_event_loop
+
+    ensure_event_loop()
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+    (tmp_path / "barrier").mkdir()
+    template = barrier_template(tmp_path, tmp_path / "barrier")
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        result = run_batch(data, tmp_path / "out", template=template, workers=2, progress=False,
+                           scheduler=cluster.scheduler_address)
+    assert result.ok, result.to_frame()
+    parents = set()
+    for pid in ("p01", "p02"):
+        nb = nbformat.read(tmp_path / "out" / f"{pid}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        assert "evalkit.batch.forkserver serve" in text, text
+        parents.add(text.split("PID ")[1].split()[0])
+    assert len(parents) == 1  # both kernels forked from the same warm server
