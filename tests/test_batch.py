@@ -244,3 +244,24 @@ def test_the_index_card_comes_from_the_report_not_from_the_batch_process(tmp_pat
                        parameters={"min_group_size": 3})
     assert result.ok and sorted(computed) == ["p01", "p02"]
     assert all(e.headline is not None for e in result.entries)
+
+
+def test_larger_partnerships_start_first_and_the_outputs_keep_the_data_order(tmp_path, caplog):
+    """Longest first: a large report started last would keep one core busy after the others finish.
+    The manifest, index and result keep the partnerships' order in the data."""
+    import logging
+
+    data = write_dataset(tmp_path / "data", ids=("p01", "p02", "p03"))
+    people = pd.read_csv(data / "participants.csv")
+    extra = pd.DataFrame({"participant_id": [f"p03-x{i}" for i in range(8)], "partnership_id": "p03"})
+    pd.concat([people, extra]).to_csv(data / "participants.csv", index=False)   # p03: 12 people, the others 4
+    with caplog.at_level(logging.INFO, logger="evalkit.batch"):
+        result = run_batch(data, tmp_path / "out", template=TEMPLATES / "ok.ipynb", workers=1, progress=False,
+                           parameters={"min_group_size": 3})
+    assert result.ok, result.to_frame()
+    started = [r.getMessage().split()[0].removeprefix("partnership=") for r in caplog.records
+               if "event=start" in r.getMessage()]
+    assert started == ["p03", "p01", "p02"]
+    assert [e.partnership_id for e in result.entries] == ["p01", "p02", "p03"]
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert list(manifest["partnerships"]) == ["p01", "p02", "p03"]
