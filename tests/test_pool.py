@@ -5,6 +5,7 @@ No sleeps: tasks wait on barriers and events, processes on psutil.
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import threading
 
@@ -131,18 +132,16 @@ def test_an_unreachable_or_malformed_scheduler_is_one_input_error(tmp_path, monk
     assert not (tmp_path / "out").exists()  # nothing rendered, nothing written
 
 
-def barrier_template(folder, barrier):
-    """A template whose report waits until ``barrier`` holds a file from each of two reports, then prints its
-    kernel's parent: two reports finishing proves they ran at the same time (one alone would wait forever)."""
-    wait = (f"import pathlib, time\nhere = pathlib.Path({str(barrier)!r})\n(here / partnership_id).touch()\n"
-            "deadline = time.monotonic() + 120\n"
-            "while len(list(here.iterdir())) < 2:\n"
-            "    assert time.monotonic() < deadline, 'the other report never started'\n"
-            "    time.sleep(0.02)\n")
+def gate_template(folder, port):
+    """A template whose report connects to a gate on ``port`` and waits for its "go", then prints its kernel's
+    parent. The gate answers once two reports have connected: both finishing proves they ran at the same time
+    (one alone would wait until its 120 s timeout and fail)."""
+    wait = (f"import socket\ngate = socket.create_connection(('127.0.0.1', {port}), timeout=120)\n"
+            "assert gate.recv(2) == b'go'\ngate.close()")
     params = new_code_cell('partnership_id = "demo"\ndata_dir = "."', metadata={"tags": ["parameters"]})
     nb = new_notebook(cells=[params, new_code_cell(wait), new_code_cell(PARENT + "\nprint('PID', os.getppid())")],
                       metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    path = folder / "barrier.ipynb"
+    path = folder / "gate.ipynb"
     nbformat.write(nb, path)
     return path
 
@@ -156,11 +155,27 @@ def test_one_dask_worker_with_two_threads_renders_two_reports_at_once_from_one_w
 
     ensure_event_loop()
     data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
-    (tmp_path / "barrier").mkdir()
-    template = barrier_template(tmp_path, tmp_path / "barrier")
+    gate = socket.create_server(("127.0.0.1", 0))
+    gate.settimeout(180)
+
+    def open_gate():  # "go" to both reports once both have connected
+        arrived = []
+        try:
+            arrived = [gate.accept()[0] for _ in range(2)]
+            for conn in arrived:
+                conn.sendall(b"go")
+        except OSError:  # a report never came: its partner times out and the run says so
+            pass
+        finally:
+            for conn in arrived:
+                conn.close()
+
+    threading.Thread(target=open_gate, daemon=True).start()
+    template = gate_template(tmp_path, gate.getsockname()[1])
     with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
         result = run_batch(data, tmp_path / "out", template=template, workers=2, progress=False,
                            scheduler=cluster.scheduler_address)
+    gate.close()
     assert result.ok, result.to_frame()
     parents = set()
     for pid in ("p01", "p02"):
