@@ -130,6 +130,10 @@ def _test_one(kind: str, pre: np.ndarray, post: np.ndarray, conf_level: float) -
         out.update(statistic=t.statistic, df=t.df, pvalue=t.pvalue, effect_size=t.effect_size,
                    effect_size_name=t.effect_size_name, effect_ci_low=t.effect_ci_low,
                    effect_ci_high=t.effect_ci_high)
+        if _all_changed_alike(out):  # the t statistic is undefined; the exact sign test is not
+            sign = paired_test(pre, post, method="sign", conf_level=conf_level, conf_int=False)
+            out.update(test="sign test (exact)", statistic=sign.statistic, df=np.nan, pvalue=sign.pvalue)
+            note = SAME_CHANGE_NOTE
     elif kind == "ordinal":
         res = paired_test(pre, post, method="wilcoxon", conf_level=conf_level, conf_int=False)
         note = res.note
@@ -151,6 +155,16 @@ def _test_one(kind: str, pre: np.ndarray, post: np.ndarray, conf_level: float) -
     return out
 
 
+#: Note of a continuous measure on which every participant changed by the same (non-zero) amount.
+SAME_CHANGE_NOTE = ("every participant changed by the same amount (SD of the changes is 0): no t interval; "
+                    "exact sign test")
+
+
+def _all_changed_alike(row) -> bool:
+    """Every pair changed by the same non-zero amount: the SD of the changes is 0 and the mean change is not."""
+    return bool(row.get("sd_change") == 0 and np.isfinite(row.get("mean_change", np.nan)) and row["mean_change"] != 0)
+
+
 def _direction(row) -> str:
     if not np.isfinite(row["mean_change"]) or row["mean_change"] == 0:
         return "no change"
@@ -163,7 +177,8 @@ def _verdict(row, alpha: float) -> str:
     if row["suppressed"]:
         return "suppressed"
     lo, hi, p = row["ci_low"], row["ci_high"], row["p_adjusted"]
-    excludes_zero = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0))
+    # every pair changed by the same amount: the t interval shrinks to that amount, which is not 0
+    excludes_zero = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0)) or _all_changed_alike(row)
     if excludes_zero and np.isfinite(p) and p < alpha and row["direction"] in ("improved", "declined"):
         return row["direction"]
     return NO_CLEAR_CHANGE
@@ -229,7 +244,12 @@ def compare_prepost(
         significant after the multiplicity correction (``p_adjusted < alpha``),
         otherwise ``"no clear change"`` (``"suppressed"`` for suppressed rows).
         Requiring both keeps the words consistent with the interval shown beside
-        them and with the report's adjusted p-values. ``sd_change`` is the SD of the
+        them and with the report's adjusted p-values. When every pair changed by
+        the same non-zero amount (``sd_change`` 0) the t interval is undefined (NaN,
+        and ``note`` says so); it would shrink to that amount, so only the test
+        decides, and for a continuous measure the test is the exact sign test
+        (``test`` ``"sign test (exact)"``), since the t statistic is undefined too.
+        ``sd_change`` is the SD of the
         individual changes (the standardiser of d_z). For continuous measures ``g``
         (``g_ci_low``, ``g_ci_high``) is Hedges' g of the change standardised by the
         pre-test SD (:func:`evalkit.stats.standardized_mean_change`, the WWC's

@@ -74,6 +74,27 @@ def _bounded(row) -> bool:
     return lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
 
 
+def interval_words(row, lo: str, hi: str, level: str = "95% CI", unit: str = "") -> str:
+    """``"95% CI <lo> to <hi><unit>"`` for a row of :func:`evalkit.compare_prepost`, or why it has no interval.
+
+    ``lo`` and ``hi`` are the bounds already formatted; they are used only when the row's
+    ``ci_low``/``ci_high`` are finite. When every participant changed by the same amount
+    (SD of the changes 0) the paired t interval is undefined and the words say so.
+
+    Examples
+    --------
+    >>> interval_words({"ci_low": 0.1, "ci_high": 0.5}, "0.10", "0.50")
+    '95% CI 0.10 to 0.50'
+    >>> interval_words({"ci_low": float("nan"), "ci_high": float("nan"), "sd_change": 0.0}, "nan", "nan")
+    'every participant changed by the same amount, so no interval'
+    """
+    if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
+        return f"{level} {lo} to {hi}{unit}"
+    if row.get("sd_change") == 0:
+        return "every participant changed by the same amount, so no interval"
+    return "no interval"
+
+
 def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digits: int = 1,
                     min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """One sentence on one outcome row of :func:`evalkit.compare_prepost`.
@@ -109,7 +130,7 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
         verb = "rose" if hi > lo else "fell" if hi < lo else "stayed"
         what = (f"The share answering yes to \"{label}\" {verb} from {lo:.0f}% to {hi:.0f}%"
                 if verb != "stayed" else f"The share answering yes to \"{label}\" stayed at {lo:.0f}%")
-        ci = f"{level} {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)} percentage points"
+        ci = interval_words(row, _num(100 * row["ci_low"], 0), _num(100 * row["ci_high"], 0), level, " percentage points")
         return f"{what} ({ci}), a {size} change {chance}."
     rounded = round(abs(change), digits)
     verb = "rose" if change > 0 else "fell"
@@ -120,7 +141,7 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
         head = f"{label} scores barely changed ({_num(change, digits + 1)} points on a {_scale(row)} scale"
     else:
         head = f"{label} scores {verb} by {_num(rounded, digits)} points on a {_scale(row)} scale"
-    ci = f"{level} {_num(row['ci_low'], digits)} to {_num(row['ci_high'], digits)}"
+    ci = interval_words(row, _num(row["ci_low"], digits), _num(row["ci_high"], digits), level)
     head = f"{head} ({ci})" if rounded != 0 else f"{head}, {ci})"
     better = "" if rounded == 0 else (
         ", an improvement" if row["direction"] == "improved" and not row["higher_is_better"] else "")
@@ -284,6 +305,9 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
     lines += [f"- {k}: {tests[k]}." for k in kinds]
     lines.append(f"- Intervals are {round(conf_level * 100)}% confidence intervals; the interval of the mean change is the "
                  "paired t interval for every kind of measure.")
+    if "test" in table and (table["test"] == "sign test (exact)").any():
+        lines.append("- Where every participant changed by the same amount there is no t interval or t test; the exact "
+                     "sign test (every change in one direction, against a coin toss for each) takes its place.")
     lines.append(f"- p-values are adjusted across this report's measures with the {correction.title()} method; "
                  f"'unlikely to be due to chance' means an adjusted p below {alpha}.")
     n = table["n_pairs"].dropna()

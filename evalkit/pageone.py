@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.narrate import _bounded, _num, md_escape
+from evalkit.narrate import _bounded, _num, interval_words, md_escape
 
 #: Power at which the smallest detectable change is stated.
 POWER = 0.8
@@ -83,9 +83,10 @@ def _change_words(row, digits: int = 2) -> str:
     """The mean change on the measure's own scale with its interval: ``"+0.25 points on a 1-5 scale, 95% CI ..."``."""
     if row["kind"] == "binary":
         return (f"{_signed(100 * row['mean_change'], 0)} percentage points answering yes, "
-                f"95% CI {_num(100 * row['ci_low'], 0)} to {_num(100 * row['ci_high'], 0)}")
+                + interval_words(row, _num(100 * row["ci_low"], 0), _num(100 * row["ci_high"], 0)))
     unit = " points" if _bounded(row) else ""
-    return f"{_signed(row['mean_change'], digits)}{unit}, 95% CI {_num(row['ci_low'], digits)} to {_num(row['ci_high'], digits)}"
+    return (f"{_signed(row['mean_change'], digits)}{unit}, "
+            + interval_words(row, _num(row["ci_low"], digits), _num(row["ci_high"], digits)))
 
 
 def _signed(x: float, digits: int) -> str:

@@ -87,6 +87,8 @@ def shared_indicator_changes(data, *, pre: str = "pre", post: str = "post",
     q = stats.t.ppf(0.5 + conf_level / 2, g["df"].where(g["df"] > 0))
     g["ci_low"] = g["mean_change"] - q * g["se"]
     g["ci_high"] = g["mean_change"] + q * g["se"]
+    alike = g["se"] == 0   # every participant changed by the same amount: no t interval, as in the report
+    g.loc[alike, ["ci_low", "ci_high"]] = np.nan
     g = g.merge(data.partnerships[["partnership_id", "name"]], on="partnership_id")
     g = g.merge(meta[["measure", "label"]], on="measure")
     g = g[["partnership_id", "name", "measure", "label", "n_pairs", "mean_change", "se", "df", "ci_low", "ci_high"]]
@@ -186,9 +188,12 @@ def pooled_effects(effects: pd.DataFrame, *, method: str = "REML", conf_level: f
     return pd.concat(parts, ignore_index=True)[columns]
 
 
+#: Why a partnership whose participants all changed by the same amount is not pooled (``k_left_out``).
+LEFT_OUT_REASON = "every participant changed by the same amount, so there is no standard error to weight by"
+
 #: Columns of :func:`pooled_changes`.
-POOLED_COLUMNS = ["measure", "label", "k", "estimate", "se", "ci_low", "ci_high", "pvalue", "tau2", "I2", "Q", "Q_df",
-                  "Q_pvalue", "pi_low", "pi_high", "pi_df", "conf_level", "note"]
+POOLED_COLUMNS = ["measure", "label", "k", "k_left_out", "estimate", "se", "ci_low", "ci_high", "pvalue", "tau2", "I2",
+                  "Q", "Q_df", "Q_pvalue", "pi_low", "pi_high", "pi_df", "conf_level", "note"]
 
 
 def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: float = 0.95) -> pd.DataFrame:
@@ -207,7 +212,8 @@ def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: f
     -------
     pandas.DataFrame
         One row per measure, columns :data:`POOLED_COLUMNS`: ``k`` (partnerships pooled),
-        ``estimate, se, ci_low, ci_high, pvalue`` (Wald, normal), ``tau2, I2``, Cochran's
+        ``k_left_out`` (partnerships shown but not pooled because every one of their participants
+        changed by the same amount: a standard error of 0 has no inverse-variance weight), ``estimate, se, ci_low, ci_high, pvalue`` (Wald, normal), ``tau2, I2``, Cochran's
         ``Q, Q_df, Q_pvalue``, and the prediction interval ``pi_low, pi_high`` (where a new
         partnership's true change is expected to fall) from the t distribution with
         ``pi_df`` = k - 2 degrees of freedom (Higgins, Thompson & Spiegelhalter 2009: with
@@ -215,15 +221,21 @@ def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: f
         with fewer than 3 partnerships. ``note``.
     """
     rows = []
-    usable = changes[~changes["suppressed"] & (changes["se"] > 0)]
-    for (m, label), g in usable.groupby(["measure", "label"], sort=True):
+    shown = changes[~changes["suppressed"]]
+    # a standard error of 0 (every participant changed by the same amount) has no inverse-variance weight
+    alike = shown[shown["se"] == 0].groupby("measure").size()
+    usable = shown[shown["se"] > 0]
+    for (m, label), g in shown.groupby(["measure", "label"], sort=True):
+        g = usable[usable["measure"] == m]
+        left_out = int(alike.get(m, 0))
         if len(g) < 2:
-            rows.append({"measure": m, "label": label, "k": len(g), "conf_level": conf_level,
-                         "note": "fewer than 2 partnerships to pool"})
+            why = (f" ({left_out} more left out: {LEFT_OUT_REASON})") if left_out else ""
+            rows.append({"measure": m, "label": label, "k": len(g), "k_left_out": left_out, "conf_level": conf_level,
+                         "note": "fewer than 2 partnerships to pool" + why})
             continue
         res = meta_analysis(g["mean_change"].to_numpy(), (g["se"] ** 2).to_numpy(), method=method,
                             conf_level=conf_level, prediction="t")
-        rows.append({"measure": m, "label": label, "k": res.k, "estimate": res.estimate, "se": res.se,
+        rows.append({"measure": m, "label": label, "k": res.k, "k_left_out": left_out, "estimate": res.estimate, "se": res.se,
                      "ci_low": res.ci_low, "ci_high": res.ci_high, "pvalue": res.pvalue, "tau2": res.tau2,
                      "I2": res.I2, "Q": res.Q, "Q_df": res.Q_df, "Q_pvalue": res.Q_pvalue, "pi_low": res.pi_low,
                      "pi_high": res.pi_high, "pi_df": res.pi_df, "conf_level": conf_level, "note": res.note or ""})

@@ -57,7 +57,7 @@ class PortfolioReport:
             return ("No partnership has answers at both a baseline and a post survey on a shared indicator yet, "
                     "so there is no change to compare across partnerships.")
         from evalkit.narrate import heterogeneity_sentence
-        from evalkit.portfolio import PROGRAM_EFFECT
+        from evalkit.portfolio import LEFT_OUT_REASON, PROGRAM_EFFECT
 
         lines = []
         for _, r in self.pooled.iterrows():
@@ -69,10 +69,12 @@ class PortfolioReport:
                 lines.append(f"- {md_escape(r['label'])} ({kind}): {r['note']}.")
                 continue
             chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
+            left_out = (f" {r['k_left_out']} more {'partnership was' if r['k_left_out'] == 1 else 'partnerships were'} "
+                        f"left out: {LEFT_OUT_REASON}.") if r["k_left_out"] else ""
             lines.append(
                 f"- {md_escape(r['label'])}: across {r['k']} partnerships the average {what} was "
                 f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance} ({kind}). "
-                + heterogeneity_sentence(r, alpha=self.alpha, what=what))
+                + heterogeneity_sentence(r, alpha=self.alpha, what=what) + left_out)
         return "\n".join(lines)
 
     def shared_table(self) -> pd.DataFrame:

@@ -193,6 +193,34 @@ def test_portfolio_fixed_effect_pool_by_hand():
     assert pooled["k"] == 3
 
 
+def test_a_partnership_whose_participants_all_changed_alike_is_shown_but_not_pooled(tmp_path):
+    """Partnership "a": all 12 participants gain exactly 2 points, so its standard error is 0 and it has no
+    inverse-variance weight. The others are pooled by hand (fixed effect): weights 100 and 25 give
+    (0.2 * 100 + 0.6 * 25) / 125 = 0.28. Its row shows no interval, as its report does, and the words say why."""
+    from evalkit.report_portfolio import PortfolioReport
+
+    changes = pd.DataFrame({"partnership_id": ["a", "b", "c"], "name": "x", "measure": "skills", "label": "Skills",
+                            "n_pairs": [12, 50, 30], "mean_change": [2.0, 0.2, 0.6], "se": [0.0, 0.1, 0.2],
+                            "ci_low": 0.0, "ci_high": 0.0, "suppressed": False})
+    pooled = ek.portfolio.pooled_changes(changes, method="FE").iloc[0]
+    assert (pooled["k"], pooled["k_left_out"]) == (2, 1)
+    assert pooled["estimate"] == pytest.approx(0.28)
+    alone = ek.portfolio.pooled_changes(changes.iloc[:2], method="FE").iloc[0]
+    assert (alone["k"], alone["k_left_out"]) == (1, 1) and "1 more left out: every participant" in alone["note"]
+
+    n = 12   # the same through the data and the portfolio's words
+    frames = [long_responses("a", "skills", np.arange(n) % 3 + 1.0, np.arange(n) % 3 + 3.0, prefix="a"),
+              long_responses("b", "skills", np.arange(n) % 5 + 1.0, (np.arange(n) * 7) % 4 + 2.0, prefix="b"),
+              long_responses("c", "skills", np.arange(n) % 3 + 2.0, (np.arange(n) * 5) % 4 + 2.0, prefix="c")]
+    m = measure("skills", lo=1, hi=5) | {"shared": True}
+    folder = write_tables(tmp_path, pd.concat(frames), [m])
+    report = PortfolioReport(ek.load_data(folder))
+    row = report.changes.set_index("partnership_id").loc["a"]
+    assert row["mean_change"] == 2 and np.isnan(row["ci_low"]) and np.isnan(row["ci_high"])
+    assert "1 more partnership was left out: every participant changed by the same amount" in report.shared_summary()
+    assert "across 2 partnerships" in report.shared_summary()
+
+
 def test_scales_are_scored_from_items_with_reverse_coding(tmp_path):
     # items a, b and c (c reverse-worded) on 1-5; p1..p12 answer all three at pre and post
     rng = np.random.default_rng(3)

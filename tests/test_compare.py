@@ -1,6 +1,7 @@
 """compare_prepost and the report's analyses, checked against R on published data and hand calculation."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,39 @@ def test_binary_measure_uses_mcnemar_by_hand(tmp_path):
     np.testing.assert_allclose(row["pvalue"], 0.03515625, rtol=1e-9)
     np.testing.assert_allclose([row["mean_pre"], row["mean_post"], row["mean_change"]], [8 / 40, 17 / 40, 9 / 40])
     np.testing.assert_allclose(row["effect_size"], 12 / 3)
+
+
+def test_when_everyone_changes_by_the_same_amount_the_verdict_says_so(tmp_path):
+    """15 participants all go from no to yes, and all gain exactly 2 points: the SD of the changes is 0, the
+    paired t is undefined, yet no chance explains 15 changes all the same way. Hand calculation: exact
+    McNemar = exact sign test, two-sided p = 2 * (1/2)^15 = 0.00006103515625."""
+    n = 15
+    yes = _long("b", "volunteered", np.zeros(n), np.ones(n))
+    points = _long("b", "score", np.arange(n) % 5 + 1.0, np.arange(n) % 5 + 3.0)
+    folder = write_tables(tmp_path, pd.concat([yes, points]),
+                          [_measure("volunteered", "binary", 0, 1), _measure("score", "continuous", 0, 20)])
+    table = ek.compare_prepost(ek.load_data(folder)).set_index("measure")
+    p_hand = 2 * 0.5 ** 15
+    binary, score = table.loc["volunteered"], table.loc["score"]
+    assert binary["test"] == "McNemar (exact)"
+    np.testing.assert_allclose(binary["pvalue"], p_hand, rtol=1e-12)
+    assert score["test"] == "sign test (exact)" and score["statistic"] == 15   # 15 of 15 changes positive
+    np.testing.assert_allclose(score["pvalue"], p_hand, rtol=1e-12)
+    assert "every participant changed by the same amount" in score["note"]
+    for row in (binary, score):
+        assert row["sd_change"] == 0 and np.isnan(row["ci_low"])   # no t interval: the table says why
+        assert row["verdict"] == "improved" and row["significant"]
+    report = ek.report.PartnershipReport(ek.load_data(folder), "b", min_group_size=10)
+    words = report.summary() + re.sub(r'src="data:[^"]*"', "", report.at_a_glance().data)  # text, not images
+    assert re.search(r"\bnan\b", words, re.IGNORECASE) is None   # the words had said "95% CI nan to nan"
+    assert words.count("every participant changed by the same amount, so no interval") >= 2
+    assert "All two outcomes improved" in words
+    assert "exact sign test" in report.methods()
+    # one participant the other way: an ordinary t interval again, and the ordinary paired t
+    mixed = _long("b", "score", np.r_[np.arange(n) % 5 + 1.0], np.r_[np.arange(n - 1) % 5 + 3.0, 0.0])
+    folder = write_tables(tmp_path / "mixed", mixed, [_measure("score", "continuous", 0, 20)])
+    row = ek.compare_prepost(ek.load_data(folder)).iloc[0]
+    assert row["test"] == "paired t" and np.isfinite(row["ci_low"])
 
 
 def test_small_groups_are_suppressed(tmp_path):
