@@ -26,6 +26,7 @@ from io import BytesIO, StringIO
 import numpy as np
 import pandas as pd
 
+from evalkit.narrate import _num as narrate_number
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "change_intervals", "describe_change", "describe_attendance",
@@ -222,12 +223,12 @@ def _svg_cropped(figure) -> str:
 # ---- alternative text -----------------------------------------------------------------------------------
 
 def _pct(x: float, signed: bool = False) -> str:
-    text = f"{x:+.0f}%" if signed else f"{x:.0f}%"
-    return text.replace("-", "\u2212")
+    text = _num(x, 0)
+    return ("+" + text if signed and not text.startswith(("\u2212", "0")) else text) + "%"
 
 
 def _num(x: float, digits: int = 2) -> str:
-    return f"{x:.{digits}f}".replace("-", "\u2212")
+    return narrate_number(x, digits)
 
 
 def _join(parts: list[str]) -> str:

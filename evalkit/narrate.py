@@ -61,7 +61,11 @@ def md_escape(text) -> str:
 
 
 def _num(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace("-", "\u2212") if x < 0 else f"{x:.{digits}f}"
+    """``x`` to ``digits`` decimals with a true minus sign, and none on a value that rounds to zero ("0.00", not "-0.00")."""
+    text = f"{x:.{digits}f}"
+    if text.startswith("-"):
+        text = text[1:] if float(text) == 0 else "\u2212" + text[1:]
+    return text
 
 
 def _scale(row) -> str:
@@ -85,13 +89,14 @@ def interval_words(row, lo: str, hi: str, level: str = "95% CI", unit: str = "")
     --------
     >>> interval_words({"ci_low": 0.1, "ci_high": 0.5}, "0.10", "0.50")
     '95% CI 0.10 to 0.50'
-    >>> interval_words({"ci_low": float("nan"), "ci_high": float("nan"), "sd_change": 0.0}, "nan", "nan")
+    >>> interval_words({"ci_low": float("nan"), "ci_high": float("nan"), "sd_change": 0.0, "mean_change": 1.0}, "", "")
     'every participant changed by the same amount, so no interval'
     """
     if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
         return f"{level} {lo} to {hi}{unit}"
     if row.get("sd_change") == 0:
-        return "every participant changed by the same amount, so no interval"
+        return ("no participant changed, so no interval" if row.get("mean_change") == 0
+                else "every participant changed by the same amount, so no interval")
     return "no interval"
 
 

@@ -182,6 +182,18 @@ def test_text_from_data_cannot_inject_markup():
     assert "<script>" not in s
 
 
+def test_numbers_that_round_to_zero_carry_no_minus_sign():
+    """Reports had printed "\u22120.00 per wave" and "\u22120.00 (n 7)" for changes of about -0.001."""
+    from evalkit.figures import _pct
+    from evalkit.narrate import format_number, interval_words
+
+    assert format_number(-0.004) == "0.00" and format_number(-0.006) == "\u22120.01"
+    assert format_number(-0.04, 1) == "0.0" and format_number(0.004) == "0.00"
+    assert _pct(-0.4, signed=True) == "0%" and _pct(-5, signed=True) == "\u22125%" and _pct(5, signed=True) == "+5%"
+    nobody = {"ci_low": np.nan, "ci_high": np.nan, "sd_change": 0.0, "mean_change": 0.0}
+    assert interval_words(nobody, "", "") == "no participant changed, so no interval"   # not "95% CI nan to nan"
+
+
 def test_portfolio_fixed_effect_pool_by_hand():
     changes = pd.DataFrame({"partnership_id": ["a", "b", "c"], "name": "x", "measure": "skills", "label": "Skills",
                             "n_pairs": [50, 40, 30], "mean_change": [0.2, 0.4, 0.6], "se": [0.1, 0.2, 0.2],
