@@ -332,8 +332,10 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
             if pd.isna(r["alpha"]) or r["n"] < min_group_size:
                 lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): not enough complete answers to estimate.")
             else:
-                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): Cronbach's alpha {r['alpha']:.2f} "
-                             f"(95% CI {r['ci_low']:.2f} to {r['ci_high']:.2f}, n = {r['n']}).")
+                ci = ("no interval" if pd.isna(r["ci_low"]) else
+                      f"95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}")
+                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): Cronbach's alpha "
+                             f"{format_number(r['alpha'])} ({ci}, n = {r['n']}).")
     if data is not None and getattr(data, "sources", None):
         lines.append("\n**Data files.**\n")
         lines.append("| file | rows used | SHA-256 of the whole file |\n|---|---:|---|")
