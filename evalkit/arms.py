@@ -36,6 +36,7 @@ import pandas as pd
 from evalkit.compare import known_values, matched_pairs
 from evalkit.errors import InputError
 from evalkit.load import order_waves, wave_roles
+from evalkit.narrate import _num as _n
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, safe_rate
 
 ARM, PROGRAM, COMPARISON = "arm", "program", "comparison"
@@ -419,10 +420,6 @@ def program_effects(data, partnership_id: str, measures=None, *, pre: str | None
 
 
 # --- plain language ---------------------------------------------------------------------------
-def _n(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace("-", "\u2212") if x < 0 else f"{x:.{digits}f}"
-
-
 def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
                             min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """One sentence on one row of :func:`program_effects`: the program effect relative to the comparison group.

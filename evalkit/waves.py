@@ -48,6 +48,7 @@ import pandas as pd
 from evalkit.compare import compare_prepost, known_values
 from evalkit.errors import InputError
 from evalkit.load import order_waves, wave_roles
+from evalkit.narrate import _num as _n
 from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression, safe_rate,
                              suppress_small_groups, withheld_note)
 from evalkit.stats._result import Result
@@ -552,10 +553,6 @@ def time_trends(data, partnership_id: str, measures=None, *, min_waves: int = 3,
 
 
 # --- plain language ---------------------------------------------------------------------------
-def _n(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace("-", "\u2212") if x < 0 else f"{x:.{digits}f}"
-
-
 def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
                         min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """One sentence on a :class:`TimeTrendResult` (or a row of :func:`time_trends`).

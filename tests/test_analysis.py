@@ -190,6 +190,11 @@ def test_numbers_that_round_to_zero_carry_no_minus_sign():
     assert format_number(-0.004) == "0.00" and format_number(-0.006) == "\u22120.01"
     assert format_number(-0.04, 1) == "0.0" and format_number(0.004) == "0.00"
     assert _pct(-0.4, signed=True) == "0%" and _pct(-5, signed=True) == "\u22125%" and _pct(5, signed=True) == "+5%"
+    from evalkit.waves import describe_time_trend
+    trend = {"label": "Skills", "suppressed": False, "estimate": -0.0004, "p_adjusted": 0.5, "conf_level": 0.95,
+             "time_unit": "wave", "n_waves": 3, "n_observations": 30, "n_participants": 10, "kind": "continuous",
+             "scale_min": 1, "scale_max": 5, "ci_low": -0.3, "ci_high": 0.3, "higher_is_better": True}
+    assert "barely changed (0.00 per wave on a 1-5 scale, 95% CI \u22120.3 to 0.3)" in describe_time_trend(trend)
     nobody = {"ci_low": np.nan, "ci_high": np.nan, "sd_change": 0.0, "mean_change": 0.0}
     assert interval_words(nobody, "", "") == "no participant changed, so no interval"   # not "95% CI nan to nan"
 
