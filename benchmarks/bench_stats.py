@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -71,12 +72,15 @@ def make_data(folder: Path, n_partnerships: int, n_participants: int, seed: int 
 
 
 def best_of(repeat: int, fn):
-    times, result = [], None
+    """Wall seconds of the fastest of ``repeat`` calls, that call's (user, system) CPU seconds, and its result."""
+    runs, result = [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        u0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
         result = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), result
+        wall, u1 = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF)
+        runs.append((wall, (u1.ru_utime - u0.ru_utime, u1.ru_stime - u0.ru_stime)))
+    wall, cpu = min(runs)
+    return wall, cpu, result
 
 
 def measure(n_partnerships: int, n_participants: int, repeat: int) -> dict:
@@ -86,12 +90,18 @@ def measure(n_partnerships: int, n_participants: int, repeat: int) -> dict:
         t0 = time.perf_counter()
         rows = make_data(folder, n_partnerships, n_participants)
         gen = time.perf_counter() - t0
-        load_s, data = best_of(repeat, lambda: ek.load_data(folder))
-        compare_s, table = best_of(repeat, lambda: ek.compare_prepost(data))
+        load_s, load_cpu, data = best_of(repeat, lambda: ek.load_data(folder))
+        compare_s, compare_cpu, table = best_of(repeat, lambda: ek.compare_prepost(data))
         del data
     return {"partnerships": n_partnerships, "participants_per_partnership": n_participants,
             "response_rows": rows, "generate_s": round(gen, 3), "load_validate_s": round(load_s, 3),
-            "compare_all_s": round(compare_s, 3), "comparison_rows": len(table), "repeat": repeat}
+            "load_validate_user_s": round(load_cpu[0], 3), "load_validate_system_s": round(load_cpu[1], 3),
+            "compare_all_s": round(compare_s, 3), "compare_all_user_s": round(compare_cpu[0], 3),
+            "compare_all_system_s": round(compare_cpu[1], 3), "comparison_rows": len(table), "repeat": repeat}
+
+
+def _cpu(row: dict, key: str) -> str:
+    return f"(user {row[key + '_user_s']:.2f} s, system {row[key + '_system_s']:.2f} s)"
 
 
 def main() -> None:
@@ -105,19 +115,23 @@ def main() -> None:
     base = measure(args.partnerships, args.participants, args.repeat)
     figures = {**base, "load_validate_target_s": 5.0, "compare_all_target_s": 3.0, "evalkit": ek.__version__}
     print(f"response rows            {base['response_rows']:>12,}")
-    print(f"load + validate          {base['load_validate_s']:>10.2f} s   (target <= 5 s)")
+    print(f"load + validate          {base['load_validate_s']:>10.2f} s   (target <= 5 s) {_cpu(base, 'load_validate')}")
     print(f"all pre/post comparisons {base['compare_all_s']:>10.2f} s   (target <= 3 s; "
-          f"{base['comparison_rows']:,} partnership x measure rows)")
+          f"{base['comparison_rows']:,} partnership x measure rows) {_cpu(base, 'compare_all')}")
     if args.big:
         big = measure(args.partnerships * 10, args.participants, 1)
         scale = big["response_rows"] / base["response_rows"]
-        linear = {key: (big[key] / base[key]) / scale for key in ("load_validate_s", "compare_all_s")}
+        keys = ("load_validate_s", "compare_all_s", "load_validate_user_s", "compare_all_user_s")
+        linear = {key: (big[key] / base[key]) / scale for key in keys}
         figures["big"] = {**big, "time_ratio_over_row_ratio": linear}
         print(f"\nresponse rows            {big['response_rows']:>12,}  ({scale:g}x)")
         print(f"load + validate          {big['load_validate_s']:>10.2f} s   "
-              f"= {linear['load_validate_s']:.2f} x linear")
+              f"= {linear['load_validate_s']:.2f} x linear {_cpu(big, 'load_validate')}: user time "
+              f"{linear['load_validate_user_s']:.2f} x linear")
         print(f"all pre/post comparisons {big['compare_all_s']:>10.2f} s   = {linear['compare_all_s']:.2f} x linear "
-              "(1.00: exactly linear in rows)")
+              f"{_cpu(big, 'compare_all')}: user time {linear['compare_all_user_s']:.2f} x linear")
+        print("(1.00: exactly linear in rows. System time is the kernel's: first-touch page faults of the data's "
+              "memory, which on this VM vary from run to run.)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "bench_stats.json").write_text(json.dumps(figures, indent=2))
