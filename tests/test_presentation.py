@@ -298,3 +298,19 @@ def test_asking_for_pdfs_without_weasyprint_is_an_input_error_before_anything_ru
     with pytest.raises(InputError, match="evalkit\\[pdf\\]"):
         run_batch(tmp_path / "no-data", tmp_path / "out", pdf=True, workers=1, progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_no_table_cell_of_a_published_page_is_cut_short(sample_run):
+    """pandas shortens notebook table cells to 50 characters ("How often I practise what I learned (1 never -...",
+    "not tested: fewer than two groups large enough..."); a published table shows every label in full."""
+    from bs4 import BeautifulSoup
+
+    pages = [sample_run.out_dir / f"{pid}.html" for pid in ("riverside-literacy", "cafe-societe")]
+    pages.append(sample_run.out_dir / "_portfolio.html")
+    for page in pages:
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        cells = [c.get_text(" ", strip=True) for c in soup.select("table td, table th")]
+        assert cells, page.name
+        assert not [c for c in cells if c.endswith("...")], page.name
+    riverside = BeautifulSoup(pages[0].read_text(encoding="utf-8"), "html.parser").get_text(" ")
+    assert "How often I practise what I learned (1 never - 5 always)" in riverside
