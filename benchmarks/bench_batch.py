@@ -154,7 +154,8 @@ class DaskCluster:
                                             str(self.port), "--dashboard-address", ":0"], stdout=log, stderr=log,
                                            start_new_session=True))
         self.procs.append(subprocess.Popen([str(BIN / "dask"), "worker", self.address, "--nworkers",
-                                            str(self.nworkers), "--nthreads", str(self.nthreads), "--dashboard-address", ":0"],
+                                            str(self.nworkers), "--nthreads", str(self.nthreads),
+                                            "--dashboard-address", ":0"],
                                            stdout=log, stderr=log, start_new_session=True))
         from distributed import Client
 

@@ -115,7 +115,8 @@ def main() -> None:
     base = measure(args.partnerships, args.participants, args.repeat)
     figures = {**base, "load_validate_target_s": 5.0, "compare_all_target_s": 3.0, "evalkit": ek.__version__}
     print(f"response rows            {base['response_rows']:>12,}")
-    print(f"load + validate          {base['load_validate_s']:>10.2f} s   (target <= 5 s) {_cpu(base, 'load_validate')}")
+    print(f"load + validate          {base['load_validate_s']:>10.2f} s   (target <= 5 s) "
+          f"{_cpu(base, 'load_validate')}")
     print(f"all pre/post comparisons {base['compare_all_s']:>10.2f} s   (target <= 3 s; "
           f"{base['comparison_rows']:,} partnership x measure rows) {_cpu(base, 'compare_all')}")
     if args.big:

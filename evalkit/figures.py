@@ -194,18 +194,18 @@ def _svg_cropped(figure) -> str:
 
     out = StringIO()
     width, height = figure.get_size_inches()
-    dpi = figure.dpi
+    dpi, face = figure.dpi, figure.get_facecolor()
     figure.dpi = 72  # as FigureCanvasSVG.print_svg draws: SVG units are points
+    figure.set_facecolor("white")
     try:
-        with figure._cm_set(facecolor="white"):
-            renderer = MixedModeRenderer(figure, width, height, dpi,
-                                         RendererSVG(width * 72, height * 72, out, image_dpi=dpi,
-                                                     metadata={"Date": None}))
-            figure.draw(renderer)
-            box = figure.get_tightbbox(renderer)  # inches; the text extents come from the draw's cache
-            renderer.finalize()
+        renderer = MixedModeRenderer(figure, width, height, dpi,
+                                     RendererSVG(width * 72, height * 72, out, image_dpi=dpi, metadata={"Date": None}))
+        figure.draw(renderer)
+        box = figure.get_tightbbox(renderer)  # inches; the text extents come from the draw's cache
+        renderer.finalize()
     finally:
         figure.dpi = dpi
+        figure.set_facecolor(face)
     pad = mpl.rcParams["savefig.pad_inches"]
     x0, y0, x1, y1 = box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad
     w, h = (x1 - x0) * 72, (y1 - y0) * 72

@@ -61,7 +61,7 @@ def md_escape(text) -> str:
 
 
 def _num(x: float, digits: int = 1) -> str:
-    """``x`` to ``digits`` decimals with a true minus sign, and none on a value that rounds to zero ("0.00", not "-0.00")."""
+    """``x`` to ``digits`` decimals, a true minus sign, none on a value rounding to zero ("0.00", not "-0.00")."""
     text = f"{x:.{digits}f}"
     if text.startswith("-"):
         text = text[1:] if float(text) == 0 else "\u2212" + text[1:]
@@ -135,7 +135,8 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
         verb = "rose" if hi > lo else "fell" if hi < lo else "stayed"
         what = (f"The share answering yes to \"{label}\" {verb} from {lo:.0f}% to {hi:.0f}%"
                 if verb != "stayed" else f"The share answering yes to \"{label}\" stayed at {lo:.0f}%")
-        ci = interval_words(row, _num(100 * row["ci_low"], 0), _num(100 * row["ci_high"], 0), level, " percentage points")
+        ci = interval_words(row, _num(100 * row["ci_low"], 0), _num(100 * row["ci_high"], 0), level,
+                            " percentage points")
         return f"{what} ({ci}), a {size} change {chance}."
     rounded = round(abs(change), digits)
     verb = "rose" if change > 0 else "fell"

@@ -213,7 +213,8 @@ def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: f
     pandas.DataFrame
         One row per measure, columns :data:`POOLED_COLUMNS`: ``k`` (partnerships pooled),
         ``k_left_out`` (partnerships shown but not pooled because every one of their participants
-        changed by the same amount: a standard error of 0 has no inverse-variance weight), ``estimate, se, ci_low, ci_high, pvalue`` (Wald, normal), ``tau2, I2``, Cochran's
+        changed by the same amount: a standard error of 0 has no inverse-variance weight),
+        ``estimate, se, ci_low, ci_high, pvalue`` (Wald, normal), ``tau2, I2``, Cochran's
         ``Q, Q_df, Q_pvalue``, and the prediction interval ``pi_low, pi_high`` (where a new
         partnership's true change is expected to fall) from the t distribution with
         ``pi_df`` = k - 2 degrees of freedom (Higgins, Thompson & Spiegelhalter 2009: with
@@ -222,12 +223,10 @@ def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: f
     """
     rows = []
     shown = changes[~changes["suppressed"]]
-    # a standard error of 0 (every participant changed by the same amount) has no inverse-variance weight
-    alike = shown[shown["se"] == 0].groupby("measure").size()
-    usable = shown[shown["se"] > 0]
-    for (m, label), g in shown.groupby(["measure", "label"], sort=True):
-        g = usable[usable["measure"] == m]
-        left_out = int(alike.get(m, 0))
+    for (m, label), rows_m in shown.groupby(["measure", "label"], sort=True):
+        # a standard error of 0 (every participant changed by the same amount) has no inverse-variance weight
+        g = rows_m[rows_m["se"] > 0]
+        left_out = int((rows_m["se"] == 0).sum())
         if len(g) < 2:
             why = (f" ({left_out} more left out: {LEFT_OUT_REASON})") if left_out else ""
             rows.append({"measure": m, "label": label, "k": len(g), "k_left_out": left_out, "conf_level": conf_level,
@@ -235,8 +234,8 @@ def pooled_changes(changes: pd.DataFrame, *, method: str = "REML", conf_level: f
             continue
         res = meta_analysis(g["mean_change"].to_numpy(), (g["se"] ** 2).to_numpy(), method=method,
                             conf_level=conf_level, prediction="t")
-        rows.append({"measure": m, "label": label, "k": res.k, "k_left_out": left_out, "estimate": res.estimate, "se": res.se,
-                     "ci_low": res.ci_low, "ci_high": res.ci_high, "pvalue": res.pvalue, "tau2": res.tau2,
+        rows.append({"measure": m, "label": label, "k": res.k, "k_left_out": left_out, "estimate": res.estimate,
+                     "se": res.se, "ci_low": res.ci_low, "ci_high": res.ci_high, "pvalue": res.pvalue, "tau2": res.tau2,
                      "I2": res.I2, "Q": res.Q, "Q_df": res.Q_df, "Q_pvalue": res.Q_pvalue, "pi_low": res.pi_low,
                      "pi_high": res.pi_high, "pi_df": res.pi_df, "conf_level": conf_level, "note": res.note or ""})
     return pd.DataFrame(rows, columns=POOLED_COLUMNS)

@@ -466,7 +466,8 @@ class PartnershipReport(WavesAndArmsSections):
         strength = "no clear" if res.pvalue >= self.alpha else ("a positive" if res.r > 0 else "a negative")
         return (f"Attendance and change in \"{md_escape(main['label'])}\": {strength} association "
                 f"(Spearman's rho = {format_number(res.r)}, "
-                + ("no interval" if pd.isna(res.ci_low) else f"95% CI {format_number(res.ci_low)} to {format_number(res.ci_high)}")
+                + ("no interval" if pd.isna(res.ci_low)
+                   else f"95% CI {format_number(res.ci_low)} to {format_number(res.ci_high)}")
                 + f", p = {format_p(res.pvalue)}). "
                 "An association does not show that attending caused the change.")
 

@@ -356,7 +356,8 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
 
     manifest["finished"] = _now()
     order = {pid: i for i, pid in enumerate(data.partnership_ids)}  # the data's order, not the order renders ended
-    manifest["partnerships"] = dict(sorted(manifest["partnerships"].items(), key=lambda kv: order.get(kv[0], len(order))))
+    manifest["partnerships"] = dict(sorted(manifest["partnerships"].items(),
+                                           key=lambda item: order.get(item[0], len(order))))
     manifest_path = write_manifest(out_dir, manifest)
     index_path = write_index(out_dir, manifest)
     ordered = tuple(entries[t.partnership_id] for t in tasks)
