@@ -51,6 +51,7 @@ lab: $(STAMP)
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/bench_stats.py
 	$(BIN)/python benchmarks/bench_batch.py --loop-reports 6
+	$(BIN)/python benchmarks/bench_figures.py --compare-savefig
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache
