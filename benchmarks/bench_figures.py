@@ -37,21 +37,10 @@ def sections(data, partnership_id: str):
 
 def figures(report, health):
     """(name, build) for each figure the template shows: ``build()`` returns a ReportFigure or None."""
-    out = [("at-a-glance chart", lambda: _glance_chart(report))]
+    out = [("at-a-glance chart", report.glance_chart)]
     out += [(name, getattr(report, name)) for name in REPORT_FIGURES]
     out += [(name, getattr(health, name)) for name in HEALTH_FIGURES]
     return out
-
-
-def _glance_chart(report):
-    from evalkit.figures import describe_change
-    from evalkit.plots import plot_change
-
-    with report_style():  # as PartnershipReport.at_a_glance draws it
-        fig = plot_change(report.outcomes, title="Change on each outcome")
-        fig.set_size_inches(6.5, min(0.26 * len(report.outcomes) + 0.9, 3.0))
-        fig.tight_layout()
-        return ReportFigure(fig, describe_change(report.outcomes))
 
 
 def fastest(repeat: int, fn) -> float:

@@ -353,9 +353,7 @@ class PartnershipReport(WavesAndArmsSections):
         """
         from IPython.display import HTML
 
-        from evalkit.figures import ReportFigure, describe_change, report_style
         from evalkit.pageone import at_a_glance_html, equity_headline, overall_verdict, verdict_counts
-        from evalkit.plots import plot_change
 
         r, a, k = self.retention, self.attendance, self.min_group_size
         kpis = [(format_count(r["n_enrolled"], k), "participants enrolled")]
@@ -374,14 +372,22 @@ class PartnershipReport(WavesAndArmsSections):
         if len(judged):
             kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}", "targets met"))
         findings += [equity_headline(self.group_differences, self.data), self._glance_caution()]
-        figure = ""
-        if len(self.outcomes) and not self.outcomes["suppressed"].all():
-            with report_style():
-                fig = plot_change(self.outcomes, title="Change on each outcome")
-                fig.set_size_inches(6.5, min(0.26 * len(self.outcomes) + 0.9, 3.0))
-                fig.tight_layout()
-                figure = ReportFigure(fig, describe_change(self.outcomes)).to_html("ek-figure ek-glance-chart")
+        chart = self.glance_chart()
+        figure = "" if chart is None else chart.to_html("ek-figure ek-glance-chart")
         return HTML(at_a_glance_html(kpis, findings, figure))
+
+    def glance_chart(self):
+        """The at-a-glance card's chart: the change figure (coloured by verdict) at a compact size, with its
+        alt text (:class:`evalkit.figures.ReportFigure`); None when every outcome is suppressed."""
+        from evalkit.figures import ReportFigure, describe_change, report_style
+        from evalkit.plots import plot_change
+
+        if not len(self.outcomes) or self.outcomes["suppressed"].all():
+            return None
+        with report_style():
+            fig = plot_change(self.outcomes, title="Change on each outcome")
+            fig.set_size_inches(6.5, min(0.26 * len(self.outcomes) + 1.2, 3.3))  # laid out when drawn
+            return ReportFigure(fig, describe_change(self.outcomes))
 
     def index_card(self):
         """The report's card on the run's index page (:func:`evalkit.pageone.index_card`), from page one's results.

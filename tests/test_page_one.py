@@ -12,6 +12,7 @@ from pathlib import Path
 
 import matplotlib.colors as mcolors
 import numpy as np
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from statsmodels.stats.power import TTestPower
@@ -118,8 +119,36 @@ def test_change_plot_colours_follow_the_verdict_not_the_sign():
     colors = _line_colors(fig)   # interval lines, drawn in order of the change: loss, chance gain, clear gain
     assert len(colors) == 3
     assert colors[0] == colors[1] != colors[2]   # both chance results share the neutral colour
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["Improved", "No clear change"]
+
+
+def test_the_change_plot_legend_covers_no_estimate_or_interval():
+    """The legend sat in the lower right, over the point and interval of a small change there (the sample's
+    at-a-glance chart hid "Volunteered" behind it). Wherever the results fall, the legend covers none of them."""
+    from evalkit.plots import plot_change
+
+    pct = np.array([-5.0, 2.0, 4.5, 5.0, 5.5, 9.0, 10.5])       # riverside's changes, % of a 1-5 scale
+    half = np.array([2.5, 6.0, 1.5, 2.0, 1.8, 3.0, 3.0])
+    table = pd.DataFrame({
+        "label": [f"Outcome {i}" for i in range(7)], "mean_change": pct * 4 / 100,
+        "ci_low": (pct - half) * 4 / 100, "ci_high": (pct + half) * 4 / 100, "n_pairs": 220,
+        "scale_min": 1.0, "scale_max": 5.0, "sd_pre": 1.0, "direction": "improved",
+        "verdict": ["improved", "no clear change", "improved", "improved", "improved", "improved", "improved"],
+        "suppressed": False})
+    fig = plot_change(table, title="Change on each outcome")
+    fig.set_size_inches(6.5, 3.0)   # as on the at-a-glance card
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    legend = fig.legends[0].get_window_extent(renderer)
+    marks = [line.get_window_extent(renderer) for line in fig.axes[0].lines
+             if not (line.get_xdata()[0] == line.get_xdata()[-1] == 0)]   # every interval and point, not the 0 line
+    assert len(marks) == 14
+    assert not [m for m in marks if m.overlaps(legend)]
+    labels = [fig.axes[0].xaxis.label.get_window_extent(renderer), *(t.get_window_extent(renderer)
+                                                                     for t in fig.axes[0].get_xticklabels())]
+    assert not [b for b in labels if b.overlaps(legend)]   # nor the axis under it
+    plt.close(fig)
 
 
 # ---- 3. for whom: does change differ across groups? ---------------------------------------------------------
