@@ -278,13 +278,13 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
         handles = [plt.Line2D([], [], color=c, lw=2.5, marker="o", label=k) for k, c in
                    (("under-represented", "#D55E00"), ("in line", "0.45"), ("over-represented", "#0072B2"))
                    if k in set(g["verdict"])]
-        ax.legend(handles=handles, loc="lower right", frameon=False)
+        fig.set_layout_engine("constrained")   # the legend under the plot, clear of the axis label
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         n_hidden = int((gaps["ratio"].isna()).sum())
         if n_hidden:
             ax.set_title(f"{n_hidden} group(s) not drawn: too few participants to show.", fontsize=9, loc="left")
-        fig.tight_layout()
         return fig
 
 

@@ -142,3 +142,26 @@ def test_template_sections_sit_before_methods_and_stay_thin():
     assert [h for h in heads if h in wanted] == wanted
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code" and "health." in "".join(c["source"])]
     assert all(len(src.splitlines()) <= 2 for src in code)
+
+
+def test_the_representation_legend_covers_no_group():
+    """The legend sat in the lower right, over any group drawn there (a high ratio in the last rows)."""
+    import matplotlib.pyplot as plt
+
+    from evalkit.health_plots import plot_representation
+
+    ratio = [0.6, 0.95, 1.1, 2.2, 2.4, 2.6]
+    gaps = pd.DataFrame({"characteristic": "race_ethnicity", "group": list("ABCDEF"), "ratio": ratio,
+                         "ratio_ci_low": [r - 0.2 for r in ratio], "ratio_ci_high": [r + 0.3 for r in ratio],
+                         "verdict": ["under-represented", "in line", "in line", "over-represented",
+                                     "over-represented", "over-represented"]})
+    fig = plot_representation(gaps)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    legend = (fig.legends or [fig.axes[0].get_legend()])[0].get_window_extent(renderer)
+    marks = [line.get_window_extent(renderer) for line in fig.axes[0].lines
+             if not (line.get_xdata()[0] == line.get_xdata()[-1] == 1)]   # every interval and point, not the 1 line
+    assert len(marks) == 12
+    assert not [m for m in marks if m.overlaps(legend)]
+    assert not fig.axes[0].xaxis.label.get_window_extent(renderer).overlaps(legend)
+    plt.close(fig)
