@@ -517,7 +517,7 @@ class PortfolioHealth:
                 ax.barh(names[::-1], d["total"].to_numpy()[::-1], color="#0072B2")
                 unit = d["unit"].iloc[0] if len(d) else ""
                 ax.set_title(f"{lab} ({unit}), total over each partnership's life" if unit else lab, fontsize=10)
-                ax.tick_params(axis="y", labelsize=8)
+                ax.tick_params(axis="y", labelsize=9)
                 for side in ("top", "right"):
                     ax.spines[side].set_visible(False)
             withheld = int(s["suppressed"].sum())

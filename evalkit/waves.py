@@ -657,10 +657,10 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         withheld = int(t["suppressed"].sum())
         if withheld:
             ax.text(0.01, 0.01, withheld_note(withheld, "means", min_group_size), transform=ax.transAxes,
-                    fontsize=8, color="0.3", **literal)
-        if len(groups) > 1:
-            leg = ax.legend(frameon=False, fontsize=8)
-            leg.set_title(str(t["group_variable"].iloc[0]).replace("_", " "), prop={"size": 8})
+                    fontsize=9, color="0.3", **literal)
+        if len(groups) > 1 and ax.get_legend_handles_labels()[1]:   # no legend over a panel of withheld means
+            leg = ax.legend(frameon=False, fontsize=9)
+            leg.set_title(str(t["group_variable"].iloc[0]).replace("_", " "), prop={"size": 9})
             for text in [*leg.get_texts(), leg.get_title()]:
                 text.set_parse_math(False)
     for ax in list(axes.flat)[len(measures):]:

@@ -314,3 +314,36 @@ def test_no_table_cell_of_a_published_page_is_cut_short(sample_run):
         assert not [c for c in cells if c.endswith("...")], page.name
     riverside = BeautifulSoup(pages[0].read_text(encoding="utf-8"), "html.parser").get_text(" ")
     assert "How often I practise what I learned (1 never - 5 always)" in riverside
+
+
+def test_no_text_in_a_sample_report_figure_is_smaller_than_9_points():
+    """The report style's floor (9 pt), checked on every figure the sample's reports and portfolio draw: the
+    trajectory legend, its withheld-values note and the portfolio's shared-indicator bars were at 8 pt."""
+    import evalkit as ek
+    from conftest import ROOT
+    from evalkit.health_report import HealthSections, PortfolioHealth
+    from evalkit.report_portfolio import PortfolioReport
+
+    sample = ROOT / "data" / "sample"
+    data = ek.load_data(sample)
+    figures = []
+    for pid in ("riverside-literacy", "civic-coders", "first-gen-mentors"):
+        part = ek.load_data(sample, pid)
+        report, health = ek.report.PartnershipReport(part, pid), HealthSections(part, pid)
+        figures += [report.glance_chart(), report.attendance_figure(), report.distribution_figure(),
+                    report.satisfaction_figure(), report.trajectory_figure(), health.indicators_figure(),
+                    health.milestones_figure(), health.partners_figure(), health.representation_figure()]
+        for col in ("gender", "low_income"):   # by group: a legend, and a note on the means withheld
+            table = ek.waves.trajectory(part, pid, by=col, min_group_size=30)
+            if len(table):
+                figures.append(ReportFigure(ek.waves.plot_trajectory(table, min_group_size=30), "trajectory"))
+    figures += [*PortfolioReport(data).forest_figures(), PortfolioHealth(data).shared_indicators_figure()]
+    shown = [f for f in figures if isinstance(f, ReportFigure)]
+    assert len(shown) >= 25
+    small = {(t.get_text(), t.get_fontsize()) for f in shown for t in f.figure.findobj(matplotlib.text.Text)
+             if t.get_text().strip() and t.get_visible() and t.get_fontsize() < 9}
+    assert small == set()
+    for f in shown:   # a legend only where there is something to name (it had titled empty legends)
+        for ax in f.figure.axes:
+            legend = ax.get_legend()
+            assert legend is None or [t.get_text() for t in legend.get_texts()], ax.get_title()
