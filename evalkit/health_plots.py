@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -145,11 +146,14 @@ def plot_milestones(status: pd.DataFrame):
         handles = [plt.Line2D([], [], color="0.4", marker="o", mfc="white", lw=0, label="due"),
                    plt.Line2D([], [], color="0.4", marker="o", lw=0, label="done")]
         handles += [plt.Line2D([], [], color=_COLORS[k], lw=2.5, label=k) for k in _COLORS if k in set(s["state"])]
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False)
+        # upright, concise dates ("Apr", "May", the year once) and the legend under them: no text over text
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        fig.set_layout_engine("constrained")
+        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
-        fig.autofmt_xdate()
-        fig.tight_layout()
         return fig
 
 

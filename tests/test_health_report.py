@@ -165,3 +165,22 @@ def test_the_representation_legend_covers_no_group():
     assert not [m for m in marks if m.overlaps(legend)]
     assert not fig.axes[0].xaxis.label.get_window_extent(renderer).overlaps(legend)
     plt.close(fig)
+
+
+@pytest.mark.parametrize("pid", ["riverside-literacy", "harbor-health", "eastside-stem"])
+def test_the_milestone_timeline_has_no_text_over_text(data, pid):
+    """The legend under the timeline ran into the slanted date labels, and neighbouring dates touched
+    (harbor-health, riverside-literacy). No two texts of the figure overlap now."""
+    import itertools
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    fig = HealthSections(data, pid).milestones_figure().figure
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    assert all(t.get_rotation() == 0 for t in texts)   # upright, so their boxes are their extents
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    assert [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)] == []
+    plt.close(fig)
