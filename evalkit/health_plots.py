@@ -12,6 +12,7 @@ import textwrap
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -72,6 +73,9 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
             ax.set_title(_short(d["label"].iloc[0], 44), fontsize=10)
             ax.set_ylabel(str(unit) if isinstance(unit, str) else "")
             ax.set_ylim(bottom=0)
+            values = d["value"].dropna().to_numpy(float)
+            if len(values) and np.all(values == np.round(values)):  # counts: no "1.5 events" on the axis
+                ax.yaxis.set_major_locator(MaxNLocator(integer=True))
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
         for ax in axes.ravel()[len(names):]:

@@ -184,3 +184,15 @@ def test_the_milestone_timeline_has_no_text_over_text(data, pid):
     boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
     assert [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)] == []
     plt.close(fig)
+
+
+def test_indicator_charts_of_whole_counts_have_whole_ticks(data):
+    """maple-reading's "Community events held" (2 events in every period) had ticks at 0.5, 1.5 events."""
+    import matplotlib.pyplot as plt
+
+    fig = HealthSections(data, "maple-reading").indicators_figure().figure
+    fig.draw_without_rendering()
+    events = next(ax for ax in fig.axes if ax.get_title() == "Community events held")
+    ticks = [t for t in events.get_yticks() if events.get_ylim()[0] <= t <= events.get_ylim()[1]]
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+    plt.close(fig)
