@@ -324,7 +324,9 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
             lines.append(f"- With the median of {med} matched pairs, the smallest standardized change (d_z) this "
                          f"report could reliably detect (80% power, two-sided alpha {alpha}) is {mde:.2f}.")
     lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are suppressed, "
-                 "and no individual is shown.")
+                 "and no individual is shown." if min_group_size > 1 else
+                 "- **Privacy.** No minimum group size was set (1): results are shown for groups of any size, so a "
+                 "group's figures may describe a single participant. Do not publish this report as it is.")
     lines += [f"\n{text}" for text in sections]
     if scales is not None and len(scales):
         lines.append("\n**Scales.** Items forming one scale are averaged (reverse-worded items flipped first) and "

@@ -199,6 +199,18 @@ def test_numbers_that_round_to_zero_carry_no_minus_sign():
     assert interval_words(nobody, "", "") == "no participant changed, so no interval"   # not "95% CI nan to nan"
 
 
+def test_the_methods_warn_when_no_minimum_group_size_is_set(tmp_path):
+    """At min_group_size=1 the methods said "groups of fewer than 1 participants are suppressed, and no individual
+    is shown", which is vacuous and, for a group of one, untrue."""
+    pre, post = np.arange(12) % 4 + 1.0, np.arange(12) % 4 + 2.0
+    folder = write_tables(tmp_path, long_responses("p", "skills", pre, post), [measure("skills", lo=1, hi=5)])
+    data = ek.load_data(folder)
+    strict = ek.report.PartnershipReport(data, "p", min_group_size=5).methods()
+    none = ek.report.PartnershipReport(data, "p", min_group_size=1).methods()
+    assert "fewer than 5 participants are suppressed" in strict
+    assert "fewer than 1" not in none and "may describe a single participant" in none
+
+
 def test_portfolio_fixed_effect_pool_by_hand():
     changes = pd.DataFrame({"partnership_id": ["a", "b", "c"], "name": "x", "measure": "skills", "label": "Skills",
                             "n_pairs": [50, 40, 30], "mean_change": [0.2, 0.4, 0.6], "se": [0.1, 0.2, 0.2],
