@@ -29,7 +29,7 @@ import pandas as pd
 from evalkit.narrate import _num as narrate_number
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
-__all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "change_intervals", "describe_change", "describe_attendance",
+__all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
@@ -81,6 +81,18 @@ def report_style():
 
     with mpl.rc_context(STYLE):
         yield
+
+
+def legend_below(figure, handles) -> None:
+    """Put the legend of ``figure`` under its plots, in one row, never over the data.
+
+    Inside the axes some corner always holds a result for some data; under the plots nothing
+    does. The figure gets matplotlib's constrained layout, which makes room for the legend
+    (clear of the axis labels) at whatever size the figure is drawn, so call this instead of
+    ``tight_layout``.
+    """
+    figure.set_layout_engine("constrained")
+    figure.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=9)
 
 
 def _png_size(png: bytes) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
-from evalkit.figures import report_style
+from evalkit.figures import legend_below, report_style
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
@@ -154,8 +154,7 @@ def plot_milestones(status: pd.DataFrame):
         locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        fig.set_layout_engine("constrained")
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+        legend_below(fig, handles)
         for side in ("top", "right", "left"):
             ax.spines[side].set_visible(False)
         return fig
@@ -286,8 +285,7 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
         handles = [plt.Line2D([], [], color=c, lw=2.5, marker="o", label=k) for k, c in
                    (("under-represented", "#D55E00"), ("in line", "0.45"), ("over-represented", "#0072B2"))
                    if k in set(g["verdict"])]
-        fig.set_layout_engine("constrained")   # the legend under the plot, clear of the axis label
-        fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False)
+        legend_below(fig, handles)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         n_hidden = int((gaps["ratio"].isna()).sum())

@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 
 from evalkit.compare import matched_pairs
-from evalkit.figures import change_intervals, forest_verdicts
+from evalkit.figures import change_intervals, forest_verdicts, legend_below
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 PALETTE = "colorblind"
@@ -80,10 +80,7 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
                   else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
     handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=k) for k, c in colors.items()
                if k in set(t["Direction"])]
-    # under the plot, not on it: inside, some corner always holds a result. The constrained layout keeps the
-    # legend clear of the axis label at any figure size (the at-a-glance card resizes the figure).
-    fig.set_layout_engine("constrained")
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=9)
+    legend_below(fig, handles)   # laid out when drawn: the at-a-glance card resizes the figure
     ax.set_title(title or "Change from pre to post")
     sns.despine(ax=ax, left=True)
     return fig
