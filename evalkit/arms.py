@@ -37,7 +37,7 @@ from evalkit.compare import known_values, matched_pairs
 from evalkit.errors import InputError
 from evalkit.load import order_waves, wave_roles
 from evalkit.narrate import _num as _n
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, safe_rate
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, safe_rate, suppression_rule
 
 ARM, PROGRAM, COMPARISON = "arm", "program", "comparison"
 
@@ -490,6 +490,7 @@ def methods_text(*, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
             "outcome on the baseline and the arm (adjusted difference with its t interval), Hedges' g of the "
             "adjusted difference over the pooled SD of the outcome (small-sample corrected, Hedges-Olkin "
             "interval), and difference in differences (Welch t on change scores) as a check. p-values are "
-            f"Holm-adjusted across measures. Arms with fewer than {min_group_size} participants are suppressed. "
+            "Holm-adjusted across measures. "
+            + suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", min_group_size) + " "
             "Without random assignment, a difference between the arms shows the program's effect only if "
             "nothing else differs between them.")

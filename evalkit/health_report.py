@@ -26,7 +26,7 @@ from evalkit import partner_survey as _partners
 from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
 from evalkit.narrate import format_number, format_p, format_pct, md_escape
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count, suppression_rule
 
 __all__ = ["HealthSections", "PortfolioHealth"]
 
@@ -418,8 +418,10 @@ class HealthSections:
             "the keywords of the themes codebook; a theme's count is the number of people mentioning it. Quotes "
             "are the analyst's featured comments first, then a fixed choice (ordered by a checksum of the text). "
             "Emails, phone numbers, addresses, web links, participant ids and the names in the roster are removed "
-            f"before anything is shown. Themes mentioned by fewer than {self.k} people are counted as \"fewer than "
-            f"{self.k}\" and not quoted. Stories told without consent are counted, never shown.\n\n"
+            "before anything is shown. "
+            + suppression_rule('Themes mentioned by fewer than {k} people are counted as "fewer than {k}" and not '
+                               "quoted.", "themes", self.k)
+            + " Stories told without consent are counted, never shown.\n\n"
             "**Indicators and action plan.** Indicators are the partnership's own records (no sampling, so no "
             "interval); a target is met when the value reaches it. Milestones are judged at the date stated.\n\n"
             "**Partners' check-ins.** Means with t intervals; gaps between roles and changes since the first "

@@ -257,6 +257,24 @@ def safe_rate(numerator, denominator, min_group_size: int):
     return rate
 
 
+def suppression_rule(rule: str, what: str, min_group_size: int) -> str:
+    """A methods sentence stating a suppression rule, or that there is none when ``min_group_size`` is 1.
+
+    With no minimum group size (1) nothing is suppressed, and a rule such as "arms with
+    fewer than 1 participants are suppressed" would be vacuous; the sentence then says
+    that ``what`` of any size are shown.
+
+    Examples
+    --------
+    >>> suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", 10)
+    'Arms with fewer than 10 participants are suppressed.'
+    >>> suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", 1)
+    'No minimum group size was set (1): arms of any size are shown.'
+    """
+    k = check_min_group_size(min_group_size)
+    return rule.format(k=k) if k > 1 else f"No minimum group size was set (1): {what} of any size are shown."
+
+
 def withheld_note(n_withheld: int, what: str, min_group_size: int) -> str:
     """The sentence a figure shows when it leaves out points describing too few people.
 

@@ -50,7 +50,7 @@ from evalkit.errors import InputError
 from evalkit.load import order_waves, wave_roles
 from evalkit.narrate import _num as _n
 from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression, safe_rate,
-                             suppress_small_groups, withheld_note)
+                             suppress_small_groups, suppression_rule, withheld_note)
 from evalkit.stats._result import Result
 
 #: The model :func:`time_trend` fits for each measure kind.
@@ -717,4 +717,5 @@ def methods_text(*, correction: str = "holm", min_group_size: int = DEFAULT_MIN_
             "mixed model with a random intercept per participant (statsmodels MixedLM, REML) for continuous "
             "measures, GEE with exchangeable correlation and robust errors for rating scales (Gaussian, identity "
             "link) and yes/no answers (binomial, logit link: odds ratio). Assumes a linear trend and answers "
-            f"missing at random; waves answered by fewer than {min_group_size} participants are suppressed.")
+            "missing at random. " + suppression_rule("Waves answered by fewer than {k} participants are suppressed.",
+                                                    "waves", min_group_size))

@@ -211,6 +211,24 @@ def test_the_methods_warn_when_no_minimum_group_size_is_set(tmp_path):
     assert "fewer than 1" not in none and "may describe a single participant" in none
 
 
+def test_every_methods_paragraph_says_nothing_is_suppressed_when_no_minimum_is_set(tmp_path):
+    """The change-over-time, comparison-group and voices methods still said "fewer than 1 participants are
+    suppressed" at min_group_size=1 (nothing is suppressed then); at 5 they name the threshold."""
+    from evalkit import arms, waves
+    from evalkit.health_report import HealthSections
+
+    pre, post = np.arange(12) % 4 + 1.0, np.arange(12) % 4 + 2.0
+    data = ek.load_data(write_tables(tmp_path, long_responses("p", "skills", pre, post), [measure("skills", lo=1, hi=5)]))
+    for k in (1, 5):
+        texts = {"waves": waves.methods_text(min_group_size=k), "arms": arms.methods_text(min_group_size=k),
+                 "voices": HealthSections(data, "p", min_group_size=k).methods()}
+        for name, text in texts.items():
+            if k == 1:
+                assert "fewer than 1" not in text and "No minimum group size was set" in text, name
+            else:
+                assert "fewer than 5" in text and "No minimum group size" not in text, name
+
+
 def test_portfolio_fixed_effect_pool_by_hand():
     changes = pd.DataFrame({"partnership_id": ["a", "b", "c"], "name": "x", "measure": "skills", "label": "Skills",
                             "n_pairs": [50, 40, 30], "mean_change": [0.2, 0.4, 0.6], "se": [0.1, 0.2, 0.2],
