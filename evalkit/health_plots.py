@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.figures import legend_below, report_style
+from evalkit.narrate import _num as narrate_number
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
@@ -247,7 +248,7 @@ def describe_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFA
         if d.empty:
             parts.append(f"{label}: not shown")
         else:
-            parts.append(f"{label} from {d['mean'].iloc[0]:.1f} ({d['period'].iloc[0]}) to {d['mean'].iloc[-1]:.1f} "
+            parts.append(f"{label} from {narrate_number(d['mean'].iloc[0], 1)} ({d['period'].iloc[0]}) to {narrate_number(d['mean'].iloc[-1], 1)} "
                          f"({d['period'].iloc[-1]})")
     scale = f"{summary['scale_min'].min():g} to {summary['scale_max'].max():g}"
     note = withheld_note(int(summary["suppressed"].sum()), "means", min_group_size)

@@ -315,15 +315,16 @@ class HealthSections:
         if r["suppressed"]:
             return f"- {md_escape(r['label'])}: too few respondents to compare ({format_count(None, self.k)})."
         verb = "barely changed" if abs(r["change"]) < 0.05 else "rose" if r["change"] > 0 else "fell"
-        return (f"- {md_escape(r['label'])}: {verb}, from {r['mean_first']:.1f} to {r['mean_latest']:.1f} "
+        return (f"- {md_escape(r['label'])}: {verb}, from {format_number(r['mean_first'], 1)} to {format_number(r['mean_latest'], 1)} "
                 f"(change {format_number(r['change'], 1)}, {round(self.conf_level * 100)}% CI "
                 f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}; {self._chance(r['pvalue'])}).")
 
     def _gap_line(self, r) -> str:
         if r["suppressed"]:
             return f"- {md_escape(r['label'])}: too few respondents in a role to compare ({format_count(None, self.k)})."
-        return (f"- {md_escape(r['label'])}: {md_escape(r['role_a'])} {r['mean_a']:.1f}, {md_escape(r['role_b'])} "
-                f"{r['mean_b']:.1f} (gap {format_number(r['gap'], 1)}, {round(self.conf_level * 100)}% CI "
+        return (f"- {md_escape(r['label'])}: {md_escape(r['role_a'])} {format_number(r['mean_a'], 1)}, "
+                f"{md_escape(r['role_b'])} {format_number(r['mean_b'], 1)} (gap {format_number(r['gap'], 1)}, "
+                f"{round(self.conf_level * 100)}% CI "
                 f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}, p {_p(r['pvalue'])}; "
                 f"{self._chance(r['pvalue'])}).")
 
@@ -332,7 +333,7 @@ class HealthSections:
         s = self.survey
         if s.empty:
             return _not_recorded("The partners' check-in survey was")
-        cell = [DASH if pd.isna(m) else f"{m:.1f} (n = {n})" for m, n in zip(s["mean"], s["n_respondents"])]
+        cell = [DASH if pd.isna(m) else f"{format_number(m, 1)} (n = {n})" for m, n in zip(s["mean"], s["n_respondents"])]
         wide = s.assign(cell=cell).pivot_table(index=["label", "period_rank", "period"], columns="respondent_role",
                                                values="cell", aggfunc="first", sort=False)
         roles = [r for r in dict.fromkeys(s["respondent_role"])]

@@ -567,7 +567,7 @@ class PartnershipReport(WavesAndArmsSections):
                 lines.append(f"- {md_escape(r['label'])}: {format_pct(r['top_two'])} chose one of the two most "
                              "positive answers "
                              f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; "
-                             f"mean {r['mean']:.1f}, "
+                             f"mean {format_number(r['mean'], 1)}, "
                              f"n = {r['n']}).")
         return "\n".join(lines)
 
@@ -616,7 +616,7 @@ class PartnershipReport(WavesAndArmsSections):
                                  f"{format_pct(r['top_two_ci_high'])}, "
                                  f"n = {r['n']}).")
                 else:
-                    parts.append(f"- {md_escape(r['label'])}: mean {r['mean']:.1f} (n = {r['n']}).")
+                    parts.append(f"- {md_escape(r['label'])}: mean {format_number(r['mean'], 1)} (n = {r['n']}).")
         return "\n\n".join(parts) if parts else f"Nothing was asked at the {md_escape(wave_label(wave))} survey."
 
     def targets_table(self) -> pd.DataFrame:

@@ -307,3 +307,16 @@ def test_a_target_everyone_reached_is_judged_and_the_portfolio_renders(tmp_path)
     assert t["ci_low"].iloc[0] == pytest.approx(75.75, abs=0.01)
     assert t["verdict"].tolist() == ["met"]
     assert ek.report.PortfolioReport(data).overview["targets_met"].tolist() == [1]
+
+
+def test_a_negative_mean_reads_with_a_true_minus_sign(tmp_path):
+    """Satisfaction means were formatted with a raw f-string: "mean -1.5" with an ASCII hyphen, where every other
+    number of the report carries a true minus sign (U+2212). A -2 to 2 scale, 12 answers averaging -1.5."""
+    pre, post = np.arange(12) % 4 + 1.0, np.arange(12) % 4 + 2.0
+    responses = long_responses("p", "skills", pre, post)
+    sat = long_responses("p", "liked", pre, np.array([-1.0, -2.0] * 6))
+    sat = sat[sat["wave"] == "post"]
+    folder = write_tables(tmp_path, pd.concat([responses, sat]),
+                          [measure("skills", lo=1, hi=5), measure("liked", kind="ordinal", lo=-2, hi=2, domain="satisfaction")])
+    text = ek.report.PartnershipReport(ek.load_data(folder), "p", min_group_size=5).satisfaction()
+    assert "mean \u22121.5" in text and "-1.5" not in text
