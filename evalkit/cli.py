@@ -114,7 +114,8 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
               "kernel starts with), e.g. 2G [default: none].")
 @click.option("--portfolio/--no-portfolio", default=None,
               help="Also render the portfolio summary across partnerships (_portfolio.html) "
-                   "[default: when every partnership is rendered with the standard template].")
+                   "[default: when every partnership is rendered, with the standard templates or with the "
+                   "portfolio_report.ipynb beside --template (as 'evalkit templates copy' leaves it)].")
 @click.option("--force", is_flag=True, help="Re-render every report, even those unchanged since the last run.")
 @click.option("--pdf", is_flag=True, help="Also print each report to <id>.pdf beside its HTML (WeasyPrint, offline).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),

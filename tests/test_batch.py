@@ -265,3 +265,31 @@ def test_larger_partnerships_start_first_and_the_outputs_keep_the_data_order(tmp
     assert [e.partnership_id for e in result.entries] == ["p01", "p02", "p03"]
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert list(manifest["partnerships"]) == ["p01", "p02", "p03"]
+
+
+def test_a_run_with_a_copied_template_renders_the_portfolio_copied_beside_it(tmp_path):
+    """With --template, the portfolio was silently off unless --portfolio was given, so an analyst who edited a
+    copy from `evalkit templates copy` lost the portfolio summary. The portfolio template copied beside the
+    partnership template is used; with none beside it, none is rendered and the run says why."""
+    from evalkit.batch.plan import choose_portfolio
+    from evalkit.resources import template_path
+
+    copied = tmp_path / "mine"
+    copied.mkdir()
+    for name in ("partnership_report.ipynb", "portfolio_report.ipynb"):
+        (copied / name).write_bytes(template_path(name).read_bytes())
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "custom.ipynb").write_bytes(template_path("partnership_report.ipynb").read_bytes())
+
+    assert choose_portfolio(None, None, None) == (template_path("portfolio_report.ipynb"), "")
+    assert choose_portfolio(None, copied / "partnership_report.ipynb", None)[0] == copied / "portfolio_report.ipynb"
+    path, why = choose_portfolio(None, lone / "custom.ipynb", None)
+    assert path is None and "portfolio_report.ipynb" in why and "--portfolio" in why
+    path, why = choose_portfolio(None, None, ["a"])
+    assert path is None and "--portfolio" in why
+    assert choose_portfolio(True, lone / "custom.ipynb", None)[0] == template_path("portfolio_report.ipynb")
+    assert choose_portfolio(True, copied / "partnership_report.ipynb", ["a"])[0] == copied / "portfolio_report.ipynb"
+    assert choose_portfolio(False, None, None) == (None, "--no-portfolio was given")
+    # the portfolio template itself given as --template: never rendered twice as its own portfolio
+    assert choose_portfolio(None, copied / "portfolio_report.ipynb", None)[0] is None

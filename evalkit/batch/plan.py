@@ -70,6 +70,43 @@ def resolve_template(template=None, default: str = DEFAULT_TEMPLATE) -> Path:
     return template_path(default)
 
 
+def choose_portfolio(portfolio, template, partnership_ids) -> tuple[Path | None, str]:
+    """The portfolio template a run renders (or None), and why none when it renders none.
+
+    ``portfolio`` is the run's option: ``None`` (decide), ``True``, ``False`` or a
+    template path. Deciding, a run of every partnership renders the portfolio: the
+    packaged one with the packaged partnership template, else the
+    ``portfolio_report.ipynb`` beside the given ``template`` (where ``evalkit
+    templates copy`` puts both), else none. A run of some partnerships renders none
+    (a summary of a subset would pass for the whole portfolio). ``True`` takes the
+    template beside ``template`` when there is one, else the packaged one.
+
+    Raises
+    ------
+    InputError
+        If a given portfolio template is not an existing notebook.
+    """
+    if portfolio is False:
+        return None, "--no-portfolio was given"
+    if portfolio not in (None, True):
+        return resolve_template(portfolio), ""
+    beside = None
+    if template is not None:
+        candidate = Path(template).resolve().parent / PORTFOLIO_TEMPLATE
+        if candidate.is_file() and candidate != Path(template).resolve():
+            beside = candidate
+    if portfolio is True:
+        return beside or resolve_template(None, PORTFOLIO_TEMPLATE), ""
+    if partnership_ids is not None:
+        return None, "only some partnerships were asked for (pass --portfolio to summarise them)"
+    if template is None:
+        return resolve_template(None, PORTFOLIO_TEMPLATE), ""
+    if beside is None:
+        return None, (f"no {PORTFOLIO_TEMPLATE} beside the template {str(template)!r} "
+                      "(pass --portfolio to render the standard one)")
+    return beside, ""
+
+
 def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
     """Identity of a report: template, parameters (minus paths), data slice and evalkit version."""
     digest = hashlib.sha256()

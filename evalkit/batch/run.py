@@ -20,7 +20,7 @@ from pathlib import Path
 from evalkit import schema
 from evalkit._version import __version__
 from evalkit.batch.cache import split_by_partnership, write_slice
-from evalkit.batch.plan import (PORTFOLIO_ID, PORTFOLIO_TEMPLATE, RESERVED_PARAMETERS, ReportTask, plan_tasks,
+from evalkit.batch.plan import (PORTFOLIO_ID, RESERVED_PARAMETERS, ReportTask, choose_portfolio, plan_tasks,
                                 portfolio_task, resolve_template, select_partnerships)
 from evalkit.batch.pool import local_executor, stop_executor
 from evalkit.errors import InputError
@@ -171,9 +171,11 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         template at the same paths (a shared file system).
     portfolio : bool or str or Path, optional
         Also render the portfolio summary across partnerships (``_portfolio.html``, linked
-        from the index) from ``templates/portfolio_report.ipynb`` or the template given.
-        Default: when every partnership is rendered with the standard template
-        (``partnership_ids`` and ``template`` are None).
+        from the index) from the template given, else the ``portfolio_report.ipynb`` beside
+        ``template`` (where ``evalkit templates copy`` puts it), else the packaged one.
+        Default: when every partnership is rendered (``partnership_ids`` is None) and, with a
+        custom ``template``, a ``portfolio_report.ipynb`` lies beside it; a run without one
+        logs why (:func:`evalkit.batch.plan.choose_portfolio`).
     pdf : bool, default False
         Also print each report to ``<partnership_id>.pdf`` beside its HTML (WeasyPrint, offline).
     cache_dir : str or Path, optional
@@ -208,13 +210,10 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     workers = _check_workers(workers)
     if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
         raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
-    if portfolio is None:  # the standard run: every partnership with the standard template
-        portfolio = partnership_ids is None and template is None
+    portfolio, no_portfolio = choose_portfolio(portfolio, template, partnership_ids)
     template = resolve_template(template)
-    if portfolio is True:
-        portfolio = resolve_template(None, PORTFOLIO_TEMPLATE)
-    elif portfolio:
-        portfolio = resolve_template(portfolio)
+    if portfolio is None:
+        log.info("portfolio=off reason=%r", no_portfolio)
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
     parameters = dict(parameters or {})
     reserved = set(RESERVED_PARAMETERS) & set(parameters)
