@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.figures import legend_below, report_style
-from evalkit.narrate import _num as narrate_number
+from evalkit.narrate import _num as narrate_number, format_date
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
@@ -145,7 +145,7 @@ def plot_milestones(status: pd.DataFrame):
             if pd.notna(r["done_date"]):
                 ax.plot(r["done_date"], yi, "o", color=c, ms=7)
         ax.axvline(as_of, color="0.3", ls="--", lw=1)
-        ax.text(as_of, len(s) - 0.4, f" judged at {as_of:%d %b %Y}", fontsize=9, va="bottom", ha="left")
+        ax.text(as_of, len(s) - 0.4, f" judged at {format_date(as_of, short=True)}", fontsize=9, va="bottom", ha="left")
         ax.set_yticks(y, [_short(m, 46) for m in s["milestone"]])
         ax.set_ylim(-0.7, len(s) + 0.3)
         handles = [plt.Line2D([], [], color="0.4", marker="o", mfc="white", lw=0, label="due"),

@@ -25,7 +25,7 @@ from evalkit import indicators as _indicators
 from evalkit import partner_survey as _partners
 from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
-from evalkit.narrate import format_number, format_p, format_pct, md_escape
+from evalkit.narrate import format_date, format_number, format_p, format_pct, md_escape
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count, suppression_rule
 
 __all__ = ["HealthSections", "PortfolioHealth"]
@@ -47,7 +47,7 @@ def _p(p) -> str:
 
 
 def _date(d) -> str:
-    return DASH if d is None or pd.isna(d) else f"{pd.Timestamp(d):%d %b %Y}"
+    return format_date(d, short=True)
 
 
 def _table(rows: dict, index: str) -> pd.DataFrame:

@@ -168,6 +168,20 @@ def format_number(x, digits=2, pct=False) -> str:
     return _num(float(x), digits)
 
 
+def format_date(d, short: bool = False) -> str:
+    """A date for a report: day without a leading zero, month name, year; a dash when missing.
+
+    Examples
+    --------
+    >>> format_date("2025-06-09"), format_date("2025-06-09", short=True), format_date(None)
+    ('9 June 2025', '9 Jun 2025', '–')
+    """
+    if d is None or pd.isna(d):
+        return "\u2013"
+    d = pd.Timestamp(d)
+    return f"{d.day} {d:%b %Y}" if short else f"{d.day} {d:%B %Y}"
+
+
 def format_pct(x) -> str:
     """A share (0 to 1) as a whole percent for a report, a dash when missing.
 

@@ -16,7 +16,7 @@ import pandas as pd
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
-from evalkit.narrate import (format_number, format_p, format_pct, md_escape, methods_note, outcomes_table,
+from evalkit.narrate import (format_date, format_number, format_p, format_pct, md_escape, methods_note, outcomes_table,
                              summary_paragraph)
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
@@ -213,9 +213,11 @@ class PartnershipReport(WavesAndArmsSections):
                              min_group_size=self.min_group_size)
 
     # ---- sections ----------------------------------------------------------------
-    def _period(self, fmt: str, both: str = "{} to {}") -> str:
-        """The partnership's dates in ``fmt``, or less when a date is blank (the contract makes them optional)."""
-        start, end = (None if pd.isna(d) else f"{d:{fmt}}" for d in (self.info.get("start_date"), self.info.get("end_date")))
+    def _period(self, fmt, both: str = "{} to {}") -> str:
+        """The partnership's dates in ``fmt`` (a format, or a function of the date), or less when a date is blank
+        (the contract makes them optional)."""
+        show = fmt if callable(fmt) else (lambda d: f"{d:{fmt}}")
+        start, end = (None if pd.isna(d) else show(d) for d in (self.info.get("start_date"), self.info.get("end_date")))
         if start and end:
             return both.format(start, end)
         return f"since {start}" if start else f"until {end}" if end else ""
@@ -225,7 +227,7 @@ class PartnershipReport(WavesAndArmsSections):
         return "" if lead is None or pd.isna(lead) else f" led by {md_escape(lead)}"
 
     def title(self) -> str:
-        i, period = self.info, self._period("%d %B %Y")
+        i, period = self.info, self._period(format_date)
         return (f"# {md_escape(i['name'])}\n\n*Evaluation report \u00b7 {md_escape(i['partner_type'])} partnership"
                 f"{self._led_by()}" + (f" \u00b7 {period}" if period else "") + "*")
 

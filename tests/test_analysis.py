@@ -320,3 +320,18 @@ def test_a_negative_mean_reads_with_a_true_minus_sign(tmp_path):
                           [measure("skills", lo=1, hi=5), measure("liked", kind="ordinal", lo=-2, hi=2, domain="satisfaction")])
     text = ek.report.PartnershipReport(ek.load_data(folder), "p", min_group_size=5).satisfaction()
     assert "mean \u22121.5" in text and "-1.5" not in text
+
+
+def test_dates_read_without_a_leading_zero(tmp_path):
+    """The report's title said "09 June 2025 to 22 September 2025"; dates read "9 June 2025" (and "9 Jun 2025"
+    in tables and on the action-plan timeline)."""
+    from evalkit.narrate import format_date
+
+    assert format_date("2025-06-09") == "9 June 2025" and format_date(pd.Timestamp("2025-09-22")) == "22 September 2025"
+    assert format_date("2025-06-09", short=True) == "9 Jun 2025" and format_date(None) == "\u2013"
+    pre, post = np.arange(12) % 4 + 1.0, np.arange(12) % 4 + 2.0
+    partnerships = pd.DataFrame({"partnership_id": ["p"], "name": ["P"], "partner_type": "nonprofit",
+                                 "lead_institution": "U", "start_date": "2025-06-09", "end_date": "2025-09-22"})
+    folder = write_tables(tmp_path, long_responses("p", "skills", pre, post), [measure("skills", lo=1, hi=5)],
+                          partnerships=partnerships)
+    assert "9 June 2025 to 22 September 2025" in ek.report.PartnershipReport(ek.load_data(folder), "p").title()
