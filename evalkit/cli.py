@@ -56,11 +56,18 @@ def validate(data_dir: Path) -> None:
 @click.option("--seed", default=2026, show_default=True, type=int, help="Random seed; the same seed gives the same files.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet", "xlsx"]), default="csv", show_default=True,
               help="File format of the tables written.")
-def sample(out_dir: Path, partnerships: int, participants: int, seed: int, fmt: str) -> None:
-    """Write a deterministic synthetic dataset with known truths into OUT_DIR."""
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty, replacing its tables "
+              "(partnerships, participants, ... in any format); other files are left alone.")
+def sample(out_dir: Path, partnerships: int, participants: int, seed: int, fmt: str, force: bool) -> None:
+    """Write a deterministic synthetic dataset with known truths into OUT_DIR (a new or empty folder)."""
     from evalkit.sample import write_sample
 
-    write_sample(out_dir, partnerships=partnerships, participants=participants, seed=seed, fmt=fmt)
+    try:
+        write_sample(out_dir, partnerships=partnerships, participants=participants, seed=seed, fmt=fmt,
+                     overwrite=force)
+    except EvalkitError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
     click.echo(f"Wrote sample data to {out_dir}", err=True)
 
 

@@ -577,18 +577,26 @@ def _targets(pid: str, i: int) -> list[tuple]:
 
 
 def write_sample(out_dir: str | Path, partnerships: int = 12, participants: int = 300, seed: int = 2026,
-                 fmt: str = "csv") -> SampleTruth:
+                 fmt: str = "csv", overwrite: bool = False) -> SampleTruth:
     """Generate a synthetic data folder (see :func:`generate_sample`) and write it to ``out_dir``.
 
     Parameters
     ----------
     out_dir : str or Path
-        Folder to write ``<table>.<fmt>`` files into (created if needed; existing
-        files of the same names are replaced, other files are left alone).
+        Folder to write ``<table>.<fmt>`` files into: new or empty (created if needed).
     partnerships, participants, seed
         As for :func:`generate_sample`.
     fmt : {"csv", "parquet", "xlsx"}, default "csv"
         CSV is UTF-8 without an index, numbers written without trailing zeros.
+    overwrite : bool, default False
+        Write into a folder that is not empty: each table's file (in any of the three
+        formats) is replaced, other files are left alone.
+
+    Raises
+    ------
+    InputError
+        If ``out_dir`` is not empty and ``overwrite`` is False (its files may be a
+        user's data, with the very names the sample writes), or is a file.
 
     Returns
     -------
@@ -604,8 +612,14 @@ def write_sample(out_dir: str | Path, partnerships: int = 12, participants: int 
     """
     if fmt not in ("csv", "parquet", "xlsx"):
         raise InputError(f"fmt={fmt!r}: expected 'csv', 'parquet' or 'xlsx'")
-    tables, truth = generate_sample(partnerships, participants, seed)
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{str(out)!r} is a file; expected a folder for the sample data.")
+    if out.is_dir() and not overwrite and any(out.iterdir()):
+        raise InputError(f"{str(out)!r} is not empty; the sample is written only into a new or empty folder, so "
+                         "that no data already there are replaced. Choose another folder, or pass --force "
+                         "(overwrite=True) to replace its tables.")
+    tables, truth = generate_sample(partnerships, participants, seed)
     out.mkdir(parents=True, exist_ok=True)
     for table, frame in tables.items():
         path = out / f"{table}.{fmt}"

@@ -190,7 +190,7 @@ def test_other_formats_pass_validation(tmp_path, fmt):
 
 def test_switching_format_leaves_one_file_per_table(tmp_path):
     write_sample(tmp_path, partnerships=5, participants=20, fmt="csv")
-    write_sample(tmp_path, partnerships=5, participants=20, fmt="parquet")
+    write_sample(tmp_path, partnerships=5, participants=20, fmt="parquet", overwrite=True)
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".parquet"] * len(TABLES)
 
 
@@ -209,3 +209,26 @@ def test_many_partnerships_get_unique_ids():
     assert ids.is_unique and len(ids) == 40
     assert (tables["participants"].groupby("partnership_id").size() == 20).all()
     assert np.isin(["riverside-literacy-2", "riverside-literacy-3"], ids).all()
+
+
+def test_sample_never_replaces_data_already_in_the_folder(tmp_path):
+    """`evalkit sample DIR --format parquet` into a copy of real data exited 0, deleted every CSV table and wrote
+    its own: a user's data gone without a word. A folder that is not empty is refused (exit 2), untouched;
+    --force replaces the tables and leaves other files."""
+    from click.testing import CliRunner
+
+    from evalkit.cli import main
+
+    mine = tmp_path / "mine"
+    write_sample(mine, partnerships=5, participants=20, seed=1)
+    (mine / "notes.txt").write_text("keep me")
+    before = {p.name: p.read_bytes() for p in mine.iterdir()}
+    res = CliRunner().invoke(main, ["sample", str(mine), "--format", "parquet", "--partnerships", "6"])
+    assert res.exit_code == 2 and "not empty" in res.output and "--force" in res.output
+    assert {p.name: p.read_bytes() for p in mine.iterdir()} == before
+    with pytest.raises(InputError, match="not empty"):
+        write_sample(mine, partnerships=5, participants=20, seed=2)
+    res = CliRunner().invoke(main, ["sample", str(mine), "--format", "parquet", "--force"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in mine.iterdir()) == sorted(["notes.txt", *(f"{t}.parquet" for t in TABLES)])
+    assert CliRunner().invoke(main, ["sample", str(tmp_path / "new" / "folder"), "--partnerships", "5"]).exit_code == 0
