@@ -184,6 +184,24 @@ def _verdict(row, alpha: float) -> str:
     return NO_CLEAR_CHANGE
 
 
+def _measures_compared(data, scales: str, measures):
+    """``data`` with its scales scored (``scales="score"``) or as it is (``"items"``); InputError otherwise."""
+    if scales not in ("score", "items"):
+        raise InputError(f"scales={scales!r}: expected 'score' (compare each scale's score, as reports do) or "
+                         "'items' (compare each item on its own).")
+    if scales == "items" or "scale" not in data.measures.columns or data.measures["scale"].isna().all():
+        return data
+    from evalkit.scales import with_scale_scores
+
+    items = data.measures.dropna(subset=["scale"])
+    asked = [m for m in (measures or []) if m in set(items["measure"])]
+    if asked:
+        scale = items.set_index("measure").loc[asked[0], "scale"]
+        raise InputError(f"measure {asked[0]!r} is an item of the scale {scale!r}, which is compared as one score; "
+                         f"ask for {scale!r}, or pass scales='items' to compare items one by one.")
+    return with_scale_scores(data)
+
+
 def compare_prepost(
     data,
     partnership_id=None,
@@ -196,6 +214,7 @@ def compare_prepost(
     alpha: float = 0.05,
     conf_level: float = 0.95,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    scales: str = "score",
 ) -> pd.DataFrame:
     """Compare matched pre and post values per partnership, measure and subgroup.
 
@@ -228,6 +247,15 @@ def compare_prepost(
         also blanks the next smallest group of a measure when the blanked groups
         together hold fewer than ``min_group_size`` people, so no blanked group can
         be recovered by subtracting the shown groups from the whole-partnership row.
+    scales : {"score", "items"}, default "score"
+        ``"score"``: the items of a multi-item scale (the measures table's ``scale``
+        column) are compared as one measure, their scale score (each participant's
+        mean of the answered items, reverse-coded items flipped first:
+        :func:`evalkit.scales.with_scale_scores`), as reports do; the multiplicity
+        correction then runs over the same measures as a report's. ``"items"``: each
+        item on its own; a reverse-coded item is judged in its own direction (agreeing
+        less with "I prefer to work alone" is an improvement on a teamwork scale
+        whose ``higher_is_better`` is True).
 
     Returns
     -------
@@ -271,8 +299,13 @@ def compare_prepost(
     """
     if correction != "none":
         adjust_pvalues([0.5], method=correction)  # raises InputError for an unknown method
+    data = _measures_compared(data, scales, measures)
     wide = matched_pairs(data, partnership_id, measures, pre=pre, post=post)
     meta = data.measures.set_index("measure").to_dict("index")  # measure -> its row, looked up per cell
+    if scales == "items" and "reverse_coded" in data.measures.columns:
+        for m in meta.values():  # an item worded against its scale: its own better direction is the other one
+            if pd.notna(m.get("reverse_coded")) and bool(m.get("reverse_coded")):
+                m["higher_is_better"] = not bool(m["higher_is_better"])
     if measures is None:  # measures asked at only one of the waves (e.g. satisfaction) cannot be compared
         both = wide.dropna().groupby("measure").size()
         wide = wide[wide["measure"].isin(both.index)]

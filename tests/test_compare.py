@@ -142,3 +142,43 @@ def test_unknown_partnership_measure_or_group_is_a_clear_error(anorexia_dir):
         ek.compare_prepost(data, by="shoe_size")
     with pytest.raises(InputError):
         ek.compare_prepost(data, correction="tukey")
+
+
+def _scale_data(tmp_path):
+    """Items "a" and "b" (worded against the scale "tw"), 12 participants; a rises by 1, b falls by 1."""
+    a_pre = np.array([1, 2, 3, 4] * 3, float)
+    b_pre = 6 - a_pre
+    responses = pd.concat([_long("p", "a", a_pre, a_pre + 1), _long("p", "b", b_pre, b_pre - 1)])
+    measures = [{**_measure("a", kind="ordinal", lo=1, hi=5), "scale": "tw", "reverse_coded": False},
+                {**_measure("b", kind="ordinal", lo=1, hi=5), "scale": "tw", "reverse_coded": True}]
+    return ek.load_data(write_tables(tmp_path, responses, measures))
+
+
+def test_compare_prepost_compares_scales_as_reports_do(tmp_path):
+    """`ek.compare_prepost(data, pid)` compared the raw items of a scale (Holm over other measures than the
+    report's) and took a reverse-coded item's fall for a decline. By default it now compares the scale score:
+    mean of a and 6 - b, i.e. 1, 2, 3, 4 (x3) before and 2, 3, 4, 5 after (by hand: 2.5 -> 3.5, change +1)."""
+    t = ek.compare_prepost(_scale_data(tmp_path), "p", min_group_size=5)
+    assert t["measure"].tolist() == ["tw"]
+    row = t.iloc[0]
+    assert (row["mean_pre"], row["mean_post"], row["mean_change"]) == (2.5, 3.5, 1.0)
+    assert row["verdict"] == "improved"
+
+
+def test_items_one_by_one_judge_a_reverse_coded_item_in_its_own_direction(tmp_path):
+    """scales="items": b ("I prefer to work alone", reverse-coded) falls by 1 for all 12 participants, which is an
+    improvement. Wilcoxon signed-rank by hand (as R's wilcox.test, ties so no exact p, continuity corrected):
+    V = 0, mean 12 x 13 / 4 = 39, variance 12 x 13 x 25 / 24 - (12^3 - 12) / 48 = 126.75,
+    z = (39 - 0.5) / sqrt(126.75); Holm over the two items doubles p."""
+    import math
+
+    data = _scale_data(tmp_path)
+    t = ek.compare_prepost(data, "p", scales="items", min_group_size=5).set_index("measure")
+    assert t.loc["b", "mean_change"] == -1.0 and t.loc["b", "verdict"] == "improved"
+    p = math.erfc((39 - 0.5) / math.sqrt(126.75) / math.sqrt(2))
+    assert t.loc["b", "p_adjusted"] == pytest.approx(2 * p, rel=1e-9)
+    assert t.loc["a", "verdict"] == "improved"
+    with pytest.raises(InputError, match="item of the scale 'tw'"):
+        ek.compare_prepost(data, "p", measures=["b"])
+    with pytest.raises(InputError, match="scales="):
+        ek.compare_prepost(data, "p", scales="both")
