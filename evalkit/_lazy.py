@@ -10,6 +10,11 @@ import importlib
 import sys
 
 
+#: Names bound in a package's namespace by its own code, not part of its API (``from __future__ import
+#: annotations`` binds ``annotations``).
+_MACHINERY = frozenset({"annotations", "lazy_attributes"})
+
+
 def lazy_attributes(package: str, exports: dict[str, str], submodules=()):
     """``__getattr__`` and ``__dir__`` for ``package`` (assign both at module level).
 
@@ -46,7 +51,9 @@ def lazy_attributes(package: str, exports: dict[str, str], submodules=()):
         setattr(sys.modules[package], name, value)
         return value
 
-    def __dir__():
-        return sorted(set(vars(sys.modules[package])) | set(exports) | submodules)
+    def __dir__():  # what tab completion offers: public names, not the package's own machinery
+        module = sys.modules[package]
+        shown = {n for n in vars(module) if not n.startswith("_") and n not in _MACHINERY}
+        return sorted(shown | set(exports) | submodules | set(getattr(module, "__all__", ())))
 
     return __getattr__, __dir__

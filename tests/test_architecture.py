@@ -168,3 +168,17 @@ def test_batch_records_are_frozen_and_built_from_named_fields_only(name):
     cls = getattr(importlib.import_module(module), name)
     assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, f"{name} is not frozen"
     assert all(f.kw_only for f in dataclasses.fields(cls)), f"{name} accepts positional fields"
+
+
+def test_dir_of_the_package_lists_its_public_names_only():
+    """dir(evalkit), what a notebook's tab completion offers, listed `annotations` (the __future__ feature),
+    `_EXPORTS`, `_STATS_EXPORTS`, `_SUBMODULES` and `lazy_attributes` beside the public names."""
+    import evalkit
+
+    names = dir(evalkit)
+    for clutter in ("annotations", "_EXPORTS", "_STATS_EXPORTS", "_SUBMODULES", "lazy_attributes"):
+        assert clutter not in names
+    for public in ("compare_prepost", "load_data", "plots", "report", "__version__", "InputError", "paired_test"):
+        assert public in names
+    stats_names = dir(evalkit.stats)
+    assert "paired_test" in stats_names and "annotations" not in stats_names
