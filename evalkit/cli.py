@@ -19,6 +19,8 @@ import click
 from evalkit.errors import DataValidationError, EvalkitError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Said after a list of problems: warnings need tables that meet the contract, so none were looked for.
+WARNINGS_LATER = "Warnings (what a report could not use) are checked once these problems are fixed."
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +38,7 @@ def validate(data_dir: Path) -> None:
     violations = validate_dir(data_dir)
     if violations:
         err = DataValidationError(violations, source=str(data_dir))
-        click.echo(str(err), err=True)
+        click.echo(f"{err}\n{WARNINGS_LATER}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"{data_dir}: OK, the data meet the contract.", err=True)
     warnings = getattr(violations, "warnings", [])
@@ -82,9 +84,10 @@ def _parse_bytes(text: str | None) -> int | None:
     try:
         amount = float(value) * units[unit]
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a size; expected e.g. 512M or 2G.") from None
+        raise click.BadParameter(f"{text!r} is not a size; expected e.g. 512M or 2G.",
+                                 param_hint="'--memory-limit'") from None
     if amount <= 0:
-        raise click.BadParameter(f"{text!r} must be a positive size.")
+        raise click.BadParameter(f"{text!r} must be a positive size.", param_hint="'--memory-limit'")
     return int(amount)
 
 
@@ -154,9 +157,11 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
                            memory_limit=limit, scheduler=scheduler, portfolio=portfolio, pdf=pdf,
                            cache_dir=cache_dir)
     except DataValidationError as err:
-        click.echo(f"{len(err.violations)} problem(s) found in {err.source}; no report was rendered:", err=True)
+        n = len(err.violations)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found in {err.source}; no report was rendered:", err=True)
         for violation in err.violations:
             click.echo(f"  - {violation}", err=True)
+        click.echo(WARNINGS_LATER, err=True)
         sys.exit(EXIT_USAGE)
     except EvalkitError as err:
         click.echo(f"Error: {err}", err=True)

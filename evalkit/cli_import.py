@@ -66,7 +66,8 @@ def import_command(paths: tuple[Path, ...], out: Path | None, template: bool) ->
     try:
         result = import_data(paths[0], out)
     except ImportFailed as err:
-        click.echo(f"{len(err.violations)} problem(s) found; nothing was written:", err=True)
+        n = len(err.violations)
+        click.echo(f"{n} problem{'s' if n != 1 else ''} found; nothing was written:", err=True)
         for violation in err.violations:
             click.echo(f"  - {violation}", err=True)
         if err.match_report is not None and len(err.match_report):
