@@ -5,7 +5,7 @@ The package reads as its pipeline, one module per stage, data flowing one way::
     load -> validate -> analyse -> narrate and plot -> report -> batch (render and publish)
 
 ``evalkit.load``       read the tables of a data folder (CSV, Excel, Parquet)
-``evalkit.validate``   check them against the data contract (data/README.md)
+``evalkit.validate``   check them against the data contract (DATA_CONTRACT.md; data/README.md in a checkout)
 ``evalkit.stats``      tests and estimators (paired_test, mcnemar_test, ...)
 ``evalkit.compare``    table-level pre/post comparison per partnership and measure
 ``evalkit.participation`` / ``evalkit.targets``  attendance, engagement, goals

@@ -32,7 +32,7 @@ def main() -> None:
 @main.command()
 @click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
 def validate(data_dir: Path) -> None:
-    """Check DATA_DIR against the data contract (data/README.md) and list every problem."""
+    """Check DATA_DIR against the data contract (`evalkit contract` shows it) and list every problem."""
     from evalkit.validate import validate_dir
 
     violations = validate_dir(data_dir)
@@ -47,6 +47,16 @@ def validate(data_dir: Path) -> None:
                    err=True)
         for warning in warnings:
             click.echo(f"  - warning: {warning}", err=True)
+
+
+@main.command()
+@click.option("--path", "show_path", is_flag=True, help="Print where the contract file is instead of its text.")
+def contract(show_path: bool) -> None:
+    """Show the data contract: every table, column and rule `evalkit validate` checks (Markdown)."""
+    from evalkit.resources import contract_path
+
+    path = contract_path()
+    click.echo(str(path) if show_path else path.read_text(encoding="utf-8"), nl=show_path)
 
 
 @main.command()

@@ -38,7 +38,7 @@ def import_command(paths: tuple[Path, ...], out: Path | None, template: bool) ->
     evalkit import SPEC.yml --out DATA_DIR      import; prints the match report
     evalkit import --template SOURCE [SOURCE]   print a starter spec (or write it to --out)
 
-    The spec's keys are documented in data/README.md ("Importing survey exports").
+    The spec's keys are documented in the data contract ("Importing survey exports"; `evalkit contract` shows it).
     """
     if template:
         if not paths:

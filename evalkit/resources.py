@@ -1,9 +1,11 @@
-"""Files that ship inside the evalkit package: the report templates.
+"""Files that ship inside the evalkit package: the report templates and the data contract.
 
 The templates in ``evalkit/templates/`` are the one source of truth the code renders;
 the repository's top-level ``templates/*.ipynb`` are symlinks to them (checked by
 ``tests/test_packaging.py``), and ``evalkit templates copy DIR`` gives an analyst
-editable copies outside the package.
+editable copies outside the package. The data contract (``DATA_CONTRACT.md``, what
+``evalkit validate`` checks) ships too: the repository's ``data/README.md`` is a symlink to
+it, and ``evalkit contract`` shows it wherever evalkit is installed.
 """
 from __future__ import annotations
 
@@ -50,4 +52,19 @@ def template_path(name: str) -> Path:
     if not path.is_file():
         raise InputError(f"The evalkit installation has no {name} (looked in {path}); reinstall evalkit, "
                          "or pass --template PATH.")
+    return path
+
+
+def contract_path() -> Path:
+    """The path of the data contract shipped inside the installed package (``DATA_CONTRACT.md``).
+
+    Examples
+    --------
+    >>> from evalkit.resources import contract_path
+    >>> contract_path().read_text(encoding="utf-8").splitlines()[0]
+    '# Data contract and data dictionary'
+    """
+    path = Path(str(resources.files("evalkit").joinpath("DATA_CONTRACT.md")))
+    if not path.is_file():
+        raise InputError(f"The evalkit installation has no data contract (looked in {path}); reinstall evalkit.")
     return path

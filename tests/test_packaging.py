@@ -31,7 +31,7 @@ def _shipped_files() -> list[str]:
     """Every file under evalkit/templates plus py.typed, as paths inside the package."""
     files = [p.relative_to(PACKAGE).as_posix() for p in PACKAGED.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts]
-    return sorted(files) + ["py.typed"]
+    return sorted(files) + ["py.typed", "DATA_CONTRACT.md"]
 
 
 # --- one source of truth ---------------------------------------------------------------------------------------
@@ -45,6 +45,29 @@ def test_top_level_templates_are_symlinks_to_the_packaged_ones(name):
     staged = subprocess.run(["git", "ls-files", "-s", f"templates/{name}"], cwd=ROOT, capture_output=True,
                             text=True, check=True).stdout
     assert staged.startswith("120000 "), f"git must record templates/{name} as a symlink: {staged!r}"
+
+
+def test_the_data_contract_ships_in_the_package_and_data_readme_is_it():
+    """`validate --help`, `import --help` and the starter spec sent a pip user to data/README.md, which only a
+    checkout has. The contract ships as evalkit/DATA_CONTRACT.md; data/README.md is a symlink to it (one source),
+    and `evalkit contract` shows it."""
+    from click.testing import CliRunner
+
+    from evalkit.cli import main
+
+    top = ROOT / "data" / "README.md"
+    assert top.is_symlink() and top.resolve() == (PACKAGE / "DATA_CONTRACT.md").resolve()
+    staged = subprocess.run(["git", "ls-files", "-s", "data/README.md"], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    assert staged.startswith("120000 "), staged
+    shown = CliRunner().invoke(main, ["contract"])
+    assert shown.exit_code == 0 and shown.output == (PACKAGE / "DATA_CONTRACT.md").read_text(encoding="utf-8")
+    assert "## Importing survey exports" in shown.output or "Importing survey exports" in shown.output
+    where = CliRunner().invoke(main, ["contract", "--path"])
+    assert Path(where.output.strip()) == (PACKAGE / "DATA_CONTRACT.md")
+    for command in (["validate", "--help"], ["import", "--help"]):
+        text = CliRunner().invoke(main, command).output
+        assert "data/README.md" not in text and "evalkit contract" in text, command
 
 
 def test_package_data_patterns_cover_every_template_file():
@@ -167,6 +190,9 @@ def test_installed_wheel_renders_a_report_from_any_folder(wheel, tmp_path):
     assert report.is_file() and report.read_text().rstrip().endswith("</html>")
     assert "Riverside" in report.read_text()
     assert (work / done.stdout.strip()).resolve() == (work / "OUT" / "index.html").resolve()
+
+    contract = run(evalkit, "contract")
+    assert contract.returncode == 0 and contract.stdout == (PACKAGE / "DATA_CONTRACT.md").read_text(encoding="utf-8")
 
     copied = run(evalkit, "templates", "copy", "mine")
     assert copied.returncode == 0, copied.stderr

@@ -179,7 +179,7 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
     skip = _meta(first) | {id_column, pcol}
 
     out = ["# Starter import spec written by `evalkit import --template`. Check every line marked `# check`,",
-           "# then run: evalkit import THIS_FILE.yml --out DATA_DIR   (keys: data/README.md, Importing survey exports)",
+           "# then run: evalkit import THIS_FILE.yml --out DATA_DIR   (keys: `evalkit contract`, Importing survey exports)",
            "sources:"]
     for p, w, s in zip(paths, waves, srcs):
         rel = Path(os.path.relpath(p.resolve(), spec_dir.resolve())).as_posix()
