@@ -1,13 +1,21 @@
 """Shared, generic fixtures. Keep test-specific fixtures in their own test files."""
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# Runs the tests start keep their data slices (by default under ~/.cache/evalkit, a folder per output folder)
+# in a folder of this test process, removed when it ends: the suite leaves nothing in the user's cache.
+_SLICE_CACHE = tempfile.mkdtemp(prefix="evalkit-test-slices-")
+os.environ["EVALKIT_CACHE_HOME"] = _SLICE_CACHE
+atexit.register(shutil.rmtree, _SLICE_CACHE, ignore_errors=True)
 
 # ---- browser tests (tests/test_browser.py, marked "browser") ------------------------------------------------
 #: Debian's chromium; playwright drives it through executable_path (playwright's own browser download is not used).

@@ -140,10 +140,36 @@ def test_each_kernel_reads_only_its_own_slice_of_the_data(batch):
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     slice_dir = cache_folder(out) / "p03"  # slices live outside the published folder
     assert not (out / ".data").exists()
-    assert f'data_dir = "{slice_dir.resolve()}"' in injected.source
+    # each render is given its slice folder as data_dir (render_task passes the task's parameters to papermill);
+    # the published notebook names it without its place on this machine
+    from evalkit import load_data
+    from evalkit.batch.cache import split_by_partnership
+    from evalkit.batch.plan import plan_tasks
+
+    data = load_data(out.parent / "data")
+    task, = plan_tasks(data, out, TEMPLATES / "ok.ipynb", {}, split_by_partnership(data, ["p03"]))
+    assert task.parameters["data_dir"] == str(slice_dir.resolve())
+    assert 'data_dir = "<data slice>"' in injected.source and str(slice_dir) not in json.dumps(nb)
     responses = pd.read_parquet(slice_dir / "responses.parquet")
     assert len(responses) == 8 and set(responses["partnership_id"]) == {"p03"}
     assert set(pd.read_parquet(slice_dir / "partnerships.parquet")["partnership_id"]) == {"p03"}
+
+
+def test_published_notebooks_record_no_local_path_after_success_or_failure(batch):
+    """papermill's record in a notebook (template, output, parameters) and the injected-parameters cell name files,
+    not this machine's folders: everything in the output folder may be published."""
+    _, out = batch
+    local = (str(out.parent), str(TEMPLATES), str(cache_folder(out)))
+    for name in ("p01.ipynb", "p02.failed.ipynb"):
+        nb = nbformat.read(out / name, as_version=4)
+        meta = nb.metadata.papermill
+        assert (meta.input_path, meta.output_path) == ("ok.ipynb", name)
+        assert meta.parameters["data_dir"] == "<data slice>"
+        assert meta.parameters["provenance"] == "<data slice>/provenance.json"
+        assert meta.parameters["tables_path"] == f"{name.split('.')[0]}.xlsx" and meta.parameters["alpha"] == 0.1
+        injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+        record = json.dumps(meta) + injected.source
+        assert not [s for s in local if s in record], (name, record)
 
 
 def test_report_html_is_self_contained_with_code_hidden(batch):
@@ -293,3 +319,14 @@ def test_a_run_with_a_copied_template_renders_the_portfolio_copied_beside_it(tmp
     assert choose_portfolio(False, None, None) == (None, "--no-portfolio was given")
     # the portfolio template itself given as --template: never rendered twice as its own portfolio
     assert choose_portfolio(None, copied / "portfolio_report.ipynb", None)[0] is None
+
+
+def test_the_slice_cache_lives_under_evalkit_cache_home_when_set(tmp_path, monkeypatch):
+    """The default slice cache is one folder per output folder under ~/.cache/evalkit, never removed; the suite
+    left 836 of them there. $EVALKIT_CACHE_HOME moves it (the tests point it at a folder of their own)."""
+    monkeypatch.setenv("EVALKIT_CACHE_HOME", str(tmp_path / "slices"))
+    folder = cache_folder(tmp_path / "out")
+    assert folder.parent == (tmp_path / "slices").resolve() and len(folder.name) == 16
+    monkeypatch.delenv("EVALKIT_CACHE_HOME")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_folder(tmp_path / "out") == (tmp_path / "xdg" / "evalkit" / folder.name).resolve()

@@ -23,9 +23,10 @@ from evalkit.provenance import write_provenance
 def cache_folder(out_dir, cache_dir=None) -> Path:
     """Where a run into ``out_dir`` keeps its slices: never inside the folder that is published.
 
-    ``cache_dir`` when given, else ``$XDG_CACHE_HOME/evalkit/<hash>`` (default
-    ``~/.cache/evalkit/<hash>``), where ``<hash>`` is the first 16 hex digits of the
-    SHA-256 of the resolved output folder, so two output folders never share slices.
+    ``cache_dir`` when given, else ``$EVALKIT_CACHE_HOME/<hash>``, else
+    ``$XDG_CACHE_HOME/evalkit/<hash>`` (default ``~/.cache/evalkit/<hash>``), where
+    ``<hash>`` is the first 16 hex digits of the SHA-256 of the resolved output folder,
+    so two output folders never share slices.
 
     Raises
     ------
@@ -36,8 +37,9 @@ def cache_folder(out_dir, cache_dir=None) -> Path:
 
     out = Path(out_dir).resolve()
     if cache_dir is None:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        folder = base / "evalkit" / hashlib.sha256(str(out).encode()).hexdigest()[:16]
+        base = os.environ.get("EVALKIT_CACHE_HOME") or \
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit"
+        folder = Path(base) / hashlib.sha256(str(out).encode()).hexdigest()[:16]
     else:
         folder = Path(cache_dir)
     folder = folder.resolve()
