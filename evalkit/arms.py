@@ -436,18 +436,19 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
     than the comparison group on Body weight (lb) (95% CI 0.0 to 8.2; Hedges'
     g = 0.42, 95% CI 0.00 to 0.85): a better result that could be due to chance."
     """
-    from evalkit.narrate import effect_label, md_escape
+    from evalkit.narrate import capitalise, effect_label, md_escape
     from evalkit.privacy import format_count
 
     label, group, ref = md_escape(row["label"]), md_escape(row["group"]), md_escape(row["reference"])
     who = "the program group" if row["group"] == PROGRAM else f"the {group} group"
     than = "the comparison group" if row["reference"] == COMPARISON else f"the {ref} group"
     if row.get("suppressed", False):
-        return (f"Too few participants in {who} or {than} answered both surveys to compare them on {label} "
-                f"({format_count(None, min_group_size)}).")
+        # the label often ends in a parenthesis ("Skills (1-5)"): the count comes before it, not after
+        return (f"Too few participants in {who} or {than} ({format_count(None, min_group_size)}) answered both "
+                f"surveys to compare them on {label}.")
     est = row["estimate"]
     if est is None or not math.isfinite(est):
-        return f"{who.capitalize()} could not be compared with {than} on {label}: {row.get('note') or 'no estimate'}."
+        return f"{capitalise(who)} could not be compared with {than} on {label}: {row.get('note') or 'no estimate'}."
     p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
     chance = "unlikely to be due to chance" if math.isfinite(p) and p < alpha else "that could be due to chance"
     level = f"{round(row.get('conf_level', 0.95) * 100)}% CI" if "conf_level" in row else "95% CI"

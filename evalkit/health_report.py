@@ -6,7 +6,9 @@ views of the portfolio summary. Each method returns a Markdown string, a
 formatted table (strings, readable headers) or a
 :class:`~evalkit.figures.ReportFigure`, so the template cells stay one line.
 A partnership without the data of a section gets a sentence saying it was not
-recorded, never an error.
+recorded, never an error: the text method says it, once, and the section's table
+and figure are None (a notebook displays nothing for None), so no empty table or
+second copy of the sentence follows it.
 
 Everything shown has been through :mod:`evalkit.privacy` (counts under the
 minimum group size read "fewer than k", shares and means of small groups are
@@ -25,7 +27,8 @@ from evalkit import indicators as _indicators
 from evalkit import partner_survey as _partners
 from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
-from evalkit.narrate import format_date, format_number, format_p, format_pct, md_escape
+from evalkit.narrate import capitalise, format_date, format_number, format_p, format_pct, md_escape
+from evalkit.narrate import note as _note
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count, suppression_rule
 
 __all__ = ["HealthSections", "PortfolioHealth"]
@@ -52,10 +55,6 @@ def _date(d) -> str:
 
 def _table(rows: dict, index: str) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(index)
-
-
-def _not_recorded(what: str) -> pd.DataFrame:
-    return pd.DataFrame({"": [f"{what} not recorded for this partnership."]}).set_index("")
 
 
 class HealthSections:
@@ -145,7 +144,7 @@ class HealthSections:
             return "Participants' comments were not recorded for this partnership."
         n = t["n_commenters"].iloc[0]
         coding = t["coding"].iloc[0]
-        lines = [f"{format_count(n, self.k).capitalize()} participants left comments; "
+        lines = [f"{capitalise(format_count(n, self.k))} participants left comments; "
                  f"{_voices.CODING_NOTE[coding]}."]
         if pd.isna(n):
             return lines[0] + " Too few people commented to report what they said."
@@ -172,11 +171,12 @@ class HealthSections:
                          + ", ".join(md_escape(x) for x in protected) + ".")
         return "\n\n".join(lines)
 
-    def themes_table(self) -> pd.DataFrame:
-        """Theme counts and shares, formatted ("fewer than k" below the minimum group size)."""
+    def themes_table(self) -> pd.DataFrame | None:
+        """Theme counts and shares, formatted ("fewer than k" below the minimum group size); None without
+        comments (:meth:`voices` says they were not recorded)."""
         t = self.themes
         if t.empty:
-            return _not_recorded("Comments were")
+            return None
         return _table({
             "Theme": t["theme"],
             "Description": [d if isinstance(d, str) else "" for d in t["description"]],
@@ -222,10 +222,12 @@ class HealthSections:
             lines.append(text + ".")
         return "\n".join(lines)
 
-    def indicators_table(self) -> pd.DataFrame:
+    def indicators_table(self) -> pd.DataFrame | None:
+        """Each indicator's latest value, total, target and verdict; None without indicators (:meth:`indicators`
+        says they were not recorded)."""
         p = self.progress
         if p.empty:
-            return _not_recorded("Partnership indicators were")
+            return None
         return _table({
             "Indicator": p["label"],
             "Unit": [u if isinstance(u, str) else "" for u in p["unit"]],
@@ -265,10 +267,12 @@ class HealthSections:
                       f"due {_date(r['due_date'])}, {r['days_late']} days overdue)" for _, r in overdue.iterrows()]
         return lines[0] + ("\n\n" + "\n".join(lines[1:]) if len(lines) > 1 else "")
 
-    def milestones_table(self) -> pd.DataFrame:
+    def milestones_table(self) -> pd.DataFrame | None:
+        """Each milestone with its owner, dates and where it stands; None without an action plan
+        (:meth:`action_plan` says it was not recorded)."""
         s = self.milestones
         if s.empty:
-            return _not_recorded("The action plan was")
+            return None
         return _table({
             "Milestone": s["milestone"],
             "Owner": [o if isinstance(o, str) else "" for o in s["owner"]],
@@ -303,7 +307,7 @@ class HealthSections:
         latest = g[g["period_rank"] == g["period_rank"].max()] if len(g) else g
         if len(latest):
             a, b = latest["role_a"].iloc[0], latest["role_b"].iloc[0]
-            lines.append(f"**{md_escape(a).capitalize()} vs {md_escape(b)} at the latest check-in** "
+            lines.append(f"**{capitalise(md_escape(a))} vs {md_escape(b)} at the latest check-in** "
                          f"({md_escape(latest['period'].iloc[0])}):\n\n"
                          + "\n".join(self._gap_line(r) for _, r in latest.iterrows()))
         return "\n\n".join(lines)
@@ -328,11 +332,12 @@ class HealthSections:
                 f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}, p {_p(r['pvalue'])}; "
                 f"{self._chance(r['pvalue'])}).")
 
-    def partners_table(self) -> pd.DataFrame:
-        """Each item's mean per check-in (rows) and respondent role (columns); blank where suppressed."""
+    def partners_table(self) -> pd.DataFrame | None:
+        """Each item's mean per check-in (rows) and respondent role (columns); blank where suppressed. None
+        without the partners' survey (:meth:`partners` says it was not recorded)."""
         s = self.survey
         if s.empty:
-            return _not_recorded("The partners' check-in survey was")
+            return None
         cell = [DASH if pd.isna(m) else f"{format_number(m, 1)} (n = {n})" for m, n in zip(s["mean"], s["n_respondents"])]
         wide = s.assign(cell=cell).pivot_table(index=["label", "period_rank", "period"], columns="respondent_role",
                                                values="cell", aggfunc="first", sort=False)
@@ -383,10 +388,12 @@ class HealthSections:
                 + ".")
         return lines[0] + "\n\n" + "\n".join(lines[1:])
 
-    def representation_table(self) -> pd.DataFrame:
+    def representation_table(self) -> pd.DataFrame | None:
+        """Each group's share of the community and of participants, with the ratio; None without the
+        community's make-up (:meth:`served` says it was not recorded)."""
         g = self.representation
         if g.empty:
-            return _not_recorded("The community's make-up was")
+            return None
         ci = round(self.conf_level * 100)
         g = pd.concat([relabel_groups(d, char, self.data)   # groups in report order, with their labels
                        for char, d in g.groupby("characteristic", sort=False)], ignore_index=True)
@@ -443,6 +450,10 @@ class PortfolioHealth:
     as_of : date-like, optional
         Date every action plan is judged at (default: each partnership's end date, or today).
 
+    Each ``*_table`` view is a formatted table or, when no partnership recorded its data, that fact in one
+    sentence (:class:`IPython.display.Markdown`), so the portfolio page says it as text, not as a
+    one-cell table under an empty header.
+
     Examples
     --------
     >>> import evalkit
@@ -490,7 +501,7 @@ class PortfolioHealth:
         """Shared indicators side by side (one column each), one row per partnership, and the portfolio total."""
         s = self.shared_indicators()
         if s.empty:
-            return pd.DataFrame({"": ["No partnership indicator is recorded by two or more partnerships."]}).set_index("")
+            return _note("No partnership indicator is recorded by two or more partnerships.")
         cells = s.assign(cell=[_value(v) if pd.notna(v) else format_count(None, self.k) if 0 < raw < self.k
                                else _voices.PROTECTS for v, raw in zip(s["total"], s["_raw"])])
         wide = cells.pivot_table(index="partnership_id", columns="label", values="cell", aggfunc="first", sort=False)
@@ -536,7 +547,7 @@ class PortfolioHealth:
         """Milestone completion by partnership: due, on time, late, overdue, on-time share."""
         st = _indicators.milestone_status(self.data, as_of=self.as_of)
         if st.empty:
-            return pd.DataFrame({"": ["No action plan was recorded."]}).set_index("")
+            return _note("No partnership recorded an action plan.")
         m = _indicators.milestone_summary(st)
         order = {pid: i for i, pid in enumerate(self.data.partnership_ids)}
         m = m.sort_values("partnership_id", key=lambda c: c.map(order), kind="stable")
@@ -550,7 +561,7 @@ class PortfolioHealth:
         """Partner-survey health by partnership: latest check-in's mean rating as % of the scale."""
         h = _partners.partner_survey_health(self.data, min_group_size=self.k)
         if h.empty:
-            return pd.DataFrame({"": ["No partner check-in survey was recorded."]}).set_index("")
+            return _note("No partnership recorded a partners' check-in survey.")
         return _table({
             "Partnership": [self.names.get(p, p) for p in h["partnership_id"]],
             "Latest check-in": h["latest_period"], "Items": h["n_items"],
@@ -562,7 +573,7 @@ class PortfolioHealth:
         """Representation gaps: the under-represented groups of every partnership."""
         g = _community.representation_gap(self.data, min_group_size=self.k)
         if g.empty:
-            return pd.DataFrame({"": ["No community make-up was recorded."]}).set_index("")
+            return _note("No partnership recorded the make-up of its community.")
         rows = []
         for pid, d in g.groupby("partnership_id", sort=False):
             under = d[d["verdict"] == _community.UNDER]
@@ -577,7 +588,7 @@ class PortfolioHealth:
         """Theme frequencies pooled over every partnership (people mentioning each theme)."""
         t = _voices.themes(self.data, None, min_group_size=self.k)
         if t.empty:
-            return pd.DataFrame({"": ["No comments were recorded."]}).set_index("")
+            return _note("No partnership recorded participants' comments.")
         return _table({
             "Theme": t["theme"],
             "People mentioning it": [note if s else format_count(v, self.k)

@@ -50,6 +50,36 @@ def effect_label(effect_size: float, effect_size_name: str) -> str:
     return words[sum(size >= b for b in bands)]
 
 
+def capitalise(text: str) -> str:
+    """``text`` with its first letter in capitals and the rest as given, for a value that starts a sentence.
+
+    Unlike :meth:`str.capitalize`, which lowercases the rest ("NGO staff" -> "Ngo staff").
+
+    Examples
+    --------
+    >>> capitalise("fewer than 10"), capitalise("the CBT group")
+    ('Fewer than 10', 'The CBT group')
+    """
+    return text[:1].upper() + text[1:]
+
+
+def note(text: str):
+    """One sentence standing in for a table that has nothing to show, as Markdown a notebook displays as text.
+
+    Where a report section has no rows to tabulate, its table method returns this
+    instead of a one-cell table (the sentence as the index under an empty header
+    row). ``text`` is Markdown, already escaped where it holds data.
+
+    Examples
+    --------
+    >>> note("No targets were recorded for this partnership.")._repr_markdown_()
+    'No targets were recorded for this partnership.'
+    """
+    from IPython.display import Markdown  # here, not at import: `import evalkit` stays fast
+
+    return Markdown(text)
+
+
 def md_escape(text) -> str:
     """Escape text that came from data for safe use in Markdown (and the HTML it becomes).
 
@@ -118,8 +148,9 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
     label = md_escape(row["label"])
     level = f"{round(conf_level * 100)}% CI"
     if row.get("suppressed", False):
-        return (f"Too few participants answered both surveys to report {label} "
-                f"({format_count(None, min_group_size)}).")
+        # the label often ends in a parenthesis ("Skills (1-5)"): the count follows a colon, not a second one
+        return (f"{label}: {format_count(None, min_group_size)} participants answered both surveys, "
+                "too few to report.")
     change = row["mean_change"]
     if not math.isfinite(change):
         return f"{label} could not be compared: {row.get('note') or 'no matched responses'}."

@@ -239,7 +239,8 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
         worst = format_p(g["p_adjusted"].max())
         worst = worst if worst.startswith("<") else f"\u2264 {worst}"
         out.append(f"{head}, mean change {'for them vs the others' if same else 'by group'}: " + "; ".join(parts)
-                   + f" (each difference unlikely to be chance: Holm-adjusted p {worst}, across every "
+                   # a new sentence: the last part ends in "(n = ...)", so a parenthesis here would be a second
+                   + f". Each difference is unlikely to be chance (Holm-adjusted p {worst}, across every "
                    "characteristic and outcome compared).")
     return out
 

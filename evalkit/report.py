@@ -16,8 +16,8 @@ import pandas as pd
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
-from evalkit.narrate import (format_date, format_number, format_p, format_pct, md_escape, methods_note, outcomes_table,
-                             summary_paragraph)
+from evalkit.narrate import (capitalise, format_date, format_number, format_p, format_pct, md_escape, methods_note,
+                             note, outcomes_table, summary_paragraph)
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
 from evalkit.report_waves import ChangeOverTimeSection, ComparisonSection, WavesAndArmsSections, section_once
@@ -226,19 +226,33 @@ class PartnershipReport(WavesAndArmsSections):
         lead = self.info.get("lead_institution")
         return "" if lead is None or pd.isna(lead) else f" led by {md_escape(lead)}"
 
+    @property
+    def _partner_kind(self) -> str | None:
+        """The partner type as a word for the text ("business"), or None for "other", a blank or a value
+        outside :data:`evalkit.schema.PARTNER_TYPES`: the report then names no type rather than "a partner"."""
+        from evalkit.schema import PARTNER_TYPES
+
+        kind = self.info.get("partner_type")
+        return kind if isinstance(kind, str) and kind in PARTNER_TYPES and kind != "other" else None
+
     def title(self) -> str:
-        i, period = self.info, self._period(format_date)
-        return (f"# {md_escape(i['name'])}\n\n*Evaluation report \u00b7 {md_escape(i['partner_type'])} partnership"
-                f"{self._led_by()}" + (f" \u00b7 {period}" if period else "") + "*")
+        i, period, kind = self.info, self._period(format_date), self._partner_kind
+        what = f"{kind} partnership{self._led_by()}" if kind else self._led_by().strip()
+        parts = ["Evaluation report"] + [x for x in (what, period) if x]
+        return f"# {md_escape(i['name'])}\n\n*" + " \u00b7 ".join(parts) + "*"
 
     def profile(self) -> str:
         i, r = self.info, self.retention
         n_measures = len(self.outcomes)
         running = self._period("%B %Y", "from {} to {}")
-        kind = "" if i["partner_type"] == "other" else md_escape(i["partner_type"]) + " "  # 'other': just "a partner"
-        article = "an" if kind[:1] in tuple("aeiou") else "a"
-        text = (f"{md_escape(i['name'])} is a partnership with {article} {kind}partner"
-                f"{(',' + self._led_by()) if self._led_by() else ''}{(', running ' + running) if running else ''}. "
+        kind = self._partner_kind
+        if kind:    # "a partnership with a business partner, led by ..., running from ..."
+            article = "an" if kind[:1] in tuple("aeiou") else "a"
+            who = f" with {article} {kind} partner" + (f",{self._led_by()}" if self._led_by() else "")
+        else:       # no type to name: "a partnership led by ..., running from ..."
+            who = self._led_by()
+        running = (("," if who else "") + f" running {running}") if running else ""
+        text = (f"{md_escape(i['name'])} is a partnership{who}{running}. "
                 f"It enrolled {format_count(r['n_enrolled'], self.min_group_size)} participants. ")
         if n_measures:
             text += (f"Participants were surveyed before and after the programme on {n_measures} "
@@ -273,8 +287,10 @@ class PartnershipReport(WavesAndArmsSections):
         if self.stage != "complete":
             return text + "."
         b, post = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
-        return text + (f". {format_count(r['n_both'], k)} answered both the {b} and the {post} survey "
-                       f"({format_pct(r.get('retention_rate'))} of those who answered the {b} survey).")
+        share = r.get("retention_rate")   # withheld (NaN) when either count is under k: then not mentioned
+        return text + (f". {capitalise(format_count(r['n_both'], k))} answered both the {b} and the {post} survey"
+                       + (f" ({format_pct(share)} of those who answered the {b} survey)" if pd.notna(share) else "")
+                       + ".")
 
     @cached_property
     def all_targets(self) -> pd.DataFrame:
@@ -446,7 +462,8 @@ class PartnershipReport(WavesAndArmsSections):
         lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(wave_label(self.baseline_wave))} survey: "
                  f"{format_count(r['n_pre'], k)}; the {md_escape(wave_label(self.post_wave))} survey: "
                  f"{format_count(r['n_post'], k)}; both: "
-                 f"{format_count(r['n_both'], k)} (retention {format_pct(r.get('retention_rate'))})."]
+                 f"{format_count(r['n_both'], k)} (retention "
+                 f"{'not shown' if pd.isna(r.get('retention_rate')) else format_pct(r['retention_rate'])})."]
         if a["n_records"] == 0:
             lines.append("- Attendance was not recorded.")
         elif a["suppressed"]:
@@ -456,7 +473,10 @@ class PartnershipReport(WavesAndArmsSections):
                 f"- Attendance: {a['n_sessions']} sessions; participants attended "
                 f"{format_pct(a['attendance_rate'])} of sessions they were expected at "
                 f"(95% CI {format_pct(a['rate_ci_low'])} to {format_pct(a['rate_ci_high'])}); "
-                f"{format_pct(a['share_regular'])} attended at least three in four sessions.")
+                # the share is withheld (NaN) when fewer than k people attended that often: said, not a dash
+                + ("the share attending at least three in four sessions is not shown: too few people to report."
+                   if pd.isna(a["share_regular"])
+                   else f"{format_pct(a['share_regular'])} attended at least three in four sessions."))
             dose = self._dose_sentence()
             if dose:
                 lines.append(f"- {dose}")
@@ -512,16 +532,20 @@ class PartnershipReport(WavesAndArmsSections):
             return pd.DataFrame()
         return describe_wave(self._program_data, self.partnership_id, wave=wave, min_group_size=self.min_group_size)
 
-    def outcomes_table(self) -> pd.DataFrame:
+    def outcomes_table(self) -> pd.DataFrame | None:
+        """The outcomes table (per measure: n, pre, post, change, interval, test, effect size, verdict), or the
+        one wave with answers described; None when there are no answers to describe (:meth:`outcomes_intro`
+        then says why, once)."""
         if self.stage != "complete":
             return self._described_table()
         return self._named_waves(outcomes_table(self.outcomes, min_group_size=self.min_group_size).set_index("Measure"))
 
-    def _described_table(self) -> pd.DataFrame:
-        """:meth:`described_wave` formatted for the page: n, mean (SD) and the top-two share per measure."""
+    def _described_table(self) -> pd.DataFrame | None:
+        """:meth:`described_wave` formatted for the page: n, mean (SD) and the top-two share per measure;
+        None when no wave has answers (the stage note, shown by :meth:`outcomes_intro`, says so)."""
         d = self.described_wave()
         if d.empty:
-            return pd.DataFrame({"Measure": [self.stage_note.replace("**", "")]}).set_index("Measure")
+            return None
         k = self.min_group_size
         shown = ~d["suppressed"].astype(bool)
         return pd.DataFrame({
@@ -621,10 +645,12 @@ class PartnershipReport(WavesAndArmsSections):
                     parts.append(f"- {md_escape(r['label'])}: mean {format_number(r['mean'], 1)} (n = {r['n']}).")
         return "\n\n".join(parts) if parts else f"Nothing was asked at the {md_escape(wave_label(wave))} survey."
 
-    def targets_table(self) -> pd.DataFrame:
+    def targets_table(self):
+        """Each target with its goal, estimate, interval, n and verdict (a DataFrame); without targets, that
+        fact in one sentence (:func:`evalkit.narrate.note`), not a one-cell table."""
         t = self.targets
         if t.empty:
-            return pd.DataFrame({"Target": ["No targets were recorded for this partnership."]}).set_index("Target")
+            return note("No targets were recorded for this partnership.")
         pct = t["statistic"].isin(["pct_improved", "pct_at_least", "rate"])
         return pd.DataFrame({
             "Target": t["description"],
@@ -704,6 +730,9 @@ class PartnershipReport(WavesAndArmsSections):
 
         if self.stage != "complete":
             return [Markdown("Results by group need answers at both surveys: " + self.stage_note.replace("**", ""))]
+        if not self.data.group_columns:
+            return [Markdown("No characteristics of the participants (such as age group or gender) were recorded, "
+                             "so results cannot be shown by group.")]
         out = [self.group_tests_table()]
         credible = set(self.group_differences.loc[self.group_differences["credible"], "group_variable"])
         rest = []
@@ -838,6 +867,7 @@ class PartnershipReport(WavesAndArmsSections):
         """
         out = {"Outcomes": self.outcomes_table(), "Targets": self.targets_table(),
                "By group - tests": self.group_tests_table()}
+        out = {name: t for name, t in out.items() if isinstance(t, pd.DataFrame)}   # no sheet for "none recorded"
         for section in self.subgroups():
             name = humanise(section.variable)   # sheet names stay short (31 characters at most)
             out[f"By {name} - who"] = section.representation

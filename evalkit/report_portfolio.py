@@ -66,7 +66,7 @@ class PortfolioReport:
             kind = ("program effects: each partnership's difference from its comparison group, allowing for the "
                     "baseline" if effect else "pre/post changes of partnerships without a comparison group")
             if pd.isna(r.get("estimate")):
-                lines.append(f"- {md_escape(r['label'])} ({kind}): {r['note']}.")
+                lines.append(f"- {md_escape(r['label'])}, {kind}: {r['note']}.")   # labels often end in ")"
                 continue
             chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
             left_out = (f" {r['k_left_out']} more {'partnership was' if r['k_left_out'] == 1 else 'partnerships were'} "
@@ -77,10 +77,14 @@ class PortfolioReport:
                 + heterogeneity_sentence(r, alpha=self.alpha, what=what) + left_out)
         return "\n".join(lines)
 
-    def shared_table(self) -> pd.DataFrame:
+    def shared_table(self) -> pd.DataFrame | None:
+        """Each partnership's change (or program effect) on each shared indicator; None when there is none
+        (:meth:`shared_summary` says why, once)."""
         from evalkit.portfolio import PROGRAM_EFFECT
 
         c = self.changes
+        if c.empty:
+            return None
         return pd.DataFrame({
             "Indicator": c["label"], "Partnership": c["name"],
             "Estimate type": ["program effect" if t == PROGRAM_EFFECT else "pre/post change" for t in c["estimate_type"]],

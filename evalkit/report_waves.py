@@ -353,7 +353,7 @@ class WavesAndArmsSections:
             if pd.isna(r["did_estimate"]):
                 continue
             same = (r["did_ci_low"] <= r["estimate"] <= r["did_ci_high"])
-            agree.append(f"- {md_escape(r['label'])} ({md_escape(r['group'])}): difference in differences "
+            agree.append(f"- {md_escape(r['label'])}, {md_escape(r['group'])} group: difference in differences "
                          f"{fn(r['did_estimate'])} ({ci(r['did_ci_low'], r['did_ci_high'])}), "
                          + ("consistent with the adjusted difference." if same else
                             "outside the adjusted difference: read the effect with the baseline table."))

@@ -157,7 +157,7 @@ def test_plain_language_sentence_matches_the_design():
                              effect_size=-0.9))
     assert "fell by 0.5" in s and "an improvement" in s and "large" in s
     assert describe_change(_row(suppressed=True)) == (
-        "Too few participants answered both surveys to report Skills (fewer than 10).")
+        "Skills: fewer than 10 participants answered both surveys, too few to report.")
     s = describe_change(_row(kind="binary", label="Volunteered", mean_pre=0.2, mean_post=0.35, mean_change=0.15,
                              ci_low=0.05, ci_high=0.25, effect_size=4.0, effect_size_name="odds ratio of change"))
     assert s == ('The share answering yes to "Volunteered" rose from 20% to 35% '

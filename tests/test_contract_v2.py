@@ -158,9 +158,9 @@ def test_report_title_and_profile_without_dates(tmp_path):
     text = "partnership_id,name,partner_type,lead_institution\nalpha,Alpha,other,\nbeta,Beta,school,South College\n"
     data = ek.load_data(_folder(tmp_path, partnerships=text))
     alpha, beta = PartnershipReport(data, "alpha"), PartnershipReport(data, "beta")
-    assert alpha.title() == "# Alpha\n\n*Evaluation report \u00b7 other partnership*"
+    assert alpha.title() == "# Alpha\n\n*Evaluation report*"   # 'other' names no type ("other partnership")
     assert beta.title() == "# Beta\n\n*Evaluation report \u00b7 school partnership led by South College*"
-    assert alpha.profile().startswith("Alpha is a partnership with a partner. It enrolled")
+    assert alpha.profile().startswith("Alpha is a partnership. It enrolled")   # not "with a partner"
     assert "NaT" not in beta.profile() and "nan" not in alpha.profile()
 
 

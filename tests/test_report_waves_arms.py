@@ -211,6 +211,14 @@ def test_anorexia_three_arms_give_the_venables_ripley_ancova(anorexia_data):
     assert row["Baseline difference (g)"] == f"{g:.2f}".replace("-", "\u2212") and row["WWC verdict"] == verdict
 
 
+def test_the_difference_in_differences_check_has_no_two_parentheses_in_a_row(anorexia_data):
+    """The label ends in a parenthesis ("Body weight (lb)"): the group is not a second one after it."""
+    report = PartnershipReport(anorexia_data, "anorexia", arms="treatment", reference="Cont")
+    check = report.comparison_group().check.replace("\\", "")   # as read: Markdown escapes removed
+    assert "- Body weight (lb), CBT group: difference in differences" in check
+    assert ") (" not in check
+
+
 def test_anorexia_two_arms_by_default_pool_the_program_arms(anorexia_data):
     report = PartnershipReport(anorexia_data, "anorexia")   # arm: program (CBT + FT) vs comparison (Cont)
     d = pd.read_csv(ROOT / "data" / "examples" / "anorexia_wide.csv")
@@ -260,7 +268,7 @@ def test_portfolio_report_never_pools_a_comparison_arm(tmp_path):
     label = ek.narrate.md_escape("Body weight (lb)")   # Markdown-escaped as the page shows it
     assert f"{label}: across 2 partnerships the average change was" in text
     assert "(pre/post changes of partnerships without a comparison group)" in text
-    assert f"{label} (program effects: each partnership's difference from its comparison group" in text
+    assert f"{label}, program effects: each partnership's difference from its comparison group" in text
     assert "fewer than 2 partnerships to pool" in text
     table = report.shared_table()
     kinds = dict(zip(table.index.get_level_values("Partnership"), table["Estimate type"]))

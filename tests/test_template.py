@@ -90,6 +90,18 @@ def test_too_small_partnership_concludes_nothing(rendered, truth):
     assert "rose by" not in text and "fell by" not in text
 
 
+def test_a_section_without_data_says_so_once_with_no_table(rendered):
+    """cafe-societe has none of the partnership-health tables: each section's sentence once, no table under it."""
+    res, html = rendered["cafe-societe"]
+    assert res.ok, res
+    text = _text(html)
+    sentences = re.findall(r"[^.]* not recorded for this partnership\.", text)
+    assert len(sentences) == 6, sentences   # comments, stories, indicators, action plan, partners' survey, community
+    assert len({s.strip() for s in sentences}) == 6, sentences    # none said twice
+    for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
+        assert "not recorded for this partnership" not in table
+
+
 def test_mostly_missing_post_carries_a_caution(rendered, truth):
     res, html = rendered[truth.mostly_missing_post]
     assert res.ok, res

@@ -1,0 +1,187 @@
+"""What a reader sees in the report text: no message said twice, no sentence starting in lowercase, no dash
+standing for a withheld share, no "with a partner" for an unnamed partner type, no two parentheses in a row.
+
+Each test reads the Markdown or table a report method returns, on the sample data (``cafe-societe`` is the
+sample's too-small partnership without the partnership-health tables) or on small changes of it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from evalkit.health_report import HealthSections, PortfolioHealth
+from evalkit.report import PartnershipReport, PortfolioReport
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+HEALTH_TABLES = ("themes_table", "indicators_table", "milestones_table", "partners_table", "representation_table")
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as a reader sees it: the backslash escapes of data text (``\\(``) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ek.load_data(SAMPLE)
+
+
+@pytest.fixture(scope="module")
+def cafe(data):
+    return PartnershipReport(data, "cafe-societe")
+
+
+# ---- 1. a section without data says so once, with no table under the sentence --------------------------
+def test_health_sections_without_data_say_so_once_and_have_no_table(data):
+    h = HealthSections(data, "cafe-societe")
+    # the text methods say it; the tables have nothing to show, so nothing is displayed under the sentence
+    assert "Participants' comments were not recorded for this partnership." == h.voices()
+    assert "Partnership indicators were not recorded for this partnership." == h.indicators()
+    for name in HEALTH_TABLES:
+        assert getattr(h, name)() is None, name
+
+
+def test_outcomes_table_does_not_repeat_the_stage_note(data):
+    """A partnership whose participants have not answered yet: the note is the intro, with no table under it."""
+    responses = data.responses[data.responses["partnership_id"] != "cafe-societe"]
+    report = PartnershipReport(dataclasses.replace(data, responses=responses), "cafe-societe")
+    assert report.outcomes_intro() == "**No survey answers are recorded yet** for this partnership's participants."
+    assert report.outcomes_table() is None
+    assert "Outcomes" not in report.tables()   # the Excel workbook has no sheet holding the note either
+
+
+def test_no_targets_is_said_in_words_not_as_a_one_cell_table(data):
+    targets = data.targets[data.targets["partnership_id"] != "cafe-societe"]
+    report = PartnershipReport(dataclasses.replace(data, targets=targets), "cafe-societe")
+    assert report.targets_table()._repr_markdown_() == "No targets were recorded for this partnership."
+    assert "Targets" not in report.tables()
+
+
+def test_results_by_group_without_characteristics_show_no_empty_table(data):
+    people = data.participants[["participant_id", "partnership_id"]]
+    report = PartnershipReport(dataclasses.replace(data, participants=people), "riverside-literacy")
+    parts = report.results_by_group()
+    assert [type(p).__name__ for p in parts] == ["Markdown"]
+    assert parts[0]._repr_markdown_() == ("No characteristics of the participants (such as age group or gender) "
+                                          "were recorded, so results cannot be shown by group.")
+
+
+def test_portfolio_without_shared_indicators_has_no_empty_table(data):
+    measures = data.measures.assign(shared=False)
+    port = PortfolioReport(dataclasses.replace(data, measures=measures))
+    assert port.shared_summary().startswith("No shared indicators are declared")
+    assert port.shared_table() is None
+    assert port.forest_figures() == []
+
+
+def test_portfolio_health_tables_say_not_recorded_in_words_not_as_a_one_cell_table(data):
+    empty = {name: getattr(data, name).iloc[0:0] for name in
+             ("comments", "indicators", "milestones", "partner_survey", "community")}
+    port = PortfolioHealth(dataclasses.replace(data, **empty))
+    said = {name: getattr(port, name)() for name in ("shared_indicators_table", "milestones_table",
+                                                     "partner_survey_table", "representation_table", "themes_table")}
+    # each subsection says it once, as a sentence of text (Markdown), not as a table with an empty header row
+    assert {name: shown._repr_markdown_() for name, shown in said.items()} == {
+        "shared_indicators_table": "No partnership indicator is recorded by two or more partnerships.",
+        "milestones_table": "No partnership recorded an action plan.",
+        "partner_survey_table": "No partnership recorded a partners' check-in survey.",
+        "representation_table": "No partnership recorded the make-up of its community.",
+        "themes_table": "No partnership recorded participants' comments."}
+
+
+# ---- 2. a withheld count starts a sentence with a capital; a withheld share is not a dash ---------------
+def test_summary_capitalises_a_withheld_count_and_says_nothing_of_a_withheld_share(cafe):
+    text = cafe.summary()
+    # cafe-societe: 20 enrolled, fewer than 10 answered both surveys, so the share of them is withheld
+    assert "expected at. Fewer than 10 answered both the pre and the post survey." in text
+    assert ". fewer than" not in text and "(\u2013" not in text
+
+
+def test_participation_shows_no_dash_for_withheld_shares(cafe):
+    text = cafe.participation()
+    assert "both: fewer than 10 (retention not shown)." in text
+    assert "\u2013 attended" not in text and "(retention \u2013)" not in text
+    assert "; the share attending at least three in four sessions is not shown: too few people to report." in text
+
+
+def test_a_group_name_starting_a_sentence_keeps_its_capitals():
+    """str.capitalize lowercased the rest: "The cbt group could not be compared"."""
+    from evalkit.arms import describe_program_effect
+
+    row = pd.Series({"label": "Body weight (lb)", "group": "CBT", "reference": "Cont", "suppressed": False,
+                     "estimate": float("nan"), "note": "no answers at post"})
+    assert describe_program_effect(row).startswith("The CBT group could not be compared with the Cont group")
+
+
+def test_a_role_name_starting_a_heading_keeps_its_capitals(data):
+    roles = {"institution": "NGO staff", "partner": "school staff"}
+    survey = data.partner_survey.replace({"respondent_role": roles})
+    text = HealthSections(dataclasses.replace(data, partner_survey=survey), "riverside-literacy").partners()
+    assert "**NGO staff vs school staff at the latest check-in**" in text   # not "Ngo staff"
+
+
+# ---- 3. a partner type the report cannot name ------------------------------------------------------------
+@pytest.mark.parametrize("partner_type", ["other", "charity"])   # 'charity': a value outside the known list
+def test_unnamed_partner_type_reads_naturally(data, partner_type):
+    p = data.partnerships.copy()
+    row = p["partnership_id"] == "cafe-societe"
+    p.loc[row, "partner_type"], p.loc[row, "name"] = partner_type, "north"
+    report = PartnershipReport(dataclasses.replace(data, partnerships=p), "cafe-societe")
+    assert report.title() == ("# north\n\n*Evaluation report \u00b7 led by Northfield University "
+                              "\u00b7 10 March 2025 to 23 June 2025*")
+    assert report.profile().startswith("north is a partnership led by Northfield University, running from "
+                                       "March 2025 to June 2025. It enrolled 20 participants.")
+
+
+def test_a_named_partner_type_is_still_said(cafe):
+    assert cafe.title().startswith("# Caf\u00e9 Soci\u00e9t\u00e9 Youth Employment\n\n*Evaluation report \u00b7 "
+                                   "business partnership led by Northfield University")
+    assert cafe.profile().startswith("Caf\u00e9 Soci\u00e9t\u00e9 Youth Employment is a partnership with a "
+                                     "business partner, led by Northfield University, running from")
+
+
+# ---- 4. no two parenthetical groups in a row (labels often end in a parenthesis) ------------------------
+def test_a_suppressed_outcome_is_said_without_two_parentheses_in_a_row(cafe):
+    text = _plain(cafe.longterm())
+    assert ("Self-rated skills (mean of five 1-5 items): fewer than 10 participants answered both surveys, "
+            "too few to report.") in text
+    assert ") (" not in text
+
+
+def test_a_suppressed_program_effect_is_said_without_two_parentheses_in_a_row():
+    from evalkit.arms import describe_program_effect
+
+    row = pd.Series({"label": "Self-rated skills (mean of five 1-5 items)", "group": "program",
+                     "reference": "comparison", "suppressed": True, "estimate": float("nan")})
+    text = _plain(describe_program_effect(row, min_group_size=10))
+    assert ") (" not in text
+    assert text.startswith("Too few participants in the program group or the comparison group")
+
+
+def test_a_shared_indicator_not_pooled_is_said_without_two_parentheses_in_a_row(data):
+    from evalkit.portfolio import PREPOST_CHANGE
+
+    port = PortfolioReport(data)
+    port.pooled = pd.DataFrame([{"measure": "skills", "label": "Self-rated skills (mean of five 1-5 items)",
+                                 "estimate_type": PREPOST_CHANGE, "estimate": float("nan"),
+                                 "note": "fewer than 2 partnerships to pool"}])
+    assert _plain(port.shared_summary()) == (
+        "- Self-rated skills (mean of five 1-5 items), pre/post changes of partnerships without a comparison "
+        "group: fewer than 2 partnerships to pool.")
+
+
+def test_no_report_text_has_these_defects(data):
+    """Every Markdown section of the two sample reports the trial read, scanned for the four defects."""
+    for pid in ("cafe-societe", "riverside-literacy"):
+        r, h = PartnershipReport(data, pid), HealthSections(data, pid, as_of="2025-09-22")
+        texts = [r.title(), r.profile(), r.summary(), r.participation(), r.outcomes_intro(), r.satisfaction(),
+                 r.longterm(), h.voices(), h.stories(), h.indicators(), h.action_plan(), h.partners(), h.served()]
+        for text in map(_plain, texts):
+            assert not re.search(r"(^|\. |\n- )fewer than", text, flags=re.M), text
+            assert "(\u2013" not in text and "\u2013 attended" not in text and ") (" not in text, text
+            assert "nan" not in re.findall(r"\b\w+\b", text), text
