@@ -168,7 +168,7 @@ def test_a_failed_portfolio_makes_the_run_exit_1(tmp_path, monkeypatch):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    import evalkit.batch.run as batch
+    import evalkit.batch.plan as plan
     from evalkit.batch.plan import DEFAULT_TEMPLATE
 
     broken = tmp_path / "broken_portfolio.ipynb"
@@ -176,10 +176,10 @@ def test_a_failed_portfolio_makes_the_run_exit_1(tmp_path, monkeypatch):
         new_code_cell('data_dir = "."', metadata={"tags": ["parameters"]}),
         new_code_cell('raise RuntimeError("portfolio broke")')],
         metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}), broken)
-    real = batch.resolve_template
-    monkeypatch.setattr(batch, "resolve_template",
+    real = plan.resolve_template  # plan.choose_portfolio picks the packaged portfolio template through it
+    monkeypatch.setattr(plan, "resolve_template",
                         lambda template=None, default=DEFAULT_TEMPLATE: broken
-                        if template is None and default == batch.PORTFOLIO_TEMPLATE else real(template, default))
+                        if template is None and default == plan.PORTFOLIO_TEMPLATE else real(template, default))
     res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(tmp_path / "out"), "--cache-dir",
                                     str(tmp_path / "cache"), "--partnership", "cafe-societe", "--portfolio"])
     assert res.exit_code == 1, res.output
@@ -303,3 +303,144 @@ def test_brute_force_attacker_finds_the_leak_in_primary_suppression_alone():
     # the attacker itself works: with primary suppression only, 30 - 29 gives the 1
     member = np.array([1] + [0] * 29)
     assert _recoverable_small_sets(np.ones(30, int), [1 - member], 10)
+
+
+# --- user trial: one --out over several runs --------------------------------------------------------
+ROOT = SAMPLE.parents[1]
+
+
+def _run(*args, out, cache):
+    """`evalkit run ARGS --out OUT --cache-dir CACHE` (the cache under the test's own folder)."""
+    return CliRunner().invoke(main, ["run", *map(str, args), "--out", str(out), "--cache-dir", str(cache)])
+
+
+@pytest.fixture(scope="module")
+def cafe_out(tmp_path_factory):
+    """`evalkit run data/sample --partnership cafe-societe --portfolio`: one report and the portfolio summary."""
+    root = tmp_path_factory.mktemp("cafe")
+    res = _run(SAMPLE, "--partnership", "cafe-societe", "--portfolio", out=root / "out", cache=root / "cache")
+    assert res.exit_code == 0, res.output
+    assert (root / "out" / "_portfolio.html").is_file()
+    return root / "out"
+
+
+def _manifest(out: Path) -> dict:
+    import json
+
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_a_partial_run_keeps_the_portfolio_so_the_next_full_run_succeeds(cafe_out, tmp_path):
+    # the trial: a partial run dropped the portfolio from manifest.json, and the next full run refused
+    # _portfolio.html as "not written by evalkit" (exit 2)
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    partial = _run(SAMPLE, "--partnership", "cafe-societe", out=out, cache=tmp_path / "cache")
+    assert partial.exit_code == 0, partial.output
+    manifest = _manifest(out)
+    assert manifest["portfolio"]["status"] == "ok" and manifest["portfolio"]["files"]["html"] == "_portfolio.html"
+    assert manifest["partnerships"]["cafe-societe"]["rendered"] is False  # unchanged: kept, not re-rendered
+    assert '<a href="_portfolio.html">Portfolio summary</a>' in (out / "index.html").read_text()
+    full = _run(SAMPLE, "--partnership", "cafe-societe", "--portfolio", out=out, cache=tmp_path / "cache")
+    assert full.exit_code == 0, full.output
+    assert _manifest(out)["portfolio"]["rendered"] is False  # the same portfolio, recognised as evalkit's
+
+
+def test_an_interrupted_run_does_not_block_the_next(tmp_path, monkeypatch):
+    # the trial: a run killed mid-render (SIGTERM, exit 143) left cafe-societe.failed.ipynb and no manifest
+    # recording it, and every later run into the folder exited 2. Here the run is stopped deterministically
+    # at the moment its first render is under way: the render has left its partly executed notebook.
+    import nbformat
+    from nbformat.v4 import new_notebook
+
+    import evalkit.batch.run as batch
+    from evalkit.batch.render import failed_notebook_path
+
+    def interrupted(tasks, *args):
+        for task in tasks:
+            nbformat.write(new_notebook(), failed_notebook_path(task.notebook))
+        raise KeyboardInterrupt  # what the SIGTERM handler raises
+        yield  # noqa: unreachable - a generator, as _execute is
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    monkeypatch.setattr(batch, "_execute", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        ek.run_batch(SAMPLE, out, partnership_ids=["cafe-societe"], portfolio=False, workers=1, progress=False,
+                     cache_dir=cache)
+    monkeypatch.undo()
+    assert (out / "cafe-societe.failed.ipynb").is_file()
+    assert "cafe-societe.failed.ipynb" in _manifest(out)["owned"]  # recorded before the render started
+    again = _run(SAMPLE, "--partnership", "cafe-societe", out=out, cache=cache)
+    assert again.exit_code == 0, again.output
+    assert (out / "cafe-societe.html").is_file() and not (out / "cafe-societe.failed.ipynb").exists()
+    owned = _manifest(out)["owned"]
+    assert "cafe-societe.failed.ipynb" not in owned and "cafe-societe.html" in owned  # only what still exists
+
+
+def _snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("where, says", [
+    ("a user's file", "notes.txt"),
+    ("the data folder", "is the data folder"),
+    ("inside the data folder", "inside the data folder"),
+    ("holding the data folder", "contains the data folder"),
+])
+def test_an_out_holding_what_evalkit_did_not_write_is_refused_and_left_untouched(tmp_path, where, says):
+    work = tmp_path / "work"
+    data = work / "d"
+    shutil.copytree(SAMPLE, data)
+    out = {"a user's file": work / "out", "the data folder": data, "inside the data folder": data / "reports",
+           "holding the data folder": work}[where]
+    if where == "a user's file":
+        out.mkdir()
+        (out / "notes.txt").write_text("mine")
+    before = _snapshot(work)
+    res = _run(data, "--partnership", "cafe-societe", out=out, cache=tmp_path / "cache")
+    assert res.exit_code == 2, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and says in errors[0] and "Traceback" not in res.output, res.output
+    assert _snapshot(work) == before  # nothing written: no report, manifest, index or lock file
+
+
+def test_a_users_file_beside_an_earlier_run_is_refused(cafe_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    (out / "budget.xlsx").write_text("mine")
+    res = _run(SAMPLE, "--partnership", "cafe-societe", out=out, cache=tmp_path / "cache")
+    assert res.exit_code == 2 and "budget.xlsx" in res.output and "not written by evalkit" in res.output
+    assert (out / "budget.xlsx").read_text() == "mine"
+
+
+def test_a_template_without_a_partnership_id_parameter_is_refused_before_rendering(tmp_path):
+    # the trial: the portfolio template given as --template rendered as cafe-societe's report (status ok)
+    from evalkit.resources import template_path
+
+    mine = tmp_path / "mine.ipynb"
+    mine.write_bytes(template_path("portfolio_report.ipynb").read_bytes())
+    res = _run(SAMPLE, "--template", mine, "--partnership", "cafe-societe", out=tmp_path / "out",
+               cache=tmp_path / "cache")
+    assert res.exit_code == 2, res.output
+    assert "partnership_id" in res.output and "mine.ipynb" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_published_notebooks_and_manifest_reveal_no_local_path(cafe_out):
+    # the trial: <id>.ipynb carried the template's site-packages path, the scratch file's path, the cache
+    # folder and the absolute tables path; manifest.json the absolute data folder and template
+    import sys
+
+    import nbformat
+
+    local = [str(cafe_out.parent), str(ROOT), sys.prefix, ".evalkit-tmp-"]
+    for path in [*cafe_out.glob("*.ipynb"), cafe_out / "manifest.json"]:
+        text = path.read_text(encoding="utf-8")
+        assert not [s for s in local if s in text], (path.name, [s for s in local if s in text])
+    nb = nbformat.read(cafe_out / "cafe-societe.ipynb", as_version=4)
+    meta = nb.metadata.papermill
+    assert (meta.input_path, meta.output_path) == ("partnership_report.ipynb", "cafe-societe.ipynb")
+    assert meta.parameters["tables_path"] == "cafe-societe.xlsx" and meta.parameters["partnership_id"] == "cafe-societe"
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'tables_path = "cafe-societe.xlsx"' in injected.source and 'partnership_id = "cafe-societe"' in injected.source
+    assert _manifest(cafe_out)["template"] == "partnership_report.ipynb"

@@ -70,6 +70,32 @@ def resolve_template(template=None, default: str = DEFAULT_TEMPLATE) -> Path:
     return template_path(default)
 
 
+def check_partnership_template(template: Path) -> None:
+    """Refuse a partnership report template that does not take a ``partnership_id`` parameter.
+
+    papermill injects parameters a template does not declare with only a log line
+    ("Passed unknown parameter"), so a template without the parameter (the portfolio
+    template, say) would render the same page for every partnership and pass for its
+    report. The parameters are read with papermill's own inspection
+    (:func:`papermill.inspect_notebook`: the cell tagged ``parameters``).
+
+    Raises
+    ------
+    InputError
+        If the template declares no ``partnership_id`` or cannot be read as a notebook.
+    """
+    import papermill as pm
+
+    try:
+        declared = pm.inspect_notebook(str(template))
+    except Exception as exc:  # noqa: BLE001 - any unreadable notebook is the user's input error
+        raise InputError(f"Template {str(template)!r} cannot be read as a notebook: {exc}") from None
+    if "partnership_id" not in declared:
+        raise InputError(f"Template {str(template)!r} has no partnership_id parameter (in its cell tagged "
+                         "'parameters'), so it cannot render one partnership's report (a portfolio template "
+                         f"belongs beside it as {PORTFOLIO_TEMPLATE}).")
+
+
 def choose_portfolio(portfolio, template, partnership_ids) -> tuple[Path | None, str]:
     """The portfolio template a run renders (or None), and why none when it renders none.
 

@@ -18,8 +18,8 @@ from evalkit.atomic import TEMP_NAME, atomic_write_text
 from evalkit.errors import InputError
 from evalkit.schema import SLUG_PATTERN, SLUG_RULE
 
-__all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "check_ownership", "read_manifest",
-           "write_manifest", "write_index"]
+__all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "owned_names", "check_out_folder",
+           "check_ownership", "read_manifest", "write_manifest", "write_index"]
 
 #: A safe partnership id: the data contract's one rule (:data:`evalkit.schema.SLUG_PATTERN`), checked again here
 #: because an id reaches the file system: a run given data that bypassed validation still cannot escape.
@@ -97,8 +97,66 @@ def lock_output(out_dir):
 RUN_FILES = ("index.html", "manifest.json")
 
 
-def check_ownership(out_dir, planned: dict[str, list[Path]], manifest: dict | None) -> None:
-    """Refuse to replace a file in ``out_dir`` that no evalkit run recorded writing there.
+def owned_names(manifest: dict | None) -> set[str]:
+    """Names of the files in the output folder that evalkit wrote, as ``manifest`` records them.
+
+    The run files (``index.html``, ``manifest.json``), the manifest's ``owned`` list (every
+    file a run may write, recorded before its renders start, so that what an interrupted run
+    left behind is still known as evalkit's) and every file of every report and of the
+    portfolio summary. Empty without a manifest.
+    """
+    if not manifest:
+        return set()
+    owned = set(RUN_FILES) | {str(name) for name in manifest.get("owned") or []}
+    for entry in [*(manifest.get("partnerships") or {}).values(), manifest.get("portfolio") or {}]:
+        owned |= {str(name) for name in (entry.get("files") or {}).values()}
+    return owned
+
+
+def check_out_folder(out_dir, data_dir=None, manifest: dict | None = None) -> None:
+    """Refuse an output folder that is, holds or lies inside the data folder, or holds what evalkit did not write.
+
+    Every entry of ``out_dir`` must be a regular file that ``manifest`` records
+    (:func:`owned_names`), the run lock (``.evalkit.lock``) or a temporary file of
+    :func:`evalkit.atomic.temporary_path`: anything else (a user's file, a folder, a
+    link) means the folder is not evalkit's, and a run writes nothing into it. A missing
+    ``out_dir`` is fine (the run creates it).
+
+    Raises
+    ------
+    InputError
+        One line naming the data folder or the first entry evalkit did not write.
+    """
+    out = Path(out_dir).resolve()
+    if data_dir is not None:
+        data = Path(data_dir).resolve()
+        if out == data:
+            where = "is the data folder"
+        elif out in data.parents:
+            where = f"contains the data folder {str(data)!r}"
+        elif data in out.parents:
+            where = f"is inside the data folder {str(data)!r}"
+        else:
+            where = ""
+        if where:
+            raise InputError(f"--out {str(out)!r} {where}; evalkit never writes reports into or over the data. "
+                             "Choose an --out outside the data folder.")
+    if not out.is_dir():
+        return
+    owned = owned_names(manifest)
+    for path in sorted(out.iterdir()):
+        name = path.name
+        if path.is_symlink():
+            raise InputError(f"{str(path)!r} is a link; evalkit writes only real files inside {str(out)!r}.")
+        if path.is_file() and (name == LOCK or TEMP_NAME.match(name) or name in owned):
+            continue
+        why = "there is no manifest.json" if not manifest else "manifest.json does not record it"
+        raise InputError(f"{str(path)!r} was not written by evalkit ({why}); evalkit writes only into a folder "
+                         "holding nothing but its own files. Move it or choose another --out.")
+
+
+def check_ownership(out_dir, planned: dict[str, list[Path]], manifest: dict | None, data_dir=None) -> None:
+    """Refuse to write into ``out_dir`` unless everything in it is evalkit's, or to replace a file through a link.
 
     Parameters
     ----------
@@ -106,31 +164,23 @@ def check_ownership(out_dir, planned: dict[str, list[Path]], manifest: dict | No
         Task id -> the output files its render will write.
     manifest : dict or None
         The previous run's manifest (None when there is none).
+    data_dir : str or Path, optional
+        The run's data folder: ``out_dir`` may not be it, hold it or lie inside it.
 
     Raises
     ------
     InputError
-        Naming the first file evalkit did not write (a user's file is never overwritten),
-        or a path that resolves outside ``out_dir`` (a link).
+        Naming the first file evalkit did not write (a user's file is never overwritten, and
+        nothing is written beside it: :func:`check_out_folder`), or a path that resolves
+        outside ``out_dir`` (a link).
     """
     out = Path(out_dir).resolve()
-    owned = set()
-    if manifest:
-        owned |= set(RUN_FILES) | set(manifest.get("owned") or [])
-        for entry in [*(manifest.get("partnerships") or {}).values(), manifest.get("portfolio") or {}]:
-            owned |= set((entry.get("files") or {}).values())
-    elif (out / RUN_FILES[0]).exists():
-        raise InputError(f"{str(out / RUN_FILES[0])!r} was not written by evalkit (there is no manifest.json); "
-                         "evalkit never replaces a file it did not write. Choose another --out.")
+    check_out_folder(out, data_dir, manifest)
     for paths in planned.values():
         for path in paths:
             path = Path(path)
             if path.is_symlink() or (path.exists() and path.resolve().parent != out):
                 raise InputError(f"{str(path)!r} is a link; evalkit writes only real files inside {str(out)!r}.")
-            for candidate in (path, path.with_name(path.stem + ".failed.ipynb")):
-                if candidate.exists() and candidate.name not in owned:
-                    raise InputError(f"{str(candidate)!r} was not written by evalkit; evalkit never replaces a "
-                                     "file it did not write. Move it or choose another --out.")
 
 
 def read_manifest(out_dir) -> dict | None:

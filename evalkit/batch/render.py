@@ -229,8 +229,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
     if error is not None:
         kept = None
         if scratch.exists():
-            kept = failed_notebook_path(output_ipynb)
-            os.replace(scratch, kept)
+            kept = publish_notebook(scratch, failed_notebook_path(output_ipynb), template, parameters)
         return RenderResult(status="failed", duration=time.perf_counter() - start, notebook=kept, error=error)
 
     card = take_index_card(nb)
@@ -239,12 +238,90 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         atomic_write_text(output_html, body)
         if pdf:
             write_pdf(output_html, output_html.with_suffix(".pdf"))
-        os.replace(scratch, output_ipynb)
+        publish_notebook(scratch, output_ipynb, template, parameters)
         failed_notebook_path(output_ipynb).unlink(missing_ok=True)
     finally:
         scratch.unlink(missing_ok=True)
     return RenderResult(status="ok", duration=time.perf_counter() - start, notebook=output_ipynb, html=output_html,
                         pdf=output_html.with_suffix(".pdf") if pdf else None, index_card=card)
+
+
+#: What a parameter naming a path in the report's data folder (the batch's slice, outside the output folder)
+#: reads in a published notebook: the folder's place on this machine is nobody's business.
+DATA_PLACEHOLDER = "<data slice>"
+#: What any other absolute path outside the output folder reads in a published notebook.
+PATH_PLACEHOLDER = "<local path>"
+
+
+def public_parameters(parameters: dict, folder) -> dict:
+    """``parameters`` with no absolute local path: what a published notebook may show.
+
+    An absolute path directly inside ``folder`` (the output folder: ``tables_path``) becomes
+    its file name; the ``data_dir`` folder, and paths inside it (``provenance``), become
+    :data:`DATA_PLACEHOLDER` (``<data slice>``, ``<data slice>/provenance.json``); any other
+    absolute path :data:`PATH_PLACEHOLDER`. Other values, relative paths included, are kept.
+
+    Examples
+    --------
+    >>> public_parameters({"partnership_id": "p01", "data_dir": "/cache/p01",
+    ...                    "provenance": "/cache/p01/provenance.json", "tables_path": "/out/p01.xlsx",
+    ...                    "alpha": 0.05}, "/out")  # doctest: +NORMALIZE_WHITESPACE
+    {'partnership_id': 'p01', 'data_dir': '<data slice>', 'provenance': '<data slice>/provenance.json',
+     'tables_path': 'p01.xlsx', 'alpha': 0.05}
+    """
+    folder = Path(os.path.abspath(folder))
+    data = parameters.get("data_dir")
+    data = Path(os.path.abspath(data)) if isinstance(data, (str, os.PathLike)) and os.path.isabs(data) else None
+    public = {}
+    for key, value in parameters.items():
+        if isinstance(value, (str, os.PathLike)) and os.path.isabs(value):
+            path = Path(os.path.abspath(value))
+            if path.parent == folder:
+                value = path.name
+            elif data is not None and (path == data or data in path.parents):
+                value = "/".join([DATA_PLACEHOLDER, *path.relative_to(data).parts])
+            else:
+                value = PATH_PLACEHOLDER
+        public[key] = value
+    return public
+
+
+def publish_notebook(scratch: Path, target: Path, template, parameters: dict) -> Path | None:
+    """Publish the executed notebook ``scratch`` as ``target`` (written atomically), naming no local path.
+
+    Everything in the output folder may be published, so the notebook's papermill record
+    keeps file names only: ``input_path`` is the template's name, ``output_path`` the
+    target's (not the temporary file's), and the parameters, in the metadata and in the
+    injected-parameters cell (written again by papermill's own translator), are
+    :func:`public_parameters`. The kernel ran with the real paths; only the saved copy changes.
+    The file is edited as JSON (as nbformat writes it: indent 1, sorted keys), not
+    re-validated. A notebook that cannot be read is not published (``None``).
+    """
+    import json
+
+    from papermill.translators import translate_parameters
+
+    target = Path(target)
+    try:
+        nb = json.loads(Path(scratch).read_text(encoding="utf-8"))
+        meta = nb.setdefault("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        Path(scratch).unlink(missing_ok=True)
+        return None
+    public = public_parameters(dict(parameters), target.parent)
+    record = meta.get("papermill")
+    if isinstance(record, dict):
+        record.update(input_path=Path(template).name, output_path=target.name)
+        if isinstance(record.get("parameters"), dict):
+            record["parameters"] = public_parameters(record["parameters"], target.parent)
+    language = (meta.get("kernelspec") or {}).get("language") or "python"
+    for cell in nb.get("cells") or []:
+        if "injected-parameters" in (cell.get("metadata") or {}).get("tags", []):
+            text = translate_parameters("python3", language, public, "Parameters")
+            cell["source"] = text.splitlines(keepends=True)
+    atomic_write_text(target, json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    Path(scratch).unlink(missing_ok=True)
+    return target
 
 
 def take_index_card(nb) -> dict | None:

@@ -20,12 +20,12 @@ from pathlib import Path
 from evalkit import schema
 from evalkit._version import __version__
 from evalkit.batch.cache import split_by_partnership, write_slice
-from evalkit.batch.plan import (PORTFOLIO_ID, RESERVED_PARAMETERS, ReportTask, choose_portfolio, plan_tasks,
-                                portfolio_task, resolve_template, select_partnerships)
+from evalkit.batch.plan import (PORTFOLIO_ID, RESERVED_PARAMETERS, ReportTask, check_partnership_template,
+                                choose_portfolio, plan_tasks, portfolio_task, resolve_template, select_partnerships)
 from evalkit.batch.pool import local_executor, stop_executor
 from evalkit.errors import InputError
-from evalkit.batch.publish import (check_ownership, lock_output, read_manifest, remove_stale_temporaries, write_index,
-                             write_manifest)
+from evalkit.batch.publish import (check_out_folder, check_ownership, lock_output, owned_names, read_manifest,
+                                   remove_stale_temporaries, write_index, write_manifest)
 
 __all__ = ["BatchResult", "ReportEntry", "run_batch"]
 
@@ -183,8 +183,11 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         never published): default ``~/.cache/evalkit/<hash of out_dir>``. Must lie outside ``out_dir``.
 
     Safety: one run at a time per ``out_dir`` (a second fails at once with InputError);
-    only files a previous run recorded in ``manifest.json`` are ever replaced, and no
-    path may resolve outside ``out_dir``.
+    a run writes nothing into an ``out_dir`` holding anything a run did not record in
+    ``manifest.json`` (a user's file, a folder, a link) or that is, holds or lies inside
+    ``data_dir``; no path may resolve outside ``out_dir``. Before the first render the
+    manifest records (``owned``) every file the run may write, so an interrupted run's
+    leftovers stay evalkit's; the manifest and the published notebooks name files, not local paths.
 
     Returns
     -------
@@ -212,9 +215,13 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
     portfolio, no_portfolio = choose_portfolio(portfolio, template, partnership_ids)
     template = resolve_template(template)
+    check_partnership_template(template)  # a template without partnership_id would pass for every report
     if portfolio is None:
         log.info("portfolio=off reason=%r", no_portfolio)
     data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
+    # before anything is written (the lock file included): not the data folder, nothing evalkit did not write
+    # (checked again under the lock)
+    check_out_folder(out_dir, data_dir, read_manifest(out_dir))
     parameters = dict(parameters or {})
     reserved = set(RESERVED_PARAMETERS) & set(parameters)
     if reserved:
@@ -288,6 +295,8 @@ def _run(o: _RunOptions) -> BatchResult:
 
 
 def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, started: str) -> BatchResult:
+    from evalkit.batch.render import failed_notebook_path
+
     data_dir, out_dir, template, parameters = o.data_dir, o.out_dir, o.template, o.parameters
     workers, timeout, force, progress, memory_limit = o.workers, o.timeout, o.force, o.progress, o.memory_limit
     scheduler, server, pdf, cache_dir = o.scheduler, o.server, o.pdf, o.cache_dir
@@ -298,15 +307,21 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
                for t in tasks}
     if portfolio_template is not None:
         planned[PORTFOLIO_ID] = [out_dir / f"{PORTFOLIO_ID}.html", out_dir / f"{PORTFOLIO_ID}.ipynb"]
-    check_ownership(out_dir, planned, last_run)  # never replace a file evalkit did not write
+    check_ownership(out_dir, planned, last_run, data_dir)  # never write beside a file evalkit did not write
+    # every file this run may write (each planned file and its .failed.ipynb), and all earlier runs wrote: recorded
+    # before any render starts, so what an interrupted run leaves behind is still known as evalkit's
+    owned = owned_names(last_run) | {name for paths in planned.values() for path in paths
+                                     for name in (path.name, failed_notebook_path(path).name)}
     last_run = last_run or {}
     previous = last_run.get("partnerships", {})
 
-    manifest = {
+    manifest = {  # names only: everything in out_dir may be published, so no local path is recorded
         "evalkit_version": __version__, "started": started, "finished": None,
-        "data_dir": str(data_dir), "template": str(template), "parameters": parameters,
+        "data_dir": data_dir.name, "template": template.name, "parameters": parameters,
         "workers": workers, "scheduler": scheduler,
         "partnerships": {pid: entry for pid, entry in previous.items() if pid in set(data.partnership_ids)},
+        "portfolio": _kept_portfolio(last_run.get("portfolio"), out_dir),
+        "owned": sorted(owned),
     }
     entries: dict[str, ReportEntry] = {}
     todo = []
@@ -319,7 +334,8 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
             write_slice({table: getattr(data, table) for table in schema.TABLES}, port.parameters["data_dir"],
                         sources=data.sources)
             todo.append(port)
-        manifest["portfolio"] = summary.to_dict() if summary else None
+        if summary is not None:  # else the previous entry stands until the new render ends, as a report's does
+            manifest["portfolio"] = summary.to_dict()
     for task in tasks:
         kept = _reusable(task, previous.get(task.partnership_id), out_dir, force)
         if kept is not None:
@@ -329,6 +345,8 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
         else:
             write_slice(slices[task.partnership_id], task.parameters["data_dir"], sources=data.sources)
             todo.append(task)
+
+    write_manifest(out_dir, manifest)  # the owned files are recorded before the first render starts
 
     # largest partnerships first (after the portfolio): a big report started last would leave the other
     # cores idle at the end of the run (longest-processing-time-first scheduling; rows stand in for time)
@@ -354,6 +372,7 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
         write_index(out_dir, manifest)
 
     manifest["finished"] = _now()
+    manifest["owned"] = sorted(name for name in owned if (out_dir / name).is_file())  # what is still there
     order = {pid: i for i, pid in enumerate(data.partnership_ids)}  # the data's order, not the order renders ended
     manifest["partnerships"] = dict(sorted(manifest["partnerships"].items(),
                                            key=lambda item: order.get(item[0], len(order))))
@@ -450,6 +469,19 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
     return ReportEntry(partnership_id=task.partnership_id, name=task.name, partner_type=task.partner_type,
                        status="ok", duration=float(previous.get("duration") or 0.0), files=files, error=None,
                        hash=task.hash, rendered=False, headline=head)
+
+
+def _kept_portfolio(previous: dict | None, out_dir: Path) -> dict | None:
+    """The previous run's portfolio entry, kept by a run that renders none while its files are still there.
+
+    A run of some partnerships renders no portfolio summary; the one an earlier run
+    rendered stays in the folder, so it stays in the manifest (still evalkit's, still
+    linked from the index) until a run renders a new one.
+    """
+    files = (previous or {}).get("files") or {}
+    if not files or not all((out_dir / str(name)).is_file() for name in files.values()):
+        return None
+    return previous
 
 
 def _headline(data, tables: dict, partnership_id: str, parameters: dict) -> dict | None:
