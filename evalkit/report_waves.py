@@ -219,10 +219,10 @@ class WavesAndArmsSections:
             said = []
             for _, r in g.iterrows():
                 if r["suppressed"] or pd.isna(r["mean_change"]):
-                    said.append(f"{md_escape(r['wave'])}: too few pairs ({format_count(None, k)})")
+                    said.append(f"{md_escape(wave_label(r['wave']))}: too few pairs ({format_count(None, k)})")
                     continue
                 sign = "+" if r["mean_change"] > 0 else ""
-                said.append(f"{md_escape(r['wave'])} {sign}{format_number(r['mean_change'])} (95% CI "
+                said.append(f"{md_escape(wave_label(r['wave']))} {sign}{format_number(r['mean_change'])} (95% CI "
                             f"{format_number(r['ci_low'])} to {format_number(r['ci_high'])}, adjusted p "
                             f"{format_p(r['p_adjusted'])}, {format_count(r['n_pairs'], k)} pairs)")
             against[label] = "; ".join(said)
@@ -245,7 +245,7 @@ class WavesAndArmsSections:
 
         r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
         said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}"
-                + ("" if i == 0 else f" ({format_pct(x)})")
+                + ("" if i == 0 else " (share not shown)" if pd.isna(x) else f" ({format_pct(x)})")
                 for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
         return (f"Answers per wave (in brackets, the share of {md_escape(wave_label(self.baseline_wave))} respondents still "
                 "answering): " + ", ".join(said) + ".")

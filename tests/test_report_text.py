@@ -125,6 +125,15 @@ def test_a_role_name_starting_a_heading_keeps_its_capitals(data):
     assert "**NGO staff vs school staff at the latest check-in**" in text   # not "Ngo staff"
 
 
+def test_change_over_time_names_waves_as_the_report_does_and_shows_no_dash_for_a_withheld_share(data):
+    shown = PartnershipReport(data, "riverside-literacy").change_over_time()
+    assert "; follow-up +0.23 (95% CI" in _plain(shown.trend) and "followup" not in shown.trend
+    withheld = PartnershipReport(data, "riverside-literacy", min_group_size=170).change_over_time()
+    # 160 answered the follow-up: under k = 170, so neither the count nor its share is shown
+    assert "follow-up fewer than 170 (share not shown)." in withheld.intro and "(\u2013)" not in withheld.intro
+    assert "; follow-up: too few pairs (fewer than 170)." in _plain(withheld.trend)
+
+
 # ---- 3. a partner type the report cannot name ------------------------------------------------------------
 @pytest.mark.parametrize("partner_type", ["other", "charity"])   # 'charity': a value outside the known list
 def test_unnamed_partner_type_reads_naturally(data, partner_type):
