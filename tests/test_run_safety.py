@@ -377,6 +377,34 @@ def test_an_interrupted_run_does_not_block_the_next(tmp_path, monkeypatch):
     assert "cafe-societe.failed.ipynb" not in owned and "cafe-societe.html" in owned  # only what still exists
 
 
+def test_a_run_stopped_by_sigterm_mid_render_leaves_a_folder_the_next_run_accepts(tmp_path):
+    """The trial's own steps: `evalkit run` stopped with SIGTERM (exit 143) while a kernel runs, then run again.
+    The moment comes from the fixture notebook (it writes a file when it hangs), never from a delay."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_batch import TEMPLATES, write_dataset
+    from test_batch_faults import _wait_for
+
+    data = write_dataset(tmp_path / "data")
+    out, signals = tmp_path / "out", tmp_path / "signals"
+    signals.mkdir()
+    run = [str(Path(sys.executable).parent / "evalkit"), "run", str(data), "--out", str(out), "--cache-dir",
+           str(tmp_path / "cache"), "--workers", "2", "--template"]
+    proc = subprocess.Popen([*run, str(TEMPLATES / "sleeps.ipynb")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "EVALKIT_TEST_SIGNALS": str(signals)})
+    _wait_for(signals / "p02.hanging", proc)  # p02's kernel hangs in its last cell: a render is under way
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    again = subprocess.run([*run, str(TEMPLATES / "ok.ipynb")], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in out.glob("[!.]*")) == ["index.html", "manifest.json", "p01.html", "p01.ipynb",
+                                                         "p02.html", "p02.ipynb", "p03.html", "p03.ipynb"]
+
+
 def _snapshot(folder: Path) -> dict:
     return {p.relative_to(folder).as_posix(): p.read_bytes() if p.is_file() else None for p in folder.rglob("*")}
 
