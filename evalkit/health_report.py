@@ -37,7 +37,8 @@ DASH = "\u2013"
 
 
 
-def _value(x, unit=None) -> str:
+def format_value(x, unit=None) -> str:
+    """An indicator's value with its unit ("1,046 hours"): whole numbers without decimals, else one decimal."""
     if x is None or pd.isna(x):
         return DASH
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
@@ -211,14 +212,14 @@ class HealthSections:
             return "Partnership indicators were not recorded for this partnership."
         lines = []
         for _, r in p.iterrows():
-            latest = _value(r["latest"], r["unit"]) if pd.notna(r["latest"]) else format_count(None, self.k)
-            total = _value(r["total"], r["unit"]) if pd.notna(r["total"]) else format_count(None, self.k)
+            latest = format_value(r["latest"], r["unit"]) if pd.notna(r["latest"]) else format_count(None, self.k)
+            total = format_value(r["total"], r["unit"]) if pd.notna(r["total"]) else format_count(None, self.k)
             how = {"sum": "in total", "last": "at the end", "max": "at most", "mean": "on average"}[r["aggregate"]]
             text = (f"- {md_escape(r['label'])}: {latest} in the latest period ({md_escape(r['latest_period'])}); "
                     f"{total} {how} over {r['n_periods']} period{'s' if r['n_periods'] != 1 else ''}")
             if r["verdict"] != "no target":
                 which = "latest value" if r["statistic"] == "latest" else "total"
-                text += f"; target for the {which}: {_value(r['target'], r['unit'])}, **{r['verdict']}**"
+                text += f"; target for the {which}: {format_value(r['target'], r['unit'])}, **{r['verdict']}**"
             lines.append(text + ".")
         return "\n".join(lines)
 
@@ -232,9 +233,9 @@ class HealthSections:
             "Indicator": p["label"],
             "Unit": [u if isinstance(u, str) else "" for u in p["unit"]],
             "Periods": p["n_periods"],
-            "Latest": [_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["latest"]],
-            "Total": [_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["total"]],
-            "Target": [DASH if s is None or pd.isna(t) else f"{_value(t)} ({s})" for s, t in zip(p["statistic"], p["target"])],
+            "Latest": [format_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["latest"]],
+            "Total": [format_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["total"]],
+            "Target": [DASH if s is None or pd.isna(t) else f"{format_value(t)} ({s})" for s, t in zip(p["statistic"], p["target"])],
             "Verdict": p["verdict"],
         }, "Indicator")
 
@@ -502,14 +503,14 @@ class PortfolioHealth:
         s = self.shared_indicators()
         if s.empty:
             return _note("No partnership indicator is recorded by two or more partnerships.")
-        cells = s.assign(cell=[_value(v) if pd.notna(v) else format_count(None, self.k) if 0 < raw < self.k
+        cells = s.assign(cell=[format_value(v) if pd.notna(v) else format_count(None, self.k) if 0 < raw < self.k
                                else _voices.PROTECTS for v, raw in zip(s["total"], s["_raw"])])
         wide = cells.pivot_table(index="partnership_id", columns="label", values="cell", aggfunc="first", sort=False)
         wide = wide.reindex([p for p in self.data.partnership_ids if p in wide.index]).fillna("not recorded")
         wide.index = [self.names.get(p, p) for p in wide.index]
         totals = s.drop_duplicates("label").set_index("label")["_sum"]
         units = s.drop_duplicates("label").set_index("label")["unit"]
-        wide.loc["All partnerships"] = [_value(totals[c], units[c]) for c in wide.columns]
+        wide.loc["All partnerships"] = [format_value(totals[c], units[c]) for c in wide.columns]
         return wide.rename_axis(index="Partnership", columns=None)
 
     def shared_indicators_figure(self):
@@ -539,7 +540,7 @@ class PortfolioHealth:
                 fig.text(0.01, 0.0, withheld_note(withheld, "totals", self.k), fontsize=9)
             fig.tight_layout()
         alt = "Bar charts of shared indicators by partnership: " + "; ".join(
-            f"{lab}, all partnerships together {_value(s.loc[s['label'] == lab, '_sum'].iloc[0], s.loc[s['label'] == lab, 'unit'].iloc[0])}"
+            f"{lab}, all partnerships together {format_value(s.loc[s['label'] == lab, '_sum'].iloc[0], s.loc[s['label'] == lab, 'unit'].iloc[0])}"
             for lab in labels) + "."
         return ReportFigure(fig, alt)
 

@@ -30,6 +30,10 @@ LOW_RETENTION = 0.5
 SMALL_N = 30
 
 
+#: How a target that cannot be judged is shown, by its verdict.
+UNJUDGED = {"suppressed": "too few participants to judge", "no data": "no data yet"}
+
+
 @dataclass(frozen=True)
 class SubgroupSection:
     """One group variable's part of the report: heading, representation table, outcomes table."""
@@ -304,13 +308,16 @@ class PartnershipReport(WavesAndArmsSections):
         if t.empty:
             return None
         judged = t[t["verdict"].isin(["met", "not met", "inconclusive"])]
+        unjudged = t.loc[~t.index.isin(judged.index), "verdict"].map(
+            {"suppressed": "with too few participants"}).fillna("with no data yet")
+        why = ", ".join(f"{n} {reason}" for reason, n in unjudged.value_counts(sort=False).items())
         if judged.empty:
-            return f"**Targets:** none of the {len(t)} targets can be judged yet."
+            return f"**Targets:** none of the {len(t)} targets can be judged ({why})."
         met = int((judged["verdict"] == "met").sum())
         rest = [f"{n} {v}" for v, n in judged["verdict"].value_counts().items() if v != "met"]
         text = f"**Targets:** {met} of {len(judged)} met" + (f" ({', '.join(rest)})" if rest else "")
         if len(judged) < len(t):
-            text += f"; {len(t) - len(judged)} could not be judged"
+            text += f"; {len(t) - len(judged)} could not be judged ({why})"
         return text + "."
 
     @cached_property
@@ -646,22 +653,58 @@ class PartnershipReport(WavesAndArmsSections):
         return "\n\n".join(parts) if parts else f"Nothing was asked at the {md_escape(wave_label(wave))} survey."
 
     def targets_table(self):
-        """Each target with its goal, estimate, interval, n and verdict (a DataFrame); without targets, that
-        fact in one sentence (:func:`evalkit.narrate.note`), not a one-cell table."""
+        """Every target with its goal, estimate, interval, n and verdict (a DataFrame): the targets estimated
+        from participants, then those on the partnership's own records (indicators: the latest or total
+        value, no interval), so the table holds every target the summary counts (:attr:`all_targets`).
+        Without targets, that fact in one sentence (:func:`evalkit.narrate.note`), not a one-cell table."""
         t = self.targets
-        if t.empty:
+        records = self._record_targets()
+        if t.empty and records.empty:
             return note("No targets were recorded for this partnership.")
         pct = t["statistic"].isin(["pct_improved", "pct_at_least", "rate"])
-        return pd.DataFrame({
-            "Target": t["description"],
+        survey = pd.DataFrame({
+            "Target": [capitalise(str(d)) for d in t["description"]],
             "Indicator": t["label"],
             "Goal": [f"{v:g}{'%' if p else ''}" for v, p in zip(t["target"], pct)],
             "Observed": [format_number(e, 0 if p else 2) + ("%" if p and pd.notna(e) else "") for e, p in zip(t["estimate"], pct)],
             "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo, 0 if p else 2)} to {format_number(hi, 0 if p else 2)}"
                        for lo, hi, p in zip(t["ci_low"], t["ci_high"], pct)],
             "n": [format_count(n, self.min_group_size) for n in t["n"]],
-            "Verdict": t["verdict"],
-        }).set_index("Target")
+            "Verdict": t["verdict"].map(lambda v: UNJUDGED.get(v, v)),
+        })
+        return pd.concat([survey, records], ignore_index=True).set_index("Target")
+
+    def _record_targets(self) -> pd.DataFrame:
+        """The targets on partnership indicators, as rows of :meth:`targets_table` (judged as :attr:`all_targets`)."""
+        from evalkit.health_report import DASH, format_value
+        from evalkit.indicators import indicator_progress
+        from evalkit.schema import INDICATOR_STATISTICS
+
+        columns = ["Target", "Indicator", "Goal", "Observed", "95% CI", "n", "Verdict"]
+        t = getattr(self.data, "targets", None)
+        if t is None or t.empty:
+            return pd.DataFrame(columns=columns)
+        t = t[(t["partnership_id"] == self.partnership_id) & t["statistic"].isin(INDICATOR_STATISTICS)]
+        if t.empty:
+            return pd.DataFrame(columns=columns)
+        has = getattr(self.data, "indicators", None) is not None and not self.data.indicators.empty
+        p = (indicator_progress(self.data, self.partnership_id, min_group_size=self.min_group_size) if has
+             else pd.DataFrame(columns=["indicator"])).set_index("indicator")
+        verdicts = self.all_targets.set_index(["indicator", "statistic"])["verdict"]
+        rows = []
+        for _, r in t.iterrows():
+            q = p.loc[r["indicator"]] if r["indicator"] in p.index else None
+            unit = None if q is None else q["unit"]
+            value = None if q is None or bool(q["suppressed"]) else q["latest" if r["statistic"] == "latest" else "total"]
+            rows.append({
+                "Target": capitalise(str(r["description"])) if pd.notna(r.get("description")) else str(r["indicator"]),
+                "Indicator": str(r["indicator"]) if q is None else f"{q['label']} ({'latest period' if r['statistic'] == 'latest' else 'total'})",
+                "Goal": format_value(r["target"], unit),
+                "Observed": "not shown" if q is not None and bool(q["suppressed"]) else format_value(value, unit),
+                "95% CI": "records: no interval", "n": DASH,
+                "Verdict": UNJUDGED.get(v := verdicts.get((r["indicator"], r["statistic"]), "no data"), v),
+            })
+        return pd.DataFrame(rows, columns=columns)
 
     @section_once
     def subgroups(self) -> list[SubgroupSection]:

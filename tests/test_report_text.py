@@ -194,3 +194,19 @@ def test_no_report_text_has_these_defects(data):
             assert not re.search(r"(^|\. |\n- )fewer than", text, flags=re.M), text
             assert "(\u2013" not in text and "\u2013 attended" not in text and ") (" not in text, text
             assert "nan" not in re.findall(r"\b\w+\b", text), text
+
+
+def test_the_targets_section_lists_every_target_the_summary_counts():
+    """Riverside's card and summary say "3 of 6 targets met", but the targets section listed the four survey
+    targets only, one of them met: the two targets on the partnership's records (1,000 volunteer hours in total,
+    4 events in the latest period; both reached in the sample: 1,046 hours, 4 events) were nowhere beside them."""
+    import evalkit as ek
+
+    report = ek.PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
+    table = report.targets_table()
+    assert len(table) == len(report.all_targets) == 6
+    assert (table["Verdict"] == "met").sum() == (report.all_targets["verdict"] == "met").sum() == 3
+    hours = table.loc["Volunteers contribute at least 1,000 hours over the partnership"]
+    assert hours["Goal"] == "1,000 hours" and hours["Verdict"] == "met" and hours["95% CI"] == "records: no interval"
+    assert hours["Observed"].endswith(" hours") and float(hours["Observed"].split()[0].replace(",", "")) >= 1000
+    assert table.index[0] == "Mean self-rated skills rise by at least 0.3 points"  # a sentence starts upper-case
