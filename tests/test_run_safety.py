@@ -472,3 +472,18 @@ def test_published_notebooks_and_manifest_reveal_no_local_path(cafe_out):
     injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert 'tables_path = "cafe-societe.xlsx"' in injected.source and 'partnership_id = "cafe-societe"' in injected.source
     assert _manifest(cafe_out)["template"] == "partnership_report.ipynb"
+
+
+def test_jupyter_checkpoints_and_desktop_clutter_in_out_do_not_stop_the_nightly_run(cafe_out, tmp_path):
+    """Opening a report notebook in Jupyter inside --out leaves .ipynb_checkpoints/; a Mac's Finder leaves
+    .DS_Store. Under the rule "only evalkit's files in --out" the next cron run refused the folder (exit 2).
+    These are the tools' own files, not a user's data: the run goes on and leaves them as they are."""
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    (out / ".ipynb_checkpoints").mkdir()
+    (out / ".ipynb_checkpoints" / "cafe-societe-checkpoint.ipynb").write_text("{}")
+    (out / ".DS_Store").write_bytes(b"\0\1")
+    res = _run(SAMPLE, "--partnership", "cafe-societe", out=out, cache=tmp_path / "cache")
+    assert res.exit_code == 0, res.output
+    assert (out / ".ipynb_checkpoints" / "cafe-societe-checkpoint.ipynb").read_text() == "{}"
+    assert (out / ".DS_Store").read_bytes() == b"\0\1"

@@ -4,9 +4,10 @@ Every report's kernel would otherwise re-read (and re-validate) the whole data
 folder, so its time and peak memory would grow with the number of partnerships.
 Instead the batch parent, which has validated the data once, splits every table
 by ``partnership_id`` in one pass (``groupby``), and writes each partnership's
-rows as Parquet into ``<out_dir>/.data/<partnership_id>/``; the template's
-``data_dir`` points there, so a kernel reads only its own rows. The slices are
-typed tables that :func:`evalkit.load.load_data` reads back unchanged.
+rows as Parquet into ``<cache folder>/<partnership_id>/`` (:func:`cache_folder`: outside
+the published ``out_dir``, since the slices are row-level); the template's ``data_dir``
+points there, so a kernel reads only its own rows. The slices are typed tables that
+:func:`evalkit.load.load_data` reads back unchanged.
 """
 from __future__ import annotations
 

@@ -113,14 +113,21 @@ def owned_names(manifest: dict | None) -> set[str]:
     return owned
 
 
+#: Files and folders that Jupyter and desktop file browsers create in any folder they open (a report notebook
+#: opened in Jupyter inside --out leaves .ipynb_checkpoints/): not a user's data, so they do not make --out
+#: "not evalkit's"; a run never touches them.
+TOOL_CLUTTER = frozenset({".ipynb_checkpoints", ".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
+
+
 def check_out_folder(out_dir, data_dir=None, manifest: dict | None = None) -> None:
     """Refuse an output folder that is, holds or lies inside the data folder, or holds what evalkit did not write.
 
     Every entry of ``out_dir`` must be a regular file that ``manifest`` records
     (:func:`owned_names`), the run lock (``.evalkit.lock``) or a temporary file of
     :func:`evalkit.atomic.temporary_path`: anything else (a user's file, a folder, a
-    link) means the folder is not evalkit's, and a run writes nothing into it. A missing
-    ``out_dir`` is fine (the run creates it).
+    link) means the folder is not evalkit's, and a run writes nothing into it. What
+    Jupyter and file browsers leave behind (:data:`TOOL_CLUTTER`) is allowed and left
+    alone. A missing ``out_dir`` is fine (the run creates it).
 
     Raises
     ------
@@ -149,6 +156,8 @@ def check_out_folder(out_dir, data_dir=None, manifest: dict | None = None) -> No
         if path.is_symlink():
             raise InputError(f"{str(path)!r} is a link; evalkit writes only real files inside {str(out)!r}.")
         if path.is_file() and (name == LOCK or TEMP_NAME.match(name) or name in owned):
+            continue
+        if name in TOOL_CLUTTER:  # what Jupyter or a file browser leaves in any folder it opens: left alone
             continue
         why = "there is no manifest.json" if not manifest else "manifest.json does not record it"
         raise InputError(f"{str(path)!r} was not written by evalkit ({why}); evalkit writes only into a folder "
