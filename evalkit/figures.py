@@ -463,7 +463,9 @@ def describe_response_shares(data, partnership_id: str, measure: str, wave: str 
     levels = list(range(int(m["scale_min"]), int(m["scale_max"]) + 1))
     share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
     parts = [f"{level}: {_pct(share[level])}" for level in levels]
-    return f"Bar chart of answers to {m['label']} at {wave} (n = {len(x)}): {_join(parts)}."
+    from evalkit.labels import wave_label
+
+    return f"Bar chart of answers to {m['label']} at {wave_label(wave)} (n = {len(x)}): {_join(parts)}."
 
 
 def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_is_better: bool = True) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import seaborn as sns
 
 from evalkit.compare import matched_pairs
 from evalkit.figures import change_intervals, forest_verdicts, legend_below
+from evalkit.labels import wave_label
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 PALETTE = "colorblind"
@@ -182,9 +183,9 @@ def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "p
     share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
     fig, ax = plt.subplots(figsize=(6, 2.8))
     sns.barplot(x=[str(v) for v in levels], y=share.to_numpy(), color=sns.color_palette(PALETTE)[0], ax=ax)
-    ax.set_xlabel(f"{m['label']} ({m['scale_min']:.0f} = lowest, {m['scale_max']:.0f} = highest)")
+    ax.set_xlabel(f"Answer ({m['scale_min']:.0f} = lowest, {m['scale_max']:.0f} = highest)")  # the title names the measure
     ax.set_ylabel("% of respondents")
-    ax.set_title(f"{m['label']} at {wave} (n = {len(x)})")
+    ax.set_title(f"{m['label']} at {wave_label(wave)} (n = {len(x)})")
     sns.despine(fig)
     fig.tight_layout()
     return fig

@@ -210,3 +210,21 @@ def test_the_targets_section_lists_every_target_the_summary_counts():
     assert hours["Goal"] == "1,000 hours" and hours["Verdict"] == "met" and hours["95% CI"] == "records: no interval"
     assert hours["Observed"].endswith(" hours") and float(hours["Observed"].split()[0].replace(",", "")) >= 1000
     assert table.index[0] == "Mean self-rated skills rise by at least 0.3 points"  # a sentence starts upper-case
+
+
+def test_the_response_share_chart_names_its_measure_once_and_its_wave_in_words(tmp_path):
+    """The satisfaction chart's axis read "Overall satisfaction with the programme (1-5) (1 = lowest, 5 = highest)",
+    two parentheses in a row under a title that already names the measure; a follow-up wave was "followup"."""
+    import matplotlib.pyplot as plt
+
+    from evalkit.plots import plot_response_shares
+
+    data = ek.load_data(SAMPLE)
+    fig = plot_response_shares(data, "riverside-literacy", "satisfaction", wave="post")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Answer (1 = lowest, 5 = highest)"
+    assert ax.get_title().startswith("Overall satisfaction with the programme (1-5) at post (n = ")
+    plt.close(fig)
+    fig = plot_response_shares(data, "riverside-literacy", "community_benefit", wave="followup")
+    assert " at follow-up (n = " in fig.axes[0].get_title()
+    plt.close(fig)
