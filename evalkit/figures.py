@@ -26,6 +26,7 @@ from io import BytesIO, StringIO
 import numpy as np
 import pandas as pd
 
+from evalkit.labels import wave_label
 from evalkit.narrate import _num as narrate_number
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
@@ -463,8 +464,6 @@ def describe_response_shares(data, partnership_id: str, measure: str, wave: str 
     levels = list(range(int(m["scale_min"]), int(m["scale_max"]) + 1))
     share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
     parts = [f"{level}: {_pct(share[level])}" for level in levels]
-    from evalkit.labels import wave_label
-
     return f"Bar chart of answers to {m['label']} at {wave_label(wave)} (n = {len(x)}): {_join(parts)}."
 
 
