@@ -580,7 +580,8 @@ class PortfolioHealth:
             under = d[d["verdict"] == _community.UNDER]
             rows.append({"Partnership": self.names.get(pid, pid), "Groups compared": len(d),
                          "Under-represented": len(under),
-                         "Which": "; ".join(f"{c.replace('_', ' ')}: {grp}" + ("" if pd.isna(r) else f" (ratio {r:.2f})")
+                         "Which": "; ".join(f"{column_label(c, self.data)}: {value_label(c, grp, self.data)}"
+                                            + ("" if pd.isna(r) else f" (ratio {format_number(r)})")
                                             for c, grp, r in zip(under["characteristic"], under["group"], under["ratio"]))
                          or DASH})
         return pd.DataFrame(rows).set_index("Partnership")

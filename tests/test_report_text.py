@@ -228,3 +228,13 @@ def test_the_response_share_chart_names_its_measure_once_and_its_wave_in_words(t
     fig = plot_response_shares(data, "riverside-literacy", "community_benefit", wave="followup")
     assert " at follow-up (n = " in fig.axes[0].get_title()
     plt.close(fig)
+
+
+def test_the_portfolio_representation_table_names_groups_as_the_reports_do():
+    """The portfolio's "Which" column showed column ids with underscores replaced ("race ethnicity: ..."), where the
+    partnership reports say "Race/ethnicity" (the sample's labels table)."""
+    data = ek.load_data(SAMPLE)
+    which = PortfolioHealth(data).representation_table()["Which"].tolist()
+    named = [w for w in which if w != "\u2013"]
+    assert named and all("race ethnicity" not in w for w in named)
+    assert any(w.startswith("Race/ethnicity: ") for w in named), named
