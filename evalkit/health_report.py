@@ -45,6 +45,14 @@ def format_value(x, unit=None) -> str:
     return f"{text} {unit}" if isinstance(unit, str) and unit else text
 
 
+def theme_name(theme: str, description=None) -> str:
+    """How a report names a theme: its codebook description, else its code as words ("peer_support" ->
+    "Peer support"); the code itself is the analyst's shorthand."""
+    if isinstance(description, str) and description.strip():
+        return description.strip()
+    return capitalise(str(theme).replace("_", " "))
+
+
 def _p(p) -> str:
     text = format_p(p)
     return text if text.startswith("<") else f"= {text}"
@@ -157,19 +165,20 @@ class HealthSections:
         for theme in [x for x in t["theme"] if x != _voices.NO_THEME and x not in small]:
             q = self.quotes[self.quotes["theme"] == theme]
             row = t[t["theme"] == theme].iloc[0]
-            head = (f"**{md_escape(theme)}**" + (f" ({md_escape(row['description'])})" if isinstance(row["description"], str)
-                    else "") + f": mentioned by {format_count(row['n_people'], self.k)} people"
+            head = (f"**{md_escape(theme_name(theme, row['description']))}**: mentioned by "
+                    f"{format_count(row['n_people'], self.k)} people"
                     + (f" ({format_pct(row['share'])} of those who commented)" if pd.notna(row["share"]) else "") + ".")
             lines.append(head)
             for _, r in q.iterrows():
                 lines.append(f"> \u201c{md_escape(r['quote'])}\u201d  \n> \u2014 {md_escape(r['attribution'])}")
+        name = dict(zip(t["theme"], (theme_name(x, d) for x, d in zip(t["theme"], t["description"]))))
         fewer = [x for x in small if x not in protected]
         if fewer:
             lines.append(f"Mentioned by {format_count(None, self.k)} people each (no count, share or quote shown): "
-                         + ", ".join(md_escape(x) for x in fewer) + ".")
+                         + ", ".join(md_escape(name[x]) for x in fewer) + ".")
         if protected:
             lines.append("Not shown, so that a smaller theme's count cannot be worked out by subtraction: "
-                         + ", ".join(md_escape(x) for x in protected) + ".")
+                         + ", ".join(md_escape(name[x]) for x in protected) + ".")
         return "\n\n".join(lines)
 
     def themes_table(self) -> pd.DataFrame | None:

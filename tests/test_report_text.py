@@ -238,3 +238,14 @@ def test_the_portfolio_representation_table_names_groups_as_the_reports_do():
     named = [w for w in which if w != "\u2013"]
     assert named and all("race ethnicity" not in w for w in named)
     assert any(w.startswith("Race/ethnicity: ") for w in named), named
+
+
+def test_a_theme_is_headed_by_its_description_not_its_code():
+    """Themes were headed by the analyst's code, lower-case: "**confidence** (Feeling more confident or capable):
+    mentioned by 40 people". The reader gets the description; a theme without one, its code as words."""
+    text = HealthSections(ek.load_data(SAMPLE), "riverside-literacy").voices()
+    assert "**Feeling more confident or capable**: mentioned by " in text
+    assert "**confidence**" not in text
+    from evalkit.health_report import theme_name
+
+    assert theme_name("peer_support", None) == "Peer support" and theme_name("x", "Being heard") == "Being heard"
