@@ -7,7 +7,7 @@ generated with ``evalkit sample``):
        ``papermill TEMPLATE out.ipynb -p partnership_id ID -p data_dir DATA`` then
        ``jupyter nbconvert --to html --no-input out.ipynb`` (``xargs -P 1``);
 (par)  the same loop in parallel, ``xargs -P $(nproc)``: what a capable user does;
-(ek)   ``evalkit run DATA --out OUT --force`` (default workers: the cores), portfolio included;
+(ek)   ``evalkit run DATA --out OUT --force`` (default workers: the cores + 1), portfolio included;
 (dask) with ``--dask``: ``evalkit run --scheduler`` against a ``dask scheduler`` and a
        ``dask worker --nworkers 1 --nthreads <cores>`` started here as separate processes (the layout
        the README recommends: one worker process, so one warm kernel server, per machine).

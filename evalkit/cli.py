@@ -123,7 +123,9 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
                    "`evalkit templates copy DIR` gives an editable copy].")
 @click.option("--partnership", "partnerships", multiple=True, metavar="ID",
               help="Render only this partnership (repeat for several) [default: all].")
-@click.option("--workers", type=click.IntRange(1, 512), help="Reports rendered in parallel [default: CPU cores].")
+@click.option("--workers", type=click.IntRange(1, 512),
+              help="Reports rendered in parallel [default: CPU cores + 1; with --scheduler, as many as the "
+                   "cluster's worker threads].")
 @click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
               help="Significance level passed to the template.")
 @click.option("--min-group-size", default=10, show_default=True, type=click.IntRange(1, None),
