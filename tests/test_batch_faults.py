@@ -234,7 +234,7 @@ def test_dask_scheduler_gives_the_same_outputs_and_manifest(tmp_path):
     from distributed import LocalCluster
 
     data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
         result = run_batch(data, tmp_path / "out", template=TEMPLATES / "raises.ipynb", workers=2,
                            scheduler=cluster.scheduler_address, progress=False)
     assert result.failed == ["p02"]

@@ -82,7 +82,7 @@ def cluster():
     # an asyncio loop when the cluster starts; dask copies that context to in-process workers, and the
     # loop must not leak into their renders ("This event loop is already running").
     ensure_event_loop()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cl:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cl:
         yield cl
 
 
@@ -172,7 +172,7 @@ def test_one_dask_worker_with_two_threads_renders_two_reports_at_once_from_one_w
 
     threading.Thread(target=open_gate, daemon=True).start()
     template = gate_template(tmp_path, gate.getsockname()[1])
-    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0") as cluster:
         result = run_batch(data, tmp_path / "out", template=template, workers=2, progress=False,
                            scheduler=cluster.scheduler_address)
     gate.close()
