@@ -165,8 +165,9 @@ class HealthSections:
         for theme in [x for x in t["theme"] if x != _voices.NO_THEME and x not in small]:
             q = self.quotes[self.quotes["theme"] == theme]
             row = t[t["theme"] == theme].iloc[0]
+            people = "person" if row["n_people"] == 1 else "people"
             head = (f"**{md_escape(theme_name(theme, row['description']))}**: mentioned by "
-                    f"{format_count(row['n_people'], self.k)} people"
+                    f"{format_count(row['n_people'], self.k)} {people}"
                     + (f" ({format_pct(row['share'])} of those who commented)" if pd.notna(row["share"]) else "") + ".")
             lines.append(head)
             for _, r in q.iterrows():

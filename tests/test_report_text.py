@@ -249,3 +249,11 @@ def test_a_theme_is_headed_by_its_description_not_its_code():
     from evalkit.health_report import theme_name
 
     assert theme_name("peer_support", None) == "Peer support" and theme_name("x", "Being heard") == "Being heard"
+
+
+def test_a_theme_mentioned_by_one_person_says_person():
+    """At min_group_size=1 a theme read "mentioned by 1 people" (greenway-food's sample has a theme one person
+    mentioned, beside themes of 4 to 20)."""
+    text = HealthSections(ek.load_data(SAMPLE), "greenway-food", min_group_size=1).voices()
+    assert "mentioned by 1 person (" in text and "mentioned by 1 people" not in text
+    assert "mentioned by 4 people" in text
