@@ -298,7 +298,10 @@ def compare_prepost(
     >>> evalkit.compare_prepost(data, "riverside-literacy")          # doctest: +SKIP
     """
     if correction != "none":
-        adjust_pvalues([0.5], method=correction)  # raises InputError for an unknown method
+        try:
+            adjust_pvalues([0.5], method=correction)
+        except InputError as err:  # the method list of adjust_pvalues, plus compare_prepost's own "none"
+            raise InputError(f"unknown correction {correction!r}; {str(err).split('; ', 1)[-1]} or 'none'") from None
     data = _measures_compared(data, scales, measures)
     wide = matched_pairs(data, partnership_id, measures, pre=pre, post=post)
     meta = data.measures.set_index("measure").to_dict("index")  # measure -> its row, looked up per cell

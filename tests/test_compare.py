@@ -182,3 +182,11 @@ def test_items_one_by_one_judge_a_reverse_coded_item_in_its_own_direction(tmp_pa
         ek.compare_prepost(data, "p", measures=["b"])
     with pytest.raises(InputError, match="scales="):
         ek.compare_prepost(data, "p", scales="both")
+
+
+def test_an_unknown_correction_lists_none_among_the_choices(tmp_path):
+    """`correction="fdr"` was told "expected one of 'holm', 'hochberg', 'bonferroni', 'bh', 'by'": 'none' is
+    documented and works but was not listed."""
+    data = _scale_data(tmp_path)
+    with pytest.raises(InputError, match=r"unknown correction 'fdr'; expected one of 'holm'.*'by' or 'none'"):
+        ek.compare_prepost(data, "p", correction="fdr")
