@@ -366,7 +366,8 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
         med = int(n.median())
         if med >= 2:
             mde = minimum_detectable_effect(med, alpha=alpha, power=0.8)
-            lines.append(f"- With the median of {med} matched pairs, the smallest standardized change (d_z) this "
+            lines.append(f"- With the median of {med} matched pairs over all outcomes, the smallest standardized "
+                         "change (d_z) this "
                          f"report could reliably detect (80% power, two-sided alpha {alpha}) is {mde:.2f}.")
     lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are suppressed, "
                  "and no individual is shown." if min_group_size > 1 else

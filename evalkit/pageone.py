@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.narrate import _bounded, _num, interval_words, md_escape
+from evalkit.narrate import _bounded, _num, format_p, interval_words, md_escape
 
 #: Power at which the smallest detectable change is stated.
 POWER = 0.8
@@ -93,6 +93,15 @@ def _signed(x: float, digits: int) -> str:
     return ("+" if round(x, digits) > 0 else "") + _num(x, digits) if round(x, digits) != 0 else _num(0.0, digits)
 
 
+def _chance_not_ruled_out(row) -> str:
+    """Why an outcome whose interval leaves out 0 is still "no clear change": its multiplicity-adjusted p."""
+    lo, hi, p = row.get("ci_low"), row.get("ci_high"), row.get("p_adjusted")
+    if pd.notna(lo) and pd.notna(hi) and (lo > 0 or hi < 0) and pd.notna(p):
+        return (f"; the interval leaves out 0, but with the p-value adjusted for testing several outcomes "
+                f"(adjusted p = {format_p(p)}) chance is not ruled out")
+    return ""
+
+
 def _detectable_points(row, alpha: float) -> str:
     """The smallest detectable change of one outcome in its own units (d_z x SD of the changes)."""
     dz = detectable_dz(row["n_pairs"], alpha=alpha)
@@ -128,7 +137,8 @@ def outcome_lines(table: pd.DataFrame, *, alpha: float = 0.05) -> list[str]:
         elif r["verdict"] == "declined":
             lines.append(f"- **{label}** worsened ({_change_words(r)}).")
         else:
-            lines.append(f"- **{label}**: no clear change ({_change_words(r)}{_detectable_points(r, alpha)}).")
+            lines.append(f"- **{label}**: no clear change ({_change_words(r)}{_chance_not_ruled_out(r)}"
+                         f"{_detectable_points(r, alpha)}).")
     return lines
 
 
@@ -182,8 +192,8 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
     dz = detectable_dz(n, alpha=alpha)
     if not np.isfinite(dz):
         return None
-    return (f"\"No clear change\" is not proof of no effect: with {n} participants answering both surveys (median), "
-            f"the smallest change the study could reliably detect was d_z = {dz:.2f} (mean change / SD of the "
+    return (f"\"No clear change\" is not proof of no effect: with a median of {n} participants answering both surveys "
+            f"on the outcomes that showed no clear change, the smallest change the study could reliably detect was d_z = {dz:.2f} (mean change / SD of the "
             f"changes; paired t-test, {POWER:.0%} power, two-sided alpha {alpha:g}).")
 
 
@@ -203,7 +213,6 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
     """
     from evalkit.equity import group_phrase
     from evalkit.labels import column_label
-    from evalkit.narrate import format_p
 
     if diffs is None or diffs.empty or diffs["pvalue"].notna().sum() == 0:
         return []

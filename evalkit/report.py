@@ -271,8 +271,9 @@ class PartnershipReport(WavesAndArmsSections):
                        "survey answered the second, so these results may not represent everyone who took part.")
         shown = self.outcomes[~self.outcomes["suppressed"]] if len(self.outcomes) else self.outcomes
         if len(shown) and shown["n_pairs"].median() < SMALL_N:
-            out.append(f"**Caution:** only {int(shown['n_pairs'].median())} participants answered both surveys, "
-                       "so only large changes could be detected and estimates are imprecise.")
+            out.append(f"**Caution:** the median outcome has only {int(shown['n_pairs'].median())} matched pairs "
+                       "(participants who answered it on both surveys), so only large changes could be detected "
+                       "and estimates are imprecise.")
         if len(shown) and not self.has_comparison:
             out.append("**Caution:** there is no comparison group, so changes cannot be attributed to the programme "
                        "alone: other events over the same months may explain some of them.")

@@ -257,3 +257,36 @@ def test_a_theme_mentioned_by_one_person_says_person():
     text = HealthSections(ek.load_data(SAMPLE), "greenway-food", min_group_size=1).voices()
     assert "mentioned by 1 person (" in text and "mentioned by 1 people" not in text
     assert "mentioned by 4 people" in text
+
+
+def test_the_median_n_of_the_summary_says_which_outcomes_it_is_over():
+    """Riverside's summary said "with 210 participants answering both surveys (median) ... d_z = 0.19" and its
+    methods "With the median of 209 matched pairs": two medians over different outcomes, neither saying which.
+    Uplands said "24 answered both the pre and the post survey" then "Caution: only 23 participants answered
+    both surveys" (the first counts people, the second is the median outcome's matched pairs)."""
+    data = ek.load_data(SAMPLE)
+    summary = PartnershipReport(data, "riverside-literacy").summary()
+    assert "on the outcomes that showed no clear change" in summary and "(median)" not in summary
+    uplands = PartnershipReport(data, "uplands-tutoring").summary()
+    assert "only 23 participants answered both surveys" not in uplands
+    assert "the median outcome has only 23 matched pairs" in uplands
+
+
+def test_no_clear_change_beside_an_interval_without_zero_says_why(tmp_path):
+    """An outcome read "no clear change (-0.70 points, 95% CI -1.18 to -0.22 ...)": the interval leaves out 0, the
+    verdict follows the multiplicity-adjusted p, and the sentence never said so. Two measures whose 12 changes
+    are 2,0,2,0,2,0,2,1,1,1,2,-2 (mean 0.917, SD 1.24: t = 2.56 on 11 df, p = 0.0265 each); Holm over the two:
+    0.053 each, so neither is called a change, and each line says what the adjusted p is."""
+    import numpy as np
+
+    from builders import long_responses, measure, write_tables
+    from evalkit.pageone import outcome_lines
+
+    pre = np.arange(12) % 3 + 5.0
+    post = pre + np.array([2, 0, 2, 0, 2, 0, 2, 1, 1, 1, 2, -2.0])
+    responses = pd.concat([long_responses("p", "a", pre, post), long_responses("p", "b", pre, post)])
+    data = ek.load_data(write_tables(tmp_path, responses, [measure("a", lo=0, hi=20), measure("b", lo=0, hi=20)]))
+    table = ek.compare_prepost(data, "p", min_group_size=5)
+    assert table["p_adjusted"].round(3).tolist() == [0.053, 0.053] and (table["ci_low"] > 0).all()
+    lines = outcome_lines(table)
+    assert all("no clear change" in line and "adjusted p = 0.053" in line for line in lines), lines
