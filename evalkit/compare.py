@@ -241,8 +241,9 @@ def compare_prepost(
     conf_level : float
         Confidence level of the intervals.
     min_group_size : int
-        Rows with fewer matched pairs than this are suppressed: every statistic is
-        blanked and ``suppressed`` is True, so no small group can be singled out.
+        Rows with fewer matched pairs than this are suppressed: every statistic and every
+        count (``n_pre`` and ``n_post`` too) is blanked and ``suppressed`` is True, so no
+        small group can be singled out.
         With ``by``, complementary suppression (:func:`evalkit.privacy.complementary_suppression`)
         also blanks the next smallest group of a measure when the blanked groups
         together hold fewer than ``min_group_size`` people, so no blanked group can

@@ -281,6 +281,16 @@ def _effect_cell(r) -> str:
     return f"{format_number(r['effect_size'])} ({r['effect_size_name']})"
 
 
+def _withheld_count(row, column: str, min_group_size: int) -> str:
+    """A count of a comparison row: the number, "fewer than k" when it is known to be under k (the matched
+    pairs of a row suppressed for having too few), else "not shown" (blanked with its row)."""
+    if pd.isna(row[column]) and bool(row.get("suppressed")):
+        small = str(row.get("note") or "").startswith("suppressed: fewer than")
+        if not (column == "n_pairs" and small):
+            return "not shown"
+    return format_count(row[column], min_group_size)
+
+
 def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
     """Format a :func:`evalkit.compare_prepost` table for a report (strings, readable headers)."""
     def ci(lo, hi, pct=False):
@@ -293,7 +303,8 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
             "Measure": r["label"],
             **({"Group": r["group"]} if r.get("group_variable") else {}),
             "Test": test_with_statistic(r),
-            "n (pre / post / pairs)": " / ".join(format_count(r[c], min_group_size) for c in ("n_pre", "n_post", "n_pairs")),
+            "n (pre / post / pairs)": " / ".join(_withheld_count(r, c, min_group_size)
+                                                 for c in ("n_pre", "n_post", "n_pairs")),
             "Pre": format_number(r["mean_pre"], pct=binary),
             "Post": format_number(r["mean_post"], pct=binary),
             "Change": (format_number(100 * r["mean_change"], 0) + " pts") if binary and pd.notna(r["mean_change"]) else format_number(r["mean_change"]),

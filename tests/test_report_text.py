@@ -290,3 +290,13 @@ def test_no_clear_change_beside_an_interval_without_zero_says_why(tmp_path):
     assert table["p_adjusted"].round(3).tolist() == [0.053, 0.053] and (table["ci_low"] > 0).all()
     lines = outcome_lines(table)
     assert all("no clear change" in line and "adjusted p = 0.053" in line for line in lines), lines
+
+
+def test_a_count_withheld_with_its_row_reads_not_shown_not_fewer_than_k():
+    """Cafe-societe's outcomes table read "fewer than 10 / fewer than 10 / fewer than 10" for n pre / post / pairs,
+    while 20 of its participants answered the pre survey: a suppressed row blanks every count, and only the
+    matched pairs are known to be under 10. The others now read "not shown"."""
+    data = ek.load_data(SAMPLE)
+    table = PartnershipReport(data, "cafe-societe").outcomes_table()
+    cells = set(table["n (pre / post / pairs)"])
+    assert cells == {"not shown / not shown / fewer than 10"}, cells
