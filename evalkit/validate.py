@@ -699,7 +699,9 @@ def data_warnings(typed: dict[str, pd.DataFrame], files: dict[str, str] | None =
     at one wave only or none at the baseline; waves whose order is guessed (no
     ``waves`` table and names other than ``pre``/``post``) or that the ``waves``
     table leaves out; and arms without a counterpart (a partnership whose
-    participants are all in one arm, or some of whose participants have no arm).
+    participants are all in one arm, or some of whose participants have no arm); and group
+    columns of ``participants`` whose values differ only in case or spaces (``Female`` and
+    ``female``), which reports count as separate groups.
 
     Parameters
     ----------
@@ -768,4 +770,21 @@ def data_warnings(typed: dict[str, pd.DataFrame], files: dict[str, str] | None =
             blank = g["arm"].isna()
             out += _emit(fq, g, blank, "arm", f"has no arm while other participants of partnership '{pid}' have "
                          "one; left out of the comparison of arms")
+    out += _case_variant_warnings(q, fq)
     return group_repeats(out)
+
+
+def _case_variant_warnings(q: pd.DataFrame, fq: str) -> list[Violation]:
+    """One warning per group column with values that differ only in case or spaces."""
+    out = []
+    for column in schema.group_columns(q.columns):
+        values = pd.Series(pd.unique(q[column].dropna().astype(str)))
+        if values.empty:
+            continue
+        key = values.map(lambda v: " ".join(v.split()).casefold())
+        sets = [list(g) for _, g in values.groupby(key, sort=False) if len(g) > 1]
+        if sets:
+            shown = "; ".join(", ".join(f"'{v}'" for v in s) for s in sets)
+            out.append(Violation(fq, None, column, f"values that differ only in case or spaces are counted as "
+                                 f"separate groups: {shown}; write each group one way if they are the same"))
+    return out

@@ -473,3 +473,115 @@ def test_three_waves_and_a_composite_id_are_pseudonymised(tmp_path):
     assert "appears 2 times in waves 't1', 't2', 't3' (w.csv row 2, w.csv row 13) (the same id once case" in dup.message
     data = ek.load_data(tmp_path / "data")
     assert data.wave_order == ["t1", "t2", "t3"]
+
+
+# --- (8) an analyst's trial: satisfaction scales, every problem at once, case-only groups, labels ------------
+SATISFIED = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied",
+             "Very satisfied"]
+
+
+@pytest.mark.parametrize("answers, order", [
+    (["Satisfied", "Very satisfied", "Neither satisfied nor dissatisfied", "Dissatisfied"], SATISFIED),
+    (["Very likely", "Unlikely", "Likely"], ["Very unlikely", "Unlikely", "Neither likely nor unlikely", "Likely",
+                                              "Very likely"]),
+    (["Excellent", "Poor", "Good"], ["Poor", "Fair", "Good", "Very good", "Excellent"]),
+    (["Very important", "Not at all important", "Moderately important"],
+     ["Not at all important", "Slightly important", "Moderately important", "Very important",
+      "Extremely important"]),
+])
+def test_template_recognises_satisfaction_likelihood_quality_and_importance_scales(answers, order):
+    from evalkit.importer.template import guess_kind
+
+    guess = guess_kind(pd.Series(answers))
+    assert guess["kind"] == "ordinal" and guess["scale"] == [1, 5]
+    assert sorted(guess["labels"], key=guess["labels"].get) == order
+
+
+def _w4(folder: Path) -> Path:
+    path = folder / "w4.csv"
+    path.write_text("id,site,sat_pre,sat_post,often_pre,often_post,comment\n"
+                    "1,A,Very satisfied,Satisfied,Never,Often,good\n"
+                    "2,A,Dissatisfied,Very satisfied,Sometimes,Always,too long\n"
+                    "3,A,Neither satisfied nor dissatisfied,Satisfied,Rarely,Sometimes,fine\n"
+                    "4,A,Satisfied,Very dissatisfied,Never,Never,ok\n"
+                    "5,B,Satisfied,Satisfied,Often,Always,more sessions\n"
+                    "6,B,Dissatisfied,Satisfied,Sometimes,Often,none\n")
+    return path
+
+
+def test_template_of_a_satisfaction_question_is_a_measure_not_a_group(tmp_path):
+    spec = tmp_path / "spec.yml"
+    text = write_template(_w4(tmp_path), spec)
+    raw = yaml.safe_load(text)
+    assert "groups" not in raw
+    assert raw["measures"]["sat"]["kind"] == "ordinal"
+    assert raw["measures"]["sat"]["labels"]["Neither satisfied nor dissatisfied"] == 3
+    assert raw["measures"]["sat"]["waves"] == {"sat_pre": "pre", "sat_post": "post"}
+    # the free-text column is named in a comment to check, never silently dropped
+    assert any(line.lstrip().startswith("#") and "comment" in line and "check" in line for line in text.splitlines())
+    result = import_data(spec, tmp_path / "data")
+    r = result.tables["responses"]
+    assert r.loc[r["measure"] == "sat", "value"].tolist()[:3] == [5, 2, 3]
+
+
+def test_template_of_one_file_per_wave_keeps_every_column_and_proposes_the_school(tmp_path):
+    (tmp_path / "wave_pre.csv").write_text("ID,School,Q1 How satisfied are you?,Q2 Hours studied,Notes\n"
+                                           "7,Oak High,Very satisfied,3,x1\n8,Oak High,Satisfied,,x2\n"
+                                           "9,Oak High,Dissatisfied,2,x3\n")
+    (tmp_path / "wave_post.csv").write_text("ID,School,Q1 How satisfied are you?,Q2 Hours studied,Notes\n"
+                                            "7,Oak High,Very dissatisfied,5,y1\n8,Oak High,Satisfied,2,y2\n"
+                                            "9,Oak High,Neither satisfied nor dissatisfied,4,y3\n")
+    spec = tmp_path / "spec.yml"
+    text = write_template([tmp_path / "wave_pre.csv", tmp_path / "wave_post.csv"], spec)
+    raw = yaml.safe_load(text)
+    assert raw["partnership"] == {"column": "School"}
+    q1 = next(m for m in raw["measures"].values() if m.get("column") == "Q1 How satisfied are you?")
+    assert q1["kind"] == "ordinal" and q1["label"] == "Q1 How satisfied are you?"
+    assert any(line.lstrip().startswith("#") and "Notes" in line and "check" in line for line in text.splitlines())
+    result = import_data(spec, tmp_path / "data")
+    assert result.tables["partnerships"]["name"].tolist() == ["Oak High"]
+
+
+def test_template_labels_are_words_with_a_capital_and_marked_check(tmp_path):
+    text = write_template(_w4(tmp_path))
+    raw = yaml.safe_load(text)
+    assert raw["measures"]["often"]["label"] == "Often" and raw["measures"]["sat"]["label"] == "Sat"
+    assert "    label: Often  # check" in text.splitlines()
+    text = write_template(FIXTURES / "wide_prepost.csv")
+    assert yaml.safe_load(text)["measures"]["reading"]["label"] == "Reading"
+
+
+def test_value_problems_and_a_duplicate_id_are_reported_in_one_run(tmp_path):
+    wide = pd.read_csv(FIXTURES / "wide_prepost.csv", dtype=str)
+    wide.loc[2, "confidence_post"] = "Somewhat agree"   # not in labels: file row 4
+    wide.loc[5, "reading_pre"] = "250"                  # outside the scale [0, 100]: file row 7
+    wide = pd.concat([wide, wide.iloc[[0]]], ignore_index=True)  # the first participant again: file row 22
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    spec = {"sources": [{"path": "wide.csv"}], "id": "student_id", "partnership": {"id": "p1", "name": "P1"},
+            "measures": {
+                "reading": {"kind": "continuous", "higher_is_better": True, "scale": [0, 100],
+                            "waves": {"reading_pre": "pre", "reading_post": "post"}},
+                "confidence": {"kind": "ordinal", "higher_is_better": True, "scale": [1, 5], "labels": LIKERT | {
+                    "Neutral": 3}, "waves": {"confidence_pre": "pre", "confidence_post": "post"}}}}
+    with pytest.raises(ImportFailed) as err:
+        import_data(spec, tmp_path / "data", base_dir=tmp_path)
+    found = {(v.file, v.row, v.column): v.message for v in err.value.violations}
+    assert "'Somewhat agree' is not one of the labels" in found[("wide.csv", 4, "confidence_post")]
+    assert "250 is outside the scale [0, 100]" in found[("wide.csv", 7, "reading_pre")]
+    assert "appears 2 times" in found[("wide.csv", 22, "student_id")]
+    _nothing_written(tmp_path / "data")
+
+
+def test_group_values_differing_only_in_case_are_merged_and_reported(tmp_path):
+    (tmp_path / "g.csv").write_text("pid,Gender,score_pre,score_post\n1,Female,3,4\n2,female,2,3\n3,Male,4,4\n"
+                                    "4,Female ,1,2\n5,Non-binary,2,2\n6,non-binary,3,3\n7,FEMALE,2,2\n")
+    spec = {"sources": [{"path": "g.csv"}], "id": "pid", "partnership": {"id": "p1", "name": "P1"},
+            "groups": ["Gender"], "measures": {"score": {"kind": "continuous", "higher_is_better": True,
+                                                         "waves": {"score_pre": "pre", "score_post": "post"}}}}
+    result = import_data(spec, tmp_path / "data", base_dir=tmp_path)
+    assert result.tables["participants"]["gender"].tolist() == ["Female", "Female", "Male", "Female", "Non-binary",
+                                                               "Non-binary", "Female"]
+    note = next(n for n in result.notes if "Gender" in n)
+    assert "'female'" in note and "'FEMALE'" in note and "'Female'" in note and "'non-binary'" in note
+    assert "Gender" in (tmp_path / "data" / "import_report.md").read_text()
+    assert [w for w in validate_dir(tmp_path / "data").warnings if w.file == "participants.csv"] == []

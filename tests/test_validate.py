@@ -356,3 +356,26 @@ def test_the_arrow_search_and_the_python_search_flag_the_same_characters():
     assert validate._unsafe_rows(pd.Series(texts, dtype="string")).tolist() == expected
     assert validate._unsafe_rows(pd.Series(texts, dtype=object)).tolist() == expected
     assert sum(expected) == 2 * (9 + 2 + 18 + 1 + 5 + 4)   # by hand: \x00-\x08, \x0b \x0c, \x0e-\x1f, \x7f, U+202A-E, U+2066-9
+
+
+# --- group values that differ only in case or spaces (trial: 'Female' and 'female' were two groups) ----------
+def test_group_values_differing_only_in_case_or_spaces_are_a_warning(tmp_path):
+    folder = _folder(tmp_path, participants=(
+        "participant_id,partnership_id,gender,low_income\n"
+        "a1,alpha,woman,yes\n"
+        "a2,alpha,man,no\n"
+        "a3,alpha,Woman,\n"
+        "b1,beta,non-binary,yes\n"
+        "b2,beta,man,No\n"))
+    problems = validate_dir(folder)
+    assert problems == []  # a warning, not a violation
+    mine = [w for w in problems.warnings if w.file == "participants.csv"]
+    assert sorted(w.column for w in mine) == ["gender", "low_income"], mine
+    gender = next(w for w in mine if w.column == "gender").message
+    assert "'woman'" in gender and "'Woman'" in gender and "'man'" not in gender
+    assert "'No'" in next(w for w in mine if w.column == "low_income").message
+
+
+def test_distinct_group_values_are_no_warning(tmp_path):
+    problems = validate_dir(_folder(tmp_path))
+    assert [w for w in problems.warnings if w.file == "participants.csv"] == []

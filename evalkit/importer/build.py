@@ -60,6 +60,7 @@ class _Collector:
     def __init__(self, spec: Spec):
         self.spec = spec
         self.violations: list[Violation] = []
+        self.cell_problems = 0  # problems in single cells; the others (a missing column...) stop the build
         self.missing_text = {cell_text(v) for v in spec.missing}
         self.missing_num = set(pd.to_numeric(pd.Series(sorted(self.missing_text), dtype=object),
                                              errors="coerce").dropna())
@@ -67,6 +68,7 @@ class _Collector:
     def emit(self, src: Source, mask: pd.Series, column: str, message) -> None:
         for index in mask.index[mask.to_numpy(bool)]:
             text = message(index) if callable(message) else message
+            self.cell_problems += 1
             self.violations.append(Violation(src.name, int(index) + src.first_row, column, text))
 
     def texts(self, src: Source, column: str, labelled: bool = True) -> pd.Series:
@@ -150,6 +152,7 @@ def build(spec: Spec, sources: list[Source]) -> Built:
             parts.append(text)
         if len(parts) != len(spec.id_columns):
             continue
+        base["blank_id"] = pd.concat(parts, axis=1).isna().any(axis=1)
         base["raw_id"] = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1).apply(
             lambda r: " ".join(str(x) for x in r if x is not None), axis=1)
         if spec.id_normalize:
@@ -198,10 +201,12 @@ def build(spec: Spec, sources: list[Source]) -> Built:
         elif per_wave and len(files) < len(sources) and any(m.column == col for m in spec.measures if m.measure == mid):
             lacking = ", ".join(s.name for s in sources if s.name not in files)
             notes.append(f"Measure '{mid}' (column '{col}') is not in {lacking}: it has no answers in that wave.")
-    if c.violations or not people:
+    if len(c.violations) > c.cell_problems or not people:  # a missing column: nothing more can be checked
         return Built({}, pd.DataFrame(), pd.DataFrame(), notes, c.violations)
+    # problems in single cells (bad answers, blank ids) are reported with those found below (duplicate ids...)
 
     rows = pd.concat(people, ignore_index=True)
+    rows = rows[~rows["blank_id"].astype(bool)]  # (reported above)
     vals = pd.concat(values, ignore_index=True) if values else pd.DataFrame(
         columns=["src", "pos", "wave", "measure", "value", "label"])
     seen = [s.wave for s in sources if s.wave] + [m for m in vals["wave"]]
@@ -294,6 +299,13 @@ def build(spec: Spec, sources: list[Source]) -> Built:
                        "comparison" if v.casefold() in comparison else None)
         participants["arm"] = ordered["participant"].map(arms).to_numpy()
     for col, out in spec.groups.items():
+        variants = case_variants(rows[f"group:{out}"])
+        if variants:
+            rows[f"group:{out}"] = rows[f"group:{out}"].replace(variants)
+            merged = "; ".join(", ".join(f"'{v}'" for v, k in variants.items() if k == keep) + f" as '{keep}'"
+                               for keep in dict.fromkeys(variants.values()))
+            notes.append(f"Group column '{col}': values that differ only in case or spaces were written as one "
+                         f"group: {merged}. Correct the export if they are different groups.")
         got = rows.dropna(subset=[f"group:{out}"]).groupby("participant")[f"group:{out}"].first()
         participants[out] = ordered["participant"].map(got).to_numpy()
 
@@ -337,6 +349,29 @@ def build(spec: Spec, sources: list[Source]) -> Built:
             notes.append(f"{name}: {n} row(s) are Qualtrics survey previews (Status = Survey Preview); they were "
                          "imported like the others: delete them from the export if they are tests.")
     return Built(tables, report, misses, notes, c.violations)
+
+
+def case_variants(values: pd.Series) -> dict[str, str]:
+    """Values that differ only in case or spaces from a more frequent one: spelling -> the spelling kept.
+
+    Values are compared with runs of spaces made one and case folded; in each set of variants the
+    most frequent spelling is kept (on a tie, the first seen).
+
+    Examples
+    --------
+    >>> case_variants(pd.Series(["Female", "female", "Male", "Female", "FEMALE", None]))
+    {'female': 'Female', 'FEMALE': 'Female'}
+    """
+    seen = values.dropna().astype(str)
+    out: dict[str, str] = {}
+    if seen.empty:
+        return out
+    for _, group in seen.groupby(seen.map(lambda v: " ".join(v.split()).casefold()), sort=False):
+        counts = group.groupby(group, sort=False).size()
+        if len(counts) > 1:
+            keep = counts.idxmax()
+            out.update({v: keep for v in counts.index if v != keep})
+    return out
 
 
 def _id_label(spec: Spec) -> str:

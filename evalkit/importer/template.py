@@ -28,7 +28,12 @@ _FILE_WAVE = re.compile(rf"(?:^|[\s_.\-])(?P<wave>{_WAVE})(?:$|[\s_.\-])", re.IG
 _ID_NAMES = ("participant_id", "participant", "id", "student_id", "respondent_id", "respondent", "person_id",
              "case_id", "record_id", "subject", "subject_id", "externalreference", "externaldatareference",
              "responseid", "email_address", "email")
-_PARTNERSHIP_NAMES = ("partnership", "partnership_id", "partnership_name", "partner", "site", "program", "programme")
+_PARTNERSHIP_NAMES = ("partnership", "partnership_id", "partnership_name", "partner", "site", "program", "programme",
+                      "school", "school_name", "site_name", "partner_name", "program_name", "programme_name",
+                      "centre", "center", "campus", "organisation", "organization", "branch", "location")
+#: words that make a text column the likely partnership column when no column has one of the names above
+_PARTNERSHIP_WORDS = {"partnership", "partner", "site", "school", "program", "programme", "centre", "center",
+                      "campus", "organisation", "organization", "branch"}
 #: ordered answer scales recognised in text answers (the first that covers every answer seen is used)
 LIKERT = (
     ("strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"),
@@ -38,7 +43,15 @@ LIKERT = (
     ("strongly disagree", "disagree", "agree", "strongly agree"),
     ("never", "rarely", "sometimes", "often", "always"),
     ("poor", "fair", "good", "very good", "excellent"),
+    ("very poor", "poor", "fair", "good", "very good"),
+    ("very dissatisfied", "dissatisfied", "neither satisfied nor dissatisfied", "satisfied", "very satisfied"),
     ("very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"),
+    ("not at all satisfied", "slightly satisfied", "moderately satisfied", "very satisfied", "extremely satisfied"),
+    ("very unlikely", "unlikely", "neither likely nor unlikely", "likely", "very likely"),
+    ("very unlikely", "unlikely", "neutral", "likely", "very likely"),
+    ("not at all likely", "slightly likely", "moderately likely", "very likely", "extremely likely"),
+    ("not at all important", "slightly important", "moderately important", "very important", "extremely important"),
+    ("not at all important", "not very important", "somewhat important", "very important"),
     ("not at all confident", "slightly confident", "somewhat confident", "very confident", "extremely confident"),
 )
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .\-()/]*$")
@@ -125,6 +138,35 @@ def _meta(src: Source) -> set[str]:
     return {c for c in src.frame.columns if normalise_header(c) in names}
 
 
+def _words(text: str) -> str:
+    """A measure label from a column name or question: ``confidence`` -> ``Confidence`` (other text kept)."""
+    text = re.sub(r"[_\s]+", " ", str(text)).strip()
+    return text[:1].upper() + text[1:] if text == text.lower() else text
+
+
+def _stem_of(column: str) -> str:
+    """A wave column's name without its wave, as written (``Knowledge Pre`` -> ``Knowledge``)."""
+    for pattern in (_SUFFIX, _PREFIX):
+        m = pattern.match(str(column).strip())
+        if m:
+            return m.group("stem")
+    return str(column)
+
+
+def _partnership_column(src: Source, skip: set) -> str | None:
+    """A column whose name says it holds the partnership (``Site``, ``School``...), else None."""
+    by_name = {normalise_header(c): c for c in src.frame.columns if c not in skip}
+    found = next((by_name[n] for n in _PARTNERSHIP_NAMES if n in by_name), None)
+    if found is not None:
+        return found
+    for name, column in by_name.items():
+        values = src.frame[column].map(cell_text).dropna()
+        if (set(re.split(r"[^a-z]+", name)) & _PARTNERSHIP_WORDS and not values.empty
+                and pd.to_numeric(values, errors="coerce").isna().all() and values.nunique() < len(values)):
+            return column
+    return None
+
+
 def _id_column(src: Source) -> str | None:
     by_name = {normalise_header(c): c for c in src.frame.columns}
     for name in _ID_NAMES:
@@ -174,8 +216,7 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
     srcs = [_read(p, w) for p, w in zip(paths, waves)]
     first = srcs[0]
     id_column = _id_column(first)
-    by_name = {normalise_header(c): c for c in first.frame.columns}
-    pcol = next((by_name[n] for n in _PARTNERSHIP_NAMES if n in by_name), None)
+    pcol = _partnership_column(first, _meta(first) | {id_column})
     skip = _meta(first) | {id_column, pcol}
 
     out = ["# Starter import spec written by `evalkit import --template`. Check every line marked `# check`,",
@@ -203,7 +244,7 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
             guess = guess_kind(pd.concat([first.frame[c] for c in cols], ignore_index=True))
             if guess["kind"] is not None:
                 label = next((first.column_labels[c] for c in cols if first.column_labels.get(c)), None)
-                measures.append((stem, guess, label, {"waves": cols}))
+                measures.append((stem, guess, label or _words(_stem_of(next(iter(cols)))), {"waves": cols}))
                 used |= set(cols)
     else:
         columns = list(dict.fromkeys(c for s in srcs for c in s.frame.columns if c not in skip | _meta(s)))
@@ -212,7 +253,7 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
             guess = guess_kind(series)
             if guess["kind"] is not None:
                 label = next((s.column_labels[column] for s in srcs if s.column_labels.get(column)), None)
-                measures.append((column, guess, label, {"column": column}))
+                measures.append((column, guess, label or _words(column), {"column": column}))
                 used.add(column)
     for column in first.frame.columns:
         if column in used or normalise_header(column) in schema.IDENTIFYING_COLUMNS:
@@ -221,8 +262,18 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
         if 2 <= values.nunique() <= 12 and values.nunique() < len(values) and pd.to_numeric(
                 values, errors="coerce").isna().all():
             groups.append(column)
+    left = [c for c in dict.fromkeys(c for s in srcs for c in s.frame.columns if c not in _meta(s))
+            if c not in used and c not in groups]
     if groups:
         out.append(f"groups: [{', '.join(_q(g) for g in groups)}]  # check: columns describing groups of participants")
+    for column in left:
+        seen = pd.concat([s.frame[column] for s in srcs if column in s.frame]).map(cell_text).dropna()
+        what = ("numbers in one column without a column per wave" if len(srcs) == 1 and not seen.empty and
+                pd.to_numeric(seen, errors="coerce").notna().all() else
+                "free text, or answers not recognised as numbers, yes/no or a known scale")
+        why = ("identifying: never imported" if normalise_header(column) in schema.IDENTIFYING_COLUMNS else
+               f"not imported ({what}): add it under measures (with its labels) or groups if it is one")
+        out.append(f"# check: column {json.dumps(str(column), ensure_ascii=False)} is {why}")
     out.append("missing: [-99, \"N/A\"]  # check: codes that mean 'no answer'")
     out.append("measures:")
     if not measures:
@@ -235,7 +286,7 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
             mid += "_2"
         taken.add(mid)
         out.append(f"  {mid}:")
-        out.append(f"    label: {_q(label or stem)}  # check")
+        out.append(f"    label: {_q(label)}  # check")
         out.append(f"    kind: {guess['kind']}  # check")
         out.append("    higher_is_better: true  # check: false when a higher value is worse (e.g. stress)")
         lo, hi = guess["scale"]
