@@ -190,3 +190,14 @@ def test_an_unknown_correction_lists_none_among_the_choices(tmp_path):
     data = _scale_data(tmp_path)
     with pytest.raises(InputError, match=r"unknown correction 'fdr'; expected one of 'holm'.*'by' or 'none'"):
         ek.compare_prepost(data, "p", correction="fdr")
+
+
+def test_a_measure_asked_at_one_wave_only_says_so(tmp_path):
+    """compare_prepost(measures=["satisfaction"]) (asked at post only) said "suppressed: fewer than 10
+    participants", though 218 answered at post: the reason is that it was not asked at pre."""
+    pre, post = np.arange(12) % 4 + 1.0, np.arange(12) % 4 + 2.0
+    responses = pd.concat([_long("p", "skills", pre, post), _long("p", "liked", pre, post).query("wave == 'post'")])
+    data = ek.load_data(write_tables(tmp_path, responses, [_measure("skills", lo=1, hi=5), _measure("liked", lo=1, hi=5)]))
+    row = ek.compare_prepost(data, "p", measures=["liked"], min_group_size=5).iloc[0]
+    assert row["suppressed"] and row["n_pre"] == 0  # a count of 0 describes nobody: shown
+    assert row["note"] == "not asked at pre" and row["verdict"] == "suppressed"
