@@ -585,3 +585,12 @@ def test_group_values_differing_only_in_case_are_merged_and_reported(tmp_path):
     assert "'female'" in note and "'FEMALE'" in note and "'Female'" in note and "'non-binary'" in note
     assert "Gender" in (tmp_path / "data" / "import_report.md").read_text()
     assert [w for w in validate_dir(tmp_path / "data").warnings if w.file == "participants.csv"] == []
+
+
+def test_a_one_column_scale_question_is_neither_a_group_nor_the_partnership(tmp_path):
+    (tmp_path / "q.csv").write_text("pid,How satisfied with the program,x_pre,x_post\n1,Satisfied,1,2\n"
+                                    "2,Very satisfied,2,3\n3,Satisfied,3,3\n")
+    text = write_template(tmp_path / "q.csv")
+    raw = yaml.safe_load(text)
+    assert "groups" not in raw and "column" not in raw["partnership"]
+    assert any(line.startswith("# check: column \"How satisfied with the program\"") for line in text.splitlines())

@@ -2,8 +2,12 @@
 
 Waves are guessed from column names (``reading_pre``/``reading_post``, ``score_T1``/``score_T2``,
 ``pre_score``/``post_score``, ``Prewt``/``Postwt``) or, for one file per wave, from the file names;
-kinds from the values (0/1 or yes/no: binary; whole numbers from 0 or 1 up to at most 10, or Likert
-words: ordinal; other numbers: continuous). The analyst checks every line marked ``# check``.
+kinds from the values (0/1 or yes/no: binary; whole numbers from 0 or 1 up to at most 10, or the words
+of a known scale in :data:`LIKERT` (agreement, frequency, quality, satisfaction, likelihood, importance,
+confidence): ordinal; other numbers: continuous). The partnership column is one named like ``Site``,
+``School`` or ``Partnership``; labels come from the question text when the export has it, else the
+column name as words (``Confidence``). A column the template cannot place is named in a ``# check``
+comment, never left out silently. The analyst checks every line marked ``# check``.
 """
 from __future__ import annotations
 
@@ -162,7 +166,8 @@ def _partnership_column(src: Source, skip: set) -> str | None:
     for name, column in by_name.items():
         values = src.frame[column].map(cell_text).dropna()
         if (set(re.split(r"[^a-z]+", name)) & _PARTNERSHIP_WORDS and not values.empty
-                and pd.to_numeric(values, errors="coerce").isna().all() and values.nunique() < len(values)):
+                and pd.to_numeric(values, errors="coerce").isna().all() and values.nunique() < len(values)
+                and guess_kind(values)["kind"] is None):  # "How satisfied are you with the program?" is a measure
             return column
     return None
 
@@ -260,16 +265,19 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
             continue
         values = first.frame[column].map(cell_text).dropna()
         if 2 <= values.nunique() <= 12 and values.nunique() < len(values) and pd.to_numeric(
-                values, errors="coerce").isna().all():
-            groups.append(column)
+                values, errors="coerce").isna().all() and guess_kind(values)["kind"] != "ordinal":
+            groups.append(column)  # (answers on a known scale are a question, never a group)
     left = [c for c in dict.fromkeys(c for s in srcs for c in s.frame.columns if c not in _meta(s))
             if c not in used and c not in groups]
     if groups:
         out.append(f"groups: [{', '.join(_q(g) for g in groups)}]  # check: columns describing groups of participants")
     for column in left:
         seen = pd.concat([s.frame[column] for s in srcs if column in s.frame]).map(cell_text).dropna()
-        what = ("numbers in one column without a column per wave" if len(srcs) == 1 and not seen.empty and
+        one_wave = len(srcs) == 1 and not seen.empty
+        what = ("numbers in one column without a column per wave" if one_wave and
                 pd.to_numeric(seen, errors="coerce").notna().all() else
+                "answers on a known scale in one column without a column per wave" if one_wave and
+                guess_kind(seen)["kind"] == "ordinal" else
                 "free text, or answers not recognised as numbers, yes/no or a known scale")
         why = ("identifying: never imported" if normalise_header(column) in schema.IDENTIFYING_COLUMNS else
                f"not imported ({what}): add it under measures (with its labels) or groups if it is one")
