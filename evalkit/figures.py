@@ -28,10 +28,12 @@ import pandas as pd
 
 from evalkit.labels import wave_label
 from evalkit.narrate import _num as narrate_number
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+from evalkit.errors import InputError
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
-           "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest"]
+           "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
+           "check_one_change_family", "change_withheld_note", "distribution_panels"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
 PRINT_DPI = 200
@@ -283,7 +285,126 @@ def change_intervals(table: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFr
     return t
 
 
-def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
+_PRIMARY_REASON = re.compile(r"suppressed: fewer than (\d+) participants")   # as evalkit.privacy writes it
+_COMPLEMENTARY_REASON = "cannot be worked out by subtraction"
+
+
+def check_one_change_family(table: pd.DataFrame, func: str = "plot_change") -> None:
+    """Raise :class:`~evalkit.errors.InputError` unless ``table`` holds one partnership and one group.
+
+    The change figure draws each measure once, labelled by the measure alone; the
+    rows of several partnerships or groups would be drawn as unlabelled duplicates
+    (and their suppressed rows left out unsaid), so such a table is refused with
+    the way to get one that fits. Tables without ``partnership_id`` or ``group``
+    columns are taken as one partnership and one group.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"partnership_id": ["a", "a"], "group_variable": "gender", "group": ["man", "woman"]})
+    >>> check_one_change_family(t)
+    Traceback (most recent call last):
+    ...
+    evalkit.errors.InputError: plot_change draws the change of one partnership and one group, each measure once; this table holds 2 groups of 'gender' ('man', 'woman'). Keep the rows of one, e.g. table[table['group'] == 'man'], or call compare_prepost(data, 'a') for one partnership without by.
+    """
+    def values(column):
+        if column not in table.columns:
+            return []
+        return sorted({str(v) for v in table[column].astype(object).where(table[column].notna(), "<missing>")})
+
+    pids, groups = values("partnership_id"), values("group")
+    held, keep = [], []
+    if len(pids) > 1:
+        held.append(f"{len(pids)} partnerships ({_some(pids)})")
+        keep.append(f"(table['partnership_id'] == {pids[0]!r})")
+    if len(groups) > 1:
+        variables = values("group_variable") if "group_variable" in table.columns else []
+        of = f" of {variables[0]!r}" if len(variables) == 1 else ""
+        held.append(f"{len(groups)} groups{of} ({_some(groups)})")
+        keep.append(f"(table['group'] == {groups[0]!r})")
+    if not held:
+        return
+    rows = keep[0][1:-1] if len(keep) == 1 else " & ".join(keep)
+    pid = repr(pids[0]) if pids else "PARTNERSHIP_ID"
+    raise InputError(f"{func} draws the change of one partnership and one group, each measure once; this table "
+                     f"holds {' and '.join(held)}. Keep the rows of one, e.g. table[{rows}], or call "
+                     f"compare_prepost(data, {pid}) for one partnership without by.")
+
+
+def _some(names: list[str], at_most: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in names[:at_most])
+    return shown + (", ..." if len(names) > at_most else "")
+
+
+def change_withheld_note(table: pd.DataFrame, *, min_group_size: int | None = None) -> str:
+    """The sentence the change figure and its alt text give for the measures they leave out ("" if none).
+
+    A measure is left out when its row is suppressed (or has no mean change).
+    Rows blanked by complementary suppression (their note says so) may hold
+    ``min_group_size`` people or more, so they are counted apart, with that
+    reason, rather than said to be small.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`evalkit.compare_prepost` output for one partnership and one group.
+    min_group_size : int, optional
+        The table's minimum group size. Default: the one its suppression notes
+        state (``"suppressed: fewer than k participants"``), else
+        :data:`evalkit.privacy.DEFAULT_MIN_GROUP_SIZE`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"mean_change": [0.5, None, None], "suppressed": [False, True, True],
+    ...                   "note": ["", "suppressed: fewer than 5 participants", "suppressed: fewer than 5 participants"]})
+    >>> change_withheld_note(t)
+    '2 measures not shown: fewer than 5 people each.'
+    """
+    hidden = table[~_drawn(table)]
+    if hidden.empty:
+        return ""
+    notes = (hidden["note"].astype(object).where(hidden["note"].notna(), "").astype(str) if "note" in hidden.columns
+             else pd.Series("", index=hidden.index))
+    if min_group_size is None:
+        stated = notes.str.extract(_PRIMARY_REASON, expand=False).dropna()
+        min_group_size = int(stated.iloc[0]) if len(stated) else DEFAULT_MIN_GROUP_SIZE
+    complementary = int(notes.str.contains(_COMPLEMENTARY_REASON, regex=False).sum())
+    sentences = [withheld_note(len(hidden) - complementary, "measures", min_group_size)]
+    if complementary:
+        sentences.append(f"{complementary} measure{'s' if complementary != 1 else ''} not shown so that a smaller "
+                         "group cannot be worked out by subtraction.")
+    return " ".join(s for s in sentences if s)
+
+
+def _drawn(table: pd.DataFrame) -> np.ndarray:
+    """Rows of a change table the figure draws: not suppressed, with a mean change."""
+    return (~table["suppressed"].astype(bool) & table["mean_change"].notna()).to_numpy()
+
+
+def distribution_panels(data, partnership_id: str, measures=None, *, pre: str = "pre", post: str = "post",
+                        min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """The matched pairs, the measures :func:`evalkit.plots.plot_distributions` draws, and its withheld note.
+
+    A measure is drawn when at least ``min_group_size`` participants answered it
+    at both waves. The others asked for (every measure in ``measures``, or, by
+    default, every measure someone answered at both waves) are left out, and the
+    note (:func:`evalkit.privacy.withheld_note`) says how many.
+
+    Returns
+    -------
+    tuple
+        ``(pairs, shown, note)``: the complete pairs (:func:`evalkit.compare.matched_pairs`),
+        the measures drawn in order, and the note ("" when none is left out).
+    """
+    from evalkit.compare import matched_pairs
+
+    pairs = matched_pairs(data, partnership_id, measures, pre=pre, post=post).dropna()
+    counts = pairs.groupby("measure").size()
+    shown = [m for m in counts.index if counts[m] >= min_group_size]
+    asked = list(dict.fromkeys(measures)) if measures is not None else list(counts.index)
+    return pairs, shown, withheld_note(len([m for m in asked if m not in shown]), "measures", min_group_size)
+
+
+def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95, min_group_size: int | None = None) -> str:
     """Alternative text for :func:`evalkit.plots.plot_change`.
 
     Lists each measure the figure draws, from the largest change to the
@@ -297,10 +418,17 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
         The :func:`evalkit.compare_prepost` table the figure is drawn from.
     conf_level : float
         Confidence level of the intervals.
+    min_group_size : int, optional
+        For the sentence on measures left out (:func:`change_withheld_note`, as the figure's note).
 
     Returns
     -------
     str
+
+    Raises
+    ------
+    evalkit.errors.InputError
+        If the table holds several partnerships or groups (:func:`check_one_change_family`).
 
     Examples
     --------
@@ -309,7 +437,8 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
     >>> describe_change(t)
     'Dot plot of the mean change from pre to post on 1 measure, as a percentage of each scale’s range, with 95% intervals: Skills (1-5) +12% (95% CI +6% to +19%), improved.'
     """
-    shown = change_intervals(table[~table["suppressed"].astype(bool) & table["mean_change"].notna()], conf_level)
+    check_one_change_family(table, "describe_change")
+    shown = change_intervals(table[_drawn(table)], conf_level)
     if shown.empty:
         return "No measure had enough matched participants to show a change."
     span = (shown["scale_max"] - shown["scale_min"]).astype(float)
@@ -323,8 +452,8 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95) -> str:
                     if np.isfinite(p["ci_low"]) else "")
         parts.append(f"{r['label']} {_pct(p['mean_change'], True)}{interval}, {str(r['verdict'] if 'verdict' in r.index else r['direction']).lower()}")
     n = len(shown)
-    hidden = len(table) - n
-    tail = f" {hidden} measure{'s' if hidden != 1 else ''} not shown: too few matched participants." if hidden else ""
+    note = change_withheld_note(table, min_group_size=min_group_size)   # the figure's own note
+    tail = f" {note}" if note else ""
     return (f"Dot plot of the mean change from pre to post on {n} measure{'s' if n != 1 else ''}, as a percentage "
             f"of each scale\u2019s range, with {level} intervals: {_join(parts)}.{tail}")
 
@@ -386,7 +515,8 @@ def describe_distributions(data, partnership_id: str, measures=None, *, pre: str
     For each panel the figure draws (measures with at least ``min_group_size``
     matched participants): the median before and after for continuous
     measures, the share answering yes for yes/no measures, and for rating
-    scales the share in the two highest answers.
+    scales the share in the two highest answers; then, as the figure's note,
+    how many measures are not shown (:func:`distribution_panels`).
 
     Parameters
     ----------
@@ -408,12 +538,9 @@ def describe_distributions(data, partnership_id: str, measures=None, *, pre: str
     >>> describe_distributions(ek.load_data("data/sample"), "riverside-literacy")  # doctest: +SKIP
     'Pre and post answers of the same participants, one panel per measure: Knowledge test score ...'
     """
-    from evalkit.compare import matched_pairs
-
-    pairs = matched_pairs(data, partnership_id, measures, pre=pre, post=post).dropna()
+    pairs, shown, note = distribution_panels(data, partnership_id, measures, pre=pre, post=post,
+                                             min_group_size=min_group_size)
     meta = data.measures.set_index("measure")
-    counts = pairs.groupby("measure").size()
-    shown = [m for m in counts.index if counts[m] >= min_group_size]
     if not shown:
         return "Too few matched participants to show distributions."
     parts = []
@@ -432,7 +559,7 @@ def describe_distributions(data, partnership_id: str, measures=None, *, pre: str
             parts.append(f"{label}: {_pct(100 * p['pre'].round().isin(top).mean())} chose {top[0]} or {top[1]} "
                          f"before and {_pct(100 * p['post'].round().isin(top).mean())} after (n = {len(p)})")
     return ("Pre and post answers of the same participants, one panel per measure (box plots for scores, "
-            f"stacked shares of each answer for rating scales): {_join(parts)}.")
+            f"stacked shares of each answer for rating scales): {_join(parts)}." + (f" {note}" if note else ""))
 
 
 def describe_response_shares(data, partnership_id: str, measure: str, wave: str = "post",

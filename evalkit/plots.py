@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from evalkit.compare import matched_pairs
-from evalkit.figures import change_intervals, forest_verdicts, legend_below
+from evalkit.figures import (change_intervals, change_withheld_note, check_one_change_family, distribution_panels,
+                             forest_verdicts, legend_below)
 from evalkit.labels import wave_label
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
@@ -33,7 +33,8 @@ def _empty(message: str, figsize=(7, 1.2)):
     return fig
 
 
-def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None):
+def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None,
+                min_group_size: int | None = None):
     """Mean change per measure with its confidence interval, as a share of each scale's range.
 
     Measures use different scales (1-5, 0-20, yes/no), so the change is drawn as
@@ -47,12 +48,28 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
     :func:`evalkit.compare_prepost`); a change that could be chance is drawn in
     a neutral grey whatever its sign.
 
+    Measures whose row is suppressed are not drawn; a note under the plot says
+    how many (:func:`evalkit.figures.change_withheld_note`, the sentence the alt
+    text :func:`evalkit.figures.describe_change` ends with).
+
     Parameters
     ----------
     table : pandas.DataFrame
-        Output of :func:`evalkit.compare_prepost` for one partnership (one group).
+        Output of :func:`evalkit.compare_prepost` for one partnership and one group
+        (without ``by``, or the rows of one group).
+    min_group_size : int, optional
+        The minimum group size the table was suppressed at, for the note; default:
+        the one its suppression notes state.
+
+    Raises
+    ------
+    evalkit.errors.InputError
+        If the table holds several partnerships or groups: each measure would be drawn
+        once per partnership or group, with nothing to tell the rows apart.
     """
-    t = table[~table["suppressed"] & table["mean_change"].notna()].copy()
+    check_one_change_family(table, "plot_change")
+    note = change_withheld_note(table, min_group_size=min_group_size)
+    t = table[~table["suppressed"].astype(bool) & table["mean_change"].notna()].copy()
     if t.empty:
         return _empty("No measure had enough matched participants to show a change.")
     span = (t["scale_max"] - t["scale_min"]).astype(float)
@@ -81,6 +98,9 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
                   else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
     handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=k) for k, c in colors.items()
                if k in set(t["Direction"])]
+    if note:   # under the axis label, in the axes' layout box: the legend goes under it, clear of it
+        ax.annotate(note, xy=(0, 0), xycoords=(ax.transAxes, ax.xaxis.label), xytext=(0, -4),
+                    textcoords="offset points", ha="left", va="top", fontsize=9, color="0.3", annotation_clip=False)
     legend_below(fig, handles)   # laid out when drawn: the at-a-glance card resizes the figure
     ax.set_title(title or "Change from pre to post")
     sns.despine(ax=ax, left=True)
@@ -94,12 +114,14 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     Ordinal and binary measures are drawn as stacked shares of each response
     option (so ties and ceiling effects show); continuous measures as box plots.
     Only participants who answered both waves are drawn, so the two bars or
-    boxes describe the same people.
+    boxes describe the same people. Measures with fewer than ``min_group_size``
+    of them are not drawn; a note under the panels says how many
+    (:func:`evalkit.figures.distribution_panels`, as the alt text
+    :func:`evalkit.figures.describe_distributions` does).
     """
-    pairs = matched_pairs(data, partnership_id, measures, pre=pre, post=post).dropna()
+    pairs, shown, note = distribution_panels(data, partnership_id, measures, pre=pre, post=post,
+                                             min_group_size=min_group_size)
     meta = data.measures.set_index("measure")
-    counts = pairs.groupby("measure").size()
-    shown = [m for m in counts.index if counts[m] >= min_group_size]
     if not shown:
         return _empty("Too few matched participants to show distributions.")
     ncol = min(3, len(shown))
@@ -143,6 +165,11 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         ax.set_xlabel("")
     sns.despine(fig)
     fig.tight_layout()
+    if note:   # a band under the panels (about 14 characters of 9-pt type to the inch), clear of their ticks
+        width, height = fig.get_size_inches()
+        lines = textwrap.wrap(note, max(24, int(14 * width)))
+        fig.subplots_adjust(bottom=fig.subplotpars.bottom + (0.2 * len(lines) + 0.1) / height)
+        fig.text(0.02, 0.06 / height, "\n".join(lines), ha="left", va="bottom", fontsize=9, color="0.3")
     return fig
 
 

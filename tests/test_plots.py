@@ -1,0 +1,149 @@
+"""Report figures of change: what they leave out for privacy, they say on the figure; what they cannot draw, they refuse."""
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from builders import long_responses, measure, write_tables
+from evalkit.errors import InputError
+from evalkit.figures import describe_change, describe_distributions, report_style
+from evalkit.plots import plot_change, plot_distributions
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """Partnership "a": 20 people answered skills (0-20) and confidence (1-5) at both waves, only 6 of them
+    knowledge (0-20): with k = 10, knowledge is suppressed. Partnership "b": 12 people, skills only.
+    Gender in "a": 10 women, 10 men."""
+    rng = np.random.default_rng(7)
+    pre = rng.integers(4, 14, 20)
+    frames = [long_responses("a", "skills", pre, pre + rng.integers(0, 5, 20)),
+              long_responses("a", "confidence", rng.integers(1, 4, 20), rng.integers(2, 6, 20)),
+              long_responses("a", "knowledge", pre[:6], pre[:6] + 2),
+              long_responses("b", "skills", pre[:12], pre[:12] + 1, prefix="b")]
+    responses = pd.concat(frames, ignore_index=True)
+    participants = responses[["participant_id", "partnership_id"]].drop_duplicates().reset_index(drop=True)
+    participants["gender"] = ["woman" if i % 2 else "man" for i in range(len(participants))]
+    folder = write_tables(tmp_path_factory.mktemp("plots") / "data", responses,
+                          [measure("skills", lo=0, hi=20), measure("knowledge", lo=0, hi=20),
+                           measure("confidence", kind="ordinal", lo=1, hi=5)], participants=participants)
+    return ek.load_data(folder)
+
+
+def _texts(fig):
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+
+
+def _assert_readable(fig):
+    """Every text at least 9 pt (the report style's floor), and no text over another."""
+    fig.draw_without_rendering()
+    renderer = fig._get_renderer()
+    texts = _texts(fig)
+    assert [(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() < 9] == []
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in texts]
+    assert [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)] == []
+
+
+@pytest.mark.parametrize("k", [10, 8])
+def test_the_change_figure_says_how_many_measures_it_withheld(data, k):
+    """Knowledge (6 matched pairs) was missing from the figure with no word on it; only the alt text said so."""
+    table = ek.compare_prepost(data, "a", min_group_size=k)
+    assert table.set_index("measure")["suppressed"].to_dict() == {"confidence": False, "knowledge": True,
+                                                                  "skills": False}
+    note = f"1 measure not shown: fewer than {k} people."   # the k the table was suppressed at
+    with report_style():
+        fig = plot_change(table)
+    assert note in [t.get_text() for t in _texts(fig)]
+    assert sorted(t.get_text() for t in fig.axes[0].get_yticklabels()) == ["Confidence", "Skills"]
+    _assert_readable(fig)
+    fig.set_size_inches(6.5, 0.26 * len(table) + 1.2)   # as the at-a-glance card draws it
+    _assert_readable(fig)
+    plt.close(fig)
+    alt = describe_change(table)
+    assert alt.endswith(" " + note) and "Knowledge" not in alt   # the alt text says what the figure says
+
+
+def test_the_change_figure_says_nothing_when_nothing_is_withheld(data):
+    table = ek.compare_prepost(data, "a", measures=["skills", "confidence"])
+    with report_style():
+        fig = plot_change(table)
+    assert not [t for t in _texts(fig) if "not shown" in t.get_text()]
+    assert "not shown" not in describe_change(table)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("measures", [None, ["skills", "knowledge", "confidence"]])
+def test_the_distributions_figure_says_how_many_measures_it_withheld(data, measures):
+    """Knowledge was left out of the panels with no note, and the alt text did not mention it either."""
+    with report_style():
+        fig = plot_distributions(data, "a", measures, min_group_size=10)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(titles) == 2 and not [t for t in titles if "Knowledge" in t]
+    note = "1 measure not shown: fewer than 10 people."
+    assert note in [t.get_text() for t in _texts(fig)]
+    _assert_readable(fig)
+    plt.close(fig)
+    alt = describe_distributions(data, "a", measures, min_group_size=10)
+    assert alt.endswith(" " + note) and "Knowledge" not in alt
+    # with k = 5 all three are drawn, and nothing is said to be withheld
+    with report_style():
+        fig = plot_distributions(data, "a", measures, min_group_size=5)
+    assert len(fig.axes) == 3 and not [t for t in _texts(fig) if "not shown" in t.get_text()]
+    assert "not shown" not in describe_distributions(data, "a", measures, min_group_size=5)
+    plt.close(fig)
+
+
+def test_a_change_table_of_several_groups_or_partnerships_is_refused(data):
+    """Given groups, the figure drew each measure once per group with no group name (and dropped the suppressed
+    groups silently); given every partnership, dozens of rows with no partnership name."""
+    grouped = ek.compare_prepost(data, "a", by="gender")
+    with pytest.raises(InputError, match=r"one partnership and one group.*2 groups of 'gender'.*without by"):
+        plot_change(grouped)
+    with pytest.raises(InputError, match=r"2 groups of 'gender'"):
+        describe_change(grouped)
+    everyone = ek.compare_prepost(data)
+    with pytest.raises(InputError, match=r"2 partnerships \('a', 'b'\).*compare_prepost\(data, 'a'\)"):
+        plot_change(everyone)
+    with pytest.raises(InputError, match=r"2 partnerships"):
+        describe_change(everyone)
+    # the rows of one group are one figure: each measure once
+    women = grouped[grouped["group"] == "woman"]
+    with report_style():
+        fig = plot_change(women)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == len(set(labels)) >= 1
+    plt.close(fig)
+    assert describe_change(women)
+
+
+def test_a_measure_blanked_to_protect_a_smaller_group_is_not_said_to_be_small(tmp_path):
+    """Complementary suppression blanks a group of k or more (else the small group's numbers follow by
+    subtraction); the note on that group's figure gives that reason, not "fewer than 10 people"."""
+    ids = [f"p{i}" for i in range(1, 25)]
+    gender = pd.DataFrame({"participant_id": ids, "partnership_id": "c",
+                           "gender": ["woman"] * 12 + ["man"] * 12})
+    # knowledge: p10-p24, i.e. 3 women (p10-p12) and 12 men
+    responses = pd.concat([long_responses("c", "skills", list(range(24)), [v + 1 + v % 3 for v in range(24)]),
+                           long_responses("c", "knowledge", [5] * 15, [7 + i % 3 for i in range(15)], start=10)],
+                          ignore_index=True)
+    assert responses.loc[responses["measure"] == "knowledge", "participant_id"].nunique() == 15
+    folder = write_tables(tmp_path / "data", responses, [measure("skills", lo=0, hi=40),
+                                                          measure("knowledge", lo=0, hi=20)], participants=gender)
+    grouped = ek.compare_prepost(ek.load_data(folder), "c", by="gender")
+    knowledge_rows = grouped[grouped["measure"] == "knowledge"].set_index("group")
+    assert knowledge_rows["suppressed"].all()   # the 3 women, and the 12 men so the 3 cannot be recovered
+    for group, note in (("woman", "1 measure not shown: fewer than 10 people."),
+                        ("man", "1 measure not shown so that a smaller group cannot be worked out by subtraction.")):
+        rows = grouped[grouped["group"] == group]
+        with report_style():
+            fig = plot_change(rows)
+        assert note in [t.get_text() for t in _texts(fig)]
+        _assert_readable(fig)
+        plt.close(fig)
+        assert describe_change(rows).endswith(" " + note)
