@@ -147,3 +147,14 @@ def test_a_measure_blanked_to_protect_a_smaller_group_is_not_said_to_be_small(tm
         _assert_readable(fig)
         plt.close(fig)
         assert describe_change(rows).endswith(" " + note)
+
+
+@pytest.mark.parametrize("k", [10, 8])
+def test_a_report_with_a_suppressed_measure_says_so_on_each_figure_and_in_its_alt_text(data, k):
+    """The analyst's trial: "Knowledge" had too few matched pairs; only the change figure's alt text said so."""
+    report = ek.report.PartnershipReport(data, "a", min_group_size=k)
+    note = f"1 measure not shown: fewer than {k} people."
+    for shown in (report.glance_chart(), report.change_figure(), report.distribution_figure()):
+        assert note in [t.get_text() for t in _texts(shown.figure)]
+        _assert_readable(shown.figure)
+        assert shown.alt.endswith(" " + note) and "Knowledge" not in shown.alt
