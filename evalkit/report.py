@@ -786,8 +786,13 @@ class PartnershipReport(WavesAndArmsSections):
             else:
                 rest.append((column_label(section.variable, self.data), section.compact))
         if rest:
-            names = ", ".join(md_escape(name) for name, _ in rest)
-            out.append(Markdown(f"Change by group for {names} (no credible difference) is in the appendix below "
+            tested = set(self.group_differences["group_variable"])
+            labels = {column_label(v, self.data): v in tested for v in self.data.group_columns}
+            parts = [f"{', '.join(md_escape(n) for n, _ in rest if labels.get(n) is flag)} ({why})"
+                     for flag, why in ((True, "no credible difference"),
+                                       (False, "not tested: fewer than two groups large enough to show"))
+                     if any(labels.get(n) is flag for n, _ in rest)]
+            out.append(Markdown(f"Change by group for {' and for '.join(parts)} is in the appendix below "
                                 "and in the Excel workbook, one sheet per characteristic."))
             out.append(_appendix("Change by group where no difference is credible", rest))
         return out

@@ -300,3 +300,19 @@ def test_a_count_withheld_with_its_row_reads_not_shown_not_fewer_than_k():
     table = PartnershipReport(data, "cafe-societe").outcomes_table()
     cells = set(table["n (pre / post / pairs)"])
     assert cells == {"not shown / not shown / fewer than 10"}, cells
+
+
+def test_an_untested_characteristic_is_not_said_to_show_no_credible_difference(tmp_path):
+    """A characteristic "not tested: fewer than two groups large enough to show" was then listed under "Change by
+    group for Gender (no credible difference) is in the appendix". At a minimum group size of 60, riverside's
+    first-generation groups can be tested (no credible difference), its age, gender and three more cannot."""
+    from IPython.display import Markdown
+
+    report = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy", min_group_size=60)
+    tests = report.group_tests_table()
+    untested = [n for n, r in tests.iterrows() if r["Change differed on"].startswith("not tested")]
+    assert untested, tests
+    sentence = [p.data for p in report.results_by_group() if isinstance(p, Markdown) and "appendix" in p.data][0]
+    credible_part = sentence.split("(no credible difference)")[0]
+    assert all(name not in credible_part for name in untested), sentence
+    assert "(not tested: fewer than two groups large enough to show)" in sentence
