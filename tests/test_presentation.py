@@ -347,3 +347,13 @@ def test_no_text_in_a_sample_report_figure_is_smaller_than_9_points():
         for ax in f.figure.axes:
             legend = ax.get_legend()
             assert legend is None or [t.get_text() for t in legend.get_texts()], ax.get_title()
+
+
+def test_the_index_names_no_type_for_a_partnership_of_type_other(tmp_path):
+    """A card read "other partnership · north" (the report's subtitle already leaves "other" out)."""
+    manifest = _manifest()
+    manifest["partnerships"]["p03"]["partner_type"] = "other"
+    page = write_index(tmp_path, manifest).read_text()
+    alpha = page[page.index('id="p-p01"'):page.index('id="p-p02"')]
+    gamma = page[page.index('id="p-p03"'):]
+    assert "nonprofit partnership" in alpha and "other partnership" not in gamma

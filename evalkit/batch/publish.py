@@ -227,7 +227,9 @@ def _entry_view(pid: str, entry: dict) -> dict:
     met, total = head.get("targets_met"), head.get("targets_total")
     duration = entry.get("duration")
     return {
-        "id": str(pid), "name": str(entry.get("name") or pid), "partner_type": str(entry.get("partner_type") or ""),
+        "id": str(pid), "name": str(entry.get("name") or pid),
+        # "other" names no type ("other partnership" said nothing); the report's subtitle leaves it out too
+        "partner_type": "" if str(entry.get("partner_type") or "") in ("", "other") else str(entry["partner_type"]),
         "status": str(status), "ok": ok, "href": links[0]["href"] if links and ok else None,
         "headline": str(head.get("headline") or ""), "flags": flags,
         "targets_met": met if isinstance(met, int) else None,
