@@ -14,8 +14,23 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, complementary_suppression, s
 from evalkit.stats import correlation, proportion_ci
 
 
+def check_wave_spelling(data, *waves: str) -> None:
+    """InputError for a wave name that matches a wave of the data only when case is ignored (``"Post"``).
+
+    A wave nobody has answered yet is allowed (a report before its post survey asks for
+    it); a misspelt one would otherwise count nobody, silently.
+    """
+    present = set(data.responses["wave"].dropna().unique())
+    for w in waves:
+        near = sorted(p for p in present if str(p).casefold() == str(w).casefold() and p != w)
+        if w not in present and near:
+            raise InputError(f"wave {w!r} does not occur in the responses; did you mean {near[0]!r}? "
+                             f"Waves present: {sorted(present)}")
+
+
 def wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
     """Boolean ``pre``/``post``/``both`` per (partnership_id, participant_id): answered any measure in that wave."""
+    check_wave_spelling(data, pre, post)
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["value"].notna() & r["wave"].isin([pre, post])]
     seen = pd.crosstab([r["partnership_id"], r["participant_id"]], r["wave"]) > 0

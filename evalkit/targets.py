@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import stats as st
 
 from evalkit.compare import matched_pairs, partnership_ids
-from evalkit.participation import wave_flags
+from evalkit.participation import check_wave_spelling, wave_flags
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 from evalkit.schema import INDICATOR_STATISTICS
 from evalkit.stats import goal_attainment, paired_test, proportion_ci
@@ -125,6 +125,7 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     decreases as improvements.
     """
     ids = partnership_ids(data, partnership_id)
+    check_wave_spelling(data, pre, post)
     t = data.targets[data.targets["partnership_id"].isin(ids)]
     t = t[~t["statistic"].isin(INDICATOR_STATISTICS)]  # partnership indicators: evalkit.indicator_progress
     labels = dict(zip(data.measures["measure"], data.measures["label"]))

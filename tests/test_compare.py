@@ -201,3 +201,15 @@ def test_a_measure_asked_at_one_wave_only_says_so(tmp_path):
     row = ek.compare_prepost(data, "p", measures=["liked"], min_group_size=5).iloc[0]
     assert row["suppressed"] and row["n_pre"] == 0  # a count of 0 describes nobody: shown
     assert row["note"] == "not asked at pre" and row["verdict"] == "suppressed"
+
+
+def test_a_wave_name_in_the_wrong_case_is_an_error_not_zero_respondents():
+    """ek.retention(data, pid, post="Post") returned n_post 0 and progress_against_targets "no data", silently;
+    compare_prepost already refused the same name."""
+    data = ek.load_data(Path(__file__).resolve().parents[1] / "data" / "sample")
+    with pytest.raises(InputError, match="did you mean 'post'"):
+        ek.retention(data, "riverside-literacy", post="Post")
+    with pytest.raises(InputError, match="did you mean 'post'"):
+        ek.progress_against_targets(data, "riverside-literacy", post="Post")
+    assert int(ek.retention(data, "riverside-literacy", post="post")["n_post"].iloc[0]) > 0
+    assert int(ek.retention(data, "riverside-literacy", post="month6")["n_post"].iloc[0]) == 0  # not asked yet
