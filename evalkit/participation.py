@@ -157,12 +157,19 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
     # the rate describes the people who answered the first survey: too few of them blanks the rate and the
     # counts it is made of; enrolment and the post count are other groups, shown whenever they reach k
     out = suppress_small_groups(table, "n_pre", min_group_size, stats, count_columns=["n_pre", "n_both"])
-    for c in ("n_enrolled", "n_post"):
+    notes = {i: [n] if n else [] for i, n in out["note"].items()}
+    for c, who in (("n_enrolled", "enrolled"), ("n_post", f"answered the {post} survey")):
         counts = out[c].astype("Int64")
-        out[c] = counts.mask((counts > 0) & (counts < min_group_size))
+        small = ((counts > 0) & (counts < min_group_size)).fillna(False)
+        out[c] = counts.mask(small)
+        for i in out.index[small.to_numpy(bool)]:
+            notes[i].append(f"{c} not shown: fewer than {min_group_size} {who}")
     # a rate of people is shown only when its numerator (completers) and denominator reach k
     withheld = out["retention_rate"].notna() & pd.isna(safe_rate(table["n_both"], table["n_pre"], min_group_size))
     out.loc[withheld, stats] = np.nan
+    for i in out.index[withheld.to_numpy(bool)]:
+        notes[i].append(f"retention rate and n_both not shown: fewer than {min_group_size} answered both surveys")
+    out["note"] = ["; ".join(dict.fromkeys(notes[i])) for i in out.index]
     return out
 
 

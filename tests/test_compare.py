@@ -213,3 +213,14 @@ def test_a_wave_name_in_the_wrong_case_is_an_error_not_zero_respondents():
         ek.progress_against_targets(data, "riverside-literacy", post="Post")
     assert int(ek.retention(data, "riverside-literacy", post="post")["n_post"].iloc[0]) > 0
     assert int(ek.retention(data, "riverside-literacy", post="month6")["n_post"].iloc[0]) == 0  # not asked yet
+
+
+def test_retention_says_which_counts_it_withheld():
+    """ek.retention(data, "cafe-societe") blanked n_post and n_both (and the rate) with `suppressed` False and an
+    empty note: a reader of the table could not tell withheld from missing."""
+    data = ek.load_data(Path(__file__).resolve().parents[1] / "data" / "sample")
+    row = ek.retention(data, "cafe-societe").iloc[0]
+    assert pd.isna(row["n_post"]) and pd.isna(row["retention_rate"]) and row["n_pre"] == 20
+    assert "n_post not shown: fewer than 10" in row["note"]
+    assert "retention rate and n_both not shown: fewer than 10 answered both surveys" in row["note"]
+    assert ek.retention(data, "riverside-literacy").iloc[0]["note"] == ""
