@@ -662,14 +662,27 @@ class PartnershipReport(WavesAndArmsSections):
         records = self._record_targets()
         if t.empty and records.empty:
             return note("No targets were recorded for this partnership.")
-        pct = t["statistic"].isin(["pct_improved", "pct_at_least", "rate"])
+        kinds = dict(zip(self.data.measures["measure"], self.data.measures["kind"]))
+        # a yes/no measure's mean is a share: shown in %, as the outcomes table shows it
+        share = t["statistic"].isin(["mean_post", "mean_change"]) & t["indicator"].map(kinds).eq("binary")
+        pct = t["statistic"].isin(["pct_improved", "pct_at_least", "rate"]) | share
+        scale = share.map({True: 100.0, False: 1.0}).to_numpy(float)
+
+        def shown(x, p, goal=None):  # a bound that rounds to the goal gets one more decimal: "40.2", not "40"
+            digits = 0 if p else 2
+            if goal is not None and pd.notna(x) and round(x, digits) == round(goal, digits) and x != goal:
+                digits += 1
+            return format_number(x, digits) + ("%" if p and pd.notna(x) else "")
+
+        goals = t["target"].to_numpy(float) * scale
         survey = pd.DataFrame({
             "Target": [capitalise(str(d)) for d in t["description"]],
             "Indicator": t["label"],
-            "Goal": [f"{v:g}{'%' if p else ''}" for v, p in zip(t["target"], pct)],
-            "Observed": [format_number(e, 0 if p else 2) + ("%" if p and pd.notna(e) else "") for e, p in zip(t["estimate"], pct)],
-            "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo, 0 if p else 2)} to {format_number(hi, 0 if p else 2)}"
-                       for lo, hi, p in zip(t["ci_low"], t["ci_high"], pct)],
+            "Goal": [f"{g:g}{'%' if p else ''}" for g, p in zip(goals, pct)],
+            "Observed": [shown(e, p) for e, p in zip(t["estimate"].to_numpy(float) * scale, pct)],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{shown(lo, p, g).rstrip('%')} to {shown(hi, p, g)}"
+                       for lo, hi, p, g in zip(t["ci_low"].to_numpy(float) * scale, t["ci_high"].to_numpy(float) * scale,
+                                               pct, goals)],
             "n": [format_count(n, self.min_group_size) for n in t["n"]],
             "Verdict": t["verdict"].map(lambda v: UNJUDGED.get(v, v)),
         })

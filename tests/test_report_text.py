@@ -316,3 +316,16 @@ def test_an_untested_characteristic_is_not_said_to_show_no_credible_difference(t
     credible_part = sentence.split("(no credible difference)")[0]
     assert all(name not in credible_part for name in untested), sentence
     assert "(not tested: fewer than two groups large enough to show)" in sentence
+
+
+def test_targets_on_a_yes_no_share_read_in_percent_and_a_bound_at_the_goal_shows_why_it_is_met():
+    """Harbor's "at least half volunteered" target read "Goal 0.5, Observed 0.08, 0.02 to 0.13" while the outcomes
+    table shows the same measure in %; riverside's behaviour target was "met" beside "40 to 54" against a 40% goal
+    (its lower bound is 40.2)."""
+    data = ek.load_data(SAMPLE)
+    harbor = PartnershipReport(data, "harbor-health").targets_table()
+    half = harbor.loc["At least half volunteered in the last month at post"]
+    assert (half["Goal"], half["Observed"], half["95% CI"]) == ("50%", "8%", "2 to 13%")
+    river = PartnershipReport(data, "riverside-literacy").targets_table()
+    practise = river.loc["At least 40% report practising more often"]
+    assert practise["95% CI"] == "40.2 to 54%" and practise["Verdict"] == "met"
