@@ -65,6 +65,19 @@ def partnership_ids(data, partnership_id=None) -> list[str]:
     return known_values(partnership_id, data.partnerships["partnership_id"], "partnership_id")
 
 
+def scored_if_asked(data, measures):
+    """``data`` with its multi-item scales scored (:func:`evalkit.scales.with_scale_scores`) when ``measures``
+    names a scale rather than a measure, so ``"teamwork"`` works wherever its items' names would; else ``data``."""
+    if measures is None or "scale" not in data.measures.columns:
+        return data
+    scales = set(data.measures["scale"].dropna()) - set(data.measures["measure"])
+    if scales & set([measures] if isinstance(measures, str) else measures):
+        from evalkit.scales import with_scale_scores
+
+        return with_scale_scores(data)
+    return data
+
+
 def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="post") -> pd.DataFrame:
     """Wide table of participants' pre and post values, one row per participant x measure.
 
@@ -75,7 +88,8 @@ def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="
     partnership_id : str or list of str, optional
         Restrict to these partnerships (default: all).
     measures : list of str, optional
-        Restrict to these measures (default: all).
+        Restrict to these measures (default: all). A multi-item scale's name (``"teamwork"``)
+        gives its scale score, as :func:`compare_prepost` compares it.
     pre, post : str
         The two waves to compare (default ``"pre"`` and ``"post"``).
 
@@ -85,6 +99,7 @@ def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="
         Columns ``partnership_id, participant_id, measure, pre, post``; ``pre`` or
         ``post`` is NaN where the participant did not answer that wave.
     """
+    data = scored_if_asked(data, measures)
     r = data.responses
     waves = set(r["wave"].unique())
     for w in (pre, post):

@@ -538,6 +538,9 @@ def describe_distributions(data, partnership_id: str, measures=None, *, pre: str
     >>> describe_distributions(ek.load_data("data/sample"), "riverside-literacy")  # doctest: +SKIP
     'Pre and post answers of the same participants, one panel per measure: Knowledge test score ...'
     """
+    from evalkit.compare import scored_if_asked
+
+    data = scored_if_asked(data, measures)  # a scale asked for by name: its score, as the figure draws it
     pairs, shown, note = distribution_panels(data, partnership_id, measures, pre=pre, post=post,
                                              min_group_size=min_group_size)
     meta = data.measures.set_index("measure")

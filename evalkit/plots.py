@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from evalkit.compare import scored_if_asked
 from evalkit.figures import (change_intervals, change_withheld_note, check_one_change_family, distribution_panels,
                              forest_verdicts, legend_below)
 from evalkit.labels import wave_label
@@ -119,6 +120,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     (:func:`evalkit.figures.distribution_panels`, as the alt text
     :func:`evalkit.figures.describe_distributions` does).
     """
+    data = scored_if_asked(data, measures)  # a scale asked for by name ("teamwork"): its score
     pairs, shown, note = distribution_panels(data, partnership_id, measures, pre=pre, post=post,
                                              min_group_size=min_group_size)
     meta = data.measures.set_index("measure")

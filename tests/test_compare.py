@@ -224,3 +224,19 @@ def test_retention_says_which_counts_it_withheld():
     assert "n_post not shown: fewer than 10" in row["note"]
     assert "retention rate and n_both not shown: fewer than 10 answered both surveys" in row["note"]
     assert ek.retention(data, "riverside-literacy").iloc[0]["note"] == ""
+
+
+def test_a_scale_named_by_its_id_works_where_its_items_would(tmp_path):
+    """compare_prepost reports the scale "tw" and refuses its items, but matched_pairs(data, pid, ["tw"]) and
+    plot_distributions(data, pid, ["tw"]) said "unknown measure". The scale score by hand: 1,2,3,4 (x3) -> 2,3,4,5."""
+    import matplotlib.pyplot as plt
+
+    from evalkit.plots import plot_distributions
+
+    data = _scale_data(tmp_path)
+    pairs = ek.matched_pairs(data, "p", ["tw"])
+    assert pairs["measure"].unique().tolist() == ["tw"]
+    assert sorted(pairs["pre"]) == sorted([1, 2, 3, 4] * 3) and (pairs["post"] - pairs["pre"]).eq(1).all()
+    fig = plot_distributions(data, "p", ["tw"], min_group_size=5)
+    assert len(fig.axes) == 1 and "Tw scale" in fig.axes[0].get_title()
+    plt.close(fig)
