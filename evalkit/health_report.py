@@ -431,8 +431,13 @@ class HealthSections:
                             describe_representation(self.representation))
 
     def methods(self) -> str:
-        """The methods of these sections, as Markdown (for the report's Methods section)."""
-        return (
+        """The methods of the sections this partnership recorded, as Markdown (for the report's Methods section,
+        :meth:`evalkit.report.PartnershipReport.methods`); "" when it recorded none of them."""
+        parts = {"voices": not self.themes.empty or not self.stories_table.empty,
+                 "indicators": not self.progress.empty or not self.milestones.empty,
+                 "partners": not self.survey.empty, "served": not self.representation.empty}
+        text = {
+            "voices":
             "**Participants' voices.** Comments are grouped into themes coded by the analyst or, failing that, by "
             "the keywords of the themes codebook; a theme's count is the number of people mentioning it. Quotes "
             "are the analyst's featured comments first, then a fixed choice (ordered by a checksum of the text). "
@@ -440,14 +445,18 @@ class HealthSections:
             "before anything is shown. "
             + suppression_rule('Themes mentioned by fewer than {k} people are counted as "fewer than {k}" and not '
                                "quoted.", "themes", self.k)
-            + " Stories told without consent are counted, never shown.\n\n"
+            + " Stories told without consent are counted, never shown.",
+            "indicators":
             "**Indicators and action plan.** Indicators are the partnership's own records (no sampling, so no "
-            "interval); a target is met when the value reaches it. Milestones are judged at the date stated.\n\n"
+            "interval); a target is met when the value reaches it. Milestones are judged at the date stated.",
+            "partners":
             "**Partners' check-ins.** Means with t intervals; gaps between roles and changes since the first "
-            "check-in with Welch's t interval.\n\n"
+            "check-in with Welch's t interval.",
+            "served":
             "**Who was served.** Wilson interval of each group's share among participants, divided by the "
-            "community's share (taken as known)."
-        )
+            "community's share (taken as known).",
+        }
+        return "\n\n".join(text[k] for k, shown in parts.items() if shown)
 
 
 class PortfolioHealth:

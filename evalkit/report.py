@@ -810,10 +810,13 @@ class PartnershipReport(WavesAndArmsSections):
             out.append(_appendix("Change by group where no difference is credible", rest))
         return out
 
-    def methods(self) -> str:
+    def methods(self, *more: str) -> str:
+        """The Methods section (Markdown): tests, corrections, power, privacy, this report's own sections'
+        methods, then ``more`` (e.g. :meth:`evalkit.health_report.HealthSections.methods`), and last the
+        data files and when and with which evalkit the report was produced."""
         return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
                             scales=scale_reliability(self.items, wave=self.baseline_wave), run_time=self.run_time,
-                            design=self._design_text(), sections=self._methods_sections())
+                            design=self._design_text(), sections=(*self._methods_sections(), *filter(None, more)))
 
     # ---- waves and arms (issue 8) -----------------------------------------------------------------
     @cached_property

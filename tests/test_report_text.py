@@ -329,3 +329,21 @@ def test_targets_on_a_yes_no_share_read_in_percent_and_a_bound_at_the_goal_shows
     river = PartnershipReport(data, "riverside-literacy").targets_table()
     practise = river.loc["At least 40% report practising more often"]
     assert practise["95% CI"] == "40.2 to 54%" and practise["Verdict"] == "met"
+
+
+def test_methods_describe_only_what_the_report_shows_and_end_with_the_colophon():
+    """The methods of voices, indicators, check-ins and community came after "Produced by evalkit ... on ..."
+    (a second cell), and even for a partnership that recorded none of them (cafe-societe)."""
+    data = ek.load_data(SAMPLE)
+    for pid in ("cafe-societe", "riverside-literacy"):
+        report, health = PartnershipReport(data, pid), HealthSections(data, pid)
+        text = report.methods(health.methods())
+        assert text.rstrip().splitlines()[-1].startswith("Produced by evalkit")
+        recorded = {"**Participants' voices.**": not health.themes.empty or not health.stories_table.empty,
+                    "**Indicators and action plan.**": not health.progress.empty or not health.milestones.empty,
+                    "**Partners' check-ins.**": not health.survey.empty,
+                    "**Who was served.**": not health.representation.empty}
+        for heading, shown in recorded.items():
+            assert (heading in text) == shown, (pid, heading)
+    assert "**Who was served.**" in PartnershipReport(data, "riverside-literacy").methods(
+        HealthSections(data, "riverside-literacy").methods())
