@@ -191,9 +191,18 @@ def summary_paragraph(table: pd.DataFrame, **kwargs) -> str:
 
 
 def format_number(x, digits=2, pct=False) -> str:
-    """A number for a report table: fixed decimals (or a whole percent), a true minus sign, a dash when missing."""
-    if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
+    """A number for a report table: fixed decimals (or a whole percent), a true minus sign, a dash when missing,
+    and an infinite value as such (an odds ratio of change when every change went one way: "0.92 to \u221e").
+
+    Examples
+    --------
+    >>> format_number(-0.456), format_number(None), format_number(float("inf")), format_number(-float("inf"))
+    ('\u22120.46', '\u2013', '\u221e', '\u2212\u221e')
+    """
+    if x is None or pd.isna(x):
         return "\u2013"
+    if isinstance(x, (float, int)) and math.isinf(x):  # numpy floats are floats
+        return "\u221e" if float(x) > 0 else "\u2212\u221e"
     if pct:
         return f"{100 * x:.0f}%"
     return _num(float(x), digits)
