@@ -715,7 +715,7 @@ class PartnershipReport(WavesAndArmsSections):
                 "Indicator": str(r["indicator"]) if q is None else f"{q['label']} ({'latest period' if r['statistic'] == 'latest' else 'total'})",
                 "Goal": format_value(r["target"], unit),
                 "Observed": "not shown" if q is not None and bool(q["suppressed"]) else format_value(value, unit),
-                "95% CI": "records: no interval", "n": DASH,
+                "95% CI": "no interval", "n": DASH,  # records, not a sample: the intro says so
                 "Verdict": UNJUDGED.get(v := verdicts.get((r["indicator"], r["statistic"]), "no data"), v),
             })
         return pd.DataFrame(rows, columns=columns)

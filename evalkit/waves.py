@@ -47,6 +47,7 @@ import pandas as pd
 
 from evalkit.compare import compare_prepost, known_values
 from evalkit.errors import InputError
+from evalkit.labels import column_label, wave_label
 from evalkit.load import order_waves, wave_roles
 from evalkit.narrate import _num as _n
 from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression, safe_rate,
@@ -649,10 +650,10 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
             x = np.array([x_of[w] for w in s["wave"]]) + off
             ax.errorbar(x, s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]], fmt="-o",
                         color=colors[g], ms=5, capsize=3, lw=1.5, label=str(g) if len(groups) > 1 else None)
-        ax.set_xticks(range(len(waves)), [str(w) for w in waves], **literal)
+        ax.set_xticks(range(len(waves)), [wave_label(w) for w in waves], **literal)
         kind = t["kind"].iloc[0]
         ax.set_ylabel("share answering yes" if kind == "binary" else "mean", **literal)
-        head = str(t["label"].iloc[0]) + ("" if title is None else f" ({round(conf_level * 100)}% CI)")
+        head = str(t["label"].iloc[0]) + ("" if title is None else f": mean and {round(conf_level * 100)}% CI")
         ax.set_title(textwrap.fill(head, round(9 * panel_size[0])), fontsize=10, **literal)
         withheld = int(t["suppressed"].sum())
         if withheld:
@@ -660,7 +661,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
                     fontsize=9, color="0.3", **literal)
         if len(groups) > 1 and ax.get_legend_handles_labels()[1]:   # no legend over a panel of withheld means
             leg = ax.legend(frameon=False, fontsize=9)
-            leg.set_title(str(t["group_variable"].iloc[0]).replace("_", " "), prop={"size": 9})
+            leg.set_title(column_label(str(t["group_variable"].iloc[0])), prop={"size": 9})
             for text in [*leg.get_texts(), leg.get_title()]:
                 text.set_parse_math(False)
     for ax in list(axes.flat)[len(measures):]:
@@ -694,7 +695,7 @@ def describe_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95,
         said = []
         for g in groups:
             s = t[(t["group"] == g) & ~t["suppressed"].astype(bool)]
-            points = ", ".join((f"{100 * v:.0f}%" if share else _n(v, 1)) + f" at {w}"
+            points = ", ".join((f"{100 * v:.0f}%" if share else _n(v, 1)) + f" at {wave_label(w)}"
                                for w, v in zip(s["wave"], s["mean"]))
             if points:
                 said.append(f"{g}: {points}" if len(groups) > 1 else points)

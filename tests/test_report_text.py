@@ -207,7 +207,7 @@ def test_the_targets_section_lists_every_target_the_summary_counts():
     assert len(table) == len(report.all_targets) == 6
     assert (table["Verdict"] == "met").sum() == (report.all_targets["verdict"] == "met").sum() == 3
     hours = table.loc["Volunteers contribute at least 1,000 hours over the partnership"]
-    assert hours["Goal"] == "1,000 hours" and hours["Verdict"] == "met" and hours["95% CI"] == "records: no interval"
+    assert hours["Goal"] == "1,000 hours" and hours["Verdict"] == "met" and hours["95% CI"] == "no interval"
     assert hours["Observed"].endswith(" hours") and float(hours["Observed"].split()[0].replace(",", "")) >= 1000
     assert table.index[0] == "Mean self-rated skills rise by at least 0.3 points"  # a sentence starts upper-case
 
@@ -347,3 +347,16 @@ def test_methods_describe_only_what_the_report_shows_and_end_with_the_colophon()
             assert (heading in text) == shown, (pid, heading)
     assert "**Who was served.**" in PartnershipReport(data, "riverside-literacy").methods(
         HealthSections(data, "riverside-literacy").methods())
+
+
+def test_the_trajectory_names_waves_and_its_interval_as_the_prose_does():
+    """Riverside's trajectory read "Self-rated skills (mean of five 1-5 items) (95% CI)" over ticks "pre, post,
+    followup", where the text says "follow-up"."""
+    import matplotlib.pyplot as plt
+
+    report = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
+    fig = report.trajectory_figure().figure
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["pre", "post", "follow-up"]
+    assert ") (" not in ax.get_title() and "95% CI" in ax.get_title()
+    plt.close(fig)
