@@ -427,8 +427,11 @@ class HealthSections:
 
         if self.representation.empty:
             return None
-        return ReportFigure(plot_representation(self.representation, conf_level=self.conf_level),
-                            describe_representation(self.representation))
+        named = self.representation.assign(  # rows named as the table names them (the labels table)
+            characteristic=[column_label(c, self.data) for c in self.representation["characteristic"]],
+            group=[value_label(c, g, self.data) for c, g in zip(self.representation["characteristic"],
+                                                               self.representation["group"])])
+        return ReportFigure(plot_representation(named, conf_level=self.conf_level), describe_representation(named))
 
     def methods(self) -> str:
         """The methods of the sections this partnership recorded, as Markdown (for the report's Methods section,

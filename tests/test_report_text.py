@@ -360,3 +360,15 @@ def test_the_trajectory_names_waves_and_its_interval_as_the_prose_does():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["pre", "post", "follow-up"]
     assert ") (" not in ax.get_title() and "95% CI" in ax.get_title()
     plt.close(fig)
+
+
+def test_the_representation_figure_names_groups_as_its_table_does():
+    """The figure's rows read "race ethnicity: White", "english learner: yes" beside a table saying
+    "Race/ethnicity" and "English-language learner status" (the labels table)."""
+    import matplotlib.pyplot as plt
+
+    shown = HealthSections(ek.load_data(SAMPLE), "riverside-literacy").representation_figure()
+    rows = [t.get_text() for t in shown.figure.axes[0].get_yticklabels()]
+    assert rows and not any(r.startswith(("race ethnicity", "english learner")) for r in rows), rows
+    assert any(r.startswith("Race/ethnicity: ") for r in rows) and "race ethnicity" not in shown.alt
+    plt.close(shown.figure)
