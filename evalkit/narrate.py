@@ -415,7 +415,7 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
     return "\n".join(lines)
 
 
-def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change") -> str:
+def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change", digits: int = 2, unit: str = "") -> str:
     """How much partnerships differ, in words that follow I^2 and Cochran's Q test, and the prediction interval.
 
     Parameters
@@ -426,6 +426,9 @@ def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change") ->
         Level of the Q test.
     what : str
         What is pooled ("change", "program effect").
+    digits, unit : int, str
+        Decimals and unit of the prediction interval (a yes/no measure's changes in
+        percentage points: ``0, " percentage points"``, the row already scaled by 100).
 
     Returns
     -------
@@ -457,8 +460,8 @@ def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change") ->
         text = f"Partnerships may differ ({stat}), but chance cannot be ruled out"
     level = round(100 * row.get("conf_level", 0.95))
     if pd.notna(row.get("pi_low")):
-        text += (f": a new partnership's {what} would be expected between {format_number(row['pi_low'])} and "
-                 f"{format_number(row['pi_high'])} ({level}% prediction interval, t with k \u2212 2 = "
+        text += (f": a new partnership's {what} would be expected between {format_number(row['pi_low'], digits)} and "
+                 f"{format_number(row['pi_high'], digits)}{unit} ({level}% prediction interval, t with k \u2212 2 = "
                  f"{row['pi_df']:.0f} df).")
     else:
         text += "; too few partnerships for a prediction interval."

@@ -60,7 +60,14 @@ class PortfolioReport:
         from evalkit.portfolio import LEFT_OUT_REASON, PROGRAM_EFFECT
 
         lines = []
+        kinds = dict(zip(self.data.measures["measure"], self.data.measures["kind"]))
         for _, r in self.pooled.iterrows():
+            share = kinds.get(r["measure"]) == "binary"  # a change in a share: percentage points, as reports say
+            if share:
+                r = r.copy()
+                for c in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
+                    r[c] = 100 * r[c]
+            digits, unit = (0, " percentage points") if share else (2, " points")
             effect = r["estimate_type"] == PROGRAM_EFFECT
             what = "program effect" if effect else "change"
             kind = ("program effects: each partnership's difference from its comparison group, allowing for the "
@@ -73,8 +80,10 @@ class PortfolioReport:
                         f"left out: {LEFT_OUT_REASON}.") if r["k_left_out"] else ""
             lines.append(
                 f"- {md_escape(r['label'])}: across {r['k']} partnerships the average {what} was "
-                f"{format_number(r['estimate'])} points (95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}), {chance} ({kind}). "
-                + heterogeneity_sentence(r, alpha=self.alpha, what=what) + left_out)
+                f"{format_number(r['estimate'], digits)}{unit} (95% CI {format_number(r['ci_low'], digits)} to "
+                f"{format_number(r['ci_high'], digits)}), {chance} ({kind}). "
+                + heterogeneity_sentence(r, alpha=self.alpha, what=what, digits=digits,
+                                         unit=" percentage points" if share else "") + left_out)
         return "\n".join(lines)
 
     def shared_table(self) -> pd.DataFrame | None:

@@ -372,3 +372,15 @@ def test_the_representation_figure_names_groups_as_its_table_does():
     assert rows and not any(r.startswith(("race ethnicity", "english learner")) for r in rows), rows
     assert any(r.startswith("Race/ethnicity: ") for r in rows) and "race ethnicity" not in shown.alt
     plt.close(shown.figure)
+
+
+def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points():
+    """The portfolio said "Volunteered in the last month (0 no, 1 yes): ... the average change was 0.11 points
+    (95% CI 0.04 to 0.18) ... expected between -0.14 and 0.37", where every partnership report says "+2
+    percentage points answering yes": the same shares, read as 11 points and -14 to 37 percentage points."""
+    text = PortfolioReport(ek.load_data(SAMPLE)).shared_summary()
+    line = next(x for x in text.splitlines() if x.startswith("- Volunteered"))
+    assert "the average change was 11 percentage points (95% CI 4 to 18)" in line, line
+    assert "expected between \u221214 and 37 percentage points" in line, line
+    skills = next(x for x in text.splitlines() if x.startswith("- Self-rated skills"))
+    assert "the average change was 0.26 points" in skills
