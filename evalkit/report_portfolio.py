@@ -1,6 +1,7 @@
 """The portfolio summary across partnerships (``templates/portfolio_report.ipynb``): one object, its sections."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from evalkit.narrate import format_number, format_pct, md_escape
@@ -94,13 +95,27 @@ class PortfolioReport:
         c = self.changes
         if c.empty:
             return None
+        share = c["measure"].isin(self._yes_no).to_numpy(bool)  # changes in a share: percentage points
+        c = _in_percentage_points(c, share, ["mean_change", "ci_low", "ci_high"])
+
+        def number(x, pts, unit=True):
+            if pd.isna(x) or not pts:
+                return format_number(x)
+            return format_number(x, 0) + (" pts" if unit else "")
+
         return pd.DataFrame({
             "Indicator": c["label"], "Partnership": c["name"],
             "Estimate type": ["program effect" if t == PROGRAM_EFFECT else "pre/post change" for t in c["estimate_type"]],
             "n": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
-            "Estimate": [format_number(x) for x in c["mean_change"]],
-            "95% CI": ["\u2013" if pd.isna(lo) else f"{format_number(lo)} to {format_number(hi)}" for lo, hi in zip(c["ci_low"], c["ci_high"])],
+            "Estimate": [number(x, p) for x, p in zip(c["mean_change"], share)],
+            "95% CI": ["\u2013" if pd.isna(lo) else f"{number(lo, p, unit=False)} to {number(hi, p)}"
+                       for lo, hi, p in zip(c["ci_low"], c["ci_high"], share)],
         }).set_index(["Indicator", "Partnership"])
+
+    @property
+    def _yes_no(self) -> set:
+        """The yes/no measures: their changes are changes in a share, stated in percentage points."""
+        return set(self.data.measures.loc[self.data.measures["kind"] == "binary", "measure"])
 
     def forest_figures(self) -> list:
         from evalkit.figures import ReportFigure, describe_forest, report_style
@@ -116,8 +131,18 @@ class PortfolioReport:
                 same = self.changes[self.changes["estimate_type"] == r["estimate_type"]]   # never mixed
                 hib = self.data.measures.set_index("measure")["higher_is_better"].get(r["measure"], True)
                 hib = True if pd.isna(hib) else bool(hib)
+                share = r["measure"] in self._yes_no
+                if share:  # percentage points, as the sentence and the reports state a yes/no change
+                    same = _in_percentage_points(same, np.ones(len(same), bool), ["mean_change", "se", "ci_low", "ci_high"])
+                    r = r.copy()
+                    for col in ("estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high"):
+                        r[col] = 100 * r[col]
+                    r["tau2"] = 10_000 * r["tau2"]
                 fig = plot_forest(same, r, higher_is_better=hib)
                 alt = describe_forest(same, r, higher_is_better=hib)
+                if share:
+                    fig.axes[0].set_xlabel("Change in percentage points answering yes, post - pre (95% CI)")
+                    alt = alt.replace("mean change in", "mean change (percentage points answering yes) in", 1)
                 if r["estimate_type"] == PROGRAM_EFFECT:
                     fig.axes[0].set_xlabel("Program effect: program - comparison, adjusted for baseline (95% CI)")
                     fig.axes[0].set_title(f"{fig.axes[0].get_title()} (program effects)", fontsize=10)
@@ -138,3 +163,13 @@ class PortfolioReport:
                 "difference program - comparison, with its standard error; its comparison participants are never "
                 "counted as programme participants); program effects and pre/post changes estimate different "
                 "things, so each is pooled with its own kind and never pooled together.")
+
+
+def _in_percentage_points(frame: pd.DataFrame, rows, columns) -> pd.DataFrame:
+    """A copy of ``frame`` with ``columns`` (shares and their changes) times 100 in ``rows`` (a boolean mask)."""
+    out = frame.copy()
+    for col in [c for c in columns if c in out.columns]:
+        values = out[col].to_numpy(float).copy()
+        values[rows] *= 100
+        out[col] = values
+    return out

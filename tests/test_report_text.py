@@ -384,3 +384,23 @@ def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points():
     assert "expected between \u221214 and 37 percentage points" in line, line
     skills = next(x for x in text.splitlines() if x.startswith("- Self-rated skills"))
     assert "the average change was 0.26 points" in skills
+
+
+def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percentage_points():
+    """After the sentence, the table and the forest plot of the same yes/no indicator still showed shares (0.11)."""
+    import matplotlib.pyplot as plt
+
+    portfolio = PortfolioReport(ek.load_data(SAMPLE))
+    table = portfolio.shared_table().reset_index()
+    volunteered = table[table["Indicator"].str.startswith("Volunteered") & (table["Estimate"] != "\u2013")]
+    assert len(volunteered) > 5 and volunteered["Estimate"].str.endswith(" pts").all()
+    assert volunteered["95% CI"].str.endswith(" pts").all() and "19 pts" in set(volunteered["Estimate"])
+    skills = table[table["Indicator"].str.startswith("Self-rated")]
+    assert not skills["Estimate"].str.endswith(" pts").any()
+    figures = portfolio.forest_figures()
+    forest = next(f for f in figures if "Volunteered" in f.figure.axes[0].get_title())
+    ax = forest.figure.axes[0]
+    assert "percentage points" in ax.get_xlabel() and ax.get_xlim()[1] > 5   # 11 points, not 0.11
+    assert "percentage points answering yes" in forest.alt
+    for f in figures:
+        plt.close(f.figure)
