@@ -411,9 +411,9 @@ class PartnershipReport(WavesAndArmsSections):
         if not len(self.outcomes) or self.outcomes["suppressed"].all():
             return None
         with report_style():
-            fig = plot_change(self.outcomes, title="Change on each outcome")
+            fig = plot_change(self.outcomes, title="Change on each outcome", min_group_size=self.min_group_size)
             fig.set_size_inches(6.5, min(0.26 * len(self.outcomes) + 1.2, 3.3))  # laid out when drawn
-            return ReportFigure(fig, describe_change(self.outcomes))
+            return ReportFigure(fig, describe_change(self.outcomes, min_group_size=self.min_group_size))
 
     def index_card(self):
         """The report's card on the run's index page (:func:`evalkit.pageone.index_card`), from page one's results.
@@ -572,7 +572,9 @@ class PartnershipReport(WavesAndArmsSections):
         if self.stage != "complete":
             return None
         with report_style():
-            return ReportFigure(plot_change(self.outcomes), describe_change(self.outcomes))
+            k = self.min_group_size   # the figure's note on measures left out states the report's own threshold
+            return ReportFigure(plot_change(self.outcomes, min_group_size=k),
+                                describe_change(self.outcomes, min_group_size=k))
 
     def distribution_figure(self):
         from evalkit.plots import plot_distributions
@@ -689,36 +691,23 @@ class PartnershipReport(WavesAndArmsSections):
         return pd.concat([survey, records], ignore_index=True).set_index("Target")
 
     def _record_targets(self) -> pd.DataFrame:
-        """The targets on partnership indicators, as rows of :meth:`targets_table` (judged as :attr:`all_targets`)."""
+        """The targets on partnership indicators (from :attr:`all_targets`), as rows of :meth:`targets_table`."""
         from evalkit.health_report import DASH, format_value
-        from evalkit.indicators import indicator_progress
         from evalkit.schema import INDICATOR_STATISTICS
 
-        columns = ["Target", "Indicator", "Goal", "Observed", "95% CI", "n", "Verdict"]
-        t = getattr(self.data, "targets", None)
-        if t is None or t.empty:
-            return pd.DataFrame(columns=columns)
-        t = t[(t["partnership_id"] == self.partnership_id) & t["statistic"].isin(INDICATOR_STATISTICS)]
-        if t.empty:
-            return pd.DataFrame(columns=columns)
-        has = getattr(self.data, "indicators", None) is not None and not self.data.indicators.empty
-        p = (indicator_progress(self.data, self.partnership_id, min_group_size=self.min_group_size) if has
-             else pd.DataFrame(columns=["indicator"])).set_index("indicator")
-        verdicts = self.all_targets.set_index(["indicator", "statistic"])["verdict"]
-        rows = []
-        for _, r in t.iterrows():
-            q = p.loc[r["indicator"]] if r["indicator"] in p.index else None
-            unit = None if q is None else q["unit"]
-            value = None if q is None or bool(q["suppressed"]) else q["latest" if r["statistic"] == "latest" else "total"]
-            rows.append({
-                "Target": capitalise(str(r["description"])) if pd.notna(r.get("description")) else str(r["indicator"]),
-                "Indicator": str(r["indicator"]) if q is None else f"{q['label']} ({'latest period' if r['statistic'] == 'latest' else 'total'})",
-                "Goal": format_value(r["target"], unit),
-                "Observed": "not shown" if q is not None and bool(q["suppressed"]) else format_value(value, unit),
-                "95% CI": "no interval", "n": DASH,  # records, not a sample: the intro says so
-                "Verdict": UNJUDGED.get(v := verdicts.get((r["indicator"], r["statistic"]), "no data"), v),
-            })
-        return pd.DataFrame(rows, columns=columns)
+        t = self.all_targets
+        t = t[t["statistic"].isin(INDICATOR_STATISTICS)] if len(t) else t
+        return pd.DataFrame({
+            "Target": [capitalise(str(d)) if pd.notna(d) else str(i) for d, i in zip(t.get("description", []),
+                                                                                   t["indicator"])],
+            "Indicator": [f"{lab} ({'latest period' if s == 'latest' else 'total'})"
+                          for lab, s in zip(t.get("label", []), t["statistic"])],
+            "Goal": [format_value(g, u) for g, u in zip(t.get("target", []), t.get("unit", []))],
+            "Observed": ["not shown" if w else format_value(v, u)
+                         for v, u, w in zip(t.get("value", []), t.get("unit", []), t.get("withheld", []))],
+            "95% CI": "no interval", "n": DASH,  # records, not a sample: the section's intro says so
+            "Verdict": [UNJUDGED.get(v, v) for v in t["verdict"]],
+        }, columns=["Target", "Indicator", "Goal", "Observed", "95% CI", "n", "Verdict"])
 
     @section_once
     def subgroups(self) -> list[SubgroupSection]:
@@ -792,19 +781,19 @@ class PartnershipReport(WavesAndArmsSections):
                              "so results cannot be shown by group.")]
         out = [self.group_tests_table()]
         credible = set(self.group_differences.loc[self.group_differences["credible"], "group_variable"])
-        rest = []
+        tested = set(self.group_differences["group_variable"])
+        rest, named = [], {True: [], False: []}   # named: the appendix's characteristics, tested or not
         for section in self.subgroups():
             if section.variable in credible:
                 out += [Markdown(section.heading), section.compact]
             else:
                 rest.append((column_label(section.variable, self.data), section.compact))
+                named[section.variable in tested].append(md_escape(rest[-1][0]))
         if rest:
-            tested = set(self.group_differences["group_variable"])
-            labels = {column_label(v, self.data): v in tested for v in self.data.group_columns}
-            parts = [f"{', '.join(md_escape(n) for n, _ in rest if labels.get(n) is flag)} ({why})"
+            parts = [f"{', '.join(named[flag])} ({why})"
                      for flag, why in ((True, "no credible difference"),
                                        (False, "not tested: fewer than two groups large enough to show"))
-                     if any(labels.get(n) is flag for n, _ in rest)]
+                     if named[flag]]
             out.append(Markdown(f"Change by group for {' and for '.join(parts)} is in the appendix below "
                                 "and in the Excel workbook, one sheet per characteristic."))
             out.append(_appendix("Change by group where no difference is credible", rest))

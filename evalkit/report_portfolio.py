@@ -61,13 +61,10 @@ class PortfolioReport:
         from evalkit.portfolio import LEFT_OUT_REASON, PROGRAM_EFFECT
 
         lines = []
-        kinds = dict(zip(self.data.measures["measure"], self.data.measures["kind"]))
         for _, r in self.pooled.iterrows():
-            share = kinds.get(r["measure"]) == "binary"  # a change in a share: percentage points, as reports say
+            share = r["measure"] in self._yes_no  # a change in a share: percentage points, as reports say
             if share:
-                r = r.copy()
-                for c in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high"):
-                    r[c] = 100 * r[c]
+                r = _pooled_in_percentage_points(r)
             digits, unit = (0, " percentage points") if share else (2, " points")
             effect = r["estimate_type"] == PROGRAM_EFFECT
             what = "program effect" if effect else "change"
@@ -134,10 +131,7 @@ class PortfolioReport:
                 share = r["measure"] in self._yes_no
                 if share:  # percentage points, as the sentence and the reports state a yes/no change
                     same = _in_percentage_points(same, np.ones(len(same), bool), ["mean_change", "se", "ci_low", "ci_high"])
-                    r = r.copy()
-                    for col in ("estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high"):
-                        r[col] = 100 * r[col]
-                    r["tau2"] = 10_000 * r["tau2"]
+                    r = _pooled_in_percentage_points(r)
                 fig = plot_forest(same, r, higher_is_better=hib)
                 alt = describe_forest(same, r, higher_is_better=hib)
                 if share:
@@ -172,4 +166,13 @@ def _in_percentage_points(frame: pd.DataFrame, rows, columns) -> pd.DataFrame:
         values = out[col].to_numpy(float).copy()
         values[rows] *= 100
         out[col] = values
+    return out
+
+
+def _pooled_in_percentage_points(row: pd.Series) -> pd.Series:
+    """A pooled row (:func:`evalkit.portfolio.pooled_changes`) of changes in a share, in percentage points."""
+    out = row.copy()
+    for col in ("estimate", "se", "ci_low", "ci_high", "pi_low", "pi_high"):
+        out[col] = 100 * out[col]
+    out["tau2"] = 10_000 * out["tau2"]   # a variance: the square of the scale
     return out

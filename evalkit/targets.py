@@ -182,7 +182,10 @@ def all_target_verdicts(data, partnership_id: str, survey_targets: pd.DataFrame,
     Returns
     -------
     pandas.DataFrame
-        ``indicator, statistic, verdict``, one row per target.
+        ``indicator, statistic, verdict``, one row per target; the indicator targets'
+        rows also carry ``description, target, label, unit, value`` (the latest or total
+        value the verdict read) and ``withheld`` (True when the value counts too few
+        people to show), for a table of them (NaN on the survey targets' rows).
     """
     from evalkit.indicators import indicator_progress
     from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
@@ -198,9 +201,17 @@ def all_target_verdicts(data, partnership_id: str, survey_targets: pd.DataFrame,
     if t.empty:
         return survey.reset_index(drop=True)
     has_indicators = getattr(data, "indicators", None) is not None and not data.indicators.empty
-    p = indicator_progress(data, partnership_id, min_group_size=k) if has_indicators else pd.DataFrame(columns=cols)
-    verdict = dict(zip(p["indicator"], p["verdict"]))
-    ind = pd.DataFrame({"indicator": t["indicator"].to_numpy(), "statistic": t["statistic"].to_numpy(),
-                        "verdict": [verdict.get(i, "no data") for i in t["indicator"]]})
-    ind["verdict"] = ind["verdict"].replace({"no target": "no data"})
+    p = (indicator_progress(data, partnership_id, min_group_size=k) if has_indicators
+         else pd.DataFrame(columns=[*cols, "label", "unit", "latest", "total", "suppressed"])).set_index("indicator")
+    rows = []
+    for _, r in t.iterrows():
+        q = p.loc[r["indicator"]] if r["indicator"] in p.index else None
+        withheld = q is not None and bool(q["suppressed"])
+        rows.append({"indicator": r["indicator"], "statistic": r["statistic"],
+                     "verdict": "no data" if q is None or q["verdict"] == "no target" else q["verdict"],
+                     "description": r.get("description"), "target": r["target"],
+                     "label": r["indicator"] if q is None else q["label"], "unit": None if q is None else q["unit"],
+                     "value": None if q is None or withheld else q["latest" if r["statistic"] == "latest" else "total"],
+                     "withheld": withheld})
+    ind = pd.DataFrame(rows)
     return pd.concat([survey, ind], ignore_index=True) if len(survey) else ind
