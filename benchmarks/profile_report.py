@@ -107,9 +107,12 @@ def main() -> None:
 
         pid = args.partnership or evalkit.load_data(data).partnership_ids[0]
         first = run_batch(data, tmp / "out", partnership_ids=[pid], template=template, workers=1, progress=False,
-                          portfolio=False)
+                          portfolio=False, cache_dir=tmp / "cache")
         assert first.ok, first.to_frame()
+        # Published notebooks name no local paths: put the slice's real paths back.
         parameters = dict(nbformat.read(tmp / "out" / f"{pid}.ipynb", as_version=4).metadata.papermill.parameters)
+        parameters.update(data_dir=str(tmp / "cache" / pid), provenance=str(tmp / "cache" / pid / "provenance.json"),
+                          tables_path=str(tmp / "p.xlsx"))
 
         profiled = profiled_copy(template, tmp, cprofile=not args.no_cprofile)
         try:
