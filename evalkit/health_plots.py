@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.figures import legend_below, report_style
+from evalkit.plots import subplots
 from evalkit.narrate import _num as narrate_number, format_date
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
@@ -28,7 +29,7 @@ _COLORS = {"done on time": "#009E73", "done late": "#E69F00", "overdue": "#D55E0
 
 
 def _empty(message: str):
-    fig, ax = plt.subplots(figsize=(7, 1.2))
+    fig, ax = subplots(figsize=(7, 1.2))
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
     return fig
@@ -63,7 +64,7 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
         names = list(dict.fromkeys(trend["indicator"]))
         cols = 2 if len(names) > 1 else 1
         rows = int(np.ceil(len(names) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(7.5, 2.3 * rows + 0.4), squeeze=False)
+        fig, axes = subplots(rows, cols, figsize=(7.5, 2.3 * rows + 0.4), squeeze=False)
         for ax, name in zip(axes.ravel(), names):
             d = trend[trend["indicator"] == name].sort_values("period_rank")
             x = np.arange(len(d))
@@ -133,7 +134,7 @@ def plot_milestones(status: pd.DataFrame):
         if status.empty:
             return _empty("No action plan was recorded.")
         s = status.sort_values("due_date", kind="stable").reset_index(drop=True)
-        fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(s) + 1.4))
+        fig, ax = subplots(figsize=(7.5, 0.42 * len(s) + 1.4))
         y = np.arange(len(s))[::-1]
         as_of = pd.Timestamp(s["as_of"].iloc[0])
         for yi, (_, r) in zip(y, s.iterrows()):
@@ -199,7 +200,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         items = list(dict.fromkeys(summary["item"]))
         cols = min(3, len(items))
         rows = int(np.ceil(len(items) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(7.5, 2.2 * rows + 0.8), squeeze=False, sharey=True)
+        fig, axes = subplots(rows, cols, figsize=(7.5, 2.2 * rows + 0.8), squeeze=False, sharey=True)
         roles = list(dict.fromkeys(summary["respondent_role"]))
         palette = dict(zip(roles, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "0.3"]))
         lo, hi = float(summary["scale_min"].min()), float(summary["scale_max"].max())
@@ -273,7 +274,7 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
         g = gaps[gaps["ratio"].notna()]
         if g.empty:
             return _empty("No group can be compared with the community.")
-        fig, ax = plt.subplots(figsize=(7.5, 0.38 * len(g) + 1.3))
+        fig, ax = subplots(figsize=(7.5, 0.38 * len(g) + 1.3))
         y = np.arange(len(g))[::-1]
         for yi, (_, r) in zip(y, g.iterrows()):
             c = "#D55E00" if r["verdict"] == "under-represented" else "#0072B2" if r["verdict"] == "over-represented" \

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -27,8 +28,51 @@ VERDICT_COLORS = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.col
 WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
 
 
+class NotebookFigure(mpl.figure.Figure):
+    """A matplotlib figure that Jupyter shows once, however the cell that draws it is written.
+
+    With the inline backend, pyplot shows every figure it holds when the cell ends, and a
+    figure that is also the cell's last value used to be shown a second time, first, by the
+    display hook. Whenever this figure is displayed (by the display hook, ``display(fig)`` or
+    pyplot's own end-of-cell display), it is shown through the shell's formatters and, if
+    pyplot holds it in interactive mode with the inline backend, released from pyplot, which
+    would otherwise show it again. Every evalkit plotting function draws through
+    :func:`subplots` or :func:`figure`, which make one.
+    """
+
+    def _ipython_display_(self):
+        from IPython.core.getipython import get_ipython
+        from IPython.display import publish_display_data
+        from matplotlib._pylab_helpers import Gcf
+
+        shell = get_ipython()
+        if shell is None:
+            return
+        data, metadata = {}, {}
+        for mime, formatter in shell.display_formatter.formatters.items():
+            out = formatter(self) if formatter.enabled else None
+            if isinstance(out, tuple):
+                out, metadata[mime] = out
+            if out is not None:
+                data[mime] = out
+        publish_display_data(data, metadata)
+        held = any(manager.canvas.figure is self for manager in Gcf.get_all_fig_managers())
+        if held and mpl.is_interactive() and "inline" in mpl.get_backend():
+            plt.close(self)  # shown: pyplot must not show it again when the cell ends
+
+
+def subplots(*args, **kwargs):
+    """:func:`matplotlib.pyplot.subplots`, making a :class:`NotebookFigure` (shown once in Jupyter)."""
+    return plt.subplots(*args, FigureClass=NotebookFigure, **kwargs)
+
+
+def figure(**kwargs):
+    """:func:`matplotlib.pyplot.figure`, making a :class:`NotebookFigure` (shown once in Jupyter)."""
+    return plt.figure(FigureClass=NotebookFigure, **kwargs)
+
+
 def _empty(message: str, figsize=(7, 1.2)):
-    fig, ax = plt.subplots(figsize=figsize)
+    fig, ax = subplots(figsize=figsize)
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
     return fig
@@ -85,7 +129,7 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         t[c + "_pct"] = (1 if standardised else 100) * t[c] / span
     t["Direction"] = (t["verdict"] if "verdict" in t.columns else t["direction"]).str.capitalize()
     t = t.sort_values("mean_change_pct")
-    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
+    fig, ax = subplots(figsize=(7.5, 0.55 * len(t) + 1.4))
     colors = {**VERDICT_COLORS, "No change": "0.55"}
     y = np.arange(len(t))
     ax.axvline(0, color="0.3", lw=1)
@@ -128,7 +172,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         return _empty("Too few matched participants to show distributions.")
     ncol = min(3, len(shown))
     nrow = int(np.ceil(len(shown) / ncol))
-    fig = plt.figure(figsize=(2.55 * ncol, 2.6 * nrow))
+    fig = figure(figsize=(2.55 * ncol, 2.6 * nrow))
     axes = [fig.add_subplot(nrow, ncol, i + 1) for i in range(len(shown))]  # no empty panels to make and hide
     for ax, m in zip(axes, shown):
         p = pairs[pairs["measure"] == m]
@@ -184,7 +228,7 @@ def plot_attendance(session_table: pd.DataFrame, *, min_group_size: int = DEFAUL
     t = session_table.dropna(subset=["rate"])
     if t.empty:
         return _empty("Attendance was not recorded, or every session had too few attenders to show.")
-    fig, ax = plt.subplots(figsize=(7.5, 3))
+    fig, ax = subplots(figsize=(7.5, 3))
     ax.plot(t["date"], t["rate"] * 100, marker="o", color=sns.color_palette(PALETTE)[0])
     ax.set_ylim(0, 100)
     ax.set_ylabel("% of participants attending")
@@ -210,7 +254,7 @@ def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "p
         return _empty(f"Too few responses to show {m['label']}.")
     levels = list(range(int(m["scale_min"]), int(m["scale_max"]) + 1))
     share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
-    fig, ax = plt.subplots(figsize=(6, 2.8))
+    fig, ax = subplots(figsize=(6, 2.8))
     sns.barplot(x=[str(v) for v in levels], y=share.to_numpy(), color=sns.color_palette(PALETTE)[0], ax=ax)
     ax.set_xlabel(f"Answer ({m['scale_min']:.0f} = lowest, {m['scale_max']:.0f} = highest)")  # the title names the measure
     ax.set_ylabel("% of respondents")
@@ -253,7 +297,7 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     from scipy import stats
 
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
-    fig, ax = plt.subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
+    fig, ax = subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
     y = np.arange(len(c)) + 1
     v = forest_verdicts(c, conf_level=conf_level, higher_is_better=higher_is_better)
     colors = {k.lower(): c_ for k, c_ in VERDICT_COLORS.items()}

@@ -623,19 +623,20 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
     """
     import textwrap
 
-    import matplotlib.pyplot as plt
     import seaborn as sns
+
+    from evalkit.plots import subplots
 
     literal = {"usetex": False, "parse_math": False}
     measures = list(dict.fromkeys(table["measure"]))
     if not measures:
-        fig, ax = plt.subplots(figsize=(7, 1.2))
+        fig, ax = subplots(figsize=(7, 1.2))
         ax.axis("off")
         ax.text(0.5, 0.5, "No measure was answered at more than one wave.", ha="center", va="center", **literal)
         return fig
     ncol = min(2, len(measures))
     nrow = int(np.ceil(len(measures) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(panel_size[0] * ncol, panel_size[1] * nrow), squeeze=False)
+    fig, axes = subplots(nrow, ncol, figsize=(panel_size[0] * ncol, panel_size[1] * nrow), squeeze=False)
     groups = list(dict.fromkeys(table["group"]))
     colors = dict(zip(groups, sns.color_palette("colorblind", max(len(groups), 1))))
     for ax, m in zip(axes.flat, measures):

@@ -17,7 +17,7 @@ from evalkit.plots import plot_change, plot_distributions
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory):
+def data_folder(tmp_path_factory):
     """Partnership "a": 20 people answered skills (0-20) and confidence (1-5) at both waves, only 6 of them
     knowledge (0-20): with k = 10, knowledge is suppressed. Partnership "b": 12 people, skills only.
     Gender in "a": 10 women, 10 men."""
@@ -33,7 +33,12 @@ def data(tmp_path_factory):
     folder = write_tables(tmp_path_factory.mktemp("plots") / "data", responses,
                           [measure("skills", lo=0, hi=20), measure("knowledge", lo=0, hi=20),
                            measure("confidence", kind="ordinal", lo=1, hi=5)], participants=participants)
-    return ek.load_data(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def data(data_folder):
+    return ek.load_data(data_folder)
 
 
 def _texts(fig):
@@ -158,3 +163,27 @@ def test_a_report_with_a_suppressed_measure_says_so_on_each_figure_and_in_its_al
         assert note in [t.get_text() for t in _texts(shown.figure)]
         _assert_readable(shown.figure)
         assert shown.alt.endswith(" " + note) and "Knowledge" not in shown.alt
+
+
+@pytest.mark.integration  # runs cells in a real IPython kernel with the inline backend
+def test_a_figure_returned_as_a_cells_last_value_is_shown_once(data_folder, tmp_path):
+    """In Jupyter a pyplot figure is shown at the end of its cell, and a Figure that is the cell's last value is
+    shown again by the display hook: every plotting function's figure appeared twice. Each must appear once
+    however the cell is written, and again when the figure is asked for in a later cell."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    folder = str(data_folder)
+    setup = (f"import evalkit as ek\n%matplotlib inline\n"
+             f"data = ek.load_data({folder!r})\n"
+             "table = ek.compare_prepost(data, 'a')")
+    cells = ["ek.plots.plot_change(table)",                 # the figure is the cell's value
+             "fig = ek.plots.plot_change(table)",           # assigned: shown at the end of the cell
+             "fig",                                         # asked for again in a later cell
+             "ek.plots.plot_distributions(data, 'a')",
+             "ek.plots.plot_change(table);"]                # the semicolon habit
+    nb = new_notebook(cells=[new_code_cell(setup)] + [new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    images = [sum("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in cell.outputs)
+              for cell in nb.cells[1:]]
+    assert images == [1, 1, 1, 1, 1], dict(zip(cells, images))
