@@ -217,6 +217,78 @@ def _measures_compared(data, scales: str, measures):
     return with_scale_scores(data)
 
 
+def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre",
+                    post: str = "post"):
+    """A copy of ``data`` whose too-small "not recorded" groups join the largest recorded group.
+
+    Participants whose characteristic is blank form the group "Not recorded" in
+    group tables. When fewer than ``min_group_size`` people of a partnership are
+    in it, suppressing it is not enough: the whole-partnership row minus the shown
+    groups would reveal it, so complementary suppression also blanks the next
+    smallest group, often the very group an equity question is about (e.g. the
+    low-income participants). Folding the few unrecorded people into the largest
+    recorded group, relabelled ``"<group> or not recorded"``, keeps every group at
+    or above the threshold and every other group visible; the label says what was
+    done. A "not recorded" group is folded when it has fewer than ``min_group_size``
+    people enrolled, or with both ``pre`` and ``post`` answers on some measure,
+    and every recorded group is large enough to show (otherwise the small groups
+    protect each other and folding would only cost another group); larger "not
+    recorded" groups are left alone (they are shown as a group).
+
+    Parameters
+    ----------
+    data : evalkit.load.Dataset
+    columns : list of str, optional
+        Group columns to fold (default ``data.group_columns``).
+    min_group_size : int
+
+    Returns
+    -------
+    evalkit.load.Dataset
+        The input is not modified.
+    """
+    import dataclasses
+
+    people = data.participants.copy()
+    changed = False
+    waves = set(data.responses["wave"].unique())
+    pairs = (matched_pairs(data, pre=pre, post=post).dropna(subset=["pre", "post"]) if {pre, post} <= waves
+             else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
+    for col in (data.group_columns if columns is None else columns):
+        for pid, idx in people.groupby("partnership_id", sort=False).groups.items():
+            values = people.loc[idx, col]
+            blank = values.isna() | (values.astype("string").str.strip() == "")
+            n_blank = int(blank.sum())
+            if n_blank == 0 or blank.all():
+                continue
+            ids = set(people.loc[idx[blank.to_numpy()], "participant_id"])
+            per_measure = pairs[(pairs["partnership_id"] == pid) & pairs["participant_id"].isin(ids)].groupby("measure").size()
+            if n_blank >= min_group_size and not ((per_measure > 0) & (per_measure < min_group_size)).any():
+                continue
+            if _recorded_group_is_small(people.loc[idx[~blank.to_numpy()]], col, pairs[pairs["partnership_id"] == pid],
+                                        min_group_size):
+                continue  # suppression blanks a recorded group anyway: folding would only cost another group
+            largest = values[~blank].astype(str).value_counts().idxmax()
+            label = f"{largest} or not recorded"
+            people[col] = people[col].astype(object)
+            people.loc[idx[blank.to_numpy()], col] = label
+            people.loc[idx[(values.astype(str) == largest).to_numpy() & ~blank.to_numpy()], col] = label
+            changed = True
+    return dataclasses.replace(data, participants=people) if changed else data
+
+
+_fold = fold_unrecorded  # compare_prepost's parameter of the same name hides the function inside it
+
+
+def _recorded_group_is_small(people: pd.DataFrame, col: str, pairs: pd.DataFrame, min_group_size: int) -> bool:
+    """Whether a recorded group of ``col`` has fewer than ``min_group_size`` people enrolled or paired on a measure."""
+    values = people[col].astype(str)
+    if (values.value_counts() < min_group_size).any():
+        return True
+    per = pairs.merge(people[["participant_id", col]], on="participant_id").groupby(["measure", col]).size()
+    return bool((per < min_group_size).any())
+
+
 def compare_prepost(
     data,
     partnership_id=None,
@@ -230,6 +302,7 @@ def compare_prepost(
     conf_level: float = 0.95,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     scales: str = "score",
+    fold_unrecorded: bool = True,
 ) -> pd.DataFrame:
     """Compare matched pre and post values per partnership, measure and subgroup.
 
@@ -243,7 +316,8 @@ def compare_prepost(
         Measures to include (default: every measure answered at both waves).
     by : str, optional
         A participants' group column (e.g. ``"gender"``); adds one row per group.
-        Participants with no value form the group ``"Not recorded"``.
+        Participants with no value form the group ``"Not recorded"``; when too few of
+        them to show, they are folded into the largest group (see ``fold_unrecorded``).
     correction : str
         Multiplicity correction applied to the p-values of one partnership and one
         group across its measures (the family a report's outcomes table shows):
@@ -272,6 +346,11 @@ def compare_prepost(
         item on its own; a reverse-coded item is judged in its own direction (agreeing
         less with "I prefer to work alone" is an improvement on a teamwork scale
         whose ``higher_is_better`` is True).
+    fold_unrecorded : bool, default True
+        With ``by``: a "Not recorded" group too small to show joins the largest recorded
+        group, labelled ``"<group> or not recorded"``, as in reports
+        (:func:`fold_unrecorded`); otherwise complementary suppression would blank a
+        second, recorded group to protect it. ``False`` keeps it as its own group.
 
     Returns
     -------
@@ -318,6 +397,8 @@ def compare_prepost(
             adjust_pvalues([0.5], method=correction)
         except InputError as err:  # the method list of adjust_pvalues, plus compare_prepost's own "none"
             raise InputError(f"unknown correction {correction!r}; {str(err).split('; ', 1)[-1]} or 'none'") from None
+    if by is not None and fold_unrecorded and by in data.participants.columns:
+        data = _fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
     data = _measures_compared(data, scales, measures)
     wide = matched_pairs(data, partnership_id, measures, pre=pre, post=post)
     meta = data.measures.set_index("measure").to_dict("index")  # measure -> its row, looked up per cell

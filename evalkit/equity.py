@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.compare import compare_prepost, matched_pairs
+from evalkit.compare import fold_unrecorded as fold
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
 #: Columns of :func:`group_differences`, in order.
@@ -36,7 +37,7 @@ TEST_FOR_KIND = {"continuous": "anova", "ordinal": "kruskal", "binary": "kruskal
 
 def group_differences(data, partnership_id: str, *, group_columns=None, alpha: float = 0.05,
                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre", post: str = "post",
-                      by_group: dict | None = None) -> pd.DataFrame:
+                      by_group: dict | None = None, fold_unrecorded: bool = True) -> pd.DataFrame:
     """Whether change differs across the groups of each characteristic, Holm-adjusted across all of them.
 
     Parameters
@@ -55,6 +56,10 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
         The waves compared.
     by_group : dict, optional
         ``{column: compare_prepost(..., by=column)}`` tables already computed (a report has them).
+    fold_unrecorded : bool, default True
+        Fold "Not recorded" groups too small to show into the largest group first, as
+        :func:`evalkit.compare_prepost` and reports do (:func:`evalkit.compare.fold_unrecorded`);
+        ``False`` when ``data`` is folded already.
 
     Returns
     -------
@@ -78,6 +83,8 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     from evalkit.stats import adjust_pvalues, oneway_test
 
     columns = list(data.group_columns if group_columns is None else group_columns)
+    if fold_unrecorded:
+        data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
     pairs = matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
     pairs["change"] = pairs["post"] - pairs["pre"]
     rows = []
@@ -85,7 +92,7 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
         table = (by_group or {}).get(col)
         if table is None:
             table = compare_prepost(data, partnership_id, by=col, alpha=alpha, min_group_size=min_group_size,
-                                    pre=pre, post=post)
+                                    pre=pre, post=post, fold_unrecorded=False)
         shown = table[~table["suppressed"].astype(bool) & (table["group"] != "Not recorded")]
         groups = data.participants[["partnership_id", "participant_id", col]].rename(columns={col: "group"})
         merged = pairs.merge(groups, on=["partnership_id", "participant_id"], how="inner")
@@ -116,75 +123,6 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
         out.loc[ok, "p_adjusted"] = adjust_pvalues(out.loc[ok, "pvalue"].to_numpy(float), method="holm")
     out["credible"] = out["p_adjusted"] < alpha
     return out[COLUMNS].reset_index(drop=True)
-
-
-def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre",
-                    post: str = "post"):
-    """A copy of ``data`` whose too-small "not recorded" groups join the largest recorded group.
-
-    Participants whose characteristic is blank form the group "Not recorded" in
-    group tables. When fewer than ``min_group_size`` people of a partnership are
-    in it, suppressing it is not enough: the whole-partnership row minus the shown
-    groups would reveal it, so complementary suppression also blanks the next
-    smallest group, often the very group an equity question is about (e.g. the
-    low-income participants). Folding the few unrecorded people into the largest
-    recorded group, relabelled ``"<group> or not recorded"``, keeps every group at
-    or above the threshold and every other group visible; the label says what was
-    done. A "not recorded" group is folded when it has fewer than ``min_group_size``
-    people enrolled, or with both ``pre`` and ``post`` answers on some measure,
-    and every recorded group is large enough to show (otherwise the small groups
-    protect each other and folding would only cost another group); larger "not
-    recorded" groups are left alone (they are shown as a group).
-
-    Parameters
-    ----------
-    data : evalkit.load.Dataset
-    columns : list of str, optional
-        Group columns to fold (default ``data.group_columns``).
-    min_group_size : int
-
-    Returns
-    -------
-    evalkit.load.Dataset
-        The input is not modified.
-    """
-    import dataclasses
-
-    people = data.participants.copy()
-    changed = False
-    waves = set(data.responses["wave"].unique())
-    pairs = (matched_pairs(data, pre=pre, post=post).dropna(subset=["pre", "post"]) if {pre, post} <= waves
-             else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
-    for col in (data.group_columns if columns is None else columns):
-        for pid, idx in people.groupby("partnership_id", sort=False).groups.items():
-            values = people.loc[idx, col]
-            blank = values.isna() | (values.astype("string").str.strip() == "")
-            n_blank = int(blank.sum())
-            if n_blank == 0 or blank.all():
-                continue
-            ids = set(people.loc[idx[blank.to_numpy()], "participant_id"])
-            per_measure = pairs[(pairs["partnership_id"] == pid) & pairs["participant_id"].isin(ids)].groupby("measure").size()
-            if n_blank >= min_group_size and not ((per_measure > 0) & (per_measure < min_group_size)).any():
-                continue
-            if _recorded_group_is_small(people.loc[idx[~blank.to_numpy()]], col, pairs[pairs["partnership_id"] == pid],
-                                        min_group_size):
-                continue  # suppression blanks a recorded group anyway: folding would only cost another group
-            largest = values[~blank].astype(str).value_counts().idxmax()
-            label = f"{largest} or not recorded"
-            people[col] = people[col].astype(object)
-            people.loc[idx[blank.to_numpy()], col] = label
-            people.loc[idx[(values.astype(str) == largest).to_numpy() & ~blank.to_numpy()], col] = label
-            changed = True
-    return dataclasses.replace(data, participants=people) if changed else data
-
-
-def _recorded_group_is_small(people: pd.DataFrame, col: str, pairs: pd.DataFrame, min_group_size: int) -> bool:
-    """Whether a recorded group of ``col`` has fewer than ``min_group_size`` people enrolled or paired on a measure."""
-    values = people[col].astype(str)
-    if (values.value_counts() < min_group_size).any():
-        return True
-    per = pairs.merge(people[["participant_id", col]], on="participant_id").groupby(["measure", col]).size()
-    return bool((per < min_group_size).any())
 
 
 def group_phrase(variable: str, group: str, labels=None) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.compare import fold_unrecorded as fold
 from evalkit.compare import matched_pairs, partnership_ids
 from evalkit.errors import InputError
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, complementary_suppression, safe_rate, suppress_small_groups
@@ -174,13 +175,18 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
 
 
 def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str = "post",
-                   min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+                   min_group_size: int = DEFAULT_MIN_GROUP_SIZE, fold_unrecorded: bool = True) -> pd.DataFrame:
     """Who enrolled and who completed, by group: are marginalized groups included and retained?
 
     Parameters
     ----------
     by : str
         A participants' group column (e.g. ``"first_generation"``).
+    fold_unrecorded : bool, default True
+        A "Not recorded" group too small to show joins the largest recorded group,
+        labelled ``"<group> or not recorded"``, as in reports
+        (:func:`evalkit.compare.fold_unrecorded`); ``False`` keeps it as its own group
+        (suppressed, with complementary suppression of another group).
 
     Returns
     -------
@@ -198,6 +204,8 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
     ids = partnership_ids(data, partnership_id)
     if by not in data.group_columns:
         raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
+    if fold_unrecorded:
+        data = fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
     p = data.participants[data.participants["partnership_id"].isin(ids)][["partnership_id", "participant_id", by]].copy()
     p[by] = p[by].astype("string").fillna("Not recorded")
     both = wave_flags(data, ids, pre, post)["both"]

@@ -16,7 +16,7 @@ import pandas as pd
 from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
-from evalkit.narrate import (capitalise, format_date, format_number, format_p, format_pct, md_escape, methods_note,
+from evalkit.narrate import (capitalise, format_change, format_date, format_number, format_p, format_pct, md_escape, methods_note,
                              note, outcomes_table, summary_paragraph)
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
@@ -71,9 +71,8 @@ def _compact_by_group(representation_table: pd.DataFrame, outcomes: pd.DataFrame
         for _, r in g.iterrows():
             if r["suppressed"] or pd.isna(r["mean_change"]):
                 cells[r["group"]] = "\u2013"
-            else:
-                sign = "+" if r["mean_change"] > 0 else ""
-                cells[r["group"]] = f"{sign}{format_number(r['mean_change'])} (n {int(r['n_pairs'])})"
+            else:  # as the outcomes table: a yes/no measure's change in percentage points
+                cells[r["group"]] = f"{format_change(r['mean_change'], r['kind'])} (n {int(r['n_pairs'])})"
         table[str(label)] = [cells.get(group, "\u2013") for group in table.index]
     out = table.T  # groups are few and measures many: one column per group reads and prints best
     out.index.name = "Measure"
@@ -327,6 +326,7 @@ class PartnershipReport(WavesAndArmsSections):
         if self.stage != "complete":
             return {}
         return {col: compare_prepost(self._grouped(self._program_data), self.partnership_id, by=col, alpha=self.alpha,
+                                     fold_unrecorded=False,  # folded once for every group table
                                      pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
                 for col in self.data.group_columns}
 
@@ -339,11 +339,11 @@ class PartnershipReport(WavesAndArmsSections):
             return pd.DataFrame(columns=COLUMNS)
         return group_differences(self._grouped(self._program_data), self.partnership_id, group_columns=list(self.by_group),
                                  alpha=self.alpha, min_group_size=self.min_group_size, pre=self.baseline_wave,
-                                 post=self.post_wave, by_group=self.by_group)
+                                 post=self.post_wave, by_group=self.by_group, fold_unrecorded=False)
 
     def _grouped(self, data):
-        """``data`` with too-small "not recorded" groups folded in (:func:`evalkit.equity.fold_unrecorded`), once per dataset."""
-        from evalkit.equity import fold_unrecorded
+        """``data`` with too-small "not recorded" groups folded in (:func:`evalkit.compare.fold_unrecorded`), once per dataset."""
+        from evalkit.compare import fold_unrecorded
 
         cache = self.__dict__.setdefault("_grouped_cache", {})
         if id(data) not in cache:  # the report's datasets live as long as the report: ids stay unique
@@ -716,7 +716,7 @@ class PartnershipReport(WavesAndArmsSections):
             return sections
         for col in self.data.group_columns:
             rep = representation(self._grouped(self.data), col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
-                                 min_group_size=self.min_group_size)
+                                 min_group_size=self.min_group_size, fold_unrecorded=False)  # folded already
             rep = relabel_groups(rep, col, self.data)   # report order and labels (evalkit.labels)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],

@@ -240,3 +240,58 @@ def test_a_scale_named_by_its_id_works_where_its_items_would(tmp_path):
     fig = plot_distributions(data, "p", ["tw"], min_group_size=5)
     assert len(fig.axes) == 1 and "Tw scale" in fig.axes[0].get_title()
     plt.close(fig)
+
+
+def _few_unrecorded(tmp_path):
+    """22 women and 20 men answered both waves; 3 more people have no gender recorded. Change = +2 for the women,
+    +1 for the men, +5 for the 3 unrecorded people (by construction)."""
+    pre = np.tile([10.0, 12.0, 14.0], 15)
+    change = np.array([2.0] * 22 + [1.0] * 20 + [5.0] * 3)
+    responses = _long("p", "m", pre, pre + change)
+    people = responses[["participant_id", "partnership_id"]].drop_duplicates().reset_index(drop=True)
+    people["gender"] = ["woman"] * 22 + ["man"] * 20 + [None] * 3
+    folder = write_tables(tmp_path, responses, [_measure("m")], participants=people)
+    return ek.load_data(folder)
+
+
+def test_by_group_folds_a_few_unrecorded_people_into_the_largest_group_as_reports_do(tmp_path):
+    """A report folds a "Not recorded" group too small to show into the largest group; compare_prepost(by=) kept
+    it as its own group, so complementary suppression blanked the men too: the analyst's table and the report's
+    disagreed."""
+    data = _few_unrecorded(tmp_path)
+    table = ek.compare_prepost(data, "p", by="gender").set_index("group")
+    assert set(table.index) == {"woman or not recorded", "man"}
+    assert not table["suppressed"].any()
+    folded = table.loc["woman or not recorded"]
+    assert folded["n_pairs"] == 25
+    assert folded["mean_change"] == pytest.approx((22 * 2 + 3 * 5) / 25)   # by hand
+    assert table.loc["man", "mean_change"] == pytest.approx(1.0)
+    report = ek.report.PartnershipReport(data, "p")
+    assert set(report.by_group["gender"]["group"]) == set(table.index)
+
+
+def test_by_group_can_keep_the_unrecorded_people_as_their_own_suppressed_group(tmp_path):
+    data = _few_unrecorded(tmp_path)
+    table = ek.compare_prepost(data, "p", by="gender", fold_unrecorded=False).set_index("group")
+    assert set(table.index) == {"woman", "man", "Not recorded"}
+    assert table.loc["Not recorded", "suppressed"] and table.loc["man", "suppressed"]  # man: complementary
+    assert not table.loc["woman", "suppressed"]
+
+
+def test_representation_folds_a_few_unrecorded_people_as_reports_do(tmp_path):
+    data = _few_unrecorded(tmp_path)
+    rep = ek.representation(data, "gender", "p")
+    assert set(rep["group"]) == {"woman or not recorded", "man"}
+    assert set(ek.representation(data, "gender", "p", fold_unrecorded=False)["group"]) == {"woman", "man",
+                                                                                          "Not recorded"}
+
+
+def test_group_differences_fold_as_the_group_tables_do(tmp_path):
+    """group_differences compares the groups compare_prepost(by=) shows: given unfolded data it folds first, so
+    its groups are the tables' groups, not raw values the tables no longer show."""
+    from evalkit.equity import group_differences
+
+    data = _few_unrecorded(tmp_path)
+    row = group_differences(data, "p", min_group_size=10).set_index("group_variable").loc["gender"]
+    assert {row["least_group"], row["most_group"]} == {"man", "woman or not recorded"}
+    assert (row["least_n"], row["most_n"], row["n"]) == (20, 25, 45)

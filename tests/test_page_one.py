@@ -173,7 +173,8 @@ def _groups_dataset(tmp_path):
 
 
 def test_group_difference_is_the_anova_of_change_scores_by_hand_and_small_groups_never_enter(tmp_path):
-    from evalkit.equity import fold_unrecorded, group_differences
+    from evalkit.compare import fold_unrecorded
+    from evalkit.equity import group_differences
 
     data, pre, post, people = _groups_dataset(tmp_path)
     folded = fold_unrecorded(data, min_group_size=10)
