@@ -208,6 +208,29 @@ def format_number(x, digits=2, pct=False) -> str:
     return _num(float(x), digits)
 
 
+def format_change(x, kind: str = "continuous", digits: int = 2, *, words: bool = False) -> str:
+    """A mean change with its sign, as every table and sentence of a report gives it.
+
+    A yes/no measure's change (a difference of shares) is in percentage points, whole ones:
+    ``"−9 pts"`` (``"−9 percentage points"`` with ``words``); other measures' in their own
+    units to ``digits`` decimals. A change that rounds to zero has no sign (``"0.00"``, not
+    ``"+0.00"``); a missing one is a dash.
+
+    Examples
+    --------
+    >>> format_change(0.25), format_change(-0.09, "binary"), format_change(0.004), format_change(0.1, "binary", words=True)
+    ('+0.25', '−9 pts', '0.00', '+10 percentage points')
+    """
+    if x is None or pd.isna(x):
+        return "\u2013"
+    binary = kind == "binary"
+    value, places = (100 * float(x), 0) if binary else (float(x), digits)
+    text = _num(value, places)
+    if round(value, places) > 0:
+        text = "+" + text
+    return text + ((" percentage points" if words else " pts") if binary else "")
+
+
 def format_date(d, short: bool = False) -> str:
     """A date for a report: day without a leading zero, month name, year; a dash when missing.
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evalkit.narrate import _bounded, _num, format_p, interval_words, md_escape
+from evalkit.narrate import _bounded, _num, format_change, format_p, interval_words, md_escape
 
 #: Power at which the smallest detectable change is stated.
 POWER = 0.8
@@ -237,13 +237,13 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
         parts = []
         for _, r in g.iterrows():
             if same:  # the groups are named once, in the head
-                parts.append(f"{md_escape(r['label'])} {_signed(r['least_change'], 2)} (n = {r['least_n']}) vs "
-                             f"{_signed(r['most_change'], 2)} (n = {r['most_n']})")
+                parts.append(f"{md_escape(r['label'])} {_group_change(r, 'least')} (n = {r['least_n']}) vs "
+                             f"{_group_change(r, 'most')} (n = {r['most_n']})")
             else:
                 parts.append(
-                    f"{md_escape(r['label'])} {_signed(r['least_change'], 2)} for "
+                    f"{md_escape(r['label'])} {_group_change(r, 'least')} for "
                     f"{md_escape(group_phrase(var, r['least_group'], labels))} (n = {r['least_n']}) vs "
-                    f"{_signed(r['most_change'], 2)} for {md_escape(group_phrase(var, r['most_group'], labels))} "
+                    f"{_group_change(r, 'most')} for {md_escape(group_phrase(var, r['most_group'], labels))} "
                     f"(n = {r['most_n']})")
         worst = format_p(g["p_adjusted"].max())
         worst = worst if worst.startswith("<") else f"\u2264 {worst}"
@@ -252,6 +252,11 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
                    + f". Each difference is unlikely to be chance (Holm-adjusted p {worst}, across every "
                    "characteristic and outcome compared).")
     return out
+
+
+def _group_change(row, which: str) -> str:
+    """A group's mean change in an equity sentence: a yes/no measure's in percentage points, as the tables."""
+    return format_change(row[f"{which}_change"], row.get("kind", "continuous"), words=True)
 
 
 def _lower_first(text: str) -> str:

@@ -47,3 +47,59 @@ def test_paired_estimate_names_what_each_interval_is_for():
     # without the interval (the reports' fast path) there is no estimate of it either
     fast = paired_test([1, 2, 3], [2, 4, 7], "wilcoxon", conf_int=False)
     assert math.isnan(fast.estimate) and math.isnan(fast.ci_low)
+
+
+# ---------------------------------------------------------------- group changes of a yes/no measure
+
+
+def _two_group_data(tmp_path):
+    """60 participants, 30 low-income: a yes/no measure and a 0-200 score, both changing by group.
+
+    Volunteered: 3 of the 30 low-income participants go from no to yes (+10 percentage points), 18 of the
+    30 others do (+60 points). Score: the low-income group's changes alternate +1 / -1 with the first
+    +1.1 (mean 0.1 / 30 = 0.0033, which rounds to 0.00); the others' are all near +5.
+    """
+    from tests.builders import measure, write_tables
+
+    ids = [f"p{i:02d}" for i in range(60)]
+    low = ["yes"] * 30 + ["no"] * 30
+    vol_post = [1] * 3 + [0] * 27 + [1] * 18 + [0] * 12
+    score_change = [1.1] + [(-1) ** i for i in range(1, 30)] + [5 + 0.1 * (i % 3) for i in range(30)]
+    pre_score = [100 + (i % 7) for i in range(60)]
+    rows = []
+    for pid, v, pre, ch in zip(ids, vol_post, pre_score, score_change):
+        rows += [(pid, "p1", "pre", "volunteered", 0), (pid, "p1", "post", "volunteered", v),
+                 (pid, "p1", "pre", "score", pre), (pid, "p1", "post", "score", pre + ch)]
+    responses = pd.DataFrame(rows, columns=["participant_id", "partnership_id", "wave", "measure", "value"])
+    people = pd.DataFrame({"participant_id": ids, "partnership_id": "p1", "low_income": low})
+    write_tables(tmp_path, responses, [measure("volunteered", "binary", 0, 1, label="Volunteered"),
+                                       measure("score", label="Score")], participants=people)
+    import evalkit as ek
+
+    return ek.load_data(tmp_path)
+
+
+def test_group_change_of_a_yes_no_measure_is_in_percentage_points(tmp_path):
+    """Results by group showed a yes/no measure's change as a share ("-0.09 (n 80)") and the summary's
+    "For whom" sentence said "+0.02 vs +0.68"-style numbers for it too, where the outcomes table, the Excel
+    sheets and every other sentence give percentage points ("-9 pts")."""
+    from evalkit.report import PartnershipReport
+
+    report = PartnershipReport(_two_group_data(tmp_path), "p1")
+    [section] = [s for s in report.subgroups() if s.variable == "low_income"]
+    row = section.compact.loc["Volunteered"]
+    # hand: 3 / 30 = +10 points, 18 / 30 = +60 points
+    assert set(row) == {"+10 pts (n 30)", "+60 pts (n 30)"}
+    summary = report.summary()
+    assert "Volunteered +10 percentage points (n = 30) vs +60 percentage points (n = 30)" in summary
+
+
+def test_group_change_that_rounds_to_zero_has_no_plus_sign(tmp_path):
+    """The same mean change read "+0.00 (n 84)" in the group table and "0.00 (n = 84)" in the summary."""
+    from evalkit.report import PartnershipReport
+
+    report = PartnershipReport(_two_group_data(tmp_path), "p1")
+    [section] = [s for s in report.subgroups() if s.variable == "low_income"]
+    cells = set(section.compact.loc["Score"])
+    # hand: 0.1 / 30 = 0.0033 -> "0.00"; the others 5 + 0.1 x (0, 1, 2, ...) / 30 -> +5.10
+    assert cells == {"0.00 (n 30)", "+5.10 (n 30)"}
