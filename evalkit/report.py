@@ -31,7 +31,9 @@ SMALL_N = 30
 
 
 #: How a target that cannot be judged is shown, by its verdict.
-UNJUDGED = {"suppressed": "too few participants to judge", "no data": "no data yet"}
+UNJUDGED = {"suppressed": "too few participants to judge", "no data": "no data yet",
+            # goal_attainment's verdict without an interval: a mean of identical answers (e.g. all at the top)
+            "not assessed": "not judged: every answer the same, so no interval"}
 
 
 @dataclass(frozen=True)
@@ -309,7 +311,8 @@ class PartnershipReport(WavesAndArmsSections):
             return None
         judged = t[t["verdict"].isin(["met", "not met", "inconclusive"])]
         unjudged = t.loc[~t.index.isin(judged.index), "verdict"].map(
-            {"suppressed": "with too few participants"}).fillna("with no data yet")
+            {"suppressed": "with too few participants",
+             "not assessed": "with every answer the same, so no interval"}).fillna("with no data yet")
         why = ", ".join(f"{n} {reason}" for reason, n in unjudged.value_counts(sort=False).items())
         if judged.empty:
             return f"**Targets:** none of the {len(t)} targets can be judged ({why})."

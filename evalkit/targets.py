@@ -10,7 +10,8 @@ when it contains the target.
 ========================= ====================================== ====================
 statistic                 estimate                               interval
 ========================= ====================================== ====================
-``mean_post``             mean post score of post respondents    t interval
+``mean_post``             mean post score of post respondents    t interval (Wilson for
+                          (yes/no: share answering yes, 0-1)     a yes/no measure)
 ``mean_change``           mean change (post - pre), matched      paired t interval
 ``pct_improved``          % of matched participants who improved Wilson score
 ``pct_at_least``          % of post respondents >= ``threshold`` Wilson score
@@ -71,6 +72,9 @@ def _estimate(data, target, conf_level, pre, post):
         x = r.loc[(r["partnership_id"] == pid) & (r["measure"] == ind) & (r["wave"] == post), "value"].dropna().to_numpy(float)
         if not len(x):
             return None
+        if stat == "mean_post" and m["kind"] == "binary":  # a share answering yes: Wilson, as every share here
+            ci = proportion_ci(int((x == 1).sum()), len(x), conf_level=conf_level)
+            return ci.estimate, ci.ci_low, ci.ci_high, len(x), hib, None
         if stat == "mean_post":
             return (*_mean_ci(x, conf_level), len(x), hib, None)
         at_least = int((x >= target["threshold"]).sum())

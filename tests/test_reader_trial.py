@@ -103,3 +103,66 @@ def test_group_change_that_rounds_to_zero_has_no_plus_sign(tmp_path):
     cells = set(section.compact.loc["Score"])
     # hand: 0.1 / 30 = 0.0033 -> "0.00"; the others 5 + 0.1 x (0, 1, 2, ...) / 30 -> +5.10
     assert cells == {"0.00 (n 30)", "+5.10 (n 30)"}
+
+
+# ---------------------------------------------------------------- targets everyone reached
+
+
+def _ceiling_data(tmp_path, *, post_yes=33, n=33):
+    """``n`` participants who all answered yes at pre; ``post_yes`` of them yes at post. Targets: at least half
+    answering yes at post (a share, 0.5), and a mean change of 0.3 on a 1-5 item everyone put at 5 both times."""
+    from tests.builders import measure, write_tables
+
+    ids = [f"p{i:02d}" for i in range(n)]
+    rows = []
+    for i, pid in enumerate(ids):
+        rows += [(pid, "p1", "pre", "volunteered", 1), (pid, "p1", "post", "volunteered", int(i < post_yes)),
+                 (pid, "p1", "pre", "skills", 5), (pid, "p1", "post", "skills", 5)]
+    responses = pd.DataFrame(rows, columns=["participant_id", "partnership_id", "wave", "measure", "value"])
+    targets = pd.DataFrame({"partnership_id": "p1", "indicator": ["volunteered", "skills"],
+                            "statistic": ["mean_post", "mean_change"], "target": [0.5, 0.3], "threshold": None,
+                            "description": ["at least half volunteered at post", "skills rise by 0.3 points"]})
+    write_tables(tmp_path, responses, [measure("volunteered", "binary", 0, 1, label="Volunteered"),
+                                       measure("skills", "continuous", 1, 5, label="Skills")], targets=targets)
+    import evalkit as ek
+
+    return ek.load_data(tmp_path)
+
+
+def test_yes_no_target_everyone_reached_is_met_with_a_wilson_interval(tmp_path):
+    """All 33 answered yes at post against a goal of 50%: the table said "100%, –, not assessed" and the summary
+    "could not be judged (with no data yet)", because a share's interval was a t interval, which is empty when
+    every answer is the same. A share's interval is Wilson's, as for every other percentage of people."""
+    from evalkit.targets import progress_against_targets
+
+    t = progress_against_targets(_ceiling_data(tmp_path)).set_index("indicator")
+    row = t.loc["volunteered"]
+    # hand: Wilson with x = n = 33, z = 1.959964: lower = n / (n + z^2) = 33 / 36.841459 = 0.895730, upper 1
+    assert row["verdict"] == "met"
+    assert row["estimate"] == pytest.approx(1.0)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.895730, 1.0), abs=1e-6)
+
+
+def test_yes_no_target_share_interval_is_wilson(tmp_path):
+    """20 of 33 yes at post (61%): Wilson's interval, not the t interval of 0/1 answers."""
+    from evalkit.targets import progress_against_targets
+
+    row = progress_against_targets(_ceiling_data(tmp_path, post_yes=20)).set_index("indicator").loc["volunteered"]
+    # hand (Wilson 1927): p = 20/33, z = 1.959964, centre (p + z^2/2n) / (1 + z^2/n),
+    # half-width z sqrt(p(1-p)/n + z^2/4n^2) / (1 + z^2/n) -> 0.436834 to 0.753169
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((0.436834, 0.753169), abs=1e-6)
+    assert row["verdict"] == "inconclusive"
+
+
+def test_target_without_an_interval_is_not_called_no_data(tmp_path):
+    """Every skills change was 0 (5 to 5): the mean change has no interval, so the target is not judged. The
+    summary said "could not be judged (1 with no data yet)" although 33 people answered; the table said only
+    "not assessed"."""
+    from evalkit.report import PartnershipReport
+
+    report = PartnershipReport(_ceiling_data(tmp_path), "p1")
+    summary = report.summary()
+    assert "no data yet" not in summary
+    assert "every answer the same" in summary
+    verdict = report.targets_table().loc["Skills rise by 0.3 points", "Verdict"]
+    assert verdict != "not assessed" and "every answer the same" in verdict
