@@ -404,6 +404,60 @@ def distribution_panels(data, partnership_id: str, measures=None, *, pre: str = 
     return pairs, shown, withheld_note(len([m for m in asked if m not in shown]), "measures", min_group_size)
 
 
+@dataclass(frozen=True)
+class ChangeAxis:
+    """The measures the change figure draws, each change placed on one shared axis (see :func:`change_axis`).
+
+    ``table`` holds the drawn rows with ``mean_change_pct``, ``ci_low_pct`` and ``ci_high_pct``:
+    percent of the scale's range, or, when ``standardised``, baseline standard deviations.
+    ``no_spread`` counts the measures left out of a standardised axis because nobody's
+    answer differed at the first wave (no SD to divide by).
+    """
+
+    table: pd.DataFrame
+    standardised: bool
+    no_spread: int
+
+    def note(self) -> str:
+        """The sentence for the measures left out for having no spread ("" if none)."""
+        if not self.no_spread:
+            return ""
+        n = self.no_spread
+        return (f"{n} measure{'s' if n != 1 else ''} not shown: no spread at the first wave, so no standard "
+                "deviation to divide by.")
+
+    def value(self, x: float) -> str:
+        """One position on the axis as text: ``"+12%"`` or ``"+0.45 SD"``."""
+        if not self.standardised:
+            return _pct(x, True)
+        text = _num(x, 2)
+        return ("+" + text if not text.startswith(("\u2212", "0.00")) else text) + " SD"
+
+
+def change_axis(table: pd.DataFrame, conf_level: float = 0.95) -> ChangeAxis:
+    """Place each drawn measure's change and interval on the change figure's one axis.
+
+    Method: the rows drawn are those not suppressed and with a mean change; their intervals are
+    the paired t intervals at ``conf_level`` (:func:`change_intervals`). Each change is divided
+    by its scale's range (x 100: percent of the range), so that 1-5, 0-20 and yes/no measures
+    share an axis. When any drawn measure declares no scale bounds there is no range to divide
+    by, so every measure is divided by its SD at the first wave instead (standardised change);
+    measures whose baseline SD is 0 are then left out and counted in ``no_spread``.
+    """
+    t = change_intervals(table[_drawn(table)], conf_level)
+    span = (t["scale_max"] - t["scale_min"]).astype(float)
+    standardised = bool(len(t)) and not np.isfinite(span).all()
+    no_spread = 0
+    if standardised:
+        sd = t["sd_pre"].astype(float)
+        keep = (sd > 0).to_numpy()
+        no_spread = int((~keep).sum())
+        t, span = t[keep].copy(), sd[keep]
+    for c in ("mean_change", "ci_low", "ci_high"):
+        t[c + "_pct"] = (1 if standardised else 100) * t[c].astype(float) / span
+    return ChangeAxis(t, standardised, no_spread)
+
+
 def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95, min_group_size: int | None = None) -> str:
     """Alternative text for :func:`evalkit.plots.plot_change`.
 
@@ -438,24 +492,26 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95, min_group_
     'Dot plot of the mean change from pre to post on 1 measure, as a percentage of each scale’s range, with 95% intervals: Skills (1-5) +12% (95% CI +6% to +19%), improved.'
     """
     check_one_change_family(table, "describe_change")
-    shown = change_intervals(table[_drawn(table)], conf_level)
+    axis = change_axis(table, conf_level)
+    shown = axis.table
+    notes = " ".join(n for n in (change_withheld_note(table, min_group_size=min_group_size), axis.note()) if n)
     if shown.empty:
-        return "No measure had enough matched participants to show a change."
-    span = (shown["scale_max"] - shown["scale_min"]).astype(float)
-    pct = 100 * shown[["mean_change", "ci_low", "ci_high"]].div(span, axis=0)
-    order = pct["mean_change"].sort_values(ascending=False).index
+        return " ".join(s for s in ("No measure had enough matched participants to show a change.", axis.note()) if s)
+    order = shown["mean_change_pct"].sort_values(ascending=False).index
     level = f"{round(conf_level * 100)}%"
     parts = []
     for i in order:
-        r, p = shown.loc[i], pct.loc[i]
-        interval = (f" ({level} CI {_pct(p['ci_low'], True)} to {_pct(p['ci_high'], True)})"
-                    if np.isfinite(p["ci_low"]) else "")
-        parts.append(f"{r['label']} {_pct(p['mean_change'], True)}{interval}, {str(r['verdict'] if 'verdict' in r.index else r['direction']).lower()}")
+        r = shown.loc[i]
+        interval = (f" ({level} CI {axis.value(r['ci_low_pct'])} to {axis.value(r['ci_high_pct'])})"
+                    if np.isfinite(r["ci_low_pct"]) else "")
+        verdict = str(r["verdict"] if "verdict" in r.index else r["direction"]).lower()
+        parts.append(f"{r['label']} {axis.value(r['mean_change_pct'])}{interval}, {verdict}")
     n = len(shown)
-    note = change_withheld_note(table, min_group_size=min_group_size)   # the figure's own note
-    tail = f" {note}" if note else ""
-    return (f"Dot plot of the mean change from pre to post on {n} measure{'s' if n != 1 else ''}, as a percentage "
-            f"of each scale\u2019s range, with {level} intervals: {_join(parts)}.{tail}")
+    unit = ("in baseline standard deviations (each measure's change over its SD at the first wave)"
+            if axis.standardised else "as a percentage of each scale\u2019s range")
+    tail = f" {notes}" if notes else ""
+    return (f"Dot plot of the mean change from pre to post on {n} measure{'s' if n != 1 else ''}, {unit}, "
+            f"with {level} intervals: {_join(parts)}.{tail}")
 
 
 def describe_attendance(session_table: pd.DataFrame) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 import seaborn as sns
 
 from evalkit.compare import scored_if_asked
-from evalkit.figures import (change_intervals, change_withheld_note, check_one_change_family, distribution_panels,
+from evalkit.figures import (change_axis, change_withheld_note, check_one_change_family, distribution_panels,
                              forest_verdicts, legend_below)
 from evalkit.labels import wave_label
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
@@ -113,20 +113,12 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         once per partnership or group, with nothing to tell the rows apart.
     """
     check_one_change_family(table, "plot_change")
-    note = change_withheld_note(table, min_group_size=min_group_size)
-    t = table[~table["suppressed"].astype(bool) & table["mean_change"].notna()].copy()
+    axis = change_axis(table, conf_level)
+    note = " ".join(n for n in (change_withheld_note(table, min_group_size=min_group_size), axis.note()) if n)
+    t, standardised = axis.table, axis.standardised
     if t.empty:
-        return _empty("No measure had enough matched participants to show a change.")
-    span = (t["scale_max"] - t["scale_min"]).astype(float)
-    standardised = not np.isfinite(span).all()  # a measure without bounds: no range to take a share of
-    if standardised:
-        span, t = t["sd_pre"].astype(float), t[t["sd_pre"].astype(float) > 0].copy()
-        span = span[t.index]
-        if t.empty:
-            return _empty("No measure had enough spread at the first wave to show a standardised change.")
-    t = change_intervals(t, conf_level)   # the paired t interval at conf_level, every kind (as the alt text)
-    for c in ("mean_change", "ci_low", "ci_high"):
-        t[c + "_pct"] = (1 if standardised else 100) * t[c] / span
+        return _empty(" ".join(s for s in ("No measure had enough matched participants to show a change.",
+                                           axis.note()) if s))
     t["Direction"] = (t["verdict"] if "verdict" in t.columns else t["direction"]).str.capitalize()
     t = t.sort_values("mean_change_pct")
     fig, ax = subplots(figsize=(7.5, 0.55 * len(t) + 1.4))

@@ -187,3 +187,36 @@ def test_a_figure_returned_as_a_cells_last_value_is_shown_once(data_folder, tmp_
     images = [sum("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}) for o in cell.outputs)
               for cell in nb.cells[1:]]
     assert images == [1, 1, 1, 1, 1], dict(zip(cells, images))
+
+
+def _unbounded_table():
+    """Three measures as compare_prepost gives them: 'hours' has no scale bounds (so the figure standardises every
+    measure by its baseline SD), 'skills' is 1-5 with baseline SD 0.5, 'attended' had no spread at baseline."""
+    return pd.DataFrame({
+        "partnership_id": "a", "group": "All participants", "label": ["Hours volunteered", "Skills (1-5)", "Attended"],
+        "mean_change": [6.0, 0.25, 0.5], "ci_low": [2.0, 0.05, 0.1], "ci_high": [10.0, 0.45, 0.9],
+        "sd_pre": [4.0, 0.5, 0.0], "scale_min": [np.nan, 1.0, 0.0], "scale_max": [np.nan, 5.0, 1.0],
+        "verdict": ["improved", "improved", "improved"], "suppressed": False, "note": ""})
+
+
+def test_the_standardised_change_figure_says_which_measures_it_cannot_standardise():
+    """A measure without scale bounds puts the figure in baseline SDs; a measure with no spread at baseline then
+    has no SD to divide by and was dropped without a word, from the figure and its alt text."""
+    table = _unbounded_table()
+    fig = plot_change(table)
+    texts = " ".join(t.get_text() for t in _texts(fig))
+    assert "1 measure not shown: no spread at the first wave" in texts
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["Skills (1-5)", "Hours volunteered"]
+    plt.close(fig)
+
+
+def test_the_standardised_change_figures_alt_text_states_baseline_sds_not_percentages():
+    """The alt text computed percentages of a range the measure does not have ('nan%') and called the axis a
+    share of each scale's range, while the figure drew baseline SDs."""
+    alt = describe_change(_unbounded_table())
+    assert "nan" not in alt.split() and "percentage" not in alt and "nan%" not in alt
+    assert "in baseline standard deviations" in alt
+    # hours: 6 / 4 = +1.5 SD (CI 2/4 to 10/4); skills: 0.25 / 0.5 = +0.5 SD (CI 0.05/0.5 to 0.45/0.5), by hand
+    assert "Hours volunteered +1.50 SD (95% CI +0.50 SD to +2.50 SD), improved" in alt
+    assert "Skills (1-5) +0.50 SD (95% CI +0.10 SD to +0.90 SD), improved" in alt
+    assert alt.endswith("1 measure not shown: no spread at the first wave, so no standard deviation to divide by.")
