@@ -279,7 +279,7 @@ def change_intervals(table: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFr
         df = np.where(n > 1, n - 1, np.nan)
         q = stats.t.ppf(0.5 + conf_level / 2, np.where(np.isfinite(df), df, 1.0))
         est = t["mean_change"].astype(float).to_numpy()
-        ok = np.isfinite(df) & np.isfinite(se)
+        ok = np.isfinite(df) & np.isfinite(se) & (se > 0)  # identical changes: no interval, as the table says
         t["ci_low"] = np.where(ok, est - q * se, t["ci_low"].astype(float))
         t["ci_high"] = np.where(ok, est + q * se, t["ci_high"].astype(float))
     return t
@@ -503,7 +503,7 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95, min_group_
     for i in order:
         r = shown.loc[i]
         interval = (f" ({level} CI {axis.value(r['ci_low_pct'])} to {axis.value(r['ci_high_pct'])})"
-                    if np.isfinite(r["ci_low_pct"]) else "")
+                    if np.isfinite(r["ci_low_pct"]) else _no_interval(r))
         verdict = str(r["verdict"] if "verdict" in r.index else r["direction"]).lower()
         parts.append(f"{r['label']} {axis.value(r['mean_change_pct'])}{interval}, {verdict}")
     n = len(shown)
@@ -512,6 +512,14 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95, min_group_
     tail = f" {notes}" if notes else ""
     return (f"Dot plot of the mean change from pre to post on {n} measure{'s' if n != 1 else ''}, {unit}, "
             f"with {level} intervals: {_join(parts)}.{tail}")
+
+
+def _no_interval(row) -> str:
+    """Why a drawn change has no interval, when the reason is that every change was the same ("" otherwise)."""
+    if row.get("sd_change") != 0:
+        return ""
+    return (" (no interval: no participant changed)" if row["mean_change"] == 0
+            else " (no interval: every participant changed by the same amount)")
 
 
 def describe_attendance(session_table: pd.DataFrame) -> str:

@@ -166,3 +166,20 @@ def test_target_without_an_interval_is_not_called_no_data(tmp_path):
     assert "every answer the same" in summary
     verdict = report.targets_table().loc["Skills rise by 0.3 points", "Verdict"]
     assert verdict != "not assessed" and "every answer the same" in verdict
+
+
+# ---------------------------------------------------------------- a change with no interval
+
+
+def test_change_figure_alt_text_gives_no_interval_where_the_table_has_none():
+    """Everyone answered the same at pre and post: the outcomes table's interval is a dash and the summary says
+    "no participant changed, so no interval", but the at-a-glance figure's alt text read "0% (95% CI 0% to 0%)",
+    an interval computed from an SD of changes of 0."""
+    from evalkit.figures import describe_change
+
+    t = pd.DataFrame({"label": ["Skills (1-5)"], "mean_change": [0.0], "ci_low": [np.nan], "ci_high": [np.nan],
+                      "sd_change": [0.0], "n_pairs": [33], "scale_min": [1.0], "scale_max": [5.0],
+                      "direction": ["no clear change"], "verdict": ["no clear change"], "suppressed": [False]})
+    text = describe_change(t)
+    assert "CI" not in text
+    assert "Skills (1-5) 0% (no interval: no participant changed), no clear change" in text
