@@ -542,6 +542,29 @@ def test_template_of_one_file_per_wave_keeps_every_column_and_proposes_the_schoo
     assert result.tables["partnerships"]["name"].tolist() == ["Oak High"]
 
 
+def test_template_proposes_a_grade_column_as_a_group_not_a_measure(tmp_path):
+    """A school grade (9, 10, 11), the same for each student in every wave's file, was proposed as a continuous
+    measure to compare pre and post; in a single wide file it was left out as 'numbers in one column'. It
+    describes who the participants are: a group."""
+    for wave, q2 in (("pre", ["3", "2", "1", "4"]), ("post", ["5", "2", "4", "4"])):
+        (tmp_path / f"wave_{wave}.csv").write_text(
+            "ID,School,Grade,Q1 How satisfied are you?,Q2 Hours studied\n"
+            + "".join(f"{i},Oak High,{g},Satisfied,{h}\n" for i, g, h in zip((7, 8, 9, 10), (9, 10, 11, 9), q2)))
+    spec = tmp_path / "spec.yml"
+    raw = yaml.safe_load(write_template([tmp_path / "wave_pre.csv", tmp_path / "wave_post.csv"], spec))
+    assert raw["groups"] == ["Grade"]
+    assert not any(m.get("column") == "Grade" for m in raw["measures"].values())
+    assert any(m.get("column") == "Q2 Hours studied" for m in raw["measures"].values())
+    result = import_data(spec, tmp_path / "data")
+    people = result.tables["participants"].set_index("participant_id")
+    assert people["grade"].astype(str).tolist() == ["9", "10", "11", "9"]
+
+    (tmp_path / "wide.csv").write_text("ID,Grade,score_pre,score_post\n"
+                                       + "".join(f"{i},{g},{i},{i + 1}\n" for i, g in zip(range(1, 7), (9, 9, 10, 10, 11, 11))))
+    raw = yaml.safe_load(write_template(tmp_path / "wide.csv"))
+    assert raw["groups"] == ["Grade"]
+
+
 def test_template_labels_are_words_with_a_capital_and_marked_check(tmp_path):
     text = write_template(_w4(tmp_path))
     raw = yaml.safe_load(text)

@@ -4,7 +4,9 @@ Waves are guessed from column names (``reading_pre``/``reading_post``, ``score_T
 ``pre_score``/``post_score``, ``Prewt``/``Postwt``) or, for one file per wave, from the file names;
 kinds from the values (0/1 or yes/no: binary; whole numbers from 0 or 1 up to at most 10, or the words
 of a known scale in :data:`LIKERT` (agreement, frequency, quality, satisfaction, likelihood, importance,
-confidence): ordinal; other numbers: continuous). The partnership column is one named like ``Site``,
+confidence): ordinal; other numbers: continuous). A column named like a characteristic of the participants
+(``Grade``, ``Age group``, ``Cohort``) with 2 to 12 values is a group, even when its values are numbers. The
+partnership column is one named like ``Site``,
 ``School`` or ``Partnership``; labels come from the question text when the export has it, else the
 column name as words (``Confidence``). A column the template cannot place is named in a ``# check``
 comment, never left out silently. The analyst checks every line marked ``# check``.
@@ -38,6 +40,12 @@ _PARTNERSHIP_NAMES = ("partnership", "partnership_id", "partnership_name", "part
 #: words that make a text column the likely partnership column when no column has one of the names above
 _PARTNERSHIP_WORDS = {"partnership", "partner", "site", "school", "program", "programme", "centre", "center",
                       "campus", "organisation", "organization", "branch"}
+#: words that make a column with few values a characteristic of the participants (a group), even when its
+#: values are numbers: a school grade of 9-12 describes who answered, it is not a measure to compare
+_CHARACTERISTIC_WORDS = {"grade", "cohort", "gender", "sex", "ethnicity", "race", "age", "class", "yeargroup",
+                         "form", "track", "stream"}
+_CHARACTERISTIC_PAIRS = {("year", "group"), ("year", "level"), ("grade", "level"), ("age", "group"),
+                         ("age", "band"), ("school", "year")}
 #: ordered answer scales recognised in text answers (the first that covers every answer seen is used)
 LIKERT = (
     ("strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"),
@@ -128,6 +136,15 @@ def guess_kind(values: pd.Series) -> dict:
             labels = {answers.get(w, w.capitalize()): i for i, w in enumerate(scale, start=1)}
             return {"kind": "ordinal", "scale": [1, len(scale)], "labels": labels}
     return {"kind": None}  # free text or categories: not a measure
+
+
+def _is_characteristic(column, values: pd.Series) -> bool:
+    """Whether a column is named like a participant characteristic (``Grade``, ``Age group``, ``Cohort``)
+    and has 2 to 12 values, numbers included, that are not answers on a known scale."""
+    words = [w for w in normalise_header(column).split("_") if w]
+    named = bool(set(words) & _CHARACTERISTIC_WORDS) or bool(set(zip(words, words[1:])) & _CHARACTERISTIC_PAIRS)
+    seen = values.map(cell_text).dropna()
+    return named and 2 <= seen.nunique() <= 12 and "labels" not in guess_kind(seen)
 
 
 def _read(path: Path, wave=None) -> Source:
@@ -255,6 +272,8 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
         columns = list(dict.fromkeys(c for s in srcs for c in s.frame.columns if c not in skip | _meta(s)))
         for column in columns:
             series = pd.concat([s.frame[column] for s in srcs if column in s.frame], ignore_index=True)
+            if _is_characteristic(column, series):
+                continue  # a group (below), not a measure
             guess = guess_kind(series)
             if guess["kind"] is not None:
                 label = next((s.column_labels[column] for s in srcs if s.column_labels.get(column)), None)
@@ -264,8 +283,9 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
         if column in used or normalise_header(column) in schema.IDENTIFYING_COLUMNS:
             continue
         values = first.frame[column].map(cell_text).dropna()
-        if 2 <= values.nunique() <= 12 and values.nunique() < len(values) and pd.to_numeric(
-                values, errors="coerce").isna().all() and guess_kind(values)["kind"] != "ordinal":
+        if _is_characteristic(column, values) or (2 <= values.nunique() <= 12 and values.nunique() < len(values)
+                                                   and pd.to_numeric(values, errors="coerce").isna().all()
+                                                   and guess_kind(values)["kind"] != "ordinal"):
             groups.append(column)  # (answers on a known scale are a question, never a group)
     left = [c for c in dict.fromkeys(c for s in srcs for c in s.frame.columns if c not in _meta(s))
             if c not in used and c not in groups]
