@@ -778,13 +778,20 @@ class PartnershipReport(WavesAndArmsSections):
         from IPython.display import Markdown
 
         if self.stage != "complete":
-            return [Markdown("Results by group need answers at both surveys: " + self.stage_note.replace("**", ""))]
+            why = self.stage_note.replace("**", "")
+            return [Markdown("Results by group need answers at both surveys: " + why[:1].lower() + why[1:])]
         if not self.data.group_columns:
             return [Markdown("No characteristics of the participants (such as age group or gender) were recorded, "
                              "so results cannot be shown by group.")]
-        out = [self.group_tests_table()]
         credible = set(self.group_differences.loc[self.group_differences["credible"], "group_variable"])
         tested = set(self.group_differences["group_variable"])
+        if not tested:  # every table would hold only dashes: say so once
+            names = ", ".join(md_escape(column_label(c, self.data)) for c in self.data.group_columns)
+            k = self.min_group_size
+            return [Markdown(f"Change is not compared across groups: in every characteristic recorded ({names}), "
+                             f"fewer than two groups had {k} or more participants answering both surveys, and groups "
+                             f"of {format_count(None, k)} are not shown, to protect their members' privacy.")]
+        out = [self.group_tests_table()]
         rest, named = [], {True: [], False: []}   # named: the appendix's characteristics, tested or not
         for section in self.subgroups():
             if section.variable in credible:

@@ -183,3 +183,31 @@ def test_change_figure_alt_text_gives_no_interval_where_the_table_has_none():
     text = describe_change(t)
     assert "CI" not in text
     assert "Skills (1-5) 0% (no interval: no participant changed), no clear change" in text
+
+
+# ---------------------------------------------------------------- results by group with no group to show
+
+
+def test_results_by_group_with_no_group_large_enough_is_one_sentence(tmp_path):
+    """20 participants in four age groups of 5: the section showed a table of seven characteristics each "not
+    tested", a sentence sending the reader to an appendix "where no difference is credible", and an appendix
+    of tables holding nothing but dashes and "fewer than 10"."""
+    from IPython.display import Markdown
+
+    from evalkit.report import PartnershipReport
+    from tests.builders import measure, write_tables
+
+    ids = [f"p{i:02d}" for i in range(20)]
+    rows = [(pid, "p1", w, "score", 100 + i + (3 if w == "post" else 0) + (i % 3))
+            for i, pid in enumerate(ids) for w in ("pre", "post")]
+    responses = pd.DataFrame(rows, columns=["participant_id", "partnership_id", "wave", "measure", "value"])
+    people = pd.DataFrame({"participant_id": ids, "partnership_id": "p1",
+                           "age_group": ["18-24", "25-44", "45-64", "65+"] * 5})
+    write_tables(tmp_path, responses, [measure("score", label="Score")], participants=people)
+    import evalkit as ek
+
+    parts = PartnershipReport(ek.load_data(tmp_path), "p1").results_by_group()
+    assert len(parts) == 1 and isinstance(parts[0], Markdown)
+    text = parts[0].data
+    assert "Age group" in text and "fewer than 10" in text
+    assert "appendix" not in text and "credible" not in text
