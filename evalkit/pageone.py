@@ -160,12 +160,14 @@ def overall_verdict(table: pd.DataFrame) -> str:
     if k == 0:
         return "No outcome had enough participants answering both surveys to report."
     outcomes = "outcome" if k == 1 else "outcomes"
+    every = "Both" if k == 2 else f"All {number_word(k)}"   # "all two outcomes" is not English
     if c["improved"] == k:
-        text = f"All {number_word(k)} {outcomes} improved." if k > 1 else "The one outcome improved."
+        text = f"{every} {outcomes} improved." if k > 1 else "The one outcome improved."
     elif c["worsened"] == k:
-        text = f"All {number_word(k)} {outcomes} worsened." if k > 1 else "The one outcome worsened."
+        text = f"{every} {outcomes} worsened." if k > 1 else "The one outcome worsened."
     elif c["unclear"] == k:
-        text = (f"There was no clear change on any of the {number_word(k)} {outcomes}." if k > 1
+        text = (f"There was no clear change on any of the {number_word(k)} {outcomes}." if k > 2
+                else "There was no clear change on either outcome." if k == 2
                 else "There was no clear change on the one outcome.")
     else:
         parts = [f"{number_word(n)} improved" if w == "improved" else

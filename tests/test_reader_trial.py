@@ -211,3 +211,20 @@ def test_results_by_group_with_no_group_large_enough_is_one_sentence(tmp_path):
     text = parts[0].data
     assert "Age group" in text and "fewer than 10" in text
     assert "appendix" not in text and "credible" not in text
+
+
+# ---------------------------------------------------------------- two outcomes
+
+
+@pytest.mark.parametrize("verdicts, sentence", [
+    (["improved", "improved"], "Both outcomes improved."),
+    (["declined", "declined"], "Both outcomes worsened."),
+    (["no clear change", "no clear change"], "There was no clear change on either outcome."),
+    (["improved", "improved", "improved"], "All three outcomes improved."),
+])
+def test_two_outcomes_are_both_not_all_two(verdicts, sentence):
+    """A partnership with two outcomes read "All two outcomes improved." and "no clear change on any of the two
+    outcomes" on its card, summary and index page."""
+    from evalkit.pageone import overall_verdict
+
+    assert overall_verdict(pd.DataFrame({"verdict": verdicts})) == sentence
