@@ -10,6 +10,7 @@ point outside the output folder.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
@@ -314,3 +315,111 @@ def write_index(out_dir, manifest: dict) -> Path:
         finished=_when(manifest.get("finished")), version=str(manifest.get("evalkit_version", "")),
         portfolio=_portfolio_view(manifest.get("portfolio")))
     return atomic_write_text(Path(out_dir) / INDEX, page)
+
+
+# ---- failures: what a failed report may say (its error, traceback and warnings) --------------------------
+# A report fails inside its kernel, and the exception's message and traceback are
+# whatever the failing code put there: a participant id (``Unable to parse string
+# 'P004-0001'``), a contact detail from a comment, the slice folder under
+# ``~/.cache``, the path of the environment's ``site-packages``. Everything under
+# ``--out`` may be published, and so may the run's log, so before a failure is
+# recorded (``manifest.json``, ``index.html``, the log line) or its notebook kept
+# (``<id>.failed.ipynb``) its text goes through :func:`public_text`:
+#
+# 1. an absolute path becomes its place inside the installed package (``pandas/core/frame.py``,
+#    ``evalkit/compare.py``) when it lies in ``site-packages`` or in evalkit's own folder, and
+#    :data:`PATH_PLACEHOLDER` (``<local path>``) otherwise;
+# 2. emails, web addresses, street addresses, postcodes and phone numbers are removed, and so is every
+#    participant id of the report's data slice (:func:`evalkit.voices.redact`, the rule free text follows).
+#
+# Error outputs keep their exception name and the template's own lines (``Cell In[5], line 2``), so
+# a failed notebook still says what failed and where; their terminal colours are dropped.
+
+#: What an absolute path outside any installed package reads in a published failure.
+PATH_PLACEHOLDER = "<local path>"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# an absolute path: POSIX (/a/b) or Windows (C:\a\b); not the tail of a URL or of a relative path
+_PATH = re.compile(r"(?<![\w.:/\\~-])(?:[A-Za-z]:[\\/]|~?/)(?:[^\s'\"()<>|,;:\\/]+[\\/])*[^\s'\"()<>|,;:\\/]+")
+
+
+def _package_roots() -> list[str]:
+    import evalkit
+
+    return [str(Path(evalkit.__file__).resolve().parent.parent) + os.sep]
+
+
+def _public_path(match: re.Match) -> str:
+    path = match.group(0)
+    norm = path.replace("\\", "/")
+    if "/site-packages/" in norm:
+        return norm.rsplit("/site-packages/", 1)[1]
+    for root in _package_roots():
+        if norm.startswith(root.replace("\\", "/")) and norm[len(root):].startswith("evalkit/"):
+            return norm[len(root):]
+    return PATH_PLACEHOLDER
+
+
+def roster_terms_of(data_dir):
+    """The participant ids of the data slice ``data_dir`` (as :func:`evalkit.voices.roster_terms`), or none.
+
+    Read from the slice's ``participants`` table (the batch writes it as Parquet); a folder
+    without one gives empty sets, so only the patterns of :func:`public_text` apply.
+    """
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from evalkit.voices import roster_terms
+
+    if not isinstance(data_dir, (str, os.PathLike)) or not str(data_dir):
+        return set(), set()
+    try:
+        people = pd.read_parquet(Path(data_dir) / "participants.parquet", columns=["participant_id"])
+    except Exception:  # no slice there (a notebook run by hand, a damaged cache): patterns only
+        return set(), set()
+    return roster_terms(SimpleNamespace(participants=people))
+
+
+def public_text(text, terms=None) -> str:
+    """``text`` (an exception message, a traceback line) with no local path, contact detail or participant id.
+
+    Parameters
+    ----------
+    text : str
+    terms : tuple of (set, set), optional
+        Participant ids and names to remove (:func:`roster_terms_of`, :func:`evalkit.voices.roster_terms`).
+
+    Examples
+    --------
+    >>> public_text("Unable to parse string 'P4-01' at position 0", ({"p4-01"}, set()))
+    "Unable to parse string '[id]' at position 0"
+    >>> public_text("No such file: '/home/ana/.cache/evalkit/3f2a/riverside/extra.csv'")
+    "No such file: '<local path>'"
+    >>> public_text("File /srv/env/lib/python3.11/site-packages/pandas/core/frame.py:12, in f()")
+    'File pandas/core/frame.py:12, in f()'
+    """
+    from evalkit.voices import redact
+
+    if text is None:
+        return ""
+    out = _PATH.sub(_public_path, _ANSI.sub("", str(text)))
+    return redact(out, terms=terms if terms is not None else (set(), set()))
+
+
+def scrub_outputs(cells, terms) -> None:
+    """Make the error outputs and stderr streams of notebook ``cells`` (JSON dicts) public, in place.
+
+    Each error output keeps its ``ename``; its ``evalue`` and every line of its traceback go
+    through :func:`public_text`. A stderr stream (warnings name the files that raised them) does too.
+    """
+    for cell in cells or []:
+        for output in cell.get("outputs") or []:
+            kind = output.get("output_type")
+            if kind == "error":
+                output["evalue"] = public_text(output.get("evalue", ""), terms)
+                output["traceback"] = [public_text(line, terms) for line in output.get("traceback") or []]
+            elif kind == "stream" and output.get("name") == "stderr":
+                text = output.get("text", "")
+                joined = "".join(text) if isinstance(text, list) else str(text)
+                output["text"] = public_text(joined, terms)

@@ -16,12 +16,13 @@ import os
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evalkit.errors import InputError, RenderError
 from evalkit.batch.kernel import KernelTracker, kernel_manager_class
 from evalkit.batch.html import export_html, write_pdf
+from evalkit.batch.publish import public_text, roster_terms_of, scrub_outputs
 from evalkit.atomic import atomic_write_text, temporary_path
 
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
@@ -226,7 +227,8 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         _save_partial(scratch)
         error = _failure_from_partial(scratch, exc, watchdog)
 
-    if error is not None:
+    if error is not None:  # its message may quote a data value or a local path: published without them
+        error = replace(error, evalue=public_text(error.evalue, roster_terms_of(parameters.get("data_dir"))))
         kept = None
         if scratch.exists():
             kept = publish_notebook(scratch, failed_notebook_path(output_ipynb), template, parameters)
@@ -294,6 +296,8 @@ def publish_notebook(scratch: Path, target: Path, template, parameters: dict) ->
     target's (not the temporary file's), and the parameters, in the metadata and in the
     injected-parameters cell (written again by papermill's own translator), are
     :func:`public_parameters`. The kernel ran with the real paths; only the saved copy changes.
+    Error outputs and stderr streams (a failure's message and traceback, a warning) name no
+    local path, contact detail or participant id of the data slice (:func:`evalkit.batch.publish.public_text`).
     The file is edited as JSON (as nbformat writes it: indent 1, sorted keys), not
     re-validated. A notebook that cannot be read is not published (``None``).
     """
@@ -314,6 +318,9 @@ def publish_notebook(scratch: Path, target: Path, template, parameters: dict) ->
         record.update(input_path=Path(template).name, output_path=target.name)
         if isinstance(record.get("parameters"), dict):
             record["parameters"] = public_parameters(record["parameters"], target.parent)
+    if any(o.get("output_type") == "error" or o.get("name") == "stderr"
+           for c in nb.get("cells") or [] for o in c.get("outputs") or []):
+        scrub_outputs(nb.get("cells"), roster_terms_of(parameters.get("data_dir")))
     language = (meta.get("kernelspec") or {}).get("language") or "python"
     for cell in nb.get("cells") or []:
         if "injected-parameters" in (cell.get("metadata") or {}).get("tags", []):

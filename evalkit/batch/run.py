@@ -24,8 +24,8 @@ from evalkit.batch.plan import (PORTFOLIO_ID, RESERVED_PARAMETERS, ReportTask, c
                                 choose_portfolio, plan_tasks, portfolio_task, resolve_template, select_partnerships)
 from evalkit.batch.pool import local_executor, stop_executor
 from evalkit.errors import InputError
-from evalkit.batch.publish import (check_out_folder, check_ownership, lock_output, owned_names, read_manifest,
-                                   remove_stale_temporaries, write_index, write_manifest)
+from evalkit.batch.publish import (check_out_folder, check_ownership, lock_output, owned_names, public_text,
+                                   read_manifest, remove_stale_temporaries, write_index, write_manifest)
 
 __all__ = ["BatchResult", "ReportEntry", "run_batch"]
 
@@ -449,6 +449,7 @@ def _entry_from_future(task: ReportTask, future) -> ReportEntry:
         outcome = future.result()
     except Exception as exc:  # the render thread or Dask worker could not run the task
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = public_text(message)  # published: no local path or contact detail
         outcome = {"status": "failed", "duration": 0.0, "files": {},
                    "error": {"ename": type(exc).__name__, "evalue": message, "cell_index": None,
                              "execution_count": None, "summary": f"{type(exc).__name__}: {message}"}}
