@@ -861,8 +861,11 @@ class PartnershipReport(WavesAndArmsSections):
         if self.stage != "complete":
             return self.stage_note
         b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
-        text = (f"Each row compares the same participants at the {b} and the {p} survey. "
-                f"Change is {p} minus {b}.")
+        cap = lambda w: w[:1].upper() + w[1:]  # noqa: E731 - the columns' names (_named_waves)
+        text = (f"Each row compares the same participants at the {b} and the {p} survey: the "
+                f"{md_escape(cap(self.baseline_wave))} and {md_escape(cap(self.post_wave))} "
+                "columns are the means (for a yes/no question, the share answering yes) of those who answered both "
+                f"(the pairs, the last number under n). Change is {p} minus {b}.")
         if self.has_comparison:
             text += (f" Only participants in the {self._program_words} are counted here; how they compare with "
                      f"the {self._reference_words} is in its own section below.")

@@ -228,3 +228,22 @@ def test_two_outcomes_are_both_not_all_two(verdicts, sentence):
     from evalkit.pageone import overall_verdict
 
     assert overall_verdict(pd.DataFrame({"verdict": verdicts})) == sentence
+
+
+# ---------------------------------------------------------------- what the Pre and Post columns average
+
+
+def test_outcomes_intro_says_pre_and_post_average_the_pairs():
+    """Riverside's outcomes table reads "n 292 / 214 / 207, Pre 10.31, Post 11.41" for the knowledge score, and its
+    targets table "mean knowledge score at post: 11.25, n 214". Both are right: Pre and Post average the 207 who
+    answered both surveys (by hand from responses.csv: pre 10.309, post 11.411), the target all 214 who answered
+    the post survey (11.252). Nothing said which, so the two numbers looked like a mistake."""
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    report = PartnershipReport(ek.load_data("data/sample"), "riverside-literacy")
+    intro = report.outcomes_intro()
+    assert "Pre and Post columns" in intro and "answered both" in intro
+    row = report.outcomes_table().loc["Knowledge test score (0-20)"] if "Measure" not in report.outcomes_table() \
+        else report.outcomes_table().set_index("Measure").loc["Knowledge test score (0-20)"]
+    assert (row["n (pre / post / pairs)"], row["Pre"], row["Post"]) == ("292 / 214 / 207", "10.31", "11.41")
