@@ -615,6 +615,7 @@ class PortfolioHealth:
             return _note("No partnership recorded participants' comments.")
         return _table({
             "Theme": t["theme"],
+            "Description": [d if isinstance(d, str) else "" for d in t["description"]],  # as each report's table
             "People mentioning it": [note if s else format_count(v, self.k)
                                      for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],
             "Share of those who commented": [format_pct(x) for x in t["share"]],

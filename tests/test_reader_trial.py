@@ -247,3 +247,17 @@ def test_outcomes_intro_says_pre_and_post_average_the_pairs():
     row = report.outcomes_table().loc["Knowledge test score (0-20)"] if "Measure" not in report.outcomes_table() \
         else report.outcomes_table().set_index("Measure").loc["Knowledge test score (0-20)"]
     assert (row["n (pre / post / pairs)"], row["Pre"], row["Post"]) == ("292 / 214 / 207", "10.31", "11.41")
+
+
+# ---------------------------------------------------------------- the portfolio's themes
+
+
+def test_portfolio_themes_are_described_not_only_coded():
+    """The portfolio's pooled themes table listed the analyst's codes only ("practical-skills", "belonging"),
+    where each partnership's report gives the codebook's description beside them."""
+    import evalkit as ek
+    from evalkit.health_report import PortfolioHealth
+
+    table = PortfolioHealth(ek.load_data("data/sample")).themes_table()
+    assert table.loc["practical-skills", "Description"] == "Skills learned and put into practice"  # themes.csv
+    assert table.loc["confidence", "Description"] == "Feeling more confident or capable"
