@@ -166,6 +166,13 @@ class PartnershipReport(WavesAndArmsSections):
         self.info = self.data.partnerships.iloc[0]
         self.arms, self.reference = arms, reference
 
+    def __repr__(self) -> str:
+        return f"PartnershipReport({self.partnership_id!r}, alpha={self.alpha}, min_group_size={self.min_group_size})"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook the report shows its title and page one (:meth:`summary`), as the rendered report opens."""
+        return f"{self.title()}\n\n{self.summary()}"
+
     # ---- analyses, computed once -------------------------------------------------
     @cached_property
     def stage(self) -> str:

@@ -33,6 +33,14 @@ class PortfolioReport:
         self.pooled = pooled_effects(self.effects)
         self.changes = self.effects.rename(columns={"n": "n_pairs", "estimate": "mean_change"})
 
+    def __repr__(self) -> str:
+        return (f"PortfolioReport({len(self.data.partnerships)} partnerships, alpha={self.alpha}, "
+                f"min_group_size={self.min_group_size})")
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook the portfolio shows its title and the shared indicators' pooled results."""
+        return f"{self.title()}\n\n{self.shared_summary()}"
+
     def title(self) -> str:
         n = len(self.data.partnerships)
         types = self.data.partnerships["partner_type"].value_counts()

@@ -506,3 +506,15 @@ def test_portfolio_overview_counts_targets_as_page_one_does(sample):
         h = headline(sample, pid)
         assert (o.loc[pid, "targets_met"], o.loc[pid, "targets_total"]) == (h["targets_met"], h["targets_total"])
     assert o.loc["riverside-literacy", "targets_total"] == 6   # riverside's six targets (targets.csv), all judged
+
+
+def test_a_report_object_shows_itself_in_a_notebook_as_its_title_and_page_one(sample, reports):
+    """`report` as a cell's last value showed '<evalkit.report.PartnershipReport object at 0x7f...>'."""
+    report = reports["riverside-literacy"]
+    assert repr(report) == "PartnershipReport('riverside-literacy', alpha=0.05, min_group_size=10)"
+    shown = report._repr_markdown_()
+    assert shown.startswith(report.title() + "\n\n") and shown.endswith(report.summary())
+    portfolio = ek.PortfolioReport(sample)
+    assert repr(portfolio) == "PortfolioReport(12 partnerships, alpha=0.05, min_group_size=10)"
+    assert portfolio._repr_markdown_().startswith("# Portfolio summary")
+    assert portfolio.shared_summary() in portfolio._repr_markdown_()
