@@ -704,7 +704,7 @@ def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_i
 
 
 def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95,
-                    higher_is_better: bool = True) -> str:
+                    higher_is_better: bool = True, digits: int = 2) -> str:
     """Alternative text for :func:`evalkit.plots.plot_forest`.
 
     Parameters
@@ -718,6 +718,8 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
     higher_is_better : bool
         Whether a rise is an improvement: the partnerships are named by verdict
         (:func:`forest_verdicts`), as the figure colours them.
+    digits : int
+        Decimals of every number (0 for changes in percentage points, as the portfolio states them).
 
     Returns
     -------
@@ -738,8 +740,8 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
     spread = ""
     if len(c):
         lo, hi = c.iloc[0], c.iloc[-1]
-        spread = (f"mean change in {len(c)} partnership{'s' if len(c) != 1 else ''}, from {_num(lo['mean_change'])} "
-                  f"({lo['name']}) to {_num(hi['mean_change'])} ({hi['name']}); ")
+        spread = (f"mean change in {len(c)} partnership{'s' if len(c) != 1 else ''}, from "
+                  f"{_num(lo['mean_change'], digits)} ({lo['name']}) to {_num(hi['mean_change'], digits)} ({hi['name']}); ")
         v = forest_verdicts(c, conf_level=conf_level, higher_is_better=higher_is_better)
         for verdict in ("improved", "declined", "no clear change"):
             names = sorted(str(n) for n in v.loc[v["verdict"] == verdict, "name"])
@@ -747,7 +749,7 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
                 spread += f"{verdict}: {', '.join(names)}; "
     pi = ""
     if pd.notna(pooled_row.get("pi_low")):
-        pi = f"; prediction interval {_num(pooled_row['pi_low'])} to {_num(pooled_row['pi_high'])}"
+        pi = f"; prediction interval {_num(pooled_row['pi_low'], digits)} to {_num(pooled_row['pi_high'], digits)}"
     return (f"Forest plot of {pooled_row['label']}: {spread}pooled random-effects estimate "
-            f"{_num(pooled_row['estimate'])} ({level} CI {_num(pooled_row['ci_low'])} to "
-            f"{_num(pooled_row['ci_high'])}{pi}).")
+            f"{_num(pooled_row['estimate'], digits)} ({level} CI {_num(pooled_row['ci_low'], digits)} to "
+            f"{_num(pooled_row['ci_high'], digits)}{pi}).")

@@ -141,7 +141,7 @@ class PortfolioReport:
                     same = _in_percentage_points(same, np.ones(len(same), bool), ["mean_change", "se", "ci_low", "ci_high"])
                     r = _pooled_in_percentage_points(r)
                 fig = plot_forest(same, r, higher_is_better=hib)
-                alt = describe_forest(same, r, higher_is_better=hib)
+                alt = describe_forest(same, r, higher_is_better=hib, digits=0 if share else 2)
                 if share:
                     fig.axes[0].set_xlabel("Change in percentage points answering yes, post - pre (95% CI)")
                     alt = alt.replace("mean change in", "mean change (percentage points answering yes) in", 1)

@@ -261,3 +261,29 @@ def test_portfolio_themes_are_described_not_only_coded():
     table = PortfolioHealth(ek.load_data("data/sample")).themes_table()
     assert table.loc["practical-skills", "Description"] == "Skills learned and put into practice"  # themes.csv
     assert table.loc["confidence", "Description"] == "Feeling more confident or capable"
+
+
+# ---------------------------------------------------------------- the portfolio's forest plot of a yes/no indicator
+
+
+def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points():
+    """The portfolio says "11 percentage points (95% CI 4 to 18)" and its table "−15 pts" for harbor, but the
+    forest plot's alt text read "from −14.61 (Harbor ...) ... pooled 11.08 (95% CI 4.22 to 17.93; prediction
+    interval −14.42 to 36.58)": hundredths of a percentage point the text never gives."""
+    import re
+
+    import evalkit as ek
+    from evalkit.report_portfolio import PortfolioReport
+
+    report = PortfolioReport(ek.load_data("data/sample"))
+    alts = [f.alt for f in report.forest_figures() if "Volunteered" in f.alt]
+    assert len(alts) == 1, alts
+    alt = alts[0]
+    assert "percentage points" in alt
+    numbers = re.findall(r"[\u2212-]?\d+\.\d+", alt.split(":", 1)[1])
+    assert not numbers, (numbers, alt)   # whole points, as the sentence and table
+    sentence = report.shared_summary()
+    m = re.search(r"Volunteered in the last month \\?\(0 no, 1 yes\\?\): across \d+ partnerships the average change was "
+                  r"(\d+) percentage points \(95% CI (\d+) to (\d+)\)", sentence)
+    assert m, sentence
+    assert f"pooled random-effects estimate {m[1]} (95% CI {m[2]} to {m[3]};" in alt
