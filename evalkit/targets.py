@@ -18,6 +18,11 @@ statistic                 estimate                               interval
 ``rate``                  attendance or retention rate, %        Wilson score
 ========================= ====================================== ====================
 
+``mean_post`` and ``pct_at_least`` count the matched participants only (those who also
+answered ``pre``, as the outcomes table does) when 1 to *k* - 1 people answered only
+``post``: beside the outcomes table's post mean, a statistic of every post answer would
+give theirs away by subtraction (:mod:`evalkit.privacy`, rule 2).
+
 Targets may also name a partnership indicator (the ``indicators`` table) with
 statistic ``latest`` or ``total``: those are judged by
 :func:`evalkit.indicators.indicator_progress`, not here.
@@ -50,11 +55,13 @@ def _pct(successes: int, n: int, conf_level: float):
     return 100 * ci.estimate, 100 * ci.ci_low, 100 * ci.ci_high
 
 
-def _estimate(data, target, conf_level, pre, post):
-    """Return (estimate, ci_low, ci_high, n, higher_is_better, counted) for one target row.
+def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
+    """Return (estimate, ci_low, ci_high, n, higher_is_better, counted[, note]) for one target row.
 
     ``counted`` is the number of people a percentage of people counts (rule 3 of
     :mod:`evalkit.privacy`), ``None`` for means and the attendance rate (a share of session places).
+    ``note``, for ``mean_post`` and ``pct_at_least``, says when the statistic counts only the matched
+    participants (complementary suppression of those who answered only after: fewer than ``k``).
     """
     pid, ind, stat = target["partnership_id"], target["indicator"], target["statistic"]
     if stat == "rate":
@@ -69,16 +76,27 @@ def _estimate(data, target, conf_level, pre, post):
     hib = bool(m["higher_is_better"])
     if stat in ("mean_post", "pct_at_least"):
         r = data.responses
-        x = r.loc[(r["partnership_id"] == pid) & (r["measure"] == ind) & (r["wave"] == post), "value"].dropna().to_numpy(float)
-        if not len(x):
+        mine = r[(r["partnership_id"] == pid) & (r["measure"] == ind) & r["value"].notna()]
+        answers = mine.loc[mine["wave"] == post].set_index("participant_id")["value"]
+        if not len(answers):
             return None
+        # The outcomes table shows the post answers of the matched participants (n pairs >= k); a statistic
+        # of every post answer beside it gives away those who answered only after when they are 1 to k - 1
+        # (21 x 15.33 - 20 x 16.00 = the one late joiner's score): then it counts the matched ones only.
+        matched = answers.index.isin(set(mine.loc[mine["wave"] == pre, "participant_id"]))
+        note = None
+        if matched.sum() >= k and 0 < (~matched).sum() < k:
+            answers = answers[matched]
+            note = (f"measured on the {len(answers)} participants who answered both surveys (as the outcomes "
+                    f"table): fewer than {k} answered only the post survey")
+        x = answers.to_numpy(float)
         if stat == "mean_post" and m["kind"] == "binary":  # a share answering yes: Wilson, as every share here
             ci = proportion_ci(int((x == 1).sum()), len(x), conf_level=conf_level)
-            return ci.estimate, ci.ci_low, ci.ci_high, len(x), hib, None
+            return ci.estimate, ci.ci_low, ci.ci_high, len(x), hib, None, note
         if stat == "mean_post":
-            return (*_mean_ci(x, conf_level), len(x), hib, None)
+            return (*_mean_ci(x, conf_level), len(x), hib, None, note)
         at_least = int((x >= target["threshold"]).sum())
-        return (*_pct(at_least, len(x), conf_level), len(x), True, at_least)
+        return (*_pct(at_least, len(x), conf_level), len(x), True, at_least, note)
     answered = set(data.responses.loc[data.responses["partnership_id"] == pid, "wave"])
     if not {pre, post} <= answered:  # e.g. the post survey is not yet collected
         return None
@@ -140,7 +158,7 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     for _, target in t.iterrows():
         row = {c: target.get(c) for c in ("partnership_id", "indicator", "statistic", "description", "target", "threshold")}
         row["label"] = labels.get(target["indicator"], target["indicator"])
-        est = _estimate(parts.get(target["partnership_id"], data), target, conf_level, pre, post)
+        est = _estimate(parts.get(target["partnership_id"], data), target, conf_level, pre, post, min_group_size)
         if est is None:
             row.update(verdict="no data", note="no responses for this indicator")
         elif est[3] < min_group_size:
@@ -149,9 +167,10 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
             row.update(n=est[3], verdict="suppressed",
                        note=f"the percentage counts fewer than {min_group_size} participants")
         else:
-            estimate, lo, hi, n, hib, _ = est
+            estimate, lo, hi, n, hib, _ = est[:6]
             g = goal_attainment(estimate, lo, hi, float(target["target"]), higher_is_better=hib)
-            row.update(estimate=estimate, ci_low=lo, ci_high=hi, n=n, verdict=g.verdict, note=g.note or "")
+            note = "; ".join(filter(None, [g.note, est[6] if len(est) > 6 else None]))
+            row.update(estimate=estimate, ci_low=lo, ci_high=hi, n=n, verdict=g.verdict, note=note)
         rows.append(row)
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["n"] = out["n"].astype("Int64")
