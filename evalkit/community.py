@@ -19,9 +19,13 @@ could have enrolled; a community share with sampling error of its own (a
 survey estimate) would widen the interval.
 
 Privacy (:mod:`evalkit.privacy`): a group of 1 to *k* - 1 participants has its
-count, share, ratio and interval blanked, and since the number with a known
-value is shown, the smallest shown group is blanked too when the blanked (and
-unlisted) groups sum to under *k* (:func:`~evalkit.privacy.complementary_cells`).
+count, share, ratio and interval blanked, and since the number enrolled is shown,
+the smallest shown group is blanked too when the blanked (and unlisted) groups and
+the participants whose value is not recorded sum to under *k*
+(:func:`~evalkit.privacy.complementary_cells`). When 1 to *k* - 1 participants have
+no recorded value, the shares are of everyone enrolled (they count as in none of the
+groups): a share of those with a known value would give their number, and the
+enrolled minus it the number not recorded.
 The verdict, which reveals only a bound, is kept: a group absent or nearly
 absent from the participants is exactly what this section must report.
 """
@@ -39,6 +43,8 @@ __all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE"]
 UNDER, OVER, IN_LINE = "under-represented", "over-represented", "in line"
 #: the note of a group blanked only so that a smaller one cannot be worked out by subtraction.
 PROTECTS = "not shown (protects a smaller group)"
+#: the note of a share whose denominator counts everyone enrolled (the value is not recorded for 1 to k - 1).
+FEW_MISSING = "share of all participants: the value is not recorded for fewer than {k}, who are counted in it"
 
 
 def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
@@ -56,11 +62,12 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
     Returns
     -------
     pandas.DataFrame
-        ``partnership_id, characteristic, group, community_share, n_known`` (participants with a
-        known value; blank below *k*), ``n_participants, participant_share, share_ci_low, share_ci_high,
+        ``partnership_id, characteristic, group, community_share, n_known`` (the shares' denominator:
+        participants with a known value, or everyone enrolled when 1 to *k* - 1 have none; blank below *k*), ``n_participants, participant_share, share_ci_low, share_ci_high,
         ratio, ratio_ci_low, ratio_ci_high, verdict`` (see :data:`UNDER`, :data:`OVER`, :data:`IN_LINE`,
         or ``"too few participants"`` when fewer than *k* have a known value), ``suppressed, source, note``
-        (why a row is blank: "fewer than k", or :data:`PROTECTS` for complementary suppression).
+        (why a row is blank: "fewer than k", or :data:`PROTECTS` for complementary suppression; on a
+        shown row, :data:`FEW_MISSING` when its share is of everyone enrolled).
 
     References
     ----------
@@ -84,14 +91,20 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
     people = data.participants
     parts = []
     for (pid, char), d in c.groupby(["partnership_id", "characteristic"], sort=False):
+        enrolled = int((people["partnership_id"] == pid).sum())
         known = people.loc[people["partnership_id"] == pid, char].dropna() if char in data.group_columns else pd.Series([], dtype="str")
         n = len(known)
+        # the enrolled total is shown, so the people whose value is not recorded are one more (blanked) cell
+        missing = enrolled - n if n else 0
+        if 0 < missing < k:  # a share of the n known would give n, and enrolled - n: they stay in the denominator
+            n = enrolled
         counts = known.value_counts()
         listed = list(d["group"])
         x = np.array([int(counts.get(g, 0)) for g in listed], dtype=float)
         others = np.array([v for g, v in counts.items() if g not in set(listed)], dtype=float)
-        cells = np.concatenate([x, others])
-        blank = complementary_cells(cells, k, suppressed=np.r_[np.zeros(len(x), bool), np.ones(len(others), bool)])[:len(x)]
+        cells = np.concatenate([x, others, [missing]])
+        blank = complementary_cells(cells, k, suppressed=np.r_[np.zeros(len(x), bool),
+                                                               np.ones(len(others) + 1, bool)])[:len(x)]
         rows = []
         for i, (_, r) in enumerate(d.iterrows()):
             share = float(r["share"])
@@ -114,7 +127,8 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
                          "ratio_ci_low": np.nan if hide else ratio[1], "ratio_ci_high": np.nan if hide else ratio[2],
                          "verdict": verdict, "suppressed": hide, "source": r.get("source"),
                          "note": (f"fewer than {k} with a known value" if n < k else f"fewer than {k}"
-                                  if 0 < x[i] < k else PROTECTS if hide else "")})
+                                  if 0 < x[i] < k else PROTECTS if hide else
+                                  FEW_MISSING.format(k=k) if 0 < missing < k else "")})
         parts.append(pd.DataFrame(rows))
     out = pd.concat(parts, ignore_index=True)[columns]
     for col in ("n_known", "n_participants"):

@@ -217,5 +217,7 @@ def test_missing_values_leave_the_denominator():
     people = _people({"G": 20, "H": 60})
     people = pd.concat([people, pd.DataFrame({"participant_id": ["m1", "m2"], "partnership_id": "p",
                                               "race": [None, None]})], ignore_index=True)
-    g = representation_gap(_data(participants=people, community=_community({"G": 0.25, "H": 0.75})), "p")
+    # k = 2: the 2 not recorded may be shown (under k they stay in the denominator: tests/test_privacy_attack.py)
+    g = representation_gap(_data(participants=people, community=_community({"G": 0.25, "H": 0.75})), "p",
+                           min_group_size=2)
     assert g["n_known"].iloc[0] == 80 and g.set_index("group").loc["G", "participant_share"] == pytest.approx(0.25)

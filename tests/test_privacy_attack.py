@@ -66,3 +66,83 @@ def test_a_failed_report_publishes_no_participant_id_or_local_path(tmp_path, cap
     tb = "\n".join(line for o in outputs if o.output_type == "error" for line in o.traceback)
     assert "pd.to_numeric(ids)" in tb and "ValueError" in tb and "pandas/core/tools/numeric.py" in tb
     assert "\x1b[" not in tb
+
+
+# ---- a target's post mean against the outcomes table's --------------------------------------------------
+
+def _twenty_pairs_and_one_late_joiner(tmp_path):
+    """20 participants answer a 0-20 test before and after (post scores 15 and 17: mean 16.00); one more
+    answers only after, and scores 2. Targets: mean post >= 12, and 80% at 14 or more."""
+    import evalkit as ek
+
+    pre, post = [10.0] * 20 + [None], [15.0, 17.0] * 10 + [2.0]
+    resp = pd.concat([pd.DataFrame({"participant_id": [f"s{i}" for i in range(21)], "partnership_id": "p",
+                                    "wave": w, "measure": "test", "value": v}) for w, v in (("pre", pre), ("post", post))])
+    resp = resp.dropna(subset=["value"])
+    targets = pd.DataFrame({"partnership_id": "p", "indicator": "test", "statistic": ["mean_post", "pct_at_least"],
+                            "target": [12, 80], "threshold": [None, 14]})
+    folder = write_tables(tmp_path / "d", resp, [measure("test", lo=0, hi=20)], targets=targets)
+    return ek.load_data(folder)
+
+
+def test_a_target_on_post_answers_does_not_give_away_those_who_answered_only_after(tmp_path):
+    """The outcomes table shows the post mean of the 20 matched participants (16.00, n pairs 20); the targets
+    table showed the mean of all 21 post answers (15.33, n 21): 21 x 15.33 - 20 x 16.00 = 2, the score of the one
+    person who answered only after. Likewise 20 of 21 at 14 or more (95%) against the matched 20 of 20."""
+    import evalkit as ek
+
+    data = _twenty_pairs_and_one_late_joiner(tmp_path)
+    outcomes = ek.compare_prepost(data, "p", min_group_size=10).set_index("measure")
+    assert (outcomes.loc["test", "n_pairs"], outcomes.loc["test", "mean_post"]) == (20, 16.0)
+    t = ek.progress_against_targets(data, "p", min_group_size=10).set_index("statistic")
+    for stat in ("mean_post", "pct_at_least"):
+        left_out = int(t.loc[stat, "n"]) - 20   # people in the target's statistic but not in the outcomes table
+        assert left_out == 0 or left_out >= 10, (stat, t.loc[stat, "n"])
+    # measured on the matched 20 (by hand: mean of ten 15s and ten 17s; all 20 at 14 or more)
+    assert t.loc["mean_post", "estimate"] == pytest.approx(16.0)
+    assert t.loc["pct_at_least", "estimate"] == pytest.approx(100.0)
+    assert "answered only" in t.loc["mean_post", "note"]
+
+
+# ---- who was served: the participants whose value is not recorded ---------------------------------------
+
+def _served(counts: dict, shares: dict):
+    from evalkit import schema
+    from evalkit.load import Dataset
+
+    values = [g for g, n in counts.items() for _ in range(n)]
+    people = pd.DataFrame({"participant_id": [f"x{i}" for i in range(len(values))], "partnership_id": "p",
+                           "gender": values})
+    community = pd.DataFrame({"partnership_id": "p", "characteristic": "gender", "group": list(shares),
+                              "share": [str(v) for v in shares.values()]})
+    tables = {t: schema.empty_table(t) for t in schema.TABLES}
+    tables["partnerships"] = schema.coerce_table("partnerships", pd.DataFrame({
+        "partnership_id": ["p"], "name": ["P"], "partner_type": ["school"]}))
+    tables["community"] = schema.coerce_table("community", community)
+    return Dataset(data_dir=".", **(tables | {"participants": people}))
+
+
+def test_who_was_served_does_not_give_away_how_many_did_not_record_the_characteristic():
+    """100 enrolled (the report's first figure); gender recorded for 97: woman 55, man 42, 3 not recorded (the
+    results-by-group table says 'fewer than 10'). The representation table showed 55 and 42 (shares of 97),
+    so 100 - 55 - 42 = 3, and a share alone gave the denominator 97 (55 / 56.7%) and so the same 3."""
+    from evalkit.community import representation_gap
+
+    enrolled = 100
+    g = representation_gap(_served({"woman": 55, "man": 42, None: 3}, {"woman": 0.5, "man": 0.5}), "p",
+                           min_group_size=10).set_index("group")
+    shown = g[~g["suppressed"]]
+    assert len(shown)  # the section still says something
+    # by subtraction: the blanked groups and the people not recorded together hold 0 or at least k
+    assert enrolled - shown["n_participants"].sum() == 0 or enrolled - shown["n_participants"].sum() >= 10
+    # from a share: the denominator it implies leaves 0 or at least k people out of the enrolled
+    for _, r in shown.iterrows():
+        denominator = round(r["n_participants"] / r["participant_share"])
+        assert enrolled - denominator == 0 or enrolled - denominator >= 10, denominator
+    # by hand: the man row (42, the smallest shown) is blanked; woman is 55 of all 100 enrolled
+    assert g.loc["man", "suppressed"] and g.loc["woman", "participant_share"] == pytest.approx(0.55)
+    assert "not recorded" in g.loc["woman", "note"]
+    # 12 not recorded can be shown: shares are then of the 88 with a known value, as before
+    g = representation_gap(_served({"woman": 46, "man": 42, None: 12}, {"woman": 0.5, "man": 0.5}), "p",
+                           min_group_size=10).set_index("group")
+    assert not g["suppressed"].any() and g.loc["woman", "participant_share"] == pytest.approx(46 / 88)
