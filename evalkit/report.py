@@ -456,7 +456,8 @@ class PartnershipReport(WavesAndArmsSections):
         if self.has_comparison:   # the program effect relative to the comparison group, not the change
             parts.append(self.program_effect_summary())
         elif len(self.outcomes):
-            parts.append(f"**{overall_verdict(self.outcomes)}**")
+            if not self.outcomes["suppressed"].all():  # else said above: too few to report any outcome
+                parts.append(f"**{overall_verdict(self.outcomes)}**")
             lines = outcome_lines(self.outcomes, alpha=self.alpha)
             if lines:
                 parts.append("\n".join(lines))

@@ -287,3 +287,16 @@ def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points():
                   r"(\d+) percentage points \(95% CI (\d+) to (\d+)\)", sentence)
     assert m, sentence
     assert f"pooled random-effects estimate {m[1]} (95% CI {m[2]} to {m[3]};" in alt
+
+
+def test_summary_says_once_that_no_outcome_is_reported():
+    """Café Société (20 enrolled, fewer than 10 answering both surveys): the summary said "Too few participants to
+    conclude anything: ... so no outcome is reported." and, two sentences later, "No outcome had enough
+    participants answering both surveys to report."."""
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    summary = PartnershipReport(ek.load_data("data/sample"), "cafe-societe").summary()
+    assert summary.count("Too few participants to conclude anything") == 1
+    assert "No outcome had enough participants" not in summary
+    assert "No measure was surveyed" not in summary
