@@ -409,7 +409,10 @@ def themes(data, partnership_id: str | None = None, *,
     theme nearly partition the commenters, whose number is shown, the smallest
     other count is blanked too when the blanked ones sum to under *k*
     (:func:`~evalkit.privacy.complementary_cells`); shares are shown only when
-    both counts reach *k* (:func:`~evalkit.privacy.safe_rate`).
+    both counts reach *k* (:func:`~evalkit.privacy.safe_rate`). Pooled over
+    partnerships, a count is blanked too when, less the counts the partnerships'
+    own reports show, it would give away what one report withholds
+    (:func:`_revealing_pooled`).
 
     Parameters
     ----------
@@ -458,7 +461,9 @@ def themes(data, partnership_id: str | None = None, *,
         order, counts = [NO_THEME], [n_commenters]
     descriptions = dict(zip(data.themes["theme"], data.themes["description"]))
     n = np.asarray(counts, dtype=float)
-    blank = complementary_cells(n, k) if n_commenters >= k else np.ones(len(n), bool)
+    pooled = partnership_id is None and c["partnership_id"].nunique() > 1
+    revealing = _revealing_pooled(data, order, n, k) if pooled else None
+    blank = complementary_cells(n, k, suppressed=revealing) if n_commenters >= k else np.ones(len(n), bool)
     shown = np.where(blank, np.nan, n)
     share = safe_rate(pd.Series(shown), n_commenters, k).to_numpy()
     primary = ((n > 0) & (n < k)) | (n_commenters < k)
@@ -473,6 +478,29 @@ def themes(data, partnership_id: str | None = None, *,
         "coding": coding,
         "n_commenters": pd.array([n_commenters if n_commenters >= k else None] * len(order), dtype="Int64"),
     })
+
+
+def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int) -> np.ndarray:
+    """Which pooled theme counts would give away a count that a partnership's own report withholds.
+
+    Each report shows its own theme counts (:func:`themes` of that partnership), so the pooled count
+    minus the counts the reports show is the sum of the counts they withhold. It may be shown when it
+    adds nothing (0), or when it is a sum of *k* or more people over two or more reports; one report's
+    withheld count, or a sum under *k* (25 pooled - 12 - 11 shown = 2 in the third report), is blanked.
+    Assumption: a sum over two or more reports is not audited against each report's own margins.
+    """
+    shown, withheld = np.zeros(len(order)), np.zeros(len(order), int)
+    for pid in data.comments["partnership_id"].dropna().unique():
+        own = themes(data, pid, min_group_size=k)
+        counts = dict(zip(own["theme"], own["n_people"]))
+        for i, theme in enumerate(order):
+            if theme in counts:
+                if pd.isna(counts[theme]):
+                    withheld[i] += 1
+                else:
+                    shown[i] += int(counts[theme])
+    rest = pooled - shown
+    return (rest > 0) & ((rest < k) | (withheld < 2))
 
 
 def _stable_key(text: str) -> str:

@@ -146,3 +146,40 @@ def test_who_was_served_does_not_give_away_how_many_did_not_record_the_character
     g = representation_gap(_served({"woman": 46, "man": 42, None: 12}, {"woman": 0.5, "man": 0.5}), "p",
                            min_group_size=10).set_index("group")
     assert not g["suppressed"].any() and g.loc["woman", "participant_share"] == pytest.approx(46 / 88)
+
+
+# ---- the portfolio's pooled themes against each report's ------------------------------------------------
+
+def _commented(themes_by_partnership: dict):
+    from evalkit import schema
+    from evalkit.load import Dataset
+
+    rows = [(f"{pid}-{theme}-{i}", pid, theme) for pid, counts in themes_by_partnership.items()
+            for theme, n in counts.items() for i in range(n)]
+    comments = pd.DataFrame({"participant_id": [r[0] for r in rows], "partnership_id": [r[1] for r in rows],
+                             "wave": "post", "question": "", "text": "A comment.", "theme": [r[2] for r in rows]})
+    tables = {t: schema.empty_table(t) for t in schema.TABLES}
+    tables["partnerships"] = schema.coerce_table("partnerships", pd.DataFrame({
+        "partnership_id": list(themes_by_partnership), "name": list(themes_by_partnership), "partner_type": "school"}))
+    tables["comments"] = schema.coerce_table("comments", comments)
+    return Dataset(data_dir=".", **tables)
+
+
+def test_pooled_theme_counts_do_not_give_away_a_count_a_report_withholds():
+    """Report a shows 'confidence' mentioned by 12 people, report b by 11, report c 'fewer than 10' (2). The
+    portfolio pooled 25: 25 - 12 - 11 = 2 people in c. (Seen in the sample: 53 - 39 - 12 = 2 for Civic Coders.)"""
+    from evalkit.voices import themes
+
+    data = _commented({"a": {"confidence": 12, "belonging": 15}, "b": {"confidence": 11, "belonging": 12},
+                       "c": {"confidence": 2, "belonging": 14, "mentoring": 11}})
+    shown = {pid: themes(data, pid, min_group_size=10).set_index("theme")["n_people"] for pid in "abc"}
+    assert pd.isna(shown["c"]["confidence"])        # c's report withholds its 2 (and so its 11 mentoring)
+    pooled = themes(data, None, min_group_size=10).set_index("theme")
+    for theme, n in pooled["n_people"].items():
+        if pd.isna(n):
+            continue
+        withheld = [pid for pid in "abc" if theme in shown[pid].index and pd.isna(shown[pid][theme])]
+        rest = n - sum(shown[pid].get(theme, 0) for pid in "abc" if pid not in withheld)
+        # what the pooled count adds to the reports: nothing, or a sum of k or more over two or more reports
+        assert rest == 0 or (rest >= 10 and len(withheld) >= 2), (theme, n, rest, withheld)
+    assert pd.isna(pooled.loc["confidence", "n_people"]) and pooled.loc["belonging", "n_people"] == 41
