@@ -326,21 +326,31 @@ class HealthSections:
     def _chance(self, p) -> str:
         return "unlikely to be due to chance" if pd.notna(p) and p < self.alpha else "could be due to chance"
 
+    def _digits(self, r) -> int:
+        """Decimals for a check-in sentence: two, as the outcomes (one let "from 3.7 to 3.9 (change 0.1)" and
+        "95% CI 0.0 to 1.0; unlikely to be due to chance" through); three where two would show a credible
+        interval touching 0."""
+        credible = pd.notna(r["pvalue"]) and r["pvalue"] < self.alpha
+        return 3 if credible and 0 in (round(r["ci_low"], 2), round(r["ci_high"], 2)) else 2
+
     def _change_line(self, r) -> str:
         if r["suppressed"]:
             return f"- {md_escape(r['label'])}: too few respondents to compare ({format_count(None, self.k)})."
         verb = "barely changed" if abs(r["change"]) < 0.05 else "rose" if r["change"] > 0 else "fell"
-        return (f"- {md_escape(r['label'])}: {verb}, from {format_number(r['mean_first'], 1)} to {format_number(r['mean_latest'], 1)} "
-                f"(change {format_number(r['change'], 1)}, {round(self.conf_level * 100)}% CI "
-                f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}; {self._chance(r['pvalue'])}).")
+        d = self._digits(r)
+        return (f"- {md_escape(r['label'])}: {verb}, from {format_number(r['mean_first'], d)} to "
+                f"{format_number(r['mean_latest'], d)} (change {format_number(r['change'], d)}, "
+                f"{round(self.conf_level * 100)}% CI {format_number(r['ci_low'], d)} to {format_number(r['ci_high'], d)}; "
+                f"{self._chance(r['pvalue'])}).")
 
     def _gap_line(self, r) -> str:
         if r["suppressed"]:
             return f"- {md_escape(r['label'])}: too few respondents in a role to compare ({format_count(None, self.k)})."
-        return (f"- {md_escape(r['label'])}: {md_escape(r['role_a'])} {format_number(r['mean_a'], 1)}, "
-                f"{md_escape(r['role_b'])} {format_number(r['mean_b'], 1)} (gap {format_number(r['gap'], 1)}, "
+        d = self._digits(r)
+        return (f"- {md_escape(r['label'])}: {md_escape(r['role_a'])} {format_number(r['mean_a'], d)}, "
+                f"{md_escape(r['role_b'])} {format_number(r['mean_b'], d)} (gap {format_number(r['gap'], d)}, "
                 f"{round(self.conf_level * 100)}% CI "
-                f"{format_number(r['ci_low'], 1)} to {format_number(r['ci_high'], 1)}, p {_p(r['pvalue'])}; "
+                f"{format_number(r['ci_low'], d)} to {format_number(r['ci_high'], d)}, p {_p(r['pvalue'])}; "
                 f"{self._chance(r['pvalue'])}).")
 
     def partners_table(self) -> pd.DataFrame | None:

@@ -300,3 +300,37 @@ def test_summary_says_once_that_no_outcome_is_reported():
     assert summary.count("Too few participants to conclude anything") == 1
     assert "No outcome had enough participants" not in summary
     assert "No measure was surveyed" not in summary
+
+
+# ---------------------------------------------------------------- the partners' check-ins add up
+
+
+def test_partner_check_in_sentences_add_up():
+    """Riverside: "The partners trust each other: rose, from 3.7 to 3.9 (change 0.1, ...)" and "Decisions are made
+    together: rose, from 2.6 to 3.1 (change 0.5, 95% CI 0.0 to 1.0; unlikely to be due to chance)": a reader's
+    subtraction gives 0.2, and an interval from 0.0 beside "unlikely to be due to chance" reads as a contradiction.
+    Every sample partnership's change and gap lines must add up as shown, and a credible interval must not touch 0
+    as shown."""
+    import re
+
+    import evalkit as ek
+    from evalkit.health_report import HealthSections
+
+    data = ek.load_data("data/sample")
+    num = lambda s: float(s.replace("\u2212", "-"))  # noqa: E731
+    checked = 0
+    for pid in data.partnerships["partnership_id"]:
+        text = HealthSections(data, pid).partners()
+        lines = (re.findall(r"from (\S+) to (\S+) \(change (\S+), 95% CI (\S+) to (\S+); (unlikely|could)", text)
+                 # "institution 4.4, partner 3.9 (gap 0.5, ...)": the gap is the first role's mean minus the second's
+                 + [(b, a, d, lo, hi, c) for a, b, d, lo, hi, c in re.findall(
+                     r"\S+ (\S+), \S+ (\S+) \(gap (\S+), 95% CI (\S+) to (\S+), p [^;]+; (unlikely|could)", text)])
+        for first, second, diff, lo, hi, chance in lines:
+            places = len(diff.split(".")[1]) if "." in diff else 0
+            assert places >= 2, (pid, diff)   # one decimal: off by 0.1 (3.7 to 3.9, change 0.1)
+            # each number rounded on its own: the shown means' difference is within one unit of the last place
+            assert abs(round(num(second) - num(first), places) - num(diff)) <= 10 ** -places + 1e-9, (pid, first, second, diff)
+            if chance == "unlikely":
+                assert num(lo) != 0 and num(hi) != 0, (pid, lo, hi)
+            checked += 1
+    assert checked > 20
