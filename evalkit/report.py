@@ -259,7 +259,8 @@ class PartnershipReport(WavesAndArmsSections):
         running = self._period("%B %Y", "from {} to {}")
         kind = self._partner_kind
         if kind:    # "a partnership with a business partner, led by ..., running from ..."
-            article = "an" if kind[:1] in tuple("aeiou") else "a"
+            # by sound: "a university partner" (a "you" sound), "an other ..." never arises (kind "other" is None)
+            article = "an" if kind[:1] in tuple("aeio") or (kind[:1] == "u" and not kind.startswith("uni")) else "a"
             who = f" with {article} {kind} partner" + (f",{self._led_by()}" if self._led_by() else "")
         else:       # no type to name: "a partnership led by ..., running from ..."
             who = self._led_by()

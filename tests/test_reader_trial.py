@@ -334,3 +334,13 @@ def test_partner_check_in_sentences_add_up():
                 assert num(lo) != 0 and num(hi) != 0, (pid, lo, hi)
             checked += 1
     assert checked > 20
+
+
+def test_profile_says_a_university_partner():
+    """Uplands: "a partnership with an university partner"."""
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    data = ek.load_data("data/sample")
+    assert "with a university partner" in PartnershipReport(data, "uplands-tutoring").profile()
+    assert "with a nonprofit partner" in PartnershipReport(data, "riverside-literacy").profile()
