@@ -29,7 +29,7 @@ from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
 from evalkit.narrate import capitalise, format_date, format_number, format_p, format_pct, md_escape
 from evalkit.narrate import note as _note
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, format_count, suppression_rule
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, suppression_rule
 
 __all__ = ["HealthSections", "PortfolioHealth"]
 
@@ -43,6 +43,12 @@ def format_value(x, unit=None) -> str:
         return DASH
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
     return f"{text} {unit}" if isinstance(unit, str) and unit else text
+
+
+def _together(rows: pd.DataFrame) -> str:
+    """A shared indicator's portfolio total (``_sum`` of :meth:`PortfolioHealth.shared_indicators`) in words."""
+    total = rows["_sum"].iloc[0]
+    return format_value(total, rows["unit"].iloc[0]) if pd.notna(total) else _voices.PROTECTS
 
 
 def theme_name(theme: str, description=None) -> str:
@@ -515,8 +521,11 @@ class PortfolioHealth:
         """Tidy: each indicator recorded by two or more partnerships in one unit, each partnership's total.
 
         Totals counting people are protected like any partition with a shown
-        total: values under *k* are blanked, and one more when the blanked ones
-        sum to under *k* (:func:`~evalkit.privacy.complementary_cells`).
+        total (:mod:`evalkit.privacy`, rules 1 and 2): values under *k* are blanked. Each
+        partnership's report shows its own total when it reaches *k*, so blanking one more
+        here would protect nothing; when the blanked ones sum to 1 to *k* - 1, the portfolio
+        total (``_sum``) is withheld instead (NaN), since it less the totals the reports show
+        would give them.
         """
         p = self.progress
         if p.empty:
@@ -527,11 +536,12 @@ class PortfolioHealth:
         parts = []
         for (ind, unit), g in shared.groupby(["indicator", "unit"], sort=False):
             total = g["total"].to_numpy(float)
-            blank = complementary_cells(total, self.k) if g["counts_people"].iloc[0] else np.zeros(len(g), bool)
+            blank = (total > 0) & (total < self.k) if g["counts_people"].iloc[0] else np.zeros(len(g), bool)
+            withheld = total[blank].sum()
             parts.append(pd.DataFrame({"indicator": ind, "label": g["label"].iloc[0], "unit": unit,
                                        "partnership_id": g["partnership_id"].to_numpy(),
                                        "total": np.where(blank, np.nan, total), "suppressed": blank,
-                                       "_raw": total, "_sum": total.sum()}))
+                                       "_raw": total, "_sum": np.nan if 0 < withheld < self.k else total.sum()}))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
             columns=["indicator", "label", "unit", "partnership_id", "total", "suppressed", "_raw", "_sum"])
 
@@ -547,7 +557,8 @@ class PortfolioHealth:
         wide.index = [self.names.get(p, p) for p in wide.index]
         totals = s.drop_duplicates("label").set_index("label")["_sum"]
         units = s.drop_duplicates("label").set_index("label")["unit"]
-        wide.loc["All partnerships"] = [format_value(totals[c], units[c]) for c in wide.columns]
+        wide.loc["All partnerships"] = [format_value(totals[c], units[c]) if pd.notna(totals[c]) else _voices.PROTECTS
+                                        for c in wide.columns]
         return wide.rename_axis(index="Partnership", columns=None)
 
     def shared_indicators_figure(self):
@@ -577,8 +588,7 @@ class PortfolioHealth:
                 fig.text(0.01, 0.0, withheld_note(withheld, "totals", self.k), fontsize=9)
             fig.tight_layout()
         alt = "Bar charts of shared indicators by partnership: " + "; ".join(
-            f"{lab}, all partnerships together {format_value(s.loc[s['label'] == lab, '_sum'].iloc[0], s.loc[s['label'] == lab, 'unit'].iloc[0])}"
-            for lab in labels) + "."
+            f"{lab}, all partnerships together {_together(s[s['label'] == lab])}" for lab in labels) + "."
         return ReportFigure(fig, alt)
 
     def milestones_table(self) -> pd.DataFrame:

@@ -183,3 +183,34 @@ def test_pooled_theme_counts_do_not_give_away_a_count_a_report_withholds():
         # what the pooled count adds to the reports: nothing, or a sum of k or more over two or more reports
         assert rest == 0 or (rest >= 10 and len(withheld) >= 2), (theme, n, rest, withheld)
     assert pd.isna(pooled.loc["confidence", "n_people"]) and pooled.loc["belonging", "n_people"] == 41
+
+
+# ---- the portfolio's shared indicators against each report's totals ------------------------------------
+
+def test_portfolio_total_of_people_does_not_undo_a_blank_that_a_report_shows():
+    """Families reached: a 5 (withheld everywhere), b 30, c 50. The portfolio blanked b's 30 too (else 85 - 30
+    - 50 = 5) and showed 'All partnerships 85 families', but b's own report shows its 30: 85 - 30 - 50 = 5."""
+    from evalkit import schema
+    from evalkit.health_report import PortfolioHealth
+    from evalkit.indicators import indicator_progress
+    from evalkit.load import Dataset
+
+    ind = pd.DataFrame({"partnership_id": list("abc"), "period": "2025-06-30", "indicator": "families",
+                        "value": ["5", "30", "50"], "unit": "families", "label": "Families reached"})
+    tables = {t: schema.empty_table(t) for t in schema.TABLES}
+    tables["partnerships"] = schema.coerce_table("partnerships", pd.DataFrame({
+        "partnership_id": list("abc"), "name": ["A", "B", "C"], "partner_type": "school"}))
+    tables["indicators"] = schema.coerce_table("indicators", ind)
+    data = Dataset(data_dir=".", **tables)
+    reports = {pid: indicator_progress(data, pid, min_group_size=10).set_index("indicator")["total"]["families"]
+               for pid in "abc"}
+    assert pd.isna(reports["a"]) and (reports["b"], reports["c"]) == (30, 50)   # each report's own total
+    table = PortfolioHealth(data, min_group_size=10).shared_indicators_table()
+    column = table["Families reached"]
+    shown_total = column["All partnerships"]
+    # the attacker's sum: the portfolio total less every total some published file shows
+    if any(ch.isdigit() for ch in shown_total):
+        total = int("".join(ch for ch in shown_total.split()[0] if ch.isdigit()))
+        rest = total - sum(v for v in reports.values() if pd.notna(v))
+        assert rest == 0 or rest >= 10, (shown_total, rest)
+    assert column["C"] == "50"
