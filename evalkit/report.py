@@ -511,12 +511,17 @@ class PartnershipReport(WavesAndArmsSections):
                             post=self.post_wave, min_group_size=self.min_group_size)
         if res is None or pd.isna(res.r):
             return None
-        strength = "no clear" if res.pvalue >= self.alpha else ("a positive" if res.r > 0 else "a negative")
-        return (f"Attendance and change in \"{md_escape(main['label'])}\": {strength} association "
+        # told as improvement, not as the sign of rho: for a measure where lower is better (stress), a negative
+        # rho means those who attended more improved more
+        better = (res.r > 0) == bool(main["higher_is_better"])
+        finding = ("no clear association" if res.pvalue >= self.alpha
+                   else f"those who attended more improved {'more' if better else 'less'}")
+        p = format_p(res.pvalue)
+        return (f"Attendance and change in \"{md_escape(main['label'])}\": {finding} "
                 f"(Spearman's rho = {format_number(res.r)}, "
                 + ("no interval" if pd.isna(res.ci_low)
                    else f"95% CI {format_number(res.ci_low)} to {format_number(res.ci_high)}")
-                + f", p = {format_p(res.pvalue)}). "
+                + f", p {p if p.startswith('<') else '= ' + p}). "
                 "An association does not show that attending caused the change.")
 
     def attendance_figure(self):

@@ -344,3 +344,39 @@ def test_profile_says_a_university_partner():
     data = ek.load_data("data/sample")
     assert "with a university partner" in PartnershipReport(data, "uplands-tutoring").profile()
     assert "with a nonprofit partner" in PartnershipReport(data, "riverside-literacy").profile()
+
+
+# ---------------------------------------------------------------- attendance and a measure where lower is better
+
+
+def _dose_data(tmp_path, hib):
+    """30 participants; participant i attends i % 10 + 1 of 10 sessions and their stress score changes by -(that
+    number) (a fall: an improvement when lower is better). Spearman's rho of attendance rate and change is -1 up to
+    ties: by hand, every participant who attended more changed by more, downwards."""
+    from tests.builders import measure, write_tables
+
+    ids = [f"p{i:02d}" for i in range(30)]
+    attended = {pid: i % 10 + 1 for i, pid in enumerate(ids)}
+    rows, sessions = [], []
+    for pid in ids:
+        rows += [(pid, "p1", "pre", "stress", 150), (pid, "p1", "post", "stress", 150 - attended[pid])]
+        sessions += [(pid, "p1", f"Session {s}", f"2025-02-{s:02d}", s <= attended[pid]) for s in range(1, 11)]
+    responses = pd.DataFrame(rows, columns=["participant_id", "partnership_id", "wave", "measure", "value"])
+    attendance = pd.DataFrame(sessions, columns=["participant_id", "partnership_id", "session", "date", "attended"])
+    write_tables(tmp_path, responses, [measure("stress", hib=hib, label="Stress")], attendance=attendance)
+    import evalkit as ek
+
+    return ek.load_data(tmp_path)
+
+
+def test_attendance_association_is_told_as_improving_more_or_less(tmp_path):
+    """Uplands' attendance sentence is about "Stress about the topic (1 none - 5 a lot)", where lower is better: had
+    the association been clear, "a negative association" would have meant that those who attended more improved
+    more, the opposite of what a coordinator reads in "negative"."""
+    from evalkit.report import PartnershipReport
+
+    text = PartnershipReport(_dose_data(tmp_path, hib=False), "p1").participation()
+    assert "those who attended more improved more" in text and "negative association" not in text
+    text = PartnershipReport(_dose_data(tmp_path / "b", hib=True), "p1").participation()
+    assert "those who attended more improved less" in text and "negative association" not in text
+    assert "p = <" not in text and "p < 0.001" in text   # format_p's "< 0.001" after "p = " read "p = < 0.001"
