@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.labels import wave_label
-from evalkit.narrate import _num as narrate_number
+from evalkit.narrate import _num as narrate_number, verdict_word
 from evalkit.errors import InputError
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
@@ -504,7 +504,7 @@ def describe_change(table: pd.DataFrame, *, conf_level: float = 0.95, min_group_
         r = shown.loc[i]
         interval = (f" ({level} CI {axis.value(r['ci_low_pct'])} to {axis.value(r['ci_high_pct'])})"
                     if np.isfinite(r["ci_low_pct"]) else _no_interval(r))
-        verdict = str(r["verdict"] if "verdict" in r.index else r["direction"]).lower()
+        verdict = verdict_word(str(r["verdict"] if "verdict" in r.index else r["direction"]).lower())
         parts.append(f"{r['label']} {axis.value(r['mean_change_pct'])}{interval}, {verdict}")
     n = len(shown)
     unit = ("in baseline standard deviations (each measure's change over its SD at the first wave)"
@@ -746,7 +746,7 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
         for verdict in ("improved", "declined", "no clear change"):
             names = sorted(str(n) for n in v.loc[v["verdict"] == verdict, "name"])
             if names:
-                spread += f"{verdict}: {', '.join(names)}; "
+                spread += f"{verdict_word(verdict)}: {', '.join(names)}; "
     pi = ""
     if pd.notna(pooled_row.get("pi_low")):
         pi = f"; prediction interval {_num(pooled_row['pi_low'], digits)} to {_num(pooled_row['pi_high'], digits)}"

@@ -231,6 +231,18 @@ def format_change(x, kind: str = "continuous", digits: int = 2, *, words: bool =
     return text + ((" percentage points" if words else " pts") if binary else "")
 
 
+def verdict_word(verdict) -> str:
+    """An outcome's verdict as a report says it: compare_prepost's "declined" reads "worsened", as the summary
+    says, since beside a rise in a measure where lower is better (stress) "declined" reads as the measure falling.
+
+    Examples
+    --------
+    >>> verdict_word("declined"), verdict_word("improved"), verdict_word("no clear change")
+    ('worsened', 'improved', 'no clear change')
+    """
+    return "worsened" if verdict == "declined" else verdict
+
+
 def format_date(d, short: bool = False) -> str:
     """A date for a report: day without a leading zero, month name, year; a dash when missing.
 
@@ -348,8 +360,8 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
                               else ci(r["effect_ci_low"], r["effect_ci_high"])),
             "Improvement index": (f"{r['improvement_index']:+.0f}".replace("-", "\u2212")
                                   if _has_g(r) and pd.notna(r.get("improvement_index")) else "\u2013"),
-            # significance-aware: "improved"/"declined" only when chance is ruled out (compare_prepost's verdict)
-            "Verdict": r["verdict"] if "verdict" in r.index else r["direction"],
+            # significance-aware: "improved"/"worsened" only when chance is ruled out (compare_prepost's verdict)
+            "Verdict": verdict_word(r["verdict"] if "verdict" in r.index else r["direction"]),
         })
     return pd.DataFrame(rows)
 

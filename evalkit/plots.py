@@ -19,6 +19,7 @@ from evalkit.compare import scored_if_asked
 from evalkit.figures import (change_axis, change_withheld_note, check_one_change_family, distribution_panels,
                              forest_verdicts, legend_below)
 from evalkit.labels import wave_label
+from evalkit.narrate import verdict_word
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
 
 PALETTE = "colorblind"
@@ -133,8 +134,8 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
     ax.set_yticks(y, [textwrap.shorten(str(label), 48, placeholder="...") for label in t["label"]])
     ax.set_xlabel(f"Mean change in baseline SDs ({round(conf_level * 100)}% CI / baseline SD)" if standardised
                   else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
-    handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=k) for k, c in colors.items()
-               if k in set(t["Direction"])]
+    handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=verdict_word(k.lower()).capitalize())
+               for k, c in colors.items() if k in set(t["Direction"])]
     if note:   # under the axis label, in the axes' layout box: the legend goes under it, clear of it
         ax.annotate(note, xy=(0, 0), xycoords=(ax.transAxes, ax.xaxis.label), xytext=(0, -4),
                     textcoords="offset points", ha="left", va="top", fontsize=9, color="0.3", annotation_clip=False)
@@ -298,8 +299,8 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
                        fmt="none", capsize=0, lw=1.5)
     bars[2][0].set_color(each)
     ax.scatter(c["mean_change"], y, marker="s", s=20, c=each, zorder=3)
-    handles = [plt.Line2D([], [], color=col, marker="s", lw=1.5, label=k) for k, col in VERDICT_COLORS.items()
-               if k.lower() in set(v["verdict"])]
+    handles = [plt.Line2D([], [], color=col, marker="s", lw=1.5, label=verdict_word(k.lower()).capitalize())
+               for k, col in VERDICT_COLORS.items() if k.lower() in set(v["verdict"])]
     est = pooled_row["estimate"]
     se = pooled_row.get("se", np.nan)
     if pd.notna(se):

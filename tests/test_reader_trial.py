@@ -380,3 +380,53 @@ def test_attendance_association_is_told_as_improving_more_or_less(tmp_path):
     text = PartnershipReport(_dose_data(tmp_path / "b", hib=True), "p1").participation()
     assert "those who attended more improved less" in text and "negative association" not in text
     assert "p = <" not in text and "p < 0.001" in text   # format_p's "< 0.001" after "p = " read "p = < 0.001"
+
+
+# ---------------------------------------------------------------- "declined" beside a rise
+
+
+def _worse_table():
+    """Harbor's stress rose by 17% of its range, where lower is better: the summary says it "worsened"."""
+    return pd.DataFrame({
+        "label": ["Stress (1-5)"], "kind": ["continuous"], "mean_change": [0.69], "ci_low": [0.54], "ci_high": [0.84],
+        "scale_min": [1.0], "scale_max": [5.0], "direction": ["declined"], "verdict": ["declined"],
+        "suppressed": [False], "higher_is_better": [False]})
+
+
+def test_an_outcome_that_got_worse_is_called_worsened_everywhere():
+    """Harbor's summary says "Stress about the topic worsened (+0.69 points ...)", but its outcomes table, the
+    at-a-glance chart's legend and alt text ("Stress about the topic +17% ..., declined") and the portfolio's
+    forest plot said "declined": beside a rise in stress, a reader takes "declined" to mean stress went down."""
+    import matplotlib.pyplot as plt
+
+    from evalkit.figures import describe_change, describe_forest
+    from evalkit.plots import plot_change, plot_forest
+
+    t = _worse_table()
+    assert describe_change(t).endswith("Stress (1-5) +17% (95% CI +14% to +21%), worsened.")
+    fig = plot_change(t)
+    labels = [x.get_text() for ax in fig.axes if ax.get_legend() for x in ax.get_legend().get_texts()]
+    labels += [x.get_text() for x in fig.legends[0].get_texts()] if fig.legends else []
+    assert "Worsened" in labels and "Declined" not in labels, labels
+    plt.close("all")
+
+    c = pd.DataFrame({"measure": ["s", "s"], "name": ["A", "B"], "mean_change": [0.5, 0.1], "ci_low": [0.3, -0.2],
+                      "ci_high": [0.7, 0.4], "suppressed": [False, False]})
+    row = pd.Series({"measure": "s", "label": "Stress", "estimate": 0.3, "ci_low": 0.1, "ci_high": 0.5})
+    alt = describe_forest(c, row, higher_is_better=False)
+    assert "worsened: A" in alt and "declined" not in alt
+    fig = plot_forest(c, row, higher_is_better=False)
+    labels = [x.get_text() for ax in fig.axes if ax.get_legend() for x in ax.get_legend().get_texts()]
+    labels += [x.get_text() for lg in fig.legends for x in lg.get_texts()]
+    assert "Worsened" in labels and "Declined" not in labels, labels
+    plt.close("all")
+
+
+def test_outcomes_table_verdict_says_worsened():
+    from evalkit.compare import compare_prepost  # noqa: F401 - the table's columns
+    from evalkit.narrate import outcomes_table
+
+    import evalkit as ek
+
+    t = ek.compare_prepost(ek.load_data("data/sample"), "harbor-health")
+    assert set(outcomes_table(t)["Verdict"]) == {"worsened"}   # all seven got worse (the summary says so)
