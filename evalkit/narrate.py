@@ -125,9 +125,26 @@ def interval_words(row, lo: str, hi: str, level: str = "95% CI", unit: str = "")
     if math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
         return f"{level} {lo} to {hi}{unit}"
     if row.get("sd_change") == 0:
-        return ("no participant changed, so no interval" if row.get("mean_change") == 0
-                else "every participant changed by the same amount, so no interval")
+        if row.get("mean_change") != 0:
+            return "every participant changed by the same amount, so no interval"
+        end = _scale_end(row)   # nobody changed: say so, and why when everyone sat at one end of the scale
+        return (f"every participant gave the {end} possible answer at both surveys" if end
+                else "no participant changed") + ", so no interval"
     return "no interval"
+
+
+def _scale_end(row) -> str | None:
+    """``"best"`` or ``"worst"`` when the pre mean sits at an end of the measure's scale (everyone answered it), else
+    None. A yes/no measure's scale is 0 to 1."""
+    pre, hib = row.get("mean_pre"), row.get("higher_is_better", True)
+    if pre is None or pd.isna(pre) or not _bounded(row):
+        return None
+    top, bottom = float(row["scale_max"]), float(row["scale_min"])
+    if pre == top:
+        return "best" if hib else "worst"
+    if pre == bottom:
+        return "worst" if hib else "best"
+    return None
 
 
 def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digits: int = 1,

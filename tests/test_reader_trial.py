@@ -430,3 +430,19 @@ def test_outcomes_table_verdict_says_worsened():
 
     t = ek.compare_prepost(ek.load_data("data/sample"), "harbor-health")
     assert set(outcomes_table(t)["Verdict"]) == {"worsened"}   # all seven got worse (the summary says so)
+
+
+# ---------------------------------------------------------------- everyone at the top of the scale
+
+
+def test_no_clear_change_at_the_ceiling_says_there_was_no_room_to_improve(tmp_path):
+    """Every participant answered 5 of 5 (and yes) at both surveys: the summary said "There was no clear change on
+    either outcome", each line "no participant changed, so no interval", and nothing about why: a coordinator
+    needs to know that nobody could have scored higher."""
+    from evalkit.report import PartnershipReport
+
+    summary = PartnershipReport(_ceiling_data(tmp_path), "p1").summary()
+    line = [x for x in summary.splitlines() if x.startswith("- **Skills**")][0]
+    assert "every participant gave the best possible answer at both surveys" in line, line
+    line = [x for x in summary.splitlines() if x.startswith("- **Volunteered**")][0]
+    assert "every participant gave the best possible answer at both surveys" in line, line
