@@ -18,14 +18,16 @@ Assumptions: participants are treated as a random draw from the people who
 could have enrolled; a community share with sampling error of its own (a
 survey estimate) would widen the interval.
 
-Privacy (:mod:`evalkit.privacy`): a group of 1 to *k* - 1 participants has its
-count, share, ratio and interval blanked, and since the number enrolled is shown,
-the smallest shown group is blanked too when the blanked (and unlisted) groups and
-the participants whose value is not recorded sum to under *k*
-(:func:`~evalkit.privacy.complementary_cells`). When 1 to *k* - 1 participants have
-no recorded value, the shares are of everyone enrolled (they count as in none of the
-groups): a share of those with a known value would give their number, and the
-enrolled minus it the number not recorded.
+Privacy (:mod:`evalkit.privacy`): the groups counted are those of the report's
+*Results by group* table for the characteristic, blanked where it blanks them
+(:func:`evalkit.participation.representation`: primary and complementary
+suppression of every group, "Not recorded" included, against the enrolled total;
+a "not recorded" group too small to show is folded into the largest group,
+``"<group> or not recorded"``), so this table shows no count that table withholds,
+and no difference of the two gives one away. When the participants whose value
+is not recorded are a blanked group, the shares are of everyone enrolled (they
+count as in none of the groups): a share of those with a known value would give
+that number, and the enrolled minus it the number not recorded.
 The verdict, which reveals only a bound, is kept: a group absent or nearly
 absent from the participants is exactly what this section must report.
 """
@@ -35,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.compare import partnership_ids
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression
 from evalkit.stats import proportion_ci
 
 __all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE"]
@@ -43,8 +45,50 @@ __all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE"]
 UNDER, OVER, IN_LINE = "under-represented", "over-represented", "in line"
 #: the note of a group blanked only so that a smaller one cannot be worked out by subtraction.
 PROTECTS = "not shown (protects a smaller group)"
-#: the note of a share whose denominator counts everyone enrolled (the value is not recorded for 1 to k - 1).
-FEW_MISSING = "share of all participants: the value is not recorded for fewer than {k}, who are counted in it"
+#: the note of a share whose denominator counts everyone enrolled (those not recorded are a blanked group).
+FEW_MISSING = "share of all participants: those whose value is not recorded (not shown) are counted in it"
+#: the group of participants whose value is not recorded, and the suffix of a group they were folded into,
+#: as :func:`evalkit.participation.representation` names them.
+NOT_RECORDED, FOLDED = "Not recorded", " or not recorded"
+
+
+class _Partitions:
+    """The groups the report's *Results by group* table counts for each characteristic, and which it blanks.
+
+    As :func:`evalkit.participation.representation` (fold, then primary and complementary suppression of
+    ``n_enrolled`` and ``n_both`` against the partnership's totals), computed once per partnership for all its
+    characteristics: its counts are public there, so this section counts the same groups and blanks the same ones.
+    """
+
+    def __init__(self, data, community: pd.DataFrame, pre: str, post: str, k: int):
+        self.data, self.community, self.pre, self.post, self.k = data, community, pre, post, k
+        self.done: dict = {}
+
+    def of(self, pid: str, char: str) -> tuple[dict, set, int]:
+        """``({group: enrolled}, {blanked groups}, number not recorded)`` of one partnership and characteristic."""
+        if pid not in self.done:
+            from evalkit.compare import fold_unrecorded
+            from evalkit.participation import wave_flags
+
+            data = self.data.for_partnership(pid) if len(self.data.partnership_ids) > 1 else self.data
+            chars = [ch for ch in dict.fromkeys(self.community.loc[self.community["partnership_id"] == pid,
+                                                                   "characteristic"]) if ch in data.group_columns]
+            folded = fold_unrecorded(data, chars, min_group_size=self.k, pre=self.pre, post=self.post)
+            people = folded.participants[folded.participants["partnership_id"] == pid]
+            waves = set(data.responses["wave"])
+            both = (wave_flags(data, [pid], self.pre, self.post)["both"].droplevel("partnership_id")
+                    if {self.pre, self.post} <= waves else pd.Series(dtype=bool))
+            done_both = people["participant_id"].isin(both.index[both.to_numpy(bool)]).to_numpy()
+            self.done[pid] = {}
+            for ch in chars:
+                group = people[ch].astype("string").fillna(NOT_RECORDED).to_numpy(dtype=object)
+                t = (pd.DataFrame({"group": group, "both": done_both}).groupby("group", sort=False)
+                     .agg(n_enrolled=("both", "size"), n_both=("both", "sum")).reset_index())
+                counts = {str(g): int(n) for g, n in zip(t["group"], t["n_enrolled"]) if g != NOT_RECORDED}
+                t = complementary_suppression(t, "n_enrolled", [], self.k, count_columns=["n_enrolled", "n_both"])
+                self.done[pid][ch] = (counts, set(t.loc[t["suppressed"].astype(bool), "group"].astype(str)),
+                                      int((group == NOT_RECORDED).sum()))
+        return self.done[pid][char]
 
 
 def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
@@ -88,23 +132,20 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
                "verdict", "suppressed", "source", "note"]
     if c.empty:
         return pd.DataFrame(columns=columns)
+    roles = data.wave_roles
+    pre = next((w for w, role in roles.items() if role == "baseline"), "pre")
+    post = next((w for w, role in roles.items() if role == "post"), "post")
     people = data.participants
-    parts = []
+    parts, partition = [], _Partitions(data, c, pre, post, k)
     for (pid, char), d in c.groupby(["partnership_id", "characteristic"], sort=False):
         enrolled = int((people["partnership_id"] == pid).sum())
-        known = people.loc[people["partnership_id"] == pid, char].dropna() if char in data.group_columns else pd.Series([], dtype="str")
-        n = len(known)
-        # the enrolled total is shown, so the people whose value is not recorded are one more (blanked) cell
-        missing = enrolled - n if n else 0
-        if 0 < missing < k:  # a share of the n known would give n, and enrolled - n: they stay in the denominator
-            n = enrolled
-        counts = known.value_counts()
-        listed = list(d["group"])
+        counts, hidden, missing = partition.of(pid, char) if char in data.group_columns and enrolled else ({}, set(), 0)
+        # a share of those with a known value gives their number, and the enrolled minus it those not
+        # recorded: when that group is blanked, shares are of everyone enrolled
+        n = enrolled if missing and NOT_RECORDED in hidden else sum(counts.values())
+        listed = [f"{g}{FOLDED}" if f"{g}{FOLDED}" in counts else g for g in d["group"]]
         x = np.array([int(counts.get(g, 0)) for g in listed], dtype=float)
-        others = np.array([v for g, v in counts.items() if g not in set(listed)], dtype=float)
-        cells = np.concatenate([x, others, [missing]])
-        blank = complementary_cells(cells, k, suppressed=np.r_[np.zeros(len(x), bool),
-                                                               np.ones(len(others) + 1, bool)])[:len(x)]
+        blank = np.array([g in hidden for g in listed], dtype=bool)
         rows = []
         for i, (_, r) in enumerate(d.iterrows()):
             share = float(r["share"])
@@ -120,7 +161,7 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
             else:
                 verdict = IN_LINE
             hide = bool(blank[i]) or n < k
-            rows.append({"partnership_id": pid, "characteristic": char, "group": r["group"], "community_share": share,
+            rows.append({"partnership_id": pid, "characteristic": char, "group": listed[i], "community_share": share,
                          "n_known": n if n >= k else pd.NA, "n_participants": pd.NA if hide else int(x[i]),
                          "participant_share": np.nan if hide else p, "share_ci_low": np.nan if hide else lo,
                          "share_ci_high": np.nan if hide else hi, "ratio": np.nan if hide else ratio[0],
@@ -128,7 +169,7 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
                          "verdict": verdict, "suppressed": hide, "source": r.get("source"),
                          "note": (f"fewer than {k} with a known value" if n < k else f"fewer than {k}"
                                   if 0 < x[i] < k else PROTECTS if hide else
-                                  FEW_MISSING.format(k=k) if 0 < missing < k else "")})
+                                  FEW_MISSING if missing and n == enrolled else "")})
         parts.append(pd.DataFrame(rows))
     out = pd.concat(parts, ignore_index=True)[columns]
     for col in ("n_known", "n_participants"):

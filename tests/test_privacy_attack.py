@@ -123,14 +123,14 @@ def _served(counts: dict, shares: dict):
 
 
 def test_who_was_served_does_not_give_away_how_many_did_not_record_the_characteristic():
-    """100 enrolled (the report's first figure); gender recorded for 97: woman 55, man 42, 3 not recorded (the
-    results-by-group table says 'fewer than 10'). The representation table showed 55 and 42 (shares of 97),
-    so 100 - 55 - 42 = 3, and a share alone gave the denominator 97 (55 / 56.7%) and so the same 3."""
+    """100 enrolled (the report's first figure); gender: woman 55, man 33, non-binary 9, 3 not recorded (the
+    results-by-group table says 'fewer than 10' for the last two). The representation table, listing woman and
+    man, showed 55 of 97 (56.7%, ratio 1.13 and its interval): the denominator 97, and 100 - 97 = 3."""
     from evalkit.community import representation_gap
 
     enrolled = 100
-    g = representation_gap(_served({"woman": 55, "man": 42, None: 3}, {"woman": 0.5, "man": 0.5}), "p",
-                           min_group_size=10).set_index("group")
+    g = representation_gap(_served({"woman": 55, "man": 33, "non-binary": 9, None: 3}, {"woman": 0.5, "man": 0.5}),
+                           "p", min_group_size=10).set_index("group")
     shown = g[~g["suppressed"]]
     assert len(shown)  # the section still says something
     # by subtraction: the blanked groups and the people not recorded together hold 0 or at least k
@@ -139,8 +139,8 @@ def test_who_was_served_does_not_give_away_how_many_did_not_record_the_character
     for _, r in shown.iterrows():
         denominator = round(r["n_participants"] / r["participant_share"])
         assert enrolled - denominator == 0 or enrolled - denominator >= 10, denominator
-    # by hand: the man row (42, the smallest shown) is blanked; woman is 55 of all 100 enrolled
-    assert g.loc["man", "suppressed"] and g.loc["woman", "participant_share"] == pytest.approx(0.55)
+    # by hand: woman is 55 of all 100 enrolled, man 33 (non-binary and not recorded, 12, are blanked together)
+    assert g.loc["woman", "participant_share"] == pytest.approx(0.55) and g.loc["man", "n_participants"] == 33
     assert "not recorded" in g.loc["woman", "note"]
     # 12 not recorded can be shown: shares are then of the 88 with a known value, as before
     g = representation_gap(_served({"woman": 46, "man": 42, None: 12}, {"woman": 0.5, "man": 0.5}), "p",
@@ -214,3 +214,23 @@ def test_portfolio_total_of_people_does_not_undo_a_blank_that_a_report_shows():
         rest = total - sum(v for v in reports.values() if pd.notna(v))
         assert rest == 0 or rest >= 10, (shown_total, rest)
     assert column["C"] == "50"
+
+
+def test_who_was_served_and_results_by_group_agree_on_the_groups_they_count():
+    """Ages: 40 under 25, 57 aged 25 or more, 3 not recorded. Results by group folds the 3 into the largest group
+    ('25+ or not recorded': 60); who was served showed '25+': 57. 60 - 57 = 3 people with no recorded age."""
+    from evalkit.community import representation_gap
+    from evalkit.participation import representation
+
+    data = _served({"under 25": 40, "25+": 57, None: 3}, {"under 25": 0.4, "25+": 0.6})
+    data = type(data)(**{**data.__dict__, "community": data.community.assign(characteristic="gender")})
+    who = representation(data, "gender", "p", min_group_size=10).set_index("group")["n_enrolled"]
+    assert who.to_dict() == {"under 25": 40, "25+ or not recorded": 60}   # the results-by-group table
+    served = representation_gap(data, "p", min_group_size=10)
+    for _, r in served[~served["suppressed"]].iterrows():
+        for name, n in who.items():
+            if pd.notna(n) and name.removesuffix(" or not recorded") == r["group"].removesuffix(" or not recorded"):
+                assert r["n_participants"] == n, (r["group"], r["n_participants"], name, n)
+    row = served.set_index("characteristic").iloc[1]
+    assert row["group"] == "25+ or not recorded" and row["n_participants"] == 60
+    assert row["participant_share"] == pytest.approx(0.60)   # 60 of all 100 enrolled
