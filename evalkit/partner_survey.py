@@ -129,7 +129,9 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
     """Gaps between two respondent roles on each item at each check-in (``roles[0]`` minus ``roles[1]``).
 
     Method: difference of the two roles' means with Welch's t interval and
-    p-value. Shown only when each role has at least ``min_group_size`` respondents.
+    p-value. Shown only when each role has at least ``min_group_size`` respondents
+    and neither is blanked in :func:`partner_survey_summary` (complementary suppression
+    against the pooled row: a third, smaller role could otherwise be worked out).
 
     Parameters
     ----------
@@ -155,6 +157,12 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
     s = _survey(data, ids)
     columns = ["partnership_id", "period", "period_rank", "item", "label", "role_a", "role_b", "n_a", "n_b",
                "mean_a", "mean_b", "gap", "ci_low", "ci_high", "pvalue", "suppressed"]
+    # a role the check-in table blanks (fewer than k, or so that the pooled row less the others cannot give a
+    # smaller role) is blanked here too: its mean beside the pooled one would give that smaller role away
+    summary = partner_survey_summary(data, ids, min_group_size=k) if len(s) else pd.DataFrame(
+        columns=["partnership_id", "period", "item", "respondent_role", "suppressed"])
+    blanked = set(map(tuple, summary.loc[summary["suppressed"].astype(bool),
+                                         ["partnership_id", "period", "item", "respondent_role"]].to_numpy()))
     rows = []
     for pid, g in s.groupby("partnership_id", sort=False):
         a_role, b_role = roles or (tuple(_roles(g["respondent_role"]))[:2] + (None, None))[:2]
@@ -164,12 +172,13 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
         for (period, item), d in g.groupby(["period", "item"], sort=False):
             a = d.loc[d["respondent_role"] == a_role, "value"].to_numpy(float)
             b = d.loc[d["respondent_role"] == b_role, "value"].to_numpy(float)
-            small = len(a) < k or len(b) < k
+            hide_a, hide_b = ((pid, period, item, role) in blanked for role in (a_role, b_role))
+            small = len(a) < k or len(b) < k or hide_a or hide_b
             gap, lo, hi, p = (np.nan,) * 4 if small else _welch(a, b, conf_level)
             rows.append({"partnership_id": pid, "period": period, "period_rank": rank[period], "item": item,
                          "label": d["label"].dropna().iloc[0] if d["label"].notna().any() else item,
                          "role_a": a_role, "role_b": b_role,
-                         "n_a": pd.NA if len(a) < k else len(a), "n_b": pd.NA if len(b) < k else len(b),
+                         "n_a": pd.NA if len(a) < k or hide_a else len(a), "n_b": pd.NA if len(b) < k or hide_b else len(b),
                          "mean_a": np.nan if small else float(np.mean(a)),
                          "mean_b": np.nan if small else float(np.mean(b)),
                          "gap": gap, "ci_low": lo, "ci_high": hi, "pvalue": p, "suppressed": small})

@@ -234,3 +234,29 @@ def test_who_was_served_and_results_by_group_agree_on_the_groups_they_count():
     row = served.set_index("characteristic").iloc[1]
     assert row["group"] == "25+ or not recorded" and row["n_participants"] == 60
     assert row["participant_share"] == pytest.approx(0.60)   # 60 of all 100 enrolled
+
+
+# ---- partners' check-ins: the gap between two roles against the table of roles ---------------------------
+
+def test_role_gap_does_not_show_a_mean_the_check_in_table_blanks():
+    """At one check-in 16 institution, 18 partner and 3 funder respondents (funder: all 1s). The table blanks the
+    funders and, so that 'all respondents' minus the others cannot give them, the institution too; the gap sentence
+    still said 'institution 4.00, partner 4.28', so (37 x 3.89 - 16 x 4.00 - 18 x 4.28) / 3 = 1: the funders' mean."""
+    from evalkit import schema
+    from evalkit.load import Dataset
+    from evalkit.partner_survey import partner_survey_gaps, partner_survey_summary
+
+    values = {"institution": [4] * 16, "partner": [4, 5] * 9, "funder": [1] * 3}
+    rows = [("p", "2025-06-30", role, "trust", str(v), "1", "5") for role, vs in values.items() for v in vs]
+    survey = pd.DataFrame(rows, columns=["partnership_id", "period", "respondent_role", "item", "value", "scale_min",
+                                         "scale_max"])
+    tables = {t: schema.empty_table(t) for t in schema.TABLES}
+    tables["partnerships"] = schema.coerce_table("partnerships", pd.DataFrame({
+        "partnership_id": ["p"], "name": ["P"], "partner_type": "school"}))
+    tables["partner_survey"] = schema.coerce_table("partner_survey", survey)
+    data = Dataset(data_dir=".", **tables)
+    table = partner_survey_summary(data, "p", min_group_size=10).set_index("respondent_role")
+    assert table.loc["funder", "suppressed"] and table.loc["institution", "suppressed"]   # as the report's table
+    gaps = partner_survey_gaps(data, "p", min_group_size=10).iloc[0]
+    assert (gaps["role_a"], gaps["role_b"]) == ("institution", "partner")
+    assert gaps["suppressed"] and pd.isna(gaps["mean_a"]) and pd.isna(gaps["gap"]) and pd.isna(gaps["n_a"])
