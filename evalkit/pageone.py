@@ -249,9 +249,13 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
                     f"(n = {r['most_n']})")
         worst = format_p(g["p_adjusted"].max())
         worst = worst if worst.startswith("<") else f"\u2264 {worst}"
-        out.append(f"{head}, mean change {'for them vs the others' if same else 'by group'}: " + "; ".join(parts)
+        # with two groups the other group is "the others"; among more, it is one group of several: named
+        others = ("the others" if (g["k_groups"] <= 2).all()
+                  else f"for {md_escape(group_phrase(var, g['most_group'].iloc[0], labels))}")
+        each = "Each difference is" if n > 1 else "The difference is"
+        out.append(f"{head}, mean change {f'for them vs {others}' if same else 'by group'}: " + "; ".join(parts)
                    # a new sentence: the last part ends in "(n = ...)", so a parenthesis here would be a second
-                   + f". Each difference is unlikely to be chance (Holm-adjusted p {worst}, across every "
+                   + f". {each} unlikely to be chance (Holm-adjusted p {worst}, across every "
                    "characteristic and outcome compared).")
     return out
 

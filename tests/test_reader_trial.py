@@ -446,3 +446,30 @@ def test_no_clear_change_at_the_ceiling_says_there_was_no_room_to_improve(tmp_pa
     assert "every participant gave the best possible answer at both surveys" in line, line
     line = [x for x in summary.splitlines() if x.startswith("- **Volunteered**")][0]
     assert "every participant gave the best possible answer at both surveys" in line, line
+
+
+# ---------------------------------------------------------------- "vs the others" among five age groups
+
+
+def _gap_rows(k_groups, n_rows):
+    rows = [{"partnership_id": "p1", "group_variable": "age_group", "measure": f"m{i}", "label": f"Measure {i}",
+             "kind": "continuous", "higher_is_better": True, "test": "anova", "k_groups": k_groups, "n": 60,
+             "statistic": 9.0, "df_num": k_groups - 1, "df_den": 55, "pvalue": 0.001, "p_adjusted": 0.02,
+             "credible": True, "least_group": "25-44", "least_change": -0.18, "least_n": 11,
+             "most_group": "45-64", "most_change": 0.8, "most_n": 10} for i in range(n_rows)]
+    return pd.DataFrame(rows)
+
+
+def test_equity_sentence_names_the_group_compared_when_there_are_more_than_two():
+    """Greenway (generated, seed 11): "25-44 (age group) benefited less than 45-64 (age group) on one outcome, mean
+    change for them vs the others: ... −0.18 (n = 11) vs +0.80 (n = 10). Each difference is unlikely to be chance".
+    With five age groups "the others" are not the 10 people aged 45-64; and one difference is not "each"."""
+    from evalkit.pageone import equity_lines
+
+    [line] = equity_lines(_gap_rows(5, 1))
+    line = line.replace("\\", "")   # Markdown escapes of the parentheses
+    assert "vs the others" not in line
+    assert "mean change for them vs for 45-64 (age group)" in line
+    assert "The difference is unlikely to be chance" in line
+    [line] = equity_lines(_gap_rows(5, 2))
+    assert "Each difference is unlikely to be chance" in line
