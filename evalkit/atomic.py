@@ -46,6 +46,9 @@ def temporary_path(path) -> Path:
 def atomic_write_text(path, text: str) -> Path:
     """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` atomically: temporary file, fsync, rename.
 
+    An ``OSError`` (a full disk, a read-only folder) is raised again with ``path`` as its file
+    name, and the temporary file is removed.
+
     Examples
     --------
     >>> import tempfile
@@ -61,6 +64,8 @@ def atomic_write_text(path, text: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a read-only folder: named by the file meant, not the temporary one
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
     finally:
         tmp.unlink(missing_ok=True)
     return path

@@ -4,10 +4,12 @@ Safe for cron: never prompts, logs to stderr, and exits with a meaningful code:
 
 * 0  everything succeeded
 * 1  some reports failed to render (the others were written)
-* 2  the input data or the arguments are wrong (nothing was rendered)
+* 2  the input data or the arguments are wrong (nothing was rendered), or the output or cache folder
+     cannot be written (a full disk, a read-only folder): one line names the file and what to do
 """
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -96,9 +98,44 @@ def _parse_bytes(text: str | None) -> int | None:
     except ValueError:
         raise click.BadParameter(f"{text!r} is not a size; expected e.g. 512M or 2G.",
                                  param_hint="'--memory-limit'") from None
+    if not math.isfinite(amount):
+        raise click.BadParameter(f"{text!r} is not a size; expected e.g. 512M or 2G.",
+                                 param_hint="'--memory-limit'")
     if amount <= 0:
         raise click.BadParameter(f"{text!r} must be a positive size.", param_hint="'--memory-limit'")
+    if amount >= 2**63:  # beyond any address space: setrlimit fails in every kernel, which dies at start
+        raise click.BadParameter(f"{text!r} is larger than any address space; expected e.g. 512M or 2G.",
+                                 param_hint="'--memory-limit'")
     return int(amount)
+
+
+def _cannot_write(err: OSError) -> str:
+    """One line for an operator: the file, the system's reason and what to do about it."""
+    import errno
+
+    where = f" {str(err.filename)!r}" if err.filename else ""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        todo = "free space on that disk (or choose an --out on another one) and run again"
+    elif err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        todo = "make it writable (or choose another --out) and run again"
+    else:
+        todo = "check that file's folder and run again"
+    return f"could not write{where}: {err.strerror or err}; {todo}."
+
+
+class _Seconds(click.ParamType):
+    """A positive, finite number of seconds that a timer can wait (``inf`` broke the report watchdog)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds; expected e.g. 600.", param, ctx)
+        if not (math.isfinite(number) and 0 < number <= threading.TIMEOUT_MAX):
+            self.fail(f"{value!r} is not a positive, finite number of seconds; expected e.g. 600.", param, ctx)
+        return number
 
 
 def _configure_logging(quiet: bool, verbose: bool) -> None:
@@ -130,7 +167,7 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
               help="Significance level passed to the template.")
 @click.option("--min-group-size", default=10, show_default=True, type=click.IntRange(1, None),
               help="Smallest group whose results are shown (privacy), passed to the template.")
-@click.option("--timeout", type=click.FloatRange(0, None, min_open=True),
+@click.option("--timeout", type=_Seconds(),
               help="Seconds one report may take before it is stopped and marked failed [default: no limit].")
 @click.option("--memory-limit", help="Bytes a report kernel may grow by (address space beyond what a warm "
               "kernel starts with), e.g. 2G [default: none].")
@@ -177,6 +214,9 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
         sys.exit(EXIT_USAGE)
     except EvalkitError as err:
         click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
+    except OSError as err:  # the disk filled up, the folder became read-only: what to do, in one line
+        click.echo(f"Error: {_cannot_write(err)}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         stop.announce()

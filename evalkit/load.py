@@ -12,6 +12,7 @@ imports this module.
 from __future__ import annotations
 
 import html
+import time
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit import schema
-from evalkit.errors import DataValidationError, InputError
+from evalkit.errors import DataValidationError, InputError, Violation
 from evalkit.provenance import trusted_origin
 # Reading and wave ordering live below this module; re-exported here for existing callers.
 from evalkit.read import SourceFile, file_sha256, find_sources, normalise_header, read_table, read_tables  # noqa: F401
@@ -224,6 +225,11 @@ def load_data(data_dir: str | Path, partnership_id: str | None = None, *, valida
     A batch run's slices are trusted only through ``provenance``: a
     ``provenance.json`` lying in ``data_dir`` is ignored (it is not a table).
 
+    A table file written, replaced, added or removed while the folder is read (size, times
+    and inode compared before and after reading and validating) makes the whole folder be read
+    again, so a run never uses half of a file an export was still writing; after
+    :data:`READ_ATTEMPTS` reads that each saw a change, a DataValidationError names the files.
+
     Free text (comments, stories, milestones) is scrubbed of contact details,
     participant ids and names as it is read, the text of a story told without
     consent is not kept, and the participants' identifying columns (``name``,
@@ -243,6 +249,55 @@ def load_data(data_dir: str | Path, partnership_id: str | None = None, *, valida
     ['riverside-literacy']
     """
     data_dir = Path(data_dir)
+    for attempt in range(READ_ATTEMPTS):  # a file written while it is read is read again, whole
+        if attempt:
+            time.sleep(REREAD_PAUSE)
+        before = _file_states(data_dir)
+        try:
+            data = _load_once(data_dir, partnership_id, validate, provenance)
+        except DataValidationError:
+            changed = _changed(before, _file_states(data_dir))
+            if not changed:  # the files as they stand break the contract
+                raise
+        else:
+            changed = _changed(before, _file_states(data_dir))
+            if not changed:
+                return data
+    raise DataValidationError([Violation(name, None, None, f"the file changed while evalkit was reading it "
+                                         f"({READ_ATTEMPTS} reads in a row): another program is still writing the "
+                                         "data folder; expected files that stay unchanged while they are read. Run "
+                                         "again once the export has finished.") for name in changed],
+                              source=str(data_dir))
+
+
+#: Reads of a data folder before a file that keeps changing is an error, and the pause before each new read.
+READ_ATTEMPTS, REREAD_PAUSE = 3, 1.0
+
+
+def _file_states(data_dir: Path) -> dict[str, tuple]:
+    """Size, modification and change times and inode of each table file: what a rewrite or a replace changes."""
+    states = {}
+    try:
+        entries = list(data_dir.iterdir())
+    except OSError:
+        return states
+    for path in entries:
+        if path.stem.lower() in schema.TABLES and path.suffix.lower() in schema.FORMATS:
+            try:
+                st = path.stat()
+            except OSError:  # removed meanwhile: absent from the states, so a change
+                continue
+            states[path.name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return states
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    """Names of the table files written, replaced, added or removed between two :func:`_file_states`."""
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+def _load_once(data_dir: Path, partnership_id: str | None, validate: bool, provenance) -> Dataset:
+    """:func:`load_data` for one read of the folder (the caller checks that no file changed meanwhile)."""
     paths, violations = find_sources(data_dir)
     if violations:
         raise DataValidationError(violations, source=str(data_dir))

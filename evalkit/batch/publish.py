@@ -17,10 +17,10 @@ from urllib.parse import quote
 
 from evalkit.atomic import TEMP_NAME, atomic_write_text
 from evalkit.errors import InputError
-from evalkit.schema import SLUG_PATTERN, SLUG_RULE
+from evalkit.schema import SLUG_PATTERN, SLUG_RULE, TABLES
 
 __all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "owned_names", "check_out_folder",
-           "check_ownership", "read_manifest", "write_manifest", "write_index"]
+           "check_ownership", "legacy_slices", "read_manifest", "write_manifest", "write_index"]
 
 #: A safe partnership id: the data contract's one rule (:data:`evalkit.schema.SLUG_PATTERN`), checked again here
 #: because an id reaches the file system: a run given data that bypassed validation still cannot escape.
@@ -128,7 +128,8 @@ def check_out_folder(out_dir, data_dir=None, manifest: dict | None = None) -> No
     :func:`evalkit.atomic.temporary_path`: anything else (a user's file, a folder, a
     link) means the folder is not evalkit's, and a run writes nothing into it. What
     Jupyter and file browsers leave behind (:data:`TOOL_CLUTTER`) is allowed and left
-    alone. A missing ``out_dir`` is fine (the run creates it).
+    alone; an earlier version's slice folder (:func:`legacy_slices`) is allowed, and the run
+    removes it. A missing ``out_dir`` is fine (the run creates it).
 
     Raises
     ------
@@ -160,9 +161,45 @@ def check_out_folder(out_dir, data_dir=None, manifest: dict | None = None) -> No
             continue
         if name in TOOL_CLUTTER:  # what Jupyter or a file browser leaves in any folder it opens: left alone
             continue
+        if name == LEGACY_SLICES and legacy_slices(out, manifest) is not None:  # removed by the run, under its lock
+            continue
         why = "there is no manifest.json" if not manifest else "manifest.json does not record it"
         raise InputError(f"{str(path)!r} was not written by evalkit ({why}); evalkit writes only into a folder "
                          "holding nothing but its own files. Move it or choose another --out.")
+
+
+#: Where evalkit kept a run's row-level data slices inside --out until they moved to the cache folder
+#: (:func:`evalkit.batch.cache.cache_folder`; 23 November 2026): an output folder of those versions holds them.
+LEGACY_SLICES = ".data"
+#: A slice folder being written or retired when such a run was killed (``.<id>.<12 hex digits>.tmp`` or ``.old``).
+_LEGACY_STAGING = re.compile(r"\.[a-z0-9_-]+\.[0-9a-f]{12}\.(tmp|old)")
+
+
+def legacy_slices(out_dir, manifest: dict | None) -> Path | None:
+    """``<out_dir>/.data`` when it is the slice folder an earlier evalkit version left in the output folder, else None.
+
+    Recognised only beside an evalkit manifest, and only when ``.data`` is a real folder holding
+    nothing but real folders named as a partnership id, ``_portfolio`` or a slice being written
+    (:data:`_LEGACY_STAGING`), each holding nothing but real files ``<table>.parquet`` (a table of the
+    data contract) and ``provenance.json``: what those versions wrote there, and nothing a user would.
+    Anything else in it and the folder is not recognised, so :func:`check_out_folder` refuses ``--out``
+    as it refuses any folder evalkit did not write. A run removes a recognised one (row-level data
+    must not stay in a published folder).
+    """
+    folder = Path(out_dir) / LEGACY_SLICES
+    if not manifest or folder.is_symlink() or not folder.is_dir():
+        return None
+    for sub in folder.iterdir():
+        if sub.is_symlink() or not sub.is_dir():
+            return None
+        if not (SLUG.fullmatch(sub.name) or sub.name == "_portfolio" or _LEGACY_STAGING.fullmatch(sub.name)):
+            return None
+        for path in sub.iterdir():
+            if path.is_symlink() or not path.is_file():
+                return None
+            if not (path.name == "provenance.json" or (path.suffix == ".parquet" and path.stem in TABLES)):
+                return None
+    return folder
 
 
 def check_ownership(out_dir, planned: dict[str, list[Path]], manifest: dict | None, data_dir=None) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
+import threading
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -24,8 +26,8 @@ from evalkit.batch.plan import (PORTFOLIO_ID, RESERVED_PARAMETERS, ReportTask, c
                                 choose_portfolio, plan_tasks, portfolio_task, resolve_template, select_partnerships)
 from evalkit.batch.pool import local_executor, stop_executor
 from evalkit.errors import InputError
-from evalkit.batch.publish import (check_out_folder, check_ownership, lock_output, owned_names, public_text,
-                                   read_manifest, remove_stale_temporaries, write_index, write_manifest)
+from evalkit.batch.publish import (check_out_folder, check_ownership, legacy_slices, lock_output, owned_names,
+                                   public_text, read_manifest, remove_stale_temporaries, write_index, write_manifest)
 
 __all__ = ["BatchResult", "ReportEntry", "run_batch"]
 
@@ -214,8 +216,8 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     >>> result.to_frame()[["partnership_id", "status"]].head()  # doctest: +SKIP
     """
     workers = _check_workers(workers, scheduler)
-    if timeout is not None and not (isinstance(timeout, (int, float)) and timeout > 0):
-        raise InputError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout <= threading.TIMEOUT_MAX):
+        raise InputError(f"timeout must be a positive, finite number of seconds, got {timeout!r}.")
     portfolio, no_portfolio = choose_portfolio(portfolio, template, partnership_ids)
     template = resolve_template(template)
     check_partnership_template(template)  # a template without partnership_id would pass for every report
@@ -306,6 +308,11 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
     portfolio_template = o.portfolio_template
     remove_stale_temporaries(out_dir)
     last_run = read_manifest(out_dir)
+    legacy = legacy_slices(out_dir, last_run)
+    if legacy is not None:  # an earlier version's row-level slices, in a folder that is published: removed
+        shutil.rmtree(legacy)
+        log.warning("removed %s/ from the output folder: the row-level data slices an earlier evalkit version "
+                    "kept there (slices now live in the cache folder)", legacy.name)
     planned = {t.partnership_id: [t.html, t.notebook, t.html.with_suffix(".xlsx"), t.html.with_suffix(".pdf")]
                for t in tasks}
     if portfolio_template is not None:
@@ -334,8 +341,8 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
                               memory_limit=memory_limit, cache_dir=cache_dir)
         summary = _reusable(port, last_run.get("portfolio"), out_dir, force)
         if summary is None:
-            write_slice({table: getattr(data, table) for table in schema.TABLES}, port.parameters["data_dir"],
-                        sources=data.sources)
+            _write_slice({table: getattr(data, table) for table in schema.TABLES}, port.parameters["data_dir"],
+                         sources=data.sources)
             todo.append(port)
         if summary is not None:  # else the previous entry stands until the new render ends, as a report's does
             manifest["portfolio"] = summary.to_dict()
@@ -346,7 +353,7 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
             manifest["partnerships"][task.partnership_id] = kept.to_dict()
             log.info("partnership=%s event=skip status=%s reason=unchanged", task.partnership_id, kept.status)
         else:
-            write_slice(slices[task.partnership_id], task.parameters["data_dir"], sources=data.sources)
+            _write_slice(slices[task.partnership_id], task.parameters["data_dir"], sources=data.sources)
             todo.append(task)
 
     write_manifest(out_dir, manifest)  # the owned files are recorded before the first render starts
@@ -474,6 +481,16 @@ def _reusable(task: ReportTask, previous: dict | None, out_dir: Path, force: boo
     return ReportEntry(partnership_id=task.partnership_id, name=task.name, partner_type=task.partner_type,
                        status="ok", duration=float(previous.get("duration") or 0.0), files=files, error=None,
                        hash=task.hash, rendered=False, headline=head)
+
+
+def _write_slice(tables: dict, folder, sources) -> Path:
+    """:func:`evalkit.batch.cache.write_slice`, or a one-line InputError naming the cache folder and the option."""
+    try:
+        return write_slice(tables, folder, sources=sources)
+    except OSError as exc:  # HOME read-only or missing, a full disk
+        raise InputError(f"Cannot write the run's data slices under {str(Path(folder).parent)!r} "
+                         f"({exc.strerror or exc}); give a writable folder with --cache-dir (or set "
+                         "EVALKIT_CACHE_HOME).") from None
 
 
 def _kept_portfolio(previous: dict | None, out_dir: Path) -> dict | None:

@@ -1,0 +1,188 @@
+"""Operator trial: `evalkit run` from cron, and what the person paged when it breaks sees.
+
+Each test reproduces one finding of the trial (24 November): the data rewritten while a run reads them,
+an output folder left by an earlier evalkit version, a full disk or an unwritable home folder, and option
+values that crashed with a traceback or were silently ignored.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import evalkit as ek
+import evalkit.load
+from evalkit.cli import main
+from evalkit.errors import DataValidationError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def _one_error_line(res) -> str:
+    """The run's single 'Error:' line; fails when there is a traceback or not exactly one such line."""
+    assert "Traceback" not in res.output, res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, res.output
+    return errors[0]
+
+
+# --- finding 1: a data file rewritten while the run reads it -----------------------------------------
+def _halves(folder: Path) -> tuple[bytes, bytes]:
+    """responses.csv whole, and cut after half of its rows (what an export tool has written half-way)."""
+    whole = (folder / "responses.csv").read_bytes()
+    lines = whole.splitlines(keepends=True)
+    return whole, b"".join(lines[: len(lines) // 2])
+
+
+def test_a_data_file_finished_while_it_is_read_is_read_again_whole(tmp_path, monkeypatch):
+    # the trial: a nightly run while the export rewrote the data folder exited 0 with three reports made from
+    # half of responses.csv (their hashes differed from a run on the finished files); nothing said so
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    whole, half = _halves(folder)
+    n_rows = len(pd.read_csv(folder / "responses.csv", dtype=str))
+    (folder / "responses.csv").write_bytes(half)  # the export has written half the file...
+    real, reads = evalkit.load.read_tables, []
+
+    def reading(paths, *args, **kwargs):
+        out = real(paths, *args, **kwargs)
+        if not reads:
+            (folder / "responses.csv").write_bytes(whole)  # ...and finishes it while evalkit reads the folder
+        reads.append(1)
+        return out
+
+    monkeypatch.setattr(evalkit.load, "read_tables", reading)
+    data = ek.load_data(folder)
+    assert len(data.responses) == n_rows and len(reads) == 2
+
+
+def test_a_data_file_that_keeps_changing_is_a_clear_error_naming_it(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    whole, half = _halves(folder)
+    real, reads = evalkit.load.read_tables, []
+
+    def reading(paths, *args, **kwargs):
+        out = real(paths, *args, **kwargs)
+        reads.append(1)
+        (folder / "responses.csv").write_bytes(half if len(reads) % 2 else whole)  # an export that never settles
+        return out
+
+    monkeypatch.setattr(evalkit.load, "read_tables", reading)
+    monkeypatch.setattr(evalkit.load, "REREAD_PAUSE", 0.0)
+    with pytest.raises(DataValidationError) as caught:
+        ek.load_data(folder)
+    (problem,) = caught.value.violations
+    assert problem.file == "responses.csv" and "changed while" in problem.message, problem
+    assert "export" in problem.message  # what to do: run again once the export has finished
+
+
+# --- finding 2: an output folder an earlier evalkit version wrote -------------------------------------------
+def _old_version_folder(out: Path) -> None:
+    """Turn a current run's --out into what evalkit wrote on 23 November (commits 1566a6d to cf18693): the run's
+    row-level slices in <out>/.data/<id>/ (Parquet tables and provenance.json), a manifest without 'owned'."""
+    for pid in ("cafe-societe", "_portfolio"):
+        slice_dir = out / ".data" / pid
+        slice_dir.mkdir(parents=True)
+        pd.DataFrame({"participant_id": ["P0001"], "partnership_id": ["cafe-societe"]}).to_parquet(
+            slice_dir / "participants.parquet")
+        (slice_dir / "provenance.json").write_text("{}")
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest.pop("owned")
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.fixture(scope="module")
+def cafe_out(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cafe")
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                    "--out", str(root / "out"), "--cache-dir", str(root / "cache"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    return root / "out"
+
+
+@pytest.mark.integration
+def test_an_output_folder_of_an_earlier_version_is_taken_over_and_its_row_level_slices_removed(cafe_out, tmp_path):
+    # the trial: every nightly run refused the folder ('.data' was not written by evalkit, exit 2), and the
+    # published folder kept the participants' rows the earlier version had cut into it
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    _old_version_folder(out)
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                    "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    assert res.exit_code == 0, res.output
+    assert not (out / ".data").exists()
+    assert ".data" in res.output  # the log says what was removed
+    assert (out / "cafe-societe.html").is_file()
+
+
+@pytest.mark.integration
+def test_a_data_folder_in_out_holding_anything_else_is_still_refused_and_left_alone(cafe_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    _old_version_folder(out)
+    (out / ".data" / "cafe-societe" / "notes.txt").write_text("mine")
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                    "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    assert res.exit_code == 2 and ".data" in _one_error_line(res)
+    assert (out / ".data" / "cafe-societe" / "notes.txt").read_text() == "mine"
+    assert (out / ".data" / "cafe-societe" / "participants.parquet").is_file()
+
+
+# --- finding 3: a full disk, an unwritable home folder ----------------------------------------------
+def test_an_unwritable_home_is_one_line_naming_the_cache_and_the_option(tmp_path, monkeypatch):
+    # the trial: HOME on a read-only file system gave a traceback (mkdir of ~/.cache) and exit 1, 'some
+    # report failed', though none had been tried; a file stands in for the unwritable home here
+    home = tmp_path / "home"
+    home.write_text("not a folder")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("EVALKIT_CACHE_HOME", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                    "--out", str(out)])
+    assert res.exit_code == 2, res.output
+    line = _one_error_line(res)
+    assert str(home) in line and "--cache-dir" in line, line
+    assert not list(out.glob("*.html"))
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_what_to_do(tmp_path, monkeypatch):
+    # the trial (a 3 MB tmpfs as --out): the manifest's write raised ENOSPC with a traceback and exit 1
+    import evalkit.atomic
+
+    def full(fd, *args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(evalkit.atomic.os, "fsync", full)  # the write that first meets the full disk
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                    "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    assert res.exit_code == 2, res.output
+    line = _one_error_line(res)
+    assert "No space left on device" in line and "manifest.json" in line and "free" in line, line
+    assert ".evalkit-tmp-" not in line  # the file named is the one the operator knows
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".evalkit-tmp-")]
+
+
+# --- finding 4: option values that crashed or were ignored ----------------------------------------------
+@pytest.mark.parametrize("option, value", [
+    ("--timeout", "inf"),  # rendered with no limit, a traceback from the watchdog thread, exit 0
+    ("--timeout", "1e400"),
+    ("--timeout", "nan"),  # 'timeout must be ...': the option went unnamed
+    ("--memory-limit", "nan"),  # ValueError traceback, exit 1
+    ("--memory-limit", "inf"),  # OverflowError traceback, exit 1
+    ("--memory-limit", "1e30G"),  # beyond any address space: every kernel died, exit 1
+])
+def test_non_finite_or_impossible_limits_are_usage_errors_naming_the_option(tmp_path, option, value):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--out", str(out),
+                                    "--cache-dir", str(tmp_path / "cache"), option, value])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and option in res.output and value in res.output, res.output
+    assert not out.exists()
