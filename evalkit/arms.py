@@ -37,7 +37,8 @@ from evalkit.compare import known_values, matched_pairs
 from evalkit.errors import InputError
 from evalkit.load import order_waves, wave_roles
 from evalkit.narrate import _num as _n
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, safe_rate, suppression_rule
+from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, safe_rate,
+                             suppression_rule)
 
 ARM, PROGRAM, COMPARISON = "arm", "program", "comparison"
 
@@ -198,15 +199,35 @@ def baseline_balance(data, partnership_id: str, measures=None, *, pre: str | Non
     return _tidy(pd.DataFrame(rows, columns=BALANCE_COLUMNS), data, min_group_size)
 
 
+#: Count columns of one arm and of the comparison arm, side by side in the arm tables.
+_ARM_COUNTS = (("n_group", "n_reference"), ("n_assigned_group", "n_assigned_reference"),
+               ("n_analyzed_group", "n_analyzed_reference"))
+
+
 def _tidy(table: pd.DataFrame, data, min_group_size: int) -> pd.DataFrame:
-    """Measures in the measures table's order; counts below k blanked (nullable integers)."""
+    """Measures in the measures table's order; counts below k blanked (nullable integers).
+
+    The arms of a partnership partition its participants, whose number the report shows (all arms
+    together), so within each measure the arms' counts get complementary suppression
+    (:func:`evalkit.privacy.complementary_cells`): a program group of 35 beside 42 enrolled gives a
+    comparison group of 7 away, so it is blanked too.
+    """
     rank = {m: i for i, m in enumerate(data.measures["measure"])}
     table = table.assign(_m=table["measure"].map(rank)).sort_values(["_m", "group"], kind="stable")
     table = table.drop(columns="_m").reset_index(drop=True)
     for c in [c for c in table.columns if c.startswith("n_")]:
         counts = pd.to_numeric(table[c], errors="coerce").round().astype("Int64")
         table[c] = counts.mask(counts < min_group_size)
-    return table
+        table[f"_raw_{c}"] = counts
+    for group, reference in [(g, r) for g, r in _ARM_COUNTS if g in table.columns and r in table.columns]:
+        for idx in table.groupby("measure", sort=False).indices.values():
+            cells = np.r_[table[f"_raw_{group}"].to_numpy(float, na_value=0)[idx],
+                          table[f"_raw_{reference}"].to_numpy(float, na_value=0)[idx[:1]]]
+            blank = complementary_cells(cells, min_group_size)
+            table.loc[table.index[idx[blank[:-1]]], group] = pd.NA
+            if blank[-1]:
+                table.loc[table.index[idx], reference] = pd.NA
+    return table.drop(columns=[c for c in table.columns if c.startswith("_raw_")])
 
 
 # --- attrition ---------------------------------------------------------------------------------

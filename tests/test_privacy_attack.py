@@ -260,3 +260,27 @@ def test_role_gap_does_not_show_a_mean_the_check_in_table_blanks():
     gaps = partner_survey_gaps(data, "p", min_group_size=10).iloc[0]
     assert (gaps["role_a"], gaps["role_b"]) == ("institution", "partner")
     assert gaps["suppressed"] and pd.isna(gaps["mean_a"]) and pd.isna(gaps["gap"]) and pd.isna(gaps["n_a"])
+
+
+# ---- a comparison group too small to show ------------------------------------------------------------------
+
+def test_a_small_comparison_arm_cannot_be_counted_from_the_program_arm(tmp_path):
+    """42 enrolled (participation section, all arms), 35 in the program group: the attrition table showed
+    'Assigned (group / comparison) 35 / fewer than 10', so the comparison group is 42 - 35 = 7."""
+    import evalkit as ek
+    from evalkit import arms
+
+    people = pd.DataFrame({"participant_id": [f"c{i}" for i in range(42)], "partnership_id": "p",
+                           "arm": ["comparison"] * 7 + ["program"] * 35})
+    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
+                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(42)]})
+                      for w in ("pre", "post")])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people))
+    assert ek.retention(data, "p", min_group_size=10).iloc[0]["n_enrolled"] == 42   # shown in every report
+    for table in (arms.arm_attrition(data, "p", min_group_size=10), arms.baseline_balance(data, "p", min_group_size=10),
+                  arms.program_effects(data, "p", min_group_size=10)):
+        for group, reference in (("n_assigned_group", "n_assigned_reference"), ("n_analyzed_group", "n_analyzed_reference"),
+                                 ("n_group", "n_reference")):
+            if group in table:
+                row = table.iloc[0]
+                assert pd.isna(row[reference]) and pd.isna(row[group]), (group, row[group])
