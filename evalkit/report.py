@@ -654,7 +654,8 @@ class PartnershipReport(WavesAndArmsSections):
                                   alpha=self.alpha, min_group_size=self.min_group_size)
         if len(lasting):
             parts.append(f"Compared with the start, at the {md_escape(wave_label(wave))} survey:")
-            parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size))
+            parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size,
+                                           digits=2))   # as the summary and the change-over-time section
         asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"])
         only_then = sorted(asked - set(lasting["measure"]))
         if only_then:

@@ -473,3 +473,14 @@ def test_equity_sentence_names_the_group_compared_when_there_are_more_than_two()
     assert "The difference is unlikely to be chance" in line
     [line] = equity_lines(_gap_rows(5, 2))
     assert "Each difference is unlikely to be chance" in line
+
+
+def test_long_term_change_is_stated_as_precisely_as_change_over_time():
+    """Riverside's skills at the follow-up: "rose by 0.2 points (95% CI 0.1 to 0.3)" under Long-term benefits and
+    "follow-up +0.23 (95% CI 0.11 to 0.35, ... 150 pairs)" under Change over time, the same comparison. By hand from
+    responses.csv: 150 pairs, mean change 0.2267, t interval 0.1054 to 0.3479."""
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    text = PartnershipReport(ek.load_data("data/sample"), "riverside-literacy").longterm()
+    assert "rose by 0.23 points on a 1-5 scale (95% CI 0.11 to 0.35)" in text, text
