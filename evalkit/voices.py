@@ -59,6 +59,10 @@ _ADDRESS = re.compile(
     r"(?:,?\s*(?:apt|apartment|unit|suite|ste|flat|#)\.?\s*#?\w+)?", re.I)
 _PO_BOX = re.compile(r"\bp\.?\s?o\.?\s*box\s+\d+\b", re.I)
 _POSTCODE_UK = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+_US_STATES = ("AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC "
+              "ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY").split()
+# a ZIP code after a state's two-letter code ("Springfield, IL 62704", "TX 78701-1234"): a bare number is kept
+_POSTCODE_US = re.compile(r"\b(?:" + "|".join(_US_STATES) + r"),?\s+\d{5}(?:-\d{4})?\b")
 _TOKEN = re.compile(r"[^\W_](?:[\w.'/-]*[^\W_])?")
 _RUNS = {p: re.compile(r"(?:" + re.escape(p) + r")(?:[\s,]+" + re.escape(p) + r")+") for p in
          (PLACEHOLDERS["name"], PLACEHOLDERS["id"])}
@@ -118,8 +122,8 @@ def redact(text, data=None, *, ids=(), names=(), terms=None) -> str:
     Method, in order: emails (also ``name (at) domain (dot) org``), web addresses
     (with a scheme, ``www.``, or a bare domain such as ``example.org/x``), street
     addresses (a house number, up to four words and a street word such as
-    ``Street``, ``Ave``, ``Rd``, with an apartment or unit), PO boxes and UK
-    postcodes, phone numbers (an optional ``+``/``00`` country code, an optional
+    ``Street``, ``Ave``, ``Rd``, with an apartment or unit), PO boxes, UK
+    postcodes and US ZIP codes after a state's code (``IL 62704``), phone numbers (an optional ``+``/``00`` country code, an optional
     area code in parentheses, then groups of digits separated by spaces, dots or
     dashes: 7 to 15 digits in all, an extension allowed; ISO dates and bare
     numbers under 9 digits are kept), then every word that is a participant id
@@ -165,6 +169,7 @@ def redact(text, data=None, *, ids=(), names=(), terms=None) -> str:
     out = _PO_BOX.sub(PLACEHOLDERS["address"], out)
     out = _ADDRESS.sub(PLACEHOLDERS["address"], out)
     out = _POSTCODE_UK.sub(PLACEHOLDERS["address"], out)
+    out = _POSTCODE_US.sub(PLACEHOLDERS["address"], out)
     out = _PHONE.sub(_phone, out)
     return roster.scrub(out)
 

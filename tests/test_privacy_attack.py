@@ -284,3 +284,15 @@ def test_a_small_comparison_arm_cannot_be_counted_from_the_program_arm(tmp_path)
             if group in table:
                 row = table.iloc[0]
                 assert pd.isna(row[reference]) and pd.isna(row[group]), (group, row[group])
+
+
+# ---- free text ---------------------------------------------------------------------------------------------
+
+def test_a_us_zip_code_is_removed_from_free_text():
+    """'Come visit us at 42 Elm Street, Springfield, IL 62704' was quoted as '[address], Springfield, IL 62704':
+    the street went, the ZIP code (with its state) stayed, though the contract promises postcodes are removed."""
+    from evalkit.voices import redact
+
+    said = redact("Come visit us at 42 Elm Street, Springfield, IL 62704 or write to PO Box 7, Austin TX 78701-1234.")
+    assert "62704" not in said and "78701" not in said
+    assert redact("Scores rose from 3 to 12345 points in 2025.") == "Scores rose from 3 to 12345 points in 2025."
