@@ -656,9 +656,29 @@ def describe_response_shares(data, partnership_id: str, measure: str, wave: str 
     if len(x) < min_group_size:
         return f"Too few responses to show {m['label']}."
     levels = list(range(int(m["scale_min"]), int(m["scale_max"]) + 1))
-    share = x.round().astype(int).value_counts(normalize=True).reindex(levels, fill_value=0) * 100
-    parts = [f"{level}: {_pct(share[level])}" for level in levels]
+    share = whole_percents(x.round().astype(int).value_counts().reindex(levels, fill_value=0))
+    parts = [f"{level}: {share[level]}%" for level in levels]
     return f"Bar chart of answers to {m['label']} at {wave_label(wave)} (n = {len(x)}): {_join(parts)}."
+
+
+def whole_percents(counts: pd.Series) -> pd.Series:
+    """Counts as whole percents that add up to 100 (largest remainder: each share rounded down, the points left
+    given to the largest fractions), so a reader adding the shown shares gets 100 and, mostly, the sentence's total
+    of two answers (46 + 52 + 1 = 99 from independent rounding of 46.3, 52.3 and 1.4 becomes 46 + 52 + 2).
+
+    Examples
+    --------
+    >>> whole_percents(pd.Series({3: 101, 4: 114, 5: 3})).tolist()
+    [46, 52, 2]
+    """
+    total = counts.sum()
+    if total == 0:
+        return counts * 0
+    exact = counts * 100 / total
+    out = np.floor(exact).astype(int)
+    left = 100 - int(out.sum())
+    out.loc[(exact - out).sort_values(ascending=False, kind="stable").index[:left]] += 1
+    return out
 
 
 def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_is_better: bool = True) -> pd.DataFrame:

@@ -484,3 +484,18 @@ def test_long_term_change_is_stated_as_precisely_as_change_over_time():
 
     text = PartnershipReport(ek.load_data("data/sample"), "riverside-literacy").longterm()
     assert "rose by 0.23 points on a 1-5 scale (95% CI 0.11 to 0.35)" in text, text
+
+
+def test_answer_shares_in_alt_text_add_up_to_100_and_to_the_sentence():
+    """Riverside's satisfaction: the sentence says 54% chose one of the two most positive answers ((114 + 3) / 218 =
+    53.7%, by hand from responses.csv) and the bar chart's alt text "3: 46%; 4: 52%; 5: 1%": 52 + 1 = 53, and the
+    shares add up to 99%. Rounded by largest remainder they add up to 100% (46, 52, 2) and to the sentence's 54%."""
+    import re
+
+    import evalkit as ek
+    from evalkit.figures import describe_response_shares
+
+    alt = describe_response_shares(ek.load_data("data/sample"), "riverside-literacy", "satisfaction")
+    shares = {int(k): int(v) for k, v in re.findall(r"(\d): (\d+)%", alt)}
+    assert sum(shares.values()) == 100, alt
+    assert shares[4] + shares[5] == 54, alt
