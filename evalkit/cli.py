@@ -106,6 +106,12 @@ def _parse_bytes(text: str | None) -> int | None:
     if amount >= 2**63:  # beyond any address space: setrlimit fails in every kernel, which dies at start
         raise click.BadParameter(f"{text!r} is larger than any address space; expected e.g. 512M or 2G.",
                                  param_hint="'--memory-limit'")
+    from evalkit.batch.run import MIN_MEMORY_LIMIT
+
+    if amount < MIN_MEMORY_LIMIT:
+        raise click.BadParameter(f"{text!r} is too small for a report kernel (its own threads and its first read "
+                                 f"of the data need more); expected at least {MIN_MEMORY_LIMIT // 1024**2}M.",
+                                 param_hint="'--memory-limit'")
     return int(amount)
 
 
@@ -170,7 +176,7 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
 @click.option("--timeout", type=_Seconds(),
               help="Seconds one report may take before it is stopped and marked failed [default: no limit].")
 @click.option("--memory-limit", help="Bytes a report kernel may grow by (address space beyond what a warm "
-              "kernel starts with), e.g. 2G [default: none].")
+              "kernel starts with), e.g. 2G, at least 256M; give a --timeout too [default: none].")
 @click.option("--portfolio/--no-portfolio", default=None,
               help="Also render the portfolio summary across partnerships (_portfolio.html) "
                    "[default: when every partnership is rendered, with the standard templates or with the "

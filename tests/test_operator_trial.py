@@ -178,6 +178,8 @@ def test_a_full_disk_is_one_line_naming_the_file_and_what_to_do(tmp_path, monkey
     ("--memory-limit", "nan"),  # ValueError traceback, exit 1
     ("--memory-limit", "inf"),  # OverflowError traceback, exit 1
     ("--memory-limit", "1e30G"),  # beyond any address space: every kernel died, exit 1
+    ("--memory-limit", "100M"),  # the kernel hung in its first read of the data, and the run never ended
+    ("--memory-limit", "64M"),  # every kernel died before it started ('Kernel died before replying'), exit 1
 ])
 def test_non_finite_or_impossible_limits_are_usage_errors_naming_the_option(tmp_path, option, value):
     out = tmp_path / "out"

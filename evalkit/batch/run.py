@@ -169,7 +169,9 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     memory_limit : int, optional
         Bytes a report kernel may grow by (address space, ``RLIMIT_AS``, counted from a
         warm kernel: see :mod:`evalkit.batch.forkserver`); a report that needs more fails
-        with ``MemoryError`` or a dead kernel. Default: no limit.
+        with ``MemoryError`` or a dead kernel. At least :data:`MIN_MEMORY_LIMIT` (256 MiB); pair it with
+        ``timeout``, since a kernel that meets the limit inside a library's own threads may hang instead.
+        Default: no limit.
     scheduler : str, optional
         Address of a dask.distributed scheduler to send renders to (``tcp://host:8786``).
         Its workers must run this evalkit environment and see ``out_dir`` and the
@@ -218,6 +220,9 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     workers = _check_workers(workers, scheduler)
     if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout <= threading.TIMEOUT_MAX):
         raise InputError(f"timeout must be a positive, finite number of seconds, got {timeout!r}.")
+    if memory_limit is not None and not (isinstance(memory_limit, int) and memory_limit >= MIN_MEMORY_LIMIT):
+        raise InputError(f"memory_limit must be a number of bytes of at least {MIN_MEMORY_LIMIT} (256 MiB), "
+                         f"got {memory_limit!r}.")
     portfolio, no_portfolio = choose_portfolio(portfolio, template, partnership_ids)
     template = resolve_template(template)
     check_partnership_template(template)  # a template without partnership_id would pass for every report
@@ -554,6 +559,11 @@ def _check_dask() -> None:
         raise InputError(f"--scheduler needs dask.distributed, which is not installed ({exc}); "
                          'install it with: pip install "evalkit[dask]".') from exc
 
+
+#: The smallest ``memory_limit``: a kernel's own threads reserve about 90 MB of stacks (:mod:`evalkit.batch.forkserver`)
+#: and its first read of the data (pyarrow's thread pools) more. On 24 November, under 64 MiB every kernel died
+#: before it started, and at 100 MiB the kernel hung in that first read and the run never ended; 128 MiB worked.
+MIN_MEMORY_LIMIT = 256 * 1024**2
 
 #: Renders beyond one per core by default. Each render has phases in which its core would idle (kernel start and
 #: handshake, notebook messaging, the HTML export in this process); one more render in flight fills them: on 2
