@@ -150,7 +150,10 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     """Pre and post distributions of matched participants, one panel per measure.
 
     Ordinal and binary measures are drawn as stacked shares of each response
-    option (so ties and ceiling effects show); continuous measures as box plots.
+    option (so ties and ceiling effects show); continuous measures as box plots
+    (median and quartiles, whiskers at the 10th and 90th percentiles, no outlier
+    points: a point, or a whisker ending at the most extreme score, would draw
+    one participant's own answer).
     Only participants who answered both waves are drawn, so the two bars or
     boxes describe the same people. Measures with fewer than ``min_group_size``
     of them are not drawn; a note under the panels says how many
@@ -172,11 +175,11 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         kind = meta.at[m, "kind"]
         if kind == "continuous":
             # matplotlib's own box plot (seaborn's adds a data-frame layer: about 25 ms a panel)
+            # no outlier points, and whiskers at the 10th and 90th percentiles, not at the most extreme score
+            # within 1.5 IQR: either would draw one participant's own answer (evalkit.privacy: no row-level data)
             boxes = ax.boxplot([p["pre"].to_numpy(float), p["post"].to_numpy(float)], positions=[0, 1], widths=0.5,
                                patch_artist=True, medianprops={"color": "0.25"}, whiskerprops={"color": "0.25"},
-                               capprops={"color": "0.25"},
-                               flierprops={"marker": "d", "markersize": 4, "markerfacecolor": "0.3",
-                                           "markeredgecolor": "none"})
+                               capprops={"color": "0.25"}, showfliers=False, whis=(10, 90))
             for box, wave in zip(boxes["boxes"], ("pre", "post")):
                 box.set(facecolor=WAVE_COLORS[wave], edgecolor="0.25")
             ax.set_xlim(-0.6, 1.6)

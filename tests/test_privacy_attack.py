@@ -296,3 +296,26 @@ def test_a_us_zip_code_is_removed_from_free_text():
     said = redact("Come visit us at 42 Elm Street, Springfield, IL 62704 or write to PO Box 7, Austin TX 78701-1234.")
     assert "62704" not in said and "78701" not in said
     assert redact("Scores rose from 3 to 12345 points in 2025.") == "Scores rose from 3 to 12345 points in 2025."
+
+
+# ---- figures: a box plot's points and whisker ends are people's own scores --------------------------------
+
+def test_the_distributions_figure_draws_no_single_participants_score(tmp_path):
+    """20 matched participants on a 0-20 test; at post one scored 0 while the others scored 14 to 17. The box plot
+    drew that 0 as an outlier point (the SVG gives its exact place on the axis), and a whisker ends at the lowest
+    or highest score within 1.5 IQR, again one person's own answer."""
+    import matplotlib.pyplot as plt
+    import evalkit as ek
+    from evalkit.plots import plot_distributions
+
+    pre = [10.0 + (i % 5) for i in range(20)]
+    post = [0.0] + [14.0 + (i % 4) for i in range(1, 20)]
+    resp = pd.concat([pd.DataFrame({"participant_id": [f"s{i}" for i in range(20)], "partnership_id": "p",
+                                    "wave": w, "measure": "test", "value": v}) for w, v in (("pre", pre), ("post", post))])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("test", lo=0, hi=20)]))
+    fig = plot_distributions(data, "p", ["test"], min_group_size=10)
+    own = {v for values in (pre, post) for v, n in pd.Series(values).value_counts().items() if n == 1}
+    assert own == {0.0}   # the only score a single participant holds
+    drawn = [float(y) for ax in fig.axes for line in ax.lines for y in line.get_ydata()]
+    plt.close(fig)
+    assert not own & set(drawn)
