@@ -15,7 +15,7 @@ from functools import cached_property, wraps
 import pandas as pd
 
 from evalkit.labels import wave_label
-from evalkit.narrate import format_number, format_p, format_pct, md_escape
+from evalkit.narrate import format_change, format_number, format_p, format_pct, md_escape
 from evalkit.privacy import format_count
 
 
@@ -221,16 +221,16 @@ class WavesAndArmsSections:
                 if r["suppressed"] or pd.isna(r["mean_change"]):
                     said.append(f"{md_escape(wave_label(r['wave']))}: too few pairs ({format_count(None, k)})")
                     continue
-                sign = "+" if r["mean_change"] > 0 else ""
-                said.append(f"{md_escape(wave_label(r['wave']))} {sign}{format_number(r['mean_change'])} (95% CI "
-                            f"{format_number(r['ci_low'])} to {format_number(r['ci_high'])}, adjusted p "
-                            f"{format_p(r['p_adjusted'])}, {format_count(r['n_pairs'], k)} pairs)")
+                p = format_p(r["p_adjusted"])
+                said.append(f"{md_escape(wave_label(r['wave']))} {format_change(r['mean_change'])} "
+                            f"(95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}, adjusted p "
+                            f"{p if p.startswith('<') else '= ' + p}, {format_count(r['n_pairs'], k)} pairs)")
             against[label] = "; ".join(said)
         # one line per measure: the model's time effect, then each later wave against the baseline
         lines = []
         for _, r in self.time_trends.iterrows():
             model = str(r["model"]).split(" (")[0]
-            line = f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k)} Model: {model}."
+            line = f"- {describe_time_trend(r, alpha=self.alpha, min_group_size=k, digits=2)} Model: {model}."
             if r["label"] in against:
                 line += (f" Against the {md_escape(wave_label(self.baseline_wave))} survey, same participants, Holm-adjusted: "
                          f"{against[r['label']]}.")

@@ -499,3 +499,17 @@ def test_answer_shares_in_alt_text_add_up_to_100_and_to_the_sentence():
     shares = {int(k): int(v) for k, v in re.findall(r"(\d): (\d+)%", alt)}
     assert sum(shares.values()) == 100, alt
     assert shares[4] + shares[5] == 54, alt
+
+
+def test_change_over_time_reads_adjusted_p_with_its_sign_and_two_decimals():
+    """Civic Coders' change over time: "follow-up +0.18 (95% CI −0.16 to 0.52, adjusted p 0.276, 22 pairs)" (no "="),
+    and the trend "rose by 0.1 points per wave on a 1-5 scale (95% CI 0.0 to 0.3)" beside "+0.45" and "+0.18"
+    against the baseline, in two decimals, and a lower bound shown as 0.0."""
+    import re
+
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    text = PartnershipReport(ek.load_data("data/sample"), "civic-coders").change_over_time().markdown()
+    assert "adjusted p 0" not in text and re.search(r"adjusted p = 0\.\d{3}", text), text
+    assert re.search(r"rose by \d\.\d\d points per wave on a 1-5 scale \(95% CI [\u2212\d.]+\d\d to \d\.\d\d\)", text), text
