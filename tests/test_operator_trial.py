@@ -188,3 +188,21 @@ def test_non_finite_or_impossible_limits_are_usage_errors_naming_the_option(tmp_
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output and option in res.output and value in res.output, res.output
     assert not out.exists()
+
+
+# --- finding 6: a scheduler address that is not one --------------------------------------------------
+def test_a_malformed_scheduler_address_is_one_line_without_a_traceback(tmp_path):
+    # the trial: '--scheduler nonsense' said 'Cannot reach the dask scheduler', then waited 10 s and printed
+    # 'Exception ignored in: <function Client.__del__>' with a traceback; in a subprocess, as cron runs it
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "evalkit", "run", str(SAMPLE), "--out", str(out), "--cache-dir",
+                           str(tmp_path / "cache"), "--scheduler", "nonsense"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+    (line,) = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert "'nonsense'" in line and "tcp://" in line, line
+    assert not out.exists()

@@ -80,12 +80,30 @@ def connect(address: str):
     except ImportError:
         raise InputError("--scheduler needs dask.distributed: install evalkit with the dask extra "
                          "(pip install 'evalkit[dask]').") from None
+    _check_address(address)
     try:
         return Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except Exception as exc:  # OSError/TimeoutError when unreachable, ValueError/TypeError when malformed
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputError(f"Cannot reach the dask scheduler at {address!r} "
                          f"(waited up to {CONNECT_TIMEOUT} s): {reason}") from None
+
+
+def _check_address(address: str) -> None:
+    """One-line InputError for a scheduler address that is not one (``nonsense``, ``tcp://host``, ``foo://h:1``).
+
+    Checked before a ``Client`` is made: a Client given such an address failed, then
+    spent 10 s closing when it was collected and printed a traceback. ``inproc://``
+    (a cluster in this process) has no port.
+    """
+    from distributed.comm.addressing import get_address_host_port, parse_address
+
+    try:
+        if parse_address(address)[0] != "inproc":
+            get_address_host_port(address)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"Cannot reach the dask scheduler at {address!r}: it is not a scheduler address ({exc}); "
+                         "expected e.g. tcp://scheduler-host:8786.") from None
 
 
 def _plugin_class():
