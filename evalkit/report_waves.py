@@ -197,7 +197,9 @@ class WavesAndArmsSections:
         who = f"the {self._program_words}'s answers" if self.has_comparison else "every answer"
         intro = (f"Participants were surveyed {len(self.wave_order)} times. "
                  + self._retention_by_wave_sentence()
-                 + f" A wave's mean counts everyone who answered it; the tests and the model use {who}.")
+                 + f" A wave's mean counts everyone who answered it (at the {md_escape(wave_label(self.baseline_wave))} "
+                 f"and {md_escape(wave_label(self.post_wave))} surveys only those who answered both, when fewer than "
+                 f"{k} answered just one); the tests and the model use {who}.")
         times = wave_times(self.data, self.partnership_id)
         if list(times.values()) != [float(i) for i in range(len(times))]:
             intro += (" Time runs by the order given in the waves table ("

@@ -178,7 +178,10 @@ def trajectory(data, partnership_id: str, measures=None, by: str | None = None, 
 
     Everyone who answered a wave counts at that wave (not only those who
     answered every wave), so read it with :func:`retention_by_wave`: a mean can
-    move because different people answered.
+    move because different people answered. Except at the baseline and post
+    waves when 1 to ``min_group_size`` - 1 people answered only one of the two:
+    then those waves count the pairs only (``note`` says so), as the outcomes table
+    does, since the difference of the two means would give their answers away.
 
     Method: continuous and ordinal measures get the t interval
     ``mean +/- t(n-1) * sd / sqrt(n)``; binary measures (the mean is the share
@@ -232,13 +235,27 @@ def trajectory(data, partnership_id: str, measures=None, by: str | None = None, 
     else:
         r = r.assign(group="All participants")
     meta = data.measures.set_index("measure")
+    k = min_group_size
+    # The outcomes (and results-by-group) tables show the baseline and post means of the pairs: a mean of
+    # everyone at either wave beside them gives away those outside the pairs when they are 1 to k - 1
+    # (21 x 15.33 - 20 x 16.00 = one late joiner's score). Then that wave's mean is of the pairs only.
+    ends = [w for w in order if roles[w] in ("baseline", "post")]
+    who = r[r["wave"].isin(ends)].groupby(["measure", "group", "participant_id"], sort=False)["wave"].nunique()
+    paired = set(who[who == len(ends)].index) if len(ends) == 2 else set()
     rows = []
     for (m, w, g), x in r.groupby(["measure", "wave", "group"], sort=False)["value"]:
+        note = ""
+        if paired and w in ends:
+            mine = np.array([(m, g, pid) in paired for pid in r.loc[x.index, "participant_id"]], dtype=bool)
+            if mine.sum() >= k and 0 < (~mine).sum() < k:
+                x = x[mine]
+                note = (f"the {len(x)} who answered both {ends[0]} and {ends[1]} (as the outcomes table): fewer than "
+                        f"{k} answered only one of them")
         n, kind = len(x), meta.at[m, "kind"]
         row = {"partnership_id": partnership_id, "measure": m, "label": meta.at[m, "label"], "kind": kind,
                "group_variable": by, "group": g, "wave": w, "order": order.index(w), "role": roles[w], "n": n,
                "mean": float(x.mean()), "sd": float(x.std(ddof=1)) if n > 1 else np.nan,
-               "ci_low": np.nan, "ci_high": np.nan, "note": ""}
+               "ci_low": np.nan, "ci_high": np.nan, "note": note}
         if kind == "binary":
             ci = proportion_ci(int((x == 1).sum()), n, conf_level=conf_level)
             row.update(ci_low=ci.ci_low, ci_high=ci.ci_high)

@@ -319,3 +319,30 @@ def test_the_distributions_figure_draws_no_single_participants_score(tmp_path):
     drawn = [float(y) for ax in fig.axes for line in ax.lines for y in line.get_ydata()]
     plt.close(fig)
     assert not own & set(drawn)
+
+
+# ---- change over time: a wave's mean against the outcomes table's ----------------------------------------
+
+def test_the_mean_at_each_wave_does_not_give_away_those_outside_the_pairs(tmp_path):
+    """20 participants answer pre and post, 12 of them a follow-up; one more answers only post (score 2) and one
+    only pre (score 19). The trajectory's mean of everyone at post (21 answers) less the outcomes table's post mean
+    of the 20 pairs gave the late joiner's 2 (the figure's SVG places the mean exactly); the same at pre gave the
+    drop-out's 19."""
+    import evalkit as ek
+    from evalkit.waves import trajectory
+
+    ids = [f"s{i}" for i in range(22)]
+    pre = [10.0] * 20 + [None, 19.0]
+    post = [15.0, 17.0] * 10 + [2.0, None]
+    follow = [16.0] * 12 + [None] * 10
+    resp = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "test",
+                                    "value": v}) for w, v in (("pre", pre), ("post", post), ("followup", follow))])
+    data = ek.load_data(write_tables(tmp_path / "d", resp.dropna(subset=["value"]), [measure("test", lo=0, hi=20)]))
+    outcomes = ek.compare_prepost(data, "p", min_group_size=10).set_index("measure").loc["test"]
+    assert (outcomes["n_pairs"], outcomes["mean_pre"], outcomes["mean_post"]) == (20, 10.0, 16.0)
+    t = trajectory(data, "p", ["test"], min_group_size=10).set_index("wave")
+    for wave in ("pre", "post"):
+        outside = int(t.loc[wave, "n"]) - 20
+        assert outside == 0 or outside >= 10, (wave, t.loc[wave, "n"])
+    assert (t.loc["pre", "mean"], t.loc["post", "mean"]) == (10.0, 16.0)   # the pairs' means, by hand
+    assert t.loc["followup", "n"] == 12 and t.loc["followup", "mean"] == 16.0   # nothing to difference it against
