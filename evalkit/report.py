@@ -482,8 +482,7 @@ class PartnershipReport(WavesAndArmsSections):
         lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(wave_label(self.baseline_wave))} survey: "
                  f"{format_count(r['n_pre'], k)}; the {md_escape(wave_label(self.post_wave))} survey: "
                  f"{format_count(r['n_post'], k)}; both: "
-                 f"{format_count(r['n_both'], k)} (retention "
-                 f"{'not shown' if pd.isna(r.get('retention_rate')) else format_pct(r['retention_rate'])})."]
+                 f"{format_count(r['n_both'], k)} ({self._retention_words(r)})."]
         if a["n_records"] == 0:
             lines.append("- Attendance was not recorded.")
         elif a["suppressed"]:
@@ -501,6 +500,14 @@ class PartnershipReport(WavesAndArmsSections):
             if dose:
                 lines.append(f"- {dose}")
         return "\n".join(lines)
+
+    def _retention_words(self, r) -> str:
+        """"retention 73%", or why there is none: no post survey yet, or withheld (too few people)."""
+        if pd.notna(r.get("retention_rate")):
+            return f"retention {format_pct(r['retention_rate'])}"
+        if self.stage == "baseline only":
+            return f"retention: the {md_escape(wave_label(self.post_wave))} survey has not yet been collected"
+        return "retention not shown"
 
     def _dose_sentence(self) -> str | None:
         t = self.outcomes[~self.outcomes["suppressed"]]

@@ -513,3 +513,19 @@ def test_change_over_time_reads_adjusted_p_with_its_sign_and_two_decimals():
     text = PartnershipReport(ek.load_data("data/sample"), "civic-coders").change_over_time().markdown()
     assert "adjusted p 0" not in text and re.search(r"adjusted p = 0\.\d{3}", text), text
     assert re.search(r"rose by \d\.\d\d points per wave on a 1-5 scale \(95% CI [\u2212\d.]+\d\d to \d\.\d\d\)", text), text
+
+
+def test_baseline_report_does_not_call_retention_withheld():
+    """Before the post survey (generated eastside without its post answers): "the post survey: 0; both: 0
+    (retention not shown)", which reads as withheld for privacy; there is simply no post survey yet."""
+    import dataclasses
+
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    data = ek.load_data("data/sample")
+    r = data.responses
+    pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
+    text = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").participation()
+    assert "retention not shown" not in text
+    assert "(retention: the post survey has not yet been collected)" in text
