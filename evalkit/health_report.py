@@ -409,9 +409,9 @@ class HealthSections:
             lines.append("No group is under-represented beyond what chance would explain.")
         few = g.loc[g["note"] == _community.FEW_MISSING, "characteristic"].unique()
         if len(few):  # their shares are of everyone enrolled (evalkit.community, privacy)
-            lines[0] += (" For " + ", ".join(md_escape(column_label(c, self.data)) for c in few) + ", the "
-                         "participants with no recorded value are too few to show; they are counted in the "
-                         "shares (as in none of the groups), so that their number cannot be worked out.")
+            lines[0] += (" For " + ", ".join(md_escape(column_label(c, self.data)) for c in few) + ", the number "
+                         "of participants with no recorded value is not shown; they are counted in the shares (as "
+                         "in none of the groups), so that it cannot be worked out.")
         over = g[g["verdict"] == _community.OVER]
         if len(over):
             lines.append("\nOver-represented: " + "; ".join(
