@@ -345,7 +345,8 @@ HIGH_ATTRITION_RETENTION = 0.5
 SMALL_N = 30
 
 
-def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=None) -> dict:
+def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=None, *,
+               no_outcomes: str | None = None) -> dict:
     """The index card of one partnership from its report's results: one-line verdict, targets met, flags.
 
     What :func:`evalkit.batch.run_batch` records as the manifest entry's ``headline``
@@ -366,6 +367,9 @@ def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=Non
         :func:`evalkit.targets.all_target_verdicts` (a ``verdict`` column).
     retention_rate : float, optional
         Share of the first survey's respondents who answered the second (already privacy-protected).
+    no_outcomes : str, optional
+        The headline when ``outcomes`` has no rows, if the report knows why (e.g. the post survey is not
+        yet collected); else that nothing was surveyed before and after.
 
     Returns
     -------
@@ -374,7 +378,7 @@ def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=Non
     """
     from evalkit.targets import JUDGED
 
-    text = overall_verdict(outcomes) if len(outcomes) else "No measure was surveyed both before and after."
+    text = overall_verdict(outcomes) if len(outcomes) else (no_outcomes or "No measure was surveyed both before and after.")
     judged = targets[targets["verdict"].isin(JUDGED)] if len(targets) else targets
     flags = []
     if retention_rate is not None and pd.notna(retention_rate) and retention_rate < HIGH_ATTRITION_RETENTION:

@@ -435,7 +435,13 @@ class PartnershipReport(WavesAndArmsSections):
         """
         from evalkit.pageone import IndexCard, index_card
 
-        return IndexCard(index_card(self.outcomes, self.all_targets, self.retention.get("retention_rate")))
+        import re
+
+        # before the post survey (or without a baseline) the card says why there is no change, as the report does:
+        # the stage note's first, bold sentence ("The post survey has not yet been collected.")
+        why = re.match(r"\*\*(.+?)[.,]?\*\*", self.stage_note) if self.stage != "complete" else None
+        return IndexCard(index_card(self.outcomes, self.all_targets, self.retention.get("retention_rate"),
+                                    no_outcomes=f"{why[1]}." if why else None))
 
     def summary(self) -> str:
         """Page one in order of importance, as Markdown a partner director can read in two minutes.

@@ -529,3 +529,19 @@ def test_baseline_report_does_not_call_retention_withheld():
     text = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").participation()
     assert "retention not shown" not in text
     assert "(retention: the post survey has not yet been collected)" in text
+
+
+def test_index_card_of_a_baseline_report_says_the_post_survey_is_not_in():
+    """The index page's card for a partnership whose post survey is not yet collected read "No measure was surveyed
+    both before and after.", as if the partnership had no pre/post design; its report says "The post survey has
+    not yet been collected."."""
+    import dataclasses
+
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    data = ek.load_data("data/sample")
+    r = data.responses
+    pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
+    card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").index_card().card
+    assert card["headline"] == "The post survey has not yet been collected."
