@@ -346,3 +346,57 @@ def test_the_mean_at_each_wave_does_not_give_away_those_outside_the_pairs(tmp_pa
         assert outside == 0 or outside >= 10, (wave, t.loc[wave, "n"])
     assert (t.loc["pre", "mean"], t.loc["post", "mean"]) == (10.0, 16.0)   # the pairs' means, by hand
     assert t.loc["followup", "n"] == 12 and t.loc["followup", "mean"] == 16.0   # nothing to difference it against
+
+
+# ---- every file a run writes: no id, name or contact detail -----------------------------------------------
+
+@pytest.mark.integration
+def test_no_file_of_a_run_holds_a_participant_id_name_or_contact_detail(tmp_path):
+    """A small generated sample (5 partnerships of up to 40), with names and emails on the roster and free text
+    (comments, a story) quoting them, ids, a phone, a street address, a ZIP code and a link. Every file under
+    --out (HTML, notebooks, workbooks unzipped, manifest, index, portfolio) is searched for each of them."""
+    import zipfile
+
+    from evalkit.batch import run_batch
+    from evalkit.sample import write_sample
+
+    data = tmp_path / "data"
+    write_sample(data, partnerships=5, participants=40, seed=7)
+    people = pd.read_csv(data / "participants.csv", dtype=str, keep_default_na=False)
+    first = people["partnership_id"] == people["partnership_id"].iloc[0]
+    people["first_name"], people["last_name"], people["email"] = "", "", ""
+    people.loc[people.index[0], ["first_name", "last_name", "email"]] = ["Zephyrine", "Okonkwo-Barrington",
+                                                                        "zeph@example.org"]
+    people.to_csv(data / "participants.csv", index=False)
+    pid, ids = people["partnership_id"].iloc[0], people.loc[first, "participant_id"].tolist()
+    texts = [f"Zephyrine Okonkwo-Barrington ({ids[1]}) said call 555-201-7788 or zeph@example.org",
+             "Visit 42 Elm Street, Springfield, IL 62704, or https://zeph.example.com/me",
+             f"My friend {ids[2]} and I loved it"]
+    comments = pd.read_csv(data / "comments.csv", dtype=str, keep_default_na=False)
+    comments = comments[comments["partnership_id"] == pid].copy()
+    comments.loc[comments.index[:3], "text"] = texts
+    comments.loc[comments.index[:3], "featured"] = "True"
+    rest = pd.read_csv(data / "comments.csv", dtype=str, keep_default_na=False)
+    pd.concat([comments, rest[rest["partnership_id"] != pid]]).to_csv(data / "comments.csv", index=False)
+    stories = pd.read_csv(data / "stories.csv", dtype=str, keep_default_na=False)
+    stories.loc[len(stories)] = {**{c: "" for c in stories.columns}, "partnership_id": pid, "date": "2025-07-01",
+                                 "title": "Zephyrine's story", "text": texts[0], "told_by": "parent", "consent": "True"}
+    stories.to_csv(data / "stories.csv", index=False)
+    secrets = ["Zephyrine", "Okonkwo", "zeph@", "201-7788", "42 Elm", "62704", "zeph.example", *ids[1:3]]
+
+    out = tmp_path / "out"
+    result = run_batch(data, out, workers=2, progress=False, portfolio=True, cache_dir=tmp_path / "cache")
+    assert result.ok, result.to_frame()
+    found = []
+    for path in out.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                text = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+        else:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        found += [(path.name, s) for s in secrets if s in text]
+        found += [(path.name, i) for i in ids if f">{i}<" in text or f"'{i}'" in text or f'"{i}"' in text]
+    assert not found, found
+    assert "[name] ([id]) said call [phone] or [email]" in (out / f"{pid}.html").read_text()  # the story, scrubbed
