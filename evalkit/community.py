@@ -106,8 +106,10 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
     Returns
     -------
     pandas.DataFrame
-        ``partnership_id, characteristic, group, community_share, n_known`` (the shares' denominator:
-        participants with a known value, or everyone enrolled when 1 to *k* - 1 have none; blank below *k*), ``n_participants, participant_share, share_ci_low, share_ci_high,
+        ``partnership_id, characteristic, group`` (``"<group> or not recorded"`` when *Results by group*
+        folds the unrecorded into it), ``community_share, n_known`` (the shares' denominator: participants
+        with a known value, or everyone enrolled when those not recorded are a blanked group; blank below
+        *k*), ``n_participants, participant_share, share_ci_low, share_ci_high,
         ratio, ratio_ci_low, ratio_ci_high, verdict`` (see :data:`UNDER`, :data:`OVER`, :data:`IN_LINE`,
         or ``"too few participants"`` when fewer than *k* have a known value), ``suppressed, source, note``
         (why a row is blank: "fewer than k", or :data:`PROTECTS` for complementary suppression; on a

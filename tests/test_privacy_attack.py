@@ -77,7 +77,8 @@ def _twenty_pairs_and_one_late_joiner(tmp_path):
 
     pre, post = [10.0] * 20 + [None], [15.0, 17.0] * 10 + [2.0]
     resp = pd.concat([pd.DataFrame({"participant_id": [f"s{i}" for i in range(21)], "partnership_id": "p",
-                                    "wave": w, "measure": "test", "value": v}) for w, v in (("pre", pre), ("post", post))])
+                                    "wave": w, "measure": "test", "value": v})
+                      for w, v in (("pre", pre), ("post", post))])
     resp = resp.dropna(subset=["value"])
     targets = pd.DataFrame({"partnership_id": "p", "indicator": "test", "statistic": ["mean_post", "pct_at_least"],
                             "target": [12, 80], "threshold": [None, 14]})
@@ -279,8 +280,8 @@ def test_a_small_comparison_arm_cannot_be_counted_from_the_program_arm(tmp_path)
     assert ek.retention(data, "p", min_group_size=10).iloc[0]["n_enrolled"] == 42   # shown in every report
     for table in (arms.arm_attrition(data, "p", min_group_size=10), arms.baseline_balance(data, "p", min_group_size=10),
                   arms.program_effects(data, "p", min_group_size=10)):
-        for group, reference in (("n_assigned_group", "n_assigned_reference"), ("n_analyzed_group", "n_analyzed_reference"),
-                                 ("n_group", "n_reference")):
+        for group, reference in (("n_assigned_group", "n_assigned_reference"),
+                                 ("n_analyzed_group", "n_analyzed_reference"), ("n_group", "n_reference")):
             if group in table:
                 row = table.iloc[0]
                 assert pd.isna(row[reference]) and pd.isna(row[group]), (group, row[group])
@@ -311,7 +312,8 @@ def test_the_distributions_figure_draws_no_single_participants_score(tmp_path):
     pre = [10.0 + (i % 5) for i in range(20)]
     post = [0.0] + [14.0 + (i % 4) for i in range(1, 20)]
     resp = pd.concat([pd.DataFrame({"participant_id": [f"s{i}" for i in range(20)], "partnership_id": "p",
-                                    "wave": w, "measure": "test", "value": v}) for w, v in (("pre", pre), ("post", post))])
+                                    "wave": w, "measure": "test", "value": v})
+                      for w, v in (("pre", pre), ("post", post))])
     data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("test", lo=0, hi=20)]))
     fig = plot_distributions(data, "p", ["test"], min_group_size=10)
     own = {v for values in (pre, post) for v, n in pd.Series(values).value_counts().items() if n == 1}
