@@ -111,7 +111,11 @@ def session_attendance(data, partnership_id: str, *, min_group_size: int = DEFAU
     -------
     pandas.DataFrame
         ``session, date, n_attended, n_expected, rate``; sessions whose
-        attendance count is below ``min_group_size`` show a blank count and rate.
+        attendance count is below ``min_group_size`` show a blank count and rate, and
+        so does the next smallest session when the blanked ones hold 1 to ``min_group_size``
+        - 1 attendances: the overall attendance rate of the report gives the total attended,
+        and the shown sessions subtracted from it would give theirs
+        (:func:`evalkit.privacy.complementary_suppression`).
     """
     (pid,) = partnership_ids(data, partnership_id)
     a = data.attendance[data.attendance["partnership_id"] == pid]
@@ -119,7 +123,8 @@ def session_attendance(data, partnership_id: str, *, min_group_size: int = DEFAU
              .agg(date=("date", "min"), n_attended=("attended", "sum"), n_expected=("attended", "size"))
              .reset_index().sort_values(["date", "session"]))
     per["rate"] = per["n_attended"] / per["n_expected"]
-    return suppress_small_groups(per, "n_attended", min_group_size, ["rate"], count_columns=["n_attended"]).reset_index(drop=True)
+    return complementary_suppression(per, "n_attended", [], min_group_size, ["rate"],
+                                     count_columns=["n_attended"]).reset_index(drop=True)
 
 
 def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post",

@@ -402,3 +402,27 @@ def test_no_file_of_a_run_holds_a_participant_id_name_or_contact_detail(tmp_path
         found += [(path.name, i) for i in ids if f">{i}<" in text or f"'{i}'" in text or f'"{i}"' in text]
     assert not found, found
     assert "[name] ([id]) said call [phone] or [email]" in (out / f"{pid}.html").read_text()  # the story, scrubbed
+
+
+# ---- attendance: a session too small to show against the overall rate ------------------------------------
+
+def test_a_withheld_session_count_cannot_be_worked_out_from_the_overall_rate(tmp_path):
+    """11 participants, 3 sessions: 10 attended the first, 10 the second, 3 the third. The attendance chart
+    withholds the third (fewer than 10) and shows 10 of 11 twice; the overall rate (23 of 33 places, 70%, with its
+    Wilson interval) gives 23 attended places, and 23 - 10 - 10 = 3."""
+    import evalkit as ek
+    from evalkit.participation import attendance_summary, session_attendance
+
+    ids = [f"a{i}" for i in range(11)]
+    att = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "session": s, "date": d,
+                                   "attended": [i < n for i in range(11)]})
+                     for s, d, n in (("s1", "2025-02-01", 10), ("s2", "2025-02-08", 10), ("s3", "2025-02-15", 3))])
+    resp = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
+                                    "value": 3}) for w in ("pre", "post")])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], attendance=att))
+    overall = attendance_summary(data, "p", min_group_size=10).iloc[0]
+    places = round(overall["attendance_rate"] * overall["n_records"])   # 23: the rate, its interval and 33 places
+    sessions = session_attendance(data, "p", min_group_size=10)
+    shown = sessions["rate"].notna()
+    hidden = places - round((sessions.loc[shown, "rate"] * 11).sum())
+    assert hidden == 0 or hidden >= 10, hidden
