@@ -890,10 +890,14 @@ class PartnershipReport(WavesAndArmsSections):
             return self.stage_note
         b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         cap = lambda w: w[:1].upper() + w[1:]  # noqa: E731 - the columns' names (_named_waves)
-        text = (f"Each row compares the same participants at the {b} and the {p} survey: the "
-                f"{md_escape(cap(self.baseline_wave))} and {md_escape(cap(self.post_wave))} "
-                "columns are the means (for a yes/no question, the share answering yes) of those who answered both "
-                f"(the pairs, the last number under n). Change is {p} minus {b}.")
+        text = (f"Each row compares the same participants at the {b} and the {p} survey: "
+                f"{md_escape(cap(self.baseline_wave))} and {md_escape(cap(self.post_wave))} are the means (for yes/no, "
+                f"the share answering yes) of those who answered both, the pairs. Change is {p} minus {b}.")
+        shown = self.outcomes[~self.outcomes["suppressed"].astype(bool)] if len(self.outcomes) else self.outcomes
+        if "improvement_index" in shown and shown["improvement_index"].notna().any():
+            # the one column a reader cannot read without its methods formula, (Phi(g) - 0.5) x 100
+            text += (" Improvement index: +10 means the average participant moved from the 50th to the 60th "
+                     f"percentile of the {b} scores.")
         if self.has_comparison:
             text += (f" Only participants in the {self._program_words} are counted here; how they compare with "
                      f"the {self._reference_words} is in its own section below.")
