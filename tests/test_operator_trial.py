@@ -134,6 +134,42 @@ def test_a_data_folder_in_out_holding_anything_else_is_still_refused_and_left_al
     assert (out / ".data" / "cafe-societe" / "participants.parquet").is_file()
 
 
+@pytest.mark.integration
+def test_an_interrupted_run_of_an_earlier_version_does_not_block_the_nightly_run(cafe_out, tmp_path):
+    # the trial: a run of the version before 'owned' (commit d20fe24) stopped with SIGTERM left
+    # harbor-health.failed.ipynb, which its manifest did not record; every later run refused the folder (exit 2)
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest.pop("owned")
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    _failed_notebook(out / "harbor-health.failed.ipynb", str(out / ".evalkit-tmp-0a1b-harbor-health.ipynb"))
+    res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                    "--out", str(out), "--cache-dir", str(tmp_path / "cache")])
+    assert res.exit_code == 0, res.output
+    assert "harbor-health.failed.ipynb" in json.loads((out / "manifest.json").read_text())["owned"]
+
+
+def _failed_notebook(path: Path, output_path: str | None) -> None:
+    meta = {"papermill": {"output_path": output_path}} if output_path else {}
+    path.write_text(json.dumps({"cells": [], "metadata": meta, "nbformat": 4, "nbformat_minor": 5}))
+
+
+def test_without_an_owned_list_a_failed_notebook_papermill_wrote_for_its_id_is_evalkits(tmp_path):
+    from evalkit.batch.publish import owned_names
+
+    # as the version before 'owned' left them: papermill's output_path is the run's temporary file
+    _failed_notebook(tmp_path / "harbor-health.failed.ipynb", "/srv/out/.evalkit-tmp-0a1b-harbor-health.ipynb")
+    _failed_notebook(tmp_path / "_portfolio.failed.ipynb", "/srv/out/.evalkit-tmp-0a1b-_portfolio.ipynb")
+    _failed_notebook(tmp_path / "mine.failed.ipynb", None)  # a user's notebook, named alike
+    _failed_notebook(tmp_path / "other.failed.ipynb", "/srv/out/.evalkit-tmp-0a1b-harbor-health.ipynb")
+    manifest = {"partnerships": {}, "portfolio": None}
+    owned = owned_names(manifest, tmp_path)
+    assert {"harbor-health.failed.ipynb", "_portfolio.failed.ipynb"} <= owned
+    assert "mine.failed.ipynb" not in owned and "other.failed.ipynb" not in owned
+    assert "harbor-health.failed.ipynb" not in owned_names({**manifest, "owned": []}, tmp_path)  # the list rules
+
+
 # --- finding 3: a full disk, an unwritable home folder ----------------------------------------------
 def test_an_unwritable_home_is_one_line_naming_the_cache_and_the_option(tmp_path, monkeypatch):
     # the trial: HOME on a read-only file system gave a traceback (mkdir of ~/.cache) and exit 1, 'some

@@ -98,20 +98,42 @@ def lock_output(out_dir):
 RUN_FILES = ("index.html", "manifest.json")
 
 
-def owned_names(manifest: dict | None) -> set[str]:
+def owned_names(manifest: dict | None, out_dir=None) -> set[str]:
     """Names of the files in the output folder that evalkit wrote, as ``manifest`` records them.
 
     The run files (``index.html``, ``manifest.json``), the manifest's ``owned`` list (every
     file a run may write, recorded before its renders start, so that what an interrupted run
     left behind is still known as evalkit's) and every file of every report and of the
     portfolio summary. Empty without a manifest.
+
+    A manifest without ``owned`` comes from evalkit before 24 November 2026, whose runs, when
+    stopped mid-render, left ``<id>.failed.ipynb`` files the manifest did not record. Given
+    ``out_dir``, those found there are owned too: a notebook named ``<id>.failed.ipynb`` (``<id>`` a
+    partnership id or ``_portfolio``) that papermill wrote for that id (:func:`_failed_render_of`).
     """
     if not manifest:
         return set()
     owned = set(RUN_FILES) | {str(name) for name in manifest.get("owned") or []}
+    if "owned" not in manifest and out_dir is not None and Path(out_dir).is_dir():  # before the list (see above)
+        owned |= {path.name for path in Path(out_dir).glob("*.failed.ipynb") if _failed_render_of(path)}
     for entry in [*(manifest.get("partnerships") or {}).values(), manifest.get("portfolio") or {}]:
         owned |= {str(name) for name in (entry.get("files") or {}).values()}
     return owned
+
+
+def _failed_render_of(path: Path) -> bool:
+    """Whether ``path`` (``<id>.failed.ipynb``) is the partly executed notebook papermill wrote for ``<id>``."""
+    pid = path.name[: -len(".failed.ipynb")]
+    if not (SLUG.fullmatch(pid) or pid == "_portfolio") or path.is_symlink() or not path.is_file():
+        return False
+    try:
+        if path.stat().st_size > 200 * 1024**2:
+            return False
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {}).get("papermill", {})
+    except (OSError, ValueError, AttributeError):
+        return False
+    return isinstance(meta, dict) and Path(str(meta.get("output_path") or "")).name.endswith(
+        (f"{pid}.ipynb", f"{pid}.failed.ipynb"))
 
 
 #: Files and folders that Jupyter and desktop file browsers create in any folder they open (a report notebook
@@ -152,7 +174,7 @@ def check_out_folder(out_dir, data_dir=None, manifest: dict | None = None) -> No
                              "Choose an --out outside the data folder.")
     if not out.is_dir():
         return
-    owned = owned_names(manifest)
+    owned = owned_names(manifest, out)
     for path in sorted(out.iterdir()):
         name = path.name
         if path.is_symlink():

@@ -325,7 +325,7 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
     check_ownership(out_dir, planned, last_run, data_dir)  # never write beside a file evalkit did not write
     # every file this run may write (each planned file and its .failed.ipynb), and all earlier runs wrote: recorded
     # before any render starts, so what an interrupted run leaves behind is still known as evalkit's
-    owned = owned_names(last_run) | {name for paths in planned.values() for path in paths
+    owned = owned_names(last_run, out_dir) | {name for paths in planned.values() for path in paths
                                      for name in (path.name, failed_notebook_path(path).name)}
     last_run = last_run or {}
     previous = last_run.get("partnerships", {})
