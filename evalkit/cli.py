@@ -155,6 +155,14 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
+    # papermill's logger (its notebook client's too) had no handler, so Python printed its warnings bare: 'Kernel
+    # died while waiting for execute reply.' beside evalkit's own line for that failure, 'Passed unknown parameter:
+    # provenance' per report of a template without it. Shown formatted, and not at all under --quiet: every
+    # failure is evalkit's own line (and in manifest.json).
+    papermill = logging.getLogger("papermill")
+    papermill.handlers[:] = [handler]
+    papermill.setLevel(logging.CRITICAL + 1 if quiet else logging.DEBUG if verbose else logging.WARNING)
+    papermill.propagate = False
 
 
 @main.command()

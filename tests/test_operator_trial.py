@@ -242,3 +242,27 @@ def test_a_malformed_scheduler_address_is_one_line_without_a_traceback(tmp_path)
     (line,) = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
     assert "'nonsense'" in line and "tcp://" in line, line
     assert not out.exists()
+
+
+# --- finding 7: --quiet printed papermill's unformatted lines ---------------------------------------
+@pytest.mark.integration
+def test_quiet_logs_only_evalkits_own_formatted_lines_when_a_kernel_dies(tmp_path):
+    # the trial: under --quiet, a dead kernel added 'Kernel died while waiting for execute reply.' beside evalkit's
+    # own line, and a copied template without the provenance parameter 'Passed unknown parameter: provenance' for
+    # every report (papermill's logger, printed by Python's last-resort handler, unformatted)
+    import re
+    import subprocess
+    import sys
+
+    from test_batch import TEMPLATES, write_dataset
+
+    data = write_dataset(tmp_path / "data")
+    proc = subprocess.run([sys.executable, "-m", "evalkit", "run", str(data), "--out", str(tmp_path / "out"),
+                           "--cache-dir", str(tmp_path / "cache"), "--template", str(TEMPLATES / "exits.ipynb"),
+                           "--quiet"], capture_output=True, text=True, timeout=300)  # as cron runs it: no pytest logging
+    assert proc.returncode == 1, proc.stderr
+    logged = re.compile(r"^\d{4}-\d\d-\d\dT\S+ (WARNING|ERROR) evalkit")
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert lines[-1] == "1 of 3 report(s) failed: p02", lines
+    assert all(logged.match(line) for line in lines[:-1]), lines
+    assert any("partnership=p02" in line and "DeadKernelError" in line for line in lines), lines
