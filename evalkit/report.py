@@ -405,6 +405,8 @@ class PartnershipReport(WavesAndArmsSections):
             if shown:
                 kpis.append((f"{c['improved']} of {shown}", "outcomes improved"))
             findings.append(overall_verdict(self.outcomes))
+        elif self._stage_headline():   # no outcomes yet: say why, as the index card does
+            findings.append(self._stage_headline())
         judged = self.all_targets[self.all_targets["verdict"].isin(["met", "not met", "inconclusive"])] if len(self.all_targets) else []
         if len(judged):
             kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}", "targets met"))
@@ -435,13 +437,16 @@ class PartnershipReport(WavesAndArmsSections):
         """
         from evalkit.pageone import IndexCard, index_card
 
+        return IndexCard(index_card(self.outcomes, self.all_targets, self.retention.get("retention_rate"),
+                                    no_outcomes=self._stage_headline()))
+
+    def _stage_headline(self) -> str | None:
+        """Before the post survey (or without a baseline), why there is no change, in the report's own words: the
+        stage note's first, bold sentence ("The post survey has not yet been collected."); None once complete."""
         import re
 
-        # before the post survey (or without a baseline) the card says why there is no change, as the report does:
-        # the stage note's first, bold sentence ("The post survey has not yet been collected.")
         why = re.match(r"\*\*(.+?)[.,]?\*\*", self.stage_note) if self.stage != "complete" else None
-        return IndexCard(index_card(self.outcomes, self.all_targets, self.retention.get("retention_rate"),
-                                    no_outcomes=f"{why[1]}." if why else None))
+        return f"{why[1]}." if why else None
 
     def summary(self) -> str:
         """Page one in order of importance, as Markdown a partner director can read in two minutes.

@@ -560,3 +560,18 @@ def test_outcomes_intro_explains_the_improvement_index():
     # no continuous measure, no index column to explain: the generated baseline-only data aside, Café Société's
     # outcomes are all suppressed, so nothing there has an index either
     assert "improvement index" not in PartnershipReport(data, "cafe-societe").outcomes_intro().lower()
+
+
+def test_at_a_glance_card_of_a_baseline_report_says_the_post_survey_is_not_in():
+    """The card of a report before the post survey showed "0 answered both surveys" and no sentence at all: a
+    programme officer reading only the card could take it for a programme nobody finished."""
+    import dataclasses
+
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    data = ek.load_data("data/sample")
+    r = data.responses
+    pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
+    card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").at_a_glance().data
+    assert "The post survey has not yet been collected." in card
