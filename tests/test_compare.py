@@ -102,7 +102,7 @@ def test_when_everyone_changes_by_the_same_amount_the_verdict_says_so(tmp_path):
     words = report.summary() + re.sub(r'src="data:[^"]*"', "", report.at_a_glance().data)  # text, not images
     assert re.search(r"\bnan\b", words, re.IGNORECASE) is None   # the words had said "95% CI nan to nan"
     assert words.count("every participant changed by the same amount, so no interval") >= 2
-    assert "All two outcomes improved" in words
+    assert "Both outcomes improved" in words
     assert "exact sign test" in report.methods()
     # one participant the other way: an ordinary t interval again, and the ordinary paired t
     mixed = _long("b", "score", np.r_[np.arange(n) % 5 + 1.0], np.r_[np.arange(n - 1) % 5 + 3.0, 0.0])
