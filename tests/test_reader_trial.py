@@ -7,12 +7,15 @@ calculation or R, never from evalkit's own output.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from evalkit.stats import paired_test
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 # ---------------------------------------------------------------- the Wilcoxon interval needs its estimate
@@ -59,7 +62,7 @@ def _two_group_data(tmp_path):
     30 others do (+60 points). Score: the low-income group's changes alternate +1 / -1 with the first
     +1.1 (mean 0.1 / 30 = 0.0033, which rounds to 0.00); the others' are all near +5.
     """
-    from tests.builders import measure, write_tables
+    from builders import measure, write_tables
 
     ids = [f"p{i:02d}" for i in range(60)]
     low = ["yes"] * 30 + ["no"] * 30
@@ -111,7 +114,7 @@ def test_group_change_that_rounds_to_zero_has_no_plus_sign(tmp_path):
 def _ceiling_data(tmp_path, *, post_yes=33, n=33):
     """``n`` participants who all answered yes at pre; ``post_yes`` of them yes at post. Targets: at least half
     answering yes at post (a share, 0.5), and a mean change of 0.3 on a 1-5 item everyone put at 5 both times."""
-    from tests.builders import measure, write_tables
+    from builders import measure, write_tables
 
     ids = [f"p{i:02d}" for i in range(n)]
     rows = []
@@ -195,7 +198,7 @@ def test_results_by_group_with_no_group_large_enough_is_one_sentence(tmp_path):
     from IPython.display import Markdown
 
     from evalkit.report import PartnershipReport
-    from tests.builders import measure, write_tables
+    from builders import measure, write_tables
 
     ids = [f"p{i:02d}" for i in range(20)]
     rows = [(pid, "p1", w, "score", 100 + i + (3 if w == "post" else 0) + (i % 3))
@@ -241,7 +244,7 @@ def test_outcomes_intro_says_pre_and_post_average_the_pairs():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    report = PartnershipReport(ek.load_data("data/sample"), "riverside-literacy")
+    report = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
     intro = report.outcomes_intro()
     assert "Pre and Post are the means" in intro and "answered both" in intro
     row = report.outcomes_table().loc["Knowledge test score (0-20)"] if "Measure" not in report.outcomes_table() \
@@ -258,7 +261,7 @@ def test_portfolio_themes_are_described_not_only_coded():
     import evalkit as ek
     from evalkit.health_report import PortfolioHealth
 
-    table = PortfolioHealth(ek.load_data("data/sample")).themes_table()
+    table = PortfolioHealth(ek.load_data(SAMPLE)).themes_table()
     assert table.loc["practical-skills", "Description"] == "Skills learned and put into practice"  # themes.csv
     assert table.loc["confidence", "Description"] == "Feeling more confident or capable"
 
@@ -275,7 +278,7 @@ def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points():
     import evalkit as ek
     from evalkit.report_portfolio import PortfolioReport
 
-    report = PortfolioReport(ek.load_data("data/sample"))
+    report = PortfolioReport(ek.load_data(SAMPLE))
     alts = [f.alt for f in report.forest_figures() if "Volunteered" in f.alt]
     assert len(alts) == 1, alts
     alt = alts[0]
@@ -296,7 +299,7 @@ def test_summary_says_once_that_no_outcome_is_reported():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    summary = PartnershipReport(ek.load_data("data/sample"), "cafe-societe").summary()
+    summary = PartnershipReport(ek.load_data(SAMPLE), "cafe-societe").summary()
     assert summary.count("Too few participants to conclude anything") == 1
     assert "No outcome had enough participants" not in summary
     assert "No measure was surveyed" not in summary
@@ -316,7 +319,7 @@ def test_partner_check_in_sentences_add_up():
     import evalkit as ek
     from evalkit.health_report import HealthSections
 
-    data = ek.load_data("data/sample")
+    data = ek.load_data(SAMPLE)
     num = lambda s: float(s.replace("\u2212", "-"))  # noqa: E731
     checked = 0
     for pid in data.partnerships["partnership_id"]:
@@ -341,7 +344,7 @@ def test_profile_says_a_university_partner():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data("data/sample")
+    data = ek.load_data(SAMPLE)
     assert "with a university partner" in PartnershipReport(data, "uplands-tutoring").profile()
     assert "with a nonprofit partner" in PartnershipReport(data, "riverside-literacy").profile()
 
@@ -353,7 +356,7 @@ def _dose_data(tmp_path, hib):
     """30 participants; participant i attends i % 10 + 1 of 10 sessions and their stress score changes by -(that
     number) (a fall: an improvement when lower is better). Spearman's rho of attendance rate and change is -1 up to
     ties: by hand, every participant who attended more changed by more, downwards."""
-    from tests.builders import measure, write_tables
+    from builders import measure, write_tables
 
     ids = [f"p{i:02d}" for i in range(30)]
     attended = {pid: i % 10 + 1 for i, pid in enumerate(ids)}
@@ -428,7 +431,7 @@ def test_outcomes_table_verdict_says_worsened():
 
     import evalkit as ek
 
-    t = ek.compare_prepost(ek.load_data("data/sample"), "harbor-health")
+    t = ek.compare_prepost(ek.load_data(SAMPLE), "harbor-health")
     assert set(outcomes_table(t)["Verdict"]) == {"worsened"}   # all seven got worse (the summary says so)
 
 
@@ -482,7 +485,7 @@ def test_long_term_change_is_stated_as_precisely_as_change_over_time():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    text = PartnershipReport(ek.load_data("data/sample"), "riverside-literacy").longterm()
+    text = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy").longterm()
     assert "rose by 0.23 points on a 1-5 scale (95% CI 0.11 to 0.35)" in text, text
 
 
@@ -495,7 +498,7 @@ def test_answer_shares_in_alt_text_add_up_to_100_and_to_the_sentence():
     import evalkit as ek
     from evalkit.figures import describe_response_shares
 
-    alt = describe_response_shares(ek.load_data("data/sample"), "riverside-literacy", "satisfaction")
+    alt = describe_response_shares(ek.load_data(SAMPLE), "riverside-literacy", "satisfaction")
     shares = {int(k): int(v) for k, v in re.findall(r"(\d): (\d+)%", alt)}
     assert sum(shares.values()) == 100, alt
     assert shares[4] + shares[5] == 54, alt
@@ -510,7 +513,7 @@ def test_change_over_time_reads_adjusted_p_with_its_sign_and_two_decimals():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    text = PartnershipReport(ek.load_data("data/sample"), "civic-coders").change_over_time().markdown()
+    text = PartnershipReport(ek.load_data(SAMPLE), "civic-coders").change_over_time().markdown()
     assert "adjusted p 0" not in text and re.search(r"adjusted p = 0\.\d{3}", text), text
     assert re.search(r"rose by \d\.\d\d points per wave on a 1-5 scale \(95% CI [\u2212\d.]+\d\d to \d\.\d\d\)", text), text
 
@@ -523,7 +526,7 @@ def test_baseline_report_does_not_call_retention_withheld():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data("data/sample")
+    data = ek.load_data(SAMPLE)
     r = data.responses
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     text = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").participation()
@@ -540,7 +543,7 @@ def test_index_card_of_a_baseline_report_says_the_post_survey_is_not_in():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data("data/sample")
+    data = ek.load_data(SAMPLE)
     r = data.responses
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").index_card().card
@@ -554,7 +557,7 @@ def test_outcomes_intro_explains_the_improvement_index():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data("data/sample")
+    data = ek.load_data(SAMPLE)
     intro = PartnershipReport(data, "riverside-literacy").outcomes_intro()
     assert "Improvement index: +10 means the average participant moved from the 50th to the 60th percentile" in intro
     # no continuous measure, no index column to explain: the generated baseline-only data aside, Café Société's
@@ -570,7 +573,7 @@ def test_at_a_glance_card_of_a_baseline_report_says_the_post_survey_is_not_in():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data("data/sample")
+    data = ek.load_data(SAMPLE)
     r = data.responses
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").at_a_glance().data
