@@ -598,14 +598,17 @@ def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
         return f"The trend of {label} over time could not be estimated: {get('note') or 'not enough answers'}."
     p = get("p_adjusted", None)
     p = p if p is not None and math.isfinite(p) else get("pvalue")
-    chance = "unlikely to be due to chance" if math.isfinite(p) and p < alpha else "that could be due to chance"
+    credible = math.isfinite(p) and p < alpha
+    chance = "unlikely to be due to chance" if credible else "that could be due to chance"
     level = f"{round(get('conf_level') * 100)}% CI"
     unit = get("time_unit")
     head = (f"Across {get('n_waves')} waves ({get('n_observations'):,} answers from "
             f"{format_count(get('n_participants'), min_group_size)} participants), ")
     if get("kind") == "binary":
         up = est > 1
-        what = "no change" if round(est, 2) == 1 else "an improvement" if up == get("higher_is_better") else "a decline"
+        # "improvement"/"decline" only when chance is ruled out, as the outcomes' verdicts
+        what = ("no change" if round(est, 2) == 1 else "a change" if not credible
+                else "an improvement" if up == get("higher_is_better") else "a decline")
         return (f"{head}the odds of answering yes to \"{label}\" were multiplied by {est:.2f} per {unit} "
                 f"({level} {get('ci_low'):.2f} to {get('ci_high'):.2f}): {what} {chance}.")
     lo, hi = get("scale_min"), get("scale_max")
@@ -618,7 +621,8 @@ def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
     verb = "rose" if est > 0 else "fell"
     what = f"{label} scores" if bounded else f"{label}"
     amount = f"{_n(rounded, digits)} points" if bounded else f"{_n(rounded, digits)}"
-    better = "an improvement" if (est > 0) == get("higher_is_better") else "a decline"
+    better = ("a change" if not credible   # "improvement"/"decline" only when chance is ruled out
+              else "an improvement" if (est > 0) == get("higher_is_better") else "a decline")
     return f"{head}{what} {verb} by {amount} per {unit}{where} ({ci}): {better} {chance}."
 
 

@@ -578,3 +578,19 @@ def test_at_a_glance_card_of_a_baseline_report_says_the_post_survey_is_not_in():
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").at_a_glance().data
     assert "The post survey has not yet been collected." in card
+
+
+def test_a_trend_that_could_be_chance_is_not_called_an_improvement():
+    """Civic Coders: "scores rose by 0.11 points per wave (95% CI −0.03 to 0.26): an improvement that could be due to
+    chance", where the outcomes section calls a change that could be chance "no clear change" and keeps
+    "improvement" for changes that are not. Riverside's trend (0.06 to 0.16) is still "an improvement unlikely to be
+    due to chance"."""
+    import evalkit as ek
+    from evalkit.report import PartnershipReport
+
+    data = ek.load_data(SAMPLE)
+    civic = PartnershipReport(data, "civic-coders").change_over_time().markdown()
+    assert "an improvement that could be due to chance" not in civic
+    assert "a change that could be due to chance" in civic
+    river = PartnershipReport(data, "riverside-literacy").change_over_time().markdown()
+    assert "an improvement unlikely to be due to chance" in river
