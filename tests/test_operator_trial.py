@@ -266,3 +266,38 @@ def test_quiet_logs_only_evalkits_own_formatted_lines_when_a_kernel_dies(tmp_pat
     assert lines[-1] == "1 of 3 report(s) failed: p02", lines
     assert all(logged.match(line) for line in lines[:-1]), lines
     assert any("partnership=p02" in line and "DeadKernelError" in line for line in lines), lines
+
+
+# --- finding 8: new evalkit code, same version string: every report kept --------------------------------
+def test_the_code_fingerprint_changes_with_any_file_of_the_package(tmp_path):
+    # the trial: `git pull` of the source tree (installed editable by `make setup`, version 0.1.0 throughout) changed
+    # how reports are computed, and the nightly run kept every report 'unchanged', made by the old code
+    from evalkit.batch.plan import code_fingerprint
+
+    package = tmp_path / "evalkit"
+    (package / "templates").mkdir(parents=True)
+    (package / "stats.py").write_text("ALPHA = 0.05\n")
+    (package / "templates" / "report.ipynb").write_text("{}")
+    (package / "__pycache__").mkdir()
+    first = code_fingerprint(package)
+    (package / "__pycache__" / "stats.cpython-311.pyc").write_bytes(b"\0")  # byte code: not the code
+    assert code_fingerprint(package) == first
+    (package / "stats.py").write_text("ALPHA = 0.10\n")
+    second = code_fingerprint(package)
+    (package / "templates" / "report.ipynb").write_text('{"cells": []}')
+    assert len({first, second, code_fingerprint(package)}) == 3
+
+
+@pytest.mark.integration
+def test_a_rerun_after_the_code_changed_renders_again(cafe_out, tmp_path, monkeypatch):
+    import evalkit.batch.plan as plan
+
+    out = tmp_path / "out"
+    shutil.copytree(cafe_out, out)
+    args = ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio", "--out", str(out),
+            "--cache-dir", str(tmp_path / "cache")]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["partnerships"]["cafe-societe"]["rendered"] is False
+    monkeypatch.setattr(plan, "_CODE_FINGERPRINT", "0" * 64)  # what the package's files hash to after a pull
+    assert CliRunner().invoke(main, args).exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["partnerships"]["cafe-societe"]["rendered"] is True

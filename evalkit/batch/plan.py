@@ -2,7 +2,7 @@
 
 A :class:`ReportTask` is everything one render needs (plain data that can also travel
 to a Dask worker; the partnership's data are in its slice folder). Its ``hash`` covers the template, the parameters, the
-partnership's data slice and the evalkit version, so an unchanged report can be
+partnership's data slice, the evalkit version and evalkit's code, so an unchanged report can be
 kept instead of re-rendered.
 """
 from __future__ import annotations
@@ -134,13 +134,46 @@ def choose_portfolio(portfolio, template, partnership_ids) -> tuple[Path | None,
 
 
 def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
-    """Identity of a report: template, parameters (minus paths), data slice and evalkit version."""
+    """Identity of a report: template, parameters (minus paths), data slice, evalkit version and evalkit's code.
+
+    The code (:func:`code_fingerprint` of the installed package) counts as well as the version: a source tree
+    installed editable (``make setup``) keeps version 0.1.0 through every change, and a rerun after a ``git
+    pull`` kept each report the old code had made.
+    """
     digest = hashlib.sha256()
     digest.update(template_bytes)
     digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
     digest.update(data_digest.encode())
     digest.update(__version__.encode())
+    digest.update(_installed_code().encode())
     return digest.hexdigest()
+
+
+#: :func:`code_fingerprint` of the installed package, computed once per process (on first use).
+_CODE_FINGERPRINT: str | None = None
+
+
+def code_fingerprint(package=None) -> str:
+    """SHA-256 over the names and bytes of every file of the evalkit package (default: the installed one).
+
+    Source, templates and the data contract count; byte code (``__pycache__``, ``.pyc``) does not.
+    About 1 MB is read, once per run.
+    """
+    root = Path(package) if package is not None else Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    files = (path for path in root.rglob("*") if path.is_file() and path.suffix not in (".pyc", ".pyo")
+             and "__pycache__" not in path.relative_to(root).parts)
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _installed_code() -> str:
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        _CODE_FINGERPRINT = code_fingerprint()
+    return _CODE_FINGERPRINT
 
 
 def select_partnerships(data, partnership_ids=None) -> list[str]:
