@@ -192,8 +192,9 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
 @click.option("--force", is_flag=True, help="Re-render every report, even those unchanged since the last run.")
 @click.option("--pdf", is_flag=True, help="Also print each report to <id>.pdf beside its HTML (WeasyPrint, offline).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the run's data slices (row-level, never published) "
-                   "[default: ~/.cache/evalkit/<hash of --out>].")
+              help="Folder for the run's data slices (row-level, never published), kept in its subfolder "
+                   "<hash of --out>, so runs into different --out may share it "
+                   "[default: ~/.cache/evalkit, i.e. ~/.cache/evalkit/<hash of --out>].")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Send renders to this dask.distributed scheduler (needs the dask extra: "
                    "pip install 'evalkit[dask]').")

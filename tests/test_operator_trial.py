@@ -301,3 +301,26 @@ def test_a_rerun_after_the_code_changed_renders_again(cafe_out, tmp_path, monkey
     monkeypatch.setattr(plan, "_CODE_FINGERPRINT", "0" * 64)  # what the package's files hash to after a pull
     assert CliRunner().invoke(main, args).exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["partnerships"]["cafe-societe"]["rendered"] is True
+
+
+# --- finding 9: two runs sharing one --cache-dir ---------------------------------------------------------
+def test_two_output_folders_sharing_a_cache_dir_keep_their_slices_apart(tmp_path):
+    # the trial: two nightly jobs (data/sample into B, a 5-partnership export into A) with the same --cache-dir
+    # (as the README's cluster example gives one) ran at once; both wrote <cache>/_portfolio and <cache>/<id>
+    # (the two data sets share partnership ids), and A's portfolio summarised B's twelve partnerships; exit 0
+    from evalkit.batch.cache import cache_folder
+    from evalkit.batch.plan import plan_tasks, portfolio_task, resolve_template
+
+    shared = tmp_path / "shared"
+    a, b = cache_folder(tmp_path / "A", shared), cache_folder(tmp_path / "B", shared)
+    assert a != b and shared.resolve() in a.parents and shared.resolve() in b.parents
+    assert cache_folder(tmp_path / "A", shared) == a  # the same --out finds its slices again
+    data = ek.load_data(SAMPLE)
+    slices = {"cafe-societe": {}}
+    template = resolve_template(None)
+    folders = set()
+    for out in (tmp_path / "A", tmp_path / "B"):
+        (task,) = plan_tasks(data, out, template, {}, slices, cache_dir=shared)
+        port = portfolio_task(data, out, template, {}, cache_dir=shared)
+        folders |= {task.parameters["data_dir"], port.parameters["data_dir"]}
+    assert len(folders) == 4

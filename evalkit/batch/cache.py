@@ -24,10 +24,12 @@ from evalkit.provenance import write_provenance
 def cache_folder(out_dir, cache_dir=None) -> Path:
     """Where a run into ``out_dir`` keeps its slices: never inside the folder that is published.
 
-    ``cache_dir`` when given, else ``$EVALKIT_CACHE_HOME/<hash>``, else
+    ``<cache_dir>/<hash>`` when ``cache_dir`` is given, else ``$EVALKIT_CACHE_HOME/<hash>``, else
     ``$XDG_CACHE_HOME/evalkit/<hash>`` (default ``~/.cache/evalkit/<hash>``), where
     ``<hash>`` is the first 16 hex digits of the SHA-256 of the resolved output folder,
-    so two output folders never share slices.
+    so two output folders never share slices, even under one ``--cache-dir`` (two runs into
+    different folders at once wrote the same ``<cache_dir>/_portfolio``, and one portfolio
+    summarised the other run's data).
 
     Raises
     ------
@@ -40,10 +42,9 @@ def cache_folder(out_dir, cache_dir=None) -> Path:
     if cache_dir is None:
         base = os.environ.get("EVALKIT_CACHE_HOME") or \
             Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit"
-        folder = Path(base) / hashlib.sha256(str(out).encode()).hexdigest()[:16]
     else:
-        folder = Path(cache_dir)
-    folder = folder.resolve()
+        base = cache_dir
+    folder = (Path(base) / hashlib.sha256(str(out).encode()).hexdigest()[:16]).resolve()
     if folder == out or out in folder.parents:
         raise InputError(f"The cache folder {str(folder)!r} is inside the output folder {str(out)!r}; its "
                          "row-level data would be published. Choose a --cache-dir outside --out.")

@@ -187,7 +187,8 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         Also print each report to ``<partnership_id>.pdf`` beside its HTML (WeasyPrint, offline).
     cache_dir : str or Path, optional
         Where the per-partnership data slices are kept between runs (row-level data,
-        never published): default ``~/.cache/evalkit/<hash of out_dir>``. Must lie outside ``out_dir``.
+        never published), in its subfolder ``<hash of out_dir>``: default ``~/.cache/evalkit/<hash of out_dir>``.
+        Must lie outside ``out_dir``.
 
     Safety: one run at a time per ``out_dir`` (a second fails at once with InputError);
     a run writes nothing into an ``out_dir`` holding anything a run did not record in
