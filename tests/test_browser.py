@@ -81,7 +81,7 @@ def test_page_loads_offline_without_console_errors(visit, pages, name):
     assert outside == [], f"{name} requested {outside}"
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 768, 1024, 1280])  # phone, tablet, small laptop, desktop
 @pytest.mark.parametrize("name", PAGES)
 def test_no_horizontal_overflow(visit, pages, name, width):
     v = visit(pages[name], width=width)

@@ -93,7 +93,7 @@ def finish_page(page: str) -> str:
       ``.at-a-glance`` card gets the id ``at-a-glance``;
     * in every table, each body cell gets ``data-label`` (its column's header), numeric
       cells the class ``ek-num``, and tables with more than :data:`STACK_COLUMNS`
-      columns the class ``ek-stack`` (the stylesheet stacks them below 40rem).
+      columns the class ``ek-stack`` (the stylesheet stacks them below 56rem).
       A pandas header row that only names the index is folded into the first row.
 
     Parameters
