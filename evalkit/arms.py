@@ -44,18 +44,18 @@ ARM, PROGRAM, COMPARISON = "arm", "program", "comparison"
 
 BALANCE_COLUMNS = ["partnership_id", "measure", "label", "kind", "group", "reference", "baseline", "n_group",
                    "n_reference", "mean_group", "mean_reference", "effect_size", "effect_size_name", "verdict",
-                   "suppressed", "note"]
+                   "suppressed", "note", "protected"]
 ATTRITION_COLUMNS = ["partnership_id", "measure", "label", "group", "reference", "outcome_wave",
                      "n_assigned_group", "n_analyzed_group", "n_assigned_reference", "n_analyzed_reference",
                      "attrition_group_pct", "attrition_reference_pct", "overall_pct", "differential_pp",
                      "cautious_max_pp", "cautious_verdict", "optimistic_max_pp", "optimistic_verdict",
-                     "suppressed", "note"]
+                     "suppressed", "note", "protected"]
 EFFECT_COLUMNS = ["partnership_id", "measure", "label", "kind", "group", "reference", "baseline", "outcome_wave",
                   "n_group", "n_reference", "adjusted_mean_group", "adjusted_mean_reference", "estimate", "se",
                   "ci_low", "ci_high", "df", "pvalue", "p_adjusted", "significant", "effect_size",
                   "effect_size_name", "effect_ci_low", "effect_ci_high", "did_estimate", "did_ci_low",
                   "did_ci_high", "did_pvalue", "direction", "higher_is_better", "scale_min", "scale_max",
-                  "suppressed", "note"]
+                  "suppressed", "note", "protected"]
 
 
 # --- the analysis sample -------------------------------------------------------------------
@@ -210,11 +210,14 @@ def _tidy(table: pd.DataFrame, data, min_group_size: int) -> pd.DataFrame:
     The arms of a partnership partition its participants, whose number the report shows (all arms
     together), so within each measure the arms' counts get complementary suppression
     (:func:`evalkit.privacy.complementary_cells`): a program group of 35 beside 42 enrolled gives a
-    comparison group of 7 away, so it is blanked too.
+    comparison group of 7 away, so it is blanked too. ``protected`` names (comma-separated) the count
+    columns of a row blanked only for that, which a report shows as "not shown", not "fewer than k"
+    (:func:`evalkit.privacy.format_count`).
     """
     rank = {m: i for i, m in enumerate(data.measures["measure"])}
     table = table.assign(_m=table["measure"].map(rank)).sort_values(["_m", "group"], kind="stable")
     table = table.drop(columns="_m").reset_index(drop=True)
+    protected = [[] for _ in range(len(table))]
     for c in [c for c in table.columns if c.startswith("n_")]:
         counts = pd.to_numeric(table[c], errors="coerce").round().astype("Int64")
         table[c] = counts.mask(counts < min_group_size)
@@ -227,6 +230,13 @@ def _tidy(table: pd.DataFrame, data, min_group_size: int) -> pd.DataFrame:
             table.loc[table.index[idx[blank[:-1]]], group] = pd.NA
             if blank[-1]:
                 table.loc[table.index[idx], reference] = pd.NA
+            cut = blank & (cells >= min_group_size)   # blanked only so that a smaller arm cannot be worked out
+            for i in idx[cut[:-1]]:
+                protected[i].append(group)
+            if cut[-1]:
+                for i in idx:
+                    protected[i].append(reference)
+    table["protected"] = [",".join(p) for p in protected]
     return table.drop(columns=[c for c in table.columns if c.startswith("_raw_")])
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 from evalkit.labels import wave_label
 from evalkit.narrate import _num as narrate_number, verdict_word
 from evalkit.errors import InputError
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
@@ -567,8 +567,13 @@ def describe_attendance(session_table: pd.DataFrame) -> str:
                 f"{at(first)} {link} {_pct(100 * last['rate'])} at {at(last)}; lowest {_pct(100 * low['rate'])} "
                 f"({low['session']}), highest {_pct(100 * high['rate'])} ({high['session']}).")
     hidden = len(session_table) - len(t)
-    if hidden:
-        text += f" {hidden} session{'s' if hidden != 1 else ''} not shown: too few attenders."
+    # sessions withheld only so that a smaller one cannot be worked out (complementary suppression) are not too few
+    guard = n_protecting(session_table, session_table["rate"].isna())
+    if hidden - guard:
+        text += f" {hidden - guard} session{'s' if hidden - guard != 1 else ''} not shown: too few attenders."
+    if guard:
+        text += (f" {guard} session{'s' if guard != 1 else ''} not shown so that a smaller one cannot be worked out "
+                 "by subtraction.")
     return text
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from evalkit.figures import legend_below, report_style
 from evalkit.plots import subplots
 from evalkit.narrate import _num as narrate_number, format_date
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, withheld_note
 
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
            "plot_partner_survey", "describe_partner_survey", "plot_representation", "describe_representation"]
@@ -103,8 +103,10 @@ def describe_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFA
         return "No partnership indicators were recorded."
     parts = []
     for name in dict.fromkeys(trend["indicator"]):
-        d = trend[(trend["indicator"] == name) & trend["value"].notna()].sort_values("period_rank")
-        label = d["label"].iloc[0] if len(d) else name
+        rows = trend[trend["indicator"] == name]
+        d = rows[rows["value"].notna()].sort_values("period_rank")
+        # named by its label even when no value is shown (the chart's title), never by its id
+        label = rows["label"].dropna().iloc[0] if rows["label"].notna().any() else name
         if d.empty:
             parts.append(f"{label}: no value shown")
             continue
@@ -222,8 +224,9 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         handles = [plt.Line2D([], [], color=palette[r], marker="o", label=r) for r in roles]
         fig.legend(handles=handles, loc="lower center", ncol=len(roles), frameon=False)
         withheld = int(summary["suppressed"].sum())
-        if withheld:
-            fig.text(0.01, 0.06, withheld_note(withheld, "means", min_group_size), fontsize=9)
+        if withheld:   # a role blanked only to protect a smaller one is not said to be too few
+            guard = n_protecting(summary)
+            fig.text(0.01, 0.06, withheld_note(withheld, "means", min_group_size, protected=guard), fontsize=9)
         fig.tight_layout(rect=(0, 0.1, 1, 1))
         return fig
 
@@ -252,7 +255,8 @@ def describe_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFA
             parts.append(f"{label} from {narrate_number(d['mean'].iloc[0], 1)} ({d['period'].iloc[0]}) to {narrate_number(d['mean'].iloc[-1], 1)} "
                          f"({d['period'].iloc[-1]})")
     scale = f"{summary['scale_min'].min():g} to {summary['scale_max'].max():g}"
-    note = withheld_note(int(summary["suppressed"].sum()), "means", min_group_size)
+    note = withheld_note(int(summary["suppressed"].sum()), "means", min_group_size,
+                         protected=n_protecting(summary))
     return (f"Line charts of the partners' check-in ratings ({scale}) by period: " + "; ".join(parts) + "."
             + (f" {note}" if note else ""))
 
@@ -290,9 +294,18 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
         legend_below(fig, handles)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        n_hidden = int((gaps["ratio"].isna()).sum())
-        if n_hidden:
-            ax.set_title(f"{n_hidden} group(s) not drawn: too few participants to show.", fontsize=9, loc="left")
+        hidden = gaps["ratio"].isna().to_numpy(bool)
+        guard = hidden & np.array([protects(n) for n in gaps.get("note", pd.Series([""] * len(gaps)))], dtype=bool)
+        said = []
+        if (hidden & ~guard).any():
+            n = int((hidden & ~guard).sum())
+            said.append(f"{n} group{'s' if n != 1 else ''} not drawn: too few participants to show.")
+        if guard.any():  # blanked only to protect a smaller group (complementary suppression): not "too few"
+            n = int(guard.sum())
+            said.append(f"{n} group{'s' if n != 1 else ''} not drawn so that a smaller group cannot be worked out "
+                        "by subtraction.")
+        if said:
+            ax.set_title(" ".join(said), fontsize=9, loc="left")
         return fig
 
 

@@ -29,7 +29,7 @@ from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
 from evalkit.narrate import capitalise, format_date, format_number, format_p, format_pct, md_escape
 from evalkit.narrate import note as _note
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, suppression_rule
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, protects, suppression_rule
 
 __all__ = ["HealthSections", "PortfolioHealth"]
 
@@ -350,6 +350,8 @@ class HealthSections:
                 f"{self._chance(r['pvalue'])}).")
 
     def _gap_line(self, r) -> str:
+        if r["suppressed"] and protects(r.get("note")):   # a role blanked to protect a smaller one: not too few
+            return f"- {md_escape(r['label'])}: not shown, so that a smaller role cannot be worked out by subtraction."
         if r["suppressed"]:
             return f"- {md_escape(r['label'])}: too few respondents in a role to compare ({format_count(None, self.k)})."
         d = self._digits(r)
@@ -397,7 +399,9 @@ class HealthSections:
             lines.append("**Under-represented:**\n")
             for _, r in under.iterrows():
                 if r["suppressed"]:
-                    detail = f"{r['note']} participants, {format_pct(r['community_share'])} of the community"
+                    count = ("number not shown, to protect a smaller group" if protects(r["note"]) else r["note"]
+                             if "known value" in str(r["note"]) else f"{r['note']} participants")
+                    detail = f"{count}, {format_pct(r['community_share'])} of the community"
                 else:
                     detail = (f"{format_pct(r['participant_share'])} of participants vs "
                               f"{format_pct(r['community_share'])} of the "

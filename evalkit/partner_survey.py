@@ -143,7 +143,9 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
     -------
     pandas.DataFrame
         ``partnership_id, period, period_rank, item, label, role_a, role_b, n_a, n_b, mean_a, mean_b,
-        gap, ci_low, ci_high, pvalue, suppressed``.
+        gap, ci_low, ci_high, pvalue, suppressed, note`` (why a gap is blank: fewer than ``min_group_size``
+        respondents in a role, or a role blanked only so that a smaller role cannot be worked out by
+        subtraction: :func:`evalkit.privacy.protects` reads which).
 
     Examples
     --------
@@ -156,7 +158,7 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
     ids = partnership_ids(data, partnership_id)
     s = _survey(data, ids)
     columns = ["partnership_id", "period", "period_rank", "item", "label", "role_a", "role_b", "n_a", "n_b",
-               "mean_a", "mean_b", "gap", "ci_low", "ci_high", "pvalue", "suppressed"]
+               "mean_a", "mean_b", "gap", "ci_low", "ci_high", "pvalue", "suppressed", "note"]
     # a role the check-in table blanks (fewer than k, or so that the pooled row less the others cannot give a
     # smaller role) is blanked here too: its mean beside the pooled one would give that smaller role away
     summary = partner_survey_summary(data, ids, min_group_size=k) if len(s) else pd.DataFrame(
@@ -181,7 +183,10 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
                          "n_a": pd.NA if len(a) < k or hide_a else len(a), "n_b": pd.NA if len(b) < k or hide_b else len(b),
                          "mean_a": np.nan if small else float(np.mean(a)),
                          "mean_b": np.nan if small else float(np.mean(b)),
-                         "gap": gap, "ci_low": lo, "ci_high": hi, "pvalue": p, "suppressed": small})
+                         "gap": gap, "ci_low": lo, "ci_high": hi, "pvalue": p, "suppressed": small,
+                         "note": (f"fewer than {k} respondents in a role" if len(a) < k or len(b) < k else
+                                  "a role is not shown so that a smaller role cannot be worked out by subtraction"
+                                  if small else "")})
     out = pd.DataFrame(rows, columns=columns)
     for c in ("n_a", "n_b"):
         out[c] = out[c].astype("Int64")

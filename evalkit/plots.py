@@ -20,7 +20,7 @@ from evalkit.figures import (change_axis, change_withheld_note, check_one_change
                              forest_verdicts, legend_below)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, withheld_note
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 PALETTE = "colorblind"
 #: Colour of each verdict (a change that could be chance is grey whatever its sign).
@@ -233,7 +233,8 @@ def plot_attendance(session_table: pd.DataFrame, *, min_group_size: int = DEFAUL
     fig.autofmt_xdate()
     sns.despine(fig)
     fig.tight_layout()
-    note = withheld_note(len(session_table) - len(t), "sessions", min_group_size)
+    guard = n_protecting(session_table, session_table["rate"].isna())
+    note = withheld_note(len(session_table) - len(t), "sessions", min_group_size, protected=guard)
     if note:
         fig.subplots_adjust(bottom=fig.subplotpars.bottom + 0.08)
         fig.text(0.01, 0.01, note, fontsize=9)

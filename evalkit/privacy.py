@@ -48,6 +48,13 @@ DEFAULT_MIN_GROUP_SIZE = 10
 #: What a report shows in place of a suppressed count.
 SUPPRESSED_LABEL = "fewer than {k}"
 
+#: What a report shows in place of a count blanked only so that a smaller group cannot be worked out by
+#: subtraction (complementary suppression, rule 2): the count itself may be large, so not "fewer than k".
+PROTECTED_LABEL = "not shown"
+
+#: The note :func:`complementary_suppression` gives a row it blanks to protect a smaller one.
+COMPLEMENTARY_NOTE = "suppressed so that a smaller group cannot be worked out by subtraction"
+
 
 def check_min_group_size(min_group_size) -> int:
     """``min_group_size`` as an int, or InputError when it is not a whole number of at least 1."""
@@ -229,8 +236,44 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
             if (blank[idx] == before).all():
                 break
     out = _blank(out, primary, value_columns, count_columns, k, f"suppressed: fewer than {k} participants")
-    return _blank(out, blank & ~primary, value_columns, count_columns, k,
-                  "suppressed so that a smaller group cannot be worked out by subtraction")
+    return _blank(out, blank & ~primary, value_columns, count_columns, k, COMPLEMENTARY_NOTE)
+
+
+def protects(note) -> bool:
+    """Whether a row's ``note`` says it was blanked only to protect a smaller group (complementary suppression).
+
+    Reads the note :func:`complementary_suppression` writes (:data:`COMPLEMENTARY_NOTE`), and the
+    "protects a smaller group" of tables that write their own (themes, who was served); a row blanked
+    for being small itself (its note begins "suppressed: fewer than") does not protect.
+
+    Examples
+    --------
+    >>> protects(COMPLEMENTARY_NOTE), protects("suppressed: fewer than 10 participants"), protects(None)
+    (True, False, False)
+    """
+    if note is None or (not isinstance(note, str) and pd.isna(note)):
+        return False
+    note = str(note)
+    return not note.startswith("suppressed: fewer than") and (
+        "cannot be worked out by subtraction" in note or "protects a smaller group" in note)
+
+
+def n_protecting(table: pd.DataFrame, blanked=None) -> int:
+    """How many of a table's blanked rows (``blanked``, default its ``suppressed`` column) were blanked only to
+    protect a smaller group (:func:`protects` reads their ``note``): what :func:`withheld_note` calls
+    ``protected``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"suppressed": [True, True, False], "note": ["suppressed: fewer than 10 participants",
+    ...                                                               COMPLEMENTARY_NOTE, ""]})
+    >>> n_protecting(t)
+    1
+    """
+    if "note" not in table.columns or not len(table):
+        return 0
+    blanked = _flags(table["suppressed"]) if blanked is None else np.asarray(blanked, dtype=bool)
+    return int(sum(map(protects, table.loc[blanked, "note"])))
 
 
 def safe_rate(numerator, denominator, min_group_size: int):
@@ -275,29 +318,45 @@ def suppression_rule(rule: str, what: str, min_group_size: int) -> str:
     return rule.format(k=k) if k > 1 else f"No minimum group size was set (1): {what} of any size are shown."
 
 
-def withheld_note(n_withheld: int, what: str, min_group_size: int) -> str:
+def withheld_note(n_withheld: int, what: str, min_group_size: int, protected: int = 0) -> str:
     """The sentence a figure shows when it leaves out points describing too few people.
+
+    ``protected`` of the ``n_withheld`` were left out only so that a smaller one cannot be worked
+    out by subtraction (complementary suppression): they are not said to be too few.
 
     Examples
     --------
     >>> withheld_note(2, "sessions", 10), withheld_note(1, "sessions", 10)
     ('2 sessions not shown: fewer than 10 people each.', '1 session not shown: fewer than 10 people.')
+    >>> withheld_note(1, "sessions", 10, protected=1)
+    '1 session not shown so that a smaller one cannot be worked out by subtraction.'
     """
-    if n_withheld <= 0:
-        return ""
-    if n_withheld == 1:
-        return f"1 {what[:-1] if what.endswith('s') else what} not shown: fewer than {min_group_size} people."
-    return f"{n_withheld} {what} not shown: fewer than {min_group_size} people each."
+    one = what[:-1] if what.endswith("s") else what
+    small, said = n_withheld - protected, []
+    if small == 1:
+        said.append(f"1 {one} not shown: fewer than {min_group_size} people.")
+    elif small > 1:
+        said.append(f"{small} {what} not shown: fewer than {min_group_size} people each.")
+    if protected > 0:
+        said.append(f"{protected} {one if protected == 1 else what} not shown so that a smaller one cannot be worked "
+                    "out by subtraction.")
+    return " ".join(said)
 
 
-def format_count(n, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+def format_count(n, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, protected: bool = False) -> str:
     """Show a count for a report: the number, or "fewer than k" when it was suppressed or is below k.
+
+    ``protected``: the count was blanked only so that a smaller group cannot be worked out by
+    subtraction (complementary suppression; see :func:`protects`): a blank then reads
+    :data:`PROTECTED_LABEL`, "not shown", since the count itself may be large.
 
     Examples
     --------
-    >>> format_count(1234), format_count(None), format_count(3)
-    ('1,234', 'fewer than 10', 'fewer than 10')
+    >>> format_count(1234), format_count(None), format_count(3), format_count(None, 10, protected=True)
+    ('1,234', 'fewer than 10', 'fewer than 10', 'not shown')
     """
+    if protected and (n is None or pd.isna(n)):
+        return PROTECTED_LABEL
     if n is None or pd.isna(n) or 0 < int(n) < min_group_size:
         return SUPPRESSED_LABEL.format(k=min_group_size)
     return f"{int(n):,}"

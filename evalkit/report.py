@@ -19,7 +19,7 @@ from evalkit.labels import column_label, humanise, relabel_groups, wave_label
 from evalkit.narrate import (capitalise, format_change, format_date, format_number, format_p, format_pct, md_escape, methods_note,
                              note, outcomes_table, summary_paragraph)
 from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count, protects
 from evalkit.report_waves import ChangeOverTimeSection, ComparisonSection, WavesAndArmsSections, section_once
 from evalkit.scales import scale_reliability, with_scale_scores
 from evalkit.targets import progress_against_targets
@@ -221,7 +221,10 @@ class PartnershipReport(WavesAndArmsSections):
 
     @cached_property
     def satisfaction_table(self) -> pd.DataFrame:
-        return describe_wave(self.data, self.partnership_id, domain="satisfaction", wave=self.post_wave,
+        """Satisfaction at the post wave, of the program group when there is a comparison group, as every
+        outcome section and the targets (a target on satisfaction beside all arms' answers gave the
+        comparison group's count and mean away by subtraction)."""
+        return describe_wave(self._program_data, self.partnership_id, domain="satisfaction", wave=self.post_wave,
                              min_group_size=self.min_group_size)
 
     # ---- sections ----------------------------------------------------------------
@@ -640,6 +643,8 @@ class PartnershipReport(WavesAndArmsSections):
                              f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; "
                              f"mean {format_number(r['mean'], 1)}, "
                              f"n = {r['n']}).")
+        if self.has_comparison:
+            lines.insert(0, f"Only participants in the {self._program_words} are counted here.\n")
         return "\n".join(lines)
 
     def satisfaction_figure(self):
@@ -653,9 +658,9 @@ class PartnershipReport(WavesAndArmsSections):
         measure = t["measure"].iloc[0]
         with report_style():
             return ReportFigure(
-                plot_response_shares(self.data, self.partnership_id, measure, wave=self.post_wave,
+                plot_response_shares(self._program_data, self.partnership_id, measure, wave=self.post_wave,
                                      min_group_size=self.min_group_size),
-                describe_response_shares(self.data, self.partnership_id, measure, wave=self.post_wave,
+                describe_response_shares(self._program_data, self.partnership_id, measure, wave=self.post_wave,
                                          min_group_size=self.min_group_size))
 
     def longterm(self, wave: str | None = None) -> str:
@@ -677,7 +682,7 @@ class PartnershipReport(WavesAndArmsSections):
         asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"])
         only_then = sorted(asked - set(lasting["measure"]))
         if only_then:
-            d = describe_wave(self.data, self.partnership_id, measures=only_then, wave=wave,
+            d = describe_wave(self._program_data, self.partnership_id, measures=only_then, wave=wave,
                               min_group_size=self.min_group_size)
             for _, r in d.iterrows():
                 if r["suppressed"]:
@@ -756,7 +761,9 @@ class PartnershipReport(WavesAndArmsSections):
             rep = relabel_groups(rep, col, self.data)   # report order and labels (evalkit.labels)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
-                "Enrolled": [format_count(n, self.min_group_size) for n in rep["n_enrolled"]],
+                # a group blanked only to protect a smaller one is "not shown", not "fewer than k" (privacy, rule 2)
+                "Enrolled": [format_count(n, self.min_group_size, protected=protects(note))
+                             for n, note in zip(rep["n_enrolled"], rep["note"])],
                 "Share of enrolled": [format_pct(x) for x in rep["share_enrolled"]],
                 "Share of completers": [format_pct(x) for x in rep["share_completers"]],
                 "Retention": [format_pct(x) for x in rep["retention_rate"]],

@@ -298,13 +298,15 @@ class WavesAndArmsSections:
         def ci(lo, hi, digits=2):
             return "\u2013" if pd.isna(lo) else f"{fn(lo, digits)} to {fn(hi, digits)}"
 
-        def n2(a, b):
-            return f"{format_count(a, k)} / {format_count(b, k)}"
+        def n2(a, b, protected="", columns=("n_group", "n_reference")):
+            # an arm blanked only so that a smaller one cannot be worked out reads "not shown" (arms._tidy)
+            shut = str(protected).split(",")
+            return " / ".join(format_count(x, k, protected=c in shut) for x, c in zip((a, b), columns))
 
         b = baseline_balance(self.data, self.partnership_id, **kw)
         balance = pd.DataFrame({
             "Measure": b["label"], "Group": b["group"],
-            "n (group / comparison)": [n2(x, y) for x, y in zip(b["n_group"], b["n_reference"])],
+            "n (group / comparison)": [n2(x, y, z) for x, y, z in zip(b["n_group"], b["n_reference"], b["protected"])],
             "Baseline mean (group)": [fn(x) for x in b["mean_group"]],
             "Baseline mean (comparison)": [fn(x) for x in b["mean_reference"]],
             "Baseline difference (g)": [fn(x) for x in b["effect_size"]],
@@ -320,8 +322,10 @@ class WavesAndArmsSections:
 
         attrition = pd.DataFrame({
             "Measure": a["label"], "Group": a["group"],
-            "Assigned (group / comparison)": [n2(x, y) for x, y in zip(a["n_assigned_group"], a["n_assigned_reference"])],
-            "Analysed (group / comparison)": [n2(x, y) for x, y in zip(a["n_analyzed_group"], a["n_analyzed_reference"])],
+            "Assigned (group / comparison)": [n2(x, y, z, ("n_assigned_group", "n_assigned_reference")) for x, y, z
+                                              in zip(a["n_assigned_group"], a["n_assigned_reference"], a["protected"])],
+            "Analysed (group / comparison)": [n2(x, y, z, ("n_analyzed_group", "n_analyzed_reference")) for x, y, z
+                                              in zip(a["n_analyzed_group"], a["n_analyzed_reference"], a["protected"])],
             "Attrition (group / comparison)": [f"{pct(x)} / {pct(y)}" for x, y in
                                                zip(a["attrition_group_pct"], a["attrition_reference_pct"])],
             "Overall attrition": [pct(x) for x in a["overall_pct"]],
@@ -332,7 +336,7 @@ class WavesAndArmsSections:
         e = self.program_effects
         effects = pd.DataFrame({
             "Measure": e["label"], "Group": e["group"],
-            "n (group / comparison)": [n2(x, y) for x, y in zip(e["n_group"], e["n_reference"])],
+            "n (group / comparison)": [n2(x, y, z) for x, y, z in zip(e["n_group"], e["n_reference"], e["protected"])],
             "Adjusted difference": [fn(x) for x in e["estimate"]],
             "95% CI": [ci(lo, hi) for lo, hi in zip(e["ci_low"], e["ci_high"])],
             "Adjusted p": [format_p(p) for p in e["p_adjusted"]],

@@ -51,7 +51,7 @@ from evalkit.labels import column_label, wave_label
 from evalkit.load import order_waves, wave_roles
 from evalkit.narrate import _num as _n
 from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression, safe_rate,
-                             suppress_small_groups, suppression_rule, withheld_note)
+                             n_protecting, suppress_small_groups, suppression_rule, withheld_note)
 from evalkit.stats._result import Result
 
 #: The model :func:`time_trend` fits for each measure kind.
@@ -678,8 +678,9 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         head = str(t["label"].iloc[0]) + ("" if title is None else f": mean and {round(conf_level * 100)}% CI")
         ax.set_title(textwrap.fill(head, round(9 * panel_size[0])), fontsize=10, **literal)
         withheld = int(t["suppressed"].sum())
-        if withheld:
-            ax.text(0.01, 0.01, withheld_note(withheld, "means", min_group_size), transform=ax.transAxes,
+        if withheld:   # a group blanked only to protect a smaller one is not said to be too few
+            note = withheld_note(withheld, "means", min_group_size, protected=n_protecting(t))
+            ax.text(0.01, 0.01, note, transform=ax.transAxes,
                     fontsize=9, color="0.3", **literal)
         if len(groups) > 1 and ax.get_legend_handles_labels()[1]:   # no legend over a panel of withheld means
             leg = ax.legend(frameon=False, fontsize=9)
@@ -724,7 +725,8 @@ def describe_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95,
         withheld = int(t["suppressed"].astype(bool).sum())
         text = f"{t['label'].iloc[0]}: " + ("; ".join(said) if said else "nothing shown")
         if withheld:
-            text += f" ({withheld_note(withheld, 'means', min_group_size)})"
+            guard = n_protecting(t)
+            text += f" ({withheld_note(withheld, 'means', min_group_size, protected=guard)})"
         parts.append(text)
     if not parts:
         return "No measure was answered at more than one wave."

@@ -1,0 +1,203 @@
+"""Follow-up of the privacy attack (tests/test_privacy_attack.py): findings left by its helper.
+
+Each test reproduces one finding on small synthetic data: a statistic that could be worked out by
+subtraction across sections, or a count blanked only to protect a smaller group that was labelled as if it
+were itself small ("fewer than 10" for a group of 35 or 288 misinforms the reader: it must read "not shown").
+"""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from builders import measure, write_tables
+
+K = 10
+
+
+def _tables(**given):
+    from evalkit import schema
+    from evalkit.load import Dataset
+
+    tables = {t: schema.empty_table(t) for t in schema.TABLES}
+    tables["partnerships"] = schema.coerce_table("partnerships", pd.DataFrame({
+        "partnership_id": ["p"], "name": ["P"], "partner_type": ["school"]}))
+    for name, table in given.items():
+        tables[name] = schema.coerce_table(name, table)
+    return Dataset(data_dir=".", **tables)
+
+
+# ---- 1. satisfaction beside a target, with a small comparison arm ---------------------------------------
+
+def _arms_with_satisfaction(tmp_path):
+    """30 in the program arm, 5 in the comparison arm. Skills (0-20) before and after; satisfaction (1-5) after
+    only: the program arm answers 3, 4, 5 ten times each (mean 4.00, 20 of 30 in the top two), the comparison
+    arm answers 1 five times. Target: mean satisfaction after >= 3."""
+    import evalkit as ek
+
+    people = pd.DataFrame({"participant_id": [f"s{i}" for i in range(35)], "partnership_id": "p",
+                           "arm": ["program"] * 30 + ["comparison"] * 5})
+    ids = people["participant_id"]
+    skills = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
+                                      "value": [10 + (w == "post") * (i % 3) for i in range(35)]})
+                        for w in ("pre", "post")])
+    sat = pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": "post", "measure": "sat",
+                        "value": [3, 4, 5] * 10 + [1] * 5})
+    targets = pd.DataFrame({"partnership_id": ["p"], "indicator": ["sat"], "statistic": ["mean_post"],
+                            "target": [3], "description": ["mean satisfaction of at least 3"]})
+    folder = write_tables(tmp_path / "d", pd.concat([skills, sat]),
+                          [measure("skills", lo=0, hi=20),
+                           measure("sat", kind="ordinal", lo=1, hi=5, domain="satisfaction", label="Satisfied")],
+                          participants=people, targets=targets)
+    return ek.load_data(folder)
+
+
+def test_satisfaction_and_its_target_count_the_same_arm(tmp_path):
+    """The targets table judged 'mean satisfaction >= 3' on the program arm (4.00, n 30); the satisfaction
+    section counted both arms (mean 3.57, n = 35): 35 - 30 = 5 in the comparison arm, and
+    (35 x 3.571 - 30 x 4.00) / 5 = 1.0, their mean satisfaction."""
+    import evalkit as ek
+
+    report = ek.report.PartnershipReport(_arms_with_satisfaction(tmp_path), "p", min_group_size=K)
+    assert report.has_comparison
+    target = report.targets.set_index("indicator").loc["sat"]
+    assert (int(target["n"]), target["estimate"]) == (30, pytest.approx(4.0))   # by hand: 3, 4, 5 ten times each
+    sat = report.satisfaction_table.set_index("measure").loc["sat"]
+    outside = int(sat["n"]) - int(target["n"])
+    assert outside == 0 or outside >= K, sat["n"]
+    # what the section says, by hand: 20 of the program's 30 chose 4 or 5, mean 4.0
+    text = report.satisfaction()
+    assert "67% chose one of the two most positive answers" in text and "mean 4.0" in text and "n = 30" in text
+    assert "program group" in text   # says whom it counts, as the outcomes intro does
+    figure = report.satisfaction_figure()
+    assert "(n = 30)" in figure.alt
+
+
+# ---- 2. a count blanked only to protect a smaller group reads "not shown" -------------------------------
+
+def test_results_by_group_says_not_shown_for_a_group_blanked_to_protect_a_smaller_one(tmp_path):
+    """Veterans: 3 yes, 40 no. 'yes' is fewer than 10; 'no' (40) is blanked so that 43 - 40 cannot give the 3.
+    The representation table of Results by group read 'fewer than 10' for both."""
+    import evalkit as ek
+
+    people = pd.DataFrame({"participant_id": [f"v{i}" for i in range(43)], "partnership_id": "p",
+                           "veteran": ["yes"] * 3 + ["no"] * 40})
+    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
+                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(43)]})
+                      for w in ("pre", "post")])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people))
+    (section,) = ek.report.PartnershipReport(data, "p", min_group_size=K).subgroups()
+    who = section.representation
+    assert who.loc["yes", "Enrolled"] == "fewer than 10"
+    assert who.loc["no", "Enrolled"] == "not shown"
+    assert "fewer than" not in " ".join(section.outcomes.xs("no", level="Group")["n (pre / post / pairs)"])
+
+
+def test_the_arm_tables_say_not_shown_for_a_program_arm_blanked_to_protect_the_comparison_arm(tmp_path):
+    """35 in the program arm, 7 in the comparison arm: the comparison arm is fewer than 10, the program arm's 35 is
+    blanked so that 42 - 35 cannot give the 7. The attrition table read 'fewer than 10 / fewer than 10'."""
+    import evalkit as ek
+
+    people = pd.DataFrame({"participant_id": [f"c{i}" for i in range(42)], "partnership_id": "p",
+                           "arm": ["comparison"] * 7 + ["program"] * 35})
+    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
+                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(42)]})
+                      for w in ("pre", "post")])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people))
+    section = ek.report.PartnershipReport(data, "p", min_group_size=K).comparison_group()
+    assert section.attrition.iloc[0]["Assigned (group / comparison)"] == "not shown / fewer than 10"
+    assert section.attrition.iloc[0]["Analysed (group / comparison)"] == "not shown / fewer than 10"
+    for table in (section.balance, section.effects):
+        assert table.iloc[0]["n (group / comparison)"] == "not shown / fewer than 10"
+
+
+def test_the_representation_figure_does_not_call_a_protecting_group_too_small():
+    """Veterans 3 yes, 288 no, both in the community table: the figure drew neither and said '2 group(s) not drawn:
+    too few participants to show', though 288 is not too few (it is blanked so that 291 - 288 cannot give 3)."""
+    from evalkit.community import representation_gap
+    from evalkit.health_plots import plot_representation
+    import matplotlib.pyplot as plt
+
+    people = pd.DataFrame({"participant_id": [f"x{i}" for i in range(291)], "partnership_id": "p",
+                           "veteran": ["yes"] * 3 + ["no"] * 288})
+    community = pd.DataFrame({"partnership_id": "p", "characteristic": "veteran", "group": ["yes", "no"],
+                              "share": ["0.1", "0.9"]})
+    g = representation_gap(_tables(participants=people, community=community), "p", min_group_size=K)
+    fig = plot_representation(pd.concat([g, g.assign(characteristic="other", group=["a", "b"],
+                                                     ratio=1.0, ratio_ci_low=0.8, ratio_ci_high=1.2,
+                                                     verdict="in line", note="")], ignore_index=True))
+    title = " ".join(ax.get_title(loc="left") for ax in fig.axes)
+    plt.close(fig)
+    assert "2 group(s) not drawn" not in title
+    assert "1 group not drawn: too few participants to show." in title
+    assert "1 group not drawn so that a smaller group cannot be worked out by subtraction" in title
+
+
+def test_attendance_by_session_does_not_call_a_protecting_session_too_small(tmp_path):
+    """11 participants, sessions of 10, 10 and 3 attenders: the third is withheld (fewer than 10), and a session of
+    10 with it so that 23 - 10 cannot give 3; the alt text said '2 sessions not shown: too few attenders'."""
+    import evalkit as ek
+    from evalkit.figures import describe_attendance
+    from evalkit.participation import session_attendance
+
+    ids = [f"a{i}" for i in range(11)]
+    att = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "session": s, "date": d,
+                                   "attended": [i < n for i in range(11)]})
+                     for s, d, n in (("s1", "2025-02-01", 10), ("s2", "2025-02-08", 10), ("s3", "2025-02-15", 3))])
+    resp = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
+                                    "value": 3}) for w in ("pre", "post")])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], attendance=att))
+    sessions = session_attendance(data, "p", min_group_size=K)
+    assert int(sessions["suppressed"].sum()) == 2
+    text = describe_attendance(sessions)
+    assert "too few attenders" not in text or "1 session not shown: too few attenders" in text
+    assert "1 session not shown so that a smaller one cannot be worked out by subtraction" in text
+    import matplotlib.pyplot as plt
+    from evalkit.plots import plot_attendance
+
+    fig = plot_attendance(sessions, min_group_size=K)
+    note = " ".join(t.get_text() for t in fig.texts)
+    plt.close(fig)
+    assert note == ("1 session not shown: fewer than 10 people. "
+                    "1 session not shown so that a smaller one cannot be worked out by subtraction.")
+
+
+# ---- 3. the partners' role gap, blanked to protect a smaller role --------------------------------------
+
+def _check_in(values: dict):
+    rows = [("p", "2025-06-30", role, "trust", str(v), "1", "5") for role, vs in values.items() for v in vs]
+    return _tables(partner_survey=pd.DataFrame(rows, columns=["partnership_id", "period", "respondent_role", "item",
+                                                              "value", "scale_min", "scale_max"]))
+
+
+def test_the_role_gap_sentence_says_a_role_is_not_shown_to_protect_a_smaller_one():
+    """16 institution, 18 partner, 3 funder respondents: the funders are too few, the institution (16) is blanked so
+    that the pooled row less the others cannot give the funders. The sentence said 'too few respondents in a role'."""
+    from evalkit.health_report import HealthSections
+
+    h = HealthSections(_check_in({"institution": [4] * 16, "partner": [4, 5] * 9, "funder": [1] * 3}), "p",
+                       min_group_size=K)
+    text = h.partners()
+    assert "too few respondents in a role" not in text
+    # the figure's alt text: the funders' and the institution's means are withheld, for two reasons
+    assert ("1 mean not shown: fewer than 10 people. 1 mean not shown so that a smaller one cannot be worked out "
+            "by subtraction.") in h.partners_figure().alt
+    assert "trust: not shown, so that a smaller role cannot be worked out by subtraction" in text
+    # a role that is itself too few still says so
+    h = HealthSections(_check_in({"institution": [4] * 6, "partner": [4, 5] * 9}), "p", min_group_size=K)
+    assert "trust: too few respondents in a role to compare (fewer than 10)" in h.partners()
+
+
+# ---- 4. the indicator chart's alt text -------------------------------------------------------------------
+
+def test_the_indicator_alt_text_names_an_indicator_by_its_label():
+    """Students placed (a count of people: 4 and 3 in two quarters) is withheld in both periods; the alt text
+    said 'students_placed: no value shown'."""
+    from evalkit.health_report import HealthSections
+
+    ind = pd.DataFrame({"partnership_id": "p", "period": ["2025-03-31", "2025-06-30"] * 2,
+                        "indicator": ["students_placed"] * 2 + ["volunteer_hours"] * 2, "value": ["4", "3", "40", "55"],
+                        "unit": ["students"] * 2 + ["hours"] * 2,
+                        "label": ["Students placed"] * 2 + ["Volunteer hours"] * 2})
+    fig = HealthSections(_tables(indicators=ind), "p", min_group_size=K).indicators_figure()
+    assert "students_placed" not in fig.alt
+    assert "Students placed: no value shown" in fig.alt and "Volunteer hours from 40 hours" in fig.alt
