@@ -324,3 +324,21 @@ def test_two_output_folders_sharing_a_cache_dir_keep_their_slices_apart(tmp_path
         port = portfolio_task(data, out, template, {}, cache_dir=shared)
         folders |= {task.parameters["data_dir"], port.parameters["data_dir"]}
     assert len(folders) == 4
+
+
+# --- finding 10: the run in the way, unnamed ------------------------------------------------------------
+def test_a_run_refused_by_the_lock_names_the_run_that_holds_it(tmp_path):
+    # the trial: a run hung (no --timeout) and every later nightly run said only 'Another evalkit run is
+    # writing to ...; wait for it to finish': the operator had to hunt for which process
+    import os
+
+    from evalkit.batch.publish import lock_output
+
+    held = lock_output(tmp_path)
+    try:
+        res = CliRunner().invoke(main, ["run", str(SAMPLE), "--out", str(tmp_path), "--partnership", "cafe-societe"])
+    finally:
+        held.close()
+    assert res.exit_code == 2
+    line = _one_error_line(res)
+    assert "Another evalkit run" in line and f"pid {os.getpid()}" in line and "started" in line, line

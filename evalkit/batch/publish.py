@@ -79,18 +79,29 @@ def lock_output(out_dir):
     """Take the run lock of ``out_dir`` (``.evalkit.lock``, an advisory ``flock``), or raise InputError at once.
 
     Returns the open lock file; closing it (or the process ending, however it ends)
-    releases the lock, so a killed run never leaves a stale lock behind.
+    releases the lock, so a killed run never leaves a stale lock behind. The holder writes
+    its process id and start time into the file, so a run refused names the run in its way.
     """
     import fcntl
+    import os
+    from datetime import datetime, timezone
 
     path = Path(out_dir) / LOCK
     fh = open(path, "a+")
     try:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
+        fh.seek(0)
+        holder = fh.read(200).split()
         fh.close()
-        raise InputError(f"Another evalkit run is writing to {str(out_dir)!r} (it holds {path.name}); "
-                         "wait for it to finish or choose another --out.") from None
+        who = f" (pid {holder[0]}, started {holder[1]})" if len(holder) >= 2 and holder[0].isdigit() else ""
+        stop = f", stop it (kill {holder[0]})" if who else ""
+        raise InputError(f"Another evalkit run{who} is writing to {str(out_dir)!r} (it holds {path.name}); "
+                         f"wait for it to finish{stop} or choose another --out.") from None
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()} {datetime.now(timezone.utc).isoformat(timespec='seconds')}\n")
+    fh.flush()
     return fh
 
 
