@@ -643,8 +643,10 @@ class PartnershipReport(WavesAndArmsSections):
                              f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; "
                              f"mean {format_number(r['mean'], 1)}, "
                              f"n = {r['n']}).")
-        if self.has_comparison:
+        if self._program_only:
             lines.insert(0, f"Only participants in the {self._program_words} are counted here.\n")
+        elif self.has_comparison:
+            lines.insert(0, self._too_small_words.strip() + "\n")
         return "\n".join(lines)
 
     def satisfaction_figure(self):
@@ -910,9 +912,11 @@ class PartnershipReport(WavesAndArmsSections):
             # the one column a reader cannot read without its methods formula, (Phi(g) - 0.5) x 100
             text += (" Improvement index: +10 means the average participant moved from the 50th to the 60th "
                      f"percentile of the {b} scores.")
-        if self.has_comparison:
+        if self._program_only:
             text += (f" Only participants in the {self._program_words} are counted here; how they compare with "
                      f"the {self._reference_words} is in its own section below.")
+        elif self.has_comparison:
+            text += self._too_small_words
         return text
 
     @cached_property
@@ -938,11 +942,46 @@ class PartnershipReport(WavesAndArmsSections):
         return "comparison group" if ref == "comparison" else f"{md_escape(ref)} group"
 
     @cached_property
-    def _program_data(self):
-        """The data without the comparison arm's answers (all the data when there is no comparison group)."""
-        import dataclasses
+    def _program_only(self) -> bool:
+        """Whether the program's sections leave the comparison arm out: there is one, and it can be set apart.
+
+        The participation section and *Who was served* count every arm; a section counting the program
+        group only beside them gives the comparison arm's count away by subtraction (40 answered the
+        baseline, 35 pairs in the outcomes table: 5), and with it its mean. So the arm is set apart only
+        when each of its counts those sections show (enrolled; answered each wave; the baseline and the
+        post survey; in the attendance log) is 0 or at least ``min_group_size``
+        (:mod:`evalkit.privacy`, rule 8); otherwise everyone is counted together, and the comparison
+        section, which then blanks every count of the arm anyway, says it is too small.
+        """
+        from evalkit.participation import wave_flags
 
         if not self.has_comparison:
+            return False
+        people = self.data.participants
+        ref = set(people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"])
+        r = self.data.responses.dropna(subset=["value"])
+        r = r[r["participant_id"].isin(ref)]
+        counts = [len(ref), *r.groupby("wave")["participant_id"].nunique()]
+        flags = wave_flags(self.data, [self.partnership_id], self.baseline_wave, self.post_wave)
+        counts.append(int(flags["both"][flags.index.get_level_values("participant_id").isin(ref)].sum()))
+        counts.append(self.data.attendance.loc[self.data.attendance["participant_id"].isin(ref),
+                                               "participant_id"].nunique())
+        return all(n == 0 or n >= self.min_group_size for n in counts)
+
+    @property
+    def _too_small_words(self) -> str:
+        """The sentence saying the comparison arm is counted with the program group (see :attr:`_program_only`)."""
+        return (f" The {self._reference_words} is too small to report apart (some of its counts are "
+                f"{format_count(None, self.min_group_size)}), so its participants are counted here with the "
+                f"{self._program_words}.")
+
+    @cached_property
+    def _program_data(self):
+        """The data without the comparison arm's answers (all the data when there is no comparison group, or
+        when it is too small to set apart: :attr:`_program_only`)."""
+        import dataclasses
+
+        if not self._program_only:
             return self.data
         people = self.data.participants
         ref = people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"]
@@ -954,9 +993,11 @@ class PartnershipReport(WavesAndArmsSections):
         b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         pairs = (f"**Design.** Comparison of the same participants at the {b} and the {p} survey (matched pairs: "
                  f"only people who answered both surveys enter a test). Change is {p} minus {b}.")
-        if self.has_comparison:
+        if self._program_only:
             return (pairs + f" The outcomes table counts the {self._program_words} only; the program effect is "
                     f"estimated against the {self._reference_words} (see *Design with a comparison group* below).")
+        if self.has_comparison:
+            return pairs + self._too_small_words.replace(" here", " in the outcomes table")
         return pairs + " There is no comparison group, so changes cannot be attributed to the programme alone."
 
     def _methods_sections(self) -> tuple[str, ...]:

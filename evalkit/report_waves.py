@@ -159,7 +159,7 @@ class WavesAndArmsSections:
 
         if not self._over_time_measures:
             return None
-        by = self.arms if self.has_comparison else None
+        by = self.arms if self._program_only else None   # a comparison arm too small to set apart: all together
         table = trajectory(self.data, self.partnership_id, self._over_time_measures, by=by,
                            min_group_size=self.min_group_size)
         with report_style():
@@ -194,7 +194,7 @@ class WavesAndArmsSections:
         if len(self.wave_order) < 3 or not self._over_time_measures:
             return ChangeOverTimeSection(applicable=False)
         k = self.min_group_size
-        who = f"the {self._program_words}'s answers" if self.has_comparison else "every answer"
+        who = f"the {self._program_words}'s answers" if self._program_only else "every answer"
         intro = (f"Participants were surveyed {len(self.wave_order)} times. "
                  + self._retention_by_wave_sentence()
                  + f" A wave's mean counts everyone who answered it (at the {md_escape(wave_label(self.baseline_wave))} "

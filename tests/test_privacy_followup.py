@@ -28,48 +28,54 @@ def _tables(**given):
 
 # ---- 1. satisfaction beside a target, with a small comparison arm ---------------------------------------
 
-def _arms_with_satisfaction(tmp_path):
-    """30 in the program arm, 5 in the comparison arm. Skills (0-20) before and after; satisfaction (1-5) after
-    only: the program arm answers 3, 4, 5 ten times each (mean 4.00, 20 of 30 in the top two), the comparison
-    arm answers 1 five times. Target: mean satisfaction after >= 3."""
+def _arms_with_satisfaction(folder, n_comparison):
+    """30 in the program arm, ``n_comparison`` in the comparison arm. Skills (0-20) before and after; satisfaction
+    (1-5) after only: the program arm answers 3, 4, 5 ten times each (mean 4.00, 20 of 30 in the top two), the
+    comparison arm answers 1. Target: mean satisfaction after >= 3."""
     import evalkit as ek
 
-    people = pd.DataFrame({"participant_id": [f"s{i}" for i in range(35)], "partnership_id": "p",
-                           "arm": ["program"] * 30 + ["comparison"] * 5})
+    n = 30 + n_comparison
+    people = pd.DataFrame({"participant_id": [f"s{i}" for i in range(n)], "partnership_id": "p",
+                           "arm": ["program"] * 30 + ["comparison"] * n_comparison})
     ids = people["participant_id"]
     skills = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
-                                      "value": [10 + (w == "post") * (i % 3) for i in range(35)]})
+                                      "value": [10 + (w == "post") * (i % 3) for i in range(n)]})
                         for w in ("pre", "post")])
     sat = pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": "post", "measure": "sat",
-                        "value": [3, 4, 5] * 10 + [1] * 5})
+                        "value": [3, 4, 5] * 10 + [1] * n_comparison})
     targets = pd.DataFrame({"partnership_id": ["p"], "indicator": ["sat"], "statistic": ["mean_post"],
                             "target": [3], "description": ["mean satisfaction of at least 3"]})
-    folder = write_tables(tmp_path / "d", pd.concat([skills, sat]),
+    folder = write_tables(folder, pd.concat([skills, sat]),
                           [measure("skills", lo=0, hi=20),
                            measure("sat", kind="ordinal", lo=1, hi=5, domain="satisfaction", label="Satisfied")],
                           participants=people, targets=targets)
-    return ek.load_data(folder)
+    return ek.report.PartnershipReport(ek.load_data(folder), "p", min_group_size=K)
 
 
 def test_satisfaction_and_its_target_count_the_same_arm(tmp_path):
-    """The targets table judged 'mean satisfaction >= 3' on the program arm (4.00, n 30); the satisfaction
-    section counted both arms (mean 3.57, n = 35): 35 - 30 = 5 in the comparison arm, and
+    """Comparison arm of 5. The targets table judged 'mean satisfaction >= 3' on the program arm (4.00, n 30); the
+    satisfaction section counted both arms (mean 3.57, n = 35): 35 - 30 = 5 in the comparison arm, and
     (35 x 3.571 - 30 x 4.00) / 5 = 1.0, their mean satisfaction."""
-    import evalkit as ek
-
-    report = ek.report.PartnershipReport(_arms_with_satisfaction(tmp_path), "p", min_group_size=K)
+    report = _arms_with_satisfaction(tmp_path / "d", 5)
     assert report.has_comparison
     target = report.targets.set_index("indicator").loc["sat"]
-    assert (int(target["n"]), target["estimate"]) == (30, pytest.approx(4.0))   # by hand: 3, 4, 5 ten times each
     sat = report.satisfaction_table.set_index("measure").loc["sat"]
     outside = int(sat["n"]) - int(target["n"])
-    assert outside == 0 or outside >= K, sat["n"]
-    # what the section says, by hand: 20 of the program's 30 chose 4 or 5, mean 4.0
+    assert outside == 0 or outside >= K, (sat["n"], target["n"])
+    # too small to set apart (see test 5 below): both count all 35, by hand (120 + 5) / 35 = 3.57, 20 of 35 = 57%
+    assert target["estimate"] == pytest.approx(125 / 35)
+    text = report.satisfaction()
+    assert "57% chose one of the two most positive answers" in text and "n = 35" in text
+    assert "too small to report apart" in text
+    # a comparison arm of 12 is set apart: satisfaction then counts the program arm, as its target and every
+    # outcome section (by hand: 20 of the program's 30 chose 4 or 5, mean 4.0)
+    report = _arms_with_satisfaction(tmp_path / "e", 12)
+    target = report.targets.set_index("indicator").loc["sat"]
+    assert (int(target["n"]), target["estimate"]) == (30, pytest.approx(4.0))
     text = report.satisfaction()
     assert "67% chose one of the two most positive answers" in text and "mean 4.0" in text and "n = 30" in text
-    assert "program group" in text   # says whom it counts, as the outcomes intro does
-    figure = report.satisfaction_figure()
-    assert "(n = 30)" in figure.alt
+    assert "Only participants in the program group are counted here" in text
+    assert "(n = 30)" in report.satisfaction_figure().alt
 
 
 # ---- 2. a count blanked only to protect a smaller group reads "not shown" -------------------------------
@@ -201,3 +207,43 @@ def test_the_indicator_alt_text_names_an_indicator_by_its_label():
     fig = HealthSections(_tables(indicators=ind), "p", min_group_size=K).indicators_figure()
     assert "students_placed" not in fig.alt
     assert "Students placed: no value shown" in fig.alt and "Volunteer hours from 40 hours" in fig.alt
+
+
+# ---- 5. (found while there) the participation section's counts, of all arms, against the program's ----------
+
+def test_a_small_comparison_arm_cannot_be_counted_from_the_participation_section(tmp_path):
+    """35 in the program arm, 5 in the comparison arm, all 40 answer before and after. The participation section
+    (all arms) said 'answered the pre survey: 40; both: 40'; the outcomes table and the retention target count the
+    program arm only: 35 pairs, retention of 35. 40 - 35 = 5 in the comparison arm, and (40 x mean - 35 x program
+    mean) / 5 their own mean."""
+    import evalkit as ek
+
+    people = pd.DataFrame({"participant_id": [f"c{i}" for i in range(40)], "partnership_id": "p",
+                           "arm": ["program"] * 35 + ["comparison"] * 5})
+    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
+                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(40)]})
+                      for w in ("pre", "post")])
+    targets = pd.DataFrame({"partnership_id": ["p"], "indicator": ["retention_rate"], "statistic": ["rate"],
+                            "target": [80]})
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people,
+                                     targets=targets))
+    report = ek.report.PartnershipReport(data, "p", min_group_size=K)
+    every = report.retention   # the participation section: all arms
+    assert (every["n_enrolled"], every["n_pre"], every["n_post"], every["n_both"]) == (40, 40, 40, 40)
+    outcome = report.outcomes.set_index("measure").loc["skills"]
+    target = report.targets.set_index("indicator").loc["retention_rate"]
+    for shown, part in ((every["n_pre"], outcome["n_pre"]), (every["n_post"], outcome["n_post"]),
+                        (every["n_both"], outcome["n_pairs"]), (every["n_pre"], target["n"])):
+        assert shown - part == 0 or shown - part >= K, (shown, part)
+    # the comparison arm is too small to set apart: the report counts everyone together and says why
+    assert "too small to report apart" in report.outcomes_intro()
+    assert "Only participants in the program group" not in report.outcomes_intro()
+    # a comparison arm of 10 or more is still set apart (by hand: 35 program pairs beside 40 enrolled)
+    bigger = pd.concat([people, pd.DataFrame({"participant_id": [f"d{i}" for i in range(5)], "partnership_id": "p",
+                                              "arm": "comparison"})])
+    more = pd.concat([resp, pd.DataFrame({"participant_id": [f"d{i}" for i in range(5)] * 2, "partnership_id": "p",
+                                          "wave": ["pre"] * 5 + ["post"] * 5, "measure": "skills", "value": 3})])
+    data = ek.load_data(write_tables(tmp_path / "e", more, [measure("skills", lo=1, hi=5)], participants=bigger))
+    report = ek.report.PartnershipReport(data, "p", min_group_size=K)
+    assert report.outcomes.set_index("measure").loc["skills", "n_pairs"] == 35
+    assert "Only participants in the program group" in report.outcomes_intro()
