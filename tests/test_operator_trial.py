@@ -188,6 +188,29 @@ def test_an_unwritable_home_is_one_line_naming_the_cache_and_the_option(tmp_path
     assert not list(out.glob("*.html"))
 
 
+def test_no_home_at_all_is_one_line_naming_the_option(tmp_path, monkeypatch):
+    # a cron or container user with HOME unset and no passwd entry: Path.home() raises RuntimeError ('Could not
+    # determine home directory.'), which came out as a traceback and exit 1; with --cache-dir, jupyter_core's
+    # runtime folder raised it in every kernel ('Kernel died before replying to kernel_info', exit 1)
+    import os
+    import pwd
+
+    def no_entry(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    for name in ("HOME", "EVALKIT_CACHE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert os.path.expanduser("~") == "~"  # no home to be found
+    for cache in ([], ["--cache-dir", str(tmp_path / "cache")]):  # with --cache-dir every kernel died at start
+        res = CliRunner().invoke(main, ["run", str(SAMPLE), "--partnership", "cafe-societe", "--no-portfolio",
+                                        "--out", str(tmp_path / "out"), *cache])
+        assert res.exit_code == 2, res.output
+        line = _one_error_line(res)
+        assert "HOME" in line and "Set HOME" in line, line
+        assert not (tmp_path / "out").exists()
+
+
 def test_a_full_disk_is_one_line_naming_the_file_and_what_to_do(tmp_path, monkeypatch):
     # the trial (a 3 MB tmpfs as --out): the manifest's write raised ENOSPC with a traceback and exit 1
     import evalkit.atomic

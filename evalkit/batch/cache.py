@@ -34,14 +34,19 @@ def cache_folder(out_dir, cache_dir=None) -> Path:
     Raises
     ------
     evalkit.errors.InputError
-        If the cache folder would lie inside ``out_dir`` (its row-level data would be published).
+        If the cache folder would lie inside ``out_dir`` (its row-level data would be published), or
+        there is no default because no home folder can be found.
     """
     from evalkit.errors import InputError
 
     out = Path(out_dir).resolve()
     if cache_dir is None:
-        base = os.environ.get("EVALKIT_CACHE_HOME") or \
-            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit"
+        try:
+            base = os.environ.get("EVALKIT_CACHE_HOME") or \
+                Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evalkit"
+        except RuntimeError:  # HOME unset and no passwd entry (a cron or container user): no default
+            raise InputError("No home folder to keep the run's data slices in (HOME is not set); give a folder "
+                             "with --cache-dir (or set EVALKIT_CACHE_HOME).") from None
     else:
         base = cache_dir
     folder = (Path(base) / hashlib.sha256(str(out).encode()).hexdigest()[:16]).resolve()

@@ -219,6 +219,7 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
     >>> result.to_frame()[["partnership_id", "status"]].head()  # doctest: +SKIP
     """
     workers = _check_workers(workers, scheduler)
+    _check_home()
     if timeout is not None and not (isinstance(timeout, (int, float)) and 0 < timeout <= threading.TIMEOUT_MAX):
         raise InputError(f"timeout must be a positive, finite number of seconds, got {timeout!r}.")
     if memory_limit is not None and not (isinstance(memory_limit, int) and memory_limit >= MIN_MEMORY_LIMIT):
@@ -541,6 +542,20 @@ def _links(out_dir: Path, with_portfolio: bool) -> tuple:
     if with_portfolio or (out_dir / f"{PORTFOLIO_ID}.html").is_file():
         links.append((f"{PORTFOLIO_ID}.html", "Portfolio summary"))
     return tuple(links)
+
+
+def _check_home() -> None:
+    """InputError before anything is started when no home folder can be found (HOME unset, no passwd entry).
+
+    Jupyter's runtime folder (kernel connection files) and the default slice cache live under it: without
+    one, every kernel died at start ('Kernel died before replying to kernel_info').
+    """
+    try:
+        Path.home()
+    except RuntimeError:
+        raise InputError(f"No home folder: HOME is not set and user id {os.getuid()} has no entry in the password "
+                         "database; Jupyter kernels and the slice cache need one. Set HOME (e.g. "
+                         "HOME=/var/lib/evalkit) in the crontab or service.") from None
 
 
 def _check_pdf() -> None:
