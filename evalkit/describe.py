@@ -15,7 +15,8 @@ from evalkit.stats import proportion_ci
 
 
 def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave: str = "post",
-                  conf_level: float = 0.95, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+                  conf_level: float = 0.95, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                  pairs_with: str | None = None) -> pd.DataFrame:
     """Describe each measure's answers at one wave, one row per partnership x measure.
 
     Parameters
@@ -28,6 +29,12 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
         E.g. ``"satisfaction"``: describe every measure of that domain.
     wave : str
         The wave to describe (default ``"post"``).
+    pairs_with : str, optional
+        The baseline wave of a report whose outcomes table shows the matched participants' mean at
+        ``wave``: a measure also asked then, where at least ``min_group_size`` answered both waves and 1 to
+        ``min_group_size`` - 1 answered only ``wave``, is described on those who answered both (as the
+        outcomes table and the targets), since every answer beside the pairs' mean would give theirs away
+        by subtraction (:mod:`evalkit.privacy`, rule 8); its ``note`` says so.
 
     Returns
     -------
@@ -44,10 +51,19 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["measure"].isin(measures) & (r["wave"] == wave) & r["value"].notna()]
     rows = []
-    for (pid, m), x in r.groupby(["partnership_id", "measure"], sort=True)["value"]:
-        info = meta.loc[m]
+    before = data.responses
+    before = (before[before["partnership_id"].isin(ids) & (before["wave"] == pairs_with) & before["value"].notna()]
+              if pairs_with is not None and pairs_with != wave else before.iloc[:0])
+    for (pid, m), d in r.groupby(["partnership_id", "measure"], sort=True):
+        info, x, note = meta.loc[m], d["value"], ""
+        both = d["participant_id"].isin(set(before.loc[(before["partnership_id"] == pid) & (before["measure"] == m),
+                                                        "participant_id"])).to_numpy()
+        if both.any() and both.sum() >= min_group_size and 0 < (~both).sum() < min_group_size:
+            x = x[both]
+            note = (f"measured on the {len(x)} participants who answered both surveys (as the outcomes table): "
+                    f"fewer than {min_group_size} answered only the {wave} survey")
         row = {"partnership_id": pid, "measure": m, "label": info["label"], "n": len(x), "mean": x.mean(),
-               "sd": x.std(ddof=1), "median": x.median(), "note": ""}
+               "sd": x.std(ddof=1), "median": x.median(), "note": note}
         if info["kind"] == "binary":
             good = int((x == (1 if info["higher_is_better"] else 0)).sum())
         elif info["kind"] == "ordinal":

@@ -225,7 +225,24 @@ class PartnershipReport(WavesAndArmsSections):
         outcome section and the targets (a target on satisfaction beside all arms' answers gave the
         comparison group's count and mean away by subtraction)."""
         return describe_wave(self._program_data, self.partnership_id, domain="satisfaction", wave=self.post_wave,
-                             min_group_size=self.min_group_size)
+                             min_group_size=self.min_group_size, pairs_with=self.baseline_wave)
+
+    @cached_property
+    def _satisfaction_data(self):
+        """The data the satisfaction figure draws: :attr:`_program_data`, with a measure's post answers limited
+        to those who answered both surveys where :attr:`satisfaction_table` counts only them (its note)."""
+        import dataclasses
+
+        t, d = self.satisfaction_table, self._program_data
+        paired = set(t.loc[t["note"].astype(str).str.contains("answered both surveys"), "measure"])
+        if not paired:
+            return d
+        r = d.responses
+        before = set(map(tuple, r.loc[(r["wave"] == self.baseline_wave) & r["value"].notna(),
+                                      ["participant_id", "measure"]].to_numpy()))
+        late = ((r["wave"] == self.post_wave) & r["measure"].isin(paired)
+                & ~pd.Series([k in before for k in zip(r["participant_id"], r["measure"])], index=r.index))
+        return dataclasses.replace(d, responses=r[~late])
 
     # ---- sections ----------------------------------------------------------------
     def _period(self, fmt, both: str = "{} to {}") -> str:
@@ -642,7 +659,9 @@ class PartnershipReport(WavesAndArmsSections):
                              "positive answers "
                              f"(95% CI {format_pct(r['top_two_ci_low'])} to {format_pct(r['top_two_ci_high'])}; "
                              f"mean {format_number(r['mean'], 1)}, "
-                             f"n = {r['n']}).")
+                             f"n = {r['n']}"
+                             + ("; those who answered both surveys, as in the outcomes table"
+                                if "answered both surveys" in str(r["note"]) else "") + ").")
         if self._program_only:
             lines.insert(0, f"Only participants in the {self._program_words} are counted here.\n")
         elif self.has_comparison:
@@ -660,9 +679,9 @@ class PartnershipReport(WavesAndArmsSections):
         measure = t["measure"].iloc[0]
         with report_style():
             return ReportFigure(
-                plot_response_shares(self._program_data, self.partnership_id, measure, wave=self.post_wave,
+                plot_response_shares(self._satisfaction_data, self.partnership_id, measure, wave=self.post_wave,
                                      min_group_size=self.min_group_size),
-                describe_response_shares(self._program_data, self.partnership_id, measure, wave=self.post_wave,
+                describe_response_shares(self._satisfaction_data, self.partnership_id, measure, wave=self.post_wave,
                                          min_group_size=self.min_group_size))
 
     def longterm(self, wave: str | None = None) -> str:

@@ -247,3 +247,32 @@ def test_a_small_comparison_arm_cannot_be_counted_from_the_participation_section
     report = ek.report.PartnershipReport(data, "p", min_group_size=K)
     assert report.outcomes.set_index("measure").loc["skills", "n_pairs"] == 35
     assert "Only participants in the program group" in report.outcomes_intro()
+
+
+# ---- 6. (found while there) satisfaction asked before and after, against the outcomes table ------------------
+
+def test_satisfaction_asked_twice_does_not_give_away_the_one_who_answered_only_after(tmp_path):
+    """20 participants rate satisfaction (1-5) before and after (after: 4 and 5 alternately, mean 4.50), one more
+    only after (a 1). The outcomes table shows the 20 pairs' post mean (4.50, n 20 / 21 / 20); the satisfaction
+    section showed 'mean 4.3, n = 21' and 20 of 21 in the top two (95%, with its interval): 21 - 20 = 1 person,
+    outside the top two, and 21 x 4.33 - 20 x 4.50 = 1, their answer (the target on post answers already counts
+    the pairs in this case)."""
+    import evalkit as ek
+
+    ids = [f"s{i}" for i in range(21)]
+    resp = pd.concat([pd.DataFrame({"participant_id": ids[:20], "partnership_id": "p", "wave": "pre",
+                                    "measure": "sat", "value": 3}),
+                      pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": "post", "measure": "sat",
+                                    "value": [4, 5] * 10 + [1]})])
+    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("sat", kind="ordinal", lo=1, hi=5,
+                                                                    domain="satisfaction", label="Satisfied")]))
+    report = ek.report.PartnershipReport(data, "p", min_group_size=K)
+    outcome = report.outcomes.set_index("measure").loc["sat"]
+    assert (outcome["n_pairs"], outcome["mean_post"]) == (20, 4.5)
+    sat = report.satisfaction_table.set_index("measure").loc["sat"]
+    outside = int(sat["n"]) - 20
+    assert outside == 0 or outside >= K, sat["n"]
+    # by hand, the 20 pairs: mean 4.5, all 20 in the top two
+    assert sat["mean"] == 4.5 and sat["top_two"] == 1.0
+    assert "n = 20" in report.satisfaction() and "answered both surveys" in report.satisfaction()
+    assert "(n = 20)" in report.satisfaction_figure().alt   # the bar chart draws the same 20
