@@ -106,8 +106,9 @@ def _parse_bytes(text: str | None) -> int | None:
     if amount >= 2**63:  # beyond any address space: setrlimit fails in every kernel, which dies at start
         raise click.BadParameter(f"{text!r} is larger than any address space; expected e.g. 512M or 2G.",
                                  param_hint="'--memory-limit'")
-    from evalkit.batch.run import MIN_MEMORY_LIMIT
+    import evalkit.batch
 
+    MIN_MEMORY_LIMIT = evalkit.batch.MIN_MEMORY_LIMIT
     if amount < MIN_MEMORY_LIMIT:
         raise click.BadParameter(f"{text!r} is too small for a report kernel (its own threads and its first read "
                                  f"of the data need more); expected at least {MIN_MEMORY_LIMIT // 1024**2}M.",

@@ -31,6 +31,7 @@ _EXPORTS = {
     "run_batch": "evalkit.batch.run",
     "BatchResult": "evalkit.batch.run",
     "ReportEntry": "evalkit.batch.run",
+    "MIN_MEMORY_LIMIT": "evalkit.batch.run",
     "render_report": "evalkit.batch.render",
     "RenderResult": "evalkit.batch.render",
     "RenderFailure": "evalkit.batch.render",
