@@ -228,7 +228,8 @@ class HealthSections:
             return "Partnership indicators were not recorded for this partnership."
         lines = []
         for _, r in p.iterrows():
-            latest = format_value(r["latest"], r["unit"]) if pd.notna(r["latest"]) else format_count(None, self.k)
+            latest = (format_value(r["latest"], r["unit"]) if pd.notna(r["latest"])
+                      else format_count(None, self.k, protected=protects(r["note"])))
             total = format_value(r["total"], r["unit"]) if pd.notna(r["total"]) else format_count(None, self.k)
             how = {"sum": "in total", "last": "at the end", "max": "at most", "mean": "on average"}[r["aggregate"]]
             text = (f"- {md_escape(r['label'])}: {latest} in the latest period ({md_escape(r['latest_period'])}); "
@@ -249,7 +250,8 @@ class HealthSections:
             "Indicator": p["label"],
             "Unit": [u if isinstance(u, str) else "" for u in p["unit"]],
             "Periods": p["n_periods"],
-            "Latest": [format_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["latest"]],
+            "Latest": [format_value(v) if pd.notna(v) else format_count(None, self.k, protected=protects(note))
+                       for v, note in zip(p["latest"], p["note"])],
             "Total": [format_value(v) if pd.notna(v) else format_count(None, self.k) for v in p["total"]],
             "Target": [DASH if s is None or pd.isna(t) else f"{format_value(t)} ({s})" for s, t in zip(p["statistic"], p["target"])],
             "Verdict": p["verdict"],

@@ -161,8 +161,10 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
     -------
     pandas.DataFrame
         ``partnership_id, indicator, label, unit, counts_people, aggregate, n_periods,
-        first_period, latest_period, latest, total, statistic, target, verdict, suppressed``;
-        ``verdict`` is ``met``, ``not met`` or ``no target``.
+        first_period, latest_period, latest, total, statistic, target, verdict, suppressed, note``;
+        ``verdict`` is ``met``, ``not met`` or ``no target``; ``note`` says when the latest value, itself
+        at least ``min_group_size``, is blank only so that a smaller period cannot be worked out from the
+        total by subtraction (:func:`evalkit.privacy.protects` reads it).
 
     Examples
     --------
@@ -175,7 +177,8 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
     ids = partnership_ids(data, partnership_id)
     g = _rows(data.indicators, ids)
     columns = ["partnership_id", "indicator", "label", "unit", "counts_people", "aggregate", "n_periods",
-               "first_period", "latest_period", "latest", "total", "statistic", "target", "verdict", "suppressed"]
+               "first_period", "latest_period", "latest", "total", "statistic", "target", "verdict", "suppressed",
+               "note"]
     if g.empty:
         return pd.DataFrame(columns=columns)
     targets = _rows(data.targets, ids)
@@ -205,6 +208,8 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
             "first_period": order[0], "latest_period": order[-1],
             "latest": np.nan if small_latest else latest, "total": np.nan if small_total else total,
             "statistic": statistic, "target": target, "verdict": verdict, "suppressed": small_latest or small_total,
+            "note": ("latest value not shown so that a smaller period cannot be worked out by subtraction"
+                     if small_latest and latest >= k else ""),
         })
     return pd.DataFrame(rows, columns=columns)
 

@@ -276,3 +276,21 @@ def test_satisfaction_asked_twice_does_not_give_away_the_one_who_answered_only_a
     assert sat["mean"] == 4.5 and sat["top_two"] == 1.0
     assert "n = 20" in report.satisfaction() and "answered both surveys" in report.satisfaction()
     assert "(n = 20)" in report.satisfaction_figure().alt   # the bar chart draws the same 20
+
+
+# ---- 7. (found while there) an indicator's latest value blanked to protect a smaller period ------------------
+
+def test_a_latest_indicator_value_blanked_to_protect_a_smaller_period_reads_not_shown():
+    """Families reached: 4 in the first quarter, 30 in the second, 34 in total (shown). The 4 is withheld and so is
+    the 30 (else 34 - 30 = 4); the indicators table and sentence said the latest value was 'fewer than 10'."""
+    from evalkit.health_report import HealthSections
+
+    ind = pd.DataFrame({"partnership_id": "p", "period": ["2025-03-31", "2025-06-30"], "indicator": "families",
+                        "value": ["4", "30"], "unit": "families", "label": "Families reached"})
+    h = HealthSections(_tables(indicators=ind), "p", min_group_size=K)
+    row = h.indicators_table().loc["Families reached"]
+    assert (row["Latest"], row["Total"]) == ("not shown", "34")
+    assert "Families reached: not shown in the latest period" in h.indicators()
+    # a latest value that is itself small still says so
+    h = HealthSections(_tables(indicators=ind.assign(value=["30", "4"])), "p", min_group_size=K)
+    assert h.indicators_table().loc["Families reached", "Latest"] == "fewer than 10"
