@@ -94,7 +94,10 @@ def finish_page(page: str) -> str:
     * in every table, each body cell gets ``data-label`` (its column's header), numeric
       cells the class ``ek-num``, and tables with more than :data:`STACK_COLUMNS`
       columns the class ``ek-stack`` (the stylesheet stacks them below 56rem).
-      A pandas header row that only names the index is folded into the first row.
+      A pandas header row that only names the index is folded into the first row. Header
+      cells get ``scope`` (``col`` in the head, ``row`` in the body) and a table without a
+      caption the ``aria-label`` of the heading above it;
+    * a heading more than one level below the one before it is raised (no skipped level).
 
     Parameters
     ----------
@@ -127,9 +130,48 @@ def finish_page(page: str) -> str:
     card = main.find(class_="at-a-glance")
     if card is not None and not card.get("id"):
         card["id"] = "at-a-glance"  # a stable anchor: links, and the PDF check that the card is on page 1
+    _even_outline(main)
     for table in main.find_all("table"):
         _label_table(table)
+        _name_table(table)
     return str(soup)
+
+
+_HEADING = re.compile(r"^h[1-6]$")
+
+
+def _even_outline(main) -> None:
+    """Raise any heading more than one level below the heading before it (WCAG 1.3.1, a screen reader's outline).
+
+    E.g. the ``h4`` tables of a folded appendix that follows an ``h2`` become ``h3``.
+    """
+    previous = 0
+    for heading in main.find_all(_HEADING):
+        level = int(heading.name[1])
+        if previous and level > previous + 1:
+            level = previous + 1
+            heading.name = f"h{level}"
+        previous = level
+
+
+def _heading_text(heading) -> str:
+    """A heading's words, without its section number or the hidden pilcrow anchor link."""
+    words = [s for s in heading.find_all(string=True)
+             if not s.find_parent(class_=["ek-secno", "anchor-link"]) and s.strip() not in ("", "\u00b6")]
+    return " ".join(" ".join(words).split())
+
+
+def _name_table(table) -> None:
+    """Give a table without a caption the accessible name of the heading it sits under (``aria-label``).
+
+    A screen reader's table list then says which table is which (Outcomes, Age group, ...) instead of
+    "table, 8 columns" twelve times. Nothing visible changes.
+    """
+    if table.find("caption") is not None or table.get("aria-label") or table.get("aria-labelledby"):
+        return
+    heading = table.find_previous(_HEADING)
+    if heading is not None and _heading_text(heading):
+        table["aria-label"] = _heading_text(heading)
 
 
 def _unique_ids(soup) -> None:
@@ -194,9 +236,16 @@ def _label_table(table) -> None:
     labels = [c.get_text(" ", strip=True) for c in rows[-1].find_all(["th", "td"], recursive=False)] if rows else []
     if len(labels) > STACK_COLUMNS:
         table["class"] = [*table.get("class", []), "ek-stack"]
+    # header cells say what they head (a screen reader reads "Post, Skills, 3.4" for a cell)
+    for row in rows:
+        for cell in row.find_all("th", recursive=False):
+            cell["scope"] = "colgroup" if int(cell.get("colspan", 1) or 1) > 1 else "col"
     body = table.find("tbody") or table
     for row in body.find_all("tr", recursive=False):
         cells = row.find_all(["th", "td"], recursive=False)
+        for cell in cells:
+            if cell.name == "th" and row.parent is not thead:
+                cell["scope"] = "row"
         # cells missing on the left (row-spanning index cells above) are aligned from the right
         for cell, label in zip(reversed(cells), reversed(labels)):
             if label:
