@@ -26,6 +26,9 @@ PALETTE = "colorblind"
 #: Colour of each verdict (a change that could be chance is grey whatever its sign).
 VERDICT_COLORS = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.color_palette(PALETTE)[3],
                   "No clear change": "0.55"}
+#: Marker of each verdict: the verdict is told by shape as well as colour (WCAG 1.4.1; the green and the
+#: grey are equally light, one colour in greyscale print or without colour vision).
+VERDICT_MARKERS = {"Improved": "^", "Declined": "v", "No clear change": "o", "No change": "o"}
 WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
 
 
@@ -130,11 +133,12 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         c = colors.get(r["Direction"], "0.5")
         if np.isfinite(r["ci_low_pct"]):
             ax.plot([r["ci_low_pct"], r["ci_high_pct"]], [yi, yi], color=c, lw=2.5, solid_capstyle="round")
-        ax.plot(r["mean_change_pct"], yi, "o", color=c, ms=8)
+        ax.plot(r["mean_change_pct"], yi, VERDICT_MARKERS.get(r["Direction"], "o"), color=c, ms=8)
     ax.set_yticks(y, [textwrap.shorten(str(label), 48, placeholder="...") for label in t["label"]])
     ax.set_xlabel(f"Mean change in baseline SDs ({round(conf_level * 100)}% CI / baseline SD)" if standardised
                   else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
-    handles = [plt.Line2D([], [], color=c, marker="o", lw=2.5, label=verdict_word(k.lower()).capitalize())
+    handles = [plt.Line2D([], [], color=c, marker=VERDICT_MARKERS[k], ms=8, lw=2.5,
+                          label=verdict_word(k.lower()).capitalize())
                for k, c in colors.items() if k in set(t["Direction"])]
     if note:   # under the axis label, in the axes' layout box: the legend goes under it, clear of it
         ax.annotate(note, xy=(0, 0), xycoords=(ax.transAxes, ax.xaxis.label), xytext=(0, -4),
@@ -302,8 +306,13 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     bars = ax.errorbar(c["mean_change"], y, xerr=[c["mean_change"] - v["ci_low"], v["ci_high"] - c["mean_change"]],
                        fmt="none", capsize=0, lw=1.5)
     bars[2][0].set_color(each)
-    ax.scatter(c["mean_change"], y, marker="s", s=20, c=each, zorder=3)
-    handles = [plt.Line2D([], [], color=col, marker="s", lw=1.5, label=verdict_word(k.lower()).capitalize())
+    markers = {k.lower(): m for k, m in VERDICT_MARKERS.items()}
+    for verdict in dict.fromkeys(v["verdict"]):
+        mine = (v["verdict"] == verdict).to_numpy()
+        ax.scatter(c["mean_change"].to_numpy()[mine], y[mine], marker=markers[verdict], s=24,
+                   color=colors[verdict], zorder=3)
+    handles = [plt.Line2D([], [], color=col, marker=VERDICT_MARKERS[k], lw=1.5,
+                          label=verdict_word(k.lower()).capitalize())
                for k, col in VERDICT_COLORS.items() if k.lower() in set(v["verdict"])]
     est = pooled_row["estimate"]
     se = pooled_row.get("se", np.nan)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+import matplotlib
+import matplotlib.pyplot as plt
 import pytest
 from bs4 import BeautifulSoup
 
@@ -64,3 +66,33 @@ def test_sample_pages_have_named_tables_with_scoped_headers_and_an_unbroken_outl
         assert table.get("aria-label", "").strip() or table.find("caption"), str(table)[:200]
         unscoped = [th.get_text(strip=True) for th in table.find_all("th") if th.get("scope") not in ("col", "row")]
         assert unscoped == [], (table.get("aria-label"), unscoped)
+
+
+def _verdict_markers(fig):
+    """{legend label: marker} of the figure's legend, and {colour: set of markers} of its plotted points."""
+    legend = fig.legends[0] if fig.legends else fig.axes[0].get_legend()
+    handles = {t.get_text(): h.get_marker() for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    points: dict[str, set] = {}
+    for line in fig.axes[0].get_lines():
+        if line.get_marker() not in (None, "", "None") and len(line.get_xdata()) == 1:
+            points.setdefault(matplotlib.colors.to_hex(line.get_color()), set()).add(line.get_marker())
+    return handles, points
+
+
+def test_change_figure_tells_verdicts_apart_by_marker_shape_not_colour_alone():
+    import evalkit as ek
+    from evalkit.figures import report_style
+    from evalkit.plots import plot_change
+
+    data = ek.load_data(ROOT / "data" / "sample")
+    table = ek.compare_prepost(data, "riverside-literacy")
+    with report_style():
+        fig = plot_change(table)
+    handles, points = _verdict_markers(fig)
+    plt.close(fig)
+    # riverside's seven outcomes: six improved, one no clear change (the report's own headline, data/sample)
+    assert set(handles) == {"Improved", "No clear change"}
+    assert len(set(handles.values())) == len(handles), handles   # one shape per verdict in the legend
+    assert all(len(m) == 1 for m in points.values()) and len(points) == 2
+    shapes = {next(iter(m)) for m in points.values()}
+    assert shapes == set(handles.values()), (points, handles)    # the points carry the legend's shapes

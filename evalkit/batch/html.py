@@ -143,7 +143,7 @@ _HEADING = re.compile(r"^h[1-6]$")
 def _even_outline(main) -> None:
     """Raise any heading more than one level below the heading before it (WCAG 1.3.1, a screen reader's outline).
 
-    E.g. the ``h4`` tables of a folded appendix that follows an ``h2`` become ``h3``.
+    E.g. the ``h4`` table headings of a folded appendix that follows an ``h2`` become ``h3``.
     """
     previous = 0
     for heading in main.find_all(_HEADING):
