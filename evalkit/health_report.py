@@ -29,7 +29,8 @@ from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
 from evalkit.narrate import capitalise, format_date, format_number, format_p, format_pct, md_escape
 from evalkit.narrate import note as _note
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, protects, suppression_rule
+from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, n_protecting, protects,
+                             suppression_rule)
 
 __all__ = ["HealthSections", "PortfolioHealth"]
 
@@ -317,7 +318,9 @@ class HealthSections:
         periods = s.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
         lines = [f"The partners rated the partnership at {len(periods)} check-in{'s' if len(periods) != 1 else ''} "
                  f"({', '.join(md_escape(p) for p in periods)}) on a {s['scale_min'].min():g} to "
-                 f"{s['scale_max'].max():g} scale. Roles with {format_count(None, self.k)} respondents are not shown."]
+                 f"{s['scale_max'].max():g} scale. Roles with {format_count(None, self.k)} respondents are not shown"
+                 + ("; nor, where one is, another role, so that the smaller one cannot be worked out by subtraction "
+                    "from all respondents." if n_protecting(s) else ".")]
         c = self.survey_change
         if len(c):
             lines.append(f"**Since the first check-in** ({md_escape(c['first_period'].iloc[0])}):\n\n"

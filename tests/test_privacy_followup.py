@@ -184,13 +184,16 @@ def test_the_role_gap_sentence_says_a_role_is_not_shown_to_protect_a_smaller_one
                        min_group_size=K)
     text = h.partners()
     assert "too few respondents in a role" not in text
+    assert "nor, where one is, another role, so that the smaller one cannot be worked out by subtraction" in text
     # the figure's alt text: the funders' and the institution's means are withheld, for two reasons
     assert ("1 mean not shown: fewer than 10 people. 1 mean not shown so that a smaller one cannot be worked out "
             "by subtraction.") in h.partners_figure().alt
     assert "trust: not shown, so that a smaller role cannot be worked out by subtraction" in text
-    # a role that is itself too few still says so
-    h = HealthSections(_check_in({"institution": [4] * 6, "partner": [4, 5] * 9}), "p", min_group_size=K)
+    # a role that is itself too few still says so (6 institution and 5 funder respondents: 11 blanked, no more)
+    h = HealthSections(_check_in({"institution": [4] * 6, "partner": [4, 5] * 9, "funder": [1] * 5}), "p",
+                       min_group_size=K)
     assert "trust: too few respondents in a role to compare (fewer than 10)" in h.partners()
+    assert "Roles with fewer than 10 respondents are not shown." in h.partners()
 
 
 # ---- 4. the indicator chart's alt text -------------------------------------------------------------------
