@@ -297,3 +297,26 @@ def test_a_latest_indicator_value_blanked_to_protect_a_smaller_period_reads_not_
     # a latest value that is itself small still says so
     h = HealthSections(_tables(indicators=ind.assign(value=["30", "4"])), "p", min_group_size=K)
     assert h.indicators_table().loc["Families reached", "Latest"] == "fewer than 10"
+
+
+@pytest.mark.integration
+def test_a_rendered_report_with_a_small_comparison_arm_shows_no_program_only_count(tmp_path):
+    """The report of test 5, rendered: its page shows every arm together (40 everywhere) and says why; the 35 of the
+    program arm alone is shown nowhere a reader could subtract it from the 40."""
+    import re
+
+    from evalkit.batch import run_batch
+
+    people = pd.DataFrame({"participant_id": [f"c{i}" for i in range(40)], "partnership_id": "p",
+                           "arm": ["program"] * 35 + ["comparison"] * 5})
+    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
+                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(40)]})
+                      for w in ("pre", "post")])
+    data = write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people)
+    result = run_batch(data, tmp_path / "out", workers=1, progress=False, portfolio=False, cache_dir=tmp_path / "c")
+    assert result.ok, result.to_frame()
+    html = (tmp_path / "out" / "p.html").read_text(encoding="utf-8")
+    text = re.sub(r"<(svg|style|script)[\s\S]*?</\1>", " ", html)   # what a reader sees, figures left out
+    assert "40 / 40 / 40" in text and "too small to report apart" in text
+    words = re.sub(r"<[^>]+>", " ", text)
+    assert not re.search(r"\b35\b", words), words[max(0, words.find(" 35") - 200):words.find(" 35") + 100]
