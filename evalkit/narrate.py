@@ -344,12 +344,11 @@ def _effect_cell(r) -> str:
 
 def _withheld_count(row, column: str, min_group_size: int) -> str:
     """A count of a comparison row: the number, "fewer than k" when it is known to be under k (the matched
-    pairs of a row suppressed for having too few), else "not shown" (blanked with its row)."""
-    if pd.isna(row[column]) and bool(row.get("suppressed")):
-        small = str(row.get("note") or "").startswith("suppressed: fewer than")
-        if not (column == "n_pairs" and small):
-            return "not shown"
-    return format_count(row[column], min_group_size)
+    pairs of a row suppressed for having too few), else "not shown" (blanked with its row, e.g. to protect a
+    smaller group: :data:`evalkit.privacy.PROTECTED_LABEL`)."""
+    small = str(row.get("note") or "").startswith("suppressed: fewer than")
+    blanked = pd.isna(row[column]) and bool(row.get("suppressed")) and not (column == "n_pairs" and small)
+    return format_count(row[column], min_group_size, protected=blanked)
 
 
 def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
