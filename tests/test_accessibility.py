@@ -96,3 +96,30 @@ def test_change_figure_tells_verdicts_apart_by_marker_shape_not_colour_alone():
     assert all(len(m) == 1 for m in points.values()) and len(points) == 2
     shapes = {next(iter(m)) for m in points.values()}
     assert shapes == set(handles.values()), (points, handles)    # the points carry the legend's shapes
+
+
+def _pdf_alt_texts(pdf: bytes) -> tuple[bytes, list[str]]:
+    """The PDF's objects (object streams inflated) and the /Alt texts of its tagged figures."""
+    import zlib
+
+    chunks = [pdf]
+    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            chunks.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            pass
+    objects = b"".join(chunks)
+    alts = [bytes.fromhex(h.decode()).decode("utf-16") for h in re.findall(rb"/Alt\s*<([0-9a-fA-F]+)>", objects)]
+    alts += [s.decode("latin-1") for s in re.findall(rb"/Alt\s*\(((?:[^()\\]|\\.)*)\)", objects)]
+    return objects, alts
+
+
+@pytest.mark.integration
+def test_pdf_is_tagged_with_headings_tables_and_the_figures_alt_text(sample_run):
+    """An untagged PDF reads to a screen reader as one stream of text: no headings, no table cells,
+    and every figure silent. Tagged (PDF structure tree), the figures keep the page's alt text."""
+    objects, alts = _pdf_alt_texts((sample_run.out_dir / "riverside-literacy.pdf").read_bytes())
+    assert b"/StructTreeRoot" in objects and b"/MarkInfo" in objects
+    assert b"/H1" in objects and b"/TH" in objects
+    # the attendance figure's description (riverside's attendance counted by hand in test_browser.py)
+    assert any(a.startswith("Line chart of attendance by session: attendance fell from 72% at Session 1") for a in alts), alts

@@ -268,7 +268,8 @@ def write_pdf(html_path, pdf_path) -> Path:
     """Print an HTML report to PDF with WeasyPrint, offline, using the page's print stylesheet.
 
     Method: WeasyPrint lays the page out for ``@media print`` (Letter pages,
-    numbered, tables shrunk and wrapped, never clipped). Its URL fetcher refuses
+    numbered, tables shrunk and wrapped, never clipped) and tags the PDF (headings,
+    tables, figures with their alt text) for screen readers. Its URL fetcher refuses
     everything but ``data:`` URIs, so printing never touches the network and a
     page cannot pull in local files. The PDF is written atomically.
 
@@ -316,7 +317,10 @@ def write_pdf(html_path, pdf_path) -> Path:
     try:
         document = weasyprint.HTML(filename=str(html_path), url_fetcher=_offline_fetcher(weasyprint),
                                    media_type="print")
-        document.write_pdf(str(tmp))
+        # tagged (a structure tree of headings, tables and figures with their alt text), where WeasyPrint can
+        # (63+): untagged, a screen reader reads the PDF as one stream of text and every figure is silent
+        tags = {"pdf_tags": True} if "pdf_tags" in getattr(weasyprint, "DEFAULT_OPTIONS", {}) else {}
+        document.write_pdf(str(tmp), **tags)
         os.replace(tmp, pdf_path)
     finally:
         logger.setLevel(level)
