@@ -24,8 +24,13 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, with
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
            "plot_partner_survey", "describe_partner_survey", "plot_representation", "describe_representation"]
 
-_COLORS = {"done on time": "#009E73", "done late": "#E69F00", "overdue": "#D55E00", "not yet due": "#56B4E9",
-           "dropped": "0.6", "done (date not recorded)": "#009E73"}
+#: Colour of each milestone state: Okabe-Ito hues, darkened where needed so that every mark stands out from
+#: the white ground at 3:1 or more (WCAG 1.4.11; Okabe-Ito's orange #E69F00 is 2.25:1, sky blue 2.31:1).
+_COLORS = {"done on time": "#009E73", "done late": "#C07800", "overdue": "#D55E00", "not yet due": "#3A87C8",
+           "dropped": "0.5", "done (date not recorded)": "#009E73"}
+#: Colour and marker of each respondent role in the partners' check-in figure: roles differ by shape as well
+#: as colour (WCAG 1.4.1), every colour at 3:1 or more on white.
+_ROLE_STYLES = [("#0072B2", "o"), ("#C07800", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("0.3", "v")]
 
 
 def _empty(message: str):
@@ -204,7 +209,8 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         rows = int(np.ceil(len(items) / cols))
         fig, axes = subplots(rows, cols, figsize=(7.5, 2.2 * rows + 0.8), squeeze=False, sharey=True)
         roles = list(dict.fromkeys(summary["respondent_role"]))
-        palette = dict(zip(roles, ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "0.3"]))
+        palette = dict(zip(roles, [c for c, _ in _ROLE_STYLES]))
+        markers = dict(zip(roles, [m for _, m in _ROLE_STYLES]))
         lo, hi = float(summary["scale_min"].min()), float(summary["scale_max"].max())
         periods = summary.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
         for ax, item in zip(axes.ravel(), items):
@@ -212,8 +218,8 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
             for role in roles:
                 r = d[(d["respondent_role"] == role) & d["mean"].notna()].sort_values("period_rank")
                 if len(r):
-                    ax.plot(r["period_rank"], r["mean"], "o-", color=palette[role], lw=2 if role != roles[-1] else 1,
-                            label=role)
+                    ax.plot(r["period_rank"], r["mean"], "-", marker=markers[role], color=palette[role],
+                            lw=2 if role != roles[-1] else 1, label=role)
             ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9)
             ax.set_xticks(range(len(periods)), periods, rotation=30, ha="right", fontsize=9)
             ax.set_ylim(lo, hi)
@@ -221,7 +227,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
                 ax.spines[side].set_visible(False)
         for ax in axes.ravel()[len(items):]:
             ax.axis("off")
-        handles = [plt.Line2D([], [], color=palette[r], marker="o", label=r) for r in roles]
+        handles = [plt.Line2D([], [], color=palette[r], marker=markers[r], label=r) for r in roles]
         fig.legend(handles=handles, loc="lower center", ncol=len(roles), frameon=False)
         withheld = int(summary["suppressed"].sum())
         if withheld:   # a role blanked only to protect a smaller one is not said to be too few

@@ -123,3 +123,53 @@ def test_pdf_is_tagged_with_headings_tables_and_the_figures_alt_text(sample_run)
     assert b"/H1" in objects and b"/TH" in objects
     # the attendance figure's description (riverside's attendance counted by hand in test_browser.py)
     assert any(a.startswith("Line chart of attendance by session: attendance fell from 72% at Session 1") for a in alts), alts
+
+
+def _contrast(color, background="#ffffff") -> float:
+    """WCAG 2.2 contrast ratio (relative luminance of sRGB, (L1 + 0.05) / (L2 + 0.05))."""
+    def luminance(c):
+        rgb = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in matplotlib.colors.to_rgb(c)]
+        return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+    high, low = sorted((luminance(color), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_formula_matches_published_values():
+    assert round(_contrast("#777777"), 2) == 4.48   # WebAIM's checker: #777 on white 4.48:1
+    assert round(_contrast("#000000"), 1) == 21.0
+
+
+def _drawn_colors(fig):
+    """Colours of every plotted line and marker (fills and edges), white fills of hollow markers left out."""
+    colors = set()
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            drawn = []
+            if len(line.get_xdata()) > 1 and line.get_linestyle() not in ("None", "none", ""):
+                drawn.append(line.get_color())
+            if line.get_marker() not in (None, "", "None", "none"):
+                drawn += [line.get_markeredgecolor(), line.get_markerfacecolor()]
+            colors |= {matplotlib.colors.to_hex(c) for c in drawn if c not in (None, "none")} - {"#ffffff"}
+    return colors
+
+
+def test_health_figures_draw_every_state_and_role_at_3_to_1_and_roles_by_shape():
+    """WCAG 1.4.11: the marks a reader must tell apart stand out from the white ground at 3:1 or more
+    (the timeline's 'done late' #E69F00 was 2.25:1, 'not yet due' #56B4E9 2.31:1, 'dropped' grey 2.85:1);
+    the partners' roles differ by marker shape as well as colour (1.4.1)."""
+    import evalkit as ek
+    from evalkit.health_plots import _COLORS, plot_milestones, plot_partner_survey
+    from evalkit.indicators import milestone_status
+    from evalkit.partner_survey import partner_survey_summary
+
+    assert {k: round(_contrast(c), 2) for k, c in _COLORS.items() if _contrast(c) < 3} == {}
+    data = ek.load_data(ROOT / "data" / "sample")
+    fig = plot_milestones(milestone_status(data, "riverside-literacy", as_of="2025-09-22"))
+    assert {c: round(_contrast(c), 2) for c in _drawn_colors(fig) if _contrast(c) < 3} == {}
+    plt.close(fig)
+    fig = plot_partner_survey(partner_survey_summary(data, "riverside-literacy"))
+    assert {c: round(_contrast(c), 2) for c in _drawn_colors(fig) if _contrast(c) < 3} == {}
+    legend = fig.legends[0]
+    roles = {t.get_text(): h.get_marker() for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    plt.close(fig)
+    assert len(roles) >= 2 and len(set(roles.values())) == len(roles), roles
