@@ -292,7 +292,7 @@ def format_p(p) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def test_with_statistic(row) -> str:
+def format_test(row) -> str:
     """The test's name with its statistic and unadjusted p, as a paper cites it.
 
     ``"paired t, t(206) = 6.78, p < 0.001"``. Wilcoxon's V is the sum of the ranks
@@ -310,7 +310,7 @@ def test_with_statistic(row) -> str:
 
     Examples
     --------
-    >>> test_with_statistic({"test": "paired t", "statistic": 6.781, "df": 206.0, "pvalue": 0.0004})
+    >>> format_test({"test": "paired t", "statistic": 6.781, "df": 206.0, "pvalue": 0.0004})
     'paired t, t(206) = 6.78, p < 0.001'
     """
     name, stat, df = row["test"], row.get("statistic"), row.get("df")
@@ -362,7 +362,7 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
         rows.append({
             "Measure": r["label"],
             **({"Group": r["group"]} if r.get("group_variable") else {}),
-            "Test": test_with_statistic(r),
+            "Test": format_test(r),
             "n (pre / post / pairs)": " / ".join(_withheld_count(r, c, min_group_size)
                                                  for c in ("n_pre", "n_post", "n_pairs")),
             "Pre": format_number(r["mean_pre"], pct=binary),
