@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 from evalkit.batch.html import finish_page
 
-PAGES = ["_portfolio.html", "riverside-literacy.html", "eastside-stem.html", "cafe-societe.html",
+PAGES = ["index.html", "_portfolio.html", "riverside-literacy.html", "eastside-stem.html", "cafe-societe.html",
          "uplands-tutoring.html"]
 
 # a pandas table (index named, so two header rows) under a section heading, and a notebook's folded appendix
