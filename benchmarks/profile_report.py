@@ -111,7 +111,10 @@ def main() -> None:
         assert first.ok, first.to_frame()
         # Published notebooks name no local paths: put the slice's real paths back.
         parameters = dict(nbformat.read(tmp / "out" / f"{pid}.ipynb", as_version=4).metadata.papermill.parameters)
-        parameters.update(data_dir=str(tmp / "cache" / pid), provenance=str(tmp / "cache" / pid / "provenance.json"),
+        from evalkit.batch.cache import cache_folder
+
+        slice_dir = cache_folder(tmp / "out", tmp / "cache") / pid  # <cache-dir>/<hash of --out>/<id>
+        parameters.update(data_dir=str(slice_dir), provenance=str(slice_dir / "provenance.json"),
                           tables_path=str(tmp / "p.xlsx"))
 
         profiled = profiled_copy(template, tmp, cprofile=not args.no_cprofile)
