@@ -173,3 +173,24 @@ def test_health_figures_draw_every_state_and_role_at_3_to_1_and_roles_by_shape()
     roles = {t.get_text(): h.get_marker() for t, h in zip(legend.get_texts(), legend.legend_handles)}
     plt.close(fig)
     assert len(roles) >= 2 and len(set(roles.values())) == len(roles), roles
+
+
+@pytest.mark.browser
+def test_back_link_is_named_without_its_decorative_arrow(sample_run):
+    """The arrow before 'All reports' is decoration (CSS generated content): a screen reader announced the
+    link as 'left arrow All reports'. Its accessible name, as Chromium computes it, is the link's words."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        try:
+            page = chromium.new_page()
+            page.goto((sample_run.out_dir / "riverside-literacy.html").resolve().as_uri())
+            nav = page.locator("nav.ek-nav").aria_snapshot()
+            arrow = page.evaluate("() => getComputedStyle(document.querySelector('.ek-nav a'), '::before').content")
+        finally:
+            chromium.close()
+    assert 'link "All reports"' in nav and "\u2190" not in nav, nav
+    assert "\u2190" in arrow   # still shown
