@@ -345,3 +345,29 @@ def test_the_default_is_one_render_more_than_the_cores(monkeypatch):
     # on a cluster this machine's cores are no cap: every render is submitted, the workers' threads bound them
     assert batch._check_workers(None, "tcp://scheduler:8786") is None
     assert batch._check_workers(4, "tcp://scheduler:8786") == 4
+
+
+def test_a_partnership_gone_from_the_data_has_its_old_reports_removed(tmp_path):
+    """A partnership that left the data (it withdrew, or its data was taken out) kept its report, notebook and
+    workbook in --out after the next full run: unlinked from the index but still published. A run of every
+    partnership removes the files an earlier run wrote for it; a run of some partnerships keeps the others'."""
+    out = tmp_path / "reports"
+    kwargs = dict(template=TEMPLATES / "ok.ipynb", workers=2, parameters={"min_group_size": 3}, progress=False,
+                  portfolio=False, cache_dir=tmp_path / "cache")
+    first = run_batch(write_dataset(tmp_path / "d1"), out, **kwargs)
+    assert first.ok and (out / "p02.html").is_file() and (out / "p02.ipynb").is_file()
+    (out / "p02.failed.ipynb").write_bytes((out / "p02.ipynb").read_bytes())  # as an interrupted run leaves it
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["owned"].append("p02.failed.ipynb")
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+    partial = run_batch(write_dataset(tmp_path / "d1"), out, partnership_ids=["p01"], **kwargs)
+    assert partial.ok and (out / "p02.html").is_file()                       # not asked for, still in the data: kept
+
+    second = run_batch(write_dataset(tmp_path / "d2", ids=("p01", "p03")), out, **kwargs)
+    assert second.ok
+    assert sorted(p.name for p in out.glob("p02*")) == []                    # gone with the partnership
+    assert (out / "p01.html").is_file() and (out / "p03.html").is_file()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["partnerships"]) == {"p01", "p03"}
+    assert not [name for name in manifest["owned"] if name.startswith("p02")]

@@ -20,7 +20,7 @@ from evalkit.errors import InputError
 from evalkit.schema import SLUG_PATTERN, SLUG_RULE, TABLES
 
 __all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "owned_names", "check_out_folder",
-           "check_ownership", "legacy_slices", "read_manifest", "write_manifest", "write_index"]
+           "check_ownership", "departed_files", "legacy_slices", "read_manifest", "write_manifest", "write_index"]
 
 #: A safe partnership id: the data contract's one rule (:data:`evalkit.schema.SLUG_PATTERN`), checked again here
 #: because an id reaches the file system: a run given data that bypassed validation still cannot escape.
@@ -130,6 +130,25 @@ def owned_names(manifest: dict | None, out_dir=None) -> set[str]:
     for entry in [*(manifest.get("partnerships") or {}).values(), manifest.get("portfolio") or {}]:
         owned |= {str(name) for name in (entry.get("files") or {}).values()}
     return owned
+
+
+def departed_files(manifest: dict | None, out_dir, keep) -> list[Path]:
+    """The files earlier runs wrote for partnerships no longer in the data: to be removed, not left published.
+
+    A name ``manifest`` records as evalkit's (:func:`owned_names`), of the form ``<id>.<ext>`` (the
+    report, its notebook, workbook, PDF, or ``<id>.failed.ipynb``), is departed when ``<id>`` is a
+    partnership id not in ``keep`` (the data's partnership ids and the portfolio's id); the run's own
+    files (``index.html``, ``manifest.json``) never are. Only real files inside ``out_dir`` are listed.
+    """
+    out, keep = Path(out_dir), set(keep)
+    found = []
+    for name in sorted(owned_names(manifest, out_dir)):
+        pid = name.split(".", 1)[0]
+        path = out / name
+        if (name not in RUN_FILES and pid not in keep and SLUG.fullmatch(pid) and not path.is_symlink()
+                and path.is_file()):
+            found.append(path)
+    return found
 
 
 def _failed_render_of(path: Path) -> bool:

@@ -26,8 +26,9 @@ from evalkit.batch.plan import (PORTFOLIO_ID, RESERVED_PARAMETERS, ReportTask, c
                                 choose_portfolio, plan_tasks, portfolio_task, resolve_template, select_partnerships)
 from evalkit.batch.pool import local_executor, stop_executor
 from evalkit.errors import InputError
-from evalkit.batch.publish import (check_out_folder, check_ownership, legacy_slices, lock_output, owned_names,
-                                   public_text, read_manifest, remove_stale_temporaries, write_index, write_manifest)
+from evalkit.batch.publish import (check_out_folder, check_ownership, departed_files, legacy_slices, lock_output,
+                                   owned_names, public_text, read_manifest, remove_stale_temporaries, write_index,
+                                   write_manifest)
 
 __all__ = ["BatchResult", "ReportEntry", "run_batch"]
 
@@ -325,10 +326,16 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
     if portfolio_template is not None:
         planned[PORTFOLIO_ID] = [out_dir / f"{PORTFOLIO_ID}.html", out_dir / f"{PORTFOLIO_ID}.ipynb"]
     check_ownership(out_dir, planned, last_run, data_dir)  # never write beside a file evalkit did not write
+    departed = departed_files(last_run, out_dir, [*data.partnership_ids, PORTFOLIO_ID])
+    for path in departed:  # a partnership no longer in the data: its old reports must not stay published
+        path.unlink()
+    if departed:
+        log.warning("removed %s from the output folder: reports of partnerships no longer in the data",
+                    ", ".join(path.name for path in departed))
     # every file this run may write (each planned file and its .failed.ipynb), and all earlier runs wrote: recorded
     # before any render starts, so what an interrupted run leaves behind is still known as evalkit's
-    owned = owned_names(last_run, out_dir) | {name for paths in planned.values() for path in paths
-                                     for name in (path.name, failed_notebook_path(path).name)}
+    owned = (owned_names(last_run, out_dir) - {path.name for path in departed}) | {
+        name for paths in planned.values() for path in paths for name in (path.name, failed_notebook_path(path).name)}
     last_run = last_run or {}
     previous = last_run.get("partnerships", {})
 
