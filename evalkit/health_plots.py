@@ -158,7 +158,9 @@ def plot_milestones(status: pd.DataFrame):
         ax.set_ylim(-0.7, len(s) + 0.3)
         handles = [plt.Line2D([], [], color="0.4", marker="o", mfc="white", lw=0, label="due"),
                    plt.Line2D([], [], color="0.4", marker="o", lw=0, label="done")]
-        handles += [plt.Line2D([], [], color=_COLORS[k], lw=2.5, label=k) for k in _COLORS if k in set(s["state"])]
+        # drawn as on the chart: an overdue milestone's line is dotted (it and 'done late' are both orange)
+        handles += [plt.Line2D([], [], color=_COLORS[k], lw=2.5, ls=":" if k == "overdue" else "-", label=k)
+                    for k in _COLORS if k in set(s["state"])]
         # upright, concise dates ("Apr", "May", the year once) and the legend under them: no text over text
         locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
         ax.xaxis.set_major_locator(locator)

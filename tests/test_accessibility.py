@@ -194,3 +194,26 @@ def test_back_link_is_named_without_its_decorative_arrow(sample_run):
             chromium.close()
     assert 'link "All reports"' in nav and "\u2190" not in nav, nav
     assert "\u2190" in arrow   # still shown
+
+
+def test_timeline_legend_draws_each_state_as_the_chart_does():
+    """'done late' and 'overdue' are both orange; the chart tells them apart by line style as well (solid to
+    the done date, dotted to the judging date for an overdue one), so the legend must show the same styles."""
+    import evalkit as ek
+    from evalkit.health_plots import plot_milestones
+    from evalkit.indicators import milestone_status
+
+    status = milestone_status(ek.load_data(ROOT / "data" / "sample"), "riverside-literacy", as_of="2025-09-22")
+    fig = plot_milestones(status)
+    legend = fig.legends[0]
+    styles = {t.get_text(): h.get_linestyle() for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    drawn = {}
+    for line in fig.axes[0].get_lines():
+        if len(line.get_xdata()) == 2 and line.get_linestyle() != "--":   # due-to-done or due-to-judging lines
+            drawn.setdefault(matplotlib.colors.to_hex(line.get_color()), set()).add(line.get_linestyle())
+    colours = {t.get_text(): matplotlib.colors.to_hex(h.get_color()) for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    plt.close(fig)
+    assert {"done late", "overdue"} <= set(styles)   # riverside: 1 done late, 1 overdue at 22 Sep 2025
+    for state in ("done late", "overdue"):
+        assert drawn[colours[state]] == {styles[state]}, (state, drawn, styles)
+    assert styles["done late"] != styles["overdue"]
