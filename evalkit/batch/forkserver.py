@@ -94,6 +94,56 @@ SERVER_ENV_DEFAULTS = {
 }
 
 
+#: The server's folder (its socket and pid file) in the temporary folder, and the file naming the server's pid.
+FOLDER_PREFIX, PID_FILE = "evalkit-ks-", "server.pid"
+#: A folder without a pid file (one being set up, or an earlier version's) is swept only when this old (seconds).
+STALE_AFTER = 86400.0
+
+
+def remove_stale_folders() -> list[str]:
+    """Remove the folders of kernel servers that are gone, which a killed run (``kill -9``) leaves behind.
+
+    A folder ``<tmp>/evalkit-ks-*`` of this user holding nothing but ``socket`` and ``server.pid`` is
+    removed when the pid names no running process, or, without a pid file (an earlier version's),
+    when it is more than a day old. Anything else in a folder, or another user's folder, is left
+    alone. Returns the folders removed.
+    """
+    root = Path(tempfile.gettempdir())
+    removed = []
+    for folder in root.glob(FOLDER_PREFIX + "*"):
+        try:
+            if folder.is_symlink() or not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            names = {p.name for p in folder.iterdir()}
+            if not names <= {"socket", PID_FILE}:
+                continue
+            if PID_FILE in names:
+                if _alive(int((folder / PID_FILE).read_text().strip() or 0)):
+                    continue
+            elif time.time() - max([folder.stat().st_mtime, *((folder / n).lstat().st_mtime for n in names)]) \
+                    < STALE_AFTER:
+                continue
+            for name in names:
+                (folder / name).unlink()
+            folder.rmdir()
+            removed.append(str(folder))
+        except (OSError, ValueError):
+            continue  # another run sweeping at the same time, or a folder changing under us: leave it
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
 class KernelServerError(RuntimeError):
     """The kernel server refused a request, or is gone."""
 
@@ -194,7 +244,8 @@ class KernelServer:
 
     def __init__(self, preload=()):
         self.preload = list(preload)
-        folder = tempfile.mkdtemp(prefix="evalkit-ks-")
+        remove_stale_folders()
+        folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)
         self.address = (os.path.join(folder, "socket"), secrets.token_hex(16))
         self.process: subprocess.Popen | None = None
 
@@ -205,6 +256,7 @@ class KernelServer:
         self.process = subprocess.Popen([sys.executable, "-m", "evalkit.batch.forkserver", "serve", path,
                                          *self.preload], env=env, stdin=subprocess.DEVNULL)
         self.address = (path, key, self.process.pid)
+        Path(path).with_name(PID_FILE).write_text(str(self.process.pid))  # a later run sweeps the folder if it dies
         return self
 
     @property
@@ -224,7 +276,8 @@ class KernelServer:
         kill_tree([self.process.pid])
         self.process.wait()
         self.process = None
-        for path in (self.address[0], os.path.dirname(self.address[0])):
+        for path in (self.address[0], os.path.join(os.path.dirname(self.address[0]), PID_FILE),
+                     os.path.dirname(self.address[0])):
             try:
                 os.rmdir(path) if os.path.isdir(path) else os.unlink(path)
             except OSError:
