@@ -199,8 +199,9 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
             colors = sns.color_palette("RdYlBu" if meta.at[m, "higher_is_better"] else "RdYlBu_r", len(levels))
             bottom = np.zeros(2)
             for level, color in zip(levels, colors):
-                ax.bar(["pre", "post"], share[level], bottom=bottom, color=color, width=0.6,
-                       label=("yes" if level else "no") if kind == "binary" else str(level))
+                # outlined: the palette's middle is about 1.1:1 on white and on its neighbours (WCAG 1.4.11)
+                ax.bar(["pre", "post"], share[level], bottom=bottom, color=color, width=0.6, edgecolor="0.35",
+                       linewidth=0.6, label=("yes" if level else "no") if kind == "binary" else str(level))
                 bottom += share[level].to_numpy()
             ax.set_ylabel("% of participants")
             ax.set_ylim(0, 100)

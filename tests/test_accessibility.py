@@ -217,3 +217,25 @@ def test_timeline_legend_draws_each_state_as_the_chart_does():
     for state in ("done late", "overdue"):
         assert drawn[colours[state]] == {styles[state]}, (state, drawn, styles)
     assert styles["done late"] != styles["overdue"]
+
+
+def test_stacked_answer_shares_are_outlined_where_their_colour_is_faint():
+    """Rating-scale answers are stacked bars in a diverging palette whose middle (#ffffbf, pale blue) is about
+    1.1:1 on white and on its neighbours: each bar segment, and its legend swatch, needs an outline at 3:1
+    or more (WCAG 1.4.11) for its extent to be seen."""
+    import evalkit as ek
+    from evalkit.figures import report_style
+    from evalkit.plots import plot_distributions
+
+    with report_style():
+        fig = plot_distributions(ek.load_data(ROOT / "data" / "sample"), "riverside-literacy")
+    faint = []
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        for patch in [*ax.patches, *(legend.get_patches() if legend else [])]:
+            if _contrast(patch.get_facecolor()[:3]) < 3 and (
+                    patch.get_linewidth() <= 0 or patch.get_edgecolor()[3] == 0
+                    or _contrast(patch.get_edgecolor()[:3]) < 3):
+                faint.append((ax.get_title()[:30], matplotlib.colors.to_hex(patch.get_facecolor())))
+    plt.close(fig)
+    assert faint == []
