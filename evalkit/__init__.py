@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from evalkit._lazy import lazy_attributes
 from evalkit._version import __version__
-from evalkit.errors import DataValidationError, EvalkitError, InputError, RenderError, Violation
+from evalkit.errors import DataValidationError, EvalkitError, InputError, RenderError, RunInProgress, Violation
 from evalkit.stats import _EXPORTS as _STATS_EXPORTS
 
 _EXPORTS = {name: f"evalkit.stats.{module}" for name, module in _STATS_EXPORTS.items()}
@@ -75,7 +75,8 @@ _SUBMODULES = {
 }
 
 __all__ = sorted(
-    [*_EXPORTS, "__version__", "EvalkitError", "InputError", "DataValidationError", "RenderError", "Violation"]
+    [*_EXPORTS, "__version__", "EvalkitError", "InputError", "DataValidationError", "RenderError", "RunInProgress",
+     "Violation"]
 )
 
 

@@ -6,6 +6,8 @@ Safe for cron: never prompts, logs to stderr, and exits with a meaningful code:
 * 1  some reports failed to render (the others were written)
 * 2  the input data or the arguments are wrong (nothing was rendered), or the output or cache folder
      cannot be written (a full disk, a read-only folder): one line names the file and what to do
+* 75 another run is still writing to the same ``--out`` (``EX_TEMPFAIL``: try again later)
+* 130 / 143  interrupted (Ctrl-C) / stopped with SIGTERM
 """
 from __future__ import annotations
 
@@ -18,9 +20,11 @@ from pathlib import Path
 
 import click
 
-from evalkit.errors import DataValidationError, EvalkitError
+from evalkit.errors import DataValidationError, EvalkitError, RunInProgress
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+#: Another run holds the output folder: sysexits' EX_TEMPFAIL, "try again later".
+EXIT_BUSY = 75
 #: Said after a list of problems: warnings need tables that meet the contract, so none were looked for.
 WARNINGS_LATER = "Warnings (what a report could not use) are checked once these problems are fixed."
 
@@ -208,7 +212,8 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
 
     The data are validated once first; if they break the contract every problem is
     listed and nothing is rendered (exit 2). Exit 1 if any report or the portfolio
-    failed, 0 if all succeeded. Logs go to stderr; the path of index.html is printed on stdout.
+    failed, 0 if all succeeded, 75 if another run is still writing to --out (try again
+    later). Logs go to stderr; the path of index.html is printed on stdout.
     """
     from evalkit.batch import run_batch
 
@@ -228,6 +233,9 @@ def run(data_dir: Path, out_dir: Path, template: Path | None, partnerships: tupl
             click.echo(f"  - {violation}", err=True)
         click.echo(WARNINGS_LATER, err=True)
         sys.exit(EXIT_USAGE)
+    except RunInProgress as err:  # not an error to fix: a run to wait for
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_BUSY)
     except EvalkitError as err:
         click.echo(f"Error: {err}", err=True)
         sys.exit(EXIT_USAGE)

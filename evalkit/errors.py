@@ -17,6 +17,14 @@ class InputError(EvalkitError, ValueError):
     """An argument to an evalkit function is wrong (bad length, type, method name...)."""
 
 
+class RunInProgress(InputError):
+    """Another run is writing to the output folder: nothing to fix, try again once it has finished.
+
+    ``evalkit run`` exits with :data:`os.EX_TEMPFAIL` (75, "try again later") on it, not with the
+    usage code 2, so a cron wrapper can tell a run to wait for from an error to fix.
+    """
+
+
 @dataclass(frozen=True)
 class Violation:
     """One problem found in one place of one input file.

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from evalkit.atomic import TEMP_NAME, atomic_write_text
-from evalkit.errors import InputError
+from evalkit.errors import InputError, RunInProgress
 from evalkit.schema import SLUG_PATTERN, SLUG_RULE, TABLES
 
 __all__ = ["SLUG", "report_path", "lock_output", "remove_stale_temporaries", "owned_names", "check_out_folder",
@@ -96,7 +96,7 @@ def lock_output(out_dir):
         fh.close()
         who = f" (pid {holder[0]}, started {holder[1]})" if len(holder) >= 2 and holder[0].isdigit() else ""
         stop = f", stop it (kill {holder[0]})" if who else ""
-        raise InputError(f"Another evalkit run{who} is writing to {str(out_dir)!r} (it holds {path.name}); "
+        raise RunInProgress(f"Another evalkit run{who} is writing to {str(out_dir)!r} (it holds {path.name}); "
                          f"wait for it to finish{stop} or choose another --out.") from None
     fh.seek(0)
     fh.truncate()
