@@ -27,8 +27,9 @@ PALETTE = "colorblind"
 VERDICT_COLORS = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.color_palette(PALETTE)[3],
                   "No clear change": "0.55"}
 #: Marker of each verdict: the verdict is told by shape as well as colour (WCAG 1.4.1; the green and the
-#: grey are equally light, one colour in greyscale print or without colour vision).
-VERDICT_MARKERS = {"Improved": "^", "Declined": "v", "No clear change": "o", "No change": "o"}
+#: grey are equally light, one colour in greyscale print or without colour vision). Diamond and cross, not
+#: arrows: a measure where lower is better improves by going down.
+VERDICT_MARKERS = {"Improved": "D", "Declined": "X", "No clear change": "o", "No change": "o"}
 WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
 
 
