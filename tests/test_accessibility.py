@@ -239,3 +239,17 @@ def test_stacked_answer_shares_are_outlined_where_their_colour_is_faint():
                 faint.append((ax.get_title()[:30], matplotlib.colors.to_hex(patch.get_facecolor())))
     plt.close(fig)
     assert faint == []
+
+
+@pytest.mark.integration
+def test_index_links_make_sense_out_of_context(sample_run):
+    """A screen reader's list of links showed 'Report', 'PDF', 'Tables (Excel)', 'Notebook' twelve times each:
+    a link's text names its partnership (visually hidden; the visible words start it, WCAG 2.5.3)."""
+    soup = BeautifulSoup((sample_run.out_dir / "index.html").read_text(encoding="utf-8"), "html.parser")
+    targets: dict[str, set] = {}
+    for a in soup.find_all("a", href=True):
+        targets.setdefault(" ".join(a.get_text().split()), set()).add(a["href"])
+    assert {text: hrefs for text, hrefs in targets.items() if len(hrefs) > 1} == {}
+    card = soup.find(id="p-riverside-literacy")
+    names = [" ".join(a.get_text().split()) for a in card.find(class_="files").find_all("a")]
+    assert names[:2] == ["Report: Riverside Family Literacy", "PDF: Riverside Family Literacy"]

@@ -211,11 +211,12 @@ def test_index_is_a_landing_page_with_headlines_targets_and_flags(tmp_path):
     assert "Alpha &lt;Reading&gt;" in card and "&lt;b&gt;writing&lt;/b&gt;" in card
     assert "<strong>2 of 3</strong> targets met" in card
     assert re.findall(r'<li class="flag">([^<]+)</li>', card) == ["high attrition", "small n"]
-    assert [h for h, _ in re.findall(r'<a href="([^"]+)">([^<]+)</a>', card)] == [
+    # a file link's text names its partnership for a screen reader (visually hidden), tests/test_accessibility.py
+    assert [h for h, _ in re.findall(r'<a href="([^"]+)">([^<]+)(?:<span class="vh">[^<]*</span>)?</a>', card)] == [
         "p01.html", "p01.html", "p01.pdf", "p01.xlsx", "p01.ipynb"]
     failed = page[page.index('id="p-p02"'):page.index('id="p-p03"')]
     assert "failed render" in failed and "ValueError: boom (cell 4)" in failed
-    assert '<a href="p02.html">previous report</a>' in failed
+    assert '<a href="p02.html">previous report<span class="vh">: Beta</span></a>' in failed
     assert '<a href="_portfolio.html">Portfolio summary</a>' in page
     assert "5 January 2026, 14:48 UTC" in page
 
