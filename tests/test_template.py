@@ -70,7 +70,7 @@ def test_a_full_report_has_every_section_figures_and_provenance(rendered):
                     "Satisfaction", "Long-term benefits", "Progress against targets", "Results by group", "Methods"):
         assert heading in text, heading
     assert "Riverside Family Literacy" in text
-    assert re.search(r"scores rose by \d\.\d points on a 1-5 scale \(95% CI", text)
+    assert re.search(r"scores rose by \d\.\d\d points on a 1-5 scale \(95% CI", text)
     assert "Holm" in text and "Wilcoxon signed-rank" in text and "paired t" in text
     assert "Compared with the start, at the follow-up survey" in text   # riverside-literacy ran a follow-up
     assert "Cronbach's alpha" in text                                   # its teamwork items form a scale
