@@ -250,6 +250,7 @@ def test_non_finite_or_impossible_limits_are_usage_errors_naming_the_option(tmp_
 
 
 # --- finding 6: a scheduler address that is not one --------------------------------------------------
+@pytest.mark.integration  # `python -m evalkit run` in a subprocess
 def test_a_malformed_scheduler_address_is_one_line_without_a_traceback(tmp_path):
     # the trial: '--scheduler nonsense' said 'Cannot reach the dask scheduler', then waited 10 s and printed
     # 'Exception ignored in: <function Client.__del__>' with a traceback; in a subprocess, as cron runs it

@@ -46,6 +46,7 @@ def test_stopping_with_kill_drops_queued_renders_and_waiting_finishes_them():
     assert (first.result(), second.result()) == (1, 2)
 
 
+@pytest.mark.integration  # starts process trees
 def test_kill_tree_leaves_no_descendant():
     root = subprocess.Popen(["bash", "-c", "sleep 600 & sleep 600 & read line"], stdin=subprocess.PIPE)
     family = []
@@ -121,6 +122,7 @@ def test_a_run_on_dask_forks_each_kernel_from_its_workers_server(cluster, tmp_pa
     assert batch_pool._PLUGIN_NAMES == {}  # the run's servers were stopped
 
 
+@pytest.mark.integration  # makes dask clients
 @pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "not a scheduler address"])
 def test_an_unreachable_or_malformed_scheduler_is_one_input_error(tmp_path, monkeypatch, address):
     monkeypatch.setattr(batch_pool, "CONNECT_TIMEOUT", 1)

@@ -317,6 +317,7 @@ def test_no_table_cell_of_a_published_page_is_cut_short(sample_run):
     assert "How often I practise what I learned (1 never - 5 always)" in riverside
 
 
+@pytest.mark.integration  # draws every figure of every sample report: about 5 s
 def test_no_text_in_a_sample_report_figure_is_smaller_than_9_points():
     """The report style's floor (9 pt), checked on every figure the sample's reports and portfolio draw: the
     trajectory legend, its withheld-values note and the portfolio's shared-indicator bars were at 8 pt."""
