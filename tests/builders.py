@@ -39,3 +39,21 @@ def long_responses(pid, measure, pre, post, start=1, prefix="p"):
     frames = [pd.DataFrame({"participant_id": ids, "partnership_id": pid, "wave": w, "measure": measure, "value": v})
               for w, v in (("pre", pre), ("post", post))]
     return pd.concat(frames)
+
+
+def skills_at_both_waves(ids, pid="p") -> pd.DataFrame:
+    """Responses of ``ids`` to a 1-5 ``skills`` measure at pre (3) and post (3, or 4 for every second person)."""
+    return pd.concat([pd.DataFrame({"participant_id": list(ids), "partnership_id": pid, "wave": w, "measure": "skills",
+                                    "value": [3 + (w == "post") * (i % 2) for i in range(len(ids))]})
+                      for w in ("pre", "post")])
+
+
+def three_sessions(folder: Path) -> Path:
+    """11 participants of partnership "p" answering ``skills`` at both waves, and three sessions attended by
+    10, 10 and 3 of them: at k = 10 the third session is withheld, and the overall rate's 23 places less the
+    two shown sessions would give it back."""
+    ids = [f"a{i}" for i in range(11)]
+    att = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "session": s, "date": d,
+                                   "attended": [i < n for i in range(11)]})
+                     for s, d, n in (("s1", "2025-02-01", 10), ("s2", "2025-02-08", 10), ("s3", "2025-02-15", 3))])
+    return write_tables(folder, skills_at_both_waves(ids), [measure("skills", lo=1, hi=5)], attendance=att)

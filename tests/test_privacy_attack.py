@@ -13,7 +13,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from builders import measure, write_tables
+from builders import measure, three_sessions, write_tables
 
 # ---- a failed report: its error, traceback and log say what failed, not the data -------------------------
 
@@ -413,13 +413,7 @@ def test_a_withheld_session_count_cannot_be_worked_out_from_the_overall_rate(tmp
     import evalkit as ek
     from evalkit.participation import attendance_summary, session_attendance
 
-    ids = [f"a{i}" for i in range(11)]
-    att = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "session": s, "date": d,
-                                   "attended": [i < n for i in range(11)]})
-                     for s, d, n in (("s1", "2025-02-01", 10), ("s2", "2025-02-08", 10), ("s3", "2025-02-15", 3))])
-    resp = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
-                                    "value": 3}) for w in ("pre", "post")])
-    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], attendance=att))
+    data = ek.load_data(three_sessions(tmp_path / "d"))
     overall = attendance_summary(data, "p", min_group_size=10).iloc[0]
     places = round(overall["attendance_rate"] * overall["n_records"])   # 23: the rate, its interval and 33 places
     sessions = session_attendance(data, "p", min_group_size=10)

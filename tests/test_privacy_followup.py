@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from builders import measure, write_tables
+from builders import measure, skills_at_both_waves, three_sessions, write_tables
 
 K = 10
 
@@ -87,9 +87,7 @@ def test_results_by_group_says_not_shown_for_a_group_blanked_to_protect_a_smalle
 
     people = pd.DataFrame({"participant_id": [f"v{i}" for i in range(43)], "partnership_id": "p",
                            "veteran": ["yes"] * 3 + ["no"] * 40})
-    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
-                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(43)]})
-                      for w in ("pre", "post")])
+    resp = skills_at_both_waves(people["participant_id"])
     data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people))
     (section,) = ek.report.PartnershipReport(data, "p", min_group_size=K).subgroups()
     who = section.representation
@@ -105,9 +103,7 @@ def test_the_arm_tables_say_not_shown_for_a_program_arm_blanked_to_protect_the_c
 
     people = pd.DataFrame({"participant_id": [f"c{i}" for i in range(42)], "partnership_id": "p",
                            "arm": ["comparison"] * 7 + ["program"] * 35})
-    resp = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "p", "wave": w,
-                                    "measure": "skills", "value": [3 + (w == "post") * (i % 2) for i in range(42)]})
-                      for w in ("pre", "post")])
+    resp = skills_at_both_waves(people["participant_id"])
     data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people))
     section = ek.report.PartnershipReport(data, "p", min_group_size=K).comparison_group()
     assert section.attrition.iloc[0]["Assigned (group / comparison)"] == "not shown / fewer than 10"
@@ -145,13 +141,7 @@ def test_attendance_by_session_does_not_call_a_protecting_session_too_small(tmp_
     from evalkit.figures import describe_attendance
     from evalkit.participation import session_attendance
 
-    ids = [f"a{i}" for i in range(11)]
-    att = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "session": s, "date": d,
-                                   "attended": [i < n for i in range(11)]})
-                     for s, d, n in (("s1", "2025-02-01", 10), ("s2", "2025-02-08", 10), ("s3", "2025-02-15", 3))])
-    resp = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
-                                    "value": 3}) for w in ("pre", "post")])
-    data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], attendance=att))
+    data = ek.load_data(three_sessions(tmp_path / "d"))
     sessions = session_attendance(data, "p", min_group_size=K)
     assert int(sessions["suppressed"].sum()) == 2
     text = describe_attendance(sessions)
