@@ -221,6 +221,13 @@ def test_index_is_a_landing_page_with_headlines_targets_and_flags(tmp_path):
     assert "5 January 2026, 14:48 UTC" in page
 
 
+def test_index_gives_the_run_time_in_utc_as_the_reports_do(tmp_path):
+    """The manifest records the run's local time with its offset; the index showed '5 January 2026, 16:48
+    UTC+02:00' while every report on it says when it was made in UTC."""
+    page = write_index(tmp_path, {**_manifest(), "finished": "2026-01-05T16:48:55+02:00"}).read_text()
+    assert "5 January 2026, 14:48 UTC" in page and "UTC+02:00" not in page
+
+
 def test_index_degrades_gracefully_without_headlines(tmp_path):
     page = write_index(tmp_path, _manifest()).read_text()
     gamma = page[page.index('id="p-p03"'):]

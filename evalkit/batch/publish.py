@@ -341,15 +341,18 @@ def _portfolio_view(entry: dict | None) -> dict | None:
 
 
 def _when(stamp) -> str:
-    """``2026-01-05T14:48:55+00:00`` -> ``5 January 2026, 14:48 UTC`` (unparseable stamps as given)."""
-    from datetime import datetime
+    """``2026-01-05T16:48:55+02:00`` -> ``5 January 2026, 14:48 UTC``: in UTC, as each report's colophon dates
+    it (a stamp without an offset is shown as written; unparseable stamps as given)."""
+    from datetime import datetime, timezone
 
     try:
         moment = datetime.fromisoformat(str(stamp))
     except ValueError:
         return str(stamp or "")
-    zone = f" {moment.tzname()}" if moment.tzinfo else ""
-    return f"{moment.day} {moment:%B %Y, %H:%M}{zone}"
+    if moment.tzinfo is None:
+        return f"{moment.day} {moment:%B %Y, %H:%M}"
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment.day} {moment:%B %Y, %H:%M} UTC"
 
 
 def _index_template():
