@@ -6,6 +6,7 @@ derivation is spelled out, and the test fails if it can be carried out again.
 from __future__ import annotations
 
 import json
+import re
 import logging
 from pathlib import Path
 
@@ -398,7 +399,9 @@ def test_no_file_of_a_run_holds_a_participant_id_name_or_contact_detail(tmp_path
                 text = " ".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
         else:
             text = path.read_text(encoding="utf-8", errors="replace")
-        found += [(path.name, s) for s in secrets if s in text]
+        # a number is found only as a whole number: '62704' inside a timing like 0.0627041 is not the ZIP code
+        found += [(path.name, s) for s in secrets
+                  if (re.search(rf"(?<![0-9.]){re.escape(s)}(?![0-9])", text) if s[0].isdigit() else s in text)]
         found += [(path.name, i) for i in ids if f">{i}<" in text or f"'{i}'" in text or f'"{i}"' in text]
     assert not found, found
     assert "[name] ([id]) said call [phone] or [email]" in (out / f"{pid}.html").read_text()  # the story, scrubbed
