@@ -322,7 +322,7 @@ def test_a_rerun_after_the_code_changed_renders_again(cafe_out, tmp_path, monkey
             "--cache-dir", str(tmp_path / "cache")]
     assert CliRunner().invoke(main, args).exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["partnerships"]["cafe-societe"]["rendered"] is False
-    monkeypatch.setattr(plan, "_CODE_FINGERPRINT", "0" * 64)  # what the package's files hash to after a pull
+    monkeypatch.setattr(plan, "_installed_code", lambda: "0" * 64)  # what the package's files hash to after a pull
     assert CliRunner().invoke(main, args).exit_code == 0
     assert json.loads((out / "manifest.json").read_text())["partnerships"]["cafe-societe"]["rendered"] is True
 

@@ -7,6 +7,7 @@ kept instead of re-rendered.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -149,10 +150,6 @@ def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
     return digest.hexdigest()
 
 
-#: :func:`code_fingerprint` of the installed package, computed once per process (on first use).
-_CODE_FINGERPRINT: str | None = None
-
-
 def code_fingerprint(package=None) -> str:
     """SHA-256 over the names and bytes of every file of the evalkit package (default: the installed one).
 
@@ -169,11 +166,10 @@ def code_fingerprint(package=None) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def _installed_code() -> str:
-    global _CODE_FINGERPRINT
-    if _CODE_FINGERPRINT is None:
-        _CODE_FINGERPRINT = code_fingerprint()
-    return _CODE_FINGERPRINT
+    """:func:`code_fingerprint` of the installed package, computed once per process (on first use)."""
+    return code_fingerprint()
 
 
 def select_partnerships(data, partnership_ids=None) -> list[str]:
