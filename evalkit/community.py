@@ -37,14 +37,12 @@ import numpy as np
 import pandas as pd
 
 from evalkit.compare import partnership_ids
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, PROTECTS, check_min_group_size, complementary_suppression
 from evalkit.stats import proportion_ci
 
 __all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE"]
 
 UNDER, OVER, IN_LINE = "under-represented", "over-represented", "in line"
-#: the note of a group blanked only so that a smaller one cannot be worked out by subtraction.
-PROTECTS = "not shown (protects a smaller group)"
 #: the note of a share whose denominator counts everyone enrolled (those not recorded are a blanked group).
 FEW_MISSING = "share of all participants: those whose value is not recorded (not shown) are counted in it"
 #: the group of participants whose value is not recorded, and the suffix of a group they were folded into,

@@ -42,7 +42,8 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
         ``partnership_id, measure, label, n, mean, sd, median, top_two`` (share of
         answers in the two highest options for ordinal measures when higher is
         better, else the two lowest; share of 1s for binary; NaN for continuous),
-        ``top_two_ci_low, top_two_ci_high, suppressed, note``.
+        ``top_two_ci_low, top_two_ci_high, suppressed, note, paired_only`` (True where only those who
+        also answered the ``pairs_with`` wave are counted; ``note`` says so).
     """
     ids = partnership_ids(data, partnership_id)
     meta = data.measures.set_index("measure")
@@ -55,15 +56,15 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
     before = (before[before["partnership_id"].isin(ids) & (before["wave"] == pairs_with) & before["value"].notna()]
               if pairs_with is not None and pairs_with != wave else before.iloc[:0])
     for (pid, m), d in r.groupby(["partnership_id", "measure"], sort=True):
-        info, x, note = meta.loc[m], d["value"], ""
+        info, x, note, paired_only = meta.loc[m], d["value"], "", False
         both = d["participant_id"].isin(set(before.loc[(before["partnership_id"] == pid) & (before["measure"] == m),
                                                         "participant_id"])).to_numpy()
         if both.any() and both.sum() >= min_group_size and 0 < (~both).sum() < min_group_size:
-            x = x[both]
+            x, paired_only = x[both], True
             note = (f"measured on the {len(x)} participants who answered both surveys (as the outcomes table): "
                     f"fewer than {min_group_size} answered only the {wave} survey")
         row = {"partnership_id": pid, "measure": m, "label": info["label"], "n": len(x), "mean": x.mean(),
-               "sd": x.std(ddof=1), "median": x.median(), "note": note}
+               "sd": x.std(ddof=1), "median": x.median(), "note": note, "paired_only": paired_only}
         if info["kind"] == "binary":
             good = int((x == (1 if info["higher_is_better"] else 0)).sum())
         elif info["kind"] == "ordinal":
@@ -75,7 +76,7 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
             row.update(top_two=ci.estimate, top_two_ci_low=ci.ci_low, top_two_ci_high=ci.ci_high)
         rows.append(row)
     cols = ["partnership_id", "measure", "label", "n", "mean", "sd", "median", "top_two", "top_two_ci_low",
-            "top_two_ci_high", "note"]
+            "top_two_ci_high", "note", "paired_only"]
     table = pd.DataFrame(rows, columns=cols)
     for c in ("top_two", "top_two_ci_low", "top_two_ci_high"):
         table[c] = table[c].astype(float)

@@ -239,6 +239,11 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
     return _blank(out, blank & ~primary, value_columns, count_columns, k, COMPLEMENTARY_NOTE)
 
 
+#: What a table shows for a count blanked only to protect a smaller one (complementary suppression), where it
+#: writes its own note (themes, who was served) instead of :data:`COMPLEMENTARY_NOTE`.
+PROTECTS = "not shown (protects a smaller group)"
+
+
 def protects(note) -> bool:
     """Whether a row's ``note`` says it was blanked only to protect a smaller group (complementary suppression).
 
@@ -255,7 +260,7 @@ def protects(note) -> bool:
         return False
     note = str(note)
     return not note.startswith("suppressed: fewer than") and (
-        "cannot be worked out by subtraction" in note or "protects a smaller group" in note)
+        "cannot be worked out by subtraction" in note or PROTECTS in note)
 
 
 def n_protecting(table: pd.DataFrame, blanked=None) -> int:

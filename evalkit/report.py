@@ -230,11 +230,11 @@ class PartnershipReport(WavesAndArmsSections):
     @cached_property
     def _satisfaction_data(self):
         """The data the satisfaction figure draws: :attr:`_program_data`, with a measure's post answers limited
-        to those who answered both surveys where :attr:`satisfaction_table` counts only them (its note)."""
+        to those who answered both surveys where :attr:`satisfaction_table` counts only them (``paired_only``)."""
         import dataclasses
 
         t, d = self.satisfaction_table, self._program_data
-        paired = set(t.loc[t["note"].astype(str).str.contains("answered both surveys"), "measure"])
+        paired = set(t.loc[t["paired_only"].astype(bool), "measure"])
         if not paired:
             return d
         r = d.responses
@@ -661,7 +661,7 @@ class PartnershipReport(WavesAndArmsSections):
                              f"mean {format_number(r['mean'], 1)}, "
                              f"n = {r['n']}"
                              + ("; those who answered both surveys, as in the outcomes table"
-                                if "answered both surveys" in str(r["note"]) else "") + ").")
+                                if r["paired_only"] else "") + ").")
         if self._program_only:
             lines.insert(0, f"Only participants in the {self._program_words} are counted here.\n")
         elif self.has_comparison:
@@ -913,18 +913,16 @@ class PartnershipReport(WavesAndArmsSections):
         b, p = self.baseline_wave, self.post_wave
         if (b, p) == ("pre", "post"):
             return table
-        cap = lambda w: w[:1].upper() + w[1:]  # noqa: E731
-        return table.rename(columns={"n (pre / post / pairs)": f"n ({b} / {p} / pairs)", "Pre": cap(b),
-                                     "Post": cap(p)})
+        return table.rename(columns={"n (pre / post / pairs)": f"n ({b} / {p} / pairs)", "Pre": capitalise(b),
+                                     "Post": capitalise(p)})
 
     def outcomes_intro(self) -> str:
         """The sentence under the outcomes heading, in the data's wave names."""
         if self.stage != "complete":
             return self.stage_note
         b, p = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
-        cap = lambda w: w[:1].upper() + w[1:]  # noqa: E731 - the columns' names (_named_waves)
         text = (f"Each row compares the same participants at the {b} and the {p} survey: "
-                f"{md_escape(cap(self.baseline_wave))} and {md_escape(cap(self.post_wave))} are the means (for yes/no, "
+                f"{md_escape(capitalise(self.baseline_wave))} and {md_escape(capitalise(self.post_wave))} are the means (for yes/no, "
                 f"the share answering yes) of those who answered both, the pairs. Change is {p} minus {b}.")
         shown = self.outcomes[~self.outcomes["suppressed"].astype(bool)] if len(self.outcomes) else self.outcomes
         if "improvement_index" in shown and shown["improvement_index"].notna().any():

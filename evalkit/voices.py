@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from evalkit import schema
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells, safe_rate
+from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, PROTECTS, check_min_group_size, complementary_cells,
+                             safe_rate)
 
 __all__ = ["redact", "roster_terms", "scrub_tables", "theme_codes", "themes", "quotes", "success_stories",
            "PLACEHOLDERS"]
@@ -388,8 +389,6 @@ def _code(c: pd.DataFrame, data) -> tuple[pd.DataFrame, str]:
     return (pd.concat(rows, ignore_index=True) if rows else empty), "keywords"
 
 
-#: what a table shows for a count blanked only to protect a smaller one (complementary suppression).
-PROTECTS = "not shown (protects a smaller group)"
 
 #: the row of :func:`themes` counting people whose comments mention no theme (or every commenter, uncoded).
 NO_THEME = "(no theme)"

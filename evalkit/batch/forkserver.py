@@ -136,11 +136,11 @@ def _alive(pid: int) -> bool:
     if pid <= 0:
         return False
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # PermissionError: someone else's process, alive
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True  # someone else's process
+        pass
     return True
 
 

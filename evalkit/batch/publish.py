@@ -9,6 +9,7 @@ point outside the output folder.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -435,6 +436,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PATH = re.compile(r"(?<![\w.:/\\~-])(?:[A-Za-z]:[\\/]|~?/)(?:[^\s'\"()<>|,;:\\/]+[\\/])*[^\s'\"()<>|,;:\\/]+")
 
 
+@functools.cache
 def _package_roots() -> list[str]:
     import evalkit
 

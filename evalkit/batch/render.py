@@ -22,7 +22,7 @@ from pathlib import Path
 from evalkit.errors import InputError, RenderError
 from evalkit.batch.kernel import KernelTracker, kernel_manager_class
 from evalkit.batch.html import export_html, write_pdf
-from evalkit.batch.publish import public_text, roster_terms_of, scrub_outputs
+from evalkit.batch.publish import PATH_PLACEHOLDER, public_text, roster_terms_of, scrub_outputs
 from evalkit.atomic import atomic_write_text, temporary_path
 
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
@@ -228,10 +228,11 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         error = _failure_from_partial(scratch, exc, watchdog)
 
     if error is not None:  # its message may quote a data value or a local path: published without them
-        error = replace(error, evalue=public_text(error.evalue, roster_terms_of(parameters.get("data_dir"))))
+        terms = roster_terms_of(parameters.get("data_dir"))  # read once, for the message and the notebook
+        error = replace(error, evalue=public_text(error.evalue, terms))
         kept = None
         if scratch.exists():
-            kept = publish_notebook(scratch, failed_notebook_path(output_ipynb), template, parameters)
+            kept = publish_notebook(scratch, failed_notebook_path(output_ipynb), template, parameters, terms=terms)
         return RenderResult(status="failed", duration=time.perf_counter() - start, notebook=kept, error=error)
 
     card = take_index_card(nb)
@@ -251,8 +252,7 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
 #: What a parameter naming a path in the report's data folder (the batch's slice, outside the output folder)
 #: reads in a published notebook: the folder's place on this machine is nobody's business.
 DATA_PLACEHOLDER = "<data slice>"
-#: What any other absolute path outside the output folder reads in a published notebook.
-PATH_PLACEHOLDER = "<local path>"
+# Any other absolute path outside the output folder reads PATH_PLACEHOLDER (evalkit.batch.publish).
 
 
 def public_parameters(parameters: dict, folder) -> dict:
@@ -288,7 +288,7 @@ def public_parameters(parameters: dict, folder) -> dict:
     return public
 
 
-def publish_notebook(scratch: Path, target: Path, template, parameters: dict) -> Path | None:
+def publish_notebook(scratch: Path, target: Path, template, parameters: dict, *, terms=None) -> Path | None:
     """Publish the executed notebook ``scratch`` as ``target`` (written atomically), naming no local path.
 
     Everything in the output folder may be published, so the notebook's papermill record
@@ -297,7 +297,8 @@ def publish_notebook(scratch: Path, target: Path, template, parameters: dict) ->
     injected-parameters cell (written again by papermill's own translator), are
     :func:`public_parameters`. The kernel ran with the real paths; only the saved copy changes.
     Error outputs and stderr streams (a failure's message and traceback, a warning) name no
-    local path, contact detail or participant id of the data slice (:func:`evalkit.batch.publish.public_text`).
+    local path, contact detail or participant id of the data slice (:func:`evalkit.batch.publish.public_text`;
+    ``terms``: the slice's :func:`~evalkit.batch.publish.roster_terms_of`, read here when not given).
     The file is edited as JSON (as nbformat writes it: indent 1, sorted keys), not
     re-validated. A notebook that cannot be read is not published (``None``).
     """
@@ -320,7 +321,7 @@ def publish_notebook(scratch: Path, target: Path, template, parameters: dict) ->
             record["parameters"] = public_parameters(record["parameters"], target.parent)
     if any(o.get("output_type") == "error" or o.get("name") == "stderr"
            for c in nb.get("cells") or [] for o in c.get("outputs") or []):
-        scrub_outputs(nb.get("cells"), roster_terms_of(parameters.get("data_dir")))
+        scrub_outputs(nb.get("cells"), terms if terms is not None else roster_terms_of(parameters.get("data_dir")))
     language = (meta.get("kernelspec") or {}).get("language") or "python"
     for cell in nb.get("cells") or []:
         if "injected-parameters" in (cell.get("metadata") or {}).get("tags", []):
