@@ -56,22 +56,24 @@ def _pct(successes: int, n: int, conf_level: float):
 
 
 def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
-    """Return (estimate, ci_low, ci_high, n, higher_is_better, counted[, note]) for one target row.
+    """Return (estimate, ci_low, ci_high, n, higher_is_better, counted, note) for one target row.
 
     ``counted`` is the number of people a percentage of people counts (rule 3 of
     :mod:`evalkit.privacy`), ``None`` for means and the attendance rate (a share of session places).
-    ``note``, for ``mean_post`` and ``pct_at_least``, says when the statistic counts only the matched
+    ``note`` (None for the other statistics), for ``mean_post`` and ``pct_at_least``, says when the statistic
+    counts only the matched
     participants (complementary suppression of those who answered only after: fewer than ``k``).
     """
     pid, ind, stat = target["partnership_id"], target["indicator"], target["statistic"]
     if stat == "rate":
         if ind == "attendance_rate":
             a = data.attendance[data.attendance["partnership_id"] == pid]
-            return ((*_pct(int(a["attended"].sum()), len(a), conf_level), a["participant_id"].nunique(), True, None)
+            return ((*_pct(int(a["attended"].sum()), len(a), conf_level), a["participant_id"].nunique(), True, None,
+                     None)
                     if len(a) else None)
         flags = wave_flags(data, [pid], pre, post)
         n, both = int(flags["pre"].sum()), int(flags["both"].sum())
-        return (*_pct(both, n, conf_level), n, True, both) if n else None
+        return (*_pct(both, n, conf_level), n, True, both, None) if n else None
     m = data.measures.set_index("measure").loc[ind]
     hib = bool(m["higher_is_better"])
     if stat in ("mean_post", "pct_at_least"):
@@ -106,9 +108,9 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
     change = (pairs["post"] - pairs["pre"]).to_numpy(float)
     if stat == "mean_change":
         t = paired_test(pairs["pre"], pairs["post"], method="t", conf_level=conf_level)
-        return t.mean_diff, t.ci_low, t.ci_high, t.n, hib, None
+        return t.mean_diff, t.ci_low, t.ci_high, t.n, hib, None, None
     improved = int(((change > 0) if hib else (change < 0)).sum())
-    return (*_pct(improved, len(change), conf_level), len(change), True, improved)
+    return (*_pct(improved, len(change), conf_level), len(change), True, improved, None)
 
 
 def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0.95, pre: str = "pre",
@@ -167,9 +169,9 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
             row.update(n=est[3], verdict="suppressed",
                        note=f"the percentage counts fewer than {min_group_size} participants")
         else:
-            estimate, lo, hi, n, hib, _ = est[:6]
+            estimate, lo, hi, n, hib, _, est_note = est
             g = goal_attainment(estimate, lo, hi, float(target["target"]), higher_is_better=hib)
-            note = "; ".join(filter(None, [g.note, est[6] if len(est) > 6 else None]))
+            note = "; ".join(filter(None, [g.note, est_note]))
             row.update(estimate=estimate, ci_low=lo, ci_high=hi, n=n, verdict=g.verdict, note=note)
         rows.append(row)
     out = pd.DataFrame(rows, columns=COLUMNS)
