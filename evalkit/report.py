@@ -974,8 +974,7 @@ class PartnershipReport(WavesAndArmsSections):
 
         if not self.has_comparison:
             return False
-        people = self.data.participants
-        ref = set(people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"])
+        ref = self._reference_ids
         r = self.data.responses.dropna(subset=["value"])
         r = r[r["participant_id"].isin(ref)]
         counts = [len(ref), *r.groupby("wave")["participant_id"].nunique()]
@@ -993,6 +992,14 @@ class PartnershipReport(WavesAndArmsSections):
                 f"{self._program_words}.")
 
     @cached_property
+    def _reference_ids(self) -> set:
+        """The participant ids of the comparison arm (empty when there is none)."""
+        people = self.data.participants
+        if self.arms not in people.columns:
+            return set()
+        return set(people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"])
+
+    @cached_property
     def _program_data(self):
         """The data without the comparison arm's answers (all the data when there is no comparison group, or
         when it is too small to set apart: :attr:`_program_only`)."""
@@ -1000,8 +1007,7 @@ class PartnershipReport(WavesAndArmsSections):
 
         if not self._program_only:
             return self.data
-        people = self.data.participants
-        ref = people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"]
+        people, ref = self.data.participants, self._reference_ids
         return dataclasses.replace(self.data, participants=people[~people["participant_id"].isin(ref)],
                                    responses=self.data.responses[~self.data.responses["participant_id"].isin(ref)])
 
