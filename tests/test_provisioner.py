@@ -141,3 +141,50 @@ def test_the_memory_limit_means_the_same_in_a_fresh_kernel(tmp_path):
     out, pid, error = run(kernel_manager_class(300 * MB, cwd=str(tmp_path)),
                           GROWTH + "import sys; print('pandas' in sys.modules)")
     assert error == "" and out.split("\n")[:3] == ["first ok", "second MemoryError", "True"], out
+
+
+
+SLEEP_UNTIL_INTERRUPTED = """
+import time
+try:
+    print("sleeping", flush=True)
+    time.sleep(60)
+except KeyboardInterrupt:
+    with open({path!r}, "w") as f:
+        f.write("SIGINT")
+"""
+
+
+async def _stop_a_busy_kernel(manager_class, path, interrupt: bool) -> None:
+    """Start a kernel, let it sleep in a cell that records a SIGINT, then interrupt it or shut it down."""
+    km = manager_class()
+    await km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=120)
+        kc.execute(SLEEP_UNTIL_INTERRUPTED.format(path=str(path)))
+        while True:  # until the cell is running
+            msg = await kc.get_iopub_msg(timeout=120)
+            if msg["msg_type"] == "stream" and "sleeping" in msg["content"]["text"]:
+                break
+        if interrupt:
+            await km.interrupt_kernel()
+            await kc.get_shell_msg(timeout=120)  # the cell's reply: it ended
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=False)  # graceful: an interrupt would end the sleep and write the file
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "fresh"])
+def test_a_shutdown_sends_the_kernel_no_interrupt_but_an_interrupt_still_reaches_it(server, tmp_path, forked):
+    # CI: jupyter_client interrupts (SIGINT) every kernel it shuts down, even one about to be killed; a report kernel
+    # that was handling a message then logged '[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel.' to the
+    # run's stderr, unformatted and past --quiet. A shutdown has nothing to interrupt; an interrupt (a timeout) still
+    # reaches the kernel.
+    manager = kernel_manager_class(server_address=server.address if forked else None, cwd=str(tmp_path))
+    shutdown_only, interrupted = tmp_path / "shutdown.txt", tmp_path / "interrupted.txt"
+    asyncio.run(_stop_a_busy_kernel(manager, shutdown_only, interrupt=False))
+    asyncio.run(_stop_a_busy_kernel(manager, interrupted, interrupt=True))
+    assert interrupted.read_text() == "SIGINT"
+    assert not shutdown_only.exists()

@@ -153,4 +153,9 @@ class EvalkitProvisioner(LocalProvisioner):
     async def send_signal(self, signum: int) -> None:
         if self.process is not None and self.process.poll() is not None:
             return  # already gone (and, for a fork, reaped: its pid and group may belong to someone else now)
+        if signum == signal.SIGINT and getattr(self.parent, "shutting_down", False):
+            # jupyter_client interrupts every kernel it shuts down, even one it kills next. A report kernel is shut
+            # down once its notebook has run or failed, so there is nothing to interrupt, and one that was handling
+            # a message logged "KeyboardInterrupt caught in kernel." to the run's stderr, past --quiet.
+            return
         await super().send_signal(signum)
