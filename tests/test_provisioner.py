@@ -157,7 +157,7 @@ except KeyboardInterrupt:
 
 async def _stop_a_busy_kernel(manager_class, path, interrupt: bool) -> None:
     """Start a kernel, let it sleep in a cell that records a SIGINT, then interrupt it or shut it down."""
-    km = manager_class()
+    km = manager_class(shutdown_wait_time=1.0)  # SIGTERM a still-sleeping kernel after 0.5 s, not 2.5 s
     await km.start_kernel()
     kc = km.client()
     kc.start_channels()
