@@ -1,5 +1,6 @@
 # evalkit: two commands do all set-up.
-#   make reports   set up .venv, validate the sample data, render every sample report into reports/
+#   make reports   set up .venv, render every sample report into reports/ (the run validates the data first:
+#                  invalid data stop it with exit 2 and every problem listed, before anything is rendered)
 #   make test      set up .venv, run the whole test suite (pytest + nbval over notebooks/), one worker per core
 #                  (pytest-xdist; each test file, and so each notebook, stays on one worker)
 #   make test-fast the unit tests only (no kernels, renders or end-to-end CLI runs): under a minute
@@ -29,7 +30,6 @@ $(STAMP): pyproject.toml Makefile
 	@touch $(STAMP)
 
 reports: $(STAMP)
-	$(BIN)/evalkit validate $(DATA)
 	$(BIN)/evalkit run $(DATA) --out $(OUT)
 
 test: $(STAMP)

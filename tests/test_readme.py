@@ -1,10 +1,11 @@
-"""The README's notebook snippet runs as written: an analyst's first contact with the package must not fail."""
+"""The README's commands and notebook snippet work as written: an analyst's first contact with the package must not fail."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import matplotlib
+import pytest
 
 matplotlib.use("agg")
 
@@ -24,3 +25,25 @@ def test_the_readmes_interactive_snippet_runs_as_written(monkeypatch):
     assert namespace["report"]._repr_markdown_().startswith("# ")
     import matplotlib.pyplot as plt
     plt.close("all")
+
+
+@pytest.mark.integration
+def test_make_reports_stops_on_invalid_data_naming_the_problem_and_renders_nothing(tmp_path):
+    # `make reports` validates through `evalkit run` alone (no separate `evalkit validate` step, which read and
+    # checked every table a second time): invalid data must still stop it before anything is rendered
+    import shutil
+    import subprocess
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data" / "sample", data)
+    lines = (data / "responses.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = lines[2].rstrip("\n").split(",")
+    row[header.index("value")] = "lots"
+    lines[2] = ",".join(row) + "\n"
+    (data / "responses.csv").write_text("".join(lines), encoding="utf-8")
+    proc = subprocess.run(["make", "-s", "-C", str(ROOT), "reports", f"DATA={data}", f"OUT={tmp_path / 'out'}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "responses.csv, row 3, column 'value': 'lots' is not a number" in proc.stderr, proc.stderr
+    assert not list(tmp_path.glob("out/*.html"))
