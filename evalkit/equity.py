@@ -86,7 +86,10 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     if fold_unrecorded:
         data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
     pairs = matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
-    pairs["change"] = pairs["post"] - pairs["pre"]
+    # every characteristic of each pair's participant, joined once (validated data: one row per participant)
+    merged = pairs.merge(data.participants[["partnership_id", "participant_id", *dict.fromkeys(columns)]],
+                         on=["partnership_id", "participant_id"], how="inner")
+    change = (merged["post"] - merged["pre"]).to_numpy(float)
     rows = []
     for col in columns:
         table = (by_group or {}).get(col)
@@ -94,27 +97,30 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
             table = compare_prepost(data, partnership_id, by=col, alpha=alpha, min_group_size=min_group_size,
                                     pre=pre, post=post, fold_unrecorded=False)
         shown = table[~table["suppressed"].astype(bool) & (table["group"] != "Not recorded")]
-        groups = data.participants[["partnership_id", "participant_id", col]].rename(columns={col: "group"})
-        merged = pairs.merge(groups, on=["partnership_id", "participant_id"], how="inner")
-        merged["group"] = merged["group"].astype("string")
-        for measure, g in shown.groupby("measure", sort=False):
-            if len(g) < 2:
+        # positions of each (measure, group)'s pairs, in pair order; a blank group is in no cell
+        cells = pd.DataFrame({"measure": merged["measure"], "group": merged[col].astype("string")}).groupby(
+            ["measure", "group"], sort=False, observed=True).indices
+        s = {c: shown[c].to_numpy() for c in ("measure", "group", "label", "kind", "higher_is_better",
+                                              "mean_change", "n_pairs")}
+        for measure in pd.unique(s["measure"]):
+            at = np.flatnonzero(s["measure"] == measure)
+            if len(at) < 2:
                 continue
-            m = g.iloc[0]
-            sub = merged[(merged["measure"] == measure) & merged["group"].isin(g["group"])]
-            arrays = {str(k): v["change"].to_numpy(float) for k, v in sub.groupby("group", observed=True)}
-            res = oneway_test(arrays, method=TEST_FOR_KIND[m["kind"]])
-            sign = 1.0 if bool(m["higher_is_better"]) else -1.0
-            ordered = g.assign(_fav=sign * g["mean_change"].astype(float)).sort_values("_fav", kind="stable")
-            least, most = ordered.iloc[0], ordered.iloc[-1]
+            m = at[0]
+            shown_groups = sorted(set(s["group"][at]))   # the tested groups in sorted order, as a groupby gives them
+            arrays = {str(k): change[cells[(measure, k)]] for k in shown_groups if (measure, k) in cells}
+            res = oneway_test(arrays, method=TEST_FOR_KIND[s["kind"][m]])
+            sign = 1.0 if bool(s["higher_is_better"][m]) else -1.0
+            ordered = at[np.argsort(sign * s["mean_change"][at].astype(float), kind="stable")]
+            least, most = ordered[0], ordered[-1]
             rows.append({
-                "partnership_id": partnership_id, "group_variable": col, "measure": measure, "label": m["label"],
-                "kind": m["kind"], "higher_is_better": bool(m["higher_is_better"]), "test": res.method,
+                "partnership_id": partnership_id, "group_variable": col, "measure": measure, "label": s["label"][m],
+                "kind": s["kind"][m], "higher_is_better": bool(s["higher_is_better"][m]), "test": res.method,
                 "k_groups": res.k, "n": res.n, "statistic": res.statistic, "df_num": res.df_num,
                 "df_den": res.df_den, "pvalue": res.pvalue,
-                "least_group": least["group"], "least_change": float(least["mean_change"]),
-                "least_n": int(least["n_pairs"]), "most_group": most["group"],
-                "most_change": float(most["mean_change"]), "most_n": int(most["n_pairs"]),
+                "least_group": s["group"][least], "least_change": float(s["mean_change"][least]),
+                "least_n": int(s["n_pairs"][least]), "most_group": s["group"][most],
+                "most_change": float(s["mean_change"][most]), "most_n": int(s["n_pairs"][most]),
             })
     out = pd.DataFrame(rows, columns=[c for c in COLUMNS if c not in ("p_adjusted", "credible")])
     out["p_adjusted"] = np.nan
