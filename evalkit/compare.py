@@ -180,23 +180,26 @@ def _all_changed_alike(row) -> bool:
     return bool(row.get("sd_change") == 0 and np.isfinite(row.get("mean_change", np.nan)) and row["mean_change"] != 0)
 
 
-def _direction(row) -> str:
-    if not np.isfinite(row["mean_change"]) or row["mean_change"] == 0:
-        return "no change"
-    better = (row["mean_change"] > 0) == bool(row["higher_is_better"])
-    return "improved" if better else "declined"
+def _directions(table: pd.DataFrame) -> np.ndarray:
+    """Each row's point estimate in words: ``"improved"`` or ``"declined"`` given ``higher_is_better``, or
+    ``"no change"`` when the mean change is 0 or missing."""
+    change = table["mean_change"].to_numpy(float)
+    better = (change > 0) == table["higher_is_better"].astype(bool).to_numpy()
+    return np.where(~np.isfinite(change) | (change == 0), "no change", np.where(better, "improved", "declined"))
 
 
-def _verdict(row, alpha: float) -> str:
-    """``direction`` when chance is ruled out, else :data:`NO_CLEAR_CHANGE` (see :func:`compare_prepost`)."""
-    if row["suppressed"]:
-        return "suppressed"
-    lo, hi, p = row["ci_low"], row["ci_high"], row["p_adjusted"]
+def _verdicts(table: pd.DataFrame, alpha: float) -> np.ndarray:
+    """Each row's ``direction`` when chance is ruled out, else :data:`NO_CLEAR_CHANGE` (see :func:`compare_prepost`);
+    ``"suppressed"`` for suppressed rows."""
+    lo, hi, p, change, sd = (table[c].to_numpy(float) for c in ("ci_low", "ci_high", "p_adjusted", "mean_change",
+                                                                 "sd_change"))
+    direction = table["direction"].to_numpy(object)
+    alike = (sd == 0) & np.isfinite(change) & (change != 0)   # as _all_changed_alike, row by row
     # every pair changed by the same amount: the t interval shrinks to that amount, which is not 0
-    excludes_zero = bool(np.isfinite(lo) and np.isfinite(hi) and (lo > 0 or hi < 0)) or _all_changed_alike(row)
-    if excludes_zero and np.isfinite(p) and p < alpha and row["direction"] in ("improved", "declined"):
-        return row["direction"]
-    return NO_CLEAR_CHANGE
+    excludes_zero = (np.isfinite(lo) & np.isfinite(hi) & ((lo > 0) | (hi < 0))) | alike
+    chance_ruled_out = excludes_zero & np.isfinite(p) & (p < alpha) & np.isin(direction, ["improved", "declined"])
+    return np.where(table["suppressed"].astype(bool).to_numpy(), "suppressed",
+                    np.where(chance_ruled_out, direction, NO_CLEAR_CHANGE))
 
 
 def _measures_compared(data, scales: str, measures):
@@ -453,10 +456,10 @@ def compare_prepost(
         for idx in table.groupby(["partnership_id", "group"], sort=False).indices.values():
             adjusted[idx] = adjust_pvalues(adjusted[idx], method=correction)
         table["p_adjusted"] = adjusted
-    table["direction"] = table.apply(_direction, axis=1) if len(table) else pd.Series(dtype=str)
+    table["direction"] = _directions(table) if len(table) else pd.Series(dtype=str)
     table.loc[table["suppressed"], "direction"] = "suppressed"
     table["significant"] = table["p_adjusted"] < alpha
-    table["verdict"] = table.apply(_verdict, axis=1, alpha=alpha) if len(table) else pd.Series(dtype=str)
+    table["verdict"] = _verdicts(table, alpha) if len(table) else pd.Series(dtype=str)
     sign = np.where(table["higher_is_better"].astype(bool), 1.0, -1.0)
     table["improvement_index"] = [improvement_index(x) for x in sign * table["g"].to_numpy(float)]
     return table[COLUMNS].reset_index(drop=True)

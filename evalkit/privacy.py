@@ -111,8 +111,11 @@ def _flags(column: pd.Series) -> np.ndarray:
     return column.astype(object).where(column.notna(), False).to_numpy(bool)
 
 
-def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason: str) -> pd.DataFrame:
-    """Blank ``value_columns`` and ``count_columns`` in rows where ``mask`` holds; small counts everywhere."""
+def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason) -> pd.DataFrame:
+    """Blank ``value_columns`` and ``count_columns`` in rows where ``mask`` holds; small counts everywhere.
+
+    ``reason`` (one string, or one per row) begins the ``note`` of each row newly blanked.
+    """
     mask = np.asarray(mask, dtype=bool)
     previous = (_flags(out["suppressed"]) if "suppressed" in out.columns else np.zeros(len(out), bool))
     out["suppressed"] = previous | mask
@@ -235,8 +238,9 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
                 blank[idx] = complementary_cells(n[idx], k, suppressed=blank[idx])
             if (blank[idx] == before).all():
                 break
-    out = _blank(out, primary, value_columns, count_columns, k, f"suppressed: fewer than {k} participants")
-    return _blank(out, blank & ~primary, value_columns, count_columns, k, COMPLEMENTARY_NOTE)
+    # one pass blanks both kinds; each row's note says why it was blanked
+    reason = np.where(primary, f"suppressed: fewer than {k} participants", COMPLEMENTARY_NOTE)
+    return _blank(out, blank, value_columns, count_columns, k, reason)
 
 
 #: What a table shows for a count blanked only to protect a smaller one (complementary suppression), where it
