@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
-from evalkit.figures import legend_below, report_style
+from evalkit.figures import legend_below, report_style, tight_layout
 from evalkit.plots import subplots
 from evalkit.narrate import _num as narrate_number, format_date
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, withheld_note
@@ -90,7 +90,7 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
         withheld = int(trend["suppressed"].sum())
         if withheld:
             fig.text(0.01, 0.0, _withheld_values(withheld, min_group_size), fontsize=9, ha="left", va="bottom")
-        fig.tight_layout(rect=(0, 0.04 if withheld else 0, 1, 1))
+        tight_layout(fig, rect=(0, 0.04 if withheld else 0, 1, 1))
         return fig
 
 
@@ -235,7 +235,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         if withheld:   # a role blanked only to protect a smaller one is not said to be too few
             guard = n_protecting(summary)
             fig.text(0.01, 0.06, withheld_note(withheld, "means", min_group_size, protected=guard), fontsize=9)
-        fig.tight_layout(rect=(0, 0.1, 1, 1))
+        tight_layout(fig, rect=(0, 0.1, 1, 1))
         return fig
 
 

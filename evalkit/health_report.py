@@ -574,7 +574,7 @@ class PortfolioHealth:
         """Bar charts: each shared indicator's total per partnership (suppressed totals not drawn)."""
         import matplotlib.pyplot as plt
 
-        from evalkit.figures import ReportFigure, report_style
+        from evalkit.figures import ReportFigure, report_style, tight_layout
         from evalkit.privacy import withheld_note
 
         s = self.shared_indicators()
@@ -595,7 +595,7 @@ class PortfolioHealth:
             withheld = int(s["suppressed"].sum())
             if withheld:
                 fig.text(0.01, 0.0, withheld_note(withheld, "totals", self.k), fontsize=9)
-            fig.tight_layout()
+            tight_layout(fig)
         alt = "Bar charts of shared indicators by partnership: " + "; ".join(
             f"{lab}, all partnerships together {_together(s[s['label'] == lab])}" for lab in labels) + "."
         return ReportFigure(fig, alt)

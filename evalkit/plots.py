@@ -17,7 +17,7 @@ import seaborn as sns
 
 from evalkit.compare import scored_if_asked
 from evalkit.figures import (change_axis, change_withheld_note, check_one_change_family, distribution_panels,
-                             forest_verdicts, legend_below)
+                             forest_verdicts, legend_below, tight_layout)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
@@ -212,7 +212,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 28), fontsize=9)
         ax.set_xlabel("")
     sns.despine(fig)
-    fig.tight_layout()
+    tight_layout(fig)
     if note:   # a band under the panels (about 14 characters of 9-pt type to the inch), clear of their ticks
         width, height = fig.get_size_inches()
         lines = textwrap.wrap(note, max(24, int(14 * width)))
@@ -238,7 +238,7 @@ def plot_attendance(session_table: pd.DataFrame, *, min_group_size: int = DEFAUL
     ax.set_title("Attendance by session")
     fig.autofmt_xdate()
     sns.despine(fig)
-    fig.tight_layout()
+    tight_layout(fig)
     guard = n_protecting(session_table, session_table["rate"].isna())
     note = withheld_note(len(session_table) - len(t), "sessions", min_group_size, protected=guard)
     if note:
@@ -263,7 +263,7 @@ def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "p
     ax.set_ylabel("% of respondents")
     ax.set_title(f"{m['label']} at {wave_label(wave)} (n = {len(x)})")
     sns.despine(fig)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 
@@ -337,5 +337,5 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     if handles:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     sns.despine(ax=ax, left=True)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig

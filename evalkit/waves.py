@@ -646,6 +646,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
 
     import seaborn as sns
 
+    from evalkit.figures import tight_layout
     from evalkit.plots import subplots
 
     literal = {"usetex": False, "parse_math": False}
@@ -692,7 +693,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
     if title != "":
         fig.suptitle(title or f"Mean at each wave ({round(conf_level * 100)}% CI)", fontsize=11, **literal)
     sns.despine(fig)
-    fig.tight_layout()
+    tight_layout(fig)
     return fig
 
 

@@ -95,6 +95,69 @@ def test_report_figure_svg_is_drawn_once_and_cropped_as_matplotlib_crops(monkeyp
     assert [float(first.get(k)) for k in ("x", "y", "width", "height")] == pytest.approx([left, top, width, height])
 
 
+def test_layout_memo_lays_a_text_out_once_per_state_and_only_inside_it(monkeypatch):
+    from matplotlib.text import Text
+
+    from evalkit.figures import layout_memo
+
+    calls = []
+    real = Text._get_layout
+    monkeypatch.setattr(Text, "_get_layout", lambda self, renderer: (calls.append(self.get_text()), real(self, renderer))[1])
+    fig, ax = plt.subplots(figsize=(3, 2))
+    title = ax.set_title("A title")
+    renderer = fig.canvas.get_renderer()
+    with layout_memo():
+        first = title.get_window_extent(renderer).bounds
+        assert [title.get_window_extent(renderer).bounds for _ in range(3)] == [first] * 3
+        assert calls == ["A title"]                       # laid out once, asked four times
+        title.set_text("A longer title")                  # a new state: laid out again
+        assert title.get_window_extent(renderer).width > first[2]
+        assert calls == ["A title", "A longer title"]
+    title.set_text("A title")
+    for _ in range(2):
+        title.get_window_extent(renderer)
+    assert calls[2:] == ["A title", "A title"]            # outside: matplotlib's own, each time
+    assert Text._get_layout.__name__ == "<lambda>"        # the method in force before is restored
+    plt.close(fig)
+
+
+def _busy_figure():
+    """Several panels, dates, rotated and wrapped text, a legend laid out by constrained layout."""
+    from evalkit.figures import legend_below
+
+    with report_style():
+        fig, axes = plt.subplots(2, 2, figsize=(7, 4))
+        days = pd.date_range("2025-01-06", periods=6, freq="W")
+        for i, ax in enumerate(axes.ravel()):
+            ax.plot(days, [i, 3, 1, 4, 1, 5], marker="o", label=f"series {i}")
+            ax.set_title(f"Panel {i}: a title long enough to matter")
+            ax.set_ylabel("% of participants")
+            ax.tick_params(axis="x", labelrotation=30)
+        axes[1, 1].text(0.5, 0.5, "a wrapped note " * 6, wrap=True, transform=axes[1, 1].transAxes)
+        legend_below(fig, axes[0, 0].get_lines())
+    return fig
+
+
+def test_report_figure_svg_is_the_same_with_or_without_the_layout_memo(monkeypatch):
+    import contextlib
+
+    import evalkit.figures as figures
+    from matplotlib.axis import Axis
+
+    memoised = ReportFigure(_busy_figure(), "Line charts.").svg()
+    counted = []
+    real = Axis._update_ticks
+    monkeypatch.setattr(Axis, "_update_ticks", lambda self: (counted.append(1), real(self))[1])
+    figures_memo = ReportFigure(_busy_figure(), "Line charts.")
+    figures_memo.svg()
+    with_memo = len(counted)
+    monkeypatch.setattr(figures, "layout_memo", contextlib.nullcontext)
+    counted.clear()
+    plain = ReportFigure(_busy_figure(), "Line charts.").svg()
+    assert len(counted) > 2 * with_memo    # the memo did spare most tick updates...
+    assert plain == memoised               # ...and the figure is the same, byte for byte
+
+
 def test_alt_text_of_the_change_figure_lists_each_measure_from_its_data():
     table = pd.DataFrame({
         "label": ["Skills (1-5)", "Knowledge (0-20)", "Tiny group"],
