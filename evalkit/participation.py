@@ -34,10 +34,10 @@ def wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
     check_wave_spelling(data, pre, post)
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["value"].notna() & r["wave"].isin([pre, post])]
-    seen = pd.crosstab([r["partnership_id"], r["participant_id"]], r["wave"]) > 0
-    answered = {w: seen[w] if w in seen.columns else pd.Series(False, index=seen.index) for w in (pre, post)}
-    return pd.DataFrame({"pre": answered[pre], "post": answered[post], "both": answered[pre] & answered[post]},
-                        index=seen.index)
+    # per participant (sorted, as a crosstab): whether any of their answers is in each wave
+    seen = pd.DataFrame({"pre": r["wave"].eq(pre), "post": r["wave"].eq(post)}).groupby(
+        [r["partnership_id"], r["participant_id"]]).any()
+    return seen.assign(both=seen["pre"] & seen["post"])
 
 
 def attendance_summary(data, partnership_id=None, *, full_attendance: float = 0.75,
@@ -213,10 +213,11 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
         data = fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
     p = data.participants[data.participants["partnership_id"].isin(ids)][["partnership_id", "participant_id", by]].copy()
     p[by] = p[by].astype("string").fillna("Not recorded")
-    both = wave_flags(data, ids, pre, post)["both"]
-    p = p.merge(both.reset_index(), on=["partnership_id", "participant_id"], how="left")
-    p["both"] = p["both"].fillna(False).astype(bool)
-    t = p.groupby(["partnership_id", by], observed=True).agg(n_enrolled=("participant_id", "size"), n_both=("both", "sum"))
+    both = wave_flags(data, ids, pre, post)["both"]   # one row per participant who answered: a lookup
+    p["both"] = both.reindex(pd.MultiIndex.from_frame(p[["partnership_id", "participant_id"]]),
+                             fill_value=False).to_numpy(bool)
+    per = p.groupby(["partnership_id", by], observed=True)
+    t = pd.DataFrame({"n_enrolled": per.size(), "n_both": per["both"].sum()})
     t = t.reset_index().rename(columns={by: "group"})
     t.insert(1, "group_variable", by)
     tot = t.groupby("partnership_id")[["n_enrolled", "n_both"]].transform("sum")
