@@ -257,19 +257,22 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
     waves = set(data.responses["wave"].unique())
     pairs = (matched_pairs(data, pre=pre, post=post).dropna(subset=["pre", "post"]) if {pre, post} <= waves
              else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
+    rows_of = people.groupby("partnership_id", sort=False).groups   # folding changes no partnership_id
+    pairs_of = {}   # each partnership's pairs, selected once
     for col in (data.group_columns if columns is None else columns):
-        for pid, idx in people.groupby("partnership_id", sort=False).groups.items():
+        for pid, idx in rows_of.items():
             values = people.loc[idx, col]
             blank = values.isna() | (values.astype("string").str.strip() == "")
             n_blank = int(blank.sum())
             if n_blank == 0 or blank.all():
                 continue
+            if pid not in pairs_of:
+                pairs_of[pid] = pairs[pairs["partnership_id"] == pid]
             ids = set(people.loc[idx[blank.to_numpy()], "participant_id"])
-            per_measure = pairs[(pairs["partnership_id"] == pid) & pairs["participant_id"].isin(ids)].groupby("measure").size()
+            per_measure = pairs_of[pid][pairs_of[pid]["participant_id"].isin(ids)].groupby("measure").size()
             if n_blank >= min_group_size and not ((per_measure > 0) & (per_measure < min_group_size)).any():
                 continue
-            if _recorded_group_is_small(people.loc[idx[~blank.to_numpy()]], col, pairs[pairs["partnership_id"] == pid],
-                                        min_group_size):
+            if _recorded_group_is_small(people.loc[idx[~blank.to_numpy()]], col, pairs_of[pid], min_group_size):
                 continue  # suppression blanks a recorded group anyway: folding would only cost another group
             largest = values[~blank].astype(str).value_counts().idxmax()
             label = f"{largest} or not recorded"
@@ -288,8 +291,15 @@ def _recorded_group_is_small(people: pd.DataFrame, col: str, pairs: pd.DataFrame
     values = people[col].astype(str)
     if (values.value_counts() < min_group_size).any():
         return True
-    per = pairs.merge(people[["participant_id", col]], on="participant_id").groupby(["measure", col]).size()
-    return bool((per < min_group_size).any())
+    # each pair's group by its participant's row (one per participant in validated data); a blank is in no group
+    at = pd.Index(people["participant_id"]).get_indexer(pairs["participant_id"])
+    found = at >= 0
+    if not found.any():
+        return False
+    measure = pd.factorize(pairs["measure"].to_numpy()[found])[0]
+    group = pd.factorize(people[col].to_numpy()[at[found]])[0]
+    pairs_per_cell = np.unique(measure * (group.max() + 1) + group, return_counts=True)[1]
+    return bool((pairs_per_cell < min_group_size).any())
 
 
 def compare_prepost(
