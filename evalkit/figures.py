@@ -217,7 +217,8 @@ def _memoised(name: str, original, key):
         cache = caches[name]
         if k not in cache:
             cache[k] = original(self, *args)
-        return cache[k]
+        result = cache[k]
+        return list(result) if isinstance(result, list) else result   # a list of ticks the caller may change
     method.__wrapped__ = original
     return method
 
