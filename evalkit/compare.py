@@ -405,14 +405,60 @@ def compare_prepost(
     >>> data = evalkit.load_data("data/sample")                      # doctest: +SKIP
     >>> evalkit.compare_prepost(data, "riverside-literacy")          # doctest: +SKIP
     """
+    _check_correction(correction)
+    if by is not None and fold_unrecorded and by in data.participants.columns:
+        data = _fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
+    data = _measures_compared(data, scales, measures)
+    wide, meta = _comparable_pairs(data, partnership_id, measures, pre=pre, post=post, scales=scales)
+    return _comparison_table(wide, meta, data, by, correction=correction, pre=pre, post=post, alpha=alpha,
+                             conf_level=conf_level, min_group_size=min_group_size)
+
+
+def compare_by_group(data, partnership_id=None, columns=None, correction: str = "holm", *, pre: str = "pre",
+                     post: str = "post", alpha: float = 0.05, conf_level: float = 0.95,
+                     min_group_size: int = DEFAULT_MIN_GROUP_SIZE, scales: str = "score",
+                     fold_unrecorded: bool = True) -> dict[str, pd.DataFrame]:
+    """:func:`compare_prepost` by each of several group columns, the pairs matched once for all of them.
+
+    Parameters
+    ----------
+    data, partnership_id, correction, pre, post, alpha, conf_level, min_group_size, scales, fold_unrecorded
+        As :func:`compare_prepost`.
+    columns : list of str, optional
+        Participants' group columns (default ``data.group_columns``).
+
+    Returns
+    -------
+    dict
+        ``{column: compare_prepost(data, partnership_id, by=column, ...)}`` in the order of ``columns``:
+        the same tables (each column's groups, folding, suppression and Holm family are its own), with
+        the matching of pre and post answers, which does not depend on the groups, done once.
+    """
+    _check_correction(correction)
+    columns = list(data.group_columns if columns is None else columns)
+    if fold_unrecorded:  # each column is folded on its own (fold_unrecorded), so all at once is the same
+        folded = [c for c in columns if c in data.participants.columns]
+        if folded:
+            data = _fold(data, folded, min_group_size=min_group_size, pre=pre, post=post)
+    data = _measures_compared(data, scales, None)
+    wide, meta = _comparable_pairs(data, partnership_id, None, pre=pre, post=post, scales=scales)
+    return {by: _comparison_table(wide, meta, data, by, correction=correction, pre=pre, post=post, alpha=alpha,
+                                  conf_level=conf_level, min_group_size=min_group_size)
+            for by in columns}
+
+
+def _check_correction(correction: str) -> None:
+    """InputError unless ``correction`` is a method of :func:`evalkit.stats.adjust_pvalues` or ``"none"``."""
     if correction != "none":
         try:
             adjust_pvalues([0.5], method=correction)
         except InputError as err:  # the method list of adjust_pvalues, plus compare_prepost's own "none"
             raise InputError(f"unknown correction {correction!r}; {str(err).split('; ', 1)[-1]} or 'none'") from None
-    if by is not None and fold_unrecorded and by in data.participants.columns:
-        data = _fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
-    data = _measures_compared(data, scales, measures)
+
+
+def _comparable_pairs(data, partnership_id, measures, *, pre: str, post: str, scales: str):
+    """The matched pairs :func:`compare_prepost` compares (:func:`matched_pairs`; without ``measures``, only
+    measures answered at both waves) and each measure's row of the measures table, by measure name."""
     wide = matched_pairs(data, partnership_id, measures, pre=pre, post=post)
     meta = data.measures.set_index("measure").to_dict("index")  # measure -> its row, looked up per cell
     if scales == "items" and "reverse_coded" in data.measures.columns:
@@ -422,7 +468,12 @@ def compare_prepost(
     if measures is None:  # measures asked at only one of the waves (e.g. satisfaction) cannot be compared
         both = wide.dropna().groupby("measure").size()
         wide = wide[wide["measure"].isin(both.index)]
+    return wide, meta
 
+
+def _comparison_table(wide: pd.DataFrame, meta: dict, data, by, *, correction: str, pre: str, post: str,
+                      alpha: float, conf_level: float, min_group_size: int) -> pd.DataFrame:
+    """:func:`compare_prepost`'s table from its pairs and measures (:func:`_comparable_pairs`); neither is modified."""
     keys = ["partnership_id", "measure"]
     if by is not None:
         if by not in data.participants.columns or by in ("participant_id", "partnership_id"):

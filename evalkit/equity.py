@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.compare import compare_prepost, matched_pairs
+from evalkit.compare import compare_by_group, matched_pairs
 from evalkit.compare import fold_unrecorded as fold
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
@@ -55,7 +55,8 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     pre, post : str
         The waves compared.
     by_group : dict, optional
-        ``{column: compare_prepost(..., by=column)}`` tables already computed (a report has them).
+        ``{column: compare_prepost(..., by=column)}`` tables already computed (a report has them); the others
+        are computed (:func:`evalkit.compare.compare_by_group`).
     fold_unrecorded : bool, default True
         Fold "Not recorded" groups too small to show into the largest group first, as
         :func:`evalkit.compare_prepost` and reports do (:func:`evalkit.compare.fold_unrecorded`);
@@ -85,6 +86,11 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     columns = list(data.group_columns if group_columns is None else group_columns)
     if fold_unrecorded:
         data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
+    tables = dict(by_group or {})
+    missing = [c for c in columns if tables.get(c) is None]
+    if missing:
+        tables.update(compare_by_group(data, partnership_id, missing, alpha=alpha, min_group_size=min_group_size,
+                                       pre=pre, post=post, fold_unrecorded=False))
     pairs = matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
     # every characteristic of each pair's participant, joined once (validated data: one row per participant)
     merged = pairs.merge(data.participants[["partnership_id", "participant_id", *dict.fromkeys(columns)]],
@@ -92,10 +98,7 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     change = (merged["post"] - merged["pre"]).to_numpy(float)
     rows = []
     for col in columns:
-        table = (by_group or {}).get(col)
-        if table is None:
-            table = compare_prepost(data, partnership_id, by=col, alpha=alpha, min_group_size=min_group_size,
-                                    pre=pre, post=post, fold_unrecorded=False)
+        table = tables[col]
         shown = table[~table["suppressed"].astype(bool) & (table["group"] != "Not recorded")]
         # positions of each (measure, group)'s pairs, in pair order; a blank group is in no cell
         cells = pd.DataFrame({"measure": merged["measure"], "group": merged[col].astype("string")}).groupby(

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import pandas as pd
 
-from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_prepost
+from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_by_group, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
 from evalkit.narrate import (capitalise, format_change, format_date, format_number, format_p, format_pct, md_escape, methods_note,
@@ -356,10 +356,9 @@ class PartnershipReport(WavesAndArmsSections):
         """Baseline/post comparison by each participant characteristic (privacy-protected), by column."""
         if self.stage != "complete":
             return {}
-        return {col: compare_prepost(self._grouped(self._program_data), self.partnership_id, by=col, alpha=self.alpha,
-                                     fold_unrecorded=False,  # folded once for every group table
-                                     pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
-                for col in self.data.group_columns}
+        return compare_by_group(self._grouped(self._program_data), self.partnership_id, self.data.group_columns,
+                                alpha=self.alpha, fold_unrecorded=False,  # folded once for every group table
+                                pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size)
 
     @cached_property
     def group_differences(self) -> pd.DataFrame:

@@ -270,6 +270,25 @@ def test_by_group_folds_a_few_unrecorded_people_into_the_largest_group_as_report
     assert set(report.by_group["gender"]["group"]) == set(table.index)
 
 
+def test_compare_by_group_matches_once_and_gives_each_columns_table(tmp_path):
+    """compare_by_group (the report's by-group tables, the pairs matched once) gives, for each column, the table
+    compare_prepost(by=column) gives: its own folding, groups and values."""
+    pre = np.tile([10.0, 12.0, 14.0], 15)
+    change = np.array([2.0] * 22 + [1.0] * 20 + [5.0] * 3)
+    responses = _long("p", "m", pre, pre + change)
+    people = responses[["participant_id", "partnership_id"]].drop_duplicates().reset_index(drop=True)
+    people["gender"] = ["woman"] * 22 + ["man"] * 20 + [None] * 3
+    people["site"] = ["a"] * 30 + ["b"] * 15
+    data = ek.load_data(write_tables(tmp_path, responses, [_measure("m")], participants=people))
+    tables = ek.compare.compare_by_group(data, "p", ["gender", "site"])
+    assert list(tables) == ["gender", "site"]
+    gender, site = (tables[c].set_index("group")["mean_change"] for c in ("gender", "site"))
+    assert gender.to_dict() == pytest.approx({"woman or not recorded": (22 * 2 + 3 * 5) / 25, "man": 1.0})
+    assert site.to_dict() == pytest.approx({"a": (22 * 2 + 8 * 1) / 30, "b": (12 * 1 + 3 * 5) / 15})  # by hand
+    for column, table in tables.items():
+        pd.testing.assert_frame_equal(table, ek.compare_prepost(data, "p", by=column))
+
+
 def test_by_group_can_keep_the_unrecorded_people_as_their_own_suppressed_group(tmp_path):
     data = _few_unrecorded(tmp_path)
     table = ek.compare_prepost(data, "p", by="gender", fold_unrecorded=False).set_index("group")
