@@ -5,8 +5,11 @@ the standard template shows is built (analysis cached first, so only the drawing
 encoded with :meth:`evalkit.figures.ReportFigure.svg`, ``--repeat`` times; the fastest CPU time of
 each is printed, with the total. ``--compare-savefig`` also times matplotlib's own
 ``savefig(format="svg", bbox_inches="tight")`` (which draws twice) on the same figures.
+``--without-memo`` builds and draws without :func:`evalkit.figures.layout_memo` (each text and each
+axis's ticks laid out again at every query, as matplotlib does on its own), to see what it saves.
 
 Usage: python benchmarks/bench_figures.py [--data DIR] [--partnership ID] [--repeat 5] [--compare-savefig]
+                                          [--without-memo]
 """
 from __future__ import annotations
 
@@ -58,7 +61,14 @@ def main() -> None:
     ap.add_argument("--partnership", default="riverside-literacy")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--compare-savefig", action="store_true")
+    ap.add_argument("--without-memo", action="store_true")
     args = ap.parse_args()
+    if args.without_memo:
+        import contextlib
+
+        import evalkit.figures
+
+        evalkit.figures.layout_memo = contextlib.nullcontext
 
     data = ek.load_data(args.data, args.partnership)
     report, health = sections(data, args.partnership)
