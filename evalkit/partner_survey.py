@@ -83,8 +83,13 @@ def partner_survey_summary(data, partnership_id=None, *, conf_level: float = 0.9
     True
     """
     k = check_min_group_size(min_group_size)
-    ids = partnership_ids(data, partnership_id)
-    s = _survey(data, ids)
+    return _summary(_survey(data, partnership_ids(data, partnership_id)), conf_level, k)
+
+
+def _summary(s: pd.DataFrame, conf_level: float, k: int, *, means: bool = True) -> pd.DataFrame:
+    """:func:`partner_survey_summary` of the survey rows ``s``; ``means=False`` leaves every mean, SD and
+    interval blank (which rows are suppressed depends on the counts alone). A group's statistics are
+    computed only when it has ``k`` or more respondents: smaller ones are blanked anyway."""
     columns = ["partnership_id", "period", "period_rank", "item", "label", "respondent_role", "scale_min",
                "scale_max", "n_respondents", "mean", "sd", "ci_low", "ci_high", "suppressed", "note"]
     if s.empty:
@@ -95,11 +100,12 @@ def partner_survey_summary(data, partnership_id=None, *, conf_level: float = 0.9
         roles = _roles(g["respondent_role"])
         for (period, item), d in g.groupby(["period", "item"], sort=False):
             label = d["label"].dropna().iloc[0] if d["label"].notna().any() else item
+            values, role_of = d["value"].to_numpy(float), d["respondent_role"].to_numpy(object)
             for role in [*roles, ALL_ROLES]:
-                x = d["value"] if role == ALL_ROLES else d.loc[d["respondent_role"] == role, "value"]
-                if role != ALL_ROLES and x.empty:
+                x = values if role == ALL_ROLES else values[role_of == role]
+                if role != ALL_ROLES and not len(x):
                     continue
-                mean, sd, lo, hi = _mean_ci(x.to_numpy(float), conf_level)
+                mean, sd, lo, hi = _mean_ci(x, conf_level) if means and len(x) >= k else (np.nan,) * 4
                 rows.append({"partnership_id": pid, "period": period, "period_rank": rank[period], "item": item,
                              "label": label, "respondent_role": role, "scale_min": d["scale_min"].iloc[0],
                              "scale_max": d["scale_max"].iloc[0], "n_respondents": len(x), "mean": mean, "sd": sd,
@@ -161,7 +167,7 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
                "mean_a", "mean_b", "gap", "ci_low", "ci_high", "pvalue", "suppressed", "note"]
     # a role the check-in table blanks (fewer than k, or so that the pooled row less the others cannot give a
     # smaller role) is blanked here too: its mean beside the pooled one would give that smaller role away
-    summary = partner_survey_summary(data, ids, min_group_size=k) if len(s) else pd.DataFrame(
+    summary = _summary(s, 0.95, k, means=False) if len(s) else pd.DataFrame(
         columns=["partnership_id", "period", "item", "respondent_role", "suppressed"])
     blanked = set(map(tuple, summary.loc[summary["suppressed"].astype(bool),
                                          ["partnership_id", "period", "item", "respondent_role"]].to_numpy()))
@@ -172,8 +178,8 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
             continue
         rank = {p: i for i, p in enumerate(period_order(g["period"]))}
         for (period, item), d in g.groupby(["period", "item"], sort=False):
-            a = d.loc[d["respondent_role"] == a_role, "value"].to_numpy(float)
-            b = d.loc[d["respondent_role"] == b_role, "value"].to_numpy(float)
+            values, role_of = d["value"].to_numpy(float), d["respondent_role"].to_numpy(object)
+            a, b = values[role_of == a_role], values[role_of == b_role]
             hide_a, hide_b = ((pid, period, item, role) in blanked for role in (a_role, b_role))
             small = len(a) < k or len(b) < k or hide_a or hide_b
             gap, lo, hi, p = (np.nan,) * 4 if small else _welch(a, b, conf_level)
