@@ -260,8 +260,9 @@ def layout_memo():
     from matplotlib.axis import Axis
     from matplotlib.text import Text
 
-    if getattr(_MEMO, "caches", None) is not None:   # nested: the outer context remembers
-        yield
+    if getattr(_MEMO, "caches", None) is not None or not (hasattr(Text, "_get_layout")
+                                                           and hasattr(Axis, "_update_ticks")):
+        yield   # nested: the outer context remembers; or a matplotlib without these methods: its own layout
         return
     with _MEMO_LOCK:
         if _MEMO_OPEN[0] == 0:
