@@ -166,6 +166,8 @@ class ReportFigure:
         is not laid out again) plus ``savefig.pad_inches``, by setting the SVG's ``viewBox``.
         The result has the size ``savefig(bbox_inches="tight")`` gives, which draws twice
         (once to measure, once to write): about a third of the cost of every report figure.
+        Drawing and measuring happen inside :func:`layout_memo`, so each text and each axis's
+        ticks are laid out once for both (the same SVG, about a quarter less CPU).
         """
         with report_style():
             return _svg_cropped(self.figure)
