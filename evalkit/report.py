@@ -68,14 +68,18 @@ def _compact_by_group(representation_table: pd.DataFrame, outcomes: pd.DataFrame
     where the group was suppressed (its values are never shown, see :mod:`evalkit.privacy`).
     """
     table = representation_table[["Enrolled", "Retention"]].copy()
-    for label, g in outcomes.groupby("label", sort=False):
-        cells = {}
-        for _, r in g.iterrows():
-            if r["suppressed"] or pd.isna(r["mean_change"]):
-                cells[r["group"]] = "\u2013"
-            else:  # as the outcomes table: a yes/no measure's change in percentage points
-                cells[r["group"]] = f"{format_change(r['mean_change'], r['kind'])} (n {int(r['n_pairs'])})"
-        table[str(label)] = [cells.get(group, "\u2013") for group in table.index]
+    rows = zip(outcomes["label"], outcomes["group"], outcomes["suppressed"], outcomes["mean_change"],
+               outcomes["kind"], outcomes["n_pairs"])
+    cells: dict = {}   # label -> group -> cell, labels in order of appearance
+    for label, group, suppressed, change, kind, n in rows:
+        if pd.isna(label):
+            continue
+        if suppressed or pd.isna(change):
+            cells.setdefault(label, {})[group] = "\u2013"
+        else:  # as the outcomes table: a yes/no measure's change in percentage points
+            cells.setdefault(label, {})[group] = f"{format_change(change, kind)} (n {int(n)})"
+    for label, by_group in cells.items():
+        table[str(label)] = [by_group.get(group, "\u2013") for group in table.index]
     out = table.T  # groups are few and measures many: one column per group reads and prints best
     out.index.name = "Measure"
     out.columns.name = None
