@@ -80,8 +80,9 @@ class _Partitions:
             self.done[pid] = {}
             for ch in chars:
                 group = people[ch].astype("string").fillna(NOT_RECORDED).to_numpy(dtype=object)
-                t = (pd.DataFrame({"group": group, "both": done_both}).groupby("group", sort=False)
-                     .agg(n_enrolled=("both", "size"), n_both=("both", "sum")).reset_index())
+                code, groups = pd.factorize(group)   # groups in order of appearance, as groupby(sort=False)
+                t = pd.DataFrame({"group": groups, "n_enrolled": np.bincount(code, minlength=len(groups)),
+                                  "n_both": np.bincount(code, weights=done_both, minlength=len(groups)).astype(int)})
                 counts = {str(g): int(n) for g, n in zip(t["group"], t["n_enrolled"]) if g != NOT_RECORDED}
                 t = complementary_suppression(t, "n_enrolled", [], self.k, count_columns=["n_enrolled", "n_both"])
                 self.done[pid][ch] = (counts, set(t.loc[t["suppressed"].astype(bool), "group"].astype(str)),
