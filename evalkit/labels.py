@@ -45,6 +45,20 @@ def _table(labels) -> pd.DataFrame | None:
     return t
 
 
+def _rows(labels, column: str) -> list[tuple]:
+    """The labels table's rows of ``column`` as ``(value, label, order)`` tuples, in the table's order.
+
+    Plain Python over the table's columns: a labels table has a few rows per column, and a report asks for
+    labels a few hundred times, where a pandas filter per call costs a millisecond or two.
+    """
+    t = _table(labels)
+    if t is None:
+        return []
+    orders = t["order"].tolist() if "order" in t.columns else [None] * len(t)
+    return [(v, label, o) for c, v, label, o in zip(t["column"].tolist(), t["value"].tolist(), t["label"].tolist(),
+                                                 orders) if isinstance(c, str) and c == column]
+
+
 def _blank(x) -> bool:
     return x is None or (isinstance(x, float) and np.isnan(x)) or (isinstance(x, str) and not x.strip()) or x is pd.NA
 
@@ -77,11 +91,9 @@ def column_label(column: str, labels=None) -> str:
     ...                                          "label": ["Low-income household"], "order": [None]}))
     'Low-income household'
     """
-    t = _table(labels)
-    if t is not None:
-        rows = t[(t["column"] == column) & t["value"].map(_blank) & ~t["label"].map(_blank)]
-        if len(rows):
-            return str(rows["label"].iloc[0])
+    for value, label, _ in _rows(labels, column):
+        if _blank(value) and not _blank(label):
+            return str(label)
     return humanise(column)
 
 
@@ -92,13 +104,10 @@ def _base(value: str) -> str:
 
 def _value_labels(column: str, labels=None) -> dict[str, str]:
     """The ``labels`` table's group labels of ``column``: value (as text) -> label; the first row of a value wins."""
-    t = _table(labels)
-    if t is None:
-        return {}
-    rows = t[(t["column"] == column) & ~t["value"].map(_blank) & ~t["label"].map(_blank)]
     found = {}
-    for value, label in zip(rows["value"].astype("string"), rows["label"]):
-        found.setdefault(str(value), str(label))
+    for value, label, _ in _rows(labels, column):
+        if not _blank(value) and not _blank(label):
+            found.setdefault(str(value), str(label))
     return found
 
 
@@ -160,10 +169,9 @@ def group_order(column: str, values, labels=None) -> list:
     """
     values = list(dict.fromkeys(values))
     given = {}
-    t = _table(labels)
-    if t is not None and "order" in t.columns:
-        rows = t[(t["column"] == column) & ~t["value"].map(_blank) & t["order"].notna()]
-        given = {str(v): float(o) for v, o in zip(rows["value"], rows["order"])}
+    for value, _, order in _rows(labels, column):
+        if not _blank(value) and not _blank(order):
+            given[str(value)] = float(order)
     recorded = [v for v in values if str(v) != NOT_RECORDED]
     bases = [_base(v).strip() for v in recorded]
     ages = [_age_key(b) for b in bases]
