@@ -509,8 +509,10 @@ def _comparison_table(wide: pd.DataFrame, meta: dict, data, by, *, correction: s
     else:  # the groups of one measure add up to its whole-partnership row: protect them from subtraction
         table = complementary_suppression(table, "n_pairs", ["partnership_id", "measure"], min_group_size,
                                           _STAT_COLUMNS, count_columns=["n_pre", "n_post", "n_pairs"])
+    note = table["note"].to_numpy(object).copy()
     for wave, column in ((pre, "n_pre"), (post, "n_post")):  # nobody to pair: say why, not "fewer than k"
-        table.loc[table[column].eq(0).fillna(False).to_numpy(bool), "note"] = f"not asked at {wave}"
+        note[table[column].eq(0).fillna(False).to_numpy(bool)] = f"not asked at {wave}"
+    table["note"] = note
     table["p_adjusted"] = table["pvalue"]
     if len(table) and correction != "none":
         adjusted = table["pvalue"].to_numpy(float).copy()

@@ -118,25 +118,28 @@ def _blank(out: pd.DataFrame, mask, value_columns, count_columns, k: int, reason
     """
     mask = np.asarray(mask, dtype=bool)
     previous = (_flags(out["suppressed"]) if "suppressed" in out.columns else np.zeros(len(out), bool))
-    out["suppressed"] = previous | mask
+    new = {"suppressed": previous | mask}   # the changed columns, set in one go below
     for c in [c for c in value_columns if c in out.columns]:
         if pd.api.types.is_numeric_dtype(out[c]):
-            out[c] = np.where(mask, np.nan, out[c].to_numpy(dtype=float, na_value=np.nan))
+            new[c] = np.where(mask, np.nan, out[c].to_numpy(dtype=float, na_value=np.nan))
         elif mask.any():
-            out[c] = out[c].mask(pd.Series(mask, index=out.index))
+            new[c] = out[c].mask(pd.Series(mask, index=out.index)).array
     if count_columns is None:
         count_columns = [c for c in out.columns if c.startswith("n_")]
+    current = lambda c: pd.Series(new[c], index=out.index) if c in new else out[c]  # noqa: E731
     for c in count_columns:
-        counts = np.round(pd.to_numeric(out[c], errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        counts = np.round(pd.to_numeric(current(c), errors="coerce").to_numpy(dtype=float, na_value=np.nan))
         # a count of 0 describes nobody and stays shown (rule 1); any other count of a blanked row goes
         hidden = np.isnan(counts) | ((counts != 0) & ((counts < k) | mask))
-        out[c] = pd.arrays.IntegerArray(np.where(hidden, 0, counts).astype("int64"), hidden)
-    if "note" not in out.columns:
-        out["note"] = ""
-    note = out["note"].astype(object).where(out["note"].notna(), "").astype(str)
+        new[c] = pd.arrays.IntegerArray(np.where(hidden, 0, counts).astype("int64"), hidden)
+    note = current("note") if "note" in out.columns else pd.Series("", index=out.index, dtype=str)
+    note = note.astype(object).where(note.notna(), "").astype(str)
     fresh = mask & ~previous
-    out["note"] = np.where(fresh, np.where(note == "", reason, reason + "; " + note), note)
-    return out
+    new["note"] = np.where(fresh, np.where(note == "", reason, reason + "; " + note), note)
+    columns = list(dict.fromkeys([*out.columns, "suppressed", "note"]))   # new columns go last, in this order
+    result = pd.DataFrame({c: new[c] if c in new else out[c].array for c in columns}, index=out.index)
+    result.columns = pd.Index(columns, dtype=out.columns.dtype, name=out.columns.name)
+    return result
 
 
 def complementary_cells(counts, min_group_size: int, suppressed=None) -> np.ndarray:
@@ -229,9 +232,14 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
     if "suppressed" in out.columns:
         primary |= _flags(out["suppressed"])
     blank = primary.copy()
+    # a partition with no blanked row and no count from 1 to k - 1 has nothing to protect: it is left as it is
+    open_rows = blank | np.logical_or.reduce([(n > 0) & (n < k) for n in counts.values()])
     keys = list(partition)
-    groups = out.groupby(keys, sort=False, dropna=False).indices.values() if keys else [np.arange(len(out))]
+    groups = ([] if not open_rows.any() else out.groupby(keys, sort=False, dropna=False).indices.values() if keys
+              else [np.arange(len(out))])
     for idx in groups:
+        if not open_rows[idx].any():
+            continue
         while True:  # each pass blanks at most one more row per count column; at most a few passes
             before = blank[idx].copy()
             for n in counts.values():
