@@ -206,16 +206,47 @@ def representation(data, by, partnership_id=None, *, pre: str = "pre", post: str
         blanks more groups where enrolled or completer counts could otherwise be
         worked out by subtraction from the partnership's totals.
     """
+    return representation_by_group(data, [by], partnership_id, pre=pre, post=post, min_group_size=min_group_size,
+                                   fold_unrecorded=fold_unrecorded)[by]
+
+
+def representation_by_group(data, columns=None, partnership_id=None, *, pre: str = "pre", post: str = "post",
+                            min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                            fold_unrecorded: bool = True) -> dict[str, pd.DataFrame]:
+    """:func:`representation` by each of several group columns, who answered both waves found once for all.
+
+    Parameters
+    ----------
+    columns : list of str, optional
+        Participants' group columns (default ``data.group_columns``).
+    data, partnership_id, pre, post, min_group_size, fold_unrecorded
+        As :func:`representation`.
+
+    Returns
+    -------
+    dict
+        ``{column: representation(data, column, ...)}`` in the order of ``columns`` (each column is folded
+        and suppressed on its own, so folding them together changes nothing).
+    """
     ids = partnership_ids(data, partnership_id)
-    if by not in data.group_columns:
-        raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
-    if fold_unrecorded:
-        data = fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
-    p = data.participants[data.participants["partnership_id"].isin(ids)][["partnership_id", "participant_id", by]].copy()
-    p[by] = p[by].astype("string").fillna("Not recorded")
+    columns = list(data.group_columns if columns is None else columns)
+    for by in columns:
+        if by not in data.group_columns:
+            raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
+    if fold_unrecorded and columns:
+        data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
+    people = data.participants[data.participants["partnership_id"].isin(ids)]
     both = wave_flags(data, ids, pre, post)["both"]   # one row per participant who answered: a lookup
-    p["both"] = both.reindex(pd.MultiIndex.from_frame(p[["partnership_id", "participant_id"]]),
-                             fill_value=False).to_numpy(bool)
+    done = both.reindex(pd.MultiIndex.from_frame(people[["partnership_id", "participant_id"]]),
+                        fill_value=False).to_numpy(bool)
+    return {by: _representation_table(people, by, done, min_group_size) for by in columns}
+
+
+def _representation_table(people: pd.DataFrame, by: str, both: np.ndarray, min_group_size: int) -> pd.DataFrame:
+    """:func:`representation`'s table of one column from the (folded) participants and who answered both waves."""
+    p = people[["partnership_id", "participant_id", by]].copy()
+    p[by] = p[by].astype("string").fillna("Not recorded")
+    p["both"] = both
     per = p.groupby(["partnership_id", by], observed=True)
     t = pd.DataFrame({"n_enrolled": per.size(), "n_both": per["both"].sum()})
     t = t.reset_index().rename(columns={by: "group"})

@@ -18,7 +18,8 @@ from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
 from evalkit.narrate import (capitalise, format_change, format_date, format_number, format_p, format_pct, md_escape, methods_note,
                              note, outcomes_table, summary_paragraph)
-from evalkit.participation import attendance_summary, dose_response, representation, retention, session_attendance
+from evalkit.participation import (attendance_summary, dose_response, representation_by_group, retention,
+                                   session_attendance)
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count, protects
 from evalkit.report_waves import ChangeOverTimeSection, ComparisonSection, WavesAndArmsSections, section_once
 from evalkit.scales import scale_reliability, with_scale_scores
@@ -779,10 +780,11 @@ class PartnershipReport(WavesAndArmsSections):
         sections = []
         if self.stage != "complete":
             return sections
+        reps = representation_by_group(self._grouped(self.data), self.data.group_columns, self.partnership_id,
+                                       pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size,
+                                       fold_unrecorded=False)  # folded already
         for col in self.data.group_columns:
-            rep = representation(self._grouped(self.data), col, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
-                                 min_group_size=self.min_group_size, fold_unrecorded=False)  # folded already
-            rep = relabel_groups(rep, col, self.data)   # report order and labels (evalkit.labels)
+            rep = relabel_groups(reps[col], col, self.data)   # report order and labels (evalkit.labels)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
                 # a group blanked only to protect a smaller one is "not shown", not "fewer than k" (privacy, rule 2)

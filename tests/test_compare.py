@@ -289,6 +289,21 @@ def test_compare_by_group_matches_once_and_gives_each_columns_table(tmp_path):
         pd.testing.assert_frame_equal(table, ek.compare_prepost(data, "p", by=column))
 
 
+def test_representation_by_group_gives_each_columns_table(tmp_path):
+    """representation_by_group (the report's who-took-part tables, who answered both waves found once) gives, for
+    each column, the table representation(data, column) gives."""
+    from evalkit.participation import representation_by_group
+
+    data = _few_unrecorded(tmp_path)
+    tables = representation_by_group(data, ["gender"], "p")
+    rep = tables["gender"].set_index("group")
+    assert rep["n_enrolled"].to_dict() == {"man": 20, "woman or not recorded": 25}   # by construction
+    assert rep["n_both"].to_dict() == {"man": 20, "woman or not recorded": 25}
+    pd.testing.assert_frame_equal(tables["gender"], ek.representation(data, "gender", "p"))
+    with pytest.raises(InputError, match="unknown group column 'shoe_size'"):
+        representation_by_group(data, ["gender", "shoe_size"], "p")
+
+
 def test_by_group_can_keep_the_unrecorded_people_as_their_own_suppressed_group(tmp_path):
     data = _few_unrecorded(tmp_path)
     table = ek.compare_prepost(data, "p", by="gender", fold_unrecorded=False).set_index("group")
