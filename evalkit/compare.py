@@ -114,8 +114,9 @@ def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="
     # Validated data hold at most one value per participant, measure and wave, so each
     # (partnership, participant, measure) key gets its pre and post value by position:
     # one hash pass instead of a pivot (this runs on millions of rows in batch runs).
+    # Numbered in sorted key order, so the table comes out sorted.
     keys = ["partnership_id", "participant_id", "measure"]
-    code = sub.groupby(keys, sort=False, observed=True).ngroup().to_numpy()
+    code = sub.groupby(keys, sort=True, observed=True).ngroup().to_numpy()
     first = np.unique(code, return_index=True)[1]
     wide = sub.iloc[first][keys].reset_index(drop=True)
     values = sub["value"].to_numpy(float)
@@ -124,8 +125,7 @@ def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="
         col = np.full(len(wide), np.nan)
         col[code[at]] = values[at]
         wide[name] = col
-    wide = wide.dropna(subset=["pre", "post"], how="all")
-    return wide.sort_values(keys, kind="stable", ignore_index=True)
+    return wide.dropna(subset=["pre", "post"], how="all").reset_index(drop=True)
 
 
 def _test_one(kind: str, pre: np.ndarray, post: np.ndarray, conf_level: float) -> dict:
