@@ -240,6 +240,8 @@ def as_text(s: pd.Series) -> pd.Series:
         out = s.astype("str")
         out = out.where(~whole, s.where(whole).astype("Int64").astype("str"))
         return out.where(s.notna())
+    if s.dtype == "str":   # pandas strings already (Parquet, a typed frame): stripping keeps missing missing
+        return s.str.strip()
     out = s.astype("str")
     if _is_text(s):
         out = out.str.strip()
