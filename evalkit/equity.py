@@ -96,13 +96,15 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     merged = pairs.merge(data.participants[["partnership_id", "participant_id", *dict.fromkeys(columns)]],
                          on=["partnership_id", "participant_id"], how="inner")
     change = (merged["post"] - merged["pre"]).to_numpy(float)
+    measure_code, measure_names = pd.factorize(merged["measure"])
+    measure_at = {m: i for i, m in enumerate(measure_names)}
     rows = []
     for col in columns:
         table = tables[col]
         shown = table[~table["suppressed"].astype(bool) & (table["group"] != "Not recorded")]
-        # positions of each (measure, group)'s pairs, in pair order; a blank group is in no cell
-        cells = pd.DataFrame({"measure": merged["measure"], "group": merged[col].astype("string")}).groupby(
-            ["measure", "group"], sort=False, observed=True).indices
+        # each pair's group as a code (a blank group is -1, in no cell; -2 below is a value no pair has)
+        group_code, group_names = pd.factorize(merged[col].astype("string"))
+        group_at = {g: i for i, g in enumerate(group_names)}
         s = {c: shown[c].to_numpy() for c in ("measure", "group", "label", "kind", "higher_is_better",
                                               "mean_change", "n_pairs")}
         for measure in pd.unique(s["measure"]):
@@ -111,7 +113,9 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
                 continue
             m = at[0]
             shown_groups = sorted(set(s["group"][at]))   # the tested groups in sorted order, as a groupby gives them
-            arrays = {str(k): change[cells[(measure, k)]] for k in shown_groups if (measure, k) in cells}
+            in_measure = measure_code == measure_at.get(measure, -2)
+            arrays = {str(k): change[in_measure & (group_code == group_at.get(k, -2))] for k in shown_groups}
+            arrays = {k: v for k, v in arrays.items() if len(v)}   # the groups with pairs, in pair order
             res = oneway_test(arrays, method=TEST_FOR_KIND[s["kind"][m]])
             sign = 1.0 if bool(s["higher_is_better"][m]) else -1.0
             ordered = at[np.argsort(sign * s["mean_change"][at].astype(float), kind="stable")]
