@@ -269,7 +269,8 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
             if pid not in pairs_of:
                 pairs_of[pid] = pairs[pairs["partnership_id"] == pid]
             ids = set(people.loc[idx[blank.to_numpy()], "participant_id"])
-            per_measure = pairs_of[pid][pairs_of[pid]["participant_id"].isin(ids)].groupby("measure").size()
+            theirs = pairs_of[pid]["participant_id"].isin(ids).to_numpy()
+            per_measure = np.unique(pairs_of[pid]["measure"].to_numpy(object)[theirs], return_counts=True)[1]
             if n_blank >= min_group_size and not ((per_measure > 0) & (per_measure < min_group_size)).any():
                 continue
             if _recorded_group_is_small(people.loc[idx[~blank.to_numpy()]], col, pairs_of[pid], min_group_size):
