@@ -36,18 +36,19 @@ def _show_everything(report):
 def test_each_section_is_built_once_for_the_page_and_the_workbook(sample, monkeypatch):
     """The page and the workbook share the sections: representation tables and figures are made once."""
     calls = {"representation": 0, "trajectory": 0}
-    real_rep = report_module.representation
+    real_rep = report_module.representation_by_group
     real_traj = report_module.PartnershipReport.trajectory_figure
 
-    def rep(*args, **kwargs):
-        calls["representation"] += 1
-        return real_rep(*args, **kwargs)
+    def rep(*args, **kwargs):   # counts the representation tables built (one per group column it is asked for)
+        tables = real_rep(*args, **kwargs)
+        calls["representation"] += len(tables)
+        return tables
 
     def traj(self):
         calls["trajectory"] += 1
         return real_traj(self)
 
-    monkeypatch.setattr(report_module, "representation", rep)
+    monkeypatch.setattr(report_module, "representation_by_group", rep)
     monkeypatch.setattr(report_module.PartnershipReport, "trajectory_figure", traj)
     report = ek.report.PartnershipReport(sample, "riverside-literacy")
     tables = _show_everything(report)
