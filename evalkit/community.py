@@ -54,40 +54,76 @@ class _Partitions:
     """The groups the report's *Results by group* table counts for each characteristic, and which it blanks.
 
     As :func:`evalkit.participation.representation` (fold, then primary and complementary suppression of
-    ``n_enrolled`` and ``n_both`` against the partnership's totals), computed once per partnership for all its
-    characteristics: its counts are public there, so this section counts the same groups and blanks the same ones.
+    ``n_enrolled`` and ``n_both`` against the partnership's totals), computed once for every partnership and
+    characteristic of the community table: its counts are public there, so this section counts the same groups
+    and blanks the same ones.
+
+    Method: one pass over the portfolio, not one per partnership. Folding the unrecorded
+    (:func:`evalkit.compare.fold_unrecorded`) decides each partnership and column from that partnership's
+    participants and pairs alone, and who answered both waves (:func:`evalkit.participation.wave_flags`) is per
+    participant, so both are computed once for all partnerships; every (partnership, characteristic) is a
+    partition of its own in one call of :func:`evalkit.privacy.complementary_suppression`.
     """
 
     def __init__(self, data, community: pd.DataFrame, pre: str, post: str, k: int):
         self.data, self.community, self.pre, self.post, self.k = data, community, pre, post, k
-        self.done: dict = {}
+        self.done: dict | None = None
 
     def of(self, pid: str, char: str) -> tuple[dict, set, int]:
         """``({group: enrolled}, {blanked groups}, number not recorded)`` of one partnership and characteristic."""
-        if pid not in self.done:
-            from evalkit.compare import fold_unrecorded
-            from evalkit.participation import wave_flags
-
-            data = self.data.for_partnership(pid) if len(self.data.partnership_ids) > 1 else self.data
-            chars = [ch for ch in dict.fromkeys(self.community.loc[self.community["partnership_id"] == pid,
-                                                                   "characteristic"]) if ch in data.group_columns]
-            folded = fold_unrecorded(data, chars, min_group_size=self.k, pre=self.pre, post=self.post)
-            people = folded.participants[folded.participants["partnership_id"] == pid]
-            waves = set(data.responses["wave"])
-            both = (wave_flags(data, [pid], self.pre, self.post)["both"].droplevel("partnership_id")
-                    if {self.pre, self.post} <= waves else pd.Series(dtype=bool))
-            done_both = people["participant_id"].isin(both.index[both.to_numpy(bool)]).to_numpy()
-            self.done[pid] = {}
-            for ch in chars:
-                group = people[ch].astype("string").fillna(NOT_RECORDED).to_numpy(dtype=object)
-                code, groups = pd.factorize(group)   # groups in order of appearance, as groupby(sort=False)
-                t = pd.DataFrame({"group": groups, "n_enrolled": np.bincount(code, minlength=len(groups)),
-                                  "n_both": np.bincount(code, weights=done_both, minlength=len(groups)).astype(int)})
-                counts = {str(g): int(n) for g, n in zip(t["group"], t["n_enrolled"]) if g != NOT_RECORDED}
-                t = complementary_suppression(t, "n_enrolled", [], self.k, count_columns=["n_enrolled", "n_both"])
-                self.done[pid][ch] = (counts, set(t.loc[t["suppressed"].astype(bool), "group"].astype(str)),
-                                      int((group == NOT_RECORDED).sum()))
+        if self.done is None:
+            self.done = self._all()
         return self.done[pid][char]
+
+    def _all(self) -> dict:
+        from evalkit.compare import fold_unrecorded
+        from evalkit.participation import wave_flags
+
+        data, pre, post = self.data, self.pre, self.post
+        known = set(data.group_columns)
+        c = self.community
+        chars_of = {pid: [ch for ch in dict.fromkeys(d["characteristic"]) if ch in known]
+                    for pid, d in c.groupby("partnership_id", sort=False)}
+        columns = list(dict.fromkeys(ch for chars in chars_of.values() for ch in chars))
+        folded = fold_unrecorded(data, columns, min_group_size=self.k, pre=pre, post=post)
+        people = folded.participants
+        rows_of = people.groupby("partnership_id", sort=False).indices
+        # who answered both waves: only partnerships whose own responses hold both waves (as each one's slice)
+        waves_of = data.responses.groupby("partnership_id", sort=False)["wave"].unique()
+        with_both = [pid for pid in chars_of if pid in waves_of.index and {pre, post} <= set(waves_of[pid])]
+        done_both = np.zeros(len(people), bool)
+        if with_both:
+            both = wave_flags(data, with_both, pre, post)["both"]
+            done_both = pd.MultiIndex.from_arrays([people["partnership_id"], people["participant_id"]]).isin(
+                both.index[both.to_numpy(bool)])
+        values = {ch: people[ch].astype("string").fillna(NOT_RECORDED).to_numpy(dtype=object) for ch in columns}
+        table: dict = {"partnership_id": [], "characteristic": [], "group": [], "n_enrolled": [], "n_both": []}
+        found = {}
+        for pid, chars in chars_of.items():
+            idx = rows_of.get(pid)
+            if idx is None:
+                continue
+            for ch in chars:
+                group = values[ch][idx]
+                code, groups = pd.factorize(group)   # groups in order of appearance, as groupby(sort=False)
+                n_enrolled = np.bincount(code, minlength=len(groups))
+                n_both = np.bincount(code, weights=done_both[idx], minlength=len(groups)).astype(int)
+                for col, v in (("partnership_id", [pid] * len(groups)), ("characteristic", [ch] * len(groups)),
+                               ("group", groups), ("n_enrolled", n_enrolled), ("n_both", n_both)):
+                    table[col].extend(v)
+                found[(pid, ch)] = ({str(g): int(n) for g, n in zip(groups, n_enrolled) if g != NOT_RECORDED},
+                                    int((group == NOT_RECORDED).sum()))
+        hidden: dict = {}
+        if found:
+            t = complementary_suppression(pd.DataFrame(table), "n_enrolled", ["partnership_id", "characteristic"],
+                                          self.k, count_columns=["n_enrolled", "n_both"])
+            t = t[t["suppressed"].astype(bool)]
+            for pid, ch, g in zip(t["partnership_id"], t["characteristic"], t["group"]):
+                hidden.setdefault((pid, ch), set()).add(str(g))
+        done: dict = {}
+        for (pid, ch), (counts, missing) in found.items():
+            done.setdefault(pid, {})[ch] = (counts, hidden.get((pid, ch), set()), missing)
+        return done
 
 
 def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
@@ -136,10 +172,10 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
     roles = data.wave_roles
     pre = next((w for w, role in roles.items() if role == "baseline"), "pre")
     post = next((w for w, role in roles.items() if role == "post"), "post")
-    people = data.participants
-    parts, partition = [], _Partitions(data, c, pre, post, k)
+    n_enrolled = data.participants["partnership_id"].value_counts()
+    rows, partition = [], _Partitions(data, c, pre, post, k)
     for (pid, char), d in c.groupby(["partnership_id", "characteristic"], sort=False):
-        enrolled = int((people["partnership_id"] == pid).sum())
+        enrolled = int(n_enrolled.get(pid, 0))
         counts, hidden, missing = partition.of(pid, char) if char in data.group_columns and enrolled else ({}, set(), 0)
         # a share of those with a known value gives their number, and the enrolled minus it those not
         # recorded: when that group is blanked, shares are of everyone enrolled
@@ -147,9 +183,9 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
         listed = [f"{g}{FOLDED}" if f"{g}{FOLDED}" in counts else g for g in d["group"]]
         x = np.array([int(counts.get(g, 0)) for g in listed], dtype=float)
         blank = np.array([g in hidden for g in listed], dtype=bool)
-        rows = []
-        for i, (_, r) in enumerate(d.iterrows()):
-            share = float(r["share"])
+        sources = d["source"].tolist() if "source" in d.columns else [None] * len(d)
+        for i, (share, source) in enumerate(zip(d["share"].tolist(), sources)):
+            share = float(share)
             ci = proportion_ci(int(x[i]), n, conf_level=conf_level) if n else None
             p, lo, hi = (ci.estimate, ci.ci_low, ci.ci_high) if ci is not None else (np.nan,) * 3
             ratio = (p / share, lo / share, hi / share) if share > 0 else (np.nan,) * 3
@@ -167,12 +203,11 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
                          "participant_share": np.nan if hide else p, "share_ci_low": np.nan if hide else lo,
                          "share_ci_high": np.nan if hide else hi, "ratio": np.nan if hide else ratio[0],
                          "ratio_ci_low": np.nan if hide else ratio[1], "ratio_ci_high": np.nan if hide else ratio[2],
-                         "verdict": verdict, "suppressed": hide, "source": r.get("source"),
+                         "verdict": verdict, "suppressed": hide, "source": source,
                          "note": (f"fewer than {k} with a known value" if n < k else f"fewer than {k}"
                                   if 0 < x[i] < k else PROTECTS if hide else
                                   FEW_MISSING if missing and n == enrolled else "")})
-        parts.append(pd.DataFrame(rows))
-    out = pd.concat(parts, ignore_index=True)[columns]
+    out = pd.DataFrame(rows)[columns]
     for col in ("n_known", "n_participants"):
         out[col] = out[col].astype("Int64")
     return out
