@@ -22,6 +22,7 @@ on-time share and names the overdue items.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 import numpy as np
 import pandas as pd
@@ -66,12 +67,16 @@ def period_order(periods) -> list[str]:
     >>> period_order(["Fall 2025", "Spring 2026"])
     ['Fall 2025', 'Spring 2026']
     """
-    seen = list(dict.fromkeys(str(p) for p in periods if p is not None and not pd.isna(p)))
-    if not seen:
-        return []
+    seen = tuple(dict.fromkeys(str(p) for p in periods if p is not None and not pd.isna(p)))
+    return list(_period_order(seen)) if seen else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _period_order(seen: tuple) -> tuple:
+    """:func:`period_order` of distinct period labels (many partnerships share one calendar: parsed once)."""
     parsed = pd.to_datetime(pd.Series(seen), format="ISO8601", errors="coerce")
     if parsed.notna().all():
-        return [p for _, p in sorted(zip(parsed, seen), key=lambda t: t[0])]
+        return tuple(p for _, p in sorted(zip(parsed, seen), key=lambda t: t[0]))
     return seen
 
 
@@ -185,12 +190,32 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
     targets = targets[targets["statistic"].isin(["latest", "total"])]
     goal = {(r.partnership_id, r.indicator): (r.statistic, r.target) for r in targets.itertuples()}
     rows = []
-    for (pid, ind), d in g.groupby(["partnership_id", "indicator"], sort=False):
-        order = period_order(d["period"])
-        d = d.assign(_rank=d["period"].map({p: i for i, p in enumerate(order)})).sort_values("_rank")
-        values = d["value"].to_numpy(float)
-        unit = d["unit"].dropna().iloc[0] if d["unit"].notna().any() else None
-        how = d["aggregate"].dropna().iloc[0] if d["aggregate"].notna().any() else "sum"
+    # each (partnership, indicator) in order of first appearance, its rows in table order (as groupby(sort=False)),
+    # read from numpy arrays: a pandas sub-table per indicator costs more than the arithmetic
+    code = g.groupby(["partnership_id", "indicator"], sort=False).ngroup().to_numpy()
+    by_group = np.argsort(code, kind="stable")
+    by_group = by_group[code[by_group] >= 0]   # a blank key is in no group
+    cut = np.flatnonzero(np.diff(code[by_group])) + 1
+    period, value = g["period"].to_numpy(object), g["value"].to_numpy(float)
+    text = {c: g[c].to_numpy(object) for c in ("partnership_id", "indicator", "unit", "aggregate", "label")}
+    known = {c: pd.notna(text[c]) for c in ("unit", "aggregate", "label")}
+
+    def first(c, at, default):   # the first recorded value of column c among rows at (dropna().iloc[0])
+        hit = at[known[c][at]]
+        return text[c][hit[0]] if len(hit) else default
+
+    for at in np.split(by_group, cut) if len(by_group) else []:
+        pid, ind = text["partnership_id"][at[0]], text["indicator"][at[0]]
+        order = period_order(period[at])
+        rank = {p: i for i, p in enumerate(order)}
+        ranks = [rank.get(p) for p in period[at]]
+        if None in ranks or len(set(ranks)) < len(ranks):   # unranked or repeated periods: as pandas sorts them
+            d = g.iloc[at]
+            values = d.assign(_rank=d["period"].map(rank)).sort_values("_rank")["value"].to_numpy(float)
+        else:
+            values = value[at][np.argsort(ranks)]
+        unit = first("unit", at, None)
+        how = first("aggregate", at, "sum")
         latest, total = float(values[-1]), _aggregate(values, how)
         statistic, target = goal.get((pid, ind), (None, np.nan))
         verdict = "no target"
@@ -203,7 +228,7 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
         small_total = people and 0 < total < k
         rows.append({
             "partnership_id": pid, "indicator": ind,
-            "label": d["label"].dropna().iloc[0] if d["label"].notna().any() else ind,
+            "label": first("label", at, ind),
             "unit": unit, "counts_people": people, "aggregate": how, "n_periods": len(values),
             "first_period": order[0], "latest_period": order[-1],
             "latest": np.nan if small_latest else latest, "total": np.nan if small_total else total,
