@@ -191,7 +191,7 @@ class PartnershipReport(WavesAndArmsSections):
         """
         if not len(self.data.participants):
             return "no participants"
-        present = set(self.data.responses["wave"].dropna())
+        present = set(self.data.responses["wave"].dropna().unique())
         baseline, post = self._wave_with_role("baseline"), self._wave_with_role("post")
         has_baseline, has_post = baseline in present, post in present
         if has_baseline and has_post:
@@ -243,10 +243,9 @@ class PartnershipReport(WavesAndArmsSections):
         if not paired:
             return d
         r = d.responses
-        before = set(map(tuple, r.loc[(r["wave"] == self.baseline_wave) & r["value"].notna(),
-                                      ["participant_id", "measure"]].to_numpy()))
-        late = ((r["wave"] == self.post_wave) & r["measure"].isin(paired)
-                & ~pd.Series([k in before for k in zip(r["participant_id"], r["measure"])], index=r.index))
+        keys = pd.MultiIndex.from_frame(r[["participant_id", "measure"]])   # who answered what
+        before = keys[((r["wave"] == self.baseline_wave) & r["value"].notna()).to_numpy()]
+        late = (r["wave"] == self.post_wave) & r["measure"].isin(paired) & ~keys.isin(before)
         return dataclasses.replace(d, responses=r[~late])
 
     # ---- sections ----------------------------------------------------------------
@@ -694,7 +693,7 @@ class PartnershipReport(WavesAndArmsSections):
         ``wave`` defaults to the last wave with the role ``followup`` (:attr:`evalkit.load.Dataset.wave_roles`).
         """
         wave = wave or self.followup_wave
-        if wave is None or wave not in set(self.data.responses["wave"]):
+        if wave is None or wave not in set(self.data.responses["wave"].unique()):
             return ("No follow-up survey was run for this partnership, so benefits after the programme ended "
                     "are not measured.")
         parts = []
@@ -704,7 +703,7 @@ class PartnershipReport(WavesAndArmsSections):
             parts.append(f"Compared with the start, at the {md_escape(wave_label(wave))} survey:")
             parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size,
                                            digits=2))   # as the summary and the change-over-time section
-        asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"])
+        asked = set(self.data.responses.loc[self.data.responses["wave"] == wave, "measure"].unique())
         only_then = sorted(asked - set(lasting["measure"]))
         if only_then:
             d = describe_wave(self._program_data, self.partnership_id, measures=only_then, wave=wave,

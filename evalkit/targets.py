@@ -99,7 +99,7 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
             return (*_mean_ci(x, conf_level), len(x), hib, None, note)
         at_least = int((x >= target["threshold"]).sum())
         return (*_pct(at_least, len(x), conf_level), len(x), True, at_least, note)
-    answered = set(data.responses.loc[data.responses["partnership_id"] == pid, "wave"])
+    answered = set(data.responses.loc[data.responses["partnership_id"] == pid, "wave"].unique())
     if not {pre, post} <= answered:  # e.g. the post survey is not yet collected
         return None
     pairs = matched_pairs(data, pid, [ind], pre=pre, post=post).dropna()
