@@ -358,15 +358,46 @@ def theme_codes(data, partnership_id: str | None = None) -> tuple[pd.DataFrame, 
     """
     c = _comments_of(data, partnership_id)
     if partnership_id is None and c["partnership_id"].nunique() > 1:  # each partnership coded its own way
-        parts = [_code(g, data) for _, g in c.groupby("partnership_id", sort=False)]
-        hows = {how for _, how in parts if len(_)} or {"none"}
-        codes = pd.concat([p for p, _ in parts], ignore_index=True).sort_values("row", kind="stable")
-        return codes.reset_index(drop=True), hows.pop() if len(hows) == 1 else "mixed"
+        return _pooled_codes(_code_each(c, data))
     return _code(c, data)
 
 
-def _code(c: pd.DataFrame, data) -> tuple[pd.DataFrame, str]:
-    """:func:`theme_codes` of one partnership's comments ``c`` (``row`` = ``c``'s index)."""
+def _code_each(c: pd.DataFrame, data) -> dict:
+    """Each partnership's comments (rows of ``c``, its index kept) with their :func:`_code` codes and coding.
+
+    The codebook's keywords are matched against all of ``c``'s comments once (a match depends on the
+    comment alone), each partnership coded by keywords taking its comments' matches.
+    """
+    hits = None
+    out = {}
+    for pid, g in c.groupby("partnership_id", sort=False):
+        if hits is None and not g.empty and not g["theme"].notna().any():
+            book = data.themes.dropna(subset=["keywords"])
+            text = c["text"].fillna("")
+            found = [None if (pattern := _keyword_pattern(keywords)) is None else text.str.contains(pattern)
+                     for keywords in book["keywords"]]
+            # only plain True/False (a text that is not a string gives a missing match: left to _code)
+            hits = ([None if h is None else h.to_numpy(dtype=bool) for h in found]
+                    if all(h is None or h.dtype == bool for h in found) else False)
+        at = g.index.to_numpy()   # c's index is its row positions (_comments_of)
+        out[pid] = (g, *_code(g, data, [h if h is None else h[at] for h in hits] if hits else None))
+    return out
+
+
+def _pooled_codes(each: dict) -> tuple[pd.DataFrame, str]:
+    """:func:`theme_codes` of several partnerships from :func:`_code_each`: codes in row order, one coding."""
+    parts = [(codes, how) for _, codes, how in each.values()]
+    hows = {how for codes, how in parts if len(codes)} or {"none"}
+    codes = pd.concat([p for p, _ in parts], ignore_index=True).sort_values("row", kind="stable")
+    return codes.reset_index(drop=True), hows.pop() if len(hows) == 1 else "mixed"
+
+
+def _code(c: pd.DataFrame, data, hits: list | None = None) -> tuple[pd.DataFrame, str]:
+    """:func:`theme_codes` of one partnership's comments ``c`` (``row`` = ``c``'s index).
+
+    ``hits``: for each row of the codebook with keywords, which of ``c``'s comments its keywords match
+    (None: no keywords), when already known.
+    """
     empty = pd.DataFrame({"row": pd.Series([], dtype=int), "participant_id": pd.Series([], dtype="str"),
                           "theme": pd.Series([], dtype="str")})
     if c.empty:
@@ -379,11 +410,16 @@ def _code(c: pd.DataFrame, data) -> tuple[pd.DataFrame, str]:
     if book.empty:
         return empty, "none"
     rows = []
-    for theme, keywords in zip(book["theme"], book["keywords"]):
-        pattern = _keyword_pattern(keywords)
-        if pattern is None:
+    for i, (theme, keywords) in enumerate(zip(book["theme"], book["keywords"])):
+        if hits is None:
+            pattern = _keyword_pattern(keywords)
+            if pattern is None:
+                continue
+            hit = c["text"].fillna("").str.contains(pattern)
+        elif hits[i] is None:
             continue
-        hit = c["text"].fillna("").str.contains(pattern)
+        else:
+            hit = hits[i]
         rows.append(pd.DataFrame({"row": c.index[hit], "participant_id": c.loc[hit, "participant_id"].to_numpy(),
                                   "theme": theme}))
     return (pd.concat(rows, ignore_index=True) if rows else empty), "keywords"
@@ -442,10 +478,23 @@ def themes(data, partnership_id: str | None = None, *,
     """
     k = check_min_group_size(min_group_size)
     c = _comments_of(data, partnership_id)
-    columns = ["theme", "description", "n_people", "share", "suppressed", "note", "coding", "n_commenters"]
     if c.empty:
-        return pd.DataFrame(columns=columns)
-    codes, coding = theme_codes(data, partnership_id)
+        return pd.DataFrame(columns=_THEME_COLUMNS)
+    each = None
+    if partnership_id is None and c["partnership_id"].nunique() > 1:   # pooled: each partnership coded once
+        each = _code_each(c, data)
+        codes, coding = _pooled_codes(each)
+    else:
+        codes, coding = theme_codes(data, partnership_id)
+    return _theme_table(data, c, codes, coding, partnership_id, k, each)
+
+
+_THEME_COLUMNS = ["theme", "description", "n_people", "share", "suppressed", "note", "coding", "n_commenters"]
+
+
+def _theme_table(data, c: pd.DataFrame, codes: pd.DataFrame, coding: str, partnership_id, k: int,
+                 each: dict | None) -> pd.DataFrame:
+    """:func:`themes` of comments ``c`` coded ``codes``; ``each`` (:func:`_code_each`) when pooled."""
     key = ["partnership_id", "participant_id"] if partnership_id is None else ["participant_id"]
     n_commenters = len(c[key].drop_duplicates())
     if partnership_id is None:
@@ -465,8 +514,7 @@ def themes(data, partnership_id: str | None = None, *,
         order, counts = [NO_THEME], [n_commenters]
     descriptions = dict(zip(data.themes["theme"], data.themes["description"]))
     n = np.asarray(counts, dtype=float)
-    pooled = partnership_id is None and c["partnership_id"].nunique() > 1
-    revealing = _revealing_pooled(data, order, n, k) if pooled else None
+    revealing = _revealing_pooled(data, order, n, k, each) if each is not None else None
     blank = complementary_cells(n, k, suppressed=revealing) if n_commenters >= k else np.ones(len(n), bool)
     shown = np.where(blank, np.nan, n)
     share = safe_rate(pd.Series(shown), n_commenters, k).to_numpy()
@@ -484,7 +532,7 @@ def themes(data, partnership_id: str | None = None, *,
     })
 
 
-def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int) -> np.ndarray:
+def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int, each: dict | None = None) -> np.ndarray:
     """Which pooled theme counts would give away a count that a partnership's own report withholds.
 
     Each report shows its own theme counts (:func:`themes` of that partnership), so the pooled count
@@ -492,10 +540,15 @@ def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int) -> np.
     adds nothing (0), or when it is a sum of *k* or more people over two or more reports; one report's
     withheld count, or a sum under *k* (25 pooled - 12 - 11 shown = 2 in the third report), is blanked.
     Assumption: a sum over two or more reports is not audited against each report's own margins.
+    ``each`` (:func:`_code_each` of all the comments): the partnerships' comments and codes, so that each
+    report's table is counted from them rather than coded again.
     """
     shown, withheld = np.zeros(len(order)), np.zeros(len(order), int)
     for pid in data.comments["partnership_id"].dropna().unique():
-        own = themes(data, pid, min_group_size=k)
+        if each is not None and pid in each:
+            own = _theme_table(data, *each[pid], pid, k, None)   # as themes(data, pid): the same people, codes
+        else:
+            own = themes(data, pid, min_group_size=k)
         counts = dict(zip(own["theme"], own["n_people"]))
         for i, theme in enumerate(order):
             if theme in counts:
