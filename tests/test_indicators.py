@@ -221,3 +221,18 @@ def test_missing_values_leave_the_denominator():
     g = representation_gap(_data(participants=people, community=_community({"G": 0.25, "H": 0.75})), "p",
                            min_group_size=2)
     assert g["n_known"].iloc[0] == 80 and g.set_index("group").loc["G", "participant_share"] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize("k", [3, 10])
+def test_the_portfolio_representation_table_blanks_what_each_partnership_report_blanks(sample_dir, k):
+    # The portfolio counts every partnership in one pass (folding, completers, suppression); each partnership's
+    # report counts its own slice. Any difference would show a count one of them withholds, or differ in a number.
+    import evalkit as ek
+
+    data = ek.load_data(sample_dir)
+    whole = representation_gap(data, min_group_size=k)
+    assert whole["suppressed"].any() and whole["group"].str.endswith(" or not recorded").any()   # both rules at work
+    for pid in data.partnership_ids:
+        own = representation_gap(data.for_partnership(pid), pid, min_group_size=k)
+        pd.testing.assert_frame_equal(whole[whole["partnership_id"] == pid].reset_index(drop=True), own,
+                                      check_dtype=False)   # the same values; a column of one id may type as object
