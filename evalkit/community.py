@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.compare import partnership_ids
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, PROTECTS, check_min_group_size, complementary_suppression
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, PROTECTS, check_min_group_size
 from evalkit.stats import proportion_ci
 
 __all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE"]
@@ -61,8 +61,9 @@ class _Partitions:
     Method: one pass over the portfolio, not one per partnership. Folding the unrecorded
     (:func:`evalkit.compare.fold_unrecorded`) decides each partnership and column from that partnership's
     participants and pairs alone, and who answered both waves (:func:`evalkit.participation.wave_flags`) is per
-    participant, so both are computed once for all partnerships; every (partnership, characteristic) is a
-    partition of its own in one call of :func:`evalkit.privacy.complementary_suppression`.
+    participant, so both are computed once for all partnerships. Which groups are blanked comes from
+    :func:`evalkit.participation.representation_table`, the function that makes the report's table: one call per
+    characteristic for every partnership that has it, each (partnership, characteristic) a partition of its own.
     """
 
     def __init__(self, data, community: pd.DataFrame, pre: str, post: str, k: int):
@@ -77,7 +78,7 @@ class _Partitions:
 
     def _all(self) -> dict:
         from evalkit.compare import fold_unrecorded
-        from evalkit.participation import wave_flags
+        from evalkit.participation import representation_table, wave_flags
 
         data, pre, post = self.data, self.pre, self.post
         known = set(data.group_columns)
@@ -97,7 +98,6 @@ class _Partitions:
             done_both = pd.MultiIndex.from_arrays([people["partnership_id"], people["participant_id"]]).isin(
                 both.index[both.to_numpy(bool)])
         values = {ch: people[ch].astype("string").fillna(NOT_RECORDED).to_numpy(dtype=object) for ch in columns}
-        table: dict = {"partnership_id": [], "characteristic": [], "group": [], "n_enrolled": [], "n_both": []}
         found = {}
         for pid, chars in chars_of.items():
             idx = rows_of.get(pid)
@@ -105,20 +105,18 @@ class _Partitions:
                 continue
             for ch in chars:
                 group = values[ch][idx]
-                code, groups = pd.factorize(group)   # groups in order of appearance, as groupby(sort=False)
+                code, groups = pd.factorize(group)
                 n_enrolled = np.bincount(code, minlength=len(groups))
-                n_both = np.bincount(code, weights=done_both[idx], minlength=len(groups)).astype(int)
-                for col, v in (("partnership_id", [pid] * len(groups)), ("characteristic", [ch] * len(groups)),
-                               ("group", groups), ("n_enrolled", n_enrolled), ("n_both", n_both)):
-                    table[col].extend(v)
                 found[(pid, ch)] = ({str(g): int(n) for g, n in zip(groups, n_enrolled) if g != NOT_RECORDED},
                                     int((group == NOT_RECORDED).sum()))
+        # which groups are blanked: the report's own table (representation_table), so the same groups are blanked
+        # however a tie for the complementary blank falls
         hidden: dict = {}
-        if found:
-            t = complementary_suppression(pd.DataFrame(table), "n_enrolled", ["partnership_id", "characteristic"],
-                                          self.k, count_columns=["n_enrolled", "n_both"])
+        for ch in columns:
+            mine = people["partnership_id"].isin([pid for pid, chars in chars_of.items() if ch in chars]).to_numpy()
+            t = representation_table(people[mine], ch, done_both[mine], self.k)
             t = t[t["suppressed"].astype(bool)]
-            for pid, ch, g in zip(t["partnership_id"], t["characteristic"], t["group"]):
+            for pid, g in zip(t["partnership_id"], t["group"]):
                 hidden.setdefault((pid, ch), set()).add(str(g))
         done: dict = {}
         for (pid, ch), (counts, missing) in found.items():

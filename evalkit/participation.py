@@ -239,11 +239,26 @@ def representation_by_group(data, columns=None, partnership_id=None, *, pre: str
     both = wave_flags(data, ids, pre, post)["both"]   # one row per participant who answered: a lookup
     done = both.reindex(pd.MultiIndex.from_frame(people[["partnership_id", "participant_id"]]),
                         fill_value=False).to_numpy(bool)
-    return {by: _representation_table(people, by, done, min_group_size) for by in columns}
+    return {by: representation_table(people, by, done, min_group_size) for by in columns}
 
 
-def _representation_table(people: pd.DataFrame, by: str, both: np.ndarray, min_group_size: int) -> pd.DataFrame:
-    """:func:`representation`'s table of one column from the (folded) participants and who answered both waves."""
+def representation_table(people: pd.DataFrame, by: str, both: np.ndarray, min_group_size: int) -> pd.DataFrame:
+    """:func:`representation`'s table of one column from the (folded) participants and who answered both waves.
+
+    The one place that decides which groups of a characteristic are counted and blanked (groups sorted within
+    each partnership, then primary and complementary suppression of ``n_enrolled`` and ``n_both``):
+    :func:`evalkit.community.representation_gap` takes its blanks from here too, so the two sections blank the
+    same groups, ties for the complementary blank included.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        Participants (folded as reports fold them), with ``partnership_id``, ``participant_id`` and ``by``.
+    by : str
+    both : numpy.ndarray of bool
+        Per row of ``people``: answered both waves.
+    min_group_size : int
+    """
     p = people[["partnership_id", "participant_id", by]].copy()
     p[by] = p[by].astype("string").fillna("Not recorded")
     p["both"] = both
