@@ -22,6 +22,9 @@ def test_the_readmes_interactive_snippet_runs_as_written(monkeypatch):
     exec(compile(blocks[0], "README.md", "exec"), namespace)  # noqa: S102 (the README's own code)
     assert {"data", "table", "pairs", "by_gender", "fig", "report"} <= set(namespace)
     assert set(namespace["by_gender"]["group_variable"]) == {"gender"}
+    assert list(namespace["by_column"]) == list(namespace["data"].group_columns)
+    by_column_gender = namespace["by_column"]["gender"]
+    assert by_column_gender["n_pairs"].astype("Float64").equals(namespace["by_gender"]["n_pairs"].astype("Float64"))
     assert namespace["report"]._repr_markdown_().startswith("# ")
     import matplotlib.pyplot as plt
     plt.close("all")
