@@ -195,8 +195,9 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
     if not np.isfinite(dz):
         return None
     return (f"\"No clear change\" is not proof of no effect: with a median of {n} participants answering both surveys "
-            f"on the outcomes that showed no clear change, the smallest change the study could reliably detect was d_z = {dz:.2f} (mean change / SD of the "
-            f"changes; paired t-test, {POWER:.0%} power, two-sided alpha {alpha:g}).")
+            f"on the outcomes that showed no clear change, the smallest change the study could reliably detect was a "
+            f"mean change of {dz:.2f} standard deviations of the participants' changes (d_z = {dz:.2f}: a change that "
+            f"size would be found {POWER:.0%} of the time by a paired t-test, two-sided, at the {alpha:g} level).")
 
 
 def _p_words(p: str) -> str:
@@ -222,7 +223,8 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
     if credible.empty:
         k = diffs["group_variable"].nunique()
         return [f"**For whom:** no credible difference between groups was found ({number_word(k)} participant "
-                f"characteristic{'s' if k != 1 else ''} compared on every outcome, Holm-adjusted across all of them)."]
+                f"characteristic{'s' if k != 1 else ''} compared on every outcome, allowing for that many comparisons: "
+                f"Holm-adjusted p-values)."]
     out = []
     order = credible.groupby("group_variable", sort=False)["p_adjusted"].min().sort_values().index
     for var in order:
@@ -255,8 +257,8 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
         each = "Each difference is" if n > 1 else "The difference is"
         out.append(f"{head}, mean change {f'for them vs {others}' if same else 'by group'}: " + "; ".join(parts)
                    # a new sentence: the last part ends in "(n = ...)", so a parenthesis here would be a second
-                   + f". {each} unlikely to be chance (Holm-adjusted p {worst}, across every "
-                   "characteristic and outcome compared).")
+                   + f". {each} unlikely to be chance, even allowing for the many groups and outcomes compared "
+                   f"(Holm-adjusted p {worst}, across every characteristic and outcome).")
     return out
 
 
