@@ -541,15 +541,13 @@ def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int, each: 
     withheld count, or a sum under *k* (25 pooled - 12 - 11 shown = 2 in the third report), is blanked.
     Assumption: a sum over two or more reports is not audited against each report's own margins.
     ``each`` (:func:`_code_each` of all the comments): the partnerships' comments and codes, so that each
-    report's table is counted from them rather than coded again.
+    report's table is made from them (:func:`_theme_table`, as :func:`themes` makes it) rather than coded again.
     """
     shown, withheld = np.zeros(len(order)), np.zeros(len(order), int)
-    book = list(data.themes["theme"].dropna())
     for pid in data.comments["partnership_id"].dropna().unique():
-        counts = _own_counts(*each[pid], book, k) if each is not None and pid in each else None
-        if counts is None:
-            own = themes(data, pid, min_group_size=k)
-            counts = dict(zip(own["theme"], own["n_people"]))
+        own = (_theme_table(data, *each[pid], pid, k, None) if each is not None and pid in each
+               else themes(data, pid, min_group_size=k))
+        counts = dict(zip(own["theme"], own["n_people"]))
         for i, theme in enumerate(order):
             if theme in counts:
                 if pd.isna(counts[theme]):
@@ -558,35 +556,6 @@ def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int, each: 
                     shown[i] += int(counts[theme])
     rest = pooled - shown
     return (rest > 0) & ((rest < k) | (withheld < 2))
-
-
-def _own_counts(c: pd.DataFrame, codes: pd.DataFrame, coding: str, book: list, k: int) -> dict | None:
-    """``{theme: n_people}`` of one partnership's :func:`themes` table (``pd.NA`` where it is blank), counted in
-    plain Python from its comments ``c`` and codes (:func:`_code_each`): the same steps as :func:`_theme_table`
-    (distinct people per theme in order of first mention, codebook themes first, :data:`NO_THEME` for those
-    mentioning none, complementary suppression unless fewer than *k* commented). None when a participant id
-    or theme is blank (left to :func:`themes`, whose pandas steps count a blank as a value).
-    """
-    people = c["participant_id"].to_numpy(object)
-    who, what = codes["participant_id"].to_numpy(object), codes["theme"].to_numpy(object)
-    if pd.isna(people).any() or pd.isna(who).any() or pd.isna(what).any():
-        return None
-    n_commenters = len(set(people))
-    if coding != "none":
-        per_theme: dict = {}
-        for person, theme in dict.fromkeys(zip(who, what)):   # distinct (person, theme), in order
-            per_theme[theme] = per_theme.get(theme, 0) + 1
-        order = [t for t in book if t in per_theme] + [t for t in per_theme if t not in book]
-        counts = [per_theme[t] for t in order]
-        mentioned = len(set(who))
-        if n_commenters - mentioned:
-            order.append(NO_THEME)
-            counts.append(n_commenters - mentioned)
-    else:
-        order, counts = [NO_THEME], [n_commenters]
-    n = np.asarray(counts, dtype=float)
-    blank = complementary_cells(n, k) if n_commenters >= k else np.ones(len(n), bool)
-    return {t: pd.NA if b else int(x) for t, x, b in zip(order, n, blank)}
 
 
 def _stable_key(text: str) -> str:

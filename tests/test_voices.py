@@ -231,21 +231,21 @@ def test_stories_with_consent_shown_scrubbed_and_escaped_others_counted():
 @pytest.mark.parametrize("coded", ["analyst", "keywords"])
 def test_the_pooled_check_reads_each_partnership_as_its_own_report_shows_it(sample_dir, coded):
     # Pooled theme counts are blanked when, less what the partnerships' reports show, they would give a blank
-    # back; that check counts each report's table from codes made once (_own_counts), so it must be the table
-    # that report shows (themes for the partnership), blanks included.
-    from evalkit.voices import _code_each, _comments_of, _own_counts
+    # back; that check makes each report's table from codes made once for all comments (_code_each), so it must be
+    # the table that report shows (themes for the partnership, coded on its own), blanks included.
+    from evalkit.voices import _code_each, _comments_of, _theme_table
 
     data = ek.load_data(sample_dir)
     if coded == "keywords":
         data = replace(data, comments=data.comments.assign(theme=data.comments["theme"].where(data.comments["theme"].isna())))
-    book = list(data.themes["theme"].dropna())
     each = _code_each(_comments_of(data, None), data)
     blanks = 0
     for k in (3, 10, 20):
         for pid, (comments, codes, how) in each.items():
             own = themes(data, pid, min_group_size=k)
             want = {t: None if pd.isna(n) else int(n) for t, n in zip(own["theme"], own["n_people"])}
-            got = {t: None if pd.isna(n) else int(n) for t, n in _own_counts(comments, codes, how, book, k).items()}
+            made = _theme_table(data, comments, codes, how, pid, k, None)
+            got = {t: None if pd.isna(n) else int(n) for t, n in zip(made["theme"], made["n_people"])}
             assert list(got) == list(want) and got == want
             blanks += sum(n is None for n in want.values())
     assert blanks   # suppression was at work
