@@ -193,15 +193,12 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
     rows = []
     # each (partnership, indicator) in order of first appearance, its rows in table order (as groupby(sort=False)),
     # read from numpy arrays: a pandas sub-table per indicator costs more than the arithmetic
-    text = {c: g[c].to_numpy(object) for c in ("partnership_id", "indicator", "unit", "aggregate", "label")}
-    blank_key = pd.isna(text["partnership_id"]) | pd.isna(text["indicator"])   # a blank key is in no group
-    number: dict = {}
-    code = np.array([-1 if blank else number.setdefault(key, len(number))
-                     for key, blank in zip(zip(text["partnership_id"], text["indicator"]), blank_key)], dtype=int)
+    code = g.groupby(["partnership_id", "indicator"], sort=False).ngroup().to_numpy()
     by_group = np.argsort(code, kind="stable")
-    by_group = by_group[code[by_group] >= 0]
+    by_group = by_group[code[by_group] >= 0]   # a blank key is in no group
     cut = np.flatnonzero(np.diff(code[by_group])) + 1
     period, value = g["period"].to_numpy(object), g["value"].to_numpy(float)
+    text = {c: g[c].to_numpy(object) for c in ("partnership_id", "indicator", "unit", "aggregate", "label")}
     known = {c: pd.notna(text[c]) for c in ("unit", "aggregate", "label")}
 
     def first(c, at, default):   # the first recorded value of column c among rows at (dropna().iloc[0])
