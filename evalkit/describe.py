@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from evalkit.compare import partnership_ids
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, suppress_small_groups
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, pairs_only, pairs_only_note, suppress_small_groups
 from evalkit.stats import proportion_ci
 
 
@@ -59,10 +59,9 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
         info, x, note, paired_only = meta.loc[m], d["value"], "", False
         both = d["participant_id"].isin(set(before.loc[(before["partnership_id"] == pid) & (before["measure"] == m),
                                                         "participant_id"])).to_numpy()
-        if both.any() and both.sum() >= min_group_size and 0 < (~both).sum() < min_group_size:
+        if pairs_only(both, min_group_size):
             x, paired_only = x[both], True
-            note = (f"measured on the {len(x)} participants who answered both surveys (as the outcomes table): "
-                    f"fewer than {min_group_size} answered only the {wave} survey")
+            note = pairs_only_note(len(x), min_group_size, wave)
         row = {"partnership_id": pid, "measure": m, "label": info["label"], "n": len(x), "mean": x.mean(),
                "sd": x.std(ddof=1), "median": x.median(), "note": note, "paired_only": paired_only}
         if info["kind"] == "binary":

@@ -317,6 +317,42 @@ def safe_rate(numerator, denominator, min_group_size: int):
     return rate
 
 
+def pairs_only(paired, min_group_size: int) -> bool:
+    """Whether a statistic of one wave's answers must count only the matched pairs (data contract, rule 8).
+
+    The outcomes table shows the pre and post means of the pairs (those who answered both surveys). A
+    statistic of everyone who answered one wave beside it gives away those outside the pairs when they are 1
+    to *k* - 1: 21 x 15.33 - 20 x 16.00 is one late joiner's score. Then the statistic counts the pairs only.
+
+    Parameters
+    ----------
+    paired : array of bool
+        Per answer at the wave: whether its participant is one of the pairs.
+    min_group_size : int
+
+    Returns
+    -------
+    bool
+        True when the pairs number at least *k* (the outcomes table shows them) and 1 to *k* - 1 answers lie
+        outside them.
+
+    Examples
+    --------
+    >>> pairs_only([True] * 12 + [False], 10), pairs_only([True] * 12, 10)
+    (True, False)
+    """
+    k = check_min_group_size(min_group_size)
+    paired = np.asarray(paired, dtype=bool)
+    outside = int((~paired).sum())
+    return bool(paired.sum() >= k and 0 < outside < k)
+
+
+def pairs_only_note(n_pairs: int, min_group_size: int, wave: str) -> str:
+    """The note of a ``wave`` statistic that counts only the ``n_pairs`` matched pairs (:func:`pairs_only`)."""
+    return (f"measured on the {n_pairs} participants who answered both surveys (as the outcomes table): "
+            f"fewer than {min_group_size} answered only the {wave} survey")
+
+
 def suppression_rule(rule: str, what: str, min_group_size: int) -> str:
     """A methods sentence stating a suppression rule, or that there is none when ``min_group_size`` is 1.
 

@@ -35,7 +35,7 @@ from scipy import stats as st
 
 from evalkit.compare import matched_pairs, partnership_ids
 from evalkit.participation import check_wave_spelling, wave_flags
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, pairs_only, pairs_only_note
 from evalkit.schema import INDICATOR_STATISTICS
 from evalkit.stats import goal_attainment, paired_test, proportion_ci
 
@@ -87,10 +87,9 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
         # (21 x 15.33 - 20 x 16.00 = the one late joiner's score): then it counts the matched ones only.
         matched = answers.index.isin(set(mine.loc[mine["wave"] == pre, "participant_id"]))
         note = None
-        if matched.sum() >= k and 0 < (~matched).sum() < k:
+        if pairs_only(matched, k):
             answers = answers[matched]
-            note = (f"measured on the {len(answers)} participants who answered both surveys (as the outcomes "
-                    f"table): fewer than {k} answered only the post survey")
+            note = pairs_only_note(len(answers), k, "post")
         x = answers.to_numpy(float)
         if stat == "mean_post" and m["kind"] == "binary":  # a share answering yes: Wilson, as every share here
             ci = proportion_ci(int((x == 1).sum()), len(x), conf_level=conf_level)

@@ -51,7 +51,7 @@ from evalkit.labels import column_label, wave_label
 from evalkit.load import order_waves, wave_roles
 from evalkit.narrate import _num as _n
 from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression, safe_rate,
-                             n_protecting, suppress_small_groups, suppression_rule, withheld_note)
+                             n_protecting, pairs_only, suppress_small_groups, suppression_rule, withheld_note)
 from evalkit.stats._result import Result
 
 #: The model :func:`time_trend` fits for each measure kind.
@@ -247,7 +247,7 @@ def trajectory(data, partnership_id: str, measures=None, by: str | None = None, 
         note = ""
         if paired and w in ends:
             mine = np.array([(m, g, pid) in paired for pid in r.loc[x.index, "participant_id"]], dtype=bool)
-            if mine.sum() >= k and 0 < (~mine).sum() < k:
+            if pairs_only(mine, k):
                 x = x[mine]
                 note = (f"the {len(x)} who answered both {ends[0]} and {ends[1]} (as the outcomes table): fewer than "
                         f"{k} answered only one of them")

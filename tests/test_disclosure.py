@@ -70,3 +70,22 @@ def test_no_blanked_group_is_recoverable_by_any_sum_or_difference(sizes, k, seed
     rep = representation(data, "grp", "p", min_group_size=k)
     shown_rep = list(rep.loc[~rep["suppressed"], "group"])
     assert _attack(membership, shown_rep, n, k) == []
+
+
+def test_pairs_only_decides_in_one_place_when_a_wave_statistic_counts_only_the_pairs():
+    # the rule (data contract, rule 8) was written out three times, in describe_wave, targets._estimate and
+    # waves.trajectory: a wave's statistic beside the outcomes table's pairs counts the pairs only when those
+    # outside them are 1 to k - 1 (21 x 15.33 - 20 x 16.00 gives one late joiner's score)
+    from evalkit.privacy import pairs_only, pairs_only_note
+
+    def mask(paired, others):
+        return np.array([True] * paired + [False] * others)
+
+    assert pairs_only(mask(10, 3), 10)          # 3 outside the pairs: their answers would follow
+    assert pairs_only(mask(10, 9), 10)
+    assert not pairs_only(mask(10, 0), 10)      # nobody outside: the statistic is the pairs' already
+    assert not pairs_only(mask(10, 10), 10)     # k or more outside: a group that may be shown
+    assert not pairs_only(mask(9, 3), 10)       # fewer than k pairs: the outcomes table shows no pairs
+    assert pairs_only(mask(3, 1), 3) and not pairs_only(mask(2, 1), 3)
+    assert pairs_only_note(20, 10, "post") == ("measured on the 20 participants who answered both surveys (as the "
+                                                "outcomes table): fewer than 10 answered only the post survey")
