@@ -145,10 +145,10 @@ def test_the_memory_limit_means_the_same_in_a_fresh_kernel(tmp_path):
 
 
 SLEEP_UNTIL_INTERRUPTED = """
-import time
+import signal
 try:
-    print("sleeping", flush=True)
-    time.sleep(60)
+    print("waiting", flush=True)
+    signal.pause()   # until a signal: SIGINT raises KeyboardInterrupt here, SIGTERM ends the kernel
 except KeyboardInterrupt:
     with open({path!r}, "w") as f:
         f.write("SIGINT")
@@ -156,8 +156,8 @@ except KeyboardInterrupt:
 
 
 async def _stop_a_busy_kernel(manager_class, path, interrupt: bool) -> None:
-    """Start a kernel, let it sleep in a cell that records a SIGINT, then interrupt it or shut it down."""
-    km = manager_class(shutdown_wait_time=1.0)  # SIGTERM a still-sleeping kernel after 0.5 s, not 2.5 s
+    """Start a kernel, let it wait in a cell for a signal and record a SIGINT, then interrupt it or shut it down."""
+    km = manager_class(shutdown_wait_time=1.0)  # SIGTERM a still-waiting kernel after 0.5 s, not 2.5 s
     await km.start_kernel()
     kc = km.client()
     kc.start_channels()
@@ -166,14 +166,14 @@ async def _stop_a_busy_kernel(manager_class, path, interrupt: bool) -> None:
         kc.execute(SLEEP_UNTIL_INTERRUPTED.format(path=str(path)))
         while True:  # until the cell is running
             msg = await kc.get_iopub_msg(timeout=120)
-            if msg["msg_type"] == "stream" and "sleeping" in msg["content"]["text"]:
+            if msg["msg_type"] == "stream" and "waiting" in msg["content"]["text"]:
                 break
         if interrupt:
             await km.interrupt_kernel()
             await kc.get_shell_msg(timeout=120)  # the cell's reply: it ended
     finally:
         kc.stop_channels()
-        await km.shutdown_kernel(now=False)  # graceful: an interrupt would end the sleep and write the file
+        await km.shutdown_kernel(now=False)  # graceful: an interrupt would end the wait and write the file
 
 
 @pytest.mark.parametrize("forked", [True, False], ids=["forked", "fresh"])
