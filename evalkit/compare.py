@@ -406,13 +406,9 @@ def compare_prepost(
     >>> data = evalkit.load_data("data/sample")                      # doctest: +SKIP
     >>> evalkit.compare_prepost(data, "riverside-literacy")          # doctest: +SKIP
     """
-    _check_correction(correction)
-    if by is not None and fold_unrecorded and by in data.participants.columns:
-        data = _fold(data, [by], min_group_size=min_group_size, pre=pre, post=post)
-    data = _measures_compared(data, scales, measures)
-    wide, meta = _comparable_pairs(data, partnership_id, measures, pre=pre, post=post, scales=scales)
-    return _comparison_table(wide, meta, data, by, correction=correction, pre=pre, post=post, alpha=alpha,
-                             conf_level=conf_level, min_group_size=min_group_size)
+    return _compare(data, partnership_id, [by], measures, correction=correction, pre=pre, post=post, alpha=alpha,
+                    conf_level=conf_level, min_group_size=min_group_size, scales=scales,
+                    fold_unrecorded=fold_unrecorded)[by]
 
 
 def compare_by_group(data, partnership_id=None, columns=None, correction: str = "holm", *, pre: str = "pre",
@@ -435,17 +431,25 @@ def compare_by_group(data, partnership_id=None, columns=None, correction: str = 
         the same tables (each column's groups, folding, suppression and Holm family are its own), with
         the matching of pre and post answers, which does not depend on the groups, done once.
     """
-    _check_correction(correction)
     columns = list(data.group_columns if columns is None else columns)
+    return _compare(data, partnership_id, columns, None, correction=correction, pre=pre, post=post, alpha=alpha,
+                    conf_level=conf_level, min_group_size=min_group_size, scales=scales,
+                    fold_unrecorded=fold_unrecorded)
+
+
+def _compare(data, partnership_id, bys: list, measures, *, correction: str, pre: str, post: str, alpha: float,
+             conf_level: float, min_group_size: int, scales: str, fold_unrecorded: bool) -> dict:
+    """``{by: comparison table}`` for each of ``bys`` (``None``: everyone together), the pairs matched once."""
+    _check_correction(correction)
     if fold_unrecorded:  # each column is folded on its own (fold_unrecorded), so all at once is the same
-        folded = [c for c in columns if c in data.participants.columns]
+        folded = [c for c in bys if c is not None and c in data.participants.columns]
         if folded:
             data = _fold(data, folded, min_group_size=min_group_size, pre=pre, post=post)
-    data = _measures_compared(data, scales, None)
-    wide, meta = _comparable_pairs(data, partnership_id, None, pre=pre, post=post, scales=scales)
+    data = _measures_compared(data, scales, measures)
+    wide, meta = _comparable_pairs(data, partnership_id, measures, pre=pre, post=post, scales=scales)
     return {by: _comparison_table(wide, meta, data, by, correction=correction, pre=pre, post=post, alpha=alpha,
                                   conf_level=conf_level, min_group_size=min_group_size)
-            for by in columns}
+            for by in bys}
 
 
 def _check_correction(correction: str) -> None:

@@ -342,32 +342,18 @@ def milestone_summary(status: pd.DataFrame) -> pd.DataFrame:
     >>> int(m["n_due"]), round(float(m["on_time_share"]), 3), m["overdue"]
     (3, 0.333, 'c')
     """
-    rows = []
-    # one pass: each partnership's counts by np.bincount over its group number (groups in order of appearance,
-    # as groupby(sort=False)); only a partnership with two or more overdue milestones needs a sort
-    group = status.groupby("partnership_id", sort=False).ngroup()
-    keep = group.notna().to_numpy(bool) & (group.fillna(-1).to_numpy() >= 0)   # a blank partnership_id: no group
-    code = group.to_numpy()[keep].astype(int)
-    state = status["state"].to_numpy(object)[keep]
-    n = int(code.max()) + 1 if len(code) else 0
-
-    def count(mask):
-        return np.bincount(code[mask], minlength=n)
-
-    size, on_time, late = count(np.ones(len(code), bool)), count(state == "done on time"), count(state == "done late")
-    overdue, not_yet = count(state == "overdue"), count(state == "not yet due")
-    first = np.unique(code, return_index=True)[1]
-    pids = status["partnership_id"].to_numpy(object)[keep][first]
-    at = np.flatnonzero(keep)[state == "overdue"]   # status's overdue rows, in order
-    of_group = code[state == "overdue"]
-    milestone = status["milestone"].to_numpy(object)
-    for i, pid in enumerate(pids):
-        due = int(on_time[i] + late[i] + overdue[i])
-        mine = at[of_group == i] if overdue[i] else at[:0]
-        names = (status.iloc[mine].sort_values("due_date")["milestone"] if len(mine) > 1 else milestone[mine])
-        rows.append({"partnership_id": pid, "n_milestones": int(size[i]), "n_due": due, "n_on_time": int(on_time[i]),
-                     "n_late": int(late[i]), "n_overdue": int(overdue[i]), "n_not_yet_due": int(not_yet[i]),
-                     "on_time_share": np.int64(on_time[i]) / np.int64(due) if due else np.nan,
-                     "overdue": "; ".join(names)})
-    return pd.DataFrame(rows, columns=["partnership_id", "n_milestones", "n_due", "n_on_time", "n_late", "n_overdue",
-                                       "n_not_yet_due", "on_time_share", "overdue"])
+    pid = status["partnership_id"]
+    # counts per partnership (in order of appearance) and state, in one crosstab
+    n = pd.crosstab(pid, status["state"]).reindex(index=pd.unique(pid.dropna()), fill_value=0)
+    n = n.reindex(columns=sorted({*n.columns, "done on time", "done late", "overdue", "not yet due"}), fill_value=0)
+    due = n["done on time"] + n["done late"] + n["overdue"]
+    late_items = status[status["state"] == "overdue"].sort_values("due_date", kind="stable")
+    overdue = late_items.groupby("partnership_id", sort=False)["milestone"].agg("; ".join)
+    return pd.DataFrame({
+        "partnership_id": n.index.to_numpy(object), "n_milestones": n.sum(axis=1).to_numpy(int),
+        "n_due": due.to_numpy(int), "n_on_time": n["done on time"].to_numpy(int),
+        "n_late": n["done late"].to_numpy(int), "n_overdue": n["overdue"].to_numpy(int),
+        "n_not_yet_due": n["not yet due"].to_numpy(int),
+        "on_time_share": (n["done on time"] / due.where(due > 0)).to_numpy(float),
+        "overdue": overdue.reindex(n.index, fill_value="").to_numpy(object),
+    })

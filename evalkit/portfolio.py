@@ -143,7 +143,7 @@ def shared_indicator_effects(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SI
     columns = ["partnership_id", "name", "measure", "label", "estimate_type", "n", "estimate", "se", "df", "ci_low",
                "ci_high", "suppressed"]
     changes = shared_indicator_changes(data, min_group_size=min_group_size)
-    with_arms = _with_comparison(data, has_comparison)
+    with_arms = [pid for pid in data.partnership_ids if has_comparison(data, pid)]
     rows = changes[~changes["partnership_id"].isin(with_arms)].rename(
         columns={"n_pairs": "n", "mean_change": "estimate"}).assign(estimate_type=PREPOST_CHANGE)
     parts = [rows]
@@ -164,25 +164,6 @@ def shared_indicator_effects(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SI
     parts = [p[columns] for p in parts if len(p)]
     out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     return out.sort_values(["measure", "estimate_type", "partnership_id"], kind="stable", ignore_index=True)
-
-
-def _with_comparison(data, has_comparison) -> list[str]:
-    """The partnerships (in file order) for which :func:`evalkit.arms.has_comparison` holds, in one pass.
-
-    As that function, per partnership: its participants' recorded ``arm`` values include the comparison arm
-    and at least one other. Without an ``arm`` column each partnership is asked (which says what is missing).
-    """
-    from evalkit.arms import ARM, COMPARISON
-
-    people = data.participants
-    if ARM not in people.columns:
-        return [pid for pid in data.partnership_ids if has_comparison(data, pid)]
-    people = people[["partnership_id", ARM]].dropna(subset=[ARM])
-    levels: dict = {}
-    for pid, arm in zip(people["partnership_id"], people[ARM].astype(str)):
-        levels.setdefault(pid, set()).add(arm)
-    return [pid for pid in data.partnership_ids
-            if str(COMPARISON) in levels.get(pid, ()) and len(levels.get(pid, ())) >= 2]
 
 
 def pooled_effects(effects: pd.DataFrame, *, method: str = "REML", conf_level: float = 0.95) -> pd.DataFrame:

@@ -235,8 +235,12 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
     # a partition with no blanked row and no count from 1 to k - 1 has nothing to protect: it is left as it is
     open_rows = blank | np.logical_or.reduce([(n > 0) & (n < k) for n in counts.values()])
     keys = list(partition)
-    groups = ([] if not open_rows.any() else out.groupby(keys, sort=False, dropna=False).indices.values() if keys
-              else [np.arange(len(out))])
+    if not open_rows.any():
+        groups = []
+    elif keys:
+        groups = out.groupby(keys, sort=False, dropna=False).indices.values()
+    else:
+        groups = [np.arange(len(out))]
     for idx in groups:
         if not open_rows[idx].any():
             continue
