@@ -316,6 +316,25 @@ class _StopOnSignal:
         self._previous = {}
 
 
+def skip_iri_grammars() -> None:
+    """Keep jsonschema from compiling ``rfc3987_syntax``'s IRI grammars in this process: about 0.8 CPU-s.
+
+    papermill and nbconvert read notebooks with nbformat, which validates them with
+    jsonschema. When ``rfc3987_syntax`` is installed (jsonschema's ``format-nongpl``
+    extra, which jupyterlab's jupyter-events asks for), jsonschema's format checker
+    imports it, and it compiles about 40 Lark grammars at import time
+    (python-jsonschema/jsonschema#1428): most of the second the ``evalkit`` command
+    would spend before its first report. No notebook schema uses the ``iri`` and
+    ``iri-reference`` formats those grammars check, so the evalkit command's own process
+    marks the module missing (``sys.modules[name] = None``, Python's documented way to
+    make an import fail) and jsonschema leaves out those two checks, as it does when the
+    module is not installed. Only the command does this, before jsonschema is imported;
+    ``import evalkit`` in a user's session leaves jsonschema as it is.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)
+
+
 def entry() -> None:
     """The ``evalkit`` command (console script): :func:`main`, and a prompt exit after Ctrl-C or SIGTERM.
 
@@ -324,6 +343,7 @@ def entry() -> None:
     the kernel start-up timeout), and Python would join them before exiting. The process
     exits at once instead, with 130 (SIGINT) or 143 (SIGTERM), so a scheduler sees it.
     """
+    skip_iri_grammars()
     try:
         main()
     except SystemExit as exc:

@@ -228,30 +228,31 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
                          f"got {memory_limit!r}.")
     portfolio, no_portfolio = choose_portfolio(portfolio, template, partnership_ids)
     template = resolve_template(template)
-    check_partnership_template(template)  # a template without partnership_id would pass for every report
-    if portfolio is None:
-        log.info("portfolio=off reason=%r", no_portfolio)
-    data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
-    # before anything is written (the lock file included): not the data folder, nothing evalkit did not write
-    # (checked again under the lock)
-    check_out_folder(out_dir, data_dir, read_manifest(out_dir))
-    parameters = dict(parameters or {})
-    reserved = set(RESERVED_PARAMETERS) & set(parameters)
-    if reserved:
-        raise InputError(f"parameters may not set {sorted(reserved)}: run_batch sets them for each partnership.")
-    if pdf:
-        _check_pdf()
     if scheduler:
         _check_dask()
-
-    # Warm kernels: one fork server imports the template's libraries once for the whole run.
-    # It starts now, so its imports overlap with loading and validating the data.
+    # Warm kernels: one fork server imports the template's libraries once for the whole run. It starts
+    # first, so its imports (about a second) overlap with everything below: checking the template and the
+    # output folder (papermill's import), loading and validating the data, writing the slices.
     server = _start_kernel_server(template, scheduler)  # on a cluster: InputError now if it cannot be reached
-    options = _RunOptions(data_dir=data_dir, out_dir=out_dir, template=template, parameters=parameters,
-                          partnership_ids=partnership_ids, workers=workers, timeout=timeout, force=force,
-                          progress=progress, memory_limit=memory_limit, scheduler=scheduler, server=server,
-                          portfolio_template=portfolio or None, pdf=bool(pdf), cache_dir=cache_dir)
     try:
+        check_partnership_template(template)  # a template without partnership_id would pass for every report
+        if portfolio is None:
+            log.info("portfolio=off reason=%r", no_portfolio)
+        data_dir, out_dir = Path(data_dir).resolve(), Path(out_dir)
+        # before anything is written (the lock file included): not the data folder, nothing evalkit did not
+        # write (checked again under the lock)
+        check_out_folder(out_dir, data_dir, read_manifest(out_dir))
+        parameters = dict(parameters or {})
+        reserved = set(RESERVED_PARAMETERS) & set(parameters)
+        if reserved:
+            raise InputError(f"parameters may not set {sorted(reserved)}: run_batch sets them for each "
+                             "partnership.")
+        if pdf:
+            _check_pdf()
+        options = _RunOptions(data_dir=data_dir, out_dir=out_dir, template=template, parameters=parameters,
+                              partnership_ids=partnership_ids, workers=workers, timeout=timeout, force=force,
+                              progress=progress, memory_limit=memory_limit, scheduler=scheduler, server=server,
+                              portfolio_template=portfolio or None, pdf=bool(pdf), cache_dir=cache_dir)
         return _run(options)
     finally:
         if server is not None:
