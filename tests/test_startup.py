@@ -46,6 +46,7 @@ def test_the_command_reads_and_validates_notebooks_without_compiling_the_iri_gra
     assert out[1] == "False False"  # neither rfc3987_syntax nor its parser library was imported
 
 
+@pytest.mark.integration  # slow by nature (about 2 s): it compiles the grammars
 def test_import_evalkit_leaves_a_users_jsonschema_as_it_is():
     # only the command's own process skips the grammars; a notebook session importing evalkit (batch included)
     # keeps every format check its jsonschema has
@@ -55,6 +56,7 @@ def test_import_evalkit_leaves_a_users_jsonschema_as_it_is():
     assert out[1] == "True True"
 
 
+@pytest.mark.integration  # slow by nature: jsonschema's import compiles the grammars
 def test_skipping_comes_too_late_once_jsonschema_is_imported_and_then_changes_nothing():
     out = _python("import sys, jsonschema\nfrom evalkit.cli import skip_iri_grammars\nskip_iri_grammars()\n"
                   "print(sys.modules.get('rfc3987_syntax', 'real') is not None)")
