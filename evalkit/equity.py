@@ -37,13 +37,15 @@ TEST_FOR_KIND = {"continuous": "anova", "ordinal": "kruskal", "binary": "kruskal
 
 def group_differences(data, partnership_id: str, *, group_columns=None, alpha: float = 0.05,
                       min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre", post: str = "post",
-                      by_group: dict | None = None, fold_unrecorded: bool = True) -> pd.DataFrame:
+                      by_group: dict | None = None, fold_unrecorded: bool = True,
+                      scales: str = "score") -> pd.DataFrame:
     """Whether change differs across the groups of each characteristic, Holm-adjusted across all of them.
 
     Parameters
     ----------
     data : evalkit.load.Dataset
-        Validated data (scale scores already computed if wanted, see :func:`evalkit.scales.with_scale_scores`).
+        Validated data, as loaded or with scale scores already computed
+        (:func:`evalkit.scales.with_scale_scores`).
     partnership_id : str
         One partnership.
     group_columns : list of str, optional
@@ -61,6 +63,10 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
         Fold "Not recorded" groups too small to show into the largest group first, as
         :func:`evalkit.compare_prepost` and reports do (:func:`evalkit.compare.fold_unrecorded`);
         ``False`` when ``data`` is folded already.
+    scales : {"score", "items"}, default "score"
+        As in :func:`evalkit.compare_prepost`: each multi-item scale is tested on its
+        score (the mean of its items, reverse-coded items flipped), as reports do, or
+        ``"items"``: each item on its own.
 
     Returns
     -------
@@ -83,14 +89,17 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     """
     from evalkit.stats import adjust_pvalues, oneway_test
 
+    from evalkit.compare import _measures_compared
+
     columns = list(data.group_columns if group_columns is None else group_columns)
+    data = _measures_compared(data, scales, None)  # the scales scored, as the group tables compare them
     if fold_unrecorded:
         data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
     tables = dict(by_group or {})
     missing = [c for c in columns if tables.get(c) is None]
     if missing:
         tables.update(compare_by_group(data, partnership_id, missing, alpha=alpha, min_group_size=min_group_size,
-                                       pre=pre, post=post, fold_unrecorded=False))
+                                       pre=pre, post=post, fold_unrecorded=False, scales="items"))
     pairs = matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
     # every characteristic of each pair's participant, joined once (validated data: one row per participant)
     merged = pairs.merge(data.participants[["partnership_id", "participant_id", *dict.fromkeys(columns)]],

@@ -532,3 +532,36 @@ def test_page_one_says_in_words_what_d_z_and_holm_mean(reports):
 
     diffs = reports["riverside-literacy"].group_differences.assign(credible=False)
     assert "allowing for that many comparisons" in equity_lines(diffs)[0]
+
+
+def test_group_differences_score_the_scales_of_data_as_loaded_as_compare_prepost_does(tmp_path):
+    # the finding: ek.load_data then group_differences raised "groups must hold at least 2 groups, got 0"
+    # when a measure was a multi-item scale: the group tables compared the scale's score, the pairs its items
+    from scipy import stats
+
+    from evalkit.equity import group_differences
+
+    rng = np.random.default_rng(11)
+    n = 30
+    low_income = ["yes"] * 12 + ["no"] * 18
+    pre_a, pre_b = rng.integers(1, 5, n).astype(float), rng.integers(1, 5, n).astype(float)
+    gain = np.where(np.arange(n) < 12, 0.0, 1.0)
+    post_a = np.clip(pre_a + gain + rng.integers(-1, 2, n), 1, 5)
+    post_b = np.clip(pre_b + gain, 1, 5)
+    responses = pd.concat([_long("p", "team_a", pre_a, post_a), _long("p", "team_b", pre_b, post_b)])
+    items = [{**_measure(m, kind="ordinal", lo=1, hi=5), "scale": "teamwork"} for m in ("team_a", "team_b")]
+    people = pd.DataFrame({"participant_id": [f"p{i}" for i in range(1, n + 1)], "partnership_id": "p",
+                           "low_income": low_income})
+    data = ek.load_data(write_tables(tmp_path, responses, items, participants=people))
+    diffs = group_differences(data, "p", min_group_size=10)
+    row = diffs.set_index("group_variable").loc["low_income"]
+    assert row["measure"] == "teamwork" and row["n"] == n
+    # by hand: each person's scale score is the mean of the two items; the ANOVA of its change by group
+    change = (post_a + post_b) / 2 - (pre_a + pre_b) / 2
+    f, p = stats.f_oneway(change[:12], change[12:])
+    assert row["statistic"] == pytest.approx(f, rel=1e-10) and row["pvalue"] == pytest.approx(p, rel=1e-10)
+    # items one by one, as compare_prepost(scales="items"): one test per item, Kruskal-Wallis for a Likert item
+    by_item = group_differences(data, "p", min_group_size=10, scales="items").set_index("measure")
+    assert sorted(by_item.index) == ["team_a", "team_b"] and set(by_item["test"]) == {"kruskal"}
+    h = stats.kruskal((post_a - pre_a)[:12], (post_a - pre_a)[12:]).statistic  # with scipy's tie correction
+    assert by_item.loc["team_a", "statistic"] == pytest.approx(h, rel=1e-10)
