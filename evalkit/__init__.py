@@ -32,6 +32,7 @@ _EXPORTS.update(
         "write_sample": "evalkit.sample",
         "compare_prepost": "evalkit.compare",
         "compare_by_group": "evalkit.compare",
+        "group_differences": "evalkit.equity",
         "matched_pairs": "evalkit.compare",
         "wide": "evalkit.waves",
         "progress_against_targets": "evalkit.targets",

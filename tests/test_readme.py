@@ -26,6 +26,9 @@ def test_the_readmes_interactive_snippet_runs_as_written(monkeypatch):
     by_column_gender = namespace["by_column"]["gender"]
     assert by_column_gender["n_pairs"].astype("Float64").equals(namespace["by_gender"]["n_pairs"].astype("Float64"))
     assert namespace["report"]._repr_markdown_().startswith("# ")
+    # the "for whom" table of data as loaded is the one behind the report's equity sentence
+    import pandas as pd
+    pd.testing.assert_frame_equal(namespace["gaps"], namespace["report"].group_differences)
     import matplotlib.pyplot as plt
     plt.close("all")
 
