@@ -402,6 +402,19 @@ def group_columns(participant_columns) -> list[str]:
     return [c for c in participant_columns if c not in skip]
 
 
+def spelling_key(value) -> str:
+    """The spelling of a group value that case and spaces do not change: runs of spaces made one, ends
+    stripped, case folded. Two values with the same key are one group written two ways: ``evalkit validate``
+    warns about them, ``evalkit import`` writes them the way most rows do.
+
+    Examples
+    --------
+    >>> spelling_key("  Non  binary "), spelling_key("NON BINARY")
+    ('non binary', 'non binary')
+    """
+    return " ".join(str(value).split()).casefold()
+
+
 def order_waves(seen, table: pd.DataFrame | None = None) -> list[str]:
     """The waves ``seen`` in the responses, in analysis order.
 

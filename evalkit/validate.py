@@ -781,7 +781,7 @@ def _case_variant_warnings(q: pd.DataFrame, fq: str) -> list[Violation]:
         values = pd.Series(pd.unique(q[column].dropna().astype(str)))
         if values.empty:
             continue
-        key = values.map(lambda v: " ".join(v.split()).casefold())
+        key = values.map(schema.spelling_key)
         sets = [list(g) for _, g in values.groupby(key, sort=False) if len(g) > 1]
         if sets:
             shown = "; ".join(", ".join(f"'{v}'" for v in s) for s in sets)

@@ -379,3 +379,26 @@ def test_group_values_differing_only_in_case_or_spaces_are_a_warning(tmp_path):
 def test_distinct_group_values_are_no_warning(tmp_path):
     problems = validate_dir(_folder(tmp_path))
     assert [w for w in problems.warnings if w.file == "participants.csv"] == []
+
+
+def test_validate_warns_about_exactly_the_spellings_import_merges(tmp_path):
+    # one rule (evalkit.schema.spelling_key) for both: before, each module wrote its own copy of it
+    import re
+
+    from evalkit.importer.build import case_variants
+
+    values = ["woman", "Woman", " woman ", "non  binary", "Non binary", "non-binary", "man", "MAN\u00a0", "two spirit"]
+    rows = "".join(f"x{i},alpha,{v},no\n" for i, v in enumerate(values))
+    people = "participant_id,partnership_id,gender,low_income\na1,alpha,man,no\na2,alpha,man,no\n" \
+             "a3,alpha,man,no\nb1,beta,man,no\nb2,beta,man,no\n"   # the tiny dataset's people, then the spellings
+    folder = _folder(tmp_path, participants=people + rows)
+    warning = next(w for w in validate_dir(folder).warnings if w.file == "participants.csv" and w.column == "gender")
+    warned = {frozenset(re.findall(r"'([^']*)'", part)) for part in warning.message.split(":", 1)[1].split(";")[:-1]}
+    merged = case_variants(pd.Series([v.strip() for v in values]))  # both read values with their ends stripped
+    by_kept: dict = {}
+    for variant, kept in merged.items():
+        by_kept.setdefault(kept, {kept}).add(variant)
+    # by hand: the woman spellings, the two "non binary" with their inner spaces, man and MAN (its no-break space
+    # stripped); not non-binary or two spirit
+    assert warned == {frozenset(s) for s in by_kept.values()} == {
+        frozenset({"woman", "Woman"}), frozenset({"non  binary", "Non binary"}), frozenset({"man", "MAN"})}

@@ -354,8 +354,9 @@ def build(spec: Spec, sources: list[Source]) -> Built:
 def case_variants(values: pd.Series) -> dict[str, str]:
     """Values that differ only in case or spaces from a more frequent one: spelling -> the spelling kept.
 
-    Values are compared with runs of spaces made one and case folded; in each set of variants the
-    most frequent spelling is kept (on a tie, the first seen).
+    Values are compared by :func:`evalkit.schema.spelling_key` (runs of spaces made one, case folded: the
+    rule ``evalkit validate`` warns by); in each set of variants the most frequent spelling is kept (on a
+    tie, the first seen).
 
     Examples
     --------
@@ -366,7 +367,7 @@ def case_variants(values: pd.Series) -> dict[str, str]:
     out: dict[str, str] = {}
     if seen.empty:
         return out
-    for _, group in seen.groupby(seen.map(lambda v: " ".join(v.split()).casefold()), sort=False):
+    for _, group in seen.groupby(seen.map(schema.spelling_key), sort=False):
         counts = group.groupby(group, sort=False).size()
         if len(counts) > 1:
             keep = counts.idxmax()
