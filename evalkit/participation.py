@@ -30,8 +30,11 @@ def check_wave_spelling(data, *waves: str) -> None:
 
 
 def wave_flags(data, ids, pre: str, post: str) -> pd.DataFrame:
-    """Boolean ``pre``/``post``/``both`` per (partnership_id, participant_id): answered any measure in that wave."""
-    check_wave_spelling(data, pre, post)
+    """Boolean ``pre``/``post``/``both`` per (partnership_id, participant_id): answered any measure in that wave.
+
+    The waves are taken as given: the public functions that take them from a user check their spelling
+    first (:func:`check_wave_spelling`), once.
+    """
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["value"].notna() & r["wave"].isin([pre, post])]
     # per participant (sorted, as a crosstab): whether any of their answers is in each wave
@@ -140,6 +143,7 @@ def retention(data, partnership_id=None, *, pre: str = "pre", post: str = "post"
         counts as responding to a wave if they answered any measure in it.
     """
     ids = partnership_ids(data, partnership_id)
+    check_wave_spelling(data, pre, post)
     flags = wave_flags(data, ids, pre, post)
     counts = flags.groupby(level="partnership_id").sum().reindex(ids, fill_value=0)
     enrolled = data.participants[data.participants["partnership_id"].isin(ids)].groupby("partnership_id").size()
@@ -229,6 +233,7 @@ def representation_by_group(data, columns=None, partnership_id=None, *, pre: str
         and suppressed on its own, so folding them together changes nothing).
     """
     ids = partnership_ids(data, partnership_id)
+    check_wave_spelling(data, pre, post)
     columns = list(data.group_columns if columns is None else columns)
     for by in columns:
         if by not in data.group_columns:

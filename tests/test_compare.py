@@ -211,6 +211,10 @@ def test_a_wave_name_in_the_wrong_case_is_an_error_not_zero_respondents():
         ek.retention(data, "riverside-literacy", post="Post")
     with pytest.raises(InputError, match="did you mean 'post'"):
         ek.progress_against_targets(data, "riverside-literacy", post="Post")
+    with pytest.raises(InputError, match="did you mean 'pre'"):   # who answered both waves, per group
+        ek.representation_by_group(data, "riverside-literacy", pre="PRE")
+    with pytest.raises(InputError, match="did you mean 'pre'"):
+        ek.representation(data, "gender", "riverside-literacy", pre="PRE")
     assert int(ek.retention(data, "riverside-literacy", post="post")["n_post"].iloc[0]) > 0
     assert int(ek.retention(data, "riverside-literacy", post="month6")["n_post"].iloc[0]) == 0  # not asked yet
 
