@@ -24,8 +24,10 @@ import numpy as np
 import pandas as pd
 
 from evalkit.errors import InputError
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, complementary_suppression, suppress_small_groups
+from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_suppression,
+                              suppress_small_groups)
 from evalkit.stats import adjust_pvalues, improvement_index, mcnemar_test, paired_test, standardized_mean_change
+from evalkit.stats._validation import check_probability
 
 #: The test used for each measure kind.
 TEST_FOR_KIND = {"continuous": "paired t", "ordinal": "Wilcoxon signed-rank", "binary": "McNemar"}
@@ -51,11 +53,18 @@ NO_CLEAR_CHANGE = "no clear change"
 
 def known_values(requested, known, what: str) -> list:
     """``requested`` (one value or a list) as a list, or InputError naming the unknown ones and the known ones."""
-    values = [requested] if isinstance(requested, str) else list(requested)
+    values = [requested] if isinstance(requested, str) or not np.iterable(requested) else list(requested)
     unknown = sorted(set(values) - set(known))
     if unknown:
         raise InputError(f"unknown {what} {unknown}; known: {sorted(known)}")
     return values
+
+
+def check_data(data) -> None:
+    """InputError unless ``data`` holds the loaded tables (:func:`evalkit.load_data`), not e.g. the folder's path."""
+    if not all(hasattr(data, t) for t in ("partnerships", "participants", "measures", "responses")):
+        raise InputError(f"data must be the tables ek.load_data returns, got {type(data).__name__} {data!r:.80}; "
+                         "load the folder first: data = ek.load_data(folder)")
 
 
 def partnership_ids(data, partnership_id=None) -> list[str]:
@@ -99,6 +108,7 @@ def matched_pairs(data, partnership_id=None, measures=None, *, pre="pre", post="
         Columns ``partnership_id, participant_id, measure, pre, post``; ``pre`` or
         ``post`` is NaN where the participant did not answer that wave.
     """
+    check_data(data)
     data = scored_if_asked(data, measures)
     r = data.responses
     waves = set(r["wave"].unique())
@@ -406,6 +416,9 @@ def compare_prepost(
     >>> data = evalkit.load_data("data/sample")                      # doctest: +SKIP
     >>> evalkit.compare_prepost(data, "riverside-literacy")          # doctest: +SKIP
     """
+    if by is not None and not isinstance(by, str) and np.iterable(by):
+        raise InputError(f"by takes one group column, got {by!r}; for several, compare_by_group(data, "
+                         f"partnership_id, columns={list(by)!r}) gives each column's table")
     return _compare(data, partnership_id, [by], measures, correction=correction, pre=pre, post=post, alpha=alpha,
                     conf_level=conf_level, min_group_size=min_group_size, scales=scales,
                     fold_unrecorded=fold_unrecorded)[by]
@@ -431,7 +444,8 @@ def compare_by_group(data, partnership_id=None, columns=None, correction: str = 
         the same tables (each column's groups, folding, suppression and Holm family are its own), with
         the matching of pre and post answers, which does not depend on the groups, done once.
     """
-    columns = list(data.group_columns if columns is None else columns)
+    check_data(data)
+    columns = [columns] if isinstance(columns, str) else list(data.group_columns if columns is None else columns)
     return _compare(data, partnership_id, columns, None, correction=correction, pre=pre, post=post, alpha=alpha,
                     conf_level=conf_level, min_group_size=min_group_size, scales=scales,
                     fold_unrecorded=fold_unrecorded)
@@ -440,7 +454,10 @@ def compare_by_group(data, partnership_id=None, columns=None, correction: str = 
 def _compare(data, partnership_id, bys: list, measures, *, correction: str, pre: str, post: str, alpha: float,
              conf_level: float, min_group_size: int, scales: str, fold_unrecorded: bool) -> dict:
     """``{by: comparison table}`` for each of ``bys`` (``None``: everyone together), the pairs matched once."""
+    check_data(data)
     _check_correction(correction)
+    alpha = check_probability(alpha, "alpha")
+    min_group_size = check_min_group_size(min_group_size)
     if fold_unrecorded:  # each column is folded on its own (fold_unrecorded), so all at once is the same
         folded = [c for c in bys if c is not None and c in data.participants.columns]
         if folded:

@@ -378,6 +378,11 @@ _PRIMARY_REASON = re.compile(r"suppressed: fewer than (\d+) participants")   # a
 _COMPLEMENTARY_REASON = "cannot be worked out by subtraction"
 
 
+#: The columns of a :func:`evalkit.compare_prepost` table the change figure and its alt text read
+#: (and ``verdict`` or ``direction``).
+CHANGE_COLUMNS = ("label", "mean_change", "ci_low", "ci_high", "suppressed", "scale_min", "scale_max")
+
+
 def check_one_change_family(table: pd.DataFrame, func: str = "plot_change") -> None:
     """Raise :class:`~evalkit.errors.InputError` unless ``table`` holds one partnership and one group.
 
@@ -385,7 +390,9 @@ def check_one_change_family(table: pd.DataFrame, func: str = "plot_change") -> N
     rows of several partnerships or groups would be drawn as unlabelled duplicates
     (and their suppressed rows left out unsaid), so such a table is refused with
     the way to get one that fits. Tables without ``partnership_id`` or ``group``
-    columns are taken as one partnership and one group.
+    columns are taken as one partnership and one group. A table without the columns
+    drawn (:data:`CHANGE_COLUMNS`, and ``verdict`` or ``direction``), or not a table,
+    is refused too, naming what is missing.
 
     Examples
     --------
@@ -395,6 +402,10 @@ def check_one_change_family(table: pd.DataFrame, func: str = "plot_change") -> N
     ...
     evalkit.errors.InputError: plot_change draws the change of one partnership and one group, each measure once; this table holds 2 groups of 'gender' ('man', 'woman'). Keep the rows of one, e.g. table[table['group'] == 'man'], or call compare_prepost(data, 'a') for one partnership without by.
     """
+    if not isinstance(table, pd.DataFrame):
+        raise InputError(f"{func} draws a table from compare_prepost(data, partnership_id), got "
+                         f"{type(table).__name__} {table!r:.60}")
+
     def values(column):
         if column not in table.columns:
             return []
@@ -411,6 +422,12 @@ def check_one_change_family(table: pd.DataFrame, func: str = "plot_change") -> N
         held.append(f"{len(groups)} groups{of} ({_some(groups)})")
         keep.append(f"(table['group'] == {groups[0]!r})")
     if not held:
+        missing = [c for c in CHANGE_COLUMNS if c not in table.columns]
+        if not ({"verdict", "direction"} & set(table.columns)):
+            missing.append("verdict")
+        if missing:
+            raise InputError(f"{func} draws a table from compare_prepost(data, partnership_id); this one is "
+                             f"missing the columns {missing}")
         return
     rows = keep[0][1:-1] if len(keep) == 1 else " & ".join(keep)
     pid = repr(pids[0]) if pids else "PARTNERSHIP_ID"

@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from evalkit.compare import scored_if_asked
+from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.figures import (change_axis, change_withheld_note, check_one_change_family, distribution_panels,
                              forest_verdicts, legend_below, tight_layout)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
+from evalkit.participation import check_wave_spelling
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 PALETTE = "colorblind"
@@ -250,6 +251,10 @@ def plot_attendance(session_table: pd.DataFrame, *, min_group_size: int = DEFAUL
 def plot_response_shares(data, partnership_id: str, measure: str, wave: str = "post",
                          min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
     """Share of each response option for one measure at one wave (e.g. satisfaction at post)."""
+    check_data(data)
+    known_values(partnership_id, data.partnerships["partnership_id"], "partnership_id")
+    known_values(measure, data.measures["measure"], "measure")
+    check_wave_spelling(data, wave)
     r = data.responses
     x = r.loc[(r["partnership_id"] == partnership_id) & (r["measure"] == measure) & (r["wave"] == wave), "value"].dropna()
     m = data.measures.set_index("measure").loc[measure]

@@ -58,9 +58,13 @@ COMPLEMENTARY_NOTE = "suppressed so that a smaller group cannot be worked out by
 
 def check_min_group_size(min_group_size) -> int:
     """``min_group_size`` as an int, or InputError when it is not a whole number of at least 1."""
-    if isinstance(min_group_size, bool) or not float(min_group_size).is_integer() or int(min_group_size) < 1:
+    try:  # None or "ten" are not numbers at all: the same message, not float()'s TypeError or ValueError
+        whole = not isinstance(min_group_size, bool) and float(min_group_size).is_integer()
+    except (TypeError, ValueError):
+        whole = False
+    if not whole or int(float(min_group_size)) < 1:
         raise InputError(f"min_group_size must be a whole number of at least 1, got {min_group_size!r}")
-    return int(min_group_size)
+    return int(float(min_group_size))
 
 
 def suppress_small_groups(table: pd.DataFrame, size_column: str, min_group_size: int,

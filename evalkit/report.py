@@ -13,16 +13,17 @@ from functools import cached_property
 
 import pandas as pd
 
-from evalkit.compare import COLUMNS as COMPARE_COLUMNS, compare_by_group, compare_prepost
+from evalkit.compare import COLUMNS as COMPARE_COLUMNS, check_data, compare_by_group, compare_prepost
 from evalkit.describe import describe_wave
 from evalkit.labels import column_label, humanise, relabel_groups, wave_label
 from evalkit.narrate import (capitalise, format_change, format_date, format_number, format_p, format_pct, md_escape, methods_note,
                              note, outcomes_table, summary_paragraph)
 from evalkit.participation import (attendance_summary, dose_response, representation_by_group, retention,
                                    session_attendance)
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count, protects
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, protects
 from evalkit.report_waves import ChangeOverTimeSection, ComparisonSection, WavesAndArmsSections, section_once
 from evalkit.scales import scale_reliability, with_scale_scores
+from evalkit.stats._validation import check_probability
 from evalkit.targets import progress_against_targets
 
 #: Below this share of pre respondents answering post, the report warns that results may not be representative.
@@ -162,11 +163,12 @@ class PartnershipReport(WavesAndArmsSections):
     def __init__(self, data, partnership_id: str, *, alpha: float = 0.05,
                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE, run_time: _dt.datetime | None = None,
                  arms: str = "arm", reference: str = "comparison"):
+        check_data(data)
+        self.alpha = check_probability(alpha, "alpha")  # checked here, not at the first section that uses them
+        self.min_group_size = check_min_group_size(min_group_size)
         self.items = data.for_partnership(partnership_id)
         self.data = with_scale_scores(self.items)  # multi-item scales are analysed as scale scores
         self.partnership_id = partnership_id
-        self.alpha = alpha
-        self.min_group_size = min_group_size
         self.run_time = run_time or _dt.datetime.now(_dt.timezone.utc)
         self.info = self.data.partnerships.iloc[0]
         self.arms, self.reference = arms, reference

@@ -4,9 +4,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from evalkit.compare import check_data
 from evalkit.narrate import format_number, format_pct, md_escape
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count
 from evalkit.scales import with_scale_scores
+from evalkit.stats._validation import check_probability
 
 
 
@@ -24,9 +26,10 @@ class PortfolioReport:
     def __init__(self, data, *, alpha: float = 0.05, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
         from evalkit.portfolio import pooled_effects, portfolio_overview, shared_indicator_effects, waves_by_role
 
+        check_data(data)
+        self.alpha = check_probability(alpha, "alpha")
+        self.min_group_size = min_group_size = check_min_group_size(min_group_size)
         self.data = with_scale_scores(waves_by_role(data))  # each partnership's baseline/post, whatever their names
-        self.alpha = alpha
-        self.min_group_size = min_group_size
         self.overview = portfolio_overview(self.data, min_group_size=min_group_size)
         # program effects where a partnership has a comparison group, pre/post changes elsewhere: pooled apart
         self.effects = shared_indicator_effects(self.data, min_group_size=min_group_size)

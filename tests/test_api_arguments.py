@@ -1,0 +1,97 @@
+"""An analyst's wrong arguments in a notebook get a clear evalkit error, never a raw traceback or a wrong answer.
+
+Found by the eighth user trial (/work/notes/trial8.md), each with what it did before.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from evalkit.errors import InputError
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+PID = "riverside-literacy"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return ek.load_data(SAMPLE)
+
+
+@pytest.mark.parametrize("alpha", [5, 0, 1, -0.05, "0.05", None])
+def test_an_alpha_outside_zero_to_one_is_refused(data, alpha):
+    """compare_prepost(alpha=5) returned every row 'significant' beside the verdict 'no clear change', and a
+    report at alpha=5 printed its sentences and power figures at that level, silently."""
+    with pytest.raises(InputError, match=r"alpha must be a number strictly between 0 and 1"):
+        ek.compare_prepost(data, PID, alpha=alpha)
+    with pytest.raises(InputError, match=r"alpha must be a number strictly between 0 and 1"):
+        ek.compare_by_group(data, PID, alpha=alpha)
+    with pytest.raises(InputError, match=r"alpha must be a number strictly between 0 and 1"):
+        ek.PartnershipReport(data, PID, alpha=alpha)
+    with pytest.raises(InputError, match=r"alpha must be a number strictly between 0 and 1"):
+        ek.PortfolioReport(data, alpha=alpha)
+
+
+@pytest.mark.parametrize("k", [0, -3, 2.5, "ten", None])
+def test_a_report_refuses_a_minimum_group_size_below_one_or_not_whole(data, k):
+    """PartnershipReport(min_group_size=0) was accepted (the repr said min_group_size=0) and failed only at a
+    section; compare_prepost(min_group_size="ten") raised a TypeError from a comparison inside pandas."""
+    with pytest.raises(InputError, match="min_group_size must be a whole number of at least 1"):
+        ek.PartnershipReport(data, PID, min_group_size=k)
+    with pytest.raises(InputError, match="min_group_size must be a whole number of at least 1"):
+        ek.PortfolioReport(data, min_group_size=k)
+    with pytest.raises(InputError, match="min_group_size must be a whole number of at least 1"):
+        ek.compare_prepost(data, PID, by="gender", min_group_size=k)
+
+
+def test_a_path_instead_of_loaded_data_says_to_load_it():
+    """ek.compare_prepost("data/sample", pid) raised AttributeError: 'str' object has no attribute 'measures'."""
+    for call in (lambda: ek.compare_prepost(str(SAMPLE), PID), lambda: ek.matched_pairs(SAMPLE, PID),
+                 lambda: ek.compare_by_group(str(SAMPLE), PID), lambda: ek.PartnershipReport(str(SAMPLE), PID),
+                 lambda: ek.PortfolioReport(str(SAMPLE))):
+        with pytest.raises(InputError, match=r"ek\.load_data"):
+            call()
+
+
+def test_a_partnership_id_that_is_not_text_is_named(data):
+    """compare_prepost(data, 3) raised TypeError: 'int' object is not iterable."""
+    with pytest.raises(InputError, match=r"unknown partnership_id \[3\]"):
+        ek.compare_prepost(data, 3)
+    with pytest.raises(InputError, match=r"unknown partnership_id \[3\]"):
+        ek.matched_pairs(data, 3)
+
+
+def test_several_by_columns_point_to_compare_by_group(data):
+    """compare_prepost(by=["gender", "age_group"]) raised TypeError: unhashable type: 'list'."""
+    with pytest.raises(InputError, match=r"one group column.*compare_by_group"):
+        ek.compare_prepost(data, PID, by=["gender", "age_group"])
+
+
+def test_compare_by_group_takes_one_column_name(data):
+    """compare_by_group(columns="gender") said "unknown group column 'g'": the name was read letter by letter.
+    One name is one column, the same table as compare_prepost(by=)."""
+    one = ek.compare_by_group(data, PID, columns="gender")
+    assert list(one) == ["gender"]
+    pd.testing.assert_frame_equal(one["gender"], ek.compare_prepost(data, PID, by="gender"))
+
+
+def test_response_shares_name_a_wrong_measure_partnership_or_wave(data):
+    """plot_response_shares(data, pid, "satisfactoin") raised KeyError; a mistyped partnership or wave drew
+    "Too few responses to show ..." as if nobody had answered."""
+    with pytest.raises(InputError, match=r"unknown measure \['satisfactoin'\]"):
+        ek.plots.plot_response_shares(data, PID, "satisfactoin")
+    with pytest.raises(InputError, match=r"unknown partnership_id \['riverside'\]"):
+        ek.plots.plot_response_shares(data, "riverside", "satisfaction")
+    with pytest.raises(InputError, match=r"wave 'Post'"):
+        ek.plots.plot_response_shares(data, PID, "satisfaction", wave="Post")
+
+
+def test_plot_change_says_which_columns_a_table_lacks(data):
+    """plot_change(a table without compare_prepost's columns) raised KeyError: 'suppressed'."""
+    with pytest.raises(InputError, match=r"plot_change.*compare_prepost.*missing.*'suppressed'"):
+        ek.plots.plot_change(pd.DataFrame({"measure": ["a"], "mean_change": [1.0]}))
+    with pytest.raises(InputError, match=r"plot_change.*compare_prepost"):
+        ek.plots.plot_change("riverside-literacy")
