@@ -17,6 +17,13 @@ _SLICE_CACHE = tempfile.mkdtemp(prefix="evalkit-test-slices-")
 os.environ["EVALKIT_CACHE_HOME"] = _SLICE_CACHE
 atexit.register(shutil.rmtree, _SLICE_CACHE, ignore_errors=True)
 
+# The test process reads notebooks as the evalkit command does, without compiling rfc3987_syntax's grammars
+# (0.8 s per test worker; evalkit.cli.skip_iri_grammars). Too late where a plugin imported jsonschema first
+# (nbval): then nothing changes. tests/test_startup.py checks both ways in fresh processes.
+from evalkit.cli import skip_iri_grammars  # noqa: E402
+
+skip_iri_grammars()
+
 # ---- browser tests (tests/test_browser.py, marked "browser") ------------------------------------------------
 #: Debian's chromium; playwright drives it through executable_path (playwright's own browser download is not used).
 CHROMIUM = os.environ.get("EVALKIT_CHROMIUM", "/usr/bin/chromium")
