@@ -97,3 +97,28 @@ def test_a_run_refused_after_its_kernel_server_started_leaves_no_process(tmp_pat
     _, alive = psutil.wait_procs(new, timeout=10)
     assert alive == []
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.integration
+def test_the_renders_run_with_the_start_up_frozen_and_the_session_is_left_as_it_was(tmp_path, monkeypatch):
+    # the finding: each full garbage collection of the batch process walked every object of its start-up again,
+    # a third of the HTML export (0.07 CPU-s a report); run_batch can also be called from a user's session
+    import gc
+
+    import evalkit.batch.run as run
+    from test_batch import TEMPLATES, write_dataset
+
+    seen = []
+    render_task = run.render_task
+
+    def recording(task):
+        seen.append(gc.get_freeze_count())
+        return render_task(task)
+
+    monkeypatch.setattr(run, "render_task", recording)
+    before = gc.get_freeze_count()
+    result = run.run_batch(write_dataset(tmp_path / "data"), tmp_path / "out", template=TEMPLATES / "ok.ipynb",
+                           cache_dir=tmp_path / "cache")
+    assert result.ok and len(seen) == 3
+    assert min(seen) > before + 1000  # the imports and the data at least: tens of thousands of objects
+    assert gc.get_freeze_count() == before
