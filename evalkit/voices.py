@@ -322,7 +322,19 @@ def _keyword_pattern(keywords: str) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
 
 
+def _known(data, partnership_id, table: pd.DataFrame) -> None:
+    """InputError for a partnership id neither in the data's partnerships nor in ``table`` (its comments or
+    stories): a typo would otherwise find none, as if the partnership had none."""
+    from evalkit.compare import known_values
+
+    if partnership_id is not None and not (isinstance(partnership_id, str)   # the usual case, checked cheaply
+                                           and partnership_id in set(data.partnerships["partnership_id"])):
+        known_values(partnership_id, {*data.partnerships["partnership_id"], *table["partnership_id"]},
+                     "partnership_id")
+
+
 def _comments_of(data, partnership_id):
+    _known(data, partnership_id, data.comments)
     c = data.comments
     if partnership_id is not None:
         c = c[c["partnership_id"] == partnership_id]
@@ -663,6 +675,7 @@ def success_stories(data, partnership_id: str | None = None) -> pd.DataFrame:
     >>> bool(s.loc[~s["shown"], "text"].isna().all())
     True
     """
+    _known(data, partnership_id, data.stories)
     s = data.stories
     if partnership_id is not None:
         s = s[s["partnership_id"] == partnership_id]

@@ -95,3 +95,12 @@ def test_plot_change_says_which_columns_a_table_lacks(data):
         ek.plots.plot_change(pd.DataFrame({"measure": ["a"], "mean_change": [1.0]}))
     with pytest.raises(InputError, match=r"plot_change.*compare_prepost"):
         ek.plots.plot_change("riverside-literacy")
+
+
+@pytest.mark.parametrize("call", [ek.themes, ek.quotes, ek.success_stories])
+def test_voices_name_an_unknown_partnership(data, call):
+    """themes, quotes and success_stories with a mistyped partnership id returned an empty table, as if the
+    partnership had no comments or stories."""
+    with pytest.raises(InputError, match=r"unknown partnership_id \['riverside'\]"):
+        call(data, "riverside")
+    assert len(call(data, PID)) > 0  # the right id still finds them
