@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evalkit.compare import partnership_ids
+from evalkit.compare import known_values, partnership_ids, scored_if_asked
+from evalkit.participation import check_wave_spelling
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, pairs_only, pairs_only_note, suppress_small_groups
 from evalkit.stats import proportion_ci
 
@@ -46,9 +47,13 @@ def describe_wave(data, partnership_id=None, *, measures=None, domain=None, wave
         also answered the ``pairs_with`` wave are counted; ``note`` says so).
     """
     ids = partnership_ids(data, partnership_id)
+    check_wave_spelling(data, wave, *([pairs_with] if pairs_with is not None else []))
+    data = scored_if_asked(data, measures)  # a scale's name describes its score
     meta = data.measures.set_index("measure")
     if measures is None:
         measures = list(meta.index if domain is None else meta.index[meta["domain"] == domain])
+    else:  # a misspelt measure would otherwise describe nothing, silently
+        measures = known_values(measures, meta.index, "measure")
     r = data.responses
     r = r[r["partnership_id"].isin(ids) & r["measure"].isin(measures) & (r["wave"] == wave) & r["value"].notna()]
     rows = []

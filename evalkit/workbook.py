@@ -41,7 +41,8 @@ def write_workbook(path, tables: dict[str, pd.DataFrame]) -> Path:
     Raises
     ------
     InputError
-        If there is no table, a sheet name is not Excel-safe, or the folder does not exist.
+        If there is no table, a sheet name is not Excel-safe, the name does not end in ``.xlsx``, or the
+        folder does not exist.
 
     Examples
     --------
@@ -62,6 +63,9 @@ def write_workbook(path, tables: dict[str, pd.DataFrame]) -> Path:
     if bad:
         raise InputError(f"Sheet names {bad!r} are not valid in Excel; expected at most 31 characters "
                          "and none of []:*?/\\.")
+    if path.suffix.lower() != ".xlsx":  # an Excel workbook under another name opens as garbage
+        raise InputError(f"Cannot write {str(path)!r}: the tables are an Excel workbook; give a file name ending "
+                         f"in .xlsx (e.g. {path.with_suffix('.xlsx').name!r}).")
     if not path.parent.is_dir():
         raise InputError(f"Cannot write {str(path)!r}: the folder {str(path.parent)!r} does not exist.")
     tmp = temporary_path(path)

@@ -104,3 +104,32 @@ def test_voices_name_an_unknown_partnership(data, call):
     with pytest.raises(InputError, match=r"unknown partnership_id \['riverside'\]"):
         call(data, "riverside")
     assert len(call(data, PID)) > 0  # the right id still finds them
+
+
+def test_describe_wave_names_an_unknown_measure_or_a_wave_in_the_wrong_case(data):
+    """describe_wave(measures=["knowlege"]) and describe_wave(wave="Pre") returned an empty table, silently, as if
+    nobody had answered; a scale's name describes its score, as in compare_prepost and matched_pairs."""
+    with pytest.raises(InputError, match=r"unknown measure \['knowlege'\]"):
+        ek.describe_wave(data, PID, measures=["knowlege"])
+    with pytest.raises(InputError, match="did you mean 'pre'"):
+        ek.describe_wave(data, PID, wave="Pre")
+    with pytest.raises(InputError, match="did you mean 'pre'"):
+        ek.describe_wave(data, PID, pairs_with="Pre")
+    # the teamwork score at pre, by hand: each participant's mean of the answered items (teamwork_3 is
+    # reverse-coded on 1-5: 6 - value), then the mean over participants
+    team = ek.describe_wave(data, PID, measures=["teamwork"], wave="pre")
+    r = data.responses
+    r = r[(r["partnership_id"] == PID) & (r["wave"] == "pre") & r["measure"].str.startswith("teamwork_")].copy()
+    reverse = set(data.measures.loc[data.measures["reverse_coded"].fillna(False).astype(bool), "measure"])
+    assert reverse == {"teamwork_3"}
+    r["v"] = [6 - v if m in reverse else v for m, v in zip(r["measure"], r["value"])]
+    assert team["mean"].iloc[0] == pytest.approx(r.groupby("participant_id")["v"].mean().mean())
+
+
+def test_save_tables_refuses_a_name_that_is_not_a_workbook(data, tmp_path):
+    """report.save_tables("tables.csv") wrote an Excel workbook named tables.csv (a CSV reader shows garbage)."""
+    report = ek.PartnershipReport(data, PID)
+    with pytest.raises(InputError, match=r"\.xlsx"):
+        report.save_tables(tmp_path / "tables.csv")
+    assert not (tmp_path / "tables.csv").exists()
+    assert report.save_tables(tmp_path / "tables.xlsx").exists()
