@@ -699,8 +699,13 @@ class PartnershipReport(WavesAndArmsSections):
             return ("No follow-up survey was run for this partnership, so benefits after the programme ended "
                     "are not measured.")
         parts = []
-        lasting = compare_prepost(self._program_data, self.partnership_id, pre=self.baseline_wave, post=wave,
-                                  alpha=self.alpha, min_group_size=self.min_group_size)
+        if self.baseline_wave in set(self.data.responses["wave"].unique()):
+            lasting = compare_prepost(self._program_data, self.partnership_id, pre=self.baseline_wave, post=wave,
+                                      alpha=self.alpha, min_group_size=self.min_group_size)
+        else:  # no baseline answers (stage "no baseline"): what was asked at the follow-up is described alone
+            lasting = pd.DataFrame({"measure": []})
+            parts.append(f"No {md_escape(wave_label(self.baseline_wave))} survey was recorded, so change since the "
+                         f"start cannot be measured. At the {md_escape(wave_label(wave))} survey:")
         if len(lasting):
             parts.append(f"Compared with the start, at the {md_escape(wave_label(wave))} survey:")
             parts.append(summary_paragraph(lasting, alpha=self.alpha, min_group_size=self.min_group_size,

@@ -133,3 +133,25 @@ def test_save_tables_refuses_a_name_that_is_not_a_workbook(data, tmp_path):
         report.save_tables(tmp_path / "tables.csv")
     assert not (tmp_path / "tables.csv").exists()
     assert report.save_tables(tmp_path / "tables.xlsx").exists()
+
+
+def test_a_report_without_baseline_answers_describes_its_follow_up(tmp_path):
+    """A partnership with post and follow-up answers but none at pre (the README: "a partnership with post answers
+    but no baseline ... gets a report that says so") failed to render: longterm() compared the missing 'pre' wave
+    with the follow-up (InputError: wave 'pre' does not occur in the responses)."""
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    r = pd.read_csv(folder / "responses.csv")
+    r = r[~((r["partnership_id"] == "civic-coders") & (r["wave"] == "pre"))]
+    r.to_csv(folder / "responses.csv", index=False)
+    report = ek.PartnershipReport(ek.load_data(folder), "civic-coders")
+    assert report.stage == "no baseline"
+    text = report.longterm()
+    assert "No pre survey was recorded" in text and "cannot be measured" in text
+    # what was asked at follow-up is described on its own: the count of answers, by hand
+    follow = r[(r["partnership_id"] == "civic-coders") & (r["wave"] == "followup")]
+    for measure, answers in follow.groupby("measure"):
+        label = report.data.measures.set_index("measure").at[measure, "label"]
+        assert f"{label}" in text.replace("\\", "") and f"n = {answers['value'].notna().sum()}" in text
