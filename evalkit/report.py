@@ -757,7 +757,8 @@ class PartnershipReport(WavesAndArmsSections):
             "95% CI": ["\u2013" if pd.isna(lo) else f"{shown(lo, p, g).rstrip('%')} to {shown(hi, p, g)}"
                        for lo, hi, p, g in zip(t["ci_low"].to_numpy(float) * scale, t["ci_high"].to_numpy(float) * scale,
                                                pct, goals)],
-            "n": [format_count(n, self.min_group_size) for n in t["n"]],
+            "n": ["\u2013" if v == "no data" else format_count(n, self.min_group_size)   # nobody was counted
+                  for n, v in zip(t["n"], t["verdict"])],
             "Verdict": t["verdict"].map(lambda v: UNJUDGED.get(v, v)),
         })
         return pd.concat([survey, records], ignore_index=True).set_index("Target")

@@ -73,7 +73,8 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
                     if len(a) else None)
         flags = wave_flags(data, [pid], pre, post)
         n, both = int(flags["pre"].sum()), int(flags["both"].sum())
-        return (*_pct(both, n, conf_level), n, True, both, None) if n else None
+        # before the post survey nobody can have answered both: no data yet, not "too few participants"
+        return (*_pct(both, n, conf_level), n, True, both, None) if n and flags["post"].any() else None
     m = data.measures.set_index("measure").loc[ind]
     hib = bool(m["higher_is_better"])
     if stat in ("mean_post", "pct_at_least"):

@@ -155,3 +155,26 @@ def test_a_report_without_baseline_answers_describes_its_follow_up(tmp_path):
     for measure, answers in follow.groupby("measure"):
         label = report.data.measures.set_index("measure").at[measure, "label"]
         assert f"{label}" in text.replace("\\", "") and f"n = {answers['value'].notna().sum()}" in text
+
+
+def test_a_baseline_report_does_not_call_its_retention_target_too_small(tmp_path):
+    """Before the post survey (stage "baseline only"), the retention target said "too few participants to judge"
+    beside n = 120, and page one "1 with too few participants": nobody can have answered both surveys yet, so it
+    has no data yet, as the targets on post answers do. A target with no data shows no count ("–"), not
+    "fewer than 10", which says some people were counted."""
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    r = pd.read_csv(folder / "responses.csv")
+    r = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
+    r.to_csv(folder / "responses.csv", index=False)
+    data = ek.load_data(folder)
+    t = ek.progress_against_targets(data, "eastside-stem").set_index("indicator")
+    assert t.at["retention_rate", "verdict"] == "no data"
+    report = ek.PartnershipReport(data, "eastside-stem")
+    assert report.stage == "baseline only"
+    table = report.targets_table()
+    no_data = table[table["Verdict"] == "no data yet"]
+    assert len(no_data) == 4 and set(no_data["n"]) == {"–"}
+    assert "too few participants" not in report.summary()
