@@ -474,7 +474,8 @@ class HealthSections:
             "**Participants' voices.** Comments are grouped into themes coded by the analyst or, failing that, by "
             "the keywords of the themes codebook; a theme's count is the number of people mentioning it. Quotes "
             "are the analyst's featured comments first, then a fixed choice (ordered by a checksum of the text). "
-            "Emails, phone numbers, addresses, web links, participant ids and the names in the roster are removed "
+            "Emails, phone numbers, addresses, web links, social-media handles, participant ids and the names in the "
+            "roster are removed "
             "before anything is shown. "
             + suppression_rule('Themes mentioned by fewer than {k} people are counted as "fewer than {k}" and not '
                                "quoted.", "themes", self.k)

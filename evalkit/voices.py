@@ -39,7 +39,7 @@ __all__ = ["redact", "roster_terms", "scrub_tables", "theme_codes", "themes", "q
 
 #: What each kind of removed text is replaced with.
 PLACEHOLDERS = {"email": "[email]", "url": "[link]", "phone": "[phone]", "address": "[address]",
-                "id": "[id]", "name": "[name]"}
+                "id": "[id]", "name": "[name]", "handle": "[handle]"}
 
 _EMAIL = re.compile(r"[\w.+%'-]+\s*(?:@|\(at\)|\[at\])\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\])\s*[\w-]+)+", re.I)
 _URL = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+"
@@ -50,6 +50,8 @@ _URL = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"']+"
 _PHONE = re.compile(
     r"(?<![\w+])(?:\+\s?)?(?:\(\d{1,5}\)\s?)?\d(?:(?:[ .-]|\s?\(\d{1,5}\)\s?)?\d){6,16}"
     r"(?:\s*(?:ext\.?|x)\s*\d{1,5})?(?!\w)", re.I)
+# a social-media handle (@maria_g, @Maria.G99): an @ right before a name, not inside a word or an e-mail
+_HANDLE = re.compile(r"(?<![\w.@])@[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?")
 _YEARS = re.compile(r"^(?:19|20)\d\d\s?-\s?(?:19|20)?\d\d$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STREET_WORDS = (r"(?:street|avenue|road|lane|drive|boulevard|court|place|terrace|crescent|square|"
@@ -121,7 +123,8 @@ def redact(text, data=None, *, ids=(), names=(), terms=None) -> str:
     """Remove what could identify a person from a piece of free text.
 
     Method, in order: emails (also ``name (at) domain (dot) org``), web addresses
-    (with a scheme, ``www.``, or a bare domain such as ``example.org/x``), street
+    (with a scheme, ``www.``, or a bare domain such as ``example.org/x``), social-media
+    handles (``@maria_g``: an ``@`` directly before a name, not inside a word), street
     addresses (a house number, up to four words and a street word such as
     ``Street``, ``Ave``, ``Rd``, with an apartment or unit), PO boxes, UK
     postcodes and US ZIP codes after a state's code (``IL 62704``), phone numbers (an optional ``+``/``00`` country code, an optional
@@ -167,6 +170,7 @@ def redact(text, data=None, *, ids=(), names=(), terms=None) -> str:
     out = str(text)
     out = _EMAIL.sub(PLACEHOLDERS["email"], out)
     out = _URL.sub(PLACEHOLDERS["url"], out)
+    out = _HANDLE.sub(PLACEHOLDERS["handle"], out)
     out = _PO_BOX.sub(PLACEHOLDERS["address"], out)
     out = _ADDRESS.sub(PLACEHOLDERS["address"], out)
     out = _POSTCODE_UK.sub(PLACEHOLDERS["address"], out)

@@ -178,3 +178,12 @@ def test_a_baseline_report_does_not_call_its_retention_target_too_small(tmp_path
     no_data = table[table["Verdict"] == "no data yet"]
     assert len(no_data) == 4 and set(no_data["n"]) == {"–"}
     assert "too few participants" not in report.summary()
+
+
+def test_social_media_handles_are_scrubbed_from_free_text():
+    """A quote "follow me @maria_g" kept the handle: a contact detail, like the e-mails, phones and links removed."""
+    assert ek.redact("follow me @maria_g for updates") == "follow me [handle] for updates"
+    out = ek.redact("find me on insta @Maria.G99, or DM @jo_99!")
+    assert "maria" not in out.lower() and "jo_99" not in out and out.endswith(", or DM [handle]!")
+    assert ek.redact("write to maria@example.org") == "write to [email]"   # an e-mail stays an e-mail
+    assert ek.redact("meet @ 5pm, 2 @ the desk") == "meet @ 5pm, 2 @ the desk"   # no handle: kept
