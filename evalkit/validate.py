@@ -120,6 +120,8 @@ def check_tables(raw: dict[str, pd.DataFrame], files: dict[str, str] | None = No
             continue
         frame, found = _column_rules(table, raw[table], files[table])
         violations += found
+        if table == "participants":
+            violations += _contact_details_in_groups(frame, files[table])
         typed[table] = schema.coerce_table(table, frame, keep_index=True)
         has_columns = all(s.name in frame.columns for s in schema.COLUMNS[table] if s.required)
         if has_columns and (len(frame) or table not in schema.REQUIRED_TABLES):
@@ -233,6 +235,40 @@ def _unsafe_characters(frame: pd.DataFrame, file: str) -> list[Violation]:
         for row in frame.index[_unsafe_rows(values)]:
             out.append(Violation(file, int(row) + 2, str(column), "holds a control character or a bidirectional "
                                  "override (invisible, or reorders the text shown); expected plain text"))
+    return out
+
+
+def _contact_details_in_groups(frame: pd.DataFrame, file: str) -> list[Violation]:
+    """A violation for every group value of ``participants`` that holds a contact detail.
+
+    Group values are printed in reports as the names of groups (column headings of the
+    results by group, who was served), and a group's name is shown even when its results are
+    withheld, so a value such as "call me on 555-123-4567" (a comment imported as a group
+    column) would be published as it is. Method: each distinct value goes through
+    :func:`evalkit.voices.redact` without a roster (e-mail addresses, links, phone numbers,
+    handles, street addresses and postcodes); a value it changes is refused. The message
+    names what was found, not the value.
+    """
+    from evalkit.voices import PLACEHOLDERS, redact
+
+    kinds = {"email": "an e-mail address", "url": "a link", "phone": "a phone number", "address": "an address",
+             "handle": "a social media handle"}
+    out = []
+    for column in schema.group_columns(frame.columns):
+        values = frame[column]
+        if not (values.dtype == object or isinstance(values.dtype, pd.StringDtype)):
+            continue
+        found = {}
+        for value in pd.unique(values.dropna()):
+            scrubbed = redact(value) if isinstance(value, str) else value
+            if scrubbed != value:
+                found[value] = " and ".join(said for kind, said in kinds.items() if PLACEHOLDERS[kind] in scrubbed)
+        for row, value in zip(frame.index, values):
+            if value in found:
+                out.append(Violation(file, int(row) + 2, str(column),
+                                     f"holds {found[value] or 'a contact detail'}; group values are printed in reports as "
+                                     "the names of groups, so expected a group such as 'woman' or '18-24' (free "
+                                     "text belongs in comments.csv, which reports scrub)"))
     return out
 
 

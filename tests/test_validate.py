@@ -402,3 +402,23 @@ def test_validate_warns_about_exactly_the_spellings_import_merges(tmp_path):
     # stripped); not non-binary or two spirit
     assert warned == {frozenset(s) for s in by_kept.values()} == {
         frozenset({"woman", "Woman"}), frozenset({"non  binary", "Non binary"}), frozenset({"man", "MAN"})}
+
+
+def test_a_group_value_holding_a_contact_detail_is_refused_without_repeating_it(tmp_path):
+    # trial 8: a comment column imported as a group printed "Great, call me on 555-123-4567" as the name of a
+    # group in Results by group: group names are shown even when the group's results are withheld
+    people = TINY["participants.csv"].replace("participant_id,partnership_id,gender,low_income",
+                                              "participant_id,partnership_id,gender,low_income,any_comments")
+    lines = people.splitlines()
+    extra = ["Great, call me on 555-123-4567", "ok", "mail me: ana.ruiz@example.org", "see www.example.org", "thanks"]
+    people = "\n".join([lines[0], *[f"{line},\"{c}\"" for line, c in zip(lines[1:], extra)]]) + "\n"
+    problems = validate_dir(_folder(tmp_path, participants=people))
+    found = [v for v in problems if v.column == "any_comments"]
+    assert [(v.file, v.row) for v in found] == [("participants.csv", 2), ("participants.csv", 4), ("participants.csv", 5)]
+    assert "a phone number" in found[0].message and "an e-mail address" in found[1].message
+    assert "a link" in found[2].message
+    assert not any("555" in v.message or "ana.ruiz" in v.message for v in problems)  # the detail is not repeated
+    # ordinary group values pass: ages, grades and school years are not phone numbers
+    plain = TINY["participants.csv"].replace("low_income", "age_group").replace(",yes", ",18-24").replace(",no", ",65+")
+    (tmp_path / "b").mkdir()
+    assert [v for v in validate_dir(_folder(tmp_path / "b", participants=plain)) if v.column == "age_group"] == []
