@@ -16,6 +16,7 @@ import pandas as pd
 import seaborn as sns
 
 from evalkit.compare import check_data, known_values, scored_if_asked
+from evalkit.errors import InputError
 from evalkit.figures import (change_axis, change_withheld_note, check_one_change_family, distribution_panels,
                              forest_verdicts, legend_below, tight_layout)
 from evalkit.labels import wave_label
@@ -222,12 +223,21 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     return fig
 
 
+def _check_columns(table, columns, func: str, source: str) -> None:
+    """InputError unless ``table`` is a DataFrame with ``columns``, naming those missing and where it comes from."""
+    missing = list(columns) if not isinstance(table, pd.DataFrame) else [c for c in columns if c not in table.columns]
+    if missing:
+        raise InputError(f"{func} draws a table from {source}; this one is missing the columns {missing}")
+
+
 def plot_attendance(session_table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
     """Attendance rate per session over time, from :func:`evalkit.participation.session_attendance`.
 
     Sessions whose rate was withheld (fewer than ``min_group_size`` attenders, see
     :mod:`evalkit.privacy`) are not drawn; the figure says how many were left out.
     """
+    _check_columns(session_table, ("date", "rate"), "plot_attendance",
+                   "evalkit.participation.session_attendance(data, partnership_id)")
     t = session_table.dropna(subset=["rate"])
     if t.empty:
         return _empty("Attendance was not recorded, or every session had too few attenders to show.")
@@ -304,6 +314,8 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     """
     from scipy import stats
 
+    _check_columns(changes, ("measure", "mean_change", "se", "suppressed"), "plot_forest",
+                   "evalkit.portfolio.shared_indicator_changes(data), or PortfolioReport.changes")
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
     fig, ax = subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
     y = np.arange(len(c)) + 1

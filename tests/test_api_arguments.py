@@ -187,3 +187,15 @@ def test_social_media_handles_are_scrubbed_from_free_text():
     assert "maria" not in out.lower() and "jo_99" not in out and out.endswith(", or DM [handle]!")
     assert ek.redact("write to maria@example.org") == "write to [email]"   # an e-mail stays an e-mail
     assert ek.redact("meet @ 5pm, 2 @ the desk") == "meet @ 5pm, 2 @ the desk"   # no handle: kept
+
+
+def test_attendance_and_forest_plots_name_the_table_they_draw(data):
+    """plot_attendance(a comparison table) raised KeyError: ['rate']; plot_forest(PortfolioReport.effects, row) raised
+    KeyError: 'mean_change' (it draws PortfolioReport.changes, the same rows named as in compare_prepost)."""
+    with pytest.raises(InputError, match=r"plot_attendance.*session_attendance.*'rate'"):
+        ek.plots.plot_attendance(ek.compare_prepost(data, PID))
+    portfolio = ek.PortfolioReport(data)
+    row = portfolio.pooled.iloc[0]
+    with pytest.raises(InputError, match=r"plot_forest.*shared_indicator_changes.*'mean_change'"):
+        ek.plots.plot_forest(portfolio.effects, row)
+    assert ek.plots.plot_forest(portfolio.changes, row) is not None
