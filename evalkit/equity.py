@@ -89,9 +89,11 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     """
     from evalkit.stats import adjust_pvalues, oneway_test
 
-    from evalkit.compare import _measures_compared
+    from evalkit.compare import _measures_compared, check_data, known_values
 
-    columns = list(data.group_columns if group_columns is None else group_columns)
+    check_data(data)
+    columns = (list(data.group_columns) if group_columns is None
+               else known_values(group_columns, data.group_columns, "group column"))  # one name is one column
     data = _measures_compared(data, scales, None)  # the scales scored, as the group tables compare them
     if fold_unrecorded:
         data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)

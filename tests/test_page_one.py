@@ -565,3 +565,18 @@ def test_group_differences_score_the_scales_of_data_as_loaded_as_compare_prepost
     assert sorted(by_item.index) == ["team_a", "team_b"] and set(by_item["test"]) == {"kruskal"}
     h = stats.kruskal((post_a - pre_a)[:12], (post_a - pre_a)[12:]).statistic  # with scipy's tie correction
     assert by_item.loc["team_a", "statistic"] == pytest.approx(h, rel=1e-10)
+
+
+def test_group_differences_name_a_wrong_argument(tmp_path):
+    # trial 8 (F5): a mistyped column was KeyError 'gendr', one name was read letter by letter (KeyError 'g'), a
+    # folder path AttributeError
+    from evalkit.equity import group_differences
+    from evalkit.errors import InputError
+
+    data, *_ = _groups_dataset(tmp_path)
+    with pytest.raises(InputError, match=r"unknown group column \['gendr'\]; known: \['gender', 'low_income'\]"):
+        group_differences(data, "p", group_columns=["gendr"])
+    with pytest.raises(InputError, match="data must be the tables ek.load_data returns"):
+        group_differences(str(tmp_path), "p")
+    one = group_differences(data, "p", group_columns="gender", min_group_size=10)
+    assert list(one["group_variable"].unique()) == ["gender"]
