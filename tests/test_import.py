@@ -617,3 +617,19 @@ def test_a_one_column_scale_question_is_neither_a_group_nor_the_partnership(tmp_
     raw = yaml.safe_load(text)
     assert "groups" not in raw and "column" not in raw["partnership"]
     assert any(line.startswith("# check: column \"How satisfied with the program\"") for line in text.splitlines())
+
+
+def test_a_wrong_id_column_is_the_one_problem_reported_for_its_file(tmp_path):
+    # trial 8 (F6): with the id column mistyped, the file was skipped before its other columns were looked up,
+    # so the partnership and group columns, which exist, were reported missing ("did you mean 'gender'?")
+    spec = {"sources": [{"path": "wide_prepost.csv"}], "id": "PARTICIPANT_ID_COLUMN", "partnership": {"column": "school"},
+            "groups": ["gender"],
+            "measures": {"reading": {"kind": "continuous", "higher_is_better": True,
+                                     "waves": {"reading_pre": "pre", "reading_post": "post"}}}}
+    with pytest.raises(ImportFailed) as err:
+        import_data(spec, tmp_path / "data", base_dir=FIXTURES)
+    # the id, and the partnership column this file really lacks; not gender or the reading columns, which it has
+    assert [(v.file, v.row, v.column) for v in err.value.violations] == [
+        ("wide_prepost.csv", 1, "PARTICIPANT_ID_COLUMN"), ("wide_prepost.csv", 1, "school")]
+    assert "(the participant id)" in err.value.violations[0].message
+    _nothing_written(tmp_path / "data")

@@ -150,25 +150,28 @@ def build(spec: Spec, sources: list[Source]) -> Built:
             c.emit(src, text.isna(), found, "the participant id is blank; every row needs one (delete empty "
                    "or test responses from the export, or list them under missing)")
             parts.append(text)
-        if len(parts) != len(spec.id_columns):
-            continue
-        base["blank_id"] = pd.concat(parts, axis=1).isna().any(axis=1)
-        base["raw_id"] = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1).apply(
-            lambda r: " ".join(str(x) for x in r if x is not None), axis=1)
-        if spec.id_normalize:
-            keys = [p.map(lambda t: match.normalise_id(t) if isinstance(t, str) else None) for p in parts]
-        else:
-            keys = parts
-        base["key"] = keys[0] if len(keys) == 1 else pd.concat(keys, axis=1).apply(
-            lambda r: "|".join(str(x) for x in r), axis=1)
+        # without its id column no row of the file can be built; its other columns are still looked up, so that
+        # what is missing is reported now and what is there is not (trial 8: each was reported missing)
+        complete = len(parts) == len(spec.id_columns)
+        if complete:
+            base["blank_id"] = pd.concat(parts, axis=1).isna().any(axis=1)
+            base["raw_id"] = parts[0] if len(parts) == 1 else pd.concat(parts, axis=1).apply(
+                lambda r: " ".join(str(x) for x in r if x is not None), axis=1)
+            if spec.id_normalize:
+                keys = [p.map(lambda t: match.normalise_id(t) if isinstance(t, str) else None) for p in parts]
+            else:
+                keys = parts
+            base["key"] = keys[0] if len(keys) == 1 else pd.concat(keys, axis=1).apply(
+                lambda r: "|".join(str(x) for x in r), axis=1)
         for what, col in single_columns.items():
             if not col:
                 continue
             found = src.find(col)
-            base[what] = c.texts(src, found) if found else None
             if found:
                 present_in[what].append(k)
-                if what == "partnership":
+            if complete:
+                base[what] = c.texts(src, found) if found else None
+                if found and what == "partnership":
                     base["partnership_code"] = f[found].map(cell_text)
         slots = set()
         for m in spec.measures:
@@ -180,13 +183,15 @@ def build(spec: Spec, sources: list[Source]) -> Built:
                         c.violations.append(Violation(src.name, 1, col, src.suggest(col) + f" (measure '{m.measure}')"))
                     continue
                 measure_found[(m.measure, col)].append(src.name)
-                slots.add(wave)
-                v = c.values(src, found, m)
-                values.append(pd.DataFrame({"src": k, "pos": v.index, "wave": wave, "measure": m.measure,
-                                            "value": v.to_numpy(), "label": src.column_labels.get(found)}))
-        base["slots"] = [sorted(slots) if src.wave is None else [src.wave]] * len(base)
-        base["pos"] = base.index
-        people.append(base.reset_index(drop=True))
+                if complete:
+                    slots.add(wave)
+                    v = c.values(src, found, m)
+                    values.append(pd.DataFrame({"src": k, "pos": v.index, "wave": wave, "measure": m.measure,
+                                                "value": v.to_numpy(), "label": src.column_labels.get(found)}))
+        if complete:
+            base["slots"] = [sorted(slots) if src.wave is None else [src.wave]] * len(base)
+            base["pos"] = base.index
+            people.append(base.reset_index(drop=True))
 
     for what, col in single_columns.items():
         if col and not present_in[what] and sources:
