@@ -314,7 +314,7 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     """
     from scipy import stats
 
-    _check_columns(changes, ("measure", "mean_change", "se", "suppressed"), "plot_forest",
+    _check_columns(changes, ("measure", "mean_change", "suppressed"), "plot_forest",
                    "evalkit.portfolio.shared_indicator_changes(data), or PortfolioReport.changes")
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
     fig, ax = subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
