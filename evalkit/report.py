@@ -617,7 +617,7 @@ class PartnershipReport(WavesAndArmsSections):
         k = self.min_group_size
         shown = ~d["suppressed"].astype(bool)
         return pd.DataFrame({
-            "Measure": d["label"].map(md_escape),
+            "Measure": d["label"],   # a table cell, escaped as HTML by pandas (as the outcomes table's labels)
             "n": [format_count(n, k) for n in d["n"]],
             "Mean (SD)": [f"{format_number(m)} ({format_number(sd)})" if ok and pd.notna(m) else "\u2013"
                           for m, sd, ok in zip(d["mean"], d["sd"], shown)],

@@ -199,3 +199,24 @@ def test_attendance_and_forest_plots_name_the_table_they_draw(data):
     with pytest.raises(InputError, match=r"plot_forest.*shared_indicator_changes.*'mean_change'"):
         ek.plots.plot_forest(portfolio.effects, row)
     assert ek.plots.plot_forest(portfolio.changes, row) is not None
+
+
+def test_a_baseline_report_names_its_measures_without_markdown_escapes(tmp_path):
+    """The baseline report's table of the one wave read "How often I practise what I learned \\(1 never - 5
+    always\\)": its labels were escaped for Markdown, but a table is HTML (pandas escapes it), as the outcomes
+    table's labels are."""
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(SAMPLE, folder)
+    r = pd.read_csv(folder / "responses.csv")
+    r = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
+    r.to_csv(folder / "responses.csv", index=False)
+    m = pd.read_csv(folder / "measures.csv")
+    m.loc[m["measure"] == "knowledge", "label"] = "Knowledge & skills <test> (0-20)"
+    m.to_csv(folder / "measures.csv", index=False)
+    table = ek.PartnershipReport(ek.load_data(folder), "eastside-stem").outcomes_table()
+    assert "How often I practise what I learned (1 never - 5 always)" in table.index
+    assert "Knowledge & skills <test> (0-20)" in table.index
+    html = table.to_html()
+    assert "Knowledge &amp; skills &lt;test&gt; (0-20)" in html and "\\(" not in html
