@@ -633,3 +633,27 @@ def test_a_wrong_id_column_is_the_one_problem_reported_for_its_file(tmp_path):
         ("wide_prepost.csv", 1, "PARTICIPANT_ID_COLUMN"), ("wide_prepost.csv", 1, "school")]
     assert "(the participant id)" in err.value.violations[0].message
     _nothing_written(tmp_path / "data")
+
+
+def test_template_never_proposes_comments_or_time_stamps_as_groups_and_pseudonymises_an_e_mail_id(tmp_path):
+    # trial 8 (F2, F3): a Google-Forms-style export per wave. The starter spec proposed "Any comments?" (and the
+    # Timestamp) as groups, so a phone number in a comment was printed as a group's name in Results by group; and
+    # it took the e-mail column as the id with no pseudonymisation, so the e-mails became participant ids
+    head = ("Timestamp,Email address,What is your gender?,Race or ethnicity,How confident are you?,Any comments?\n")
+    rows_pre = [("2025-09-01 10:0{i}:00", f"p{i}@school.org", g, r, c, m) for i, (g, r, c, m) in enumerate([
+        ("Woman", "Native Hawaiian or Other Pacific Islander", "Agree", "Great, call me on 555-123-4567"),
+        ("Man", "White", "Disagree", "ok"), ("Woman", "White", "Agree", "thanks"),
+        ("Man", "Asian", "Strongly agree", "ok"), ("Woman", "Asian", "Neutral", "thanks")])]
+    for name, rows in (("survey_pre.csv", rows_pre), ("survey_post.csv", rows_pre)):
+        lines = [",".join(f'"{v}"' for v in row) for row in rows]
+        (tmp_path / name).write_text(head + "\n".join(lines) + "\n")
+    spec = tmp_path / "spec.yml"
+    text = write_template([tmp_path / "survey_pre.csv", tmp_path / "survey_post.csv"], spec)
+    raw = yaml.safe_load(text)
+    assert raw["groups"] == ["What is your gender?", "Race or ethnicity"]
+    assert any(line.startswith("# check") and "Any comments?" in line for line in text.splitlines())
+    assert raw["id"] == "Email address" and raw["pseudonymize"] is True
+    result = import_data(spec, tmp_path / "data")
+    ids = result.tables["participants"]["participant_id"]
+    assert not ids.str.contains("@").any() and len(ids) == 5
+    assert "@" not in (tmp_path / "data" / "responses.csv").read_text()

@@ -33,7 +33,7 @@ _PREFIX = re.compile(rf"^(?P<wave>{_WAVE})[\s_.\-]*(?P<stem>[A-Za-z0-9].*)$", re
 _FILE_WAVE = re.compile(rf"(?:^|[\s_.\-])(?P<wave>{_WAVE})(?:$|[\s_.\-])", re.IGNORECASE)
 _ID_NAMES = ("participant_id", "participant", "id", "student_id", "respondent_id", "respondent", "person_id",
              "case_id", "record_id", "subject", "subject_id", "externalreference", "externaldatareference",
-             "responseid", "email_address", "email")
+             "responseid", "response_id", "email_address", "email")
 _PARTNERSHIP_NAMES = ("partnership", "partnership_id", "partnership_name", "partner", "site", "program", "programme",
                       "school", "school_name", "site_name", "partner_name", "program_name", "programme_name",
                       "centre", "center", "campus", "organisation", "organization", "branch", "location")
@@ -147,6 +147,33 @@ def _is_characteristic(column, values: pd.Series) -> bool:
     return named and 2 <= seen.nunique() <= 12 and "labels" not in guess_kind(seen)
 
 
+#: Header words of a column that holds what people wrote, not a group they belong to.
+_FREE_TEXT_WORDS = {"comment", "comments", "feedback", "suggestion", "suggestions", "remarks", "notes", "explain",
+                    "describe", "why", "anything", "timestamp", "submitted"}
+_DATE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
+
+
+def _free_text(column, values: pd.Series) -> bool:
+    """Whether a column reads as free text (or a time stamp), never a group: its header asks for comments or
+    gives the time of a response, a value holds a contact detail, a long sentence, or a date and time.
+
+    Group values are printed in reports as the names of groups, so a comment imported as a group would be
+    published as it was written (trial 8: "Any comments?" was proposed as a group, and a phone number in it
+    printed as a group's name)."""
+    from evalkit.voices import redact
+
+    if set(w for w in normalise_header(column).split("_") if w) & _FREE_TEXT_WORDS:
+        return True
+    seen = values.map(cell_text).dropna().astype(str)
+    if seen.empty:
+        return False
+    if seen.str.len().median() > 40 or seen.str.split().str.len().median() >= 6:
+        return True   # sentences ("Native Hawaiian or Other Pacific Islander" is one group among short ones)
+    if any(redact(v) != v for v in pd.unique(seen)):
+        return True
+    return bool(seen.str.contains(_DATE).mean() > 0.5)   # dates and times of responses
+
+
 def _read(path: Path, wave=None) -> Source:
     src, problems = read_source(SourceSpec(path, wave))
     if src is None:
@@ -252,6 +279,11 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
             out.append(f"    wave: {w}  # check")
     out.append(f"id: {_q(id_column) if id_column else 'PARTICIPANT_ID_COLUMN'}  # check: the participant id column")
     out.append("id_normalize: true")
+    if id_column and normalise_header(id_column) in schema.IDENTIFYING_COLUMNS:
+        # the column that matches people across waves is a contact detail (an e-mail address): the data folder
+        # must not keep it as their id (trial 8: the e-mails became participant_id, in clear)
+        out.append(f"pseudonymize: true  # check: {json.dumps(str(id_column), ensure_ascii=False)} is identifying; "
+                   "participants are matched by it and then given ids that do not reveal it")
     if pcol:
         out += ["partnership:", f"  column: {_q(pcol)}  # check: its values name the partnerships"]
     else:
@@ -283,6 +315,8 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
         if column in used or normalise_header(column) in schema.IDENTIFYING_COLUMNS:
             continue
         values = first.frame[column].map(cell_text).dropna()
+        if _free_text(column, values):
+            continue  # listed below as not imported: free text belongs in comments, never in a group's name
         if _is_characteristic(column, values) or (2 <= values.nunique() <= 12 and values.nunique() < len(values)
                                                    and pd.to_numeric(values, errors="coerce").isna().all()
                                                    and guess_kind(values)["kind"] != "ordinal"):
