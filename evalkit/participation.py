@@ -67,6 +67,10 @@ def attendance_summary(data, partnership_id=None, *, full_attendance: float = 0.
         least ``full_attendance`` of their sessions), ``suppressed``, ``note``.
         Partnerships with no attendance log have ``n_records`` 0 and a note.
     """
+    if (isinstance(full_attendance, bool) or not isinstance(full_attendance, (int, float, np.number))
+            or not 0 < full_attendance <= 1):   # 75 meant as 75% would count nobody as regular, silently
+        raise InputError(f"full_attendance must be a share of sessions above 0 and at most 1 (0.75 for three in "
+                         f"four), got {full_attendance!r}")
     ids = partnership_ids(data, partnership_id)
     a = data.attendance[data.attendance["partnership_id"].isin(ids)]
     rows = []

@@ -220,3 +220,19 @@ def test_a_baseline_report_names_its_measures_without_markdown_escapes(tmp_path)
     assert "Knowledge & skills <test> (0-20)" in table.index
     html = table.to_html()
     assert "Knowledge &amp; skills &lt;test&gt; (0-20)" in html and "\\(" not in html
+
+
+@pytest.mark.parametrize("share", [75, 0, -0.5, "0.75"])
+def test_attendance_summary_takes_full_attendance_as_a_share(data, share):
+    """attendance_summary(full_attendance=75) (meaning 75%) returned share_regular NaN, as if too few attended
+    regularly; a share of sessions is between 0 and 1 (0.75 for three in four)."""
+    with pytest.raises(InputError, match=r"full_attendance must be a share of sessions.*0\.75"):
+        ek.attendance_summary(data, PID, full_attendance=share)
+
+
+def test_attendance_summary_share_regular_by_hand(data):
+    """The share attending at least three in four of their sessions, counted by hand from the attendance log."""
+    a = data.attendance[data.attendance["partnership_id"] == PID]
+    rate = a.groupby("participant_id")["attended"].mean()
+    row = ek.attendance_summary(data, PID, full_attendance=1).iloc[0]
+    assert row["share_regular"] == pytest.approx((rate >= 1).sum() / data.participants["partnership_id"].eq(PID).sum())
