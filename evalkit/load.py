@@ -116,6 +116,7 @@ class Dataset:
         evalkit.errors.InputError
             If ``partnership_id`` is not in the partnerships table.
         """
+        _one_partnership_id(partnership_id)
         known = self.partnership_ids
         if partnership_id not in known:
             raise InputError(f"unknown partnership_id {partnership_id!r}; known partnerships: {', '.join(known)}")
@@ -171,7 +172,15 @@ def _rows_of(frame: pd.DataFrame, partnership_id: str) -> pd.DataFrame:
     return frame[frame["partnership_id"] == partnership_id].reset_index(drop=True)
 
 
+def _one_partnership_id(partnership_id) -> None:
+    """InputError unless ``partnership_id`` is one id (a string): a list would be "unknown" beside its own ids."""
+    if not isinstance(partnership_id, str):
+        raise InputError(f"partnership_id must be one partnership id (a string), got {partnership_id!r}; load every "
+                         "partnership (no partnership_id) to analyse several")
+
+
 def _check_partnership_id(path: Path, partnership_id: str) -> None:
+    _one_partnership_id(partnership_id)
     try:
         frame = read_table(path)
     except (ValueError, OSError, KeyError, zipfile.BadZipFile):

@@ -236,3 +236,13 @@ def test_attendance_summary_share_regular_by_hand(data):
     rate = a.groupby("participant_id")["attended"].mean()
     row = ek.attendance_summary(data, PID, full_attendance=1).iloc[0]
     assert row["share_regular"] == pytest.approx((rate >= 1).sum() / data.participants["partnership_id"].eq(PID).sum())
+
+
+def test_one_partnership_functions_say_they_take_one_id(data):
+    """ek.load_data(folder, ["riverside-literacy"]) said "unknown partnership_id ['riverside-literacy']; known
+    partnerships: riverside-literacy, ...", naming as unknown an id it then listed; so did PartnershipReport."""
+    for call in (lambda: ek.load_data(SAMPLE, [PID]), lambda: ek.PartnershipReport(data, [PID]),
+                 lambda: data.for_partnership([PID])):
+        with pytest.raises(InputError, match=r"partnership_id must be one partnership id \(a string\), got \['"):
+            call()
+    assert ek.load_data(SAMPLE, PID).partnership_ids == [PID]
