@@ -334,15 +334,20 @@ class HealthSections:
                          + "\n".join(self._gap_line(r) for _, r in latest.iterrows()))
         return "\n\n".join(lines)
 
-    def _chance(self, p) -> str:
-        return "unlikely to be due to chance" if pd.notna(p) and p < self.alpha else "could be due to chance"
+    def _credible(self, r) -> bool:
+        """Chance ruled out, as for the outcomes: the test below alpha *and* the interval shown excluding 0 (at an
+        alpha other than 1 - conf_level, p alone said "unlikely" beside a 95% interval holding 0)."""
+        return (pd.notna(r["pvalue"]) and r["pvalue"] < self.alpha
+                and not r["ci_low"] <= 0 <= r["ci_high"])
+
+    def _chance(self, r) -> str:
+        return "unlikely to be due to chance" if self._credible(r) else "could be due to chance"
 
     def _digits(self, r) -> int:
         """Decimals for a check-in sentence: two, as the outcomes (one let "from 3.7 to 3.9 (change 0.1)" and
         "95% CI 0.0 to 1.0; unlikely to be due to chance" through); three where two would show a credible
         interval touching 0."""
-        credible = pd.notna(r["pvalue"]) and r["pvalue"] < self.alpha
-        return 3 if credible and 0 in (round(r["ci_low"], 2), round(r["ci_high"], 2)) else 2
+        return 3 if self._credible(r) and 0 in (round(r["ci_low"], 2), round(r["ci_high"], 2)) else 2
 
     def _change_line(self, r) -> str:
         if r["suppressed"]:
@@ -352,7 +357,7 @@ class HealthSections:
         return (f"- {md_escape(r['label'])}: {verb}, from {format_number(r['mean_first'], d)} to "
                 f"{format_number(r['mean_latest'], d)} (change {format_number(r['change'], d)}, "
                 f"{round(self.conf_level * 100)}% CI {format_number(r['ci_low'], d)} to {format_number(r['ci_high'], d)}; "
-                f"{self._chance(r['pvalue'])}).")
+                f"{self._chance(r)}).")
 
     def _gap_line(self, r) -> str:
         if r["suppressed"] and protects(r.get("note")):   # a role blanked to protect a smaller one: not too few
@@ -364,7 +369,7 @@ class HealthSections:
                 f"{md_escape(r['role_b'])} {format_number(r['mean_b'], d)} (gap {format_number(r['gap'], d)}, "
                 f"{round(self.conf_level * 100)}% CI "
                 f"{format_number(r['ci_low'], d)} to {format_number(r['ci_high'], d)}, p {_p(r['pvalue'])}; "
-                f"{self._chance(r['pvalue'])}).")
+                f"{self._chance(r)}).")
 
     def partners_table(self) -> pd.DataFrame | None:
         """Each item's mean per check-in (rows) and respondent role (columns); blank where suppressed. None

@@ -246,3 +246,38 @@ def test_one_partnership_functions_say_they_take_one_id(data):
         with pytest.raises(InputError, match=r"partnership_id must be one partnership id \(a string\), got \['"):
             call()
     assert ek.load_data(SAMPLE, PID).partnership_ids == [PID]
+
+
+def _intervals_and_words(text: str):
+    """(low, high, says unlikely) of each "95% CI a to b ...; <verdict>" in ``text``."""
+    import re
+
+    pat = re.compile(r"95% CI (−?[\d.]+) to (−?[\d.]+)[^;)]*[;)][^.]*?(unlikely to be due to chance|could be due to "
+                     r"chance)")
+    return [(float(m.group(1).replace("\u2212", "-")), float(m.group(2).replace("\u2212", "-")),
+             m.group(3).startswith("unlikely")) for m in pat.finditer(text)]
+
+
+def test_check_in_words_agree_with_their_interval_at_another_alpha(data):
+    """With --alpha 0.1 the partners' check-ins read "change 0.37, 95% CI −0.04 to 0.78; unlikely to be due to
+    chance" (eastside-stem): the words followed p < alpha only, the interval beside them is at 95%. As the
+    outcomes' verdicts, "unlikely" now needs both the test and the interval shown to rule chance out."""
+    seen = []
+    for pid in data.partnership_ids:
+        text = ek.HealthSections(data, pid, alpha=0.1).partners()
+        seen += _intervals_and_words(text)
+    assert len(seen) > 20
+    for lo, hi, unlikely in seen:
+        assert unlikely == (not lo <= 0 <= hi), (lo, hi, unlikely)
+    # eastside-stem's communication item, p between 0.05 and 0.1 (Welch t by hand from the check-in answers below)
+    from scipy import stats
+
+    s = data.partner_survey[(data.partner_survey["partnership_id"] == "eastside-stem")]
+    item = s[s["label"].str.startswith("Communication")]
+    periods = sorted(item["period"].unique())
+    first, last = (item.loc[item["period"] == w, "value"].dropna() for w in (periods[0], periods[-1]))
+    p = stats.ttest_ind(last, first, equal_var=False).pvalue
+    assert 0.05 < p < 0.1
+    text = ek.HealthSections(data, "eastside-stem", alpha=0.1).partners()
+    line = next(x for x in text.splitlines() if "ommunication" in x and "rose" in x)
+    assert "could be due to chance" in line
