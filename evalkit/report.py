@@ -557,13 +557,21 @@ class PartnershipReport(WavesAndArmsSections):
         # told as improvement, not as the sign of rho: for a measure where lower is better (stress), a negative
         # rho means those who attended more improved more
         better = (res.r > 0) == bool(main["higher_is_better"])
-        finding = ("no clear association" if res.pvalue >= self.alpha
-                   else f"those who attended more improved {'more' if better else 'less'}")
+        # as the outcomes' verdicts: the test below alpha *and* the interval shown excluding 0 (the Fisher-z
+        # interval and the test's p can fall on either side of the line, and alpha need not be 0.05)
+        interval = pd.notna(res.ci_low) and pd.notna(res.ci_high)
+        credible = (pd.notna(res.pvalue) and res.pvalue < self.alpha
+                    and not (interval and res.ci_low <= 0 <= res.ci_high))
+        finding = (f"those who attended more improved {'more' if better else 'less'}" if credible
+                   else "no clear association")
+        d = 2   # a credible interval's bound that rounds to 0 gets more decimals: "0.0004", not "0.00"
+        while credible and interval and d < 6 and 0 in (round(res.ci_low, d), round(res.ci_high, d)):
+            d += 1
         p = format_p(res.pvalue)
         return (f"Attendance and change in \"{md_escape(main['label'])}\": {finding} "
-                f"(Spearman's rho = {format_number(res.r)}, "
-                + ("no interval" if pd.isna(res.ci_low)
-                   else f"95% CI {format_number(res.ci_low)} to {format_number(res.ci_high)}")
+                f"(Spearman's rho = {format_number(res.r, d)}, "
+                + ("no interval" if not interval
+                   else f"95% CI {format_number(res.ci_low, d)} to {format_number(res.ci_high, d)}")
                 + f", p {p if p.startswith('<') else '= ' + p}). "
                 "An association does not show that attending caused the change.")
 
@@ -794,7 +802,7 @@ class PartnershipReport(WavesAndArmsSections):
             rep = relabel_groups(reps[col], col, self.data)   # report order and labels (evalkit.labels)
             rep_fmt = pd.DataFrame({
                 "Group": rep["group"],
-                # a group blanked only to protect a smaller one is "not shown", not "fewer than k" (privacy, rule 2)
+                # every blanked group reads "not shown", small or protecting a smaller one (privacy, rule 2)
                 "Enrolled": [format_count(n, self.min_group_size, protected=protects(note))
                              for n, note in zip(rep["n_enrolled"], rep["note"])],
                 "Share of enrolled": [format_pct(x) for x in rep["share_enrolled"]],

@@ -84,7 +84,8 @@ class PortfolioReport:
             if pd.isna(r.get("estimate")):
                 lines.append(f"- {md_escape(r['label'])}, {kind}: {r['note']}.")   # labels often end in ")"
                 continue
-            chance = "unlikely to be due to chance" if r["pvalue"] < self.alpha else "that could be due to chance"
+            credible = r["pvalue"] < self.alpha and not r["ci_low"] <= 0 <= r["ci_high"]   # both, as outcomes
+            chance = "unlikely to be due to chance" if credible else "that could be due to chance"
             left_out = (f" {r['k_left_out']} more {'partnership was' if r['k_left_out'] == 1 else 'partnerships were'} "
                         f"left out: {LEFT_OUT_REASON}.") if r["k_left_out"] else ""
             lines.append(

@@ -281,3 +281,53 @@ def test_check_in_words_agree_with_their_interval_at_another_alpha(data):
     text = ek.HealthSections(data, "eastside-stem", alpha=0.1).partners()
     line = next(x for x in text.splitlines() if "ommunication" in x and "rose" in x)
     assert "could be due to chance" in line
+
+
+@pytest.fixture(scope="module")
+def forty(tmp_path_factory):
+    """40 generated partnerships (seed 11): enough attendance-change correlations near the line."""
+    folder = tmp_path_factory.mktemp("forty")
+    ek.write_sample(folder, partnerships=40, participants=120, seed=11)
+    return ek.load_data(folder)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.1])
+def test_attendance_sentence_agrees_with_its_interval(forty, alpha):
+    """"those who attended more improved more (Spearman's rho = 0.24, 95% CI −0.03 to 0.49, p = 0.080)" at
+    --alpha 0.1, and at 0.05 "rho = 0.19, 95% CI 0.00 to 0.37, p = 0.048": an association is now claimed only when
+    the test is below alpha and the interval shown excludes 0 (a bound that rounds to 0.00 gets a third decimal)."""
+    import re
+
+    said = 0
+    for pid in forty.partnership_ids:
+        s = ek.PartnershipReport(forty, pid, alpha=alpha)._dose_sentence()
+        m = re.search(r"95% CI (−?[\d.]+) to (−?[\d.]+), p (?:= )?([<\d.]+)", s or "")
+        if not m:
+            continue
+        lo, hi = (float(x.replace("\u2212", "-")) for x in m.groups()[:2])
+        claimed = "no clear association" not in s
+        assert claimed == (not lo <= 0 <= hi), s
+        assert not claimed or "0.00 " not in m.group(0), s
+        said += 1
+    assert said >= 30
+
+
+def test_pooled_sentences_agree_with_their_interval_at_another_alpha(forty):
+    """The portfolio's pooled sentences said "unlikely to be due to chance" from p < alpha alone, beside a 95%
+    interval: at alpha 0.1 a pooled change with p between 0.05 and 0.1 would be called credible with 0 inside it."""
+    portfolio = ek.PortfolioReport(forty, alpha=0.1)
+    found = _intervals_and_words(portfolio.shared_summary())
+    assert found
+    for lo, hi, unlikely in found:
+        assert unlikely == (not lo <= 0 <= hi), (lo, hi, unlikely)
+    # a pooled change of 0.10 (SE 0.06: z = 1.67, two-sided p = 0.096 by hand, 95% CI -0.018 to 0.218)
+    from scipy import stats
+
+    row = portfolio.pooled.iloc[[0]].copy()
+    row["estimate"], row["se"] = 0.10, 0.06
+    row["pvalue"] = 2 * stats.norm.sf(0.10 / 0.06)
+    row["ci_low"], row["ci_high"] = 0.10 - 1.959964 * 0.06, 0.10 + 1.959964 * 0.06
+    assert 0.05 < row["pvalue"].iloc[0] < 0.1
+    portfolio.pooled = row
+    (lo, hi, unlikely), = _intervals_and_words(portfolio.shared_summary())
+    assert lo < 0 < hi and not unlikely
