@@ -145,7 +145,7 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
         *k*), ``n_participants, participant_share, share_ci_low, share_ci_high,
         ratio, ratio_ci_low, ratio_ci_high, verdict`` (see :data:`UNDER`, :data:`OVER`, :data:`IN_LINE`,
         or ``"too few participants"`` when fewer than *k* have a known value), ``suppressed, source, note``
-        (why a row is blank: "fewer than k", or :data:`PROTECTS` for complementary suppression; on a
+        (why a row is blank: :data:`PROTECTS` for every blanked group, small or protecting a smaller one; on a
         shown row, :data:`FEW_MISSING` when its share is of everyone enrolled).
 
     References
@@ -202,8 +202,8 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
                          "share_ci_high": np.nan if hide else hi, "ratio": np.nan if hide else ratio[0],
                          "ratio_ci_low": np.nan if hide else ratio[1], "ratio_ci_high": np.nan if hide else ratio[2],
                          "verdict": verdict, "suppressed": hide, "source": source,
-                         "note": (f"fewer than {k} with a known value" if n < k else f"fewer than {k}"
-                                  if 0 < x[i] < k else PROTECTS if hide else
+                         # a blanked group reads PROTECTS, small or protecting (privacy, rule 2)
+                         "note": (f"fewer than {k} with a known value" if n < k else PROTECTS if hide else
                                   FEW_MISSING if missing and n == enrolled else "")})
     out = pd.DataFrame(rows)[columns]
     for col in ("n_known", "n_participants"):

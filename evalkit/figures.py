@@ -374,7 +374,7 @@ def change_intervals(table: pd.DataFrame, conf_level: float = 0.95) -> pd.DataFr
     return t
 
 
-_PRIMARY_REASON = re.compile(r"suppressed: fewer than (\d+) participants")   # as evalkit.privacy writes it
+_PRIMARY_REASON = re.compile(r"fewer than (\d+) participants")   # as evalkit.privacy writes its notes
 _COMPLEMENTARY_REASON = "cannot be worked out by subtraction"
 
 
@@ -445,9 +445,10 @@ def change_withheld_note(table: pd.DataFrame, *, min_group_size: int | None = No
     """The sentence the change figure and its alt text give for the measures they leave out ("" if none).
 
     A measure is left out when its row is suppressed (or has no mean change).
-    Rows blanked by complementary suppression (their note says so) may hold
-    ``min_group_size`` people or more, so they are counted apart, with that
-    reason, rather than said to be small.
+    When some rows were blanked in a table of groups (complementary suppression: their
+    note says so), every left-out measure is given one reason, small or protecting, so
+    the sentence does not tell which are the small ones
+    (:func:`evalkit.privacy.withheld_note`).
 
     Parameters
     ----------
@@ -474,11 +475,7 @@ def change_withheld_note(table: pd.DataFrame, *, min_group_size: int | None = No
         stated = notes.str.extract(_PRIMARY_REASON, expand=False).dropna()
         min_group_size = int(stated.iloc[0]) if len(stated) else DEFAULT_MIN_GROUP_SIZE
     complementary = int(notes.str.contains(_COMPLEMENTARY_REASON, regex=False).sum())
-    sentences = [withheld_note(len(hidden) - complementary, "measures", min_group_size)]
-    if complementary:
-        sentences.append(f"{complementary} measure{'s' if complementary != 1 else ''} not shown so that a smaller "
-                         "group cannot be worked out by subtraction.")
-    return " ".join(s for s in sentences if s)
+    return withheld_note(len(hidden), "measures", min_group_size, protected=complementary)
 
 
 def _drawn(table: pd.DataFrame) -> np.ndarray:
@@ -673,13 +670,12 @@ def describe_attendance(session_table: pd.DataFrame) -> str:
                 f"{at(first)} {link} {_pct(100 * last['rate'])} at {at(last)}; lowest {_pct(100 * low['rate'])} "
                 f"({low['session']}), highest {_pct(100 * high['rate'])} ({high['session']}).")
     hidden = len(session_table) - len(t)
-    # sessions withheld only so that a smaller one cannot be worked out (complementary suppression) are not too few
+    # sessions withheld in a table of groups (complementary suppression) get one reason, small or protecting:
+    # which is which would give the small ones away (evalkit.privacy, rule 2)
     guard = n_protecting(session_table, session_table["rate"].isna())
-    if hidden - guard:
-        text += f" {hidden - guard} session{'s' if hidden - guard != 1 else ''} not shown: too few attenders."
-    if guard:
-        text += (f" {guard} session{'s' if guard != 1 else ''} not shown so that a smaller one cannot be worked out "
-                 "by subtraction.")
+    if hidden:
+        text += f" {hidden} session{'s' if hidden != 1 else ''} not shown: too few attenders" + (
+            ", or left out with one so that it cannot be worked out by subtraction." if guard else ".")
     return text
 
 

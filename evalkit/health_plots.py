@@ -305,13 +305,11 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
         hidden = gaps["ratio"].isna().to_numpy(bool)
         guard = hidden & np.array([protects(n) for n in gaps.get("note", pd.Series([""] * len(gaps)))], dtype=bool)
         said = []
-        if (hidden & ~guard).any():
-            n = int((hidden & ~guard).sum())
-            said.append(f"{n} group{'s' if n != 1 else ''} not drawn: too few participants to show.")
-        if guard.any():  # blanked only to protect a smaller group (complementary suppression): not "too few"
-            n = int(guard.sum())
-            said.append(f"{n} group{'s' if n != 1 else ''} not drawn so that a smaller group cannot be worked out "
-                        "by subtraction.")
+        if hidden.any():   # small or protecting, one reason (privacy, rule 2): which is which is not said
+            n = int(hidden.sum())
+            said.append(f"{n} group{'s' if n != 1 else ''} not drawn: too few participants to show"
+                        + (", or left out with one so that it cannot be worked out by subtraction." if guard.any()
+                           else "."))
         if said:
             ax.set_title(" ".join(said), fontsize=9, loc="left")
         return fig

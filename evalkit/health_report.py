@@ -168,7 +168,6 @@ class HealthSections:
             return lines[0] + " Quotes are shown only for themes, so none are shown."
         hidden = t[(t["theme"] != _voices.NO_THEME) & t["n_people"].isna()]
         small = hidden["theme"].tolist()
-        protected = hidden.loc[hidden["note"] == _voices.PROTECTS, "theme"].tolist()
         for theme in [x for x in t["theme"] if x != _voices.NO_THEME and x not in small]:
             q = self.quotes[self.quotes["theme"] == theme]
             row = t[t["theme"] == theme].iloc[0]
@@ -180,13 +179,10 @@ class HealthSections:
             for _, r in q.iterrows():
                 lines.append(f"> \u201c{md_escape(r['quote'])}\u201d  \n> \u2014 {md_escape(r['attribution'])}")
         name = dict(zip(t["theme"], (theme_name(x, d) for x, d in zip(t["theme"], t["description"]))))
-        fewer = [x for x in small if x not in protected]
-        if fewer:
-            lines.append(f"Mentioned by {format_count(None, self.k)} people each (no count, share or quote shown): "
-                         + ", ".join(md_escape(name[x]) for x in fewer) + ".")
-        if protected:
-            lines.append("Not shown, so that a smaller theme's count cannot be worked out by subtraction: "
-                         + ", ".join(md_escape(name[x]) for x in protected) + ".")
+        if small:   # one sentence for all (privacy, rule 2): which are the small ones is not said
+            lines.append(f"Not shown (no count, share or quote): themes mentioned by {format_count(None, self.k)} "
+                         "people, and any blanked with them so that their count cannot be worked out by subtraction: "
+                         + ", ".join(md_escape(name[x]) for x in small) + ".")
         return "\n\n".join(lines)
 
     def themes_table(self) -> pd.DataFrame | None:
@@ -360,10 +356,9 @@ class HealthSections:
                 f"{self._chance(r)}).")
 
     def _gap_line(self, r) -> str:
-        if r["suppressed"] and protects(r.get("note")):   # a role blanked to protect a smaller one: not too few
-            return f"- {md_escape(r['label'])}: not shown, so that a smaller role cannot be worked out by subtraction."
-        if r["suppressed"]:
-            return f"- {md_escape(r['label'])}: too few respondents in a role to compare ({format_count(None, self.k)})."
+        if r["suppressed"]:   # small or protecting, one sentence: which it is would give the small one away
+            return (f"- {md_escape(r['label'])}: not shown: a role with {format_count(None, self.k)} respondents, or "
+                    "one not shown with it so that it cannot be worked out by subtraction.")
         d = self._digits(r)
         return (f"- {md_escape(r['label'])}: {md_escape(r['role_a'])} {format_number(r['mean_a'], d)}, "
                 f"{md_escape(r['role_b'])} {format_number(r['mean_b'], d)} (gap {format_number(r['gap'], d)}, "
@@ -409,8 +404,8 @@ class HealthSections:
             lines.append("**Under-represented:**\n")
             for _, r in under.iterrows():
                 if r["suppressed"]:
-                    count = ("number not shown, to protect a smaller group" if protects(r["note"]) else r["note"]
-                             if "known value" in str(r["note"]) else f"{r['note']} participants")
+                    # small or protecting, one wording (privacy, rule 2); a characteristic too few have: said
+                    count = r["note"] if "known value" in str(r["note"]) else "number not shown (privacy)"
                     detail = f"{count}, {format_pct(r['community_share'])} of the community"
                 else:
                     detail = (f"{format_pct(r['participant_share'])} of participants vs "
@@ -482,7 +477,8 @@ class HealthSections:
             "Emails, phone numbers, addresses, web links, social-media handles, participant ids and the names in the "
             "roster are removed "
             "before anything is shown. "
-            + suppression_rule('Themes mentioned by fewer than {k} people are counted as "fewer than {k}" and not '
+            + suppression_rule('Themes mentioned by fewer than {k} people, and any blanked with them so that their '
+                               'count cannot be worked out by subtraction, read "not shown (privacy)" and are not '
                                "quoted.", "themes", self.k)
             + " Stories told without consent are counted, never shown.",
             "indicators":

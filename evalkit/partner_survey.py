@@ -190,9 +190,10 @@ def partner_survey_gaps(data, partnership_id=None, *, roles: tuple[str, str] | N
                          "mean_a": np.nan if small else float(np.mean(a)),
                          "mean_b": np.nan if small else float(np.mean(b)),
                          "gap": gap, "ci_low": lo, "ci_high": hi, "pvalue": p, "suppressed": small,
-                         "note": (f"fewer than {k} respondents in a role" if len(a) < k or len(b) < k else
-                                  "a role is not shown so that a smaller role cannot be worked out by subtraction"
-                                  if small else "")})
+                         # one note whether a role is small or blanked to protect one, as the check-in table
+                         # does: saying which would tell a reader which blanked role is the small one
+                         "note": (f"a role with fewer than {k} respondents, or one not shown with it so that it "
+                                  "cannot be worked out by subtraction" if small else "")})
     out = pd.DataFrame(rows, columns=columns)
     for c in ("n_a", "n_b"):
         out[c] = out[c].astype("Int64")

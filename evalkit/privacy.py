@@ -15,6 +15,11 @@ The rules (also stated in ``data/README.md``, section *Disclosure control*):
    blanked too (:func:`complementary_suppression`). One extra group always
    suffices, because every shown group holds at least *k* people. The same
    rule protects every count column of a partition (enrolled, completers).
+   Every blanked group of such a table reads the same ("not shown", one note):
+   were the small ones labelled "fewer than k" and the others "not shown", a
+   reader would know the others hold at least *k*, and the blanked total less
+   *k* would bound the small one (11 blanked, one of them at least 10: the
+   other is 1).
 3. **Rates.** A rate or percentage of people (retention, share of a group,
    regular attenders, share improved) is shown only when the people counted
    (numerator) and the people it is a share of (denominator) each number at
@@ -54,6 +59,12 @@ PROTECTED_LABEL = "not shown"
 
 #: The note :func:`complementary_suppression` gives a row it blanks to protect a smaller one.
 COMPLEMENTARY_NOTE = "suppressed so that a smaller group cannot be worked out by subtraction"
+
+#: The note of every row :func:`complementary_suppression` leaves blank in a table of groups, whether the group is
+#: small itself or blanked to protect a smaller one: one note (and one label, "not shown") for both, so the table
+#: does not tell which blanked groups are the small ones (rule 2).
+PARTITION_NOTE = ("suppressed: a group of fewer than {k} participants, or one blanked with it so that it cannot be "
+                  "worked out by subtraction")
 
 
 def check_min_group_size(min_group_size) -> int:
@@ -254,26 +265,34 @@ def complementary_suppression(table: pd.DataFrame, size_column: str, partition, 
                 blank[idx] = complementary_cells(n[idx], k, suppressed=blank[idx])
             if (blank[idx] == before).all():
                 break
-    # one pass blanks both kinds; each row's note says why it was blanked
-    reason = np.where(primary, f"suppressed: fewer than {k} participants", COMPLEMENTARY_NOTE)
-    return _blank(out, blank, value_columns, count_columns, k, reason)
+    # one pass blanks both kinds, with one note for both (rule 2: a reader must not tell the small ones apart);
+    # rows blanked for being small before (suppress_small_groups) get that note too
+    note = PARTITION_NOTE.format(k=k)
+    out = _blank(out, blank, value_columns, count_columns, k, note)
+    if blank.any():
+        old = out["note"].astype(str).to_numpy(dtype=object)
+        small = f"suppressed: fewer than {k} participants"
+        out["note"] = np.where(blank, [note + n[len(small):] if n.startswith(small) else n for n in old], old)
+    return out
 
 
-#: What a table shows for a count blanked only to protect a smaller one (complementary suppression), where it
-#: writes its own note (themes, who was served) instead of :data:`COMPLEMENTARY_NOTE`.
-PROTECTS = "not shown (protects a smaller group)"
+#: What a table of groups shows for every count it blanks, small or blanked to protect a smaller one
+#: (complementary suppression), where it writes its own note (themes, who was served) instead of
+#: :data:`PARTITION_NOTE`: one label for both (rule 2).
+PROTECTS = "not shown (privacy)"
 
 
 def protects(note) -> bool:
-    """Whether a row's ``note`` says it was blanked only to protect a smaller group (complementary suppression).
+    """Whether a row's ``note`` says it was blanked in a table of groups (rule 2): it then reads "not shown",
+    whether small itself or blanked to protect a smaller one, never "fewer than k".
 
-    Reads the note :func:`complementary_suppression` writes (:data:`COMPLEMENTARY_NOTE`), and the
-    "protects a smaller group" of tables that write their own (themes, who was served); a row blanked
-    for being small itself (its note begins "suppressed: fewer than") does not protect.
+    Reads the note :func:`complementary_suppression` writes (:data:`PARTITION_NOTE`, or
+    :data:`COMPLEMENTARY_NOTE`), and the :data:`PROTECTS` of tables that write their own (themes, who was
+    served); a row blanked on its own for being small (its note begins "suppressed: fewer than") does not.
 
     Examples
     --------
-    >>> protects(COMPLEMENTARY_NOTE), protects("suppressed: fewer than 10 participants"), protects(None)
+    >>> protects(PARTITION_NOTE.format(k=10)), protects("suppressed: fewer than 10 participants"), protects(None)
     (True, False, False)
     """
     if note is None or (not isinstance(note, str) and pd.isna(note)):
@@ -389,10 +408,13 @@ def withheld_note(n_withheld: int, what: str, min_group_size: int, protected: in
     --------
     >>> withheld_note(2, "sessions", 10), withheld_note(1, "sessions", 10)
     ('2 sessions not shown: fewer than 10 people each.', '1 session not shown: fewer than 10 people.')
-    >>> withheld_note(1, "sessions", 10, protected=1)
-    '1 session not shown so that a smaller one cannot be worked out by subtraction.'
+    >>> withheld_note(2, "sessions", 10, protected=1)
+    '2 sessions not shown: fewer than 10 people, or left out with one so that it cannot be worked out by subtraction.'
     """
     one = what[:-1] if what.endswith("s") else what
+    if protected > 0:   # a table of groups: its blanked ones read alike, small or not (rule 2)
+        return (f"{n_withheld} {one if n_withheld == 1 else what} not shown: fewer than {min_group_size} people, or "
+                "left out with one so that it cannot be worked out by subtraction.")
     small, said = n_withheld - protected, []
     if small == 1:
         said.append(f"1 {one} not shown: fewer than {min_group_size} people.")

@@ -482,7 +482,7 @@ def themes(data, partnership_id: str | None = None, *,
     pandas.DataFrame
         One row per theme (codebook order, then themes coded but not in the
         codebook, then :data:`NO_THEME` for people mentioning none, if any): ``theme, description, n_people, share,
-        suppressed, note`` ("fewer than k", or :data:`PROTECTS` for a count blanked by complementary
+        suppressed, note`` (:data:`PROTECTS` for every blanked count, small or blanked by complementary
         suppression), ``coding`` (see :data:`CODING_NOTE`), ``n_commenters`` (blank below *k*). Empty when there are no comments.
 
     Examples
@@ -535,7 +535,9 @@ def _theme_table(data, c: pd.DataFrame, codes: pd.DataFrame, coding: str, partne
     shown = np.where(blank, np.nan, n)
     share = safe_rate(pd.Series(shown), n_commenters, k).to_numpy()
     primary = ((n > 0) & (n < k)) | (n_commenters < k)
-    note = np.where(primary & (n > 0), f"fewer than {k}", np.where(blank & (n > 0), PROTECTS, ""))
+    # every blanked theme reads alike, small or blanked to protect a smaller one (privacy, rule 2): "fewer than k"
+    # for the small ones would tell a reader the others hold k or more. Too few commenters: all are small.
+    note = np.where(blank & (n > 0), PROTECTS if n_commenters >= k else f"fewer than {k}", "")
     return pd.DataFrame({
         "theme": order,
         "description": [descriptions.get(t) for t in order],

@@ -204,7 +204,9 @@ def test_representation_ratio_and_wilson_interval_by_hand():
 def test_small_groups_blanked_but_flagged_and_unlisted_groups_protected():
     data = _data(participants=_people({"G": 5, "H": 95}), community=_community({"G": 0.2, "H": 0.8}))
     g = representation_gap(data, "p", min_group_size=10).set_index("group")
-    assert g.loc["G", "suppressed"] and pd.isna(g.loc["G", "n_participants"]) and g.loc["G", "note"] == "fewer than 10"
+    # both blanked groups read alike, the small one and the one blanked to protect it (trial 8: "fewer than 10"
+    # beside "not shown" told a reader which held 10 or more)
+    assert g.loc["G", "suppressed"] and pd.isna(g.loc["G", "n_participants"]) and g.loc["G", "note"] == PROTECTS
     assert g.loc["G", "verdict"] == UNDER  # 5/100: Wilson upper 0.1118 < 0.2; the flag reveals only a bound
     assert g.loc["H", "suppressed"] and g.loc["H", "note"] == PROTECTS  # 100 - 95 would give the 5
     # a group of 4 the community table does not list is hidden, so the smallest listed group is blanked
