@@ -481,7 +481,9 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
     if est is None or not math.isfinite(est):
         return f"{capitalise(who)} could not be compared with {than} on {label}: {row.get('note') or 'no estimate'}."
     p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
-    chance = "unlikely to be due to chance" if math.isfinite(p) and p < alpha else "that could be due to chance"
+    held = math.isfinite(row.get("ci_low", math.nan)) and row["ci_low"] <= 0 <= row["ci_high"]  # as the verdicts
+    chance = ("unlikely to be due to chance" if math.isfinite(p) and p < alpha and not held
+              else "that could be due to chance")
     level = f"{round(row.get('conf_level', 0.95) * 100)}% CI" if "conf_level" in row else "95% CI"
     higher = "higher" if est > 0 else "lower"
     if row["kind"] == "binary":

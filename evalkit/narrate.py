@@ -147,6 +147,12 @@ def _scale_end(row) -> str | None:
     return None
 
 
+def _holds(row, null: float) -> bool:
+    """Whether ``row``'s interval (``ci_low`` to ``ci_high``) holds ``null``; False when it has no interval."""
+    lo, hi = row.get("ci_low", math.nan), row.get("ci_high", math.nan)
+    return lo is not None and hi is not None and bool(pd.notna(lo) and pd.notna(hi) and lo <= null <= hi)
+
+
 def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digits: int = 1,
                     min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """One sentence on one outcome row of :func:`evalkit.compare_prepost`.
@@ -172,7 +178,9 @@ def describe_change(row, *, alpha: float = 0.05, conf_level: float = 0.95, digit
     if not math.isfinite(change):
         return f"{label} could not be compared: {row.get('note') or 'no matched responses'}."
     p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
-    chance = ("unlikely to be due to chance" if math.isfinite(p) and p < alpha
+    # as the verdicts: the test below alpha *and* the interval shown excluding 0 (at alpha 0.1 an adjusted p of
+    # 0.07 said "unlikely" beside a 95% interval holding 0)
+    chance = ("unlikely to be due to chance" if math.isfinite(p) and p < alpha and not _holds(row, 0.0)
               else "that could be due to chance")
     g = row.get("g", math.nan)
     # continuous measures: the size word from Hedges' g (pre-test SD units), the effect size readers compare

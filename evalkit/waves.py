@@ -598,7 +598,10 @@ def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
         return f"The trend of {label} over time could not be estimated: {get('note') or 'not enough answers'}."
     p = get("p_adjusted", None)
     p = p if p is not None and math.isfinite(p) else get("pvalue")
-    credible = math.isfinite(p) and p < alpha
+    null = 1.0 if get("kind") == "binary" else 0.0   # an odds ratio per wave, else a change per wave
+    lo_, hi_ = get("ci_low"), get("ci_high")
+    held = lo_ is not None and hi_ is not None and math.isfinite(lo_) and lo_ <= null <= hi_
+    credible = math.isfinite(p) and p < alpha and not held   # as the verdicts: the test and the interval shown
     chance = "unlikely to be due to chance" if credible else "that could be due to chance"
     level = f"{round(get('conf_level') * 100)}% CI"
     unit = get("time_unit")

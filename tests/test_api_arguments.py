@@ -331,3 +331,34 @@ def test_pooled_sentences_agree_with_their_interval_at_another_alpha(forty):
     portfolio.pooled = row
     (lo, hi, unlikely), = _intervals_and_words(portfolio.shared_summary())
     assert lo < 0 < hi and not unlikely
+
+
+def test_outcome_effect_and_trend_sentences_agree_with_their_interval_at_another_alpha(data):
+    """At alpha 0.1, an adjusted p of 0.07 made describe_change, describe_program_effect and describe_time_trend
+    say "unlikely to be due to chance" beside a 95% interval holding the null (0; an odds ratio's 1): hand-made
+    rows, the rest of each taken from the sample's own tables."""
+    from evalkit.arms import describe_program_effect
+    from evalkit.narrate import describe_change
+    from evalkit.waves import describe_time_trend
+
+    row = ek.compare_prepost(data, PID).set_index("measure").loc["knowledge"].copy()
+    row["measure"] = "knowledge"
+    row["ci_low"], row["ci_high"], row["p_adjusted"], row["pvalue"] = -0.05, 0.60, 0.07, 0.035
+    assert "could be due to chance" in describe_change(row, alpha=0.1)
+    row["ci_low"] = 0.05
+    assert "unlikely to be due to chance" in describe_change(row, alpha=0.1)
+
+    effect = pd.Series({"label": "Skills (1-5)", "group": "program", "reference": "comparison", "suppressed": False,
+                        "estimate": 0.2, "ci_low": -0.01, "ci_high": 0.41, "pvalue": 0.06, "p_adjusted": 0.07,
+                        "kind": "continuous", "scale_min": 1.0, "scale_max": 5.0, "effect_size": float("nan"),
+                        "effect_size_name": "Hedges' g", "direction": "better"})
+    assert "could be due to chance" in describe_program_effect(effect, alpha=0.1)
+
+    trend = {"label": "Skills (1-5)", "suppressed": False, "estimate": 0.1, "p_adjusted": 0.07, "pvalue": 0.07,
+             "conf_level": 0.95, "time_unit": "wave", "n_waves": 3, "n_observations": 600, "n_participants": 250,
+             "kind": "continuous", "scale_min": 1.0, "scale_max": 5.0, "ci_low": -0.01, "ci_high": 0.21,
+             "higher_is_better": True}
+    assert "could be due to chance" in describe_time_trend(trend, alpha=0.1)
+    odds = {**trend, "kind": "binary", "estimate": 1.4, "ci_low": 0.95, "ci_high": 2.06}
+    assert "could be due to chance" in describe_time_trend(odds, alpha=0.1)
+    assert "unlikely to be due to chance" in describe_time_trend({**odds, "ci_low": 1.05}, alpha=0.1)
