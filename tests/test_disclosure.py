@@ -89,3 +89,50 @@ def test_pairs_only_decides_in_one_place_when_a_wave_statistic_counts_only_the_p
     assert pairs_only(mask(3, 1), 3) and not pairs_only(mask(2, 1), 3)
     assert pairs_only_note(20, 10, "post") == ("measured on the 20 participants who answered both surveys (as the "
                                                 "outcomes table): fewer than 10 answered only the post survey")
+
+
+def _feasible(blank: np.ndarray, shown: np.ndarray, total_blanked: int, k: int) -> list[set]:
+    """For each blanked cell, every value it can take given what a reader sees: which cells are blanked (all read
+    alike), the shown counts, the blanked total (the table's total less the shown cells) and the public rule
+    (:func:`evalkit.privacy.complementary_cells`): every assignment of 1..total to the blanked cells that sums to
+    the total and that the rule would blank exactly so."""
+    from evalkit.privacy import complementary_cells
+
+    where = np.flatnonzero(blank)
+    seen = [set() for _ in where]
+
+    def fill(i, left, values):
+        if i == len(where) - 1:
+            values = [*values, left]
+            if left < 1:
+                return
+            cells = shown.copy()
+            cells[where] = values
+            if (complementary_cells(cells, k) == blank).all():
+                for s, v in zip(seen, values):
+                    s.add(v)
+            return
+        for v in range(1, left - (len(where) - 1 - i) + 1):
+            fill(i + 1, left - v, [*values, v])
+
+    fill(0, total_blanked, [])
+    return seen
+
+
+def test_a_small_group_blanked_with_one_protecting_it_cannot_be_pinned_down_from_the_labels():
+    # trial 8: harbor-health's age groups with under 18 = 10 and 1 not recorded (k = 10). Both are blanked (the 1,
+    # and the 10 so that 120 - 109 cannot give it). The table read "fewer than 10" for the 1 and "not shown" for
+    # the 10, which told a reader the 10 held at least 10: 11 blanked, so the other was exactly 1.
+    from evalkit.privacy import PARTITION_NOTE, complementary_suppression
+
+    n = np.array([10, 25, 44, 23, 17, 1])   # under 18, 18-24, 25-44, 45-64, 65+, not recorded
+    t = pd.DataFrame({"pid": "p", "group": [f"g{i}" for i in range(len(n))], "n_enrolled": n})
+    out = complementary_suppression(t, "n_enrolled", ["pid"], 10)
+    blank = out["suppressed"].to_numpy(bool)
+    assert blank.tolist() == [True, False, False, False, False, True]
+    assert set(out.loc[blank, "note"]) == {PARTITION_NOTE.format(k=10)}   # one label for both
+    # what a reader can work out, trying every split of the 11 blanked people that the rule would blank the same way
+    under_18, not_recorded = _feasible(blank, np.where(blank, 0, n), 11, 10)
+    assert not_recorded == set(range(1, 10)) | {10} and under_18 == set(range(1, 11))
+    # had the labels told the two apart (the 10 at least 10), the reader would have kept only 10 + 1
+    assert {v for v in not_recorded if 11 - v >= 10} == {1}
