@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.compare import partnership_ids
+from evalkit.errors import InputError
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, complementary_cells
 
 __all__ = ["PEOPLE_UNITS", "period_order", "indicator_trend", "indicator_progress", "milestone_status",
@@ -295,7 +296,12 @@ def milestone_status(data, partnership_id=None, *, as_of=None) -> pd.DataFrame:
     columns = ["partnership_id", "milestone", "owner", "due_date", "done_date", "status", "state", "days_late", "as_of"]
     if m.empty:
         return pd.DataFrame(columns=columns)
-    when = {pid: pd.Timestamp(as_of) if as_of is not None else default_as_of(data, pid) for pid in m["partnership_id"].unique()}
+    if as_of is not None:
+        try:
+            as_of = pd.Timestamp(as_of)
+        except (ValueError, TypeError):   # pandas' DateParseError is a ValueError
+            raise InputError(f"as_of must be a date such as '2025-08-01', got {as_of!r}") from None
+    when = {pid: as_of if as_of is not None else default_as_of(data, pid) for pid in m["partnership_id"].unique()}
     at = m["partnership_id"].map(when)
     done = m["done_date"].notna() & (m["done_date"] <= at)
     state = np.select(

@@ -619,6 +619,8 @@ def quotes(data, partnership_id: str, *, per_theme: int = 3, min_group_size: int
     from evalkit.errors import InputError
 
     k = check_min_group_size(min_group_size)
+    if isinstance(per_theme, bool) or not isinstance(per_theme, (int, np.integer)) or per_theme < 0:
+        raise InputError(f"per_theme must be a whole number of at least 0 (quotes per theme), got {per_theme!r}")
     if attribute_by is not None and attribute_by not in data.group_columns:
         raise InputError(f"attribute_by={attribute_by!r} is not a group column; group columns: {data.group_columns}")
     c = _comments_of(data, partnership_id)

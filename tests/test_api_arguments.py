@@ -362,3 +362,13 @@ def test_outcome_effect_and_trend_sentences_agree_with_their_interval_at_another
     odds = {**trend, "kind": "binary", "estimate": 1.4, "ci_low": 0.95, "ci_high": 2.06}
     assert "could be due to chance" in describe_time_trend(odds, alpha=0.1)
     assert "unlikely to be due to chance" in describe_time_trend({**odds, "ci_low": 1.05}, alpha=0.1)
+
+
+def test_milestones_and_quotes_name_a_wrong_date_or_count(data):
+    """milestone_status(as_of="yesterday") raised pandas' DateParseError; quotes(per_theme=-1) returned no quotes."""
+    with pytest.raises(InputError, match=r"as_of must be a date.*'yesterday'"):
+        ek.milestone_status(data, PID, as_of="yesterday")
+    s = ek.milestone_status(data, PID, as_of="2025-08-01")   # the reading night (due 21 Jul 2025) not done
+    assert s.set_index("milestone").loc["Family reading night at the public library", "days_late"] == 11
+    with pytest.raises(InputError, match=r"per_theme must be a whole number of at least 0"):
+        ek.quotes(data, PID, per_theme=-1)
