@@ -791,7 +791,8 @@ def data_warnings(typed: dict[str, pd.DataFrame], files: dict[str, str] | None =
                                  f"('{mine[0]}'): change cannot be measured until a later wave is collected"))
         elif order and mine[0] != order[0]:
             out.append(Violation(fp, int(i) + 2, "partnership_id", f"partnership '{pid}' has no answers at the first "
-                                 f"wave '{order[0]}'; its own first wave '{mine[0]}' is taken as its baseline"))
+                                 f"wave '{order[0]}': its report describes its later waves but cannot measure change from the "
+                                 "start (the baseline)"))
 
     if "arm" in q.columns and q["arm"].notna().any():
         for pid, g in q.groupby("partnership_id", sort=False):

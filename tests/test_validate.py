@@ -422,3 +422,17 @@ def test_a_group_value_holding_a_contact_detail_is_refused_without_repeating_it(
     plain = TINY["participants.csv"].replace("low_income", "age_group").replace(",yes", ",18-24").replace(",no", ",65+")
     (tmp_path / "b").mkdir()
     assert [v for v in validate_dir(_folder(tmp_path / "b", participants=plain)) if v.column == "age_group"] == []
+
+
+def test_a_partnership_without_baseline_answers_is_warned_as_its_report_treats_it(tmp_path):
+    # trial 8 (F10): the warning said "its own first wave 'post' is taken as its baseline", while its report says no
+    # baseline was recorded and measures no change
+    import evalkit as ek
+
+    responses = TINY["responses.csv"].replace("a1,alpha,pre,", "a1,alpha,mid,").replace("a2,alpha,pre,", "a2,alpha,mid,")
+    responses = "\n".join(line for line in responses.splitlines() if ",alpha,pre," not in line) + "\n"
+    folder = _folder(tmp_path, responses=responses)
+    warning = next(w for w in validate_dir(folder).warnings if w.column == "partnership_id" and "alpha" in w.message)
+    assert "no answers at the first wave 'pre'" in warning.message
+    assert "cannot measure change from the start" in warning.message and "taken as its baseline" not in warning.message
+    assert ek.PartnershipReport(ek.load_data(folder), "alpha").stage == "no baseline"
