@@ -314,9 +314,11 @@ class HealthSections:
         periods = s.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
         lines = [f"The partners rated the partnership at {len(periods)} check-in{'s' if len(periods) != 1 else ''} "
                  f"({', '.join(md_escape(p) for p in periods)}) on a {s['scale_min'].min():g} to "
-                 f"{s['scale_max'].max():g} scale. Roles with {format_count(None, self.k)} respondents are not shown"
-                 + ("; nor, where one is, another role, so that the smaller one cannot be worked out by subtraction "
-                    "from all respondents." if n_protecting(s) else ".")]
+                 f"{s['scale_max'].max():g} scale."
+                 + ("" if self.k == 1 else   # nothing is withheld at k = 1
+                    f" Roles with {format_count(None, self.k)} respondents are not shown"
+                    + ("; nor, where one is, another role, so that the smaller one cannot be worked out by subtraction "
+                       "from all respondents." if n_protecting(s) else "."))]
         c = self.survey_change
         if len(c):
             lines.append(f"**Since the first check-in** ({md_escape(c['first_period'].iloc[0])}):\n\n"

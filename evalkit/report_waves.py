@@ -195,11 +195,13 @@ class WavesAndArmsSections:
             return ChangeOverTimeSection(applicable=False)
         k = self.min_group_size
         who = f"the {self._program_words}'s answers" if self._program_only else "every answer"
+        pairs_only = ("" if k == 1 else   # nothing is withheld at k = 1: "when fewer than 1 ..." says nothing
+                      f" (at the {md_escape(wave_label(self.baseline_wave))} and "
+                      f"{md_escape(wave_label(self.post_wave))} surveys only those who answered both, when fewer than "
+                      f"{k} answered just one)")
         intro = (f"Participants were surveyed {len(self.wave_order)} times. "
                  + self._retention_by_wave_sentence()
-                 + f" A wave's mean counts everyone who answered it (at the {md_escape(wave_label(self.baseline_wave))} "
-                 f"and {md_escape(wave_label(self.post_wave))} surveys only those who answered both, when fewer than "
-                 f"{k} answered just one); the tests and the model use {who}.")
+                 + f" A wave's mean counts everyone who answered it{pairs_only}; the tests and the model use {who}.")
         times = wave_times(self.data, self.partnership_id)
         if list(times.values()) != [float(i) for i in range(len(times))]:
             intro += (" Time runs by the order given in the waves table ("

@@ -372,3 +372,13 @@ def test_milestones_and_quotes_name_a_wrong_date_or_count(data):
     assert s.set_index("milestone").loc["Family reading night at the public library", "days_late"] == 11
     with pytest.raises(InputError, match=r"per_theme must be a whole number of at least 0"):
         ek.quotes(data, PID, per_theme=-1)
+
+
+def test_no_vacuous_fewer_than_one_at_minimum_group_size_one(data):
+    """With --min-group-size 1 (allowed: nothing is suppressed) two sentences read "when fewer than 1 answered just
+    one" and "Roles with fewer than 1 respondents are not shown"; the methods already say no minimum was set."""
+    report = ek.PartnershipReport(data, "cafe-societe", min_group_size=1)
+    section = report.change_over_time()
+    assert section.applicable and "A wave's mean counts everyone who answered it" in section.intro
+    assert "fewer than 1" not in section.intro
+    assert "fewer than 1" not in ek.HealthSections(data, "harbor-health", min_group_size=1).partners()
