@@ -6,7 +6,7 @@ import pandas as pd
 
 from evalkit.compare import check_data
 from evalkit.narrate import format_number, format_pct, md_escape
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, suppression_rule
 from evalkit.scales import with_scale_scores
 from evalkit.stats._validation import check_probability
 
@@ -163,9 +163,10 @@ class PortfolioReport:
                 "Wald-type 95% interval; 95% prediction interval for a new partnership from the t distribution with "
                 "k \u2212 2 degrees of freedom, Higgins, Thompson & Spiegelhalter 2009, since tau\u00b2 is poorly "
                 "known from few partnerships; whether partnerships differ is judged by Cochran's Q test and I\u00b2). "
-                "Each partnership's interval is the paired t interval of its own report. Partnerships with fewer than "
-                f"{self.min_group_size} matched participants on an indicator are suppressed and not pooled. "
-                "A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
+                "Each partnership's interval is the paired t interval of its own report. "
+                + suppression_rule("Partnerships with fewer than {k} matched participants on an indicator are "
+                                   "suppressed and not pooled.", "partnerships", self.min_group_size)
+                + " A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
                 "difference program - comparison, with its standard error; its comparison participants are never "
                 "counted as programme participants); program effects and pre/post changes estimate different "
                 "things, so each is pooled with its own kind and never pooled together.")

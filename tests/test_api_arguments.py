@@ -382,3 +382,4 @@ def test_no_vacuous_fewer_than_one_at_minimum_group_size_one(data):
     assert section.applicable and "A wave's mean counts everyone who answered it" in section.intro
     assert "fewer than 1" not in section.intro
     assert "fewer than 1" not in ek.HealthSections(data, "harbor-health", min_group_size=1).partners()
+    assert "fewer than 1 " not in ek.PortfolioReport(data, min_group_size=1).methods()
