@@ -308,16 +308,30 @@ def arm_attrition(data, partnership_id: str, measures=None, *, pre: str | None =
 
 
 # --- the program effect ------------------------------------------------------------------------
-def _hedges_g(estimate: float, a: np.ndarray, b: np.ndarray, conf_level: float) -> tuple[float, float, float]:
-    """Hedges' g of an (adjusted) difference over the unadjusted pooled SD of the outcome, with its interval."""
+def _hedges_g(estimate: float, a: pd.DataFrame, b: pd.DataFrame, conf_level: float) -> tuple[float, float, float]:
+    """Hedges' g of an ANCOVA-adjusted difference over the unadjusted pooled SD of the outcome, with its interval.
+
+    The variance allows for the baseline covariate, as the adjusted difference's own interval does
+    (Borenstein et al. 2009, ch. 4; Cooper, Hedges & Valentine 2019, table 12.3):
+    ``(1 - R^2) N / (n_g n_r) + g^2 / (2N)``, ``R`` the pooled within-arm correlation of baseline and outcome.
+    ``a`` and ``b`` hold each arm's ``pre`` and ``post``.
+    """
     from scipy import stats
 
     n1, n2 = len(a), len(b)
-    pooled = math.sqrt(((n1 - 1) * np.var(a, ddof=1) + (n2 - 1) * np.var(b, ddof=1)) / (n1 + n2 - 2))
+    y1, y2 = a["post"].to_numpy(float), b["post"].to_numpy(float)
+    pooled = math.sqrt(((n1 - 1) * np.var(y1, ddof=1) + (n2 - 1) * np.var(y2, ddof=1)) / (n1 + n2 - 2))
     if not pooled > 0:
         return np.nan, np.nan, np.nan
     g = (1 - 3 / (4 * (n1 + n2) - 9)) * estimate / pooled
-    se = math.sqrt((n1 + n2) / (n1 * n2) + g ** 2 / (2 * (n1 + n2)))
+    # pooled within-arm sums of squares and cross-products of baseline (x) and outcome (y)
+    sxx = sxy = syy = 0.0
+    for arm in (a, b):
+        x, y = arm["pre"].to_numpy(float), arm["post"].to_numpy(float)
+        x, y = x - x.mean(), y - y.mean()
+        sxx, sxy, syy = sxx + x @ x, sxy + x @ y, syy + y @ y
+    r2 = sxy ** 2 / (sxx * syy) if sxx > 0 and syy > 0 else 0.0
+    se = math.sqrt((1 - r2) * (n1 + n2) / (n1 * n2) + g ** 2 / (2 * (n1 + n2)))
     z = stats.norm.ppf(0.5 + conf_level / 2)
     return g, g - z * se, g + z * se
 
@@ -337,8 +351,12 @@ def program_effects(data, partnership_id: str, measures=None, *, pre: str | None
       adjusted difference in the share answering 1.
     * **Hedges' g** = ``omega * adjusted difference / s_pooled``, with the
       unadjusted pooled within-arm SD of the outcome and ``omega = 1 - 3/(4N - 9)``
-      (WWC); its interval is ``g +/- z * se``, ``se = sqrt(N/(n_g n_r) + g^2/(2N))``
-      (Hedges & Olkin, 1985). Binary measures get the Cox index of the outcome
+      (WWC); its interval is ``g +/- z * se``, ``se = sqrt((1 - R^2) N/(n_g n_r) + g^2/(2N))``
+      with ``R`` the pooled within-arm correlation of baseline and outcome: the variance of a
+      standardized difference from an ANCOVA (Borenstein et al. 2009, ch. 4; Cooper, Hedges &
+      Valentine 2019, table 12.3), so that the interval allows for the baseline as the adjusted
+      difference's does (Hedges & Olkin's ``N/(n_g n_r)``, which ignores it, gave an interval twice
+      as wide, including 0 beside a difference whose interval did not). Binary measures get the Cox index of the outcome
       (unadjusted, no interval) instead.
     * **Difference in differences** (change of the group minus change of the
       reference, Welch t; :func:`evalkit.stats.diff_in_diff`) as a check: it
@@ -380,6 +398,9 @@ def program_effects(data, partnership_id: str, measures=None, *, pre: str | None
     ----------
     What Works Clearinghouse (2022). *Procedures and Standards Handbook, Version 5.0*.
     Hedges, L. V. and Olkin, I. (1985). *Statistical Methods for Meta-Analysis*. Academic Press.
+    Borenstein, M., Hedges, L. V., Higgins, J. P. T. and Rothstein, H. R. (2009). *Introduction to
+    Meta-Analysis*, ch. 4. Wiley. Cooper, H., Hedges, L. V. and Valentine, J. C. (eds., 2019). *The Handbook
+    of Research Synthesis and Meta-Analysis*, 3rd ed., table 12.3. Russell Sage Foundation.
     Venables, W. N. and Ripley, B. D. (2002). *Modern Applied Statistics with S*, 4th ed. (``anorexia``).
 
     Examples
@@ -431,7 +452,7 @@ def program_effects(data, partnership_id: str, measures=None, *, pre: str | None
                 row.update(effect_size=cox.effect_size, effect_size_name="Cox index (unadjusted)",
                            effect_ci_low=np.nan, effect_ci_high=np.nan)
             else:
-                g_, lo, hi = _hedges_g(est, a["post"].to_numpy(float), b["post"].to_numpy(float), conf_level)
+                g_, lo, hi = _hedges_g(est, a, b, conf_level)
                 row.update(effect_size=g_, effect_size_name="Hedges' g", effect_ci_low=lo, effect_ci_high=hi)
             did = diff_in_diff(a["pre"], a["post"], b["pre"], b["post"], conf_level=conf_level)
             row.update(did_estimate=did.estimate, did_ci_low=did.ci_low, did_ci_high=did.ci_high,
@@ -494,8 +515,12 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
         lo, hi = row.get("scale_min"), row.get("scale_max")
         bounded = lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
         amount = f"{_n(abs(est), digits)}" + (" points" if bounded else "")
+        # an interval that excludes 0 is not written as reaching it (-0.04 is not "0.0": trial 8)
+        at = digits
+        while at < digits + 2 and not held and any(round(x, at) == 0 for x in (row["ci_low"], row["ci_high"])):
+            at += 1
         ci = (f"on a {_n(lo, 0)}-{_n(hi, 0)} scale; " if bounded else "") + (
-            f"{level} {_n(row['ci_low'], digits)} to {_n(row['ci_high'], digits)}")
+            f"{level} {_n(row['ci_low'], at)} to {_n(row['ci_high'], at)}")
         where = f"on {label}"
     size = ""
     if math.isfinite(row.get("effect_size", math.nan)):
@@ -522,8 +547,9 @@ def methods_text(*, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
             "the baseline; above 0.25 does not meet the standard). Attrition: overall and differential, judged "
             "against the WWC cautious and optimistic boundaries. Program effect: analysis of covariance of the "
             "outcome on the baseline and the arm (adjusted difference with its t interval), Hedges' g of the "
-            "adjusted difference over the pooled SD of the outcome (small-sample corrected, Hedges-Olkin "
-            "interval), and difference in differences (Welch t on change scores) as a check. p-values are "
+            "adjusted difference over the pooled SD of the outcome (small-sample corrected; its interval "
+            "allows for the baseline, as the adjusted difference's does), and difference in differences (Welch t "
+            "on change scores) as a check. p-values are "
             "Holm-adjusted across measures. "
             + suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", min_group_size) + " "
             "Without random assignment, a difference between the arms shows the program's effect only if "

@@ -85,10 +85,21 @@ def test_hedges_g_and_diff_in_diff_by_hand(anorexia):
     # WWC Hedges' g: omega * adjusted difference / unadjusted pooled SD of the outcome
     sp = np.sqrt(((n1 - 1) * cbt.Postwt.var() + (n2 - 1) * cont.Postwt.var()) / (n1 + n2 - 2))
     g = (1 - 3 / (4 * (n1 + n2) - 9)) * 4.097065528072904 / sp
-    se = np.sqrt((n1 + n2) / (n1 * n2) + g ** 2 / (2 * (n1 + n2)))  # Hedges & Olkin (1985)
+    # the variance of a standardized difference from an ANCOVA (Borenstein et al. 2009, ch. 4; Cooper et al.
+    # 2019, table 12.3): (1 - R^2) N / (n1 n2) + g^2 / 2N, R the pooled within-arm correlation of Prewt and
+    # Postwt, here from each arm's sums of squares and cross-products by hand
+    both = [cbt, cont]
+    sxy = sum(((t.Prewt - t.Prewt.mean()) * (t.Postwt - t.Postwt.mean())).sum() for t in both)
+    sxx = sum(((t.Prewt - t.Prewt.mean()) ** 2).sum() for t in both)
+    syy = sum(((t.Postwt - t.Postwt.mean()) ** 2).sum() for t in both)
+    r2 = sxy ** 2 / (sxx * syy)
+    assert 0 < r2 < 1
+    se = np.sqrt((1 - r2) * (n1 + n2) / (n1 * n2) + g ** 2 / (2 * (n1 + n2)))
     assert e.loc["CBT", "effect_size"] == pytest.approx(g, rel=1e-6)
     assert (e.loc["CBT", "effect_ci_low"], e.loc["CBT", "effect_ci_high"]) == pytest.approx(
         (g - 1.959963984540054 * se, g + 1.959963984540054 * se), rel=1e-6)
+    # g's interval excludes 0 as R's confint(lm(Postwt ~ Prewt + Treat)) for CBT does (0.32 to 7.88)
+    assert e.loc["CBT", "effect_ci_low"] > 0
     # DiD = mean change CBT - mean change Cont; R: t.test(Postwt, Prewt, paired = TRUE) means
     # 3.006896552 (CBT) and -0.45 (Cont), as in tests/test_compare.py
     assert e.loc["CBT", "did_estimate"] == pytest.approx(3.006896552 + 0.45, rel=1e-8)
@@ -210,3 +221,35 @@ def test_portfolio_pools_program_effects_and_changes_separately(tmp_path):
     assert "control-only" not in e.index  # its participants are all comparison: never a programme's change
     pooled = pooled_effects(e.reset_index()).set_index("estimate_type")
     assert pooled.loc[PREPOST_CHANGE, "k"] == 2 and pooled.loc[PROGRAM_EFFECT, "k"] == 1
+
+
+def test_g_interval_allows_for_the_baseline_as_the_adjusted_difference_does(tmp_path):
+    # trial 8 (F9): greenway-food's comparison section gave the adjusted difference -0.38 to -0.04 and Hedges' g
+    # -0.65 to 0.12: Hedges & Olkin's variance ignores the baseline (R^2 about 0.6 there). Here a baseline that
+    # explains most of the outcome: the two intervals must agree on whether 0 is plausible
+    rng = np.random.default_rng(3)
+    n_p, n_c = 40, 30
+    pre = rng.normal(3.0, 0.8, n_p + n_c)
+    arm = np.array(["program"] * n_p + ["comparison"] * n_c)
+    post = pre + np.where(arm == "program", 0.2, 0.0) + rng.normal(0, 0.3, n_p + n_c)
+    ids = [f"x{i}" for i in range(n_p + n_c)]
+    resp = pd.concat([pd.DataFrame({"participant_id": ids, "partnership_id": "p", "wave": w, "measure": "skills",
+                                    "value": v.round(3)}) for w, v in (("pre", pre), ("post", post))])
+    people = pd.DataFrame({"participant_id": ids, "partnership_id": "p", "arm": arm})
+    data = ek.load_data(write_tables(tmp_path, resp, [_measure("skills", lo=0, hi=10)], participants=people))
+    row = arms.program_effects(data, "p").iloc[0]
+    assert row["ci_low"] > 0 and row["effect_ci_low"] > 0
+    # Hedges & Olkin's interval, by hand from the same g, includes 0: the finding
+    g, n = row["effect_size"], n_p + n_c
+    assert g - 1.959963984540054 * np.sqrt(n / (n_p * n_c) + g ** 2 / (2 * n)) < 0
+
+
+def test_the_sentence_never_writes_an_interval_that_excludes_0_as_reaching_it():
+    # trial 8: "ended 0.2 points lower ... (95% CI -0.4 to 0.0 ...)" beside the table's -0.38 to -0.04
+    row = {"label": "Self-rated skills", "group": "program", "reference": "comparison", "suppressed": False,
+           "estimate": -0.21, "ci_low": -0.38, "ci_high": -0.04, "pvalue": 0.02, "p_adjusted": 0.02,
+           "kind": "continuous", "scale_min": 1, "scale_max": 5, "direction": "worse", "effect_size": float("nan")}
+    text = arms.describe_program_effect(row)
+    assert "95% CI \u22120.38 to \u22120.04" in text or "95% CI -0.38 to -0.04" in text, text
+    held = arms.describe_program_effect({**row, "ci_high": 0.04, "pvalue": 0.2, "p_adjusted": 0.2})
+    assert "to 0.0)" in held or "to 0.0;" in held, held   # one that includes 0 keeps the scale's digits
