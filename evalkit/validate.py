@@ -724,6 +724,11 @@ def _target_rules(g, file, pids, mids, files, inds=None) -> list[Violation]:
     percent = statistic.isin(["pct_improved", "pct_at_least", "rate"]) & ((g["target"] < 0) | (g["target"] > 100))
     out += _emit(file, g, percent, "target", lambda d: "target " + _num(d["target"])
                  + " is not a percentage; expected 0 to 100 (write 80 for 80%)")
+    # a share written for a percentage (0.75 for 75%) would be judged against 0.75%, and met (trial 8)
+    share = statistic.isin(["pct_improved", "pct_at_least", "rate"]) & (g["target"] > 0) & (g["target"] <= 1)
+    out += _emit(file, g, share, "target", lambda d: "target " + _num(d["target"]) + " would mean "
+                 + _num(d["target"]) + "%; percentages are written 0 to 100: did you mean "
+                 + _num(round(100 * d["target"], 6)) + "?")
     return out
 
 

@@ -282,8 +282,8 @@ def test_partnerships_a_report_cannot_use_are_warnings(tmp_path):
     assert [(w.row, w.message) for w in problems.warnings] == [
         (2, "partnership 'alpha' has answers at one wave only ('pre'): change cannot be measured until a later "
             "wave is collected"),
-        (3, "partnership 'beta' has no answers at the first wave 'pre'; its own first wave 'post' is taken as its "
-            "baseline"),
+        (3, "partnership 'beta' has no answers at the first wave 'pre': its report describes its later waves but "
+            "cannot measure change from the start (the baseline)"),
         (4, "partnership 'gamma' has no participants in participants.csv; its report can only say so")]
     ek.load_data(folder)  # loads: warnings are not violations
 

@@ -436,3 +436,15 @@ def test_a_partnership_without_baseline_answers_is_warned_as_its_report_treats_i
     assert "no answers at the first wave 'pre'" in warning.message
     assert "cannot measure change from the start" in warning.message and "taken as its baseline" not in warning.message
     assert ek.PartnershipReport(ek.load_data(folder), "alpha").stage == "no baseline"
+
+
+def test_a_percentage_target_written_as_a_share_is_refused_with_the_percentage_meant(tmp_path):
+    # trial 8 (F19): "attendance_rate,rate,0.75" was judged against 0.75%: 59% attendance read "met"
+    targets = ("partnership_id,indicator,statistic,target\n"
+               "alpha,attendance_rate,rate,0.75\n"        # row 2: a share
+               "alpha,skills,pct_improved,60\n"           # row 3: a percentage
+               "alpha,skills,mean_post,0.5\n")            # row 4: a mean may be below 1
+    violations = validate_dir(_folder(tmp_path, targets=targets))
+    found = [v for v in violations if v.file == "targets.csv"]
+    assert [(v.row, v.column) for v in found] == [(2, "target")]
+    assert found[0].message == ("target 0.75 would mean 0.75%; percentages are written 0 to 100: did you mean 75?")
