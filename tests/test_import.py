@@ -657,3 +657,17 @@ def test_template_never_proposes_comments_or_time_stamps_as_groups_and_pseudonym
     ids = result.tables["participants"]["participant_id"]
     assert not ids.str.contains("@").any() and len(ids) == 5
     assert "@" not in (tmp_path / "data" / "responses.csv").read_text()
+
+
+def test_qualtrics_default_five_point_agreement_scale_is_scored_one_to_five():
+    # trial 8 (F22): "Somewhat disagree ... Somewhat agree" matched the 7-point scale first: scored 1, 3, 4, 5, 7
+    from evalkit.importer.template import guess_kind
+
+    answers = pd.Series(["Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+                         "Strongly agree", "Somewhat agree"])
+    guess = guess_kind(answers)
+    assert guess["scale"] == [1, 5]
+    assert guess["labels"] == {"Strongly disagree": 1, "Somewhat disagree": 2, "Neither agree nor disagree": 3,
+                               "Somewhat agree": 4, "Strongly agree": 5}
+    # answers with the plain "Agree" too are the 7-point scale
+    assert guess_kind(pd.concat([answers, pd.Series(["Agree"])]))["scale"] == [1, 7]

@@ -50,6 +50,10 @@ _CHARACTERISTIC_PAIRS = {("year", "group"), ("year", "level"), ("grade", "level"
 LIKERT = (
     ("strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"),
     ("strongly disagree", "disagree", "neutral", "agree", "strongly agree"),
+    # Qualtrics' default agreement scale, and its "slightly" variant: 5 points, before the 7-point one that holds
+    # them (trial 8: scored 1, 3, 4, 5, 7 on a 1-7 range)
+    ("strongly disagree", "somewhat disagree", "neither agree nor disagree", "somewhat agree", "strongly agree"),
+    ("strongly disagree", "slightly disagree", "neither agree nor disagree", "slightly agree", "strongly agree"),
     ("strongly disagree", "disagree", "somewhat disagree", "neither agree nor disagree", "somewhat agree", "agree",
      "strongly agree"),
     ("strongly disagree", "disagree", "agree", "strongly agree"),
