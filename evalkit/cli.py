@@ -44,7 +44,9 @@ def validate(data_dir: Path) -> None:
     violations = validate_dir(data_dir)
     if violations:
         err = DataValidationError(violations, source=str(data_dir))
-        click.echo(f"{err}\n{WARNINGS_LATER}", err=True)
+        # files no table reads are said now: a required table saved under another name is why it is missing
+        unread = "".join(f"\n  - warning: {w}" for w in getattr(violations, "warnings", []))
+        click.echo(f"{err}{unread}\n{WARNINGS_LATER}", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"{data_dir}: OK, the data meet the contract.", err=True)
     warnings = getattr(violations, "warnings", [])

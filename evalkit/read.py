@@ -9,6 +9,7 @@ only finds and reads them (headers normalised, cells as text): checking is
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +172,33 @@ def find_sources(data_dir: str | Path) -> tuple[dict[str, Path], list[Violation]
                                         f"required table '{table}' is missing; expected {table}.csv, "
                                         f"{table}.xlsx or {table}.parquet in {data_dir}"))
     return sources, violations
+
+
+def unread_files(data_dir: str | Path) -> list[Violation]:
+    """Warnings for the data files of ``data_dir`` that no table reads (``Attendance_log.csv``, ``targets (1).csv``).
+
+    A table is read only from ``<table>.csv``, ``.xlsx`` or ``.parquet``; a file saved under another name (an
+    export's own name, a browser's second download) would leave its table out of every report, silently. Each
+    CSV, Excel or Parquet file whose name is not a table's is named, with the table it looks like when its name
+    holds one. Hidden files and other kinds of file (a README, a notebook) are left alone.
+    """
+    import difflib
+
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        return []
+    out = []
+    for path in sorted(data_dir.iterdir()):
+        stem, suffix = path.stem.lower(), path.suffix.lower()
+        if not path.is_file() or path.name.startswith((".", "~$")) or suffix not in schema.FORMATS or stem in schema.TABLES:
+            continue
+        words = re.sub(r"[^a-z]+", " ", stem).split()
+        held = [t for t in schema.TABLES if t in words or t.rstrip("s") in words or t in stem.replace(" ", "_")]
+        close = held or difflib.get_close_matches(stem, schema.TABLES, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}{suffix}?" if close else ""
+        out.append(Violation(path.name, None, None, f"'{path.name}' is not read: a table is read only from "
+                             f"<table>.csv, .xlsx or .parquet ({', '.join(schema.TABLES)}){hint}"))
+    return out
 
 
 def read_tables(paths: Mapping[str, Path], partnership_id: str | None = None

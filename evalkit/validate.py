@@ -35,7 +35,7 @@ import pandera.pandas as pa
 
 from evalkit import schema
 from evalkit.errors import Violation
-from evalkit.read import find_sources, read_tables
+from evalkit.read import find_sources, read_tables, unread_files
 
 _SPECS = {table: {spec.name: spec for spec in specs} for table, specs in schema.COLUMNS.items()}
 #: this many rows or more with the same problem are reported as one violation listing the rows.
@@ -85,7 +85,7 @@ def validate_dir(data_dir: str | Path) -> Problems:
     raw, unreadable = read_tables(paths)
     files = {t: p.name for t, p in paths.items()}
     found, typed = check_tables(raw, files)
-    warnings = data_warnings(typed, files) if not (violations or unreadable or found) else []
+    warnings = unread_files(data_dir) + (data_warnings(typed, files) if not (violations or unreadable or found) else [])
     return Problems(violations + unreadable + found, warnings)
 
 

@@ -122,3 +122,32 @@ def test_the_renders_run_with_the_start_up_frozen_and_the_session_is_left_as_it_
     assert result.ok and len(seen) == 3
     assert min(seen) > before + 1000  # the imports and the data at least: tens of thousands of objects
     assert gc.get_freeze_count() == before
+
+
+@pytest.mark.integration
+def test_an_edited_template_printing_participants_is_not_published(tmp_path):
+    # trial 8 (F14): a template edited to show data.participants.head() published participant ids with status ok,
+    # though every run's output may be published and the README says no participant id is ever written there
+    import json
+
+    import nbformat
+
+    from evalkit.batch import run_batch
+    from test_batch import TEMPLATES, write_dataset
+
+    nb = nbformat.read(TEMPLATES / "ok.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("data.participants.head(2)"))   # an analyst checking the data
+    template = tmp_path / "mine.ipynb"
+    nbformat.write(nb, template)
+    out = tmp_path / "out"
+    result = run_batch(write_dataset(tmp_path / "data"), out, template=template, partnership_ids=["p01"],
+                       cache_dir=tmp_path / "cache")
+    (entry,) = result.entries
+    assert entry.status == "failed" and entry.error["ename"] == "PrivacyError"
+    assert entry.error["cell_index"] == len(nb.cells) and "shows participant ids" in entry.error["evalue"]
+    assert not (out / "p01.html").exists() and not (out / "p01.ipynb").exists()
+    written = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()}
+    assert "p01.failed.ipynb" in written
+    assert not [name for name, text in written.items() if "p01-0" in text or "p01-1" in text]
+    assert "[output removed by evalkit: it showed participant ids]" in written["p01.failed.ipynb"]
+    assert json.loads(written["manifest.json"])["partnerships"]["p01"]["status"] == "failed"

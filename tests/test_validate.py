@@ -448,3 +448,29 @@ def test_a_percentage_target_written_as_a_share_is_refused_with_the_percentage_m
     found = [v for v in violations if v.file == "targets.csv"]
     assert [(v.row, v.column) for v in found] == [(2, "target")]
     assert found[0].message == ("target 0.75 would mean 0.75%; percentages are written 0 to 100: did you mean 75?")
+
+
+def test_a_data_file_no_table_reads_is_named(tmp_path):
+    # trial 8 (F17): attendance saved as Attendance_log.csv and targets as "targets (1).csv" (a second download):
+    # validate said OK and every report said attendance and targets were not recorded
+    from click.testing import CliRunner
+
+    from evalkit.cli import main
+
+    folder = _folder(tmp_path, attendance=None, targets=None)
+    (folder / "Attendance_log.csv").write_text(TINY["attendance.csv"])
+    (folder / "targets (1).csv").write_text("partnership_id,indicator,statistic,target\nalpha,skills,mean_post,3\n")
+    (folder / "notes.txt").write_text("not data")          # other files are left alone
+    (folder / ".~lock.responses.csv#").write_text("")      # and hidden ones
+    problems = validate_dir(folder)
+    assert problems == []
+    said = {w.file: w.message for w in problems.warnings if "is not read" in w.message}
+    assert set(said) == {"Attendance_log.csv", "targets (1).csv"}
+    assert said["Attendance_log.csv"].endswith("did you mean attendance.csv?")
+    assert said["targets (1).csv"].endswith("did you mean targets.csv?")
+    # a required table under another name: the missing table, and the file that is probably it
+    (folder / "responses.csv").rename(folder / "responses_export.csv")
+    res = CliRunner().invoke(main, ["validate", str(folder)])
+    assert res.exit_code == 2
+    assert "required table 'responses' is missing" in res.stderr
+    assert "'responses_export.csv' is not read" in res.stderr and "did you mean responses.csv?" in res.stderr

@@ -501,6 +501,47 @@ def public_text(text, terms=None) -> str:
     return redact(out, terms=terms if terms is not None else (set(), set()))
 
 
+#: The outputs a reader of a report sees as text (figures are images: the template's own figures are not read).
+SHOWN_TEXT = ("text/plain", "text/html", "text/markdown", "text/latex")
+_MARKUP = re.compile(r"data:[^\"')\s]*|<[^>]*>")
+
+
+def _shown_texts(cell):
+    """The text of a code cell's outputs as a reader sees it: stdout, and each text output without markup."""
+    for output in cell.get("outputs") or []:
+        kind = output.get("output_type")
+        if kind == "stream" and output.get("name") == "stdout":
+            texts = [output.get("text", "")]
+        elif kind in ("display_data", "execute_result"):
+            data = output.get("data") or {}
+            texts = [data[m] for m in SHOWN_TEXT if m in data]
+        else:
+            continue
+        for text in texts:
+            yield _MARKUP.sub(" ", "".join(text) if isinstance(text, list) else str(text))
+
+
+def cells_showing_ids(cells, terms) -> list[int]:
+    """Indexes of the cells whose outputs show a participant id of the report's data slice.
+
+    Reports show groups, never individuals, and everything a run writes may be published. The
+    templates evalkit ships never print a participant; a template an analyst edited may
+    (``data.participants.head()``, to check the data). Method: the text a reader would see in each
+    output (stdout, and every text/plain, text/html and text/markdown output, without its markup
+    and embedded images) is searched for the slice's participant ids (``terms``, from
+    :func:`roster_terms_of`) as :func:`evalkit.voices.redact` finds them in quotes. Row-level
+    values without an id cannot be told from a group's statistics and are not looked for.
+    """
+    from evalkit.voices import _Roster
+
+    ids = terms[0] if terms else set()
+    if not ids:
+        return []
+    roster = _Roster(ids, ())
+    return [i for i, cell in enumerate(cells or []) if cell.get("cell_type") == "code"
+            and any(roster.scrub(text) != text for text in _shown_texts(cell))]
+
+
 def scrub_outputs(cells, terms) -> None:
     """Make the error outputs and stderr streams of notebook ``cells`` (JSON dicts) public, in place.
 

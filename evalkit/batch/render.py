@@ -22,7 +22,7 @@ from pathlib import Path
 from evalkit.errors import InputError, RenderError
 from evalkit.batch.kernel import KernelTracker, kernel_manager_class
 from evalkit.batch.html import export_html, write_pdf
-from evalkit.batch.publish import PATH_PLACEHOLDER, public_text, roster_terms_of, scrub_outputs
+from evalkit.batch.publish import PATH_PLACEHOLDER, cells_showing_ids, public_text, roster_terms_of, scrub_outputs
 from evalkit.atomic import atomic_write_text, temporary_path
 
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
@@ -227,8 +227,18 @@ def render_report(template, output_ipynb, output_html, parameters, timeout=None,
         _save_partial(scratch)
         error = _failure_from_partial(scratch, exc, watchdog)
 
+    terms = roster_terms_of(parameters.get("data_dir"))  # the slice's ids: read once, for every check below
+    if error is None:
+        # a template's own cell may print participants (an edited one checking the data): such a report is not
+        # published, and the kept notebook has that cell's outputs removed
+        showing = cells_showing_ids(nb.cells, terms)
+        if showing:
+            error = RenderFailure(
+                ename="PrivacyError", cell_index=showing[0], execution_count=nb.cells[showing[0]].get("execution_count"),
+                evalue=(f"cell {showing[0]} shows participant ids of the data; a report describes groups, never "
+                        "individuals, so it was not published: remove that output from the template"))
+            _remove_outputs(scratch, showing)
     if error is not None:  # its message may quote a data value or a local path: published without them
-        terms = roster_terms_of(parameters.get("data_dir"))  # read once, for the message and the notebook
         error = replace(error, evalue=public_text(error.evalue, terms))
         kept = None
         if scratch.exists():
@@ -388,6 +398,18 @@ def _engine_name() -> str:
         _registered = True
     _running.manager = None
     return _ENGINE
+
+
+def _remove_outputs(scratch: Path, cells: list[int]) -> None:
+    """Replace the outputs of ``cells`` in the executed notebook ``scratch`` with a note saying why."""
+    import json
+
+    nb = json.loads(Path(scratch).read_text(encoding="utf-8"))
+    note = {"output_type": "stream", "name": "stdout",
+            "text": "[output removed by evalkit: it showed participant ids]\n"}
+    for i in cells:
+        nb["cells"][i]["outputs"] = [note]
+    atomic_write_text(Path(scratch), json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def _save_partial(scratch: Path) -> None:
