@@ -671,3 +671,22 @@ def test_qualtrics_default_five_point_agreement_scale_is_scored_one_to_five():
                                "Somewhat agree": 4, "Strongly agree": 5}
     # answers with the plain "Agree" too are the 7-point scale
     assert guess_kind(pd.concat([answers, pd.Series(["Agree"])]))["scale"] == [1, 7]
+
+
+def test_a_measure_label_from_one_waves_question_names_no_wave(tmp_path):
+    # trial 8 (F12): SPSS variable labels "Confidence (pre)" and "Test score T1" became the measures' labels, so
+    # every report named the pre-to-post change of "Confidence (pre)"
+    import pyreadstat
+
+    frame = pd.DataFrame({"pid": [f"{i:03d}" for i in range(1, 11)], "conf1": [1, 2, 3, 2, 1, 3, 2, 4, 3, 2],
+                          "conf2": [3, 3, 4, 4, 2, 4, 3, 5, 4, 3], "score1": range(10), "score2": range(1, 11)})
+    sav = tmp_path / "survey.sav"
+    pyreadstat.write_sav(frame, str(sav), column_labels=["Participant", "Confidence (pre)", "Confidence (post)",
+                                                           "Test score T1", "Test score T2"])
+    spec = {"sources": [{"path": "survey.sav"}], "id": "pid", "partnership": {"id": "p1", "name": "P1"},
+            "measures": {"confidence": {"kind": "ordinal", "higher_is_better": True, "scale": [1, 5],
+                                        "waves": {"conf1": "pre", "conf2": "post"}},
+                         "score": {"kind": "continuous", "higher_is_better": True,
+                                   "waves": {"score1": "pre", "score2": "post"}}}}
+    result = import_data(spec, tmp_path / "data", base_dir=tmp_path)
+    assert result.tables["measures"]["label"].tolist() == ["Confidence", "Test score"]

@@ -331,7 +331,9 @@ def build(spec: Spec, sources: list[Source]) -> Built:
 
     measures = []
     for m in spec.measures:
-        label = m.label or next((x for x in vals.loc[vals["measure"] == m.measure, "label"] if x), None) or m.measure
+        # a label taken from one wave's question ("Confidence (pre)") names the measure without that wave
+        seen = next((x for x in vals.loc[vals["measure"] == m.measure, "label"] if x), None)
+        label = m.label or label_without_wave(seen, [w for w in pd.unique(vals["wave"].dropna())]) or m.measure
         measures.append({"measure": m.measure, "label": label, "domain": m.domain, "kind": m.kind,
                          "scale_min": m.scale_min, "scale_max": m.scale_max, "higher_is_better": m.higher_is_better,
                          "shared": m.shared, "scale": m.scale_name, "reverse_coded": m.reverse_coded})
@@ -378,6 +380,33 @@ def case_variants(values: pd.Series) -> dict[str, str]:
             keep = counts.idxmax()
             out.update({v: keep for v in counts.index if v != keep})
     return out
+
+
+#: wave words a survey tool writes into one wave's question label: pre, post, T1, wave 2, follow-up, baseline...
+_WAVE_WORDS = r"pre|post|pre-?test|post-?test|before|after|baseline|endline|midline|follow[_ -]?up|t\d{1,2}|w\d{1,2}|wave[_ ]?\d{1,2}|time[_ ]?\d{1,2}"
+
+
+def label_without_wave(label, waves=()) -> str | None:
+    """A measure's label from one wave's question label, without that wave's name at its end.
+
+    ``"Confidence (pre)"`` -> ``"Confidence"``, ``"Test score T1"`` -> ``"Test score"``: the label names
+    the measure, compared across waves, so a wave in it would name every wave's change after the first.
+    The words removed are the usual wave names and ``waves`` (the spec's); a label that is only a wave
+    is kept as it is.
+
+    Examples
+    --------
+    >>> label_without_wave("Confidence (pre)"), label_without_wave("Test score T1"), label_without_wave("Weight")
+    ('Confidence', 'Test score', 'Weight')
+    >>> label_without_wave("Reading [Autumn]", ["autumn", "spring"])
+    'Reading'
+    """
+    if label is None:
+        return None
+    words = "|".join([_WAVE_WORDS, *(re.escape(str(w)) for w in waves if str(w).strip())])
+    stripped = re.sub(rf"[\s_.:,\-]*(?:\(\s*(?:{words})\s*\)|\[\s*(?:{words})\s*\]|\b(?:{words}))\s*$", "",
+                      str(label), flags=re.IGNORECASE).strip()
+    return stripped or str(label)
 
 
 def _id_label(spec: Spec) -> str:

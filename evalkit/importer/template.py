@@ -22,7 +22,7 @@ import pandas as pd
 
 from evalkit import schema
 from evalkit.errors import DataValidationError, InputError
-from evalkit.importer.build import safe_slug
+from evalkit.importer.build import label_without_wave, safe_slug
 from evalkit.importer.sources import GOOGLE_FORMS_META, QUALTRICS_META, Source, read_source
 from evalkit.importer.spec import SourceSpec, cell_text
 from evalkit.load import normalise_header
@@ -301,7 +301,8 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
         for stem, cols in guess_waves([c for c in first.frame.columns if c not in skip]).items():
             guess = guess_kind(pd.concat([first.frame[c] for c in cols], ignore_index=True))
             if guess["kind"] is not None:
-                label = next((first.column_labels[c] for c in cols if first.column_labels.get(c)), None)
+                label = label_without_wave(next((first.column_labels[c] for c in cols if first.column_labels.get(c)),
+                                                None), set(cols.values()))
                 measures.append((stem, guess, label or _words(_stem_of(next(iter(cols)))), {"waves": cols}))
                 used |= set(cols)
     else:
