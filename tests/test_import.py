@@ -690,3 +690,20 @@ def test_a_measure_label_from_one_waves_question_names_no_wave(tmp_path):
                                    "waves": {"score1": "pre", "score2": "post"}}}}
     result = import_data(spec, tmp_path / "data", base_dir=tmp_path)
     assert result.tables["measures"]["label"].tolist() == ["Confidence", "Test score"]
+
+
+def test_a_sheet_name_typo_names_the_sheets_the_workbook_has(tmp_path):
+    # trial 8 (F25): "sheet: Postt" said "the file could not be read (...); expected an Excel workbook (.xlsx)"
+    book = tmp_path / "survey.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for wave in ("Pre", "Post"):
+            pd.DataFrame({"id": ["a", "b"], "score": [1, 2]}).to_excel(writer, sheet_name=wave, index=False)
+    spec = {"sources": [{"path": "survey.xlsx", "sheet": "Pre", "wave": "pre"},
+                        {"path": "survey.xlsx", "sheet": "Postt", "wave": "post"}],
+            "id": "id", "partnership": {"id": "p1", "name": "P1"},
+            "measures": {"score": {"kind": "continuous", "higher_is_better": True, "column": "score"}}}
+    with pytest.raises(ImportFailed) as err:
+        import_data(spec, tmp_path / "data", base_dir=tmp_path)
+    [v] = err.value.violations
+    assert v.message == "the workbook has no sheet 'Postt'; its sheets: Pre, Post; did you mean 'Post'?"
+    _nothing_written(tmp_path / "data")

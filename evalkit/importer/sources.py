@@ -98,6 +98,20 @@ def _is_qualtrics(frame: pd.DataFrame) -> bool:
     return len(third) > 0 and third.str.startswith('{"ImportId"').mean() >= 0.5
 
 
+def excel_sheets(path: Path) -> list[str] | None:
+    """The sheet names of an Excel workbook, in order (None when it cannot be opened: reading it says why)."""
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path, read_only=True)
+        try:
+            return list(book.sheetnames)
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001 - a damaged workbook is reported by the read that follows
+        return None
+
+
 def read_source(spec: SourceSpec) -> tuple[Source | None, list[Violation]]:
     """Read one export named by the spec (see the module docstring).
 
@@ -115,6 +129,14 @@ def read_source(spec: SourceSpec) -> tuple[Source | None, list[Violation]]:
                                 f"{', '.join(sorted(set(SUFFIXES)))}")]
     import pyreadstat
 
+    if fmt == "excel" and spec.sheet is not None and not isinstance(spec.sheet, int):
+        sheets = excel_sheets(path)
+        if sheets is not None and str(spec.sheet) not in sheets:   # a typo in the spec, not a damaged file
+            import difflib
+
+            close = difflib.get_close_matches(str(spec.sheet), sheets, n=1, cutoff=0.6)
+            return None, [Violation(path.name, None, None, f"the workbook has no sheet '{spec.sheet}'; its sheets: "
+                                    + ", ".join(sheets) + (f"; did you mean '{close[0]}'?" if close else ""))]
     try:
         if fmt in ("spss", "stata"):
             return _read_labelled(spec, fmt), []
