@@ -707,3 +707,15 @@ def test_a_sheet_name_typo_names_the_sheets_the_workbook_has(tmp_path):
     [v] = err.value.violations
     assert v.message == "the workbook has no sheet 'Postt'; its sheets: Pre, Post; did you mean 'Post'?"
     _nothing_written(tmp_path / "data")
+
+
+def test_the_starter_spec_of_a_workbook_with_several_sheets_says_only_the_first_was_read(tmp_path):
+    # trial 8 (F25): `evalkit import --template survey.xlsx` read the "Pre" sheet and said nothing of "Post"
+    book = tmp_path / "survey.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        for wave in ("Pre", "Post"):
+            pd.DataFrame({"id": ["a", "b"], "score": [1, 2]}).to_excel(writer, sheet_name=wave, index=False)
+    text = write_template(book, tmp_path / "spec.yml")
+    assert ("# check: the workbook has 2 sheets (Pre, Post) and only the first was read; if they are waves, give "
+            "one source per sheet (sheet: NAME, wave: WAVE)") in text
+    yaml.safe_load(text)   # still a valid spec

@@ -23,7 +23,7 @@ import pandas as pd
 from evalkit import schema
 from evalkit.errors import DataValidationError, InputError
 from evalkit.importer.build import label_without_wave, safe_slug
-from evalkit.importer.sources import GOOGLE_FORMS_META, QUALTRICS_META, Source, read_source
+from evalkit.importer.sources import GOOGLE_FORMS_META, QUALTRICS_META, Source, excel_sheets, read_source
 from evalkit.importer.spec import SourceSpec, cell_text
 from evalkit.load import normalise_header
 
@@ -281,6 +281,10 @@ def starter_spec(sources, spec_dir: str | Path | None = None) -> str:
         out.append(f"  - path: {_q(rel)}{tool}")
         if w is not None:
             out.append(f"    wave: {w}  # check")
+        sheets = excel_sheets(p) if p.suffix.lower() == ".xlsx" else None
+        if sheets and len(sheets) > 1:   # only the first sheet was read (trial 8: a workbook with a sheet per wave)
+            out.append(f"    # check: the workbook has {len(sheets)} sheets ({', '.join(sheets)}) and only the first "
+                       "was read; if they are waves, give one source per sheet (sheet: NAME, wave: WAVE)")
     out.append(f"id: {_q(id_column) if id_column else 'PARTICIPANT_ID_COLUMN'}  # check: the participant id column")
     out.append("id_normalize: true")
     if id_column and normalise_header(id_column) in schema.IDENTIFYING_COLUMNS:
