@@ -133,6 +133,15 @@ TINY = {
 }
 
 
+@pytest.fixture(scope="session")
+def sample_data():
+    """``ek.load_data("data/sample")``, loaded once per test process for the tests that only read it (evalkit
+    never changes a Dataset it is given; a test that changes one loads its own)."""
+    import evalkit as ek
+
+    return ek.load_data(ROOT / "data" / "sample")
+
+
 @pytest.fixture
 def sample_dir() -> Path:
     """The committed sample data folder (data/sample)."""

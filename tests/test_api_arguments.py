@@ -17,8 +17,8 @@ PID = "riverside-literacy"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return ek.load_data(SAMPLE)
+def data(sample_data):
+    return sample_data
 
 
 @pytest.mark.parametrize("alpha", [5, 0, 1, -0.05, "0.05", None])

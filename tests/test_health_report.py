@@ -21,8 +21,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
-def data():
-    return ek.load_data(SAMPLE)
+def data(sample_data):
+    return sample_data
 
 
 def test_every_section_renders_for_a_partnership_with_the_tables(data):

@@ -41,8 +41,8 @@ def anorexia(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return ek.load_data(SAMPLE)
+def sample(sample_data):
+    return sample_data
 
 
 @pytest.fixture(scope="module")

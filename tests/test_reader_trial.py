@@ -236,7 +236,7 @@ def test_two_outcomes_are_both_not_all_two(verdicts, sentence):
 # ---------------------------------------------------------------- what the Pre and Post columns average
 
 
-def test_outcomes_intro_says_pre_and_post_average_the_pairs():
+def test_outcomes_intro_says_pre_and_post_average_the_pairs(sample_data):
     """Riverside's outcomes table reads "n 292 / 214 / 207, Pre 10.31, Post 11.41" for the knowledge score, and its
     targets table "mean knowledge score at post: 11.25, n 214". Both are right: Pre and Post average the 207 who
     answered both surveys (by hand from responses.csv: pre 10.309, post 11.411), the target all 214 who answered
@@ -244,7 +244,7 @@ def test_outcomes_intro_says_pre_and_post_average_the_pairs():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    report = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
+    report = PartnershipReport(sample_data, "riverside-literacy")
     intro = report.outcomes_intro()
     assert "Pre and Post are the means" in intro and "answered both" in intro
     row = report.outcomes_table().loc["Knowledge test score (0-20)"] if "Measure" not in report.outcomes_table() \
@@ -255,13 +255,13 @@ def test_outcomes_intro_says_pre_and_post_average_the_pairs():
 # ---------------------------------------------------------------- the portfolio's themes
 
 
-def test_portfolio_themes_are_described_not_only_coded():
+def test_portfolio_themes_are_described_not_only_coded(sample_data):
     """The portfolio's pooled themes table listed the analyst's codes only ("practical-skills", "belonging"),
     where each partnership's report gives the codebook's description beside them."""
     import evalkit as ek
     from evalkit.health_report import PortfolioHealth
 
-    table = PortfolioHealth(ek.load_data(SAMPLE)).themes_table()
+    table = PortfolioHealth(sample_data).themes_table()
     assert table.loc["practical-skills", "Description"] == "Skills learned and put into practice"  # themes.csv
     assert table.loc["confidence", "Description"] == "Feeling more confident or capable"
 
@@ -269,7 +269,7 @@ def test_portfolio_themes_are_described_not_only_coded():
 # ---------------------------------------------------------------- the portfolio's forest plot of a yes/no indicator
 
 
-def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points():
+def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points(sample_data):
     """The portfolio says "11 percentage points (95% CI 4 to 18)" and its table "−15 pts" for harbor, but the
     forest plot's alt text read "from −14.61 (Harbor ...) ... pooled 11.08 (95% CI 4.22 to 17.93; prediction
     interval −14.42 to 36.58)": hundredths of a percentage point the text never gives."""
@@ -278,7 +278,7 @@ def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points():
     import evalkit as ek
     from evalkit.report_portfolio import PortfolioReport
 
-    report = PortfolioReport(ek.load_data(SAMPLE))
+    report = PortfolioReport(sample_data)
     alts = [f.alt for f in report.forest_figures() if "Volunteered" in f.alt]
     assert len(alts) == 1, alts
     alt = alts[0]
@@ -292,14 +292,14 @@ def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points():
     assert f"pooled random-effects estimate {m[1]} (95% CI {m[2]} to {m[3]};" in alt
 
 
-def test_summary_says_once_that_no_outcome_is_reported():
+def test_summary_says_once_that_no_outcome_is_reported(sample_data):
     """Café Société (20 enrolled, fewer than 10 answering both surveys): the summary said "Too few participants to
     conclude anything: ... so no outcome is reported." and, two sentences later, "No outcome had enough
     participants answering both surveys to report."."""
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    summary = PartnershipReport(ek.load_data(SAMPLE), "cafe-societe").summary()
+    summary = PartnershipReport(sample_data, "cafe-societe").summary()
     assert summary.count("Too few participants to conclude anything") == 1
     assert "No outcome had enough participants" not in summary
     assert "No measure was surveyed" not in summary
@@ -308,7 +308,7 @@ def test_summary_says_once_that_no_outcome_is_reported():
 # ---------------------------------------------------------------- the partners' check-ins add up
 
 
-def test_partner_check_in_sentences_add_up():
+def test_partner_check_in_sentences_add_up(sample_data):
     """Riverside: "The partners trust each other: rose, from 3.7 to 3.9 (change 0.1, ...)" and "Decisions are made
     together: rose, from 2.6 to 3.1 (change 0.5, 95% CI 0.0 to 1.0; unlikely to be due to chance)": a reader's
     subtraction gives 0.2, and an interval from 0.0 beside "unlikely to be due to chance" reads as a contradiction.
@@ -319,7 +319,7 @@ def test_partner_check_in_sentences_add_up():
     import evalkit as ek
     from evalkit.health_report import HealthSections
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     num = lambda s: float(s.replace("\u2212", "-"))  # noqa: E731
     checked = 0
     for pid in data.partnerships["partnership_id"]:
@@ -339,12 +339,12 @@ def test_partner_check_in_sentences_add_up():
     assert checked > 20
 
 
-def test_profile_says_a_university_partner():
+def test_profile_says_a_university_partner(sample_data):
     """Uplands: "a partnership with an university partner"."""
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     assert "with a university partner" in PartnershipReport(data, "uplands-tutoring").profile()
     assert "with a nonprofit partner" in PartnershipReport(data, "riverside-literacy").profile()
 
@@ -425,13 +425,13 @@ def test_an_outcome_that_got_worse_is_called_worsened_everywhere():
     plt.close("all")
 
 
-def test_outcomes_table_verdict_says_worsened():
+def test_outcomes_table_verdict_says_worsened(sample_data):
     from evalkit.compare import compare_prepost  # noqa: F401 - the table's columns
     from evalkit.narrate import outcomes_table
 
     import evalkit as ek
 
-    t = ek.compare_prepost(ek.load_data(SAMPLE), "harbor-health")
+    t = ek.compare_prepost(sample_data, "harbor-health")
     assert set(outcomes_table(t)["Verdict"]) == {"worsened"}   # all seven got worse (the summary says so)
 
 
@@ -478,18 +478,18 @@ def test_equity_sentence_names_the_group_compared_when_there_are_more_than_two()
     assert "Each difference is unlikely to be chance" in line
 
 
-def test_long_term_change_is_stated_as_precisely_as_change_over_time():
+def test_long_term_change_is_stated_as_precisely_as_change_over_time(sample_data):
     """Riverside's skills at the follow-up: "rose by 0.2 points (95% CI 0.1 to 0.3)" under Long-term benefits and
     "follow-up +0.23 (95% CI 0.11 to 0.35, ... 150 pairs)" under Change over time, the same comparison. By hand from
     responses.csv: 150 pairs, mean change 0.2267, t interval 0.1054 to 0.3479."""
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    text = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy").longterm()
+    text = PartnershipReport(sample_data, "riverside-literacy").longterm()
     assert "rose by 0.23 points on a 1-5 scale (95% CI 0.11 to 0.35)" in text, text
 
 
-def test_answer_shares_in_alt_text_add_up_to_100_and_to_the_sentence():
+def test_answer_shares_in_alt_text_add_up_to_100_and_to_the_sentence(sample_data):
     """Riverside's satisfaction: the sentence says 54% chose one of the two most positive answers ((114 + 3) / 218 =
     53.7%, by hand from responses.csv) and the bar chart's alt text "3: 46%; 4: 52%; 5: 1%": 52 + 1 = 53, and the
     shares add up to 99%. Rounded by largest remainder they add up to 100% (46, 52, 2) and to the sentence's 54%."""
@@ -498,13 +498,13 @@ def test_answer_shares_in_alt_text_add_up_to_100_and_to_the_sentence():
     import evalkit as ek
     from evalkit.figures import describe_response_shares
 
-    alt = describe_response_shares(ek.load_data(SAMPLE), "riverside-literacy", "satisfaction")
+    alt = describe_response_shares(sample_data, "riverside-literacy", "satisfaction")
     shares = {int(k): int(v) for k, v in re.findall(r"(\d): (\d+)%", alt)}
     assert sum(shares.values()) == 100, alt
     assert shares[4] + shares[5] == 54, alt
 
 
-def test_change_over_time_reads_adjusted_p_with_its_sign_and_two_decimals():
+def test_change_over_time_reads_adjusted_p_with_its_sign_and_two_decimals(sample_data):
     """Civic Coders' change over time: "follow-up +0.18 (95% CI −0.16 to 0.52, adjusted p 0.276, 22 pairs)" (no "="),
     and the trend "rose by 0.1 points per wave on a 1-5 scale (95% CI 0.0 to 0.3)" beside "+0.45" and "+0.18"
     against the baseline, in two decimals, and a lower bound shown as 0.0."""
@@ -513,12 +513,12 @@ def test_change_over_time_reads_adjusted_p_with_its_sign_and_two_decimals():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    text = PartnershipReport(ek.load_data(SAMPLE), "civic-coders").change_over_time().markdown()
+    text = PartnershipReport(sample_data, "civic-coders").change_over_time().markdown()
     assert "adjusted p 0" not in text and re.search(r"adjusted p = 0\.\d{3}", text), text
     assert re.search(r"rose by \d\.\d\d points per wave on a 1-5 scale \(95% CI [\u2212\d.]+\d\d to \d\.\d\d\)", text), text
 
 
-def test_baseline_report_does_not_call_retention_withheld():
+def test_baseline_report_does_not_call_retention_withheld(sample_data):
     """Before the post survey (generated eastside without its post answers): "the post survey: 0; both: 0
     (retention not shown)", which reads as withheld for privacy; there is simply no post survey yet."""
     import dataclasses
@@ -526,7 +526,7 @@ def test_baseline_report_does_not_call_retention_withheld():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     r = data.responses
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     text = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").participation()
@@ -534,7 +534,7 @@ def test_baseline_report_does_not_call_retention_withheld():
     assert "(retention: the post survey has not yet been collected)" in text
 
 
-def test_index_card_of_a_baseline_report_says_the_post_survey_is_not_in():
+def test_index_card_of_a_baseline_report_says_the_post_survey_is_not_in(sample_data):
     """The index page's card for a partnership whose post survey is not yet collected read "No measure was surveyed
     both before and after.", as if the partnership had no pre/post design; its report says "The post survey has
     not yet been collected."."""
@@ -543,21 +543,21 @@ def test_index_card_of_a_baseline_report_says_the_post_survey_is_not_in():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     r = data.responses
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").index_card().card
     assert card["headline"] == "The post survey has not yet been collected."
 
 
-def test_outcomes_intro_explains_the_improvement_index():
+def test_outcomes_intro_explains_the_improvement_index(sample_data):
     """The outcomes table's "Improvement index" (+13 for riverside's knowledge score) was explained only by its
     formula in the methods, (Φ(g) − 0.5) × 100. By hand: g = 0.34, Φ(0.34) = 0.633, so an average participant moved
     from the 50th percentile of the pre scores to about the 63rd: the intro says how to read it."""
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     intro = PartnershipReport(data, "riverside-literacy").outcomes_intro()
     assert "Improvement index: +10 means the average participant moved from the 50th to the 60th percentile" in intro
     # no continuous measure, no index column to explain: the generated baseline-only data aside, Café Société's
@@ -565,7 +565,7 @@ def test_outcomes_intro_explains_the_improvement_index():
     assert "improvement index" not in PartnershipReport(data, "cafe-societe").outcomes_intro().lower()
 
 
-def test_at_a_glance_card_of_a_baseline_report_says_the_post_survey_is_not_in():
+def test_at_a_glance_card_of_a_baseline_report_says_the_post_survey_is_not_in(sample_data):
     """The card of a report before the post survey showed "0 answered both surveys" and no sentence at all: a
     programme officer reading only the card could take it for a programme nobody finished."""
     import dataclasses
@@ -573,14 +573,14 @@ def test_at_a_glance_card_of_a_baseline_report_says_the_post_survey_is_not_in():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     r = data.responses
     pre_only = r[~((r["partnership_id"] == "eastside-stem") & (r["wave"] != "pre"))]
     card = PartnershipReport(dataclasses.replace(data, responses=pre_only), "eastside-stem").at_a_glance().data
     assert "The post survey has not yet been collected." in card
 
 
-def test_a_trend_that_could_be_chance_is_not_called_an_improvement():
+def test_a_trend_that_could_be_chance_is_not_called_an_improvement(sample_data):
     """Civic Coders: "scores rose by 0.11 points per wave (95% CI −0.03 to 0.26): an improvement that could be due to
     chance", where the outcomes section calls a change that could be chance "no clear change" and keeps
     "improvement" for changes that are not. Riverside's trend (0.06 to 0.16) is still "an improvement unlikely to be
@@ -588,7 +588,7 @@ def test_a_trend_that_could_be_chance_is_not_called_an_improvement():
     import evalkit as ek
     from evalkit.report import PartnershipReport
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     civic = PartnershipReport(data, "civic-coders").change_over_time().markdown()
     assert "an improvement that could be due to chance" not in civic
     assert "a change that could be due to chance" in civic

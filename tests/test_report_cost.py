@@ -18,8 +18,8 @@ SAMPLE = ROOT / "data" / "sample"
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return ek.load_data(SAMPLE)
+def sample(sample_data):
+    return sample_data
 
 
 def _show_everything(report):

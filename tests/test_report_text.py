@@ -27,8 +27,8 @@ def _plain(markdown: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def data():
-    return ek.load_data(SAMPLE)
+def data(sample_data):
+    return sample_data
 
 
 @pytest.fixture(scope="module")
@@ -196,13 +196,13 @@ def test_no_report_text_has_these_defects(data):
             assert "nan" not in re.findall(r"\b\w+\b", text), text
 
 
-def test_the_targets_section_lists_every_target_the_summary_counts():
+def test_the_targets_section_lists_every_target_the_summary_counts(sample_data):
     """Riverside's card and summary say "3 of 6 targets met", but the targets section listed the four survey
     targets only, one of them met: the two targets on the partnership's records (1,000 volunteer hours in total,
     4 events in the latest period; both reached in the sample: 1,046 hours, 4 events) were nowhere beside them."""
     import evalkit as ek
 
-    report = ek.PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
+    report = ek.PartnershipReport(sample_data, "riverside-literacy")
     table = report.targets_table()
     assert len(table) == len(report.all_targets) == 6
     assert (table["Verdict"] == "met").sum() == (report.all_targets["verdict"] == "met").sum() == 3
@@ -212,14 +212,14 @@ def test_the_targets_section_lists_every_target_the_summary_counts():
     assert table.index[0] == "Mean self-rated skills rise by at least 0.3 points"  # a sentence starts upper-case
 
 
-def test_the_response_share_chart_names_its_measure_once_and_its_wave_in_words(tmp_path):
+def test_the_response_share_chart_names_its_measure_once_and_its_wave_in_words(tmp_path, sample_data):
     """The satisfaction chart's axis read "Overall satisfaction with the programme (1-5) (1 = lowest, 5 = highest)",
     two parentheses in a row under a title that already names the measure; a follow-up wave was "followup"."""
     import matplotlib.pyplot as plt
 
     from evalkit.plots import plot_response_shares
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     fig = plot_response_shares(data, "riverside-literacy", "satisfaction", wave="post")
     ax = fig.axes[0]
     assert ax.get_xlabel() == "Answer (1 = lowest, 5 = highest)"
@@ -230,20 +230,20 @@ def test_the_response_share_chart_names_its_measure_once_and_its_wave_in_words(t
     plt.close(fig)
 
 
-def test_the_portfolio_representation_table_names_groups_as_the_reports_do():
+def test_the_portfolio_representation_table_names_groups_as_the_reports_do(sample_data):
     """The portfolio's "Which" column showed column ids with underscores replaced ("race ethnicity: ..."), where the
     partnership reports say "Race/ethnicity" (the sample's labels table)."""
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     which = PortfolioHealth(data).representation_table()["Which"].tolist()
     named = [w for w in which if w != "\u2013"]
     assert named and all("race ethnicity" not in w for w in named)
     assert any(w.startswith("Race/ethnicity: ") for w in named), named
 
 
-def test_a_theme_is_headed_by_its_description_not_its_code():
+def test_a_theme_is_headed_by_its_description_not_its_code(sample_data):
     """Themes were headed by the analyst's code, lower-case: "**confidence** (Feeling more confident or capable):
     mentioned by 40 people". The reader gets the description; a theme without one, its code as words."""
-    text = HealthSections(ek.load_data(SAMPLE), "riverside-literacy").voices()
+    text = HealthSections(sample_data, "riverside-literacy").voices()
     assert "**Feeling more confident or capable**: mentioned by " in text
     assert "**confidence**" not in text
     from evalkit.health_report import theme_name
@@ -251,20 +251,20 @@ def test_a_theme_is_headed_by_its_description_not_its_code():
     assert theme_name("peer_support", None) == "Peer support" and theme_name("x", "Being heard") == "Being heard"
 
 
-def test_a_theme_mentioned_by_one_person_says_person():
+def test_a_theme_mentioned_by_one_person_says_person(sample_data):
     """At min_group_size=1 a theme read "mentioned by 1 people" (greenway-food's sample has a theme one person
     mentioned, beside themes of 4 to 20)."""
-    text = HealthSections(ek.load_data(SAMPLE), "greenway-food", min_group_size=1).voices()
+    text = HealthSections(sample_data, "greenway-food", min_group_size=1).voices()
     assert "mentioned by 1 person (" in text and "mentioned by 1 people" not in text
     assert "mentioned by 4 people" in text
 
 
-def test_the_median_n_of_the_summary_says_which_outcomes_it_is_over():
+def test_the_median_n_of_the_summary_says_which_outcomes_it_is_over(sample_data):
     """Riverside's summary said "with 210 participants answering both surveys (median) ... d_z = 0.19" and its
     methods "With the median of 209 matched pairs": two medians over different outcomes, neither saying which.
     Uplands said "24 answered both the pre and the post survey" then "Caution: only 23 participants answered
     both surveys" (the first counts people, the second is the median outcome's matched pairs)."""
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     summary = PartnershipReport(data, "riverside-literacy").summary()
     assert "on the outcomes that showed no clear change" in summary and "(median)" not in summary
     uplands = PartnershipReport(data, "uplands-tutoring").summary()
@@ -292,23 +292,23 @@ def test_no_clear_change_beside_an_interval_without_zero_says_why(tmp_path):
     assert all("no clear change" in line and "adjusted p = 0.053" in line for line in lines), lines
 
 
-def test_a_count_withheld_with_its_row_reads_not_shown_not_fewer_than_k():
+def test_a_count_withheld_with_its_row_reads_not_shown_not_fewer_than_k(sample_data):
     """Cafe-societe's outcomes table read "fewer than 10 / fewer than 10 / fewer than 10" for n pre / post / pairs,
     while 20 of its participants answered the pre survey: a suppressed row blanks every count, and only the
     matched pairs are known to be under 10. The others now read "not shown"."""
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     table = PartnershipReport(data, "cafe-societe").outcomes_table()
     cells = set(table["n (pre / post / pairs)"])
     assert cells == {"not shown / not shown / fewer than 10"}, cells
 
 
-def test_an_untested_characteristic_is_not_said_to_show_no_credible_difference(tmp_path):
+def test_an_untested_characteristic_is_not_said_to_show_no_credible_difference(tmp_path, sample_data):
     """A characteristic "not tested: fewer than two groups large enough to show" was then listed under "Change by
     group for Gender (no credible difference) is in the appendix". At a minimum group size of 60, riverside's
     first-generation groups can be tested (no credible difference), its age, gender and three more cannot."""
     from IPython.display import Markdown
 
-    report = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy", min_group_size=60)
+    report = PartnershipReport(sample_data, "riverside-literacy", min_group_size=60)
     tests = report.group_tests_table()
     untested = [n for n, r in tests.iterrows() if r["Change differed on"].startswith("not tested")]
     assert untested, tests
@@ -318,11 +318,11 @@ def test_an_untested_characteristic_is_not_said_to_show_no_credible_difference(t
     assert "(not tested: fewer than two groups large enough to show)" in sentence
 
 
-def test_targets_on_a_yes_no_share_read_in_percent_and_a_bound_at_the_goal_shows_why_it_is_met():
+def test_targets_on_a_yes_no_share_read_in_percent_and_a_bound_at_the_goal_shows_why_it_is_met(sample_data):
     """Harbor's "at least half volunteered" target read "Goal 0.5, Observed 0.08, 0.02 to 0.13" while the outcomes
     table shows the same measure in %; riverside's behaviour target was "met" beside "40 to 54" against a 40% goal
     (its lower bound is 40.2)."""
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     harbor = PartnershipReport(data, "harbor-health").targets_table()
     half = harbor.loc["At least half volunteered in the last month at post"]
     # hand: 7 of 91 answered yes; Wilson (as every share of people) 3.78% to 15.04%
@@ -332,10 +332,10 @@ def test_targets_on_a_yes_no_share_read_in_percent_and_a_bound_at_the_goal_shows
     assert practise["95% CI"] == "40.2 to 54%" and practise["Verdict"] == "met"
 
 
-def test_methods_describe_only_what_the_report_shows_and_end_with_the_colophon():
+def test_methods_describe_only_what_the_report_shows_and_end_with_the_colophon(sample_data):
     """The methods of voices, indicators, check-ins and community came after "Produced by evalkit ... on ..."
     (a second cell), and even for a partnership that recorded none of them (cafe-societe)."""
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     for pid in ("cafe-societe", "riverside-literacy"):
         report, health = PartnershipReport(data, pid), HealthSections(data, pid)
         text = report.methods(health.methods())
@@ -350,12 +350,12 @@ def test_methods_describe_only_what_the_report_shows_and_end_with_the_colophon()
         HealthSections(data, "riverside-literacy").methods())
 
 
-def test_the_trajectory_names_waves_and_its_interval_as_the_prose_does():
+def test_the_trajectory_names_waves_and_its_interval_as_the_prose_does(sample_data):
     """Riverside's trajectory read "Self-rated skills (mean of five 1-5 items) (95% CI)" over ticks "pre, post,
     followup", where the text says "follow-up"."""
     import matplotlib.pyplot as plt
 
-    report = PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
+    report = PartnershipReport(sample_data, "riverside-literacy")
     fig = report.trajectory_figure().figure
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["pre", "post", "follow-up"]
@@ -363,23 +363,23 @@ def test_the_trajectory_names_waves_and_its_interval_as_the_prose_does():
     plt.close(fig)
 
 
-def test_the_representation_figure_names_groups_as_its_table_does():
+def test_the_representation_figure_names_groups_as_its_table_does(sample_data):
     """The figure's rows read "race ethnicity: White", "english learner: yes" beside a table saying
     "Race/ethnicity" and "English-language learner status" (the labels table)."""
     import matplotlib.pyplot as plt
 
-    shown = HealthSections(ek.load_data(SAMPLE), "riverside-literacy").representation_figure()
+    shown = HealthSections(sample_data, "riverside-literacy").representation_figure()
     rows = [t.get_text() for t in shown.figure.axes[0].get_yticklabels()]
     assert rows and not any(r.startswith(("race ethnicity", "english learner")) for r in rows), rows
     assert any(r.startswith("Race/ethnicity: ") for r in rows) and "race ethnicity" not in shown.alt
     plt.close(shown.figure)
 
 
-def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points():
+def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points(sample_data):
     """The portfolio said "Volunteered in the last month (0 no, 1 yes): ... the average change was 0.11 points
     (95% CI 0.04 to 0.18) ... expected between -0.14 and 0.37", where every partnership report says "+2
     percentage points answering yes": the same shares, read as 11 points and -14 to 37 percentage points."""
-    text = PortfolioReport(ek.load_data(SAMPLE)).shared_summary()
+    text = PortfolioReport(sample_data).shared_summary()
     line = next(x for x in text.splitlines() if x.startswith("- Volunteered"))
     assert "the average change was 11 percentage points (95% CI 4 to 18)" in line, line
     assert "expected between \u221214 and 37 percentage points" in line, line
@@ -387,11 +387,11 @@ def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points():
     assert "the average change was 0.26 points" in skills
 
 
-def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percentage_points():
+def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percentage_points(sample_data):
     """After the sentence, the table and the forest plot of the same yes/no indicator still showed shares (0.11)."""
     import matplotlib.pyplot as plt
 
-    portfolio = PortfolioReport(ek.load_data(SAMPLE))
+    portfolio = PortfolioReport(sample_data)
     table = portfolio.shared_table().reset_index()
     volunteered = table[table["Indicator"].str.startswith("Volunteered") & (table["Estimate"] != "\u2013")]
     assert len(volunteered) > 5 and volunteered["Estimate"].str.endswith(" pts").all()

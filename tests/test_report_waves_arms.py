@@ -74,8 +74,8 @@ def anorexia_data(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def sample():
-    return ek.load_data(ROOT / "data" / "sample")
+def sample(sample_data):
+    return sample_data
 
 
 # --- (1) wave names come from the data ----------------------------------------------------------

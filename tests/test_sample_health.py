@@ -20,8 +20,8 @@ def truth():
 
 
 @pytest.fixture(scope="module")
-def data():
-    return ek.load_data(SAMPLE)
+def data(sample_data):
+    return sample_data
 
 
 def test_most_partnerships_have_every_table_some_none(data, truth):
