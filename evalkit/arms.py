@@ -211,8 +211,8 @@ def _tidy(table: pd.DataFrame, data, min_group_size: int) -> pd.DataFrame:
     together), so within each measure the arms' counts get complementary suppression
     (:func:`evalkit.privacy.complementary_cells`): a program group of 35 beside 42 enrolled gives a
     comparison group of 7 away, so it is blanked too. ``protected`` names (comma-separated) the count
-    columns of a row blanked only for that, which a report shows as "not shown", not "fewer than k"
-    (:func:`evalkit.privacy.format_count`).
+    columns of a row blanked in that partition, small or protecting, which a report shows alike as
+    "not shown" (:func:`evalkit.privacy.format_count`; rule 2 of :mod:`evalkit.privacy`).
     """
     rank = {m: i for i, m in enumerate(data.measures["measure"])}
     table = table.assign(_m=table["measure"].map(rank)).sort_values(["_m", "group"], kind="stable")
@@ -230,7 +230,9 @@ def _tidy(table: pd.DataFrame, data, min_group_size: int) -> pd.DataFrame:
             table.loc[table.index[idx[blank[:-1]]], group] = pd.NA
             if blank[-1]:
                 table.loc[table.index[idx], reference] = pd.NA
-            cut = blank & (cells >= min_group_size)   # blanked only so that a smaller arm cannot be worked out
+            # every blanked arm reads alike, small or blanked so that a smaller one cannot be worked out (privacy,
+            # rule 2): "fewer than k" for the small one would tell a reader the other holds k or more
+            cut = blank & (cells > 0)
             for i in idx[cut[:-1]]:
                 protected[i].append(group)
             if cut[-1]:

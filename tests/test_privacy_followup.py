@@ -99,7 +99,9 @@ def test_results_by_group_says_not_shown_for_a_group_blanked_to_protect_a_smalle
 
 def test_the_arm_tables_say_not_shown_for_a_program_arm_blanked_to_protect_the_comparison_arm(tmp_path):
     """35 in the program arm, 7 in the comparison arm: the comparison arm is fewer than 10, the program arm's 35 is
-    blanked so that 42 - 35 cannot give the 7. The attrition table read 'fewer than 10 / fewer than 10'."""
+    blanked so that 42 - 35 cannot give the 7. The attrition table read 'fewer than 10 / fewer than 10', then
+    'not shown / fewer than 10', which told a reader the program arm held 10 or more (with 11 enrolled, the other
+    arm would be 1: trial 8). Both read 'not shown' now."""
     import evalkit as ek
 
     people = pd.DataFrame({"participant_id": [f"c{i}" for i in range(42)], "partnership_id": "p",
@@ -107,10 +109,10 @@ def test_the_arm_tables_say_not_shown_for_a_program_arm_blanked_to_protect_the_c
     resp = skills_at_both_waves(people["participant_id"])
     data = ek.load_data(write_tables(tmp_path / "d", resp, [measure("skills", lo=1, hi=5)], participants=people))
     section = ek.report.PartnershipReport(data, "p", min_group_size=K).comparison_group()
-    assert section.attrition.iloc[0]["Assigned (group / comparison)"] == "not shown / fewer than 10"
-    assert section.attrition.iloc[0]["Analysed (group / comparison)"] == "not shown / fewer than 10"
+    assert section.attrition.iloc[0]["Assigned (group / comparison)"] == "not shown / not shown"
+    assert section.attrition.iloc[0]["Analysed (group / comparison)"] == "not shown / not shown"
     for table in (section.balance, section.effects):
-        assert table.iloc[0]["n (group / comparison)"] == "not shown / fewer than 10"
+        assert table.iloc[0]["n (group / comparison)"] == "not shown / not shown"
 
 
 def test_the_representation_figure_does_not_call_a_protecting_group_too_small():
