@@ -232,7 +232,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         handles = [plt.Line2D([], [], color=palette[r], marker=markers[r], label=r) for r in roles]
         fig.legend(handles=handles, loc="lower center", ncol=len(roles), frameon=False)
         withheld = int(summary["suppressed"].sum())
-        if withheld:   # a role blanked only to protect a smaller one is not said to be too few
+        if withheld:   # small or protecting, the roles left out get one reason (privacy, rule 2)
             guard = n_protecting(summary)
             fig.text(0.01, 0.06, withheld_note(withheld, "means", min_group_size, protected=guard), fontsize=9)
         tight_layout(fig, rect=(0, 0.1, 1, 1))

@@ -235,8 +235,9 @@ def indicator_progress(data, partnership_id=None, *, min_group_size: int = DEFAU
             "first_period": order[0], "latest_period": order[-1],
             "latest": np.nan if small_latest else latest, "total": np.nan if small_total else total,
             "statistic": statistic, "target": target, "verdict": verdict, "suppressed": small_latest or small_total,
-            "note": ("latest value not shown so that a smaller period cannot be worked out by subtraction"
-                     if small_latest and latest >= k else ""),
+            # periods that add up to a total read alike when blanked, small or protecting (privacy, rule 2)
+            "note": (f"latest value not shown: fewer than {k} people, or blanked with a smaller period so that it "
+                     "cannot be worked out by subtraction" if small_latest and (how == "sum" or latest >= k) else ""),
         })
     return pd.DataFrame(rows, columns=columns)
 

@@ -301,7 +301,7 @@ class WavesAndArmsSections:
             return "\u2013" if pd.isna(lo) else f"{fn(lo, digits)} to {fn(hi, digits)}"
 
         def n2(a, b, protected="", columns=("n_group", "n_reference")):
-            # an arm blanked only so that a smaller one cannot be worked out reads "not shown" (arms._tidy)
+            # a blanked arm reads "not shown", small or protecting (arms._tidy; privacy, rule 2)
             shut = str(protected).split(",")
             return " / ".join(format_count(x, k, protected=c in shut) for x, c in zip((a, b), columns))
 

@@ -682,7 +682,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         head = str(t["label"].iloc[0]) + ("" if title is None else f": mean and {round(conf_level * 100)}% CI")
         ax.set_title(textwrap.fill(head, round(9 * panel_size[0])), fontsize=10, **literal)
         withheld = int(t["suppressed"].sum())
-        if withheld:   # a group blanked only to protect a smaller one is not said to be too few
+        if withheld:   # small or protecting, the groups left out get one reason (privacy, rule 2)
             note = withheld_note(withheld, "means", min_group_size, protected=n_protecting(t))
             ax.text(0.01, 0.01, note, transform=ax.transAxes,
                     fontsize=9, color="0.3", **literal)
