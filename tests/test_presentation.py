@@ -429,3 +429,31 @@ def test_the_index_names_no_type_for_a_partnership_of_type_other(tmp_path):
     alpha = page[page.index('id="p-p01"'):page.index('id="p-p02"')]
     gamma = page[page.index('id="p-p03"'):]
     assert "nonprofit partnership" in alpha and "other partnership" not in gamma
+
+
+@pytest.mark.integration  # renders the portfolio template on 21 generated partnerships: about 10 s
+def test_a_portfolio_of_many_partnerships_shows_every_row(tmp_path):
+    """pandas shows a notebook table of more than 60 rows as its first and last five with a '...' row
+    between ("72 rows x 4 columns"): a portfolio of 24 partnerships published 10 of its 72 shared-indicator
+    rows, and one of more than 60 partnerships would drop partnerships from its overview table.
+    21 partnerships: 3 shared indicators x 21 = 63 rows."""
+    import papermill
+
+    from evalkit.resources import template_path
+    from evalkit.sample import write_sample
+
+    data = tmp_path / "data"
+    write_sample(data, partnerships=21, participants=30, seed=5)
+    names = pd.read_csv(data / "partnerships.csv")["name"].tolist()
+    assert len(names) == 21
+    nb = papermill.execute_notebook(str(template_path("portfolio_report.ipynb")), str(tmp_path / "p.ipynb"),
+                                    parameters={"data_dir": str(data)}, progress_bar=False, kernel_name="python3",
+                                    cwd=str(tmp_path))
+    tables = [o["data"]["text/html"] for cell in nb.cells if cell.cell_type == "code"
+              for o in cell.get("outputs", []) if "text/html" in o.get("data", {})]
+    html = "".join(t if isinstance(t, str) else "".join(t) for t in tables)
+    assert not re.search(r"\d+ rows × \d+ columns", html)
+    shared = next(t if isinstance(t, str) else "".join(t) for t in tables if "Estimate type" in "".join(t))
+    assert shared.count("pre/post change") == 3 * 21    # every partnership's row of every shared indicator
+    overview = next(t if isinstance(t, str) else "".join(t) for t in tables if "Targets met" in "".join(t))
+    assert all(name in overview for name in names)
