@@ -57,9 +57,6 @@ SUPPRESSED_LABEL = "fewer than {k}"
 #: subtraction (complementary suppression, rule 2): the count itself may be large, so not "fewer than k".
 PROTECTED_LABEL = "not shown"
 
-#: The note :func:`complementary_suppression` gives a row it blanks to protect a smaller one.
-COMPLEMENTARY_NOTE = "suppressed so that a smaller group cannot be worked out by subtraction"
-
 #: The note of every row :func:`complementary_suppression` leaves blank in a table of groups, whether the group is
 #: small itself or blanked to protect a smaller one: one note (and one label, "not shown") for both, so the table
 #: does not tell which blanked groups are the small ones (rule 2).
@@ -286,9 +283,10 @@ def protects(note) -> bool:
     """Whether a row's ``note`` says it was blanked in a table of groups (rule 2): it then reads "not shown",
     whether small itself or blanked to protect a smaller one, never "fewer than k".
 
-    Reads the note :func:`complementary_suppression` writes (:data:`PARTITION_NOTE`, or
-    :data:`COMPLEMENTARY_NOTE`), and the :data:`PROTECTS` of tables that write their own (themes, who was
-    served); a row blanked on its own for being small (its note begins "suppressed: fewer than") does not.
+    Reads the note :func:`complementary_suppression` writes (:data:`PARTITION_NOTE`, and any note saying a
+    row "cannot be worked out by subtraction"), and the :data:`PROTECTS` of tables that write their own (themes,
+    who was served); a row blanked on its own for being small (its note begins "suppressed: fewer than") does
+    not.
 
     Examples
     --------
@@ -303,14 +301,14 @@ def protects(note) -> bool:
 
 
 def n_protecting(table: pd.DataFrame, blanked=None) -> int:
-    """How many of a table's blanked rows (``blanked``, default its ``suppressed`` column) were blanked only to
-    protect a smaller group (:func:`protects` reads their ``note``): what :func:`withheld_note` calls
-    ``protected``.
+    """How many of a table's blanked rows (``blanked``, default its ``suppressed`` column) were blanked in a table
+    of groups, small or protecting a smaller one (:func:`protects` reads their ``note``): what
+    :func:`withheld_note` calls ``protected``.
 
     Examples
     --------
     >>> t = pd.DataFrame({"suppressed": [True, True, False], "note": ["suppressed: fewer than 10 participants",
-    ...                                                               COMPLEMENTARY_NOTE, ""]})
+    ...                                                               PARTITION_NOTE.format(k=10), ""]})
     >>> n_protecting(t)
     1
     """
@@ -401,8 +399,9 @@ def suppression_rule(rule: str, what: str, min_group_size: int) -> str:
 def withheld_note(n_withheld: int, what: str, min_group_size: int, protected: int = 0) -> str:
     """The sentence a figure shows when it leaves out points describing too few people.
 
-    ``protected`` of the ``n_withheld`` were left out only so that a smaller one cannot be worked
-    out by subtraction (complementary suppression): they are not said to be too few.
+    ``protected``: how many of the ``n_withheld`` were blanked in a table of groups (:func:`protects`).
+    When any were, every point left out gets one reason, small or protecting a smaller one (rule 2):
+    telling them apart would give the small ones away.
 
     Examples
     --------
@@ -412,18 +411,14 @@ def withheld_note(n_withheld: int, what: str, min_group_size: int, protected: in
     '2 sessions not shown: fewer than 10 people, or left out with one so that it cannot be worked out by subtraction.'
     """
     one = what[:-1] if what.endswith("s") else what
-    if protected > 0:   # a table of groups: its blanked ones read alike, small or not (rule 2)
+    if n_withheld < 1:
+        return ""
+    if protected > 0:
         return (f"{n_withheld} {one if n_withheld == 1 else what} not shown: fewer than {min_group_size} people, or "
                 "left out with one so that it cannot be worked out by subtraction.")
-    small, said = n_withheld - protected, []
-    if small == 1:
-        said.append(f"1 {one} not shown: fewer than {min_group_size} people.")
-    elif small > 1:
-        said.append(f"{small} {what} not shown: fewer than {min_group_size} people each.")
-    if protected > 0:
-        said.append(f"{protected} {one if protected == 1 else what} not shown so that a smaller one cannot be worked "
-                    "out by subtraction.")
-    return " ".join(said)
+    if n_withheld == 1:
+        return f"1 {one} not shown: fewer than {min_group_size} people."
+    return f"{n_withheld} {what} not shown: fewer than {min_group_size} people each."
 
 
 def format_count(n, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, protected: bool = False) -> str:
