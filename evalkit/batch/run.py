@@ -423,9 +423,10 @@ def _startup_frozen():
     messages, the executed notebook, nbconvert's and BeautifulSoup's trees of the page), and each
     full collection they triggered walked every object of the start-up again: about 0.07 CPU-s a
     report, a third of the HTML export. Objects made while rendering are collected as before; those
-    of the start-up that become garbage meanwhile wait until the end. When something else froze
-    objects first (a process forked from a warm server), they stay frozen: only the run's own
-    freeze is undone, so a session that calls :func:`run_batch` collects afterwards as it did before.
+    of the start-up that become garbage meanwhile wait until the end, when the freeze is undone, so a
+    session that calls :func:`run_batch` collects afterwards as it did before. In a process whose objects
+    were frozen already (one forked from a warm kernel server) nothing is unfrozen: :func:`gc.unfreeze`
+    cannot tell the run's objects from the earlier ones, and the process froze those on purpose.
     """
     ours = gc.get_freeze_count() == 0
     gc.freeze()
