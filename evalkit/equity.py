@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.compare import compare_by_group, matched_pairs
+from evalkit.compare import _measures_compared, check_data, compare_by_group, known_values, matched_pairs
 from evalkit.compare import fold_unrecorded as fold
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE
 
@@ -88,8 +88,6 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
     associations: a characteristic may stand in for others (income for school, for example).
     """
     from evalkit.stats import adjust_pvalues, oneway_test
-
-    from evalkit.compare import _measures_compared, check_data, known_values
 
     check_data(data)
     columns = (list(data.group_columns) if group_columns is None
