@@ -407,8 +407,8 @@ class HealthSections:
             for _, r in under.iterrows():
                 if r["suppressed"]:
                     # small or protecting, one wording (privacy, rule 2); a characteristic too few have: said
-                    count = r["note"] if "known value" in str(r["note"]) else "number not shown (privacy)"
-                    detail = f"{count}, {format_pct(r['community_share'])} of the community"
+                    count = r["note"] if "known value" in str(r["note"]) else "number not shown for privacy"
+                    detail = f"{count}; {format_pct(r['community_share'])} of the community"
                 else:
                     detail = (f"{format_pct(r['participant_share'])} of participants vs "
                               f"{format_pct(r['community_share'])} of the "

@@ -196,3 +196,11 @@ def test_indicator_charts_of_whole_counts_have_whole_ticks(data):
     ticks = [t for t in events.get_yticks() if events.get_ylim()[0] <= t <= events.get_ylim()[1]]
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
     plt.close(fig)
+
+
+def test_an_under_represented_group_whose_number_is_withheld_reads_without_nested_brackets(data):
+    """Trial 9: greenway-food's Asian participants are under-represented and their number is withheld; the
+    line read "Race/ethnicity: Asian (number not shown (privacy), 8% of the community)"."""
+    text = HealthSections(data, "greenway-food").served()
+    line = next(x for x in text.splitlines() if "Asian" in x)
+    assert line == "- Race/ethnicity: Asian (number not shown for privacy; 8% of the community)."
