@@ -670,3 +670,24 @@ class PortfolioHealth:
                           ("partner_survey", "partner check-ins"), ("community", "community make-up"),
                           ("comments", "comments"), ("stories", "stories")))
         return f"Of {n} partnerships, these recorded: {said}."
+
+    def methods(self) -> str:
+        """What the health tables' columns mean, in one paragraph for the portfolio's methods.
+
+        The tables carry short headers ("Mean rating, % of scale", "Under-represented"); without this a reader
+        takes 72% of scale for 72% agreeing.
+        """
+        when = (f"at {pd.Timestamp(self.as_of):%d %b %Y}" if self.as_of is not None
+                else "at each partnership's end date, or today while it is still running or has none")
+        return (
+            "**Partnership health.** Shared partnership indicators are each partnership's own records, totalled "
+            "over its reporting periods (no sampling, so no interval). Action plans: a milestone is on time when "
+            f"done by its due date, judged {when}; the on-time share is of the milestones due. Partners' "
+            "check-ins: at each partnership's latest check-in every answer is placed on its item's scale, where "
+            "0% is the lowest answer of its scale and 100% the highest, and the answers are averaged (a mean of "
+            "4 on a 1 to 5 scale is 75%); shown when every item has at least "
+            f"{self.k} answers. Representation gaps: a group is under-represented when the whole 95% interval "
+            "(Wilson) of its representation ratio is below 1 (its share among participants divided by its share "
+            "in the community). Themes: the number of people whose comments mention each theme, over every "
+            "partnership; a theme's pooled count is not shown when, with the counts the partnerships' own "
+            "reports show, it would give away a count one of them withholds.")

@@ -204,3 +204,17 @@ def test_an_under_represented_group_whose_number_is_withheld_reads_without_neste
     text = HealthSections(data, "greenway-food").served()
     line = next(x for x in text.splitlines() if "Asian" in x)
     assert line == "- Race/ethnicity: Asian (number not shown for privacy; 8% of the community)."
+
+
+def test_the_portfolio_says_what_its_health_columns_mean(data):
+    """Trial 9: the portfolio's 'Mean rating, % of scale' (72% for Uplands) and 'Under-represented' columns were
+    not explained anywhere on the page; 72% reads as '72% agreed'. Uplands' latest check-in (25 Jun 2025): 160
+    answers on 1-5 items, mean 3.8625, (3.8625 - 1) / 4 = 71.6% (by hand from partner_survey.csv)."""
+    port = PortfolioHealth(data)
+    table = port.partner_survey_table()
+    assert table.loc["Uplands Peer Tutoring", "Mean rating, % of scale"] == "72%"
+    text = port.methods()
+    assert "0% is the lowest answer of its scale and 100% the highest" in text
+    assert "a mean of 4 on a 1 to 5 scale is 75%" in text
+    assert "whole 95% interval (Wilson) of its representation ratio is below 1" in text
+    assert "of the milestones due" in text

@@ -457,3 +457,6 @@ def test_a_portfolio_of_many_partnerships_shows_every_row(tmp_path):
     assert shared.count("pre/post change") == 3 * 21    # every partnership's row of every shared indicator
     overview = next(t if isinstance(t, str) else "".join(t) for t in tables if "Targets met" in "".join(t))
     assert all(name in overview for name in names)
+    methods = "".join("".join(o["data"].get("text/markdown", "")) for cell in nb.cells if cell.cell_type == "code"
+                      for o in cell.get("outputs", []) if "data" in o)
+    assert "0% is the lowest answer of its scale and 100% the highest" in methods   # the health columns explained
