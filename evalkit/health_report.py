@@ -685,8 +685,8 @@ class PortfolioHealth:
             f"done by its due date, judged {when}; the on-time share is of the milestones due. Partners' "
             "check-ins: at each partnership's latest check-in every answer is placed on its item's scale, where "
             "0% is the lowest answer of its scale and 100% the highest, and the answers are averaged (a mean of "
-            "4 on a 1 to 5 scale is 75%); shown when every item has at least "
-            f"{self.k} answers. Representation gaps: a group is under-represented when the whole 95% interval "
+            "4 on a 1 to 5 scale is 75%)" + (f"; shown when every item has at least {self.k} answers" if self.k > 1 else "")
+            + ". Representation gaps: a group is under-represented when the whole 95% interval "
             "(Wilson) of its representation ratio is below 1 (its share among participants divided by its share "
             "in the community). Themes: the number of people whose comments mention each theme, over every "
             "partnership; a theme's pooled count is not shown when, with the counts the partnerships' own "

@@ -218,3 +218,5 @@ def test_the_portfolio_says_what_its_health_columns_mean(data):
     assert "a mean of 4 on a 1 to 5 scale is 75%" in text
     assert "whole 95% interval (Wilson) of its representation ratio is below 1" in text
     assert "of the milestones due" in text
+    assert "at least 10 answers" in text
+    assert "at least 1 answers" not in PortfolioHealth(data, min_group_size=1).methods()   # no minimum: not said
