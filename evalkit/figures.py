@@ -795,7 +795,10 @@ def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_i
     row's ``df`` (the normal where no df is given); rows without ``se`` keep
     their ``ci_low``/``ci_high``. The verdict is "improved" or "declined" only
     when the interval excludes no change (0), in the direction ``higher_is_better``
-    says is better; otherwise "no clear change" (as the reports' outcomes tables).
+    says is better; otherwise "no clear change". A ``verdict`` column in ``changes`` (a
+    partnership's report verdict: its own test, Holm-adjusted across the report's outcomes,
+    and the interval) is kept where it is set: the interval alone can exclude 0 where the
+    report, allowing for its several outcomes, finds no clear change.
 
     Parameters
     ----------
@@ -826,7 +829,12 @@ def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_i
         c["ci_high"] = np.where(ok, est + q * se, c["ci_high"].astype(float))
     low, high = c["ci_low"].astype(float), c["ci_high"].astype(float)
     up, down = ("improved", "declined") if higher_is_better else ("declined", "improved")
-    c["verdict"] = np.where(low > 0, up, np.where(high < 0, down, "no clear change"))
+    own = np.where(low > 0, up, np.where(high < 0, down, "no clear change"))
+    if "verdict" in c.columns:   # each partnership's report's own verdict (its test, Holm-adjusted), where given
+        given = c["verdict"].map({"improved": "improved", "worsened": "declined", "declined": "declined",
+                                  "no clear change": "no clear change"})
+        own = np.where(given.notna(), given.astype(object), own)
+    c["verdict"] = own
     return c
 
 

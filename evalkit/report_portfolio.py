@@ -1,6 +1,8 @@
 """The portfolio summary across partnerships (``templates/portfolio_report.ipynb``): one object, its sections."""
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 import pandas as pd
 
@@ -121,6 +123,21 @@ class PortfolioReport:
                        for lo, hi, p in zip(c["ci_low"], c["ci_high"], share)],
         }).set_index(["Indicator", "Partnership"])
 
+    @cached_property
+    def _report_verdicts(self) -> dict:
+        """(partnership, measure) -> the pre/post verdict of that partnership's report (:func:`compare_prepost`
+        of its data: the measure's own test, Holm-adjusted across its outcomes, and the interval)."""
+        from evalkit.compare import compare_prepost
+        from evalkit.portfolio import PROGRAM_EFFECT
+
+        pre_post = self.changes[self.changes["estimate_type"] != PROGRAM_EFFECT]
+        parts = self.data.partnership_slices()
+        out = {}
+        for pid in dict.fromkeys(pre_post["partnership_id"]):
+            t = compare_prepost(parts[pid], pid, alpha=self.alpha, min_group_size=self.min_group_size)
+            out.update({(pid, m): v for m, v, s in zip(t["measure"], t["verdict"], t["suppressed"]) if not s})
+        return out
+
     @property
     def _yes_no(self) -> set:
         """The yes/no measures: their changes are changes in a share, stated in percentage points."""
@@ -138,6 +155,9 @@ class PortfolioReport:
                 if pd.isna(r.get("estimate")):
                     continue
                 same = self.changes[self.changes["estimate_type"] == r["estimate_type"]]   # never mixed
+                if r["estimate_type"] != PROGRAM_EFFECT:   # named as each partnership's report names it
+                    same = same.assign(verdict=[self._report_verdicts.get((p, m)) for p, m in
+                                                zip(same["partnership_id"], same["measure"])])
                 hib = self.data.measures.set_index("measure")["higher_is_better"].get(r["measure"], True)
                 hib = True if pd.isna(hib) else bool(hib)
                 share = r["measure"] in self._yes_no

@@ -594,3 +594,31 @@ def test_a_trend_that_could_be_chance_is_not_called_an_improvement(sample_data):
     assert "a change that could be due to chance" in civic
     river = PartnershipReport(data, "riverside-literacy").change_over_time().markdown()
     assert "an improvement unlikely to be due to chance" in river
+
+
+def test_portfolio_forest_names_each_partnership_by_its_own_reports_verdict(sample_data):
+    """Trial 9: the portfolio's forest plot of 'Volunteered in the last month' called Civic Coders 'improved'
+    (its unadjusted paired-t interval, 4 to 33 points, excludes 0) while Civic Coders' report and index card say
+    'no clear change'. By hand from responses.csv: of its 32 pairs, 6 went from no to yes and none from yes to no,
+    so the exact McNemar p is 2 x 0.5^6 = 0.03125; Holm across the report's seven outcomes (it is the second
+    largest p) doubles it to 0.0625, above 0.05."""
+    import evalkit as ek
+
+    r = sample_data.responses
+    v = r[(r["partnership_id"] == "civic-coders") & (r["measure"] == "volunteered")].pivot_table(
+        index="participant_id", columns="wave", values="value").dropna()
+    assert len(v) == 32 and ((v["pre"] == 0) & (v["post"] == 1)).sum() == 6 and ((v["pre"] == 1) & (v["post"] == 0)).sum() == 0
+    report = ek.report.PortfolioReport(sample_data)
+    alt = next(f.alt for f in report.forest_figures() if "Volunteered" in f.alt)
+    improved = alt.split("improved: ", 1)[1].split(";", 1)[0]
+    assert "Civic Coders Apprenticeship" not in improved
+    assert "Civic Coders Apprenticeship" in alt.split("no clear change: ", 1)[1].split(";", 1)[0]
+    for pid in ("civic-coders", "uplands-tutoring", "riverside-literacy"):   # each as its own report says
+        own = ek.report.PartnershipReport(sample_data, pid).outcomes.set_index("measure")["verdict"]
+        name = sample_data.partnerships.set_index("partnership_id").loc[pid, "name"]
+        for f in report.forest_figures():
+            measure = {"Knowledge": "knowledge", "Self-rated": "skills", "Volunteered": "volunteered"}[
+                f.alt.split("Forest plot of ", 1)[1].split(" ", 1)[0]]
+            said = next(w for w in ("improved", "worsened", "no clear change")
+                        if f"{w}: " in f.alt and name in f.alt.split(f"{w}: ", 1)[1].split(";", 1)[0])
+            assert said == own[measure], (pid, measure)
