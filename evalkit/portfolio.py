@@ -248,9 +248,9 @@ def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
     -------
     pandas.DataFrame
         ``partnership_id, name, partner_type, n_enrolled, retention_rate, attendance_rate,
-        targets_met, targets_total``; suppressed values are blank. Targets are counted as
+        targets_met, targets_total, targets_set``; suppressed values are blank. Targets are counted as
         on page one (:func:`evalkit.targets.all_target_verdicts`): survey and indicator
-        targets, ``targets_total`` those that could be judged.
+        targets, ``targets_total`` those that could be judged, ``targets_set`` all of them.
     """
     p = data.partnerships[["partnership_id", "name", "partner_type"]]
     ret = retention(data, min_group_size=min_group_size)[["partnership_id", "n_enrolled", "retention_rate"]]
@@ -263,10 +263,10 @@ def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
         v = all_target_verdicts(part, pid, t, min_group_size=min_group_size)
         judged = v[v["verdict"].isin(JUDGED)]
         counts.append({"partnership_id": pid, "targets_met": int((judged["verdict"] == "met").sum()),
-                       "targets_total": len(judged)})
-    met = pd.DataFrame(counts, columns=["partnership_id", "targets_met", "targets_total"])
+                       "targets_total": len(judged), "targets_set": len(v)})
+    met = pd.DataFrame(counts, columns=["partnership_id", "targets_met", "targets_total", "targets_set"])
     out = p.merge(ret, on="partnership_id", how="left").merge(att, on="partnership_id", how="left")
     out = out.merge(met, on="partnership_id", how="left")
-    for c in ("targets_met", "targets_total"):
+    for c in ("targets_met", "targets_total", "targets_set"):
         out[c] = out[c].fillna(0).astype(int)
     return out

@@ -580,3 +580,19 @@ def test_group_differences_name_a_wrong_argument(tmp_path):
         group_differences(str(tmp_path), "p")
     one = group_differences(data, "p", group_columns="gender", min_group_size=10)
     assert list(one["group_variable"].unique()) == ["gender"]
+
+
+def test_portfolio_says_when_a_partnerships_targets_could_not_be_judged(sample):
+    """Trial 9: cafe-societe's report says 'none of the 4 targets can be judged (4 with too few participants)';
+    the portfolio's overview read '–', as for a partnership with no targets at all. targets.csv holds 4 targets
+    for cafe-societe; its 20 participants leave fewer than 10 pairs, so none is judged."""
+    from dataclasses import replace
+
+    import evalkit as ek
+
+    table = ek.report.PortfolioReport(sample).overview_table()
+    assert table.loc["Café Société Youth Employment", "Targets met"] == "none could be judged (4 targets)"
+    assert table.loc["Riverside Family Literacy", "Targets met"] == "3 of 6"
+    no_targets = replace(sample, targets=sample.targets[sample.targets["partnership_id"] != "riverside-literacy"])
+    assert ek.report.PortfolioReport(no_targets).overview_table().loc["Riverside Family Literacy", "Targets met"] \
+        == "no targets set"
