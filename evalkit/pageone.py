@@ -376,7 +376,8 @@ def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=Non
     Returns
     -------
     dict
-        ``{"headline": str, "targets_met": int, "targets_total": int, "flags": [str]}``.
+        ``{"headline": str, "targets_met": int, "targets_total": int, "targets_set": int, "flags": [str]}``
+        (``targets_set``: every target, judged or not: suppressed, no data yet).
     """
     from evalkit.targets import JUDGED
 
@@ -389,4 +390,4 @@ def index_card(outcomes: pd.DataFrame, targets: pd.DataFrame, retention_rate=Non
     if (len(outcomes) and shown.empty) or (len(shown) and shown["n_pairs"].median() < SMALL_N):
         flags.append("small n")
     return {"headline": text, "targets_met": int((judged["verdict"] == "met").sum()) if len(judged) else 0,
-            "targets_total": int(len(judged)), "flags": flags}
+            "targets_total": int(len(judged)), "targets_set": int(len(targets)), "flags": flags}

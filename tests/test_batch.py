@@ -259,7 +259,7 @@ def test_the_index_card_comes_from_the_report_not_from_the_batch_process(tmp_pat
     manifest = json.loads((tmp_path / "std" / "manifest.json").read_text())
     for pid in ("p01", "p02"):
         card = manifest["partnerships"][pid]["headline"]
-        assert set(card) == {"headline", "targets_met", "targets_total", "flags"}
+        assert set(card) == {"headline", "targets_met", "targets_total", "targets_set", "flags"}
         assert card["targets_total"] == 1 and card["flags"] == ["small n"]   # one target; 4 pairs, fewer than 30
         assert card == real(ek.load_data(data), {}, pid, {"min_group_size": 3})   # as the batch would compute it
         page = (tmp_path / "std" / f"{pid}.html").read_text()

@@ -428,7 +428,7 @@ def test_batch_manifest_carries_the_headline_and_the_index_shows_it(sample_run):
     manifest = json.loads((sample_run.out_dir / "manifest.json").read_text())
     card = manifest["partnerships"]["eastside-stem"]["headline"]
     assert card["headline"] == "There was no clear change on any of the seven outcomes."
-    assert set(card) == {"headline", "targets_met", "targets_total", "flags"}
+    assert set(card) == {"headline", "targets_met", "targets_total", "targets_set", "flags"}
     index = (sample_run.out_dir / "index.html").read_text()
     assert "There was no clear change on any of the seven outcomes." in index
 

@@ -294,6 +294,7 @@ def test_index_gives_the_run_time_in_utc_as_the_reports_do(tmp_path):
 def test_index_degrades_gracefully_without_headlines(tmp_path):
     page = write_index(tmp_path, _manifest()).read_text()
     gamma = page[page.index('id="p-p03"'):]
+    gamma = gamma[:gamma.index("</li>")]   # its card (the flags' key follows the cards)
     assert "See the report for results." in gamma and "targets met" not in gamma and 'class="flag"' not in gamma
 
 
@@ -460,3 +461,25 @@ def test_a_portfolio_of_many_partnerships_shows_every_row(tmp_path):
     methods = "".join("".join(o["data"].get("text/markdown", "")) for cell in nb.cells if cell.cell_type == "code"
                       for o in cell.get("outputs", []) if "data" in o)
     assert "0% is the lowest answer of its scale and 100% the highest" in methods   # the health columns explained
+
+
+def test_the_index_explains_its_flags_and_says_when_no_target_could_be_judged(tmp_path):
+    # trial 9: "small n" and "high attrition" stood on the cards unexplained; a partnership whose targets could not
+    # be judged (too few participants) had no targets line at all, like one that set none
+    from evalkit.batch.publish import write_index
+    from evalkit.pageone import index_card
+
+    outcomes = pd.DataFrame({"measure": ["m"], "suppressed": [True], "n_pairs": [pd.NA], "verdict": ["suppressed"]})
+    targets = pd.DataFrame({"verdict": ["suppressed", "no data"]})
+    card = index_card(outcomes, targets, retention_rate=0.4, no_outcomes=None)
+    assert card["flags"] == ["high attrition", "small n"] and card["targets_total"] == 0 and card["targets_set"] == 2
+    manifest = {"finished": "2026-01-01T00:00:00", "evalkit_version": "x", "partnerships": {
+        "p1": {"status": "ok", "name": "Small one", "files": {"html": "p1.html"}, "headline": card},
+        "p2": {"status": "ok", "name": "Other", "files": {"html": "p2.html"},
+               "headline": {"headline": "Fine.", "targets_met": 1, "targets_total": 2, "targets_set": 2, "flags": []}}}}
+    page = write_index(tmp_path, manifest).read_text()
+    assert "None of its 2 targets could be judged yet" in page and "<strong>1 of 2</strong> targets met" in page
+    assert ('<span class="flag">small n</span>: fewer than 30 participants answered both surveys on the typical '
+            "outcome") in page
+    assert '<span class="flag">high attrition</span>: fewer than 50% of those who answered the first survey' in page
+    assert "failed render</span>:" not in page   # only the flags the page shows are explained

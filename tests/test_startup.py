@@ -151,3 +151,4 @@ def test_an_edited_template_printing_participants_is_not_published(tmp_path):
     assert not [name for name, text in written.items() if "p01-0" in text or "p01-1" in text]
     assert "[output removed by evalkit: it showed participant ids]" in written["p01.failed.ipynb"]
     assert json.loads(written["manifest.json"])["partnerships"]["p01"]["status"] == "failed"
+

@@ -315,7 +315,7 @@ def _entry_view(pid: str, entry: dict) -> dict:
         text = flag.get("label") or flag.get("text") if isinstance(flag, dict) else flag
         if text:
             flags.append(str(text))
-    met, total = head.get("targets_met"), head.get("targets_total")
+    met, total, targets_set = head.get("targets_met"), head.get("targets_total"), head.get("targets_set")
     duration = entry.get("duration")
     return {
         "id": str(pid), "name": str(entry.get("name") or pid),
@@ -325,6 +325,8 @@ def _entry_view(pid: str, entry: dict) -> dict:
         "headline": str(head.get("headline") or ""), "flags": flags,
         "targets_met": met if isinstance(met, int) else None,
         "targets_total": total if isinstance(total, int) and isinstance(met, int) and total > 0 else None,
+        # targets set but none judged yet (too few participants, no data): said, not left out (trial 9)
+        "targets_unjudged": targets_set if isinstance(targets_set, int) and targets_set > 0 and not total else None,
         "files": links, "error": str((entry.get("error") or {}).get("summary", "")),
         "duration": f"{duration:.1f} s" if isinstance(duration, (int, float)) else "",
         "rendered": "no (unchanged)" if entry.get("rendered") is False else "yes",
@@ -406,8 +408,23 @@ def write_index(out_dir, manifest: dict) -> Path:
     page = _index_template().render(
         title="Partnership evaluation reports", entries=views, n_ok=n_ok, n_failed=len(views) - n_ok,
         finished=_when(manifest.get("finished")), version=str(manifest.get("evalkit_version", "")),
-        portfolio=_portfolio_view(manifest.get("portfolio")))
+        portfolio=_portfolio_view(manifest.get("portfolio")), flag_key=_flag_key(views))
     return atomic_write_text(Path(out_dir) / INDEX, page)
+
+
+def _flag_key(views) -> list[tuple[str, str]]:
+    """What each flag shown on the index means (trial 9: "small n" and "high attrition" stood unexplained)."""
+    from evalkit.pageone import HIGH_ATTRITION_RETENTION, SMALL_N
+
+    meaning = {
+        "small n": f"fewer than {SMALL_N} participants answered both surveys on the typical outcome (or every "
+                   "outcome is withheld), so its changes are measured with little precision",
+        "high attrition": f"fewer than {round(HIGH_ATTRITION_RETENTION * 100)}% of those who answered the first "
+                          "survey answered the second, so the results may not describe everyone who took part",
+        "failed render": "the report could not be made this time; the error says why",
+    }
+    shown = dict.fromkeys(f for v in views for f in [*(() if v["ok"] else ("failed render",)), *v["flags"]])
+    return [(flag, meaning[flag]) for flag in shown if flag in meaning]
 
 
 # ---- failures: what a failed report may say (its error, traceback and warnings) --------------------------
