@@ -516,7 +516,11 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
     else:
         lo, hi = row.get("scale_min"), row.get("scale_max")
         bounded = lo is not None and hi is not None and not pd.isna(lo) and not pd.isna(hi)
-        amount = f"{_n(abs(est), digits)}" + (" points" if bounded else "")
+        # a difference is not written as 0.0 beside "a worse result" (trial 9: -0.02 read "0.0 points lower")
+        shown = digits
+        while shown < digits + 2 and round(abs(est), shown) == 0:
+            shown += 1
+        amount = f"{_n(abs(est), shown)}" + (" points" if bounded else "")
         # an interval that excludes 0 is not written as reaching it (-0.04 is not "0.0": trial 8)
         at = digits
         while at < digits + 2 and not held and any(round(x, at) == 0 for x in (row["ci_low"], row["ci_high"])):

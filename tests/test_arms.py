@@ -253,3 +253,13 @@ def test_the_sentence_never_writes_an_interval_that_excludes_0_as_reaching_it():
     assert "95% CI \u22120.38 to \u22120.04" in text or "95% CI -0.38 to -0.04" in text, text
     held = arms.describe_program_effect({**row, "ci_high": 0.04, "pvalue": 0.2, "p_adjusted": 0.2})
     assert "to 0.0)" in held or "to 0.0;" in held, held   # one that includes 0 keeps the scale's digits
+
+
+def test_the_sentence_never_writes_a_difference_it_calls_worse_as_zero():
+    # trial 9: "ended 0.0 points lower than the comparison group on Teamwork ... a worse result" (-0.02)
+    row = {"label": "Teamwork", "group": "program", "reference": "comparison", "suppressed": False,
+           "estimate": -0.02, "ci_low": -0.2, "ci_high": 0.16, "pvalue": 0.8, "p_adjusted": 0.8,
+           "kind": "continuous", "scale_min": 1, "scale_max": 5, "direction": "worse", "effect_size": float("nan")}
+    text = arms.describe_program_effect(row)
+    assert "ended 0.02 points lower" in text and "0.0 points" not in text, text
+    assert "ended 0.2 points lower" in arms.describe_program_effect({**row, "estimate": -0.21})
