@@ -118,7 +118,9 @@ class PortfolioReport:
         return pd.DataFrame({
             "Indicator": c["label"], "Partnership": c["name"],
             "Estimate type": ["program effect" if t == PROGRAM_EFFECT else "pre/post change" for t in c["estimate_type"]],
-            "n": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
+            # pairs for a pre/post change, program and comparison participants together for a program effect:
+            # both are the people who answered both surveys (trial 9: a bare "n" meant two things)
+            "n (answered both surveys)": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
             "Estimate": [number(x, p) for x, p in zip(c["mean_change"], share)],
             "95% CI": ["\u2013" if pd.isna(lo) else f"{number(lo, p, unit=False)} to {number(hi, p)}"
                        for lo, hi, p in zip(c["ci_low"], c["ci_high"], share)],

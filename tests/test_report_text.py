@@ -405,3 +405,10 @@ def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percenta
     assert "percentage points answering yes" in forest.alt
     for f in figures:
         plt.close(f.figure)
+
+
+def test_the_portfolio_table_says_what_its_n_counts(sample_data):
+    # trial 9: "n" was the matched pairs of a pre/post row and the program plus comparison pairs of a program-effect
+    # row, under one bare header
+    table = PortfolioReport(sample_data).shared_table()
+    assert "n" not in table.columns and "n (answered both surveys)" in table.columns
