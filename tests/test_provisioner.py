@@ -145,10 +145,14 @@ def test_the_memory_limit_means_the_same_in_a_fresh_kernel(tmp_path):
 
 
 SLEEP_UNTIL_INTERRUPTED = """
-import signal
+import time
 try:
     print("waiting", flush=True)
-    signal.pause()   # until a signal: SIGINT raises KeyboardInterrupt here, SIGTERM ends the kernel
+    # Until a signal: SIGINT raises KeyboardInterrupt here, SIGTERM ends the kernel. Not signal.pause(): the kernel has
+    # other threads, and a SIGINT the system hands to one of them never wakes a main thread blocked in pause() (a
+    # CI run hung here); a short sleep returns and the interpreter then raises the pending KeyboardInterrupt.
+    for _ in range(6000):
+        time.sleep(0.01)
 except KeyboardInterrupt:
     with open({path!r}, "w") as f:
         f.write("SIGINT")
@@ -170,7 +174,7 @@ async def _stop_a_busy_kernel(manager_class, path, interrupt: bool) -> None:
                 break
         if interrupt:
             await km.interrupt_kernel()
-            await kc.get_shell_msg(timeout=120)  # the cell's reply: it ended
+            await kc.get_shell_msg(timeout=30)  # the cell's reply: it ended
     finally:
         kc.stop_channels()
         await km.shutdown_kernel(now=False)  # graceful: an interrupt would end the wait and write the file
