@@ -152,23 +152,53 @@ def sample_dir() -> Path:
 SAMPLE_RUN_IDS = ("riverside-literacy", "eastside-stem", "cafe-societe", "uplands-tutoring")
 
 
+def _shared_folder(tmp_path_factory) -> Path:
+    """A folder every test process of this pytest run shares: under pytest-xdist the workers' common base
+    temporary folder (``pytest-N``), otherwise this process's own."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory):
+def sample_run_cache(tmp_path_factory) -> Path:
+    """The ``--cache-dir`` of the shared sample run (shared by the test processes, so not the per-process
+    ``EVALKIT_CACHE_HOME``)."""
+    return _shared_folder(tmp_path_factory) / "sample_run" / "cache"
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory, sample_run_cache):
     """One batch run on the sample data, shared by the presentation and browser tests.
 
     ``evalkit run data/sample --partnership riverside-literacy --partnership eastside-stem --partnership
     cafe-societe --partnership uplands-tutoring --portfolio --pdf`` into a temporary folder: four reports
     (HTML, PDF, Excel; cafe-societe is the sample's too-small partnership, uplands-tutoring the one mostly
     missing its post survey), the portfolio summary and index.html. One run serves the template,
-    presentation, browser and run-safety tests, so the suite renders the sample once.
+    presentation, browser and run-safety tests, so the suite renders the sample once: under pytest-xdist the
+    first worker that needs it renders it (the others wait on a lock) and the others read its result.
+    Tests only read the folder.
     """
+    import fcntl
+    import pickle
+
     from evalkit.batch import run_batch
 
-    out = tmp_path_factory.mktemp("sample_run")
-    result = run_batch(ROOT / "data" / "sample", out, partnership_ids=list(SAMPLE_RUN_IDS),
-                       portfolio=True, pdf=True, workers=2, progress=False, timeout=600)
-    assert result.ok, result.to_frame()
-    return result
+    shared = sample_run_cache.parent
+    shared.mkdir(parents=True, exist_ok=True)
+    saved = shared / "result.pickle"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if saved.is_file():
+                return pickle.loads(saved.read_bytes())
+            result = run_batch(ROOT / "data" / "sample", shared / "out", partnership_ids=list(SAMPLE_RUN_IDS),
+                               portfolio=True, pdf=True, workers=2, progress=False, timeout=600,
+                               cache_dir=sample_run_cache)
+            assert result.ok, result.to_frame()
+            saved.write_bytes(pickle.dumps(result))
+            return result
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 from pathlib import Path
 
@@ -77,17 +78,24 @@ def sample_out(sample_run):
     return sample_run.out_dir
 
 
-def test_nothing_under_out_holds_row_level_data_or_participant_ids(sample_out):
+def _delimited(text: str) -> set:
+    """Every piece of ``text`` between two quotes, between ``>`` and ``<``, or between two spaces (the ways an id
+    would stand alone in HTML, JSON or markdown), found in three scans rather than three searches per id."""
+    return {piece for pattern in (r'(?<=")[^"]+(?=")', r"(?<=>)[^<>]+(?=<)", r"(?<= )[^ ]+(?= )")
+            for piece in re.findall(pattern, text)}
+
+
+def test_nothing_under_out_holds_row_level_data_or_participant_ids(sample_out, sample_run_cache):
     files = [p for p in sample_out.rglob("*") if p.is_file()]
     assert not [p for p in files if p.suffix in (".parquet", ".csv", ".feather", ".pkl")]
     ids = set(pd.read_csv(SAMPLE / "participants.csv", dtype=str)["participant_id"])
     ids = {i for i in ids if len(i) >= 4}
+    assert _delimited('<td>P001-0001</td> "P001-0002" P001-0003 ') >= {"P001-0001", "P001-0002", "P001-0003"}
     for path in files:
         if path.suffix in (".html", ".ipynb", ".json", ".md"):
-            text = path.read_text(errors="replace")
-            leaked = [i for i in ids if f'"{i}"' in text or f">{i}<" in text or f" {i} " in text]
+            leaked = sorted(ids & _delimited(path.read_text(errors="replace")))
             assert not leaked, (path.name, leaked[:3])
-    assert (cache_folder(sample_out) / "riverside-literacy" / "responses.parquet").is_file()
+    assert (cache_folder(sample_out, sample_run_cache) / "riverside-literacy" / "responses.parquet").is_file()
 
 
 def test_the_planted_email_and_phone_reach_no_output_file(sample_out):
