@@ -95,6 +95,74 @@ def has_comparison(data, partnership_id: str, *, arms: str = ARM, reference: str
     return str(reference) in levels and len(levels) >= 2
 
 
+def comparison_ids(data, partnership_id: str, *, arms: str = ARM, reference: str = COMPARISON) -> set:
+    """The participant ids of the partnership's ``reference`` arm (empty when it has no such column or arm)."""
+    people = data.participants
+    if arms not in people.columns:
+        return set()
+    mine = (people["partnership_id"] == partnership_id) & (people[arms].astype(str) == str(reference))
+    return set(people.loc[mine, "participant_id"])
+
+
+def comparison_set_apart(data, partnership_id: str, *, arms: str = ARM, reference: str = COMPARISON,
+                         pre: str = "pre", post: str = "post",
+                         min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> bool:
+    """Whether the programme's own figures can leave the comparison arm out.
+
+    The comparison arm is set apart only when every count of it a report shows or lets a reader work out
+    (enrolled; answered each wave; answered both ``pre`` and ``post``; in the attendance log) is 0 or at
+    least ``min_group_size`` (:mod:`evalkit.privacy`, rule 8): the programme's counts beside all arms'
+    counts give the arm's counts by subtraction, so they must be counts that may be shown. Then enrolment,
+    retention, attendance, outcomes and targets describe the programme's participants only, and the arm's
+    counts are shown beside them. Otherwise everyone is counted together.
+
+    Returns
+    -------
+    bool
+        False when the partnership has no comparison arm (:func:`has_comparison`).
+
+    Examples
+    --------
+    >>> import evalkit
+    >>> comparison_set_apart(evalkit.load_data("data/sample"), "riverside-literacy")
+    False
+    """
+    from evalkit.participation import wave_flags
+
+    if arms not in data.participants.columns or not has_comparison(data, partnership_id, arms=arms,
+                                                                     reference=reference):
+        return False
+    ref = comparison_ids(data, partnership_id, arms=arms, reference=reference)
+    r = data.responses
+    r = r[(r["partnership_id"] == partnership_id) & r["participant_id"].isin(ref) & r["value"].notna()]
+    counts = [len(ref), *r.groupby("wave")["participant_id"].nunique()]
+    flags = wave_flags(data, [partnership_id], pre, post)
+    counts.append(int(flags["both"][flags.index.get_level_values("participant_id").isin(ref)].sum()))
+    a = data.attendance
+    counts.append(a.loc[(a["partnership_id"] == partnership_id) & a["participant_id"].isin(ref),
+                        "participant_id"].nunique())
+    return all(n == 0 or n >= min_group_size for n in counts)
+
+
+def program_data(data, partnership_id: str, *, arms: str = ARM, reference: str = COMPARISON):
+    """The data without the partnership's ``reference`` arm: its participants, answers and attendance removed.
+
+    Row-level data for analysis; never publish it. Use it only where :func:`comparison_set_apart` is True
+    (otherwise the arm's counts could be worked out by subtraction).
+    """
+    import dataclasses
+
+    ref = comparison_ids(data, partnership_id, arms=arms, reference=reference)
+    if not ref:
+        return data
+
+    def keep(t):
+        return t[~((t["partnership_id"] == partnership_id) & t["participant_id"].isin(ref))]
+
+    return dataclasses.replace(data, participants=keep(data.participants), responses=keep(data.responses),
+                               attendance=keep(data.attendance))
+
+
 def _levels(people: pd.DataFrame, reference: str) -> list[str]:
     levels = sorted(set(people["arm"].astype(str)))
     return [g for g in levels if g != str(reference)] if str(reference) in levels else []

@@ -248,13 +248,25 @@ def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
     -------
     pandas.DataFrame
         ``partnership_id, name, partner_type, n_enrolled, retention_rate, attendance_rate,
-        targets_met, targets_total, targets_set``; suppressed values are blank. Targets are counted as
+        targets_met, targets_total, targets_set``; suppressed values are blank. Where a comparison arm is
+        set apart (:func:`evalkit.arms.comparison_set_apart`), enrolment, retention and attendance count the
+        programme's participants only, as its report does. Targets are counted as
         on page one (:func:`evalkit.targets.all_target_verdicts`): survey and indicator
         targets, ``targets_total`` those that could be judged, ``targets_set`` all of them.
     """
+    from evalkit.arms import comparison_set_apart, program_data
+
     p = data.partnerships[["partnership_id", "name", "partner_type"]]
     ret = retention(data, min_group_size=min_group_size)[["partnership_id", "n_enrolled", "retention_rate"]]
     att = attendance_summary(data, min_group_size=min_group_size)[["partnership_id", "attendance_rate"]]
+    # as in each report: a comparison arm set apart is not the programme's enrolment, retention or attendance
+    for pid in p["partnership_id"]:
+        if comparison_set_apart(data, pid, min_group_size=min_group_size):
+            own = program_data(data, pid)
+            ret.loc[ret["partnership_id"] == pid, ["n_enrolled", "retention_rate"]] = retention(
+                own, pid, min_group_size=min_group_size)[["n_enrolled", "retention_rate"]].to_numpy()
+            att.loc[att["partnership_id"] == pid, "attendance_rate"] = attendance_summary(
+                own, pid, min_group_size=min_group_size)["attendance_rate"].to_numpy()
     parts = data.partnership_slices()   # one pass over the data, not one per partnership
     counts = []
     for pid in p["partnership_id"]:   # every target, the indicator ones too; judged ones only (as page one)

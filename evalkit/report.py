@@ -213,12 +213,15 @@ class PartnershipReport(WavesAndArmsSections):
 
     @cached_property
     def retention(self) -> pd.Series:
-        return retention(self.data, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+        """Enrolment and retention (:func:`evalkit.retention`) of the program's participants when a comparison
+        arm is set apart (:attr:`_program_only`), else of everyone."""
+        return retention(self._program_data, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
                          min_group_size=self.min_group_size).iloc[0]
 
     @cached_property
     def attendance(self) -> pd.Series:
-        return attendance_summary(self.data, self.partnership_id, min_group_size=self.min_group_size).iloc[0]
+        return attendance_summary(self._program_data, self.partnership_id,
+                                  min_group_size=self.min_group_size).iloc[0]
 
     @cached_property
     def targets(self) -> pd.DataFrame:
@@ -292,11 +295,20 @@ class PartnershipReport(WavesAndArmsSections):
             who = self._led_by()
         running = (("," if who else "") + f" running {running}") if running else ""
         text = (f"{md_escape(i['name'])} is a partnership{who}{running}. "
-                f"It enrolled {format_count(r['n_enrolled'], self.min_group_size)} participants. ")
+                f"It enrolled {self._enrolled_words(r)}. ")
         if n_measures:
             text += (f"Participants were surveyed before and after the programme on {n_measures} "
                      f"measure{'s' if n_measures != 1 else ''} (listed in the outcomes table below).")
         return text
+
+    def _enrolled_words(self, r) -> str:
+        """"40 participants", or "46 program participants and 26 in the comparison group" when a comparison arm is
+        set apart (:attr:`_program_only`): the program's enrolment, never the two arms added together."""
+        k, c = self.min_group_size, self._comparison_retention
+        if c is None:
+            return f"{format_count(r['n_enrolled'], k)} participants"
+        return (f"{format_count(r['n_enrolled'], k)} program participants and {format_count(c['n_enrolled'], k)} "
+                f"in the {self._reference_words}")
 
     def _cautions(self) -> list[str]:
         out = []
@@ -319,7 +331,7 @@ class PartnershipReport(WavesAndArmsSections):
         r, a, k = self.retention, self.attendance, self.min_group_size
         if self.stage == "no participants":
             return f"{md_escape(self.info['name'])} has no participants recorded yet."
-        text = f"{md_escape(self.info['name'])} enrolled {format_count(r['n_enrolled'], k)} participants"
+        text = f"{md_escape(self.info['name'])} enrolled {self._enrolled_words(r)}"
         if a["n_records"] and not a["suppressed"]:
             text += (f" and ran {a['n_sessions']} sessions; participants attended "
                      f"{format_pct(a['attendance_rate'])} of the "
@@ -328,7 +340,8 @@ class PartnershipReport(WavesAndArmsSections):
             return text + "."
         b, post = md_escape(wave_label(self.baseline_wave)), md_escape(wave_label(self.post_wave))
         share = r.get("retention_rate")   # withheld (NaN) when either count is under k: then not mentioned
-        return text + (f". {capitalise(format_count(r['n_both'], k))} answered both the {b} and the {post} survey"
+        who = " of the program participants" if self._program_only else ""
+        return text + (f". {capitalise(format_count(r['n_both'], k))}{who} answered both the {b} and the {post} survey"
                        + (f" ({format_pct(share)} of those who answered the {b} survey)" if pd.notna(share) else "")
                        + ".")
 
@@ -418,7 +431,8 @@ class PartnershipReport(WavesAndArmsSections):
         from evalkit.pageone import at_a_glance_html, equity_headline, overall_verdict, verdict_counts
 
         r, a, k = self.retention, self.attendance, self.min_group_size
-        kpis = [(format_count(r["n_enrolled"], k), "participants enrolled")]
+        kpis = [(format_count(r["n_enrolled"], k),
+                 "program participants enrolled" if self._program_only else "participants enrolled")]
         if a["n_records"] and not a["suppressed"]:
             kpis += [(str(a["n_sessions"]), "sessions held"),
                      (format_pct(a["attendance_rate"]), "of expected sessions attended")]
@@ -515,10 +529,19 @@ class PartnershipReport(WavesAndArmsSections):
     def participation(self) -> str:
         r, a = self.retention, self.attendance
         k = self.min_group_size
-        lines = [f"- Enrolled: {format_count(r['n_enrolled'], k)}; answered the {md_escape(wave_label(self.baseline_wave))} survey: "
+        enrolled = "Program participants enrolled" if self._program_only else "Enrolled"
+        lines = [f"- {enrolled}: {format_count(r['n_enrolled'], k)}; answered the "
+                 f"{md_escape(wave_label(self.baseline_wave))} survey: "
                  f"{format_count(r['n_pre'], k)}; the {md_escape(wave_label(self.post_wave))} survey: "
                  f"{format_count(r['n_post'], k)}; both: "
                  f"{format_count(r['n_both'], k)} ({self._retention_words(r)})."]
+        c = self._comparison_retention
+        if c is not None:   # the arm is set apart: each of its counts is 0 or at least k (comparison_set_apart)
+            lines.append(f"- Not counted above, the {self._reference_words}: {format_count(c['n_enrolled'], k)} "
+                         f"enrolled, {format_count(c['n_both'], k)} of them answered both surveys (see *Design "
+                         "with a comparison group*).")
+        elif self.has_comparison:
+            lines[0] += self._too_small_words
         if a["n_records"] == 0:
             lines.append("- Attendance was not recorded.")
         elif a["suppressed"]:
@@ -980,29 +1003,19 @@ class PartnershipReport(WavesAndArmsSections):
 
     @cached_property
     def _program_only(self) -> bool:
-        """Whether the program's sections leave the comparison arm out: there is one, and it can be set apart.
+        """Whether the program's figures leave the comparison arm out: there is one, and it can be set apart.
 
-        The participation section and *Who was served* count every arm; a section counting the program
-        group only beside them gives the comparison arm's count away by subtraction (40 answered the
-        baseline, 35 pairs in the outcomes table: 5), and with it its mean. So the arm is set apart only
-        when each of its counts those sections show (enrolled; answered each wave; the baseline and the
-        post survey; in the attendance log) is 0 or at least ``min_group_size``
-        (:mod:`evalkit.privacy`, rule 8); otherwise everyone is counted together, and the comparison
+        Enrolment, retention, attendance, outcomes and targets then count the program's participants only, and
+        the arm's counts are said beside them. *Who was served* counts every arm, so the arm is set apart only
+        when each of its counts is 0 or at least ``min_group_size`` (:func:`evalkit.arms.comparison_set_apart`);
+        otherwise everyone is counted together, the participation section says so, and the comparison
         section, which then blanks every count of the arm anyway, says it is too small.
         """
-        from evalkit.participation import wave_flags
+        from evalkit.arms import comparison_set_apart
 
-        if not self.has_comparison:
-            return False
-        ref = self._reference_ids
-        r = self.data.responses.dropna(subset=["value"])
-        r = r[r["participant_id"].isin(ref)]
-        counts = [len(ref), *r.groupby("wave")["participant_id"].nunique()]
-        flags = wave_flags(self.data, [self.partnership_id], self.baseline_wave, self.post_wave)
-        counts.append(int(flags["both"][flags.index.get_level_values("participant_id").isin(ref)].sum()))
-        counts.append(self.data.attendance.loc[self.data.attendance["participant_id"].isin(ref),
-                                               "participant_id"].nunique())
-        return all(n == 0 or n >= self.min_group_size for n in counts)
+        return self.has_comparison and comparison_set_apart(
+            self.data, self.partnership_id, arms=self.arms, reference=self.reference, pre=self.baseline_wave,
+            post=self.post_wave, min_group_size=self.min_group_size)
 
     @property
     def _too_small_words(self) -> str:
@@ -1014,22 +1027,33 @@ class PartnershipReport(WavesAndArmsSections):
     @cached_property
     def _reference_ids(self) -> set:
         """The participant ids of the comparison arm (empty when there is none)."""
-        people = self.data.participants
-        if self.arms not in people.columns:
-            return set()
-        return set(people.loc[people[self.arms].astype(str) == str(self.reference), "participant_id"])
+        from evalkit.arms import comparison_ids
+
+        return comparison_ids(self.data, self.partnership_id, arms=self.arms, reference=self.reference)
 
     @cached_property
     def _program_data(self):
-        """The data without the comparison arm's answers (all the data when there is no comparison group, or
-        when it is too small to set apart: :attr:`_program_only`)."""
-        import dataclasses
+        """The data without the comparison arm's participants, answers and attendance (all the data when there is
+        no comparison group, or when it is too small to set apart: :attr:`_program_only`)."""
+        from evalkit.arms import program_data
 
         if not self._program_only:
             return self.data
-        people, ref = self.data.participants, self._reference_ids
-        return dataclasses.replace(self.data, participants=people[~people["participant_id"].isin(ref)],
-                                   responses=self.data.responses[~self.data.responses["participant_id"].isin(ref)])
+        return program_data(self.data, self.partnership_id, arms=self.arms, reference=self.reference)
+
+    @cached_property
+    def _comparison_retention(self) -> pd.Series | None:
+        """The comparison arm's enrolment and survey counts (:func:`evalkit.retention` of its participants), shown
+        beside the program's when the arm is set apart (every count of it is then 0 or at least k); else None."""
+        import dataclasses
+
+        if not self._program_only:
+            return None
+        ref, d = self._reference_ids, self.data
+        arm = dataclasses.replace(d, participants=d.participants[d.participants["participant_id"].isin(ref)],
+                                  responses=d.responses[d.responses["participant_id"].isin(ref)])
+        return retention(arm, self.partnership_id, pre=self.baseline_wave, post=self.post_wave,
+                         min_group_size=self.min_group_size).iloc[0]
 
     # ---- change over time -----------------------------------------------------------------------
     def _design_text(self) -> str:
