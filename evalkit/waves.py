@@ -684,8 +684,10 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         withheld = int(t["suppressed"].sum())
         if withheld:   # small or protecting, the groups left out get one reason (privacy, rule 2)
             note = withheld_note(withheld, "means", min_group_size, protected=n_protecting(t))
-            ax.text(0.01, 0.01, note, transform=ax.transAxes,
-                    fontsize=9, color="0.3", **literal)
+            # under the panel, wrapped to its width (about 11 characters an inch at 9 pt): on one line inside the
+            # axes it ran past the figure's edge, and tight_layout could not lay the figure out
+            ax.set_xlabel(textwrap.fill(note, max(30, round(11 * panel_size[0]))), fontsize=9, color="0.3",
+                          **literal)
         if len(groups) > 1 and ax.get_legend_handles_labels()[1]:   # no legend over a panel of withheld means
             leg = ax.legend(frameon=False, fontsize=9)
             leg.set_title(column_label(str(t["group_variable"].iloc[0])), prop={"size": 9})

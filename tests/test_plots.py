@@ -221,3 +221,27 @@ def test_the_standardised_change_figures_alt_text_states_baseline_sds_not_percen
     assert "Hours volunteered +1.50 SD (95% CI +0.50 SD to +2.50 SD), improved" in alt
     assert "Skills (1-5) +0.50 SD (95% CI +0.10 SD to +0.90 SD), improved" in alt
     assert alt.endswith("1 measure not shown: no spread at the first wave, so no standard deviation to divide by.")
+
+
+@pytest.mark.parametrize("panel_size", [(4.6, 3.2), (4.6, 2.4), (6.0, 2.0)])
+def test_the_trajectory_notes_on_withheld_means_stay_inside_the_figure(sample_data, panel_size):
+    # By gender at k = 30, riverside's men, non-binary and not-recorded means are withheld: the note ("6 means not
+    # shown: fewer than 30 people, or left out with one ...") ran on one line past the figure's right edge, 1219 px
+    # of a 920 px figure, cut off in the report, and matplotlib warned that tight_layout could not be applied.
+    import warnings
+
+    table = ek.waves.trajectory(sample_data, "riverside-literacy", by="gender", min_group_size=30)
+    assert table["suppressed"].any() and (~table["suppressed"]).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # "Tight layout not applied" fails the test
+        with report_style():
+            fig = ek.waves.plot_trajectory(table, min_group_size=30, panel_size=panel_size)
+        fig.canvas.draw()
+    renderer, edge = fig.canvas.get_renderer(), fig.bbox
+    notes = [t for t in fig.findobj(matplotlib.text.Text) if "not shown" in t.get_text()]
+    assert notes
+    for text in fig.findobj(matplotlib.text.Text):
+        if text.get_text().strip() and text.get_visible():
+            box = text.get_window_extent(renderer)
+            assert edge.x0 - 1 <= box.x0 and box.x1 <= edge.x1 + 1 and edge.y0 - 1 <= box.y0, text.get_text()
+    plt.close(fig)
