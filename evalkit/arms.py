@@ -163,6 +163,33 @@ def program_data(data, partnership_id: str, *, arms: str = ARM, reference: str =
                                attendance=keep(data.attendance))
 
 
+def without_set_apart_comparisons(data, partnership_ids=None, *, arms: str = ARM, reference: str = COMPARISON,
+                                  min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+    """The data as the programme's figures count them: every comparison arm that can be set apart removed.
+
+    For each partnership (default: all) whose comparison arm :func:`comparison_set_apart` sets apart (judged on
+    the partnership's baseline and post waves, as its report judges it), :func:`program_data`; the others are
+    left whole. Tables that sit beside the programme's enrolment (*Results by group*, *Who was served*, the
+    portfolio's representation gaps) count the people this leaves: a group's count over every arm beside its
+    program count would give the arm's share of the group away by subtraction (privacy, rule 8), and the
+    comparison group was not served by the programme. Row-level data for analysis; never publish it.
+    """
+    ids = data.partnership_ids if partnership_ids is None else list(partnership_ids)
+    if arms not in data.participants.columns:
+        return data
+    for pid in ids:
+        if not has_comparison(data, pid, arms=arms, reference=reference):
+            continue
+        part = data.for_partnership(pid)
+        roles = part.wave_roles
+        pre = next((w for w in part.wave_order if roles.get(w) == "baseline"), "pre")
+        post = next((w for w in part.wave_order if roles.get(w) == "post"), "post")
+        if comparison_set_apart(data, pid, arms=arms, reference=reference, pre=pre, post=post,
+                                min_group_size=min_group_size):
+            data = program_data(data, pid, arms=arms, reference=reference)
+    return data
+
+
 def _levels(people: pd.DataFrame, reference: str) -> list[str]:
     levels = sorted(set(people["arm"].astype(str)))
     return [g for g in levels if g != str(reference)] if str(reference) in levels else []

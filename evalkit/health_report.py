@@ -149,7 +149,11 @@ class HealthSections:
 
     @cached_property
     def representation(self) -> pd.DataFrame:
-        return _community.representation_gap(self.data, self.partnership_id, conf_level=self.conf_level,
+        from evalkit.arms import without_set_apart_comparisons
+
+        # the groups *Results by group* counts: the program's participants where a comparison arm is set apart
+        data = without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
+        return _community.representation_gap(data, self.partnership_id, conf_level=self.conf_level,
                                              min_group_size=self.k)
 
     # ---- In their own words --------------------------------------------------------------------
@@ -632,7 +636,11 @@ class PortfolioHealth:
 
     def representation_table(self) -> pd.DataFrame:
         """Representation gaps: the under-represented groups of every partnership."""
-        g = _community.representation_gap(self.data, min_group_size=self.k)
+        from evalkit.arms import without_set_apart_comparisons
+
+        # as each report's *Who was served*: a comparison arm set apart is not counted (its ratio would give it away)
+        g = _community.representation_gap(without_set_apart_comparisons(self.data, min_group_size=self.k),
+                                          min_group_size=self.k)
         if g.empty:
             return _note("No partnership recorded the make-up of its community.")
         rows = []

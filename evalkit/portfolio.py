@@ -271,6 +271,8 @@ def portfolio_overview(data, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
     counts = []
     for pid in p["partnership_id"]:   # every target, the indicator ones too; judged ones only (as page one)
         part = parts[pid]
+        if comparison_set_apart(part, pid, min_group_size=min_group_size):   # judged as its report judges them
+            part = program_data(part, pid)
         t = progress_against_targets(part, pid, min_group_size=min_group_size)
         v = all_target_verdicts(part, pid, t, min_group_size=min_group_size)
         judged = v[v["verdict"].isin(JUDGED)]

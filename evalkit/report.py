@@ -818,7 +818,9 @@ class PartnershipReport(WavesAndArmsSections):
         sections = []
         if self.stage != "complete":
             return sections
-        reps = representation_by_group(self._grouped(self.data), self.data.group_columns, self.partnership_id,
+        # the program's participants where the comparison arm is set apart, as the change rows beside them: every
+        # arm's count of a group less its program count would give the arm's share of it away (trial 10)
+        reps = representation_by_group(self._grouped(self._program_data), self.data.group_columns, self.partnership_id,
                                        pre=self.baseline_wave, post=self.post_wave, min_group_size=self.min_group_size,
                                        fold_unrecorded=False)  # folded already
         for col in self.data.group_columns:
@@ -1005,8 +1007,8 @@ class PartnershipReport(WavesAndArmsSections):
     def _program_only(self) -> bool:
         """Whether the program's figures leave the comparison arm out: there is one, and it can be set apart.
 
-        Enrolment, retention, attendance, outcomes and targets then count the program's participants only, and
-        the arm's counts are said beside them. *Who was served* counts every arm, so the arm is set apart only
+        Enrolment, retention, attendance, outcomes, targets, *Results by group* and *Who was served* then count
+        the program's participants only, and the arm's counts are said beside them, so the arm is set apart only
         when each of its counts is 0 or at least ``min_group_size`` (:func:`evalkit.arms.comparison_set_apart`);
         otherwise everyone is counted together, the participation section says so, and the comparison
         section, which then blanks every count of the arm anyway, says it is too small.
