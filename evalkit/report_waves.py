@@ -171,7 +171,8 @@ class WavesAndArmsSections:
     def _retention_by_wave_table(self) -> pd.DataFrame:
         from evalkit.waves import retention_by_wave
 
-        r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        # the program's participants where a comparison arm is set apart, as the participation section (trial 10)
+        r = retention_by_wave(self._program_data, self.partnership_id, min_group_size=self.min_group_size)
         return pd.DataFrame({
             "Wave": r["wave"], "Role": r["role"],
             "Answered": [format_count(n, self.min_group_size) for n in r["n_answered"]],
@@ -247,7 +248,7 @@ class WavesAndArmsSections:
     def _retention_by_wave_sentence(self) -> str:
         from evalkit.waves import retention_by_wave
 
-        r = retention_by_wave(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        r = retention_by_wave(self._program_data, self.partnership_id, min_group_size=self.min_group_size)
         said = [f"{md_escape(wave_label(w))} {format_count(n, self.min_group_size)}"
                 + ("" if i == 0 else " (share not shown)" if pd.isna(x) else f" ({format_pct(x)})")
                 for i, (w, n, x) in enumerate(zip(r["wave"], r["n_answered"], r["retention_rate"]))]
