@@ -120,7 +120,12 @@ class PortfolioReport:
             "Estimate type": ["program effect" if t == PROGRAM_EFFECT else "pre/post change" for t in c["estimate_type"]],
             # pairs for a pre/post change, program and comparison participants together for a program effect:
             # both are the people who answered both surveys (trial 9: a bare "n" meant two things)
-            "n (answered both surveys)": [format_count(n, self.min_group_size) for n in c["n_pairs"]],
+            # a program effect withheld because an arm is small is not "fewer than k answered" (trial 10: Harbor,
+            # 85 answered both, comparison group of 6); the arm's count stays unsaid, as in the report
+            "n (answered both surveys)": [
+                f"not shown: an arm has {format_count(None, self.min_group_size)}"
+                if t == PROGRAM_EFFECT and bool(s) else format_count(n, self.min_group_size)
+                for n, t, s in zip(c["n_pairs"], c["estimate_type"], c["suppressed"])],
             "Estimate": [number(x, p) for x, p in zip(c["mean_change"], share)],
             "95% CI": ["\u2013" if pd.isna(lo) else f"{number(lo, p, unit=False)} to {number(hi, p)}"
                        for lo, hi, p in zip(c["ci_low"], c["ci_high"], share)],

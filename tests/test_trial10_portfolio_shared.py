@@ -1,0 +1,48 @@
+"""Trial 10: the portfolio's shared-indicator table does not say "fewer than 10" answered both surveys when many did.
+
+Harbor (114 program participants, a comparison group of 6: too small to set apart) read "program effect |
+fewer than 10" under "n (answered both surveys)", though 85 people answered both surveys and the same page's
+overview showed 120 enrolled with 71% retention. The program effect is withheld because an arm is small, not
+because few answered; the cell now says so, without the arm's count. Data built here: 40 program participants
+and 6 comparison participants, everyone answering a shared 1-5 skills score before and after.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from builders import measure, write_tables
+from evalkit.report import PortfolioReport
+
+K = 10
+
+
+@pytest.fixture(scope="module")
+def people():
+    arms = ["program"] * 40 + ["comparison"] * 6
+    return pd.DataFrame({"participant_id": [f"y{i:02d}" for i in range(len(arms))], "partnership_id": "q",
+                         "arm": arms})
+
+
+@pytest.fixture(scope="module")
+def portfolio(tmp_path_factory, people):
+    i = np.arange(len(people))
+    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "q",
+                                         "wave": w, "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
+                           for w, d in (("pre", 0), ("post", 0.5))])
+    skills = {**measure("skills", lo=1, hi=5, label="Skills (1-5)"), "shared": True}
+    folder = write_tables(tmp_path_factory.mktemp("trial10p") / "data", responses, [skills], participants=people)
+    return PortfolioReport(ek.load_data(folder), min_group_size=K)
+
+
+def test_a_program_effect_withheld_for_a_small_arm_does_not_say_few_answered(portfolio, people):
+    assert (people["arm"] == "comparison").sum() == 6 < K     # the arm that withholds the effect
+    assert len(people) == 46 >= K                             # everyone answered both surveys
+    row = portfolio.shared_table().reset_index().iloc[0]
+    assert row["Estimate type"] == "program effect" and row["Estimate"] == "\u2013"
+    cell = row["n (answered both surveys)"]
+    assert cell != "fewer than 10"
+    assert "an arm has fewer than 10" in cell
+    assert "6" not in cell and "40" not in cell and "46" not in cell
