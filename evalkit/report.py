@@ -780,6 +780,10 @@ class PartnershipReport(WavesAndArmsSections):
             return format_number(x, digits) + ("%" if p and pd.notna(x) else "")
 
         goals = t["target"].to_numpy(float) * scale
+        # a comparison arm counted with the programme (too small to set apart) that attends no session: the enrolled
+        # less the people in the attendance log (the attendance target's n) would be its size (trial 10)
+        outside = len(self.data.participants) - self.data.attendance["participant_id"].nunique()
+        hide = self.has_comparison and not self._program_only and 0 < outside < self.min_group_size
         survey = pd.DataFrame({
             "Target": [capitalise(str(d)) for d in t["description"]],
             "Indicator": t["label"],
@@ -788,8 +792,10 @@ class PartnershipReport(WavesAndArmsSections):
             "95% CI": ["\u2013" if pd.isna(lo) else f"{shown(lo, p, g).rstrip('%')} to {shown(hi, p, g)}"
                        for lo, hi, p, g in zip(t["ci_low"].to_numpy(float) * scale, t["ci_high"].to_numpy(float) * scale,
                                                pct, goals)],
-            "n": ["\u2013" if v == "no data" else format_count(n, self.min_group_size)   # nobody was counted
-                  for n, v in zip(t["n"], t["verdict"])],
+            "n": ["\u2013" if v == "no data"   # nobody was counted
+                  else format_count(None, self.min_group_size, protected=True) if hide and i == "attendance_rate"
+                  else format_count(n, self.min_group_size)
+                  for n, v, i in zip(t["n"], t["verdict"], t["indicator"])],
             "Verdict": t["verdict"].map(lambda v: UNJUDGED.get(v, v)),
         })
         return pd.concat([survey, records], ignore_index=True).set_index("Target")

@@ -1,0 +1,61 @@
+"""Trial 10: a comparison group too small to set apart is not given away by the attendance target's n.
+
+Harbor: 114 program participants and a comparison group of 6, which attends no session (as comparison groups
+do not). The arm is too small to report apart, so the report counts everyone together ("Enrolled: 120", and
+"The comparison group is too small to report apart"); but its attendance target's n was the number of people in
+the attendance log, 114, and 120 - 114 = 6 is the arm's size. Data built here: 40 program participants with
+three sessions each, 6 comparison participants with none; a target on the attendance rate.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import evalkit as ek
+from builders import measure, write_tables
+from evalkit.report import PartnershipReport
+
+K = 10
+
+
+@pytest.fixture(scope="module")
+def tables():
+    arms = ["program"] * 40 + ["comparison"] * 6
+    people = pd.DataFrame({"participant_id": [f"z{i:02d}" for i in range(len(arms))], "partnership_id": "h",
+                           "arm": arms})
+    i = np.arange(len(people))
+    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "h",
+                                         "wave": w, "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
+                           for w, d in (("pre", 0), ("post", 0.5))])
+    program = people.loc[people["arm"] == "program", "participant_id"]
+    attendance = pd.concat([pd.DataFrame({"participant_id": program, "partnership_id": "h", "session": s,
+                                          "date": d, "attended": [j % 4 != 0 for j in range(len(program))]})
+                            for s, d in (("s1", "2025-02-01"), ("s2", "2025-02-08"), ("s3", "2025-02-15"))])
+    targets = pd.DataFrame({"partnership_id": ["h"], "indicator": ["attendance_rate"], "statistic": ["rate"],
+                            "target": [80], "threshold": [None], "description": ["attend 80% of sessions"]})
+    return people, responses, attendance, targets
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory, tables):
+    people, responses, attendance, targets = tables
+    folder = write_tables(tmp_path_factory.mktemp("trial10a") / "data", responses,
+                          [measure("skills", lo=1, hi=5, label="Skills (1-5)")], participants=people,
+                          attendance=attendance, targets=targets)
+    return PartnershipReport(ek.load_data(folder), "h", min_group_size=K)
+
+
+def test_the_attendance_targets_n_does_not_give_the_small_arm_away(report, tables):
+    people, _, attendance, _ = tables
+    enrolled, in_log = len(people), attendance["participant_id"].nunique()
+    assert (enrolled, in_log) == (46, 40) and 0 < enrolled - in_log < K   # 46 - 40 = 6: the comparison arm
+    assert not ek.arms.comparison_set_apart(report.data, "h", min_group_size=K)
+    text = report.participation()
+    assert f"Enrolled: {enrolled}" in text and "too small to report apart" in text
+    row = report.targets_table().reset_index().iloc[0]
+    assert row["Indicator"] == "Attendance rate"
+    assert row["n"] != str(in_log) and row["n"] == "not shown"
+    # the rate itself is still shown: 90 of 120 places (three sessions, every fourth person absent)
+    places = attendance["attended"].astype(bool)
+    assert row["Observed"] == f"{round(100 * places.mean())}%"
