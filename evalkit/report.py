@@ -604,7 +604,8 @@ class PartnershipReport(WavesAndArmsSections):
 
         if self.attendance["n_records"] == 0:
             return None
-        sessions = session_attendance(self.data, self.partnership_id, min_group_size=self.min_group_size)
+        # the program's participants where a comparison arm is set apart, as the attendance rate beside it (trial 10)
+        sessions = session_attendance(self._program_data, self.partnership_id, min_group_size=self.min_group_size)
         with report_style():
             return ReportFigure(plot_attendance(sessions, min_group_size=self.min_group_size), describe_attendance(sessions))
 
