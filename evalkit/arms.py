@@ -145,7 +145,7 @@ def comparison_set_apart(data, partnership_id: str, *, arms: str = ARM, referenc
 
 
 def program_data(data, partnership_id: str, *, arms: str = ARM, reference: str = COMPARISON):
-    """The data without the partnership's ``reference`` arm: its participants, answers and attendance removed.
+    """The data without the partnership's ``reference`` arm: its participants, answers, attendance and comments removed.
 
     Row-level data for analysis; never publish it. Use it only where :func:`comparison_set_apart` is True
     (otherwise the arm's counts could be worked out by subtraction).
@@ -160,7 +160,7 @@ def program_data(data, partnership_id: str, *, arms: str = ARM, reference: str =
         return t[~((t["partnership_id"] == partnership_id) & t["participant_id"].isin(ref))]
 
     return dataclasses.replace(data, participants=keep(data.participants), responses=keep(data.responses),
-                               attendance=keep(data.attendance))
+                               attendance=keep(data.attendance), comments=keep(data.comments))
 
 
 def without_set_apart_comparisons(data, partnership_ids=None, *, arms: str = ARM, reference: str = COMPARISON,
@@ -170,7 +170,8 @@ def without_set_apart_comparisons(data, partnership_ids=None, *, arms: str = ARM
     For each partnership (default: all) whose comparison arm :func:`comparison_set_apart` sets apart (judged on
     the partnership's baseline and post waves, as its report judges it), :func:`program_data`; the others are
     left whole. Tables that sit beside the programme's enrolment (*Results by group*, *Who was served*, the
-    portfolio's representation gaps) count the people this leaves: a group's count over every arm beside its
+    portfolio's representation gaps, *In their own words* and the pooled themes) count the people this leaves:
+    a group's count over every arm beside its
     program count would give the arm's share of the group away by subtraction (privacy, rule 8), and the
     comparison group was not served by the programme. Row-level data for analysis; never publish it.
     """

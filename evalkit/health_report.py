@@ -109,12 +109,23 @@ class HealthSections:
 
     # ---- analyses, computed once --------------------------------------------------------------
     @cached_property
+    def _voiced(self):
+        """The data whose comments are the programme's: a comparison arm set apart is neither counted nor quoted
+        as a participant of the programme (trial 10); the roster that quotes are scrubbed with stays whole."""
+        import dataclasses
+
+        from evalkit.arms import without_set_apart_comparisons
+
+        own = without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
+        return dataclasses.replace(self.data, comments=own.comments)
+
+    @cached_property
     def themes(self) -> pd.DataFrame:
-        return _voices.themes(self.data, self.partnership_id, min_group_size=self.k)
+        return _voices.themes(self._voiced, self.partnership_id, min_group_size=self.k)
 
     @cached_property
     def quotes(self) -> pd.DataFrame:
-        return _voices.quotes(self.data, self.partnership_id, min_group_size=self.k)
+        return _voices.quotes(self._voiced, self.partnership_id, min_group_size=self.k)
 
     @cached_property
     def stories_table(self) -> pd.DataFrame:
@@ -656,7 +667,14 @@ class PortfolioHealth:
 
     def themes_table(self) -> pd.DataFrame:
         """Theme frequencies pooled over every partnership (people mentioning each theme)."""
-        t = _voices.themes(self.data, None, min_group_size=self.k)
+        import dataclasses
+
+        from evalkit.arms import without_set_apart_comparisons
+
+        # as each report's themes: a comparison arm set apart is not counted (its pooled count less the reports'
+        # would give it away)
+        own = without_set_apart_comparisons(self.data, min_group_size=self.k)
+        t = _voices.themes(dataclasses.replace(self.data, comments=own.comments), None, min_group_size=self.k)
         if t.empty:
             return _note("No partnership recorded participants' comments.")
         return _table({
