@@ -926,8 +926,13 @@ class PartnershipReport(WavesAndArmsSections):
         """The Methods section (Markdown): tests, corrections, power, privacy, this report's own sections'
         methods, then ``more`` (e.g. :meth:`evalkit.health_report.HealthSections.methods`), and last the
         data files and when and with which evalkit the report was produced."""
+        from evalkit.arms import program_data
+
+        # the program's answers where a comparison arm is set apart, as every other count (trial 10)
+        items = (program_data(self.items, self.partnership_id, arms=self.arms, reference=self.reference)
+                 if self._program_only else self.items)
         return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
-                            scales=scale_reliability(self.items, wave=self.baseline_wave), run_time=self.run_time,
+                            scales=scale_reliability(items, wave=self.baseline_wave), run_time=self.run_time,
                             design=self._design_text(), sections=(*self._methods_sections(), *filter(None, more)))
 
     # ---- waves and arms (issue 8) -----------------------------------------------------------------
