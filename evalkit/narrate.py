@@ -468,7 +468,8 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
         lines.append("\n**Data files.**\n")
         lines.append("| file | rows used | SHA-256 of the whole file |\n|---|---:|---|")
         for src in data.sources.values():
-            lines.append(f"| {src.path.name if hasattr(src.path, 'name') else src.path} | {src.n_rows:,} | `{src.sha256}` |")
+            rows = f"{src.n_rows:,}" if isinstance(src.n_rows, int) else src.n_rows   # "not shown" (privacy)
+            lines.append(f"| {src.path.name if hasattr(src.path, 'name') else src.path} | {rows} | `{src.sha256}` |")
     when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     lines.append(f"\nProduced by evalkit {__version__} on {when}.")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from evalkit.narrate import (capitalise, format_change, format_date, format_numb
                              note, outcomes_table, summary_paragraph)
 from evalkit.participation import (attendance_summary, dose_response, representation_by_group, retention,
                                    session_attendance)
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, protects
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, PROTECTED_LABEL, check_min_group_size, format_count, protects
 from evalkit.report_waves import ChangeOverTimeSection, ComparisonSection, WavesAndArmsSections, section_once
 from evalkit.scales import scale_reliability, with_scale_scores
 from evalkit.stats._validation import check_probability
@@ -781,10 +781,7 @@ class PartnershipReport(WavesAndArmsSections):
             return format_number(x, digits) + ("%" if p and pd.notna(x) else "")
 
         goals = t["target"].to_numpy(float) * scale
-        # a comparison arm counted with the programme (too small to set apart) that attends no session: the enrolled
-        # less the people in the attendance log (the attendance target's n) would be its size (trial 10)
-        outside = len(self.data.participants) - self.data.attendance["participant_id"].nunique()
-        hide = self.has_comparison and not self._program_only and 0 < outside < self.min_group_size
+        hide = self._log_gives_arm_away
         survey = pd.DataFrame({
             "Target": [capitalise(str(d)) for d in t["description"]],
             "Indicator": t["label"],
@@ -931,7 +928,15 @@ class PartnershipReport(WavesAndArmsSections):
         # the program's answers where a comparison arm is set apart, as every other count (trial 10)
         items = (program_data(self.items, self.partnership_id, arms=self.arms, reference=self.reference)
                  if self._program_only else self.items)
-        return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
+        files = self.items
+        if self._log_gives_arm_away and "attendance" in files.sources:
+            import dataclasses
+            from types import MappingProxyType
+
+            sources = {**files.sources, "attendance": dataclasses.replace(files.sources["attendance"],
+                                                                          n_rows=PROTECTED_LABEL)}
+            files = dataclasses.replace(files, sources=MappingProxyType(sources))
+        return methods_note(self.outcomes, files, alpha=self.alpha, min_group_size=self.min_group_size,
                             scales=scale_reliability(items, wave=self.baseline_wave), run_time=self.run_time,
                             design=self._design_text(), sections=(*self._methods_sections(), *filter(None, more)))
 
@@ -1054,6 +1059,15 @@ class PartnershipReport(WavesAndArmsSections):
         if not self._program_only:
             return self.data
         return program_data(self.data, self.partnership_id, arms=self.arms, reference=self.reference)
+
+    @cached_property
+    def _log_gives_arm_away(self) -> bool:
+        """Whether the number of people in the attendance log is withheld (the attendance target's n, the
+        attendance file's rows in the data files table): a comparison arm counted with the programme (too small to
+        set apart) that attends no session is the enrolled less the people in the log, when that is 1 to k - 1
+        (trial 10: Harbor, 120 enrolled, 114 in the log, 1,368 rows over 12 sessions; a comparison group of 6)."""
+        outside = len(self.data.participants) - self.data.attendance["participant_id"].nunique()
+        return self.has_comparison and not self._program_only and 0 < outside < self.min_group_size
 
     @cached_property
     def _comparison_retention(self) -> pd.Series | None:

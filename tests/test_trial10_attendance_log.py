@@ -59,3 +59,14 @@ def test_the_attendance_targets_n_does_not_give_the_small_arm_away(report, table
     # the rate itself is still shown: 90 of 120 places (three sessions, every fourth person absent)
     places = attendance["attended"].astype(bool)
     assert row["Observed"] == f"{round(100 * places.mean())}%"
+
+
+def test_the_data_files_table_does_not_give_the_log_away_either(report, tables):
+    # 120 attendance rows over 3 sessions are the log's 40 people, and 46 - 40 = 6 again
+    _, _, attendance, _ = tables
+    rows, sessions = len(attendance), attendance["session"].nunique()
+    assert (rows, sessions) == (120, 3)
+    text = report.methods()
+    assert f"| attendance.csv | {rows:,} |" not in text
+    assert "| attendance.csv | not shown |" in text
+    assert "| participants.csv | 46 |" in text     # the enrolled total, shown in the participation section anyway
