@@ -199,7 +199,11 @@ class PortfolioReport:
                 + " A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
                 "difference program - comparison, with its standard error; its comparison participants are never "
                 "counted as programme participants); program effects and pre/post changes estimate different "
-                "things, so each is pooled with its own kind and never pooled together.")
+                "things, so each is pooled with its own kind and never pooled together. In the table of "
+                "partnerships, enrolment, retention, attendance and targets count each partnership's programme "
+                "participants, as its report does: a comparison group is left out where it can be reported apart "
+                "(each of its counts 0 or at least the minimum group size), and a comparison group too small to "
+                "report apart is counted with the programme, as that report says.")
 
 
 def _in_percentage_points(frame: pd.DataFrame, rows, columns) -> pd.DataFrame:

@@ -46,3 +46,12 @@ def test_a_program_effect_withheld_for_a_small_arm_does_not_say_few_answered(por
     assert cell != "fewer than 10"
     assert "an arm has fewer than 10" in cell
     assert "6" not in cell and "40" not in cell and "46" not in cell
+
+
+def test_the_methods_say_who_the_overview_counts(portfolio, people):
+    # the arm of 6 cannot be reported apart: the overview counts it with the programme (46), as the report does,
+    # so "its comparison participants are never counted as programme participants" must not stand unqualified
+    assert portfolio.overview.set_index("partnership_id").at["q", "n_enrolled"] == len(people) == 46
+    text = portfolio.methods()
+    assert "a comparison group too small to report apart is counted with the programme" in text
+    assert "left out where it can be reported apart" in text
