@@ -380,7 +380,12 @@ def arm_attrition(data, partnership_id: str, measures=None, *, pre: str | None =
     levels = _levels(people, reference)
     meta, rows = _meta(data), []
     analysed = pairs.dropna(subset=["pre", "post"]).groupby(["measure", "arm"]).size()
+    # a measure not asked at both waves (e.g. satisfaction, after the programme only) has no attrition to judge:
+    # "fewer than k analysed" would read as a few (trial 10); the baseline and effect tables leave it out too
+    asked = pairs.groupby("measure")[["pre", "post"]].count()
     for m in pd.unique(pairs["measure"]):
+        if not (asked.at[m, "pre"] and asked.at[m, "post"]):
+            continue
         a_ref = int(assigned.get(str(reference), 0))
         y_ref = int(analysed.get((m, str(reference)), 0))
         for g in levels:
