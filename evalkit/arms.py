@@ -641,8 +641,26 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
 
 
 def program_effect_summary(effects: pd.DataFrame, **kwargs) -> str:
-    """The sentences of a whole :func:`program_effects` table, as one Markdown list."""
-    return "\n".join(f"- {describe_program_effect(row, **kwargs)}" for _, row in effects.iterrows())
+    """The sentences of a whole :func:`program_effects` table, as one Markdown list.
+
+    Measures withheld for the same arms (too few in one of them) are said in one sentence, after the others:
+    seven identical sentences, one per measure, opened the summary of a partnership whose comparison group was
+    too small (trial 10).
+    """
+    from evalkit.narrate import md_escape
+
+    held = effects["suppressed"].astype(bool) if "suppressed" in effects.columns else pd.Series(False, effects.index)
+    lines = [f"- {describe_program_effect(row, **kwargs)}" for _, row in effects[~held].iterrows()]
+    for _, rows in effects[held].groupby(["group", "reference"], sort=False):
+        first = describe_program_effect(rows.iloc[0], **kwargs)
+        if len(rows) == 1:
+            lines.append(f"- {first}")
+            continue
+        labels = [md_escape(x) for x in rows["label"]]
+        # "Too few participants in ... answered both surveys to compare them" (a label may hold " on " itself)
+        head = first[:first.index(" to compare them on ") + len(" to compare them")]
+        lines.append(f"- {head} on {', '.join(labels[:-1])} or {labels[-1]}.")
+    return "\n".join(lines)
 
 
 def methods_text(*, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
