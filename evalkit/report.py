@@ -538,7 +538,7 @@ class PartnershipReport(WavesAndArmsSections):
         c = self._comparison_retention
         if c is not None:   # the arm is set apart: each of its counts is 0 or at least k (comparison_set_apart)
             lines.append(f"- Not counted above, the {self._reference_words}: {format_count(c['n_enrolled'], k)} "
-                         f"enrolled, {format_count(c['n_both'], k)} of them answered both surveys (see *Design "
+                         f"enrolled, {format_count(c['n_both'], k)} of them answered both surveys (see *Compared "
                          "with a comparison group*).")
         elif self.has_comparison:
             lines[0] += self._too_small_words

@@ -120,3 +120,12 @@ def test_the_portfolio_overview_judges_the_targets_as_the_report_does(data, repo
     row = portfolio_overview(data, min_group_size=K).set_index("partnership_id").loc["p"]
     assert (row["targets_met"], row["targets_total"]) == (1, 1)
     assert report.all_targets["verdict"].tolist() == ["met"]
+
+
+def test_the_comparison_line_points_to_the_section_that_has_the_arm(report):
+    # the arm's counts and results are in the section headed "Compared with a comparison group"; "Design with a
+    # comparison group" is a paragraph of the methods at the end, with no count of the arm
+    text = report.participation()
+    assert "comparison group: 30 enrolled, 30 of them answered both surveys" in text
+    assert "(see *Compared with a comparison group*)" in text
+    assert report.comparison_group().heading.endswith("Compared with a comparison group")
