@@ -197,7 +197,8 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
                    "[default: when every partnership is rendered, with the standard templates or with the "
                    "portfolio_report.ipynb beside --template (as 'evalkit templates copy' leaves it)].")
 @click.option("--force", is_flag=True, help="Re-render every report, even those unchanged since the last run.")
-@click.option("--pdf", is_flag=True, help="Also print each report to <id>.pdf beside its HTML (WeasyPrint, offline).")
+@click.option("--pdf", is_flag=True, help="Also print each report to <id>.pdf beside its HTML, and the portfolio summary to "
+              "_portfolio.pdf (WeasyPrint, offline).")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the run's data slices (row-level, never published), kept in its subfolder "
                    "<hash of --out>, so runs into different --out may share it "

@@ -327,6 +327,10 @@ def test_sample_run_writes_pdf_and_excel_and_records_them(sample_run):
     ids = set(pd.read_csv(sample_run_data("participants.csv"))["participant_id"].astype(str))
     cells = {str(v) for s in sheets.values() for v in s.to_numpy().ravel()}
     assert not (ids & cells)  # tables describe groups: no participant id anywhere
+    # --pdf prints the portfolio summary too, the document a funder most likely prints (trial 11), linked from the index
+    assert manifest["portfolio"]["files"]["pdf"] == "_portfolio.pdf"
+    assert (out / "_portfolio.pdf").read_bytes()[:5] == b"%PDF-"
+    assert '<a href="_portfolio.pdf">PDF</a>' in (out / "index.html").read_text(encoding="utf-8")
 
 
 def sample_run_data(name):

@@ -339,7 +339,8 @@ def _portfolio_view(entry: dict | None) -> dict | None:
         return None
     files = entry.get("files") or {}
     if entry.get("status") == "ok" and files.get("html"):
-        return {"ok": True, "href": quote(str(files["html"]))}
+        return {"ok": True, "href": quote(str(files["html"])),
+                "pdf_href": quote(str(files["pdf"])) if files.get("pdf") else None}
     return {"ok": False, "error": str((entry.get("error") or {}).get("summary", ""))}
 
 

@@ -187,7 +187,8 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
         custom ``template``, a ``portfolio_report.ipynb`` lies beside it; a run without one
         logs why (:func:`evalkit.batch.plan.choose_portfolio`).
     pdf : bool, default False
-        Also print each report to ``<partnership_id>.pdf`` beside its HTML (WeasyPrint, offline).
+        Also print each report to ``<partnership_id>.pdf`` beside its HTML, and the portfolio summary to
+        ``_portfolio.pdf`` (WeasyPrint, offline); a kept, unchanged report without its PDF renders again.
     cache_dir : str or Path, optional
         Where the per-partnership data slices are kept between runs (row-level data,
         never published), in its subfolder ``<hash of out_dir>``: default ``~/.cache/evalkit/<hash of out_dir>``.
@@ -324,10 +325,13 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
         shutil.rmtree(legacy)
         log.warning("removed %s/ from the output folder: the row-level data slices an earlier evalkit version "
                     "kept there (slices now live in the cache folder)", legacy.name)
+    # told to print before anything decides whether a kept report will do: a kept report without its PDF
+    # renders again when this run asks for PDFs
+    tasks = [replace(task, pdf=pdf) for task in tasks]
     planned = {t.partnership_id: [t.html, t.notebook, t.html.with_suffix(".xlsx"), t.html.with_suffix(".pdf")]
                for t in tasks}
     if portfolio_template is not None:
-        planned[PORTFOLIO_ID] = [out_dir / f"{PORTFOLIO_ID}.html", out_dir / f"{PORTFOLIO_ID}.ipynb"]
+        planned[PORTFOLIO_ID] = [out_dir / f"{PORTFOLIO_ID}.{ext}" for ext in ("html", "ipynb", "pdf")]
     check_ownership(out_dir, planned, last_run, data_dir)  # never write beside a file evalkit did not write
     departed = departed_files(last_run, out_dir, [*data.partnership_ids, PORTFOLIO_ID])
     for path in departed:  # a partnership no longer in the data: its old reports must not stay published
@@ -354,8 +358,8 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
     todo = []
     summary = None
     if portfolio_template is not None:  # first in the queue: it is the longest render
-        port = portfolio_task(data, out_dir, portfolio_template, parameters, timeout=timeout,
-                              memory_limit=memory_limit, cache_dir=cache_dir)
+        port = replace(portfolio_task(data, out_dir, portfolio_template, parameters, timeout=timeout,
+                                      memory_limit=memory_limit, cache_dir=cache_dir), pdf=pdf)
         summary = _reusable(port, last_run.get("portfolio"), out_dir, force)
         if summary is None:
             _write_slice({table: getattr(data, table) for table in schema.TABLES}, port.parameters["data_dir"],
@@ -381,8 +385,7 @@ def _run_locked(o: _RunOptions, data, tasks: list[ReportTask], slices: dict, sta
     todo.sort(key=lambda task: (task.partnership_id != PORTFOLIO_ID, -rows.get(task.partnership_id, 0)))
     show = sys.stderr.isatty() if progress is None else bool(progress)
     links = _links(out_dir, portfolio_template is not None)
-    todo = [replace(task, pdf=pdf and task.partnership_id != PORTFOLIO_ID,
-                    links=links if task.partnership_id != PORTFOLIO_ID else links[:1]) for task in todo]
+    todo = [replace(task, links=links if task.partnership_id != PORTFOLIO_ID else links[:1]) for task in todo]
     if server is not None:
         todo = [replace(task, kernel_server=server.address) for task in todo]
     with _startup_frozen():

@@ -1,0 +1,32 @@
+"""``evalkit run --pdf`` on a folder an earlier run wrote without PDFs (trial 11).
+
+A rerun that asks for PDFs must print the reports it keeps unchanged as well: the check that sends a kept report
+back to render when a PDF is newly asked for saw the task before the run told it to print, so the unchanged
+reports were kept without their PDFs. (That ``--pdf`` prints the portfolio summary too is checked on the shared
+sample run: tests/test_presentation.py.)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.batch import run_batch
+
+pytestmark = pytest.mark.integration
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+def test_a_pdf_run_prints_the_reports_an_earlier_run_kept_unchanged(tmp_path):
+    out = tmp_path / "out"
+    args = dict(partnership_ids=["cafe-societe"], workers=1, progress=False, cache_dir=tmp_path / "cache")
+    assert run_batch(SAMPLE, out, **args).ok and not list(out.glob("*.pdf"))
+    second = run_batch(SAMPLE, out, pdf=True, **args)   # nothing changed but the PDFs asked for
+    assert second.ok and second.entries[0].rendered
+    assert (out / "cafe-societe.pdf").read_bytes().startswith(b"%PDF-")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["partnerships"]["cafe-societe"]["files"]["pdf"] == "cafe-societe.pdf"
+    third = run_batch(SAMPLE, out, pdf=True, **args)   # now everything is there: nothing is rendered again
+    assert third.entries[0].rendered is False
