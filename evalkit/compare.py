@@ -11,8 +11,8 @@ continuous paired t                       Cohen's d_z with its interval; also He
                                           of the change over the pre-test SD with its
                                           interval and the WWC improvement index
 ordinal    Wilcoxon signed-rank           matched-pairs rank-biserial r
-binary     McNemar (exact when fewer than odds ratio of change (improved /
-           25 discordant pairs)           worsened) with its exact interval
+binary     McNemar (exact when fewer than odds ratio of change (no -> yes /
+           25 discordant pairs)           yes -> no) with its exact interval
 ========== ============================== =====================================
 
 The test is chosen from the data contract, never from a normality test on the

@@ -347,7 +347,20 @@ def _effect_cell(r) -> str:
         return f"g = {format_number(r['g'])}{dz}"
     if pd.isna(r["effect_size"]):
         return "\u2013"
+    if "odds" in str(r["effect_size_name"]) and math.isinf(float(r["effect_size"])):
+        # (no -> yes) / (yes -> no) with nobody changing from yes to no: "∞" reads as an error
+        return f"not defined: nobody changed from yes to no ({r['effect_size_name']})"
     return f"{format_number(r['effect_size'])} ({r['effect_size_name']})"
+
+
+def _effect_interval(lo, hi) -> str:
+    """An effect size's interval, "1.18 or more" when it has no upper end (an odds ratio of change with nobody
+    changing from yes to no), never "1.18 to ∞"."""
+    if pd.isna(lo):
+        return "\u2013"
+    if math.isinf(float(hi)) and hi > 0:
+        return f"{format_number(lo)} or more"
+    return f"{format_number(lo)} to {format_number(hi)}"
 
 
 def _withheld_count(row, column: str, min_group_size: int) -> str:
@@ -381,7 +394,7 @@ def outcomes_table(table: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GRO
             "Adjusted p": format_p(r["p_adjusted"]),
             "Effect size": _effect_cell(r),
             "Effect 95% CI": (ci(r["g_ci_low"], r["g_ci_high"]) if _has_g(r)
-                              else ci(r["effect_ci_low"], r["effect_ci_high"])),
+                              else _effect_interval(r["effect_ci_low"], r["effect_ci_high"])),
             "Improvement index": (f"{r['improvement_index']:+.0f}".replace("-", "\u2212")
                                   if _has_g(r) and pd.notna(r.get("improvement_index")) else "\u2013"),
             # significance-aware: "improved"/"worsened" only when chance is ruled out (compare_prepost's verdict)
@@ -426,7 +439,8 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
                    "effect size the matched-pairs rank-biserial r, its own family with its own size words "
                    "(r: 0.1 small, 0.3 moderate, 0.5 large; g, d: 0.2, 0.5, 0.8), not comparable with g",
         "binary": "McNemar's test (exact binomial version when fewer than 25 participants changed), "
-                  "effect size the odds ratio of change (improved / worsened)",
+                  "effect size the odds ratio of change (participants changing from no to yes / from yes to no; "
+                  "not defined when nobody changed from yes to no), with its exact interval",
     }
     lines = [design or ("**Design.** Pre/post comparison of the same participants (matched pairs: only people who "
                         "answered both surveys enter a test). Change is post minus pre. There is no comparison "
