@@ -305,6 +305,9 @@ class PartnershipReport(WavesAndArmsSections):
         """"40 participants", or "46 program participants and 26 in the comparison group" when a comparison arm is
         set apart (:attr:`_program_only`): the program's enrolment, never the two arms added together."""
         k, c = self.min_group_size, self._comparison_retention
+        if c is None and self.has_comparison:   # counted together: page one says so too (trial 10)
+            return (f"{format_count(r['n_enrolled'], k)} participants (a {self._reference_words} too small to report "
+                    "apart among them)")
         if c is None:
             return f"{format_count(r['n_enrolled'], k)} participants"
         return (f"{format_count(r['n_enrolled'], k)} program participants and {format_count(c['n_enrolled'], k)} "

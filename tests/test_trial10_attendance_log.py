@@ -70,3 +70,11 @@ def test_the_data_files_table_does_not_give_the_log_away_either(report, tables):
     assert f"| attendance.csv | {rows:,} |" not in text
     assert "| attendance.csv | not shown |" in text
     assert "| participants.csv | 46 |" in text     # the enrolled total, shown in the participation section anyway
+
+
+def test_page_one_says_the_enrolment_counts_a_comparison_group_too_small_to_report_apart(report, tables):
+    people = tables[0]
+    n = len(people)   # 46: the 40 of the program and the 6 of the comparison group, counted together
+    for text in (report.profile(), report._did()):
+        assert f"enrolled {n} participants" in text
+        assert "a comparison group too small to report apart among them" in text
