@@ -40,9 +40,12 @@ from evalkit.compare import partnership_ids
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, PROTECTS, check_min_group_size
 from evalkit.stats import proportion_ci
 
-__all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE"]
+__all__ = ["representation_gap", "UNDER", "OVER", "IN_LINE", "NOT_JUDGED"]
 
 UNDER, OVER, IN_LINE = "under-represented", "over-represented", "in line"
+#: The verdict of a group whose count is not shown: a verdict would bound the hidden count (under-represented:
+#: at most so many) and tell a small group from one blanked to protect it (privacy, rule 2).
+NOT_JUDGED = "not judged"
 #: the note of a share whose denominator counts everyone enrolled (those not recorded are a blanked group).
 FEW_MISSING = "share of all participants: those whose value is not recorded (not shown) are counted in it"
 #: the group of participants whose value is not recorded, and the suffix of a group they were folded into,
@@ -143,8 +146,9 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
         folds the unrecorded into it), ``community_share, n_known`` (the shares' denominator: participants
         with a known value, or everyone enrolled when those not recorded are a blanked group; blank below
         *k*), ``n_participants, participant_share, share_ci_low, share_ci_high,
-        ratio, ratio_ci_low, ratio_ci_high, verdict`` (see :data:`UNDER`, :data:`OVER`, :data:`IN_LINE`,
-        or ``"too few participants"`` when fewer than *k* have a known value), ``suppressed, source, note``
+        ratio, ratio_ci_low, ratio_ci_high, verdict`` (see :data:`UNDER`, :data:`OVER`, :data:`IN_LINE`;
+        :data:`NOT_JUDGED` for a group whose count is not shown, or ``"too few participants"`` when fewer than
+        *k* have a known value), ``suppressed, source, note``
         (why a row is blank: :data:`PROTECTS` for every blanked group, small or protecting a smaller one; on a
         shown row, :data:`FEW_MISSING` when its share is of everyone enrolled).
 
@@ -156,7 +160,7 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
     --------
     >>> import evalkit
     >>> g = representation_gap(evalkit.load_data("data/sample"), "riverside-literacy")
-    >>> sorted(set(g["verdict"]) - {"under-represented", "over-represented", "in line"})
+    >>> sorted(set(g["verdict"]) - {"under-represented", "over-represented", "in line", "not judged"})
     []
     """
     k = check_min_group_size(min_group_size)
@@ -187,15 +191,17 @@ def representation_gap(data, partnership_id=None, *, conf_level: float = 0.95,
             ci = proportion_ci(int(x[i]), n, conf_level=conf_level) if n else None
             p, lo, hi = (ci.estimate, ci.ci_low, ci.ci_high) if ci is not None else (np.nan,) * 3
             ratio = (p / share, lo / share, hi / share) if share > 0 else (np.nan,) * 3
+            hide = bool(blank[i]) or n < k
             if n < k:
                 verdict = "too few participants"
+            elif hide:
+                verdict = NOT_JUDGED
             elif share > 0 and hi < share:
                 verdict = UNDER
             elif share > 0 and lo > share:
                 verdict = OVER
             else:
                 verdict = IN_LINE
-            hide = bool(blank[i]) or n < k
             rows.append({"partnership_id": pid, "characteristic": char, "group": listed[i], "community_share": share,
                          "n_known": n if n >= k else pd.NA, "n_participants": pd.NA if hide else int(x[i]),
                          "participant_share": np.nan if hide else p, "share_ci_low": np.nan if hide else lo,

@@ -416,23 +416,25 @@ class HealthSections:
                  "among participants (whose value is known) divided by its share in the community: 1 means as "
                  f"present as in the community. A group is flagged when the whole {round(self.conf_level * 100)}% "
                  "interval (Wilson) is below 1, a gap that chance in who enrolled does not explain."]
+        # a group whose count is not shown is not judged (community.NOT_JUDGED): a verdict would bound its count
+        unjudged = int((g["verdict"] == _community.NOT_JUDGED).sum())
+        judged = g["verdict"].isin([_community.UNDER, _community.OVER, _community.IN_LINE])
         under = g[g["verdict"] == _community.UNDER]
         if len(under):
             lines.append("**Under-represented:**\n")
             for _, r in under.iterrows():
-                if r["suppressed"]:
-                    # small or protecting, one wording (privacy, rule 2); a characteristic too few have: said
-                    count = r["note"] if "known value" in str(r["note"]) else "number not shown for privacy"
-                    detail = f"{count}; {format_pct(r['community_share'])} of the community"
-                else:
-                    detail = (f"{format_pct(r['participant_share'])} of participants vs "
-                              f"{format_pct(r['community_share'])} of the "
-                              f"community; ratio {r['ratio']:.2f}, {round(self.conf_level * 100)}% CI "
-                              f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}")
+                detail = (f"{format_pct(r['participant_share'])} of participants vs "
+                          f"{format_pct(r['community_share'])} of the "
+                          f"community; ratio {r['ratio']:.2f}, {round(self.conf_level * 100)}% CI "
+                          f"{r['ratio_ci_low']:.2f} to {r['ratio_ci_high']:.2f}")
                 lines.append(f"- {md_escape(column_label(r['characteristic'], self.data))}: "
                              f"{md_escape(value_label(r['characteristic'], r['group'], self.data))} ({detail}).")
+        elif not judged.any():
+            lines.append("No group can be compared with the community: no group's count can be shown "
+                         f"({format_count(None, self.k)} in a group, or not shown so that a smaller group cannot "
+                         "be worked out).")
         else:
-            lines.append("No group is under-represented beyond what chance would explain.")
+            lines.append("No group shown is under-represented beyond what chance would explain.")
         few = g.loc[g["note"] == _community.FEW_MISSING, "characteristic"].unique()
         if len(few):  # their shares are of everyone enrolled (evalkit.community, privacy)
             lines[0] += (" For " + ", ".join(md_escape(column_label(c, self.data)) for c in few) + ", the number "
@@ -444,6 +446,9 @@ class HealthSections:
                 f"{md_escape(column_label(r['characteristic'], self.data))}: "
                 f"{md_escape(value_label(r['characteristic'], r['group'], self.data))}" for _, r in over.iterrows())
                 + ".")
+        if unjudged and judged.any():
+            lines.append(f"\n{unjudged} group{'s' if unjudged != 1 else ''} not shown (privacy) "
+                         f"{'are' if unjudged != 1 else 'is'} not judged: a verdict would say how many it holds.")
         return lines[0] + "\n\n" + "\n".join(lines[1:])
 
     def representation_table(self) -> pd.DataFrame | None:
@@ -657,7 +662,8 @@ class PortfolioHealth:
         rows = []
         for pid, d in g.groupby("partnership_id", sort=False):
             under = d[d["verdict"] == _community.UNDER]
-            rows.append({"Partnership": self.names.get(pid, pid), "Groups compared": len(d),
+            judged = d["verdict"].isin([_community.UNDER, _community.OVER, _community.IN_LINE])
+            rows.append({"Partnership": self.names.get(pid, pid), "Groups compared": int(judged.sum()),
                          "Under-represented": len(under),
                          "Which": "; ".join(f"{column_label(c, self.data)}: {value_label(c, grp, self.data)}"
                                             + ("" if pd.isna(r) else f" (ratio {format_number(r)})")

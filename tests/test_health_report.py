@@ -198,12 +198,16 @@ def test_indicator_charts_of_whole_counts_have_whole_ticks(data):
     plt.close(fig)
 
 
-def test_an_under_represented_group_whose_number_is_withheld_reads_without_nested_brackets(data):
-    """Trial 9: greenway-food's Asian participants are under-represented and their number is withheld; the
-    line read "Race/ethnicity: Asian (number not shown (privacy), 8% of the community)"."""
-    text = HealthSections(data, "greenway-food").served()
-    line = next(x for x in text.splitlines() if "Asian" in x)
-    assert line == "- Race/ethnicity: Asian (number not shown for privacy; 8% of the community)."
+def test_a_group_whose_number_is_withheld_is_not_judged(data):
+    """Trial 9: greenway-food's Asian participants (8% of the community) were flagged under-represented with their
+    number withheld, which told a reader they were at most about 6 of 151, a small group and not one blanked to
+    protect another. Trial 11: a withheld group is not judged at all (tests/test_served_hidden_groups.py); the
+    text counts the groups it did not judge."""
+    h = HealthSections(data, "greenway-food")
+    text, table = h.served(), h.representation_table()
+    assert "Asian" not in text and table.loc[table["Group"] == "Asian", "Verdict"].tolist() == ["not judged"]
+    unjudged = int((table["Verdict"] == "not judged").sum())   # the text counts what the table leaves unjudged
+    assert unjudged >= 2 and f"{unjudged} groups not shown (privacy) are not judged" in text
 
 
 def test_the_portfolio_says_what_its_health_columns_mean(data):
