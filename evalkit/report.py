@@ -310,8 +310,18 @@ class PartnershipReport(WavesAndArmsSections):
                     "apart among them)")
         if c is None:
             return f"{format_count(r['n_enrolled'], k)} participants"
-        return (f"{format_count(r['n_enrolled'], k)} program participants and {format_count(c['n_enrolled'], k)} "
-                f"in the {self._reference_words}")
+        n = self._comparison_count("n_enrolled")
+        if n == PROTECTED_LABEL:
+            return (f"{format_count(r['n_enrolled'], k)} program participants and a {self._reference_words} (its number "
+                    "not shown, so that the program's cannot be worked out from it)")
+        return f"{format_count(r['n_enrolled'], k)} program participants and {n} in the {self._reference_words}"
+
+    def _comparison_count(self, col: str) -> str:
+        """The comparison arm's ``col`` (:attr:`_comparison_retention`) beside the program's: "not shown" where the
+        program's is withheld (1 to k - 1), since every arm's participants (the data files table) less the arm's
+        would give the program's away (trial 10: 8 program participants, 40 in the comparison group, 48 rows)."""
+        small = pd.isna(self.retention[col])
+        return format_count(None if small else self._comparison_retention[col], self.min_group_size, protected=small)
 
     def _cautions(self) -> list[str]:
         out = []
@@ -540,9 +550,15 @@ class PartnershipReport(WavesAndArmsSections):
                  f"{format_count(r['n_both'], k)} ({self._retention_words(r)})."]
         c = self._comparison_retention
         if c is not None:   # the arm is set apart: each of its counts is 0 or at least k (comparison_set_apart)
-            lines.append(f"- Not counted above, the {self._reference_words}: {format_count(c['n_enrolled'], k)} "
-                         f"enrolled, {format_count(c['n_both'], k)} of them answered both surveys (see *Compared "
-                         "with a comparison group*).")
+            e, b, see = (self._comparison_count("n_enrolled"), self._comparison_count("n_both"),
+                         "see *Compared with a comparison group*")
+            why = "so that the program's cannot be worked out from them"
+            lines.append(f"- Not counted above, the {self._reference_words} (its counts are not shown, {why}; {see})."
+                         if e == PROTECTED_LABEL else
+                         f"- Not counted above, the {self._reference_words}: {e} enrolled (how many of them answered "
+                         f"both surveys is not shown, {why}; {see})." if b == PROTECTED_LABEL else
+                         f"- Not counted above, the {self._reference_words}: {e} enrolled, {b} of them answered both "
+                         f"surveys ({see}).")
         elif self.has_comparison:
             lines[0] += self._too_small_words
         if a["n_records"] == 0:
