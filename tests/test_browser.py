@@ -172,3 +172,28 @@ def test_tables_stack_into_labelled_cards_on_a_phone(visit, pages):
     assert first is not None
     label = v.page.evaluate("td => getComputedStyle(td, '::before').content", first)
     assert label.strip('"') == first.get_attribute("data-label") and label.strip('"')
+
+
+@pytest.mark.parametrize("name", ["riverside-literacy.html", "_portfolio.html"])
+def test_no_word_in_a_table_is_broken_mid_word_on_a_phone(visit, pages, name):
+    # Trial 11 (F11): at 390 px the themes and results-by-group tables broke words between letters
+    # ("confi|dence", "(no them|e)", "Groups compar|ed"): table cells allowed a break anywhere. A word that fits
+    # the screen's width is never split; it moves to the next line whole.
+    v = visit(pages[name], width=390)
+    broken = v.page.evaluate("""() => {
+        const out = [];
+        const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.parentElement.closest('td, th') || node.parentElement.closest('code, pre')) continue;
+            const re = /[A-Za-z]{4,}/g;   // words of letters: a number or a hyphenated pair may wrap at its sign
+            let m;
+            while ((m = re.exec(node.data)) !== null) {
+                const r = document.createRange();
+                r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length);
+                const lines = new Set([...r.getClientRects()].filter(x => x.width > 0).map(x => Math.round(x.top)));
+                if (lines.size > 1) out.push(m[0]);
+            }
+        }
+        return out.slice(0, 10);
+    }""")
+    assert broken == [], f"{name}: words split across lines: {broken}"

@@ -487,3 +487,18 @@ def test_the_index_explains_its_flags_and_says_when_no_target_could_be_judged(tm
             "outcome") in page
     assert '<span class="flag">high attrition</span>: fewer than 50% of those who answered the first survey' in page
     assert "failed render</span>:" not in page   # only the flags the page shows are explained
+
+
+def test_a_numeric_columns_header_is_aligned_with_its_numbers():
+    # Trial 11 (F10): headers were left-aligned over right-aligned numbers, so in a narrow printed column a
+    # figure sat under the next column's header (the portfolio's check-in and representation tables).
+    from bs4 import BeautifulSoup
+
+    page = ('<main class="ek-main"><h2>T</h2><table class="dataframe"><thead><tr><th>Group</th><th>n</th>'
+            '<th>Share</th><th>Note</th></tr></thead><tbody>'
+            '<tr><td>women</td><td>12</td><td>40%</td><td>ok</td></tr>'
+            '<tr><td>men</td><td>not shown (privacy)</td><td>\u2013</td><td></td></tr>'
+            '</tbody></table></main>')
+    heads = BeautifulSoup(finish_page(page), "html.parser").select("thead th")
+    numeric = {th.get_text(): "ek-num" in (th.get("class") or []) for th in heads}
+    assert numeric == {"Group": False, "n": True, "Share": True, "Note": False}

@@ -25,6 +25,9 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
 TEMPLATE_NAME = "evalkit"
 #: Tables with more columns than this (index included) stack into cards on a narrow screen.
 STACK_COLUMNS = 4
+#: So do tables whose columns' longest words, with two characters of padding a column, add up to more characters
+#: than this: a phone (390 px, 13 px table text) fits about 48; such a table could only fit by splitting words.
+PHONE_CHARACTERS = 48
 #: Table cells this short never wrap on screen ("< 0.001", "-0.59 to -0.21"); in print everything may wrap.
 NOWRAP_CHARACTERS = 14
 _NUMERIC = re.compile(r"^[\s(]*([<>\u2264\u2265]\s*)?[-+\u2212\u2013]?\d")
@@ -234,26 +237,29 @@ def _label_table(table) -> None:
             rows[1].decompose()
             rows = rows[:1]
     labels = [c.get_text(" ", strip=True) for c in rows[-1].find_all(["th", "td"], recursive=False)] if rows else []
-    if len(labels) > STACK_COLUMNS:
+    if len(labels) > STACK_COLUMNS or _whole_words_width(table) > PHONE_CHARACTERS:
         table["class"] = [*table.get("class", []), "ek-stack"]
     # header cells say what they head (a screen reader reads "Post, Skills, 3.4" for a cell)
     for row in rows:
         for cell in row.find_all("th", recursive=False):
             cell["scope"] = "colgroup" if int(cell.get("colspan", 1) or 1) > 1 else "col"
     body = table.find("tbody") or table
+    numeric: dict[int, list[bool]] = {}   # column, counted from the right: is each non-empty body cell a number
     for row in body.find_all("tr", recursive=False):
         cells = row.find_all(["th", "td"], recursive=False)
         for cell in cells:
             if cell.name == "th" and row.parent is not thead:
                 cell["scope"] = "row"
         # cells missing on the left (row-spanning index cells above) are aligned from the right
-        for cell, label in zip(reversed(cells), reversed(labels)):
+        for i, (cell, label) in enumerate(zip(reversed(cells), reversed(labels))):
             if label:
                 cell["data-label"] = label
             text = cell.get_text(strip=True)
             if cell.string is not None and re.match(r"^[<>\u2264\u2265] ", cell.string.strip()):
                 cell.string = cell.string.strip().replace(" ", "\u00a0", 1)  # "< 0.001" stays on one line
             classes = cell.get("class", [])
+            if cell.name == "td" and text:
+                numeric.setdefault(i, []).append(bool(_NUMERIC.match(text)))
             if cell.name == "td" and _NUMERIC.match(text):
                 classes = [*classes, "ek-num"]
             if cell.name == "td" and len(text) <= NOWRAP_CHARACTERS:
@@ -262,6 +268,24 @@ def _label_table(table) -> None:
                 classes = [*classes, "ek-empty"]
             if classes:
                 cell["class"] = classes
+    # a column mostly of numbers has its header right-aligned over them (a left-aligned header over right-aligned
+    # numbers put a figure under the next column's header in a narrow printed table)
+    if rows:
+        heads = rows[-1].find_all(["th", "td"], recursive=False)[::-1]
+        for i, flags in numeric.items():
+            if i < len(heads) and 2 * sum(flags) >= len(flags) and any(flags):
+                heads[i]["class"] = [*(c for c in heads[i].get("class", []) if c != "ek-num"), "ek-num"]
+
+
+def _whole_words_width(table) -> int:
+    """The narrowest the table can be without splitting a word, in characters: each column's longest word (columns
+    counted from the right, as the body cells are labelled), plus two characters of padding a column."""
+    longest: dict[int, int] = {}
+    for row in table.find_all("tr"):
+        for i, cell in enumerate(reversed(row.find_all(["th", "td"], recursive=False))):
+            words = cell.get_text(" ", strip=True).split()
+            longest[i] = max(longest.get(i, 0), max(map(len, words), default=0))
+    return sum(n + 2 for n in longest.values())
 
 
 def write_pdf(html_path, pdf_path) -> Path:
