@@ -502,3 +502,28 @@ def test_a_numeric_columns_header_is_aligned_with_its_numbers():
     heads = BeautifulSoup(finish_page(page), "html.parser").select("thead th")
     numeric = {th.get_text(): "ek-num" in (th.get("class") or []) for th in heads}
     assert numeric == {"Group": False, "n": True, "Share": True, "Note": False}
+
+
+def test_a_row_spanning_items_rows_are_printed_on_one_page():
+    # Trial 11 (F4): the partners' check-in table (an item, then a row per check-in) broke between pages inside an
+    # item; the rows at the top of the next page had no item label. Each item's rows are now a tbody kept whole.
+    import weasyprint
+    from bs4 import BeautifulSoup
+
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[1] / "evalkit" / "templates" / "nbconvert" / "evalkit" / "static"
+           / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f'<tr><th rowspan="3">Item {i}</th><th id="i{i}a">a</th><td>3.{i}</td></tr>'
+                   f'<tr><th id="i{i}b">b</th><td>3.{i}</td></tr><tr><th id="i{i}c">c</th><td>3.{i}</td></tr>'
+                   for i in range(40))
+    page = finish_page('<main class="ek-main"><h2>T</h2><table class="dataframe"><thead><tr><th>Item</th>'
+                       f'<th>Check-in</th><th>Mean</th></tr></thead><tbody>{rows}</tbody></table></main>')
+    assert len(BeautifulSoup(page, "html.parser").select("tbody.ek-group")) == 40
+    assert finish_page(page) == page   # finishing twice changes nothing
+    html = f"<html><head><style>{css}</style></head><body class='ek-report'>{page}</body></html>"
+    document = weasyprint.HTML(string=html, media_type="print").render()
+    assert len(document.pages) >= 2
+    on = {anchor: n for n, p in enumerate(document.pages) for anchor in p.anchors}
+    split = [i for i in range(40) if len({on[f"i{i}{r}"] for r in "abc"}) > 1]
+    assert split == []

@@ -243,9 +243,10 @@ def _label_table(table) -> None:
     for row in rows:
         for cell in row.find_all("th", recursive=False):
             cell["scope"] = "colgroup" if int(cell.get("colspan", 1) or 1) > 1 else "col"
-    body = table.find("tbody") or table
+    _group_rows(table)
     numeric: dict[int, list[bool]] = {}   # column, counted from the right: is each non-empty body cell a number
-    for row in body.find_all("tr", recursive=False):
+    for row in [r for body in (table.find_all("tbody", recursive=False) or [table])
+                for r in body.find_all("tr", recursive=False)]:
         cells = row.find_all(["th", "td"], recursive=False)
         for cell in cells:
             if cell.name == "th" and row.parent is not thead:
@@ -275,6 +276,33 @@ def _label_table(table) -> None:
         for i, flags in numeric.items():
             if i < len(heads) and 2 * sum(flags) >= len(flags) and any(flags):
                 heads[i]["class"] = [*(c for c in heads[i].get("class", []) if c != "ek-num"), "ek-num"]
+
+
+def _group_rows(table) -> None:
+    """Give each group of rows under one row-spanning first cell (a pandas MultiIndex: an item and its check-ins)
+    its own ``<tbody class="ek-group">``, which print keeps on one page: split by a page break, the rows on the
+    next page had no label (trial 11). A table already grouped, or without such cells, is left as it is."""
+    bodies = table.find_all("tbody", recursive=False)
+    if len(bodies) != 1:
+        return
+    rows = bodies[0].find_all("tr", recursive=False)
+    groups, left = [], 0
+    for row in rows:
+        first = row.find(["th", "td"], recursive=False)
+        if left == 0:
+            span = int(first.get("rowspan", 1) or 1) if first is not None else 1
+            groups.append([])
+            left = max(span, 1)
+        groups[-1].append(row)
+        left -= 1
+    if len(groups) == len(rows):   # no row spans another: nothing to keep together
+        return
+    for group in groups[1:]:
+        body = table.new_tag("tbody", attrs={"class": "ek-group"})
+        table.append(body)
+        for row in group:
+            body.append(row.extract())
+    bodies[0]["class"] = [*bodies[0].get("class", []), "ek-group"]
 
 
 def _whole_words_width(table) -> int:
