@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from evalkit import schema
-from evalkit.community import OVER, PROTECTS, UNDER, representation_gap
+from evalkit.community import NOT_JUDGED, OVER, PROTECTS, UNDER, representation_gap
 from evalkit.indicators import (default_as_of, indicator_progress, indicator_trend, milestone_status,
                                 milestone_summary, period_order)
 from evalkit.load import Dataset
@@ -207,7 +207,9 @@ def test_small_groups_blanked_but_flagged_and_unlisted_groups_protected():
     # both blanked groups read alike, the small one and the one blanked to protect it (trial 8: "fewer than 10"
     # beside "not shown" told a reader which held 10 or more)
     assert g.loc["G", "suppressed"] and pd.isna(g.loc["G", "n_participants"]) and g.loc["G", "note"] == PROTECTS
-    assert g.loc["G", "verdict"] == UNDER  # 5/100: Wilson upper 0.1118 < 0.2; the flag reveals only a bound
+    # 5/100 has a Wilson upper bound of 0.1118 < 0.2, but a blanked group is not judged (trial 11): the flag
+    # "under-represented" bounded its count (at most about 11 of 100) and told a small group from a protecting one
+    assert g.loc["G", "verdict"] == NOT_JUDGED and g.loc["H", "verdict"] == NOT_JUDGED
     assert g.loc["H", "suppressed"] and g.loc["H", "note"] == PROTECTS  # 100 - 95 would give the 5
     # a group of 4 the community table does not list is hidden, so the smallest listed group is blanked
     data = _data(participants=_people({"G": 30, "H": 66, "Z": 4}), community=_community({"G": 0.3, "H": 0.7}))
