@@ -258,14 +258,16 @@ def format_change(x, kind: str = "continuous", digits: int = 2, *, words: bool =
 
 def verdict_word(verdict) -> str:
     """An outcome's verdict as a report says it: compare_prepost's "declined" reads "worsened", as the summary
-    says, since beside a rise in a measure where lower is better (stress) "declined" reads as the measure falling.
+    says, since beside a rise in a measure where lower is better (stress) "declined" reads as the measure falling;
+    "suppressed" (jargon that sounds like hiding results) reads "not shown", privacy's one label for what is
+    withheld.
 
     Examples
     --------
-    >>> verdict_word("declined"), verdict_word("improved"), verdict_word("no clear change")
-    ('worsened', 'improved', 'no clear change')
+    >>> verdict_word("declined"), verdict_word("improved"), verdict_word("suppressed")
+    ('worsened', 'improved', 'not shown')
     """
-    return "worsened" if verdict == "declined" else verdict
+    return {"declined": "worsened", "suppressed": "not shown"}.get(verdict, verdict)
 
 
 def format_date(d, short: bool = False) -> str:

@@ -933,8 +933,9 @@ class PartnershipReport(WavesAndArmsSections):
                      for flag, why in ((True, "no credible difference"),
                                        (False, "not tested: fewer than two groups large enough to show"))
                      if named[flag]]
-            out.append(Markdown(f"Change by group for {' and for '.join(parts)} is in the appendix below "
-                                "and in the Excel workbook, one sheet per characteristic."))
+            # print leaves the folded appendix out (report.css): the workbook is where a printed reader looks
+            out.append(Markdown(f"Change by group for {' and for '.join(parts)} is in the Excel workbook, one "
+                                "sheet per characteristic, and, on screen, in the appendix below."))
             out.append(_appendix("Change by group where no difference is credible", rest))
         return out
 
