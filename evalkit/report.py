@@ -461,7 +461,9 @@ class PartnershipReport(WavesAndArmsSections):
             findings.append(self._stage_headline())
         judged = self.all_targets[self.all_targets["verdict"].isin(["met", "not met", "inconclusive"])] if len(self.all_targets) else []
         if len(judged):
-            kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}", "targets met"))
+            more = len(self.all_targets) - len(judged)   # set but not judged yet: counted, not left out
+            kpis.append((f"{int((judged['verdict'] == 'met').sum())} of {len(judged)}",
+                         "targets met" + (f" ({more} more not yet judged)" if more else "")))
         findings += [equity_headline(self.group_differences, self.data), self._glance_caution()]
         chart = self.glance_chart()
         figure = "" if chart is None else chart.to_html("ek-figure ek-glance-chart")

@@ -60,7 +60,8 @@ class PortfolioReport:
             "Enrolled": [format_count(n, self.min_group_size) for n in o["n_enrolled"]],
             "Retention": [format_pct(x) for x in o["retention_rate"]],
             "Attendance": [format_pct(x) for x in o["attendance_rate"]],
-            "Targets met": [f"{m} of {t}" if t else f"none could be judged ({n} target{'s' if n != 1 else ''})" if n
+            "Targets met": [(f"{m} of {t}" + (f" ({n - t} more not yet judged)" if n > t else "")) if t
+                            else f"none could be judged ({n} target{'s' if n != 1 else ''})" if n
                             else "no targets set" for m, t, n in zip(o["targets_met"], o["targets_total"], o["targets_set"])],
         }).set_index("Partnership")
 

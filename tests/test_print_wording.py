@@ -29,3 +29,35 @@ def test_a_withheld_outcome_reads_not_shown_not_suppressed(sample_data):
     table = ek.compare_prepost(ek.load_data(sample_data.data_dir, "cafe-societe"), "cafe-societe")
     assert table["suppressed"].all()
     assert set(outcomes_table(table)["Verdict"]) == {"not shown"}
+
+
+def test_targets_not_yet_judged_are_counted_beside_those_met(sample_data, tmp_path):
+    # F13: a partnership that set 5 targets, 4 of them judged, read "0 of 4 targets met" on page one, on its index
+    # card and in the portfolio: the fifth was not mentioned, as if it had set 4 (the body said "1 could not be
+    # judged").
+    import copy
+
+    import pandas as pd
+
+    from evalkit.batch.publish import write_index
+
+    report = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "riverside-literacy"),
+                                         "riverside-literacy")
+    report.all_targets = pd.DataFrame({"verdict": ["not met", "not met", "inconclusive", "not met", "no data"]})
+    html = report.at_a_glance().data
+    assert ">0 of 4<" in html and "targets met (1 more not yet judged)" in html
+    manifest = {"finished": "2026-01-05T14:48:55+00:00", "partnerships": {"p01": {
+        "name": "Alpha", "status": "ok", "files": {"html": "p01.html"},
+        "headline": {"headline": "h", "targets_met": 0, "targets_total": 4, "targets_set": 5, "flags": []}}}}
+    page = write_index(tmp_path, copy.deepcopy(manifest)).read_text()
+    assert "<strong>0 of 4</strong> targets met (1 more not yet judged)" in page
+
+
+def test_the_portfolio_counts_targets_not_yet_judged_beside_those_met(sample_data):
+    from evalkit.report_portfolio import PortfolioReport
+
+    port = PortfolioReport(sample_data)
+    o = port.overview.copy()
+    o.loc[0, ["targets_met", "targets_total", "targets_set"]] = [0, 4, 5]
+    port.overview = o
+    assert port.overview_table()["Targets met"].iloc[0] == "0 of 4 (1 more not yet judged)"

@@ -327,6 +327,9 @@ def _entry_view(pid: str, entry: dict) -> dict:
         "targets_total": total if isinstance(total, int) and isinstance(met, int) and total > 0 else None,
         # targets set but none judged yet (too few participants, no data): said, not left out (trial 9)
         "targets_unjudged": targets_set if isinstance(targets_set, int) and targets_set > 0 and not total else None,
+        # some judged, some not yet: the others are counted beside those met (trial 11)
+        "targets_more": (targets_set - total if isinstance(targets_set, int) and isinstance(total, int)
+                         and 0 < total < targets_set else None),
         "files": links, "error": str((entry.get("error") or {}).get("summary", "")),
         "duration": f"{duration:.1f} s" if isinstance(duration, (int, float)) else "",
         "rendered": "no (unchanged)" if entry.get("rendered") is False else "yes",
