@@ -442,10 +442,10 @@ class HealthSections:
                          "in none of the groups), so that it cannot be worked out.")
         over = g[g["verdict"] == _community.OVER]
         if len(over):
-            lines.append("\nOver-represented: " + "; ".join(
-                f"{md_escape(column_label(r['characteristic'], self.data))}: "
-                f"{md_escape(value_label(r['characteristic'], r['group'], self.data))}" for _, r in over.iterrows())
-                + ".")
+            lines.append("\nOver-represented: " + "; ".join(   # each characteristic named once
+                f"{md_escape(column_label(char, self.data))}: "
+                + ", ".join(md_escape(value_label(char, grp, self.data)) for grp in d["group"])
+                for char, d in over.groupby("characteristic", sort=False)) + ".")
         if unjudged and judged.any():
             lines.append(f"\n{unjudged} group{'s' if unjudged != 1 else ''} not shown (privacy) "
                          f"{'are' if unjudged != 1 else 'is'} not judged: a verdict would say how many it holds.")

@@ -795,11 +795,18 @@ class PartnershipReport(WavesAndArmsSections):
         pct = t["statistic"].isin(["pct_improved", "pct_at_least", "rate"]) | share
         scale = share.map({True: 100.0, False: 1.0}).to_numpy(float)
 
-        def shown(x, p, goal=None):  # a bound that rounds to the goal gets one more decimal: "40.2", not "40"
-            digits = 0 if p else 2
-            if goal is not None and pd.notna(x) and round(x, digits) == round(goal, digits) and x != goal:
-                digits += 1
-            return format_number(x, digits) + ("%" if p and pd.notna(x) else "")
+        def digits(x, p, goal=None):  # a bound that rounds to the goal gets one more decimal: "40.2", not "40"
+            n = 0 if p else 2
+            if goal is not None and pd.notna(x) and round(x, n) == round(goal, n) and x != goal:
+                n += 1
+            return n
+
+        def shown(x, p, goal=None, n=None):
+            return format_number(x, digits(x, p, goal) if n is None else n) + ("%" if p and pd.notna(x) else "")
+
+        def interval(lo, hi, p, goal):  # both bounds to the same decimals: "40.2 to 54.0%", not "40.2 to 54%"
+            n = max(digits(lo, p, goal), digits(hi, p, goal))
+            return f"{shown(lo, p, n=n).rstrip('%')} to {shown(hi, p, n=n)}"
 
         goals = t["target"].to_numpy(float) * scale
         hide = self._log_gives_arm_away
@@ -808,7 +815,7 @@ class PartnershipReport(WavesAndArmsSections):
             "Indicator": t["label"],
             "Goal": [f"{g:g}{'%' if p else ''}" for g, p in zip(goals, pct)],
             "Observed": [shown(e, p) for e, p in zip(t["estimate"].to_numpy(float) * scale, pct)],
-            "95% CI": ["\u2013" if pd.isna(lo) else f"{shown(lo, p, g).rstrip('%')} to {shown(hi, p, g)}"
+            "95% CI": ["\u2013" if pd.isna(lo) else interval(lo, hi, p, g)
                        for lo, hi, p, g in zip(t["ci_low"].to_numpy(float) * scale, t["ci_high"].to_numpy(float) * scale,
                                                pct, goals)],
             "n": ["\u2013" if v == "no data"   # nobody was counted

@@ -61,3 +61,13 @@ def test_the_portfolio_counts_targets_not_yet_judged_beside_those_met(sample_dat
     o.loc[0, ["targets_met", "targets_total", "targets_set"]] = [0, 4, 5]
     port.overview = o
     assert port.overview_table()["Targets met"].iloc[0] == "0 of 4 (1 more not yet judged)"
+
+
+def test_over_represented_groups_name_their_characteristic_once(sample_data):
+    # F13: "Over-represented: Race/ethnicity: Black; Race/ethnicity: Multiracial." (riverside)
+    from evalkit.health_report import HealthSections
+
+    h = HealthSections(ek.load_data(sample_data.data_dir, "riverside-literacy"), "riverside-literacy")
+    over = h.representation[h.representation["verdict"] == "over-represented"]
+    assert set(over["characteristic"]) == {"race_ethnicity"} and len(over) == 2
+    assert "Over-represented: Race/ethnicity: Black, Multiracial." in h.served()
