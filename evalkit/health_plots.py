@@ -310,8 +310,8 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
             said.append(f"{n} group{'s' if n != 1 else ''} not drawn: too few participants to show"
                         + (", or left out with one so that it cannot be worked out by subtraction." if guard.any()
                            else "."))
-        if said:
-            ax.set_title(" ".join(said), fontsize=9, loc="left")
+        if said:   # wrapped: on one line it ran past the axes and the crop grew the figure to 10.8 in (trial 11)
+            ax.set_title(textwrap.fill(" ".join(said), 60), fontsize=9, loc="left")
         return fig
 
 

@@ -245,3 +245,25 @@ def test_the_trajectory_notes_on_withheld_means_stay_inside_the_figure(sample_da
             box = text.get_window_extent(renderer)
             assert edge.x0 - 1 <= box.x0 and box.x1 <= edge.x1 + 1 and edge.y0 - 1 <= box.y0, text.get_text()
     plt.close(fig)
+
+
+def test_no_report_figure_grows_wider_than_the_page_when_cropped(sample_data):
+    # Trial 11 (F6): riverside's Who was served figure printed at about 5 pt: its note ("1 group not drawn: ...")
+    # ran on one line past the axes, the crop to the drawn content grew the 7.5 in figure to 10.8 in, and print
+    # scaled it down to fit. Every figure of the report stays within its 7.5 in design width (plus the crop's pad).
+    import re
+
+    from evalkit.health_report import HealthSections
+
+    pid = "riverside-literacy"
+    part = ek.load_data(sample_data.data_dir, pid)
+    report, health = ek.report.PartnershipReport(part, pid), HealthSections(part, pid)
+    figures = [report.glance_chart(), report.attendance_figure(), report.distribution_figure(),
+               report.satisfaction_figure(), report.trajectory_figure(), health.indicators_figure(),
+               health.milestones_figure(), health.partners_figure(), health.representation_figure()]
+    widths = {}
+    for f in figures:
+        width = float(re.search(r'<svg[^>]*\swidth="([\d.]+)pt"', f.svg()).group(1)) / 72
+        widths[f.alt[:40]] = round(width, 2)
+        plt.close(f.figure)
+    assert max(widths.values()) <= 7.7, widths
