@@ -929,7 +929,15 @@ class PartnershipReport(WavesAndArmsSections):
             return [Markdown(f"Change is not compared across groups: in every characteristic recorded ({names}), "
                              f"fewer than two groups had {k} or more participants answering both surveys, and groups "
                              f"of {format_count(None, k)} are not shown, to protect their members' privacy.")]
-        out = [self.group_tests_table()]
+        intro = ("Did change differ across groups of participants? For each characteristic, a test of whether the "
+                 "groups changed differently (analysis of variance of the changes for scores, Kruskal-Wallis for "
+                 "ratings and yes/no answers), with p-values Holm-adjusted across every characteristic and outcome.")
+        if credible:   # the tables are announced only where one follows (cafe-societe's had none)
+            intro += (" Where a difference is credible, the table below it shows who took part, who stayed, and each "
+                      "group's mean change (post minus pre, with matched pairs). A dash marks a group too small to "
+                      "show, or one blanked so that a smaller group cannot be worked out by subtraction.")
+        intro += " Every characteristic's full tables, with intervals and tests, are in the Excel workbook."
+        out = [Markdown(intro), self.group_tests_table()]
         rest, named = [], {True: [], False: []}   # named: the appendix's characteristics, tested or not
         for section in self.subgroups():
             if section.variable in credible:

@@ -71,3 +71,23 @@ def test_over_represented_groups_name_their_characteristic_once(sample_data):
     over = h.representation[h.representation["verdict"] == "over-represented"]
     assert set(over["characteristic"]) == {"race_ethnicity"} and len(over) == 2
     assert "Over-represented: Race/ethnicity: Black, Multiracial." in h.served()
+
+
+def test_results_by_group_announce_a_table_only_when_one_follows(sample_data):
+    # F9: the section's fixed introduction (in the template) announced "the table below" for credible differences
+    # and cafe-societe's section then said change was not compared at all. The introduction now comes with the
+    # tables it describes.
+    cafe = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "cafe-societe"), "cafe-societe")
+    parts = cafe.results_by_group()
+    assert len(parts) == 1 and "table below" not in parts[0].data and "Change is not compared" in parts[0].data
+    river = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "riverside-literacy"), "riverside-literacy")
+    parts = river.results_by_group()
+    assert isinstance(parts[0], Markdown) and parts[0].data.startswith("Did change differ across groups")
+    assert "the table below it shows who took part" in parts[0].data   # Low income: a credible difference follows
+    import nbformat
+
+    from conftest import ROOT
+
+    template = nbformat.read(ROOT / "templates" / "partnership_report.ipynb", as_version=4)
+    heading = next(c for c in template.cells if c.source.startswith("## Results by group"))
+    assert heading.source.strip() == "## Results by group"   # the template only names the section
