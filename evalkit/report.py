@@ -449,7 +449,8 @@ class PartnershipReport(WavesAndArmsSections):
         if a["n_records"] and not a["suppressed"]:
             kpis += [(str(a["n_sessions"]), "sessions held"),
                      (format_pct(a["attendance_rate"]), "of expected sessions attended")]
-        kpis.append((format_count(r["n_both"], k), "answered both surveys"))
+        kpis.append((format_count(r["n_both"], k),
+                     "program participants answered both surveys" if self._program_only else "answered both surveys"))
         findings = []
         if len(self.outcomes):
             c = verdict_counts(self.outcomes)

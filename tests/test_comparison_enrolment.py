@@ -64,6 +64,7 @@ def test_profile_page_one_and_the_index_card_count_the_programme(report):
     assert f"enrolled {N_PROGRAM} program participants" in report._did()
     html = report.at_a_glance().data
     assert f">{N_PROGRAM}<" in html and "program participants enrolled" in html and ">72<" not in html
+    assert "program participants answered both surveys" in html   # the completers tile counts them too (trial 10)
 
 
 def test_the_portfolio_overview_counts_the_programme_as_the_report_does(folder):
