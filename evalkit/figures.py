@@ -34,7 +34,8 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
-           "check_one_change_family", "change_withheld_note", "distribution_panels", "layout_memo", "tight_layout"]
+           "check_one_change_family", "change_withheld_note", "distribution_panels", "layout_memo", "tight_layout",
+           "MESSAGE_LABEL", "figure_message"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
 PRINT_DPI = 200
@@ -97,6 +98,30 @@ def legend_below(figure, handles) -> None:
     """
     figure.set_layout_engine("constrained")
     figure.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=9)
+
+
+#: Label (``Figure.get_label()``) of a figure that only says why there is nothing to draw.
+MESSAGE_LABEL = "evalkit-message"
+
+
+def figure_message(figure) -> str | None:
+    """The sentence a figure with nothing to draw says instead ("Too few matched participants ..."), or None.
+
+    Method: the plot functions draw such a figure with one text and no axes, labelled
+    :data:`MESSAGE_LABEL`; a report shows that text as a paragraph (:class:`ReportFigure`), not as a
+    picture of words, which a phone shrinks to a few pixels, print sets in another font, and a screen
+    reader or a search cannot read.
+
+    Examples
+    --------
+    >>> from evalkit.plots import plot_attendance
+    >>> import pandas as pd
+    >>> figure_message(plot_attendance(pd.DataFrame(columns=["date", "rate"])))
+    'Attendance was not recorded, or every session had too few attenders to show.'
+    """
+    if getattr(figure, "get_label", lambda: None)() != MESSAGE_LABEL:
+        return None
+    return " ".join(t.get_text() for ax in figure.axes for t in ax.texts)
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -172,8 +197,20 @@ class ReportFigure:
         with report_style():
             return _svg_cropped(self.figure)
 
+    @property
+    def message(self) -> str | None:
+        """What a figure with nothing to draw says instead (:func:`figure_message`), or None."""
+        return figure_message(self.figure)
+
+    def _message_html(self) -> str:
+        import html
+
+        return f'<p class="ek-figure-message">{html.escape(self.message)}</p>'
+
     def to_html(self, css_class: str = "ek-figure") -> str:
         """The figure as an ``<img>`` with its alt text, to place inside HTML (e.g. the at-a-glance card).
+
+        A figure with only a message to give (:attr:`message`) is that message as a paragraph.
 
         Examples
         --------
@@ -184,6 +221,8 @@ class ReportFigure:
         """
         import html
 
+        if self.message is not None:
+            return self._message_html()
         svg = self.svg()
         return (f'<img class="{html.escape(css_class)}" alt="{html.escape(self.alt)}" '
                 f'width="{_svg_css_width(svg)}" '
@@ -195,6 +234,8 @@ class ReportFigure:
         return self.figure.savefig(*args, **kwargs)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        if self.message is not None:   # a sentence, shown as text
+            return {"text/html": self._message_html(), "text/plain": self.message}, {}
         svg = self.svg()
         data = {"image/svg+xml": svg, "text/plain": f"<Figure: {self.alt}>"}
         meta = {"image/svg+xml": {"alt": self.alt, "width": _svg_css_width(svg)}}

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.figures import legend_below, report_style, tight_layout
-from evalkit.plots import subplots
+from evalkit.plots import _empty, subplots
 from evalkit.narrate import _num as narrate_number, format_date
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, withheld_note
 
@@ -31,13 +31,6 @@ _COLORS = {"done on time": "#009E73", "done late": "#C07800", "overdue": "#D55E0
 #: Colour and marker of each respondent role in the partners' check-in figure: roles differ by shape as well
 #: as colour (WCAG 1.4.1), every colour at 3:1 or more on white.
 _ROLE_STYLES = [("#0072B2", "o"), ("#C07800", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("0.3", "v")]
-
-
-def _empty(message: str):
-    fig, ax = subplots(figsize=(7, 1.2))
-    ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
-    return fig
 
 
 def _withheld_values(n: int, k: int) -> str:

@@ -17,8 +17,8 @@ import seaborn as sns
 
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
-from evalkit.figures import (change_axis, change_withheld_note, check_one_change_family, distribution_panels,
-                             forest_verdicts, legend_below, tight_layout)
+from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
+                             distribution_panels, forest_verdicts, legend_below, tight_layout)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -79,9 +79,11 @@ def figure(**kwargs):
 
 
 def _empty(message: str, figsize=(7, 1.2)):
+    """A figure that only says ``message``; a report shows it as text (:func:`evalkit.figures.figure_message`)."""
     fig, ax = subplots(figsize=figsize)
+    fig.set_label(MESSAGE_LABEL)
     ax.axis("off")
-    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
+    ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, usetex=False, parse_math=False)
     return fig
 
 

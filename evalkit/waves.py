@@ -650,15 +650,12 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
     import seaborn as sns
 
     from evalkit.figures import tight_layout
-    from evalkit.plots import subplots
+    from evalkit.plots import _empty, subplots
 
     literal = {"usetex": False, "parse_math": False}
     measures = list(dict.fromkeys(table["measure"]))
     if not measures:
-        fig, ax = subplots(figsize=(7, 1.2))
-        ax.axis("off")
-        ax.text(0.5, 0.5, "No measure was answered at more than one wave.", ha="center", va="center", **literal)
-        return fig
+        return _empty("No measure was answered at more than one wave.")
     ncol = min(2, len(measures))
     nrow = int(np.ceil(len(measures) / ncol))
     fig, axes = subplots(nrow, ncol, figsize=(panel_size[0] * ncol, panel_size[1] * nrow), squeeze=False)

@@ -197,3 +197,17 @@ def test_no_word_in_a_table_is_broken_mid_word_on_a_phone(visit, pages, name):
         return out.slice(0, 10);
     }""")
     assert broken == [], f"{name}: words split across lines: {broken}"
+
+
+@pytest.mark.parametrize("name", ["riverside-literacy.html", "_portfolio.html"])
+def test_figures_keep_their_drawn_size_on_a_phone(visit, pages, name):
+    # Trial 11 (F9): at 390 px every figure was shrunk to the screen, its labels 2-4 px high. A figure now keeps
+    # the width it was drawn at (its 9-pt type reads as 9 pt) and scrolls sideways in its own box; the page
+    # does not (test_no_horizontal_overflow).
+    v = visit(pages[name], width=390)
+    sizes = v.page.eval_on_selector_all("main img", """els => els.map(e => [e.getAttribute('alt').slice(0, 40),
+        e.getBoundingClientRect().width, e.naturalWidth, e.parentElement.scrollWidth > e.parentElement.clientWidth])""")
+    assert sizes, f"{name} shows no figure"
+    shrunk = [(alt, round(w), n) for alt, w, n, _ in sizes if w < 0.97 * min(n, 6.5 * 96)]
+    assert shrunk == [], f"{name}: figures shrunk on a phone (alt, shown px, drawn px): {shrunk}"
+    assert any(scrolls for *_, scrolls in sizes), "no figure is wider than a phone: the test shows nothing"
