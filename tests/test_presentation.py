@@ -249,7 +249,7 @@ def test_table_cells_carry_their_column_so_narrow_screens_can_stack_them():
     assert re.search(r'<th[^>]*>Measure</th>', page)          # the index name joins the header row
     assert "<td" in page and "<0.001" not in page and "<\u00a0" not in page.replace("&lt;\u00a00.001", "")
     assert "&lt;\u00a00.001" in page                          # "< 0.001" never splits across lines
-    assert 'class="dataframe ek-stack"' in page               # 5 columns with the index: stacks on a phone
+    assert re.search(r'class="dataframe ek-stack[ "]', page)  # 5 columns with the index: stacks on a phone
 
 
 # ---- index landing page ------------------------------------------------------------------------------------
@@ -527,3 +527,34 @@ def test_a_row_spanning_items_rows_are_printed_on_one_page():
     on = {anchor: n for n, p in enumerate(document.pages) for anchor in p.anchors}
     split = [i for i in range(40) if len({on[f"i{i}{r}"] for r in "abc"}) > 1]
     assert split == []
+
+
+def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page():
+    # Trial 11 (F12): 8 of 24 PDFs ended on a page holding the last one or two rows of the Data files table
+    # (its heading and first rows on the page before). A table of at most KEEP_ROWS body rows is kept on one page
+    # with the paragraph that introduces it.
+    from pathlib import Path
+
+    import weasyprint
+
+    from evalkit.batch.html import KEEP_ROWS
+
+    css = (Path(__file__).resolve().parents[1] / "evalkit" / "templates" / "nbconvert" / "evalkit" / "static"
+           / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f'<tr><td id="r{i}">file{i}.csv</td><td>{i}</td></tr>' for i in range(KEEP_ROWS))
+    long_rows = "".join(f'<tr><td id="l{i}">row {i}</td><td>{i}</td></tr>' for i in range(80))
+    placed = {}
+    for filler in range(30, 60, 3):   # move the table down the page until some placing of it meets a page end
+        body = "".join(f"<p>Paragraph {j} of text that fills the page.</p>" for j in range(filler))
+        page = finish_page(f'<main class="ek-main"><h2>Methods</h2>{body}<p id="lead"><strong>Data files.</strong></p>'
+                           f'<table><thead><tr><th>file</th><th>rows</th></tr></thead><tbody>{rows}</tbody></table>'
+                           f'<p>Produced by evalkit.</p><table id="long"><thead><tr><th>a</th><th>b</th></tr></thead>'
+                           f'<tbody>{long_rows}</tbody></table></main>')
+        html = f"<html><head><style>{css}</style></head><body class='ek-report'>{page}</body></html>"
+        document = weasyprint.HTML(string=html, media_type="print").render()
+        on = {anchor: n for n, p in enumerate(document.pages) for anchor in p.anchors}
+        placed[filler] = {on["lead"], *(on[f"r{i}"] for i in range(KEEP_ROWS))}
+        assert len({on[f"l{i}"] for i in range(80)}) > 1, "a long table still flows over pages"
+    split = {f: pages for f, pages in placed.items() if len(pages) > 1}
+    assert split == {}
+    assert len({min(p) for p in placed.values()}) > 1, "the table never reached a page end: the test shows nothing"

@@ -30,6 +30,8 @@ STACK_COLUMNS = 4
 PHONE_CHARACTERS = 48
 #: Table cells this short never wrap on screen ("< 0.001", "-0.59 to -0.21"); in print everything may wrap.
 NOWRAP_CHARACTERS = 14
+#: A table of at most this many body rows is printed on one page, with the paragraph that leads into it.
+KEEP_ROWS = 12
 _NUMERIC = re.compile(r"^[\s(]*([<>\u2264\u2265]\s*)?[-+\u2212\u2013]?\d")
 
 _local = threading.local()  # one exporter per thread: exporters keep state while converting
@@ -96,7 +98,9 @@ def finish_page(page: str) -> str:
       ``.at-a-glance`` card gets the id ``at-a-glance``;
     * in every table, each body cell gets ``data-label`` (its column's header), numeric
       cells the class ``ek-num``, and tables with more than :data:`STACK_COLUMNS`
-      columns the class ``ek-stack`` (the stylesheet stacks them below 56rem).
+      columns the class ``ek-stack`` (the stylesheet stacks them below 56rem); a table of at
+      most :data:`KEEP_ROWS` rows the class ``ek-keep`` and a paragraph just before it ``ek-lead``
+      (print keeps both on one page).
       A pandas header row that only names the index is folded into the first row. Header
       cells get ``scope`` (``col`` in the head, ``row`` in the body) and a table without a
       caption the ``aria-label`` of the heading above it;
@@ -137,6 +141,7 @@ def finish_page(page: str) -> str:
     for table in main.find_all("table"):
         _label_table(table)
         _name_table(table)
+        _keep_short(table)
     return str(soup)
 
 
@@ -222,6 +227,19 @@ def _number_and_list_sections(soup, main, title) -> None:
         anchor.insert_after(nav)
     else:
         main.insert(0, nav)
+
+
+def _keep_short(table) -> None:
+    """Mark a table of at most :data:`KEEP_ROWS` body rows ``ek-keep`` and a paragraph just before it ``ek-lead``:
+    print keeps both on one page (trial 11: reports ended on a page holding the last rows of the Data files table,
+    its heading and first rows on the page before)."""
+    body = [r for b in (table.find_all("tbody", recursive=False) or [table]) for r in b.find_all("tr", recursive=False)]
+    if len(body) > KEEP_ROWS:
+        return
+    table["class"] = [*table.get("class", []), "ek-keep"]
+    lead = table.find_previous_sibling()
+    if lead is not None and lead.name == "p":
+        lead["class"] = [*lead.get("class", []), "ek-lead"]
 
 
 def _label_table(table) -> None:
