@@ -17,6 +17,7 @@ blank, complementary suppression where a total is shown) and free text through
 """
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 import numpy as np
@@ -52,12 +53,21 @@ def _together(rows: pd.DataFrame) -> str:
     return format_value(total, rows["unit"].iloc[0]) if pd.notna(total) else _voices.PROTECTS
 
 
+def theme_label(theme: str) -> str:
+    """A theme's code as words, as the themes tables show it beside its description: "practical-skills" ->
+    "Practical skills", "peer_support" -> "Peer support"; the row of comments mentioning no theme is
+    "No theme found". The code itself is the analyst's shorthand."""
+    if theme == _voices.NO_THEME:
+        return "No theme found"
+    return capitalise(re.sub(r"[-_]+", " ", str(theme)).strip())
+
+
 def theme_name(theme: str, description=None) -> str:
-    """How a report names a theme: its codebook description, else its code as words ("peer_support" ->
-    "Peer support"); the code itself is the analyst's shorthand."""
+    """How a report names a theme in a sentence: its codebook description, else its code as words
+    (:func:`theme_label`)."""
     if isinstance(description, str) and description.strip():
         return description.strip()
-    return capitalise(str(theme).replace("_", " "))
+    return theme_label(theme)
 
 
 def _p(p) -> str:
@@ -207,7 +217,7 @@ class HealthSections:
         if t.empty:
             return None
         return _table({
-            "Theme": t["theme"],
+            "Theme": [theme_label(x) for x in t["theme"]],
             "Description": [d if isinstance(d, str) else "" for d in t["description"]],
             "People mentioning it": [note if s else format_count(v, self.k)
                                      for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],
@@ -684,7 +694,7 @@ class PortfolioHealth:
         if t.empty:
             return _note("No partnership recorded participants' comments.")
         return _table({
-            "Theme": t["theme"],
+            "Theme": [theme_label(x) for x in t["theme"]],
             "Description": [d if isinstance(d, str) else "" for d in t["description"]],  # as each report's table
             "People mentioning it": [note if s else format_count(v, self.k)
                                      for v, s, note in zip(t["n_people"], t["suppressed"], t["note"])],

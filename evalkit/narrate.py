@@ -18,6 +18,7 @@ import re
 import pandas as pd
 
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.scales import scale_label
 
 _BANDS = {
     "d": (0.2, 0.5, 0.8),
@@ -474,11 +475,12 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
                      "the scale score is analysed as a continuous measure. Internal consistency at baseline:")
         for _, r in scales.iterrows():
             if pd.isna(r["alpha"]) or r["n"] < min_group_size:
-                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): not enough complete answers to estimate.")
+                lines.append(f"- {md_escape(scale_label(r['scale'], r['n_items']))}: not enough complete answers to "
+                             "estimate.")
             else:
                 ci = ("no interval" if pd.isna(r["ci_low"]) else
                       f"95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}")
-                lines.append(f"- {md_escape(r['scale'])} ({r['n_items']} items): Cronbach's alpha "
+                lines.append(f"- {md_escape(scale_label(r['scale'], r['n_items']))}: Cronbach's alpha "
                              f"{format_number(r['alpha'])} ({ci}, n = {r['n']}).")
     if data is not None and getattr(data, "sources", None):
         lines.append("\n**Data files.**\n")

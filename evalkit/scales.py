@@ -17,6 +17,11 @@ from evalkit.stats import cronbach_alpha
 from evalkit.stats.reliability import score_scales
 
 
+def scale_label(scale: str, n_items: int) -> str:
+    """How reports name a scale's score: "Teamwork scale (mean of 3 items)" for the scale ``teamwork``."""
+    return f"{str(scale).replace('_', ' ').capitalize()} scale (mean of {n_items} items)"
+
+
 def _item_measures(measures: pd.DataFrame) -> pd.DataFrame:
     if "scale" not in measures.columns:
         return measures.iloc[0:0]
@@ -96,7 +101,7 @@ def with_scale_scores(data):
     for scale, g in items.groupby("scale", sort=False):
         first = g.iloc[0]
         rows.append({**{c: first[c] for c in data.measures.columns},
-                     "measure": scale, "label": f"{str(scale).replace('_', ' ').capitalize()} scale (mean of {len(g)} items)",
+                     "measure": scale, "label": scale_label(scale, len(g)),
                      "kind": "continuous", "higher_is_better": scale_direction(scale, g), "scale": None,
                      "reverse_coded": False})
     measures = pd.concat([data.measures[~data.measures["measure"].isin(items["measure"])],

@@ -66,7 +66,7 @@ def test_portfolio_views(data):
     assert port.partner_survey_table()["Mean rating, % of scale"].str.endswith("%").all()
     assert "Hispanic or Latino" in port.representation_table().loc["Riverside Family Literacy", "Which"]
     themes = port.themes_table()
-    assert "confidence" in themes.index
+    assert "Confidence" in themes.index   # the code "confidence" in words
     assert port.shared_indicators_figure().alt.startswith("Bar charts of shared indicators")
 
 

@@ -262,8 +262,8 @@ def test_portfolio_themes_are_described_not_only_coded(sample_data):
     from evalkit.health_report import PortfolioHealth
 
     table = PortfolioHealth(sample_data).themes_table()
-    assert table.loc["practical-skills", "Description"] == "Skills learned and put into practice"  # themes.csv
-    assert table.loc["confidence", "Description"] == "Feeling more confident or capable"
+    assert table.loc["Practical skills", "Description"] == "Skills learned and put into practice"  # themes.csv
+    assert table.loc["Confidence", "Description"] == "Feeling more confident or capable"
 
 
 # ---------------------------------------------------------------- the portfolio's forest plot of a yes/no indicator

@@ -60,4 +60,4 @@ def test_voices_count_and_quote_the_program_participants(data, tables):
     assert f"mentioned by {n_program} people" in text
     assert "I waited for my turn" not in text and "The programme made me confident" in text
     pooled = PortfolioHealth(data, min_group_size=K).themes_table()
-    assert pooled.loc["confidence", "People mentioning it"] == str(n_program)
+    assert pooled.loc["Confidence", "People mentioning it"] == str(n_program)
