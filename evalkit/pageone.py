@@ -184,7 +184,8 @@ def overall_verdict(table: pd.DataFrame) -> str:
 def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | None:
     """What the study could have detected, when any outcome showed no clear change (else None).
 
-    Uses the median number of matched pairs of those outcomes and :func:`detectable_dz`.
+    Uses the number of matched pairs of that outcome, or the median over those outcomes, and
+    :func:`detectable_dz`.
     """
     unclear = _reported(table)
     unclear = unclear[unclear["verdict"] == "no clear change"]
@@ -194,8 +195,9 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
     dz = detectable_dz(n, alpha=alpha)
     if not np.isfinite(dz):
         return None
-    return (f"\"No clear change\" is not proof of no effect: with a median of {n} participants answering both surveys "
-            f"on the outcomes that showed no clear change, the smallest change the study could reliably detect was a "
+    on = (f"{n} participants answering both surveys on the one outcome" if len(unclear) == 1 else
+          f"a median of {n} participants answering both surveys on the {number_word(len(unclear))} outcomes")
+    return (f"\"No clear change\" is not proof of no effect: with {on} that showed no clear change, the smallest change the study could reliably detect was a "
             f"mean change of {dz:.2f} standard deviations of the participants' changes (d_z = {dz:.2f}: a change that "
             f"size would be found {POWER:.0%} of the time by a paired t-test, two-sided, at the {alpha:g} level).")
 

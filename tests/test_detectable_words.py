@@ -1,0 +1,32 @@
+"""Page one's "No clear change is not proof of no effect" sentence (trial 11 F13).
+
+Riverside read "with a median of 210 participants answering both surveys on the outcomes that showed no clear
+change": one outcome showed no clear change, so a "median" of one number, and "outcomes" for one.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from evalkit.pageone import detectable_sentence
+
+
+def _table(*n_pairs):
+    return pd.DataFrame({"verdict": "no clear change", "n_pairs": list(n_pairs), "mean_change": 0.1,
+                         "suppressed": False})
+
+
+def test_one_outcome_is_one_number_not_a_median():
+    text = detectable_sentence(_table(210))
+    assert "with 210 participants answering both surveys on the one outcome that showed no clear change" in text
+    assert "median" not in text
+    # statsmodels TTestPower().solve_power(nobs=210, alpha=0.05, power=0.8) = 0.1942 (noncentral t, paired);
+    # by hand, the normal approximation (1.960 + 0.842) / sqrt(210) = 0.193
+    assert "d_z = 0.19" in text
+
+
+def test_several_outcomes_give_their_median():
+    text = detectable_sentence(_table(40, 50, 60))
+    assert "with a median of 50 participants answering both surveys on the three outcomes that showed no clear change" in text
+    # statsmodels TTestPower().solve_power(nobs=50, alpha=0.05, power=0.8) = 0.4042;
+    # by hand, the normal approximation (1.960 + 0.842) / sqrt(50) = 0.396
+    assert "d_z = 0.40" in text
