@@ -35,7 +35,7 @@ from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, PROTECTS, check_min_group_s
                              safe_rate)
 
 __all__ = ["redact", "roster_terms", "scrub_tables", "theme_codes", "themes", "quotes", "success_stories",
-           "PLACEHOLDERS"]
+           "without_contact_sentences", "PLACEHOLDERS"]
 
 #: What each kind of removed text is replaced with.
 PLACEHOLDERS = {"email": "[email]", "url": "[link]", "phone": "[phone]", "address": "[address]",
@@ -576,6 +576,42 @@ def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int, each: 
     return (rest > 0) & ((rest < k) | (withheld < 2))
 
 
+#: Placeholders of contact details: a sentence holding one is left out of a quote (a name is replaced in place).
+_CONTACT = re.compile("|".join(re.escape(PLACEHOLDERS[k]) for k in ("email", "url", "phone", "address", "id", "handle")))
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+OMITTED = "[\u2026]"
+
+
+def without_contact_sentences(text: str) -> str:
+    """A redacted comment without the sentences that held contact details, each gap marked "[…]".
+
+    Method: the text (already passed through :func:`redact`) is split into sentences after ``.``,
+    ``!`` or ``?`` and a space; a sentence holding a contact placeholder ("[email]", "[phone]",
+    "[address]", "[link]", "[id]", "[handle]") is replaced by "[…]", neighbouring gaps by one. What is
+    left is what the participant said about the programme: "My mentor changed everything for us.
+    I am [id]: email me at [email] ..." is quoted as "My mentor changed everything for us. […]".
+    A name placeholder stays where it stands ("My tutor [name] was wonderful." still says something).
+
+    Returns
+    -------
+    str
+        The quote, or "" when every sentence held contact details (such a comment is not quoted).
+
+    Examples
+    --------
+    >>> without_contact_sentences("Great tutors. Call me on [phone].")
+    'Great tutors. [\u2026]'
+    """
+    kept: list[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        if _CONTACT.search(sentence):
+            if not kept or kept[-1] != OMITTED:
+                kept.append(OMITTED)
+        elif sentence:
+            kept.append(sentence)
+    return "" if all(x == OMITTED for x in kept) else " ".join(kept)
+
+
 def _stable_key(text: str) -> str:
     return hashlib.sha256(str(text).encode("utf-8")).hexdigest()
 
@@ -590,7 +626,9 @@ def quotes(data, partnership_id: str, *, per_theme: int = 3, min_group_size: int
     a deterministic choice: comments ordered by the SHA-256 of their text (the
     same data always give the same quotes, and no kind of comment is favoured),
     one quote per person, no repeated text. Every quote passes :func:`redact`
-    with the roster; longer quotes are cut at ``max_chars``. The attribution
+    with the roster; a sentence that held contact details is left out, marked
+    "[…]" (:func:`without_contact_sentences`), and a comment with nothing else is
+    not quoted (even when featured); longer quotes are cut at ``max_chars``. The attribution
     names the survey wave, and the ``attribute_by`` group (a participants' group
     column) only when the people in that theme and group number at least *k*.
 
@@ -646,7 +684,7 @@ def quotes(data, partnership_id: str, *, per_theme: int = 3, min_group_size: int
         for _, r in mine.iterrows():
             if taken >= per_theme:
                 break
-            text = redact(r["text"], terms=roster).strip()
+            text = without_contact_sentences(redact(r["text"], terms=roster))
             if not text or r["participant_id"] in seen_people or text.lower() in seen_text:
                 continue
             if len(text) > max_chars:

@@ -92,7 +92,8 @@ def test_planted_contact_details_never_reach_an_output(data, truth):
     digits = "".join(ch for ch in phone if ch.isdigit())
     for secret in (email, phone, phone[-8:], digits, person, "example.org"):
         assert secret not in shown
-    assert "[email]" in shown and "[phone]" in shown  # the featured comment is quoted, scrubbed
+    # the featured comment is quoted, without its sentence of contact details (trial 11)
+    assert "My mentor changed everything for us. [\u2026]" in shown
     # nor does the Dataset hold them (so no slice a batch run writes can)
     for table in ("comments", "stories", "milestones"):
         frame = getattr(data, table).astype(str)
