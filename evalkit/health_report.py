@@ -182,6 +182,9 @@ class HealthSections:
         """Theme counts in words, then two or three scrubbed quotes per theme."""
         t = self.themes
         if t.empty:
+            if (self.data.comments["partnership_id"] == self.partnership_id).any():   # all set apart (trial 10)
+                return ("Comments were recorded only from the comparison group; this section describes the "
+                        "program's participants, so none are counted or quoted.")
             return "Participants' comments were not recorded for this partnership."
         n = t["n_commenters"].iloc[0]
         coding = t["coding"].iloc[0]

@@ -61,3 +61,17 @@ def test_voices_count_and_quote_the_program_participants(data, tables):
     assert "I waited for my turn" not in text and "The programme made me confident" in text
     pooled = PortfolioHealth(data, min_group_size=K).themes_table()
     assert pooled.loc["Confidence", "People mentioning it"] == str(n_program)
+
+
+def test_comments_from_the_comparison_group_only_are_not_called_unrecorded(tmp_path, tables):
+    # Noticed after trial 10: a partnership whose only comments came from its comparison group (set apart)
+    # read "Participants' comments were not recorded for this partnership", which the data contradict.
+    people, responses, comments = tables
+    folder = write_tables(tmp_path / "data", responses, [measure("skills", lo=1, hi=5, label="Skills (1-5)")],
+                          participants=people)
+    only = comments[comments["participant_id"].isin(people.loc[people["arm"] == "comparison", "participant_id"])]
+    only.to_csv(folder / "comments.csv", index=False)
+    text = HealthSections(ek.load_data(folder), "c", min_group_size=K).voices()
+    assert "not recorded" not in text
+    assert text == ("Comments were recorded only from the comparison group; this section describes the program's "
+                    "participants, so none are counted or quoted.")
