@@ -150,7 +150,8 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
 def group_phrase(variable: str, group: str, labels=None) -> str:
     """How page one names a group: ``("low_income", "yes")`` -> ``"low-income participants"``.
 
-    Yes/no characteristics read as an adjective (``"no"`` -> ``"other participants"``);
+    Yes/no characteristics read as an adjective (``"no"`` -> ``"other participants"``), or,
+    labelled "... status", as ``"participants with English-language learner status"``;
     any other group is named with its characteristic: ``"65+ (age group)"``. With a
     ``labels`` table (:mod:`evalkit.labels`) the group's and the characteristic's
     labels are used: a labelled yes/no group reads ``"<label> participants"``
@@ -172,6 +173,9 @@ def group_phrase(variable: str, group: str, labels=None) -> str:
     if g.endswith(" or not recorded") and g[: -len(" or not recorded")].lower() in ("no", "false", "0"):
         return "other participants"
     if g.lower() in ("yes", "true", "1"):
+        label = column_label(variable, labels).strip()
+        if label.lower().endswith(" status"):   # "English-language learner status", not "...-learner-status"
+            return f"participants with {label}"
         return f"{words.replace(' ', '-')} participants"
     if g.lower() in ("no", "false", "0"):
         return "other participants"
