@@ -266,7 +266,7 @@ def test_the_median_n_of_the_summary_says_which_outcomes_it_is_over(sample_data)
     both surveys" (the first counts people, the second is the median outcome's matched pairs)."""
     data = sample_data
     summary = PartnershipReport(data, "riverside-literacy").summary()
-    assert "on the outcomes that showed no clear change" in summary and "(median)" not in summary
+    assert "on the one outcome that showed no clear change" in summary and "(median)" not in summary
     uplands = PartnershipReport(data, "uplands-tutoring").summary()
     assert "only 23 participants answered both surveys" not in uplands
     assert "the median outcome has only 23 matched pairs" in uplands
