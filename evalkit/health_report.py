@@ -178,6 +178,24 @@ class HealthSections:
                                              min_group_size=self.k)
 
     # ---- In their own words --------------------------------------------------------------------
+    def _commented_apart(self) -> str:
+        """" More people left comments at the post survey than answered its questions: ..." when, at some wave,
+        the program's commenters outnumber the program's respondents (trial 11: Uplands' 51 commenters against
+        24 post-survey respondents, unexplained). No count is given: only that the one exceeds the other."""
+        from evalkit.arms import without_set_apart_comparisons
+        from evalkit.labels import wave_label
+
+        own = without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
+        c = own.comments[own.comments["partnership_id"] == self.partnership_id]
+        r = own.responses[own.responses["partnership_id"] == self.partnership_id]
+        answered = r.groupby("wave", observed=True)["participant_id"].nunique()
+        for wave, commenters in c.groupby("wave", sort=False, observed=True)["participant_id"].nunique().items():
+            if wave in answered.index and commenters > answered[wave]:
+                w = wave_label(wave)
+                return (f" More people left comments at the {w} survey than answered its questions: comments were "
+                        "collected apart from the survey's questions, so the two counts differ.")
+        return ""
+
     def voices(self) -> str:
         """Theme counts in words, then two or three scrubbed quotes per theme."""
         t = self.themes
@@ -189,7 +207,7 @@ class HealthSections:
         n = t["n_commenters"].iloc[0]
         coding = t["coding"].iloc[0]
         lines = [f"{capitalise(format_count(n, self.k))} participants left comments; "
-                 f"{_voices.CODING_NOTE[coding]}."]
+                 f"{_voices.CODING_NOTE[coding]}." + self._commented_apart()]
         if pd.isna(n):
             return lines[0] + " Too few people commented to report what they said."
         if coding == "none":
