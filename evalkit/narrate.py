@@ -17,7 +17,7 @@ import re
 
 import pandas as pd
 
-from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, format_count
+from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, PROTECTED_LABEL, format_count
 from evalkit.scales import scale_label
 
 _BANDS = {
@@ -25,6 +25,10 @@ _BANDS = {
     "r": (0.1, 0.3, 0.5),
     "or": (1.68, 3.47, 6.71),
 }
+
+#: Tables whose rows are participants or their answers: the Data files table shows no row count for them
+#: (privacy rule 8 of the data contract).
+PEOPLE_TABLES = frozenset({"participants", "responses", "attendance", "comments", "stories", "partner_survey"})
 
 
 def effect_label(effect_size: float, effect_size_name: str) -> str:
@@ -485,9 +489,15 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
     if data is not None and getattr(data, "sources", None):
         lines.append("\n**Data files.**\n")
         lines.append("| file | rows used | SHA-256 of the whole file |\n|---|---:|---|")
-        for src in data.sources.values():
-            rows = f"{src.n_rows:,}" if isinstance(src.n_rows, int) else src.n_rows   # "not shown" (privacy)
+        for table, src in data.sources.items():
+            # rows of people or their answers: with the questions each survey asked, a row count gives counts the
+            # report withholds (trial 12: 240 answers, 20 x 9 at pre, gave 5 at post and 5 at the follow-up)
+            rows = (PROTECTED_LABEL if table in PEOPLE_TABLES else
+                    f"{src.n_rows:,}" if isinstance(src.n_rows, int) else src.n_rows)
             lines.append(f"| {src.path.name if hasattr(src.path, 'name') else src.path} | {rows} | `{src.sha256}` |")
+        if PEOPLE_TABLES & set(data.sources):
+            lines.append("\nRow counts of files whose rows are participants or their answers are not shown: with the "
+                         "number of questions each survey asked, they would give counts this report withholds.")
     when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     lines.append(f"\nProduced by evalkit {__version__} on {when}.")
     return "\n".join(lines)

@@ -967,15 +967,8 @@ class PartnershipReport(WavesAndArmsSections):
         # the program's answers where a comparison arm is set apart, as every other count (trial 10)
         items = (program_data(self.items, self.partnership_id, arms=self.arms, reference=self.reference)
                  if self._program_only else self.items)
-        files = self.items
-        if self._log_gives_arm_away and "attendance" in files.sources:
-            import dataclasses
-            from types import MappingProxyType
-
-            sources = {**files.sources, "attendance": dataclasses.replace(files.sources["attendance"],
-                                                                          n_rows=PROTECTED_LABEL)}
-            files = dataclasses.replace(files, sources=MappingProxyType(sources))
-        return methods_note(self.outcomes, files, alpha=self.alpha, min_group_size=self.min_group_size,
+        # the data files table shows no row count of a file of people or their answers (narrate.PEOPLE_TABLES)
+        return methods_note(self.outcomes, self.items, alpha=self.alpha, min_group_size=self.min_group_size,
                             scales=scale_reliability(items, wave=self.baseline_wave), run_time=self.run_time,
                             design=self._design_text(), sections=(*self._methods_sections(), *filter(None, more)))
 
