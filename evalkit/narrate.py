@@ -499,7 +499,11 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
             lines.append("\nRow counts of files whose rows are participants or their answers are not shown: with the "
                          "number of questions each survey asked, they would give counts this report withholds.")
     when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    lines.append(f"\nProduced by evalkit {__version__} on {when}.")
+    produced = f"Produced by evalkit {__version__} on {when}."
+    if data is not None and PEOPLE_TABLES & set(getattr(data, "sources", None) or ()):
+        lines[-1] += "  \n" + produced   # one paragraph with the note above: print never leaves it alone on a page
+    else:
+        lines.append(f"\n{produced}")
     return "\n".join(lines)
 
 

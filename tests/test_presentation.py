@@ -551,10 +551,23 @@ def test_a_row_spanning_items_rows_are_printed_on_one_page():
     assert split == []
 
 
-def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page():
+#: A lead paragraph and its table as a report holds them: in one Markdown output (the methods' Data files), or in
+#: two notebook outputs, the table after pandas' <style> (trial 12 F2: the outcomes table's lead was never kept).
+_LEAD_LAYOUTS = {
+    "one output": '<p id="lead"><strong>Data files.</strong></p><table>{table}</table>',
+    "two outputs": ('<div class="jp-OutputArea"><div class="jp-OutputArea-child"><div class="jp-RenderedMarkdown '
+                    'jp-OutputArea-output"><p id="lead">Each row compares the same participants.</p></div></div>'
+                    '<div class="jp-OutputArea-child"><div class="jp-RenderedHTML jp-OutputArea-output"><div>'
+                    '<style scoped="">.dataframe th {{ vertical-align: top; }}</style>'
+                    '<table class="dataframe">{table}</table></div></div></div></div>'),
+}
+
+
+@pytest.mark.parametrize("layout", list(_LEAD_LAYOUTS))
+def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page(layout):
     # Trial 11 (F12): 8 of 24 PDFs ended on a page holding the last one or two rows of the Data files table
     # (its heading and first rows on the page before). A table of at most KEEP_ROWS body rows is kept on one page
-    # with the paragraph that introduces it.
+    # with the paragraph that introduces it, also when they are two outputs of a notebook (trial 12 F2).
     from pathlib import Path
 
     import weasyprint
@@ -566,10 +579,10 @@ def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page()
     rows = "".join(f'<tr><td id="r{i}">file{i}.csv</td><td>{i}</td></tr>' for i in range(KEEP_ROWS))
     long_rows = "".join(f'<tr><td id="l{i}">row {i}</td><td>{i}</td></tr>' for i in range(80))
     placed = {}
-    for filler in range(30, 60, 3):   # move the table down the page until some placing of it meets a page end
+    for filler in range(24, 60, 4):   # move the table down the page until some placing of it meets a page end
         body = "".join(f"<p>Paragraph {j} of text that fills the page.</p>" for j in range(filler))
-        page = finish_page(f'<main class="ek-main"><h2>Methods</h2>{body}<p id="lead"><strong>Data files.</strong></p>'
-                           f'<table><thead><tr><th>file</th><th>rows</th></tr></thead><tbody>{rows}</tbody></table>'
+        table = f"<thead><tr><th>file</th><th>rows</th></tr></thead><tbody>{rows}</tbody>"
+        page = finish_page(f'<main class="ek-main"><h2>Methods</h2>{body}{_LEAD_LAYOUTS[layout].format(table=table)}'
                            f'<p>Produced by evalkit.</p><table id="long"><thead><tr><th>a</th><th>b</th></tr></thead>'
                            f'<tbody>{long_rows}</tbody></table></main>')
         html = f"<html><head><style>{css}</style></head><body class='ek-report'>{page}</body></html>"

@@ -32,7 +32,9 @@ PHONE_CHARACTERS = 44
 #: Table cells this short never wrap on screen ("< 0.001", "-0.59 to -0.21"); in print everything may wrap.
 NOWRAP_CHARACTERS = 14
 #: A table of at most this many body rows is printed on one page, with the paragraph that leads into it.
-KEEP_ROWS = 12
+KEEP_ROWS = 20
+#: Elements that end a run of text before a table: the one just before it, if a paragraph, leads into it.
+_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "img", "pre", "blockquote", "figure", "details"}
 _NUMERIC = re.compile(r"^[\s(]*([<>\u2264\u2265]\s*)?[-+\u2212\u2013]?\d")
 
 _local = threading.local()  # one exporter per thread: exporters keep state while converting
@@ -238,7 +240,11 @@ def _keep_short(table) -> None:
     if len(body) > KEEP_ROWS:
         return
     table["class"] = [*table.get("class", []), "ek-keep"]
-    lead = table.find_previous_sibling()
+    # the nearest element before the table, in one Markdown output or in the notebook output before the table's
+    # (pandas puts a <style> first: skipped); a paragraph there leads into the table (trial 12: the outcomes
+    # table's lead is an output of its own)
+    lead = table.find_previous(lambda tag: tag.name not in ("style", "script") and (
+        tag.name in _BLOCKS or tag.name == "table"))
     if lead is not None and lead.name == "p":
         lead["class"] = [*lead.get("class", []), "ek-lead"]
 
