@@ -211,3 +211,8 @@ def test_figures_keep_their_drawn_size_on_a_phone(visit, pages, name):
     shrunk = [(alt, round(w), n) for alt, w, n, _ in sizes if w < 0.97 * min(n, 6.5 * 96)]
     assert shrunk == [], f"{name}: figures shrunk on a phone (alt, shown px, drawn px): {shrunk}"
     assert any(scrolls for *_, scrolls in sizes), "no figure is wider than a phone: the test shows nothing"
+    # trial 12 (F4): a phone hides scroll bars, and what shows of a forest plot is its labels: each figure says
+    # it can be swiped
+    hints = v.page.eval_on_selector_all("main img", "els => els.map(e => getComputedStyle(e.parentElement, "
+                                        "'::before').content)")
+    assert all("swipe sideways" in h for h in hints), hints
