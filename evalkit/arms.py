@@ -676,6 +676,6 @@ def methods_text(*, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
             "allows for the baseline, as the adjusted difference's does), and difference in differences (Welch t "
             "on change scores) as a check. p-values are "
             "Holm-adjusted across measures. "
-            + suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", min_group_size) + " "
+            + suppression_rule("Arms with fewer than {k} participants are not shown.", "arms", min_group_size) + " "
             "Without random assignment, a difference between the arms shows the program's effect only if "
             "nothing else differs between them.")

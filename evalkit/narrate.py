@@ -469,8 +469,10 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
             lines.append(f"- With the median of {med} matched pairs over all outcomes, the smallest standardized "
                          "change (d_z) this "
                          f"report could reliably detect (80% power, two-sided alpha {alpha}) is {mde:.2f}.")
-    lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are suppressed, "
-                 "and no individual is shown." if min_group_size > 1 else
+    lines.append(f"- **Privacy.** Results for any group of fewer than {min_group_size} participants are not shown, "
+                 "and no individual is shown. The answers of a group of at least "
+                 f"{min_group_size} are described in full, so the share choosing one answer may stand for fewer "
+                 "people." if min_group_size > 1 else
                  "- **Privacy.** No minimum group size was set (1): results are shown for groups of any size, so a "
                  "group's figures may describe a single participant. Do not publish this report as it is.")
     lines += [f"\n{text}" for text in sections]

@@ -387,9 +387,9 @@ def suppression_rule(rule: str, what: str, min_group_size: int) -> str:
 
     Examples
     --------
-    >>> suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", 10)
-    'Arms with fewer than 10 participants are suppressed.'
-    >>> suppression_rule("Arms with fewer than {k} participants are suppressed.", "arms", 1)
+    >>> suppression_rule("Arms with fewer than {k} participants are not shown.", "arms", 10)
+    'Arms with fewer than 10 participants are not shown.'
+    >>> suppression_rule("Arms with fewer than {k} participants are not shown.", "arms", 1)
     'No minimum group size was set (1): arms of any size are shown.'
     """
     k = check_min_group_size(min_group_size)

@@ -1191,8 +1191,8 @@ class PartnershipReport(WavesAndArmsSections):
                               "About these tables": [
                                   str(self.info["name"]), self.partnership_id,
                                   f"{self.run_time:%Y-%m-%d %H:%M %Z}".strip(),
-                                  f"Results for groups of fewer than {self.min_group_size} people are suppressed "
-                                  "(shown as text), as in the report."]}).set_index("")
+                                  f"Results for groups of fewer than {self.min_group_size} people are not shown "
+                                  "(the cell says why), as in the report."]}).set_index("")
         return write_workbook(path, {"About": about, **self.tables()})
 
 

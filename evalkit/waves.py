@@ -745,5 +745,5 @@ def methods_text(*, correction: str = "holm", min_group_size: int = DEFAULT_MIN_
             "mixed model with a random intercept per participant (statsmodels MixedLM, REML) for continuous "
             "measures, GEE with exchangeable correlation and robust errors for rating scales (Gaussian, identity "
             "link) and yes/no answers (binomial, logit link: odds ratio). Assumes a linear trend and answers "
-            "missing at random. " + suppression_rule("Waves answered by fewer than {k} participants are suppressed.",
+            "missing at random. " + suppression_rule("Waves answered by fewer than {k} participants are not shown.",
                                                     "waves", min_group_size))
