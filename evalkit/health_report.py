@@ -53,6 +53,11 @@ def _together(rows: pd.DataFrame) -> str:
     return format_value(total, rows["unit"].iloc[0]) if pd.notna(total) else _voices.PROTECTS
 
 
+def _and_list(words: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def theme_label(theme: str) -> str:
     """A theme's code as words, as the themes tables show it beside its description: "practical-skills" ->
     "Practical skills", "peer_support" -> "Peer support"; the row of comments mentioning no theme is
@@ -445,8 +450,9 @@ class HealthSections:
             return "The make-up of the community served was not recorded for this partnership."
         lines = ["Participants' make-up against the community's. The representation ratio is the group's share "
                  "among participants (whose value is known) divided by its share in the community: 1 means as "
-                 f"present as in the community. A group is flagged when the whole {round(self.conf_level * 100)}% "
-                 "interval (Wilson) is below 1, a gap that chance in who enrolled does not explain."]
+                 f"present as in the community. A group is flagged under-represented when the whole "
+                 f"{round(self.conf_level * 100)}% interval (Wilson) is below 1, and over-represented when it is "
+                 "above 1: a gap that chance in who enrolled does not explain."]
         # a group whose count is not shown is not judged (community.NOT_JUDGED): a verdict would bound its count
         unjudged = int((g["verdict"] == _community.NOT_JUDGED).sum())
         judged = g["verdict"].isin([_community.UNDER, _community.OVER, _community.IN_LINE])
@@ -468,9 +474,10 @@ class HealthSections:
             lines.append("No group shown is under-represented beyond what chance would explain.")
         few = g.loc[g["note"] == _community.FEW_MISSING, "characteristic"].unique()
         if len(few):  # their shares are of everyone enrolled (evalkit.community, privacy)
-            lines[0] += (" For " + ", ".join(md_escape(column_label(c, self.data)) for c in few) + ", the number "
-                         "of participants with no recorded value is not shown; they are counted in the shares (as "
-                         "in none of the groups), so that it cannot be worked out.")
+            lines[0] += (" For " + _and_list([md_escape(column_label(c, self.data)) for c in few])
+                         + " the shares are of every participant instead: the number with no recorded value is not "
+                         "shown, so that it cannot be worked out, and they count in the total, in none of the "
+                         "groups.")
         over = g[g["verdict"] == _community.OVER]
         if len(over):
             lines.append("\nOver-represented: " + "; ".join(   # each characteristic named once
@@ -751,6 +758,6 @@ class PortfolioHealth:
             "4 on a 1 to 5 scale is 75%)" + (f"; shown when every item has at least {self.k} answers" if self.k > 1 else "")
             + ". Representation gaps: a group is under-represented when the whole 95% interval "
             "(Wilson) of its representation ratio is below 1 (its share among participants divided by its share "
-            "in the community). Themes: the number of people whose comments mention each theme, over every "
+            "in the community), over-represented when it is above 1. Themes: the number of people whose comments mention each theme, over every "
             "partnership; a theme's pooled count is not shown when, with the counts the partnerships' own "
             "reports show, it would give away a count one of them withholds.")
