@@ -182,13 +182,18 @@ def overall_verdict(table: pd.DataFrame) -> str:
 
 
 def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | None:
-    """What the study could have detected, when any outcome showed no clear change (else None).
+    """What the study could have detected, when any score or rating outcome showed no clear change (else None).
+
+    Yes/no outcomes (McNemar) are left out: the d_z of a paired t-test is not theirs, and each outcome's own
+    line gives its detectable change in percentage points.
 
     Uses the number of matched pairs of that outcome, or the median over those outcomes, and
     :func:`detectable_dz`.
     """
     unclear = _reported(table)
     unclear = unclear[unclear["verdict"] == "no clear change"]
+    if "kind" in unclear:   # a yes/no outcome's detectable change is in percentage points, on its own line
+        unclear = unclear[unclear["kind"] != "binary"]
     if unclear.empty:
         return None
     n = int(unclear["n_pairs"].median())

@@ -10,9 +10,9 @@ import pandas as pd
 from evalkit.pageone import detectable_sentence
 
 
-def _table(*n_pairs):
+def _table(*n_pairs, kind="continuous"):
     return pd.DataFrame({"verdict": "no clear change", "n_pairs": list(n_pairs), "mean_change": 0.1,
-                         "suppressed": False})
+                         "suppressed": False, "kind": kind})
 
 
 def test_one_outcome_is_one_number_not_a_median():
@@ -30,3 +30,11 @@ def test_several_outcomes_give_their_median():
     # statsmodels TTestPower().solve_power(nobs=50, alpha=0.05, power=0.8) = 0.4042;
     # by hand, the normal approximation (1.960 + 0.842) / sqrt(50) = 0.396
     assert "d_z = 0.40" in text
+
+
+def test_a_yes_no_outcome_gets_no_t_test_detectable_change():
+    # Trial 12 (F9): riverside's one unclear outcome is yes/no (McNemar); page one gave it "about 8 percentage
+    # points" in its own line and then a paired t-test's d_z = 0.19. A t-test's d_z is for scores and ratings.
+    assert detectable_sentence(_table(210, kind="binary")) is None
+    mixed = pd.concat([_table(210, kind="binary"), _table(50)], ignore_index=True)
+    assert "with 50 participants answering both surveys on the one outcome" in detectable_sentence(mixed)
