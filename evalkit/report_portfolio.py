@@ -13,6 +13,10 @@ from evalkit.scales import with_scale_scores
 from evalkit.stats._validation import check_probability
 
 
+def chance_clause(credible: bool) -> str:
+    """How a pooled estimate's line says whether chance explains it: "a result unlikely to be due to chance"."""
+    return "a result unlikely to be due to chance" if credible else "a result that could be due to chance"
+
 
 class PortfolioReport:
     """Sections of the portfolio summary across all partnerships (``templates/portfolio_report.ipynb``).
@@ -76,6 +80,7 @@ class PortfolioReport:
         from evalkit.portfolio import LEFT_OUT_REASON, PROGRAM_EFFECT
 
         lines = []
+        any_effects = (self.pooled["estimate_type"] == PROGRAM_EFFECT).any()
         for _, r in self.pooled.iterrows():
             share = r["measure"] in self._yes_no  # a change in a share: percentage points, as reports say
             if share:
@@ -85,17 +90,19 @@ class PortfolioReport:
             what = "program effect" if effect else "change"
             kind = ("program effects: each partnership's difference from its comparison group, allowing for the "
                     "baseline" if effect else "pre/post changes of partnerships without a comparison group")
+            said = f" ({kind})" if any_effects else ""   # with no comparison group anywhere, every line is pre/post
             if pd.isna(r.get("estimate")):
-                lines.append(f"- {md_escape(r['label'])}, {kind}: {r['note']}.")   # labels often end in ")"
+                lines.append(f"- {md_escape(r['label'])}" + (f", {kind}" if any_effects else "")
+                             + f": {r['note']}.")   # labels often end in ")"
                 continue
             credible = r["pvalue"] < self.alpha and not r["ci_low"] <= 0 <= r["ci_high"]   # both, as outcomes
-            chance = "unlikely to be due to chance" if credible else "that could be due to chance"
+            chance = chance_clause(credible)
             left_out = (f" {r['k_left_out']} more {'partnership was' if r['k_left_out'] == 1 else 'partnerships were'} "
                         f"left out: {LEFT_OUT_REASON}.") if r["k_left_out"] else ""
             lines.append(
                 f"- {md_escape(r['label'])}: across {r['k']} partnerships the average {what} was "
                 f"{format_number(r['estimate'], digits)}{unit} (95% CI {format_number(r['ci_low'], digits)} to "
-                f"{format_number(r['ci_high'], digits)}), {chance} ({kind}). "
+                f"{format_number(r['ci_high'], digits)}): {chance}{said}. "
                 + heterogeneity_sentence(r, alpha=self.alpha, what=what, digits=digits,
                                          unit=" percentage points" if share else "") + left_out)
         return "\n".join(lines)

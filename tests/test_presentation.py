@@ -504,7 +504,7 @@ def test_the_index_explains_its_flags_and_says_when_no_target_could_be_judged(tm
         "p2": {"status": "ok", "name": "Other", "files": {"html": "p2.html"},
                "headline": {"headline": "Fine.", "targets_met": 1, "targets_total": 2, "targets_set": 2, "flags": []}}}}
     page = write_index(tmp_path, manifest).read_text()
-    assert "None of its 2 targets could be judged yet" in page and "<strong>1 of 2</strong> targets met" in page
+    assert "None of its 2 targets could be judged: too few participants, or no data yet" in page and "<strong>1 of 2</strong> targets met" in page
     assert ('<span class="flag">small n</span>: fewer than 30 participants answered both surveys on the typical '
             "outcome") in page
     assert '<span class="flag">high attrition</span>: fewer than 50% of those who answered the first survey' in page

@@ -179,9 +179,9 @@ def test_a_shared_indicator_not_pooled_is_said_without_two_parentheses_in_a_row(
     port.pooled = pd.DataFrame([{"measure": "skills", "label": "Self-rated skills (mean of five 1-5 items)",
                                  "estimate_type": PREPOST_CHANGE, "estimate": float("nan"),
                                  "note": "fewer than 2 partnerships to pool"}])
+    # no partnership has a comparison group, so the line does not say the change is pre/post (trial 12)
     assert _plain(port.shared_summary()) == (
-        "- Self-rated skills (mean of five 1-5 items), pre/post changes of partnerships without a comparison "
-        "group: fewer than 2 partnerships to pool.")
+        "- Self-rated skills (mean of five 1-5 items): fewer than 2 partnerships to pool.")
 
 
 def test_no_report_text_has_these_defects(data):
