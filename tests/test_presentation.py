@@ -593,3 +593,17 @@ def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page(l
     split = {f: pages for f, pages in placed.items() if len(pages) > 1}
     assert split == {}
     assert len({min(p) for p in placed.values()}) > 1, "the table never reached a page end: the test shows nothing"
+
+
+def test_a_story_title_is_kept_with_its_story_in_print():
+    # Trial 12 (F7): a success story's title ("Neighbours helping neighbours (5 May 2025, told by participant)") ended
+    # a page and its text began the next. A paragraph just before a quotation leads into it (ek-lead: print keeps
+    # it with what follows, as test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page shows).
+    from bs4 import BeautifulSoup
+
+    page = finish_page('<main class="ek-main"><h2>Stories</h2><p><strong>Neighbours</strong> (5 May 2025)</p>'
+                       "<blockquote><p>Two families started a garden.</p></blockquote><p>After.</p></main>")
+    soup = BeautifulSoup(page, "html.parser")
+    title, after = soup.select("main > p")
+    assert "ek-lead" in title.get("class", []) and "ek-lead" not in after.get("class", [])
+
