@@ -488,8 +488,15 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
                       f"95% CI {format_number(r['ci_low'])} to {format_number(r['ci_high'])}")
                 lines.append(f"- {md_escape(scale_label(r['scale'], r['n_items']))}: Cronbach's alpha "
                              f"{format_number(r['alpha'])} ({ci}, n = {r['n']}).")
+    when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    produced = f"Produced by evalkit {__version__} on {when}"
     if data is not None and getattr(data, "sources", None):
-        lines.append("\n**Data files.**\n")
+        # the colophon leads into the data files table, the last thing of the report: print keeps a short table
+        # with the paragraph before it, and nothing is left to stand alone on a last page (trial 12)
+        withheld = (" Row counts of files whose rows are participants or their answers are not shown: with the "
+                    "number of questions each survey asked, they would give counts this report withholds."
+                    if PEOPLE_TABLES & set(data.sources) else "")
+        lines.append(f"\n**Data files.** {produced} from these files.{withheld}\n")
         lines.append("| file | rows used | SHA-256 of the whole file |\n|---|---:|---|")
         for table, src in data.sources.items():
             # rows of people or their answers: with the questions each survey asked, a row count gives counts the
@@ -497,15 +504,8 @@ def methods_note(table: pd.DataFrame, data=None, *, alpha: float = 0.05, correct
             rows = (PROTECTED_LABEL if table in PEOPLE_TABLES else
                     f"{src.n_rows:,}" if isinstance(src.n_rows, int) else src.n_rows)
             lines.append(f"| {src.path.name if hasattr(src.path, 'name') else src.path} | {rows} | `{src.sha256}` |")
-        if PEOPLE_TABLES & set(data.sources):
-            lines.append("\nRow counts of files whose rows are participants or their answers are not shown: with the "
-                         "number of questions each survey asked, they would give counts this report withholds.")
-    when = (run_time or _dt.datetime.now(_dt.timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
-    produced = f"Produced by evalkit {__version__} on {when}."
-    if data is not None and PEOPLE_TABLES & set(getattr(data, "sources", None) or ()):
-        lines[-1] += "  \n" + produced   # one paragraph with the note above: print never leaves it alone on a page
     else:
-        lines.append(f"\n{produced}")
+        lines.append(f"\n{produced}.")
     return "\n".join(lines)
 
 
