@@ -563,6 +563,7 @@ _LEAD_LAYOUTS = {
 }
 
 
+@pytest.mark.integration   # 18 WeasyPrint documents: the print tests, not the fast tier
 @pytest.mark.parametrize("layout", list(_LEAD_LAYOUTS))
 def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page(layout):
     # Trial 11 (F12): 8 of 24 PDFs ended on a page holding the last one or two rows of the Data files table
