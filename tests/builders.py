@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 
@@ -46,6 +47,23 @@ def skills_at_both_waves(ids, pid="p") -> pd.DataFrame:
     return pd.concat([pd.DataFrame({"participant_id": list(ids), "partnership_id": pid, "wave": w, "measure": "skills",
                                     "value": [3 + (w == "post") * (i % 2) for i in range(len(ids))]})
                       for w in ("pre", "post")])
+
+
+def arm_people(pid: str, n_program: int, n_comparison: int, prefix: str) -> pd.DataFrame:
+    """Participants of ``pid``: ``n_program`` in the program arm, then ``n_comparison`` in the comparison arm,
+    with ids ``<prefix>00``, ``<prefix>01``, ..."""
+    arms = ["program"] * n_program + ["comparison"] * n_comparison
+    return pd.DataFrame({"participant_id": [f"{prefix}{i:02d}" for i in range(len(arms))], "partnership_id": pid,
+                         "arm": arms})
+
+
+def pre_post_answers(people: pd.DataFrame, measures=("skills",)) -> pd.DataFrame:
+    """Every participant's answer to each of ``measures`` at pre, ``2 + (i % 4) * 0.5`` (the i-th person), and at
+    post, that plus ``0.5 * (i % 3)``."""
+    i = np.arange(len(people))
+    return pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": people["partnership_id"],
+                                    "wave": w, "measure": m, "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
+                      for w, d in (("pre", 0), ("post", 0.5)) for m in measures])
 
 
 def three_sessions(folder: Path) -> Path:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from builders import measure, write_tables
+from builders import arm_people, measure, pre_post_answers, write_tables
 from evalkit.report import PartnershipReport
 
 K = 10
@@ -21,13 +21,8 @@ K = 10
 
 @pytest.fixture(scope="module")
 def tables():
-    arms = ["program"] * 40 + ["comparison"] * 6
-    people = pd.DataFrame({"participant_id": [f"z{i:02d}" for i in range(len(arms))], "partnership_id": "h",
-                           "arm": arms})
-    i = np.arange(len(people))
-    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "h",
-                                         "wave": w, "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
-                           for w, d in (("pre", 0), ("post", 0.5))])
+    people = arm_people("h", 40, 6, "z")
+    responses = pre_post_answers(people)
     program = people.loc[people["arm"] == "program", "participant_id"]
     attendance = pd.concat([pd.DataFrame({"participant_id": program, "partnership_id": "h", "session": s,
                                           "date": d, "attended": [j % 4 != 0 for j in range(len(program))]})

@@ -11,18 +11,14 @@ import numpy as np
 import pandas as pd
 
 import evalkit as ek
-from builders import measure, write_tables
+from builders import arm_people, measure, pre_post_answers, write_tables
 from evalkit.arms import arm_attrition, baseline_balance
 
 
 def test_a_post_only_measure_has_no_attrition_row(tmp_path):
-    arms = ["program"] * 20 + ["comparison"] * 15
-    people = pd.DataFrame({"participant_id": [f"s{i:02d}" for i in range(len(arms))], "partnership_id": "a",
-                           "arm": arms})
+    people = arm_people("a", 20, 15, "s")
     i = np.arange(len(people))
-    skills = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "a", "wave": w,
-                                      "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
-                        for w, d in (("pre", 0), ("post", 0.5))])
+    skills = pre_post_answers(people)
     satisfaction = pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "a", "wave": "post",
                                  "measure": "satisfaction", "value": 1 + i % 5})
     responses = pd.concat([skills, satisfaction])

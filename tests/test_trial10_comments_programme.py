@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from builders import measure, write_tables
+from builders import arm_people, measure, pre_post_answers, write_tables
 from evalkit.health_report import HealthSections, PortfolioHealth
 
 K = 10
@@ -21,13 +21,8 @@ PROGRAM_TEXT, COMPARISON_TEXT = "The programme made me confident, week {}.", "I 
 
 @pytest.fixture(scope="module")
 def tables():
-    arms = ["program"] * 20 + ["comparison"] * 15
-    people = pd.DataFrame({"participant_id": [f"v{i:02d}" for i in range(len(arms))], "partnership_id": "c",
-                           "arm": arms})
-    i = np.arange(len(people))
-    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "c",
-                                         "wave": w, "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
-                           for w, d in (("pre", 0), ("post", 0.5))])
+    people = arm_people("c", 20, 15, "v")
+    responses = pre_post_answers(people)
     program = people.loc[people["arm"] == "program", "participant_id"].iloc[:12]
     comparison = people.loc[people["arm"] == "comparison", "participant_id"].iloc[:11]
     comments = pd.concat([

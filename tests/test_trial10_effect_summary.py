@@ -11,18 +11,13 @@ import numpy as np
 import pandas as pd
 
 import evalkit as ek
-from builders import measure, write_tables
+from builders import arm_people, measure, pre_post_answers, write_tables
 from evalkit.arms import program_effect_summary, program_effects
 
 
 def test_withheld_measures_are_one_sentence(tmp_path):
-    arms = ["program"] * 40 + ["comparison"] * 6
-    people = pd.DataFrame({"participant_id": [f"e{i:02d}" for i in range(len(arms))], "partnership_id": "h",
-                           "arm": arms})
-    i = np.arange(len(people))
-    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "h", "wave": w,
-                                         "measure": m, "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
-                           for w, d in (("pre", 0), ("post", 0.5)) for m in ("skills", "knowledge")])
+    people = arm_people("h", 40, 6, "e")
+    responses = pre_post_answers(people, ("skills", "knowledge"))
     data = ek.load_data(write_tables(tmp_path / "data", responses,
                                      [measure("skills", lo=1, hi=5, label="Skills (1-5)"),
                                       measure("knowledge", lo=1, hi=5, label="Knowledge (1-5)")], participants=people))

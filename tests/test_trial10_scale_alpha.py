@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from builders import write_tables
+from builders import arm_people, write_tables
 from evalkit.report import PartnershipReport
 
 K = 10
@@ -23,9 +23,7 @@ ITEMS = ["team_1", "team_2", "team_3"]
 
 @pytest.fixture(scope="module")
 def tables():
-    arms = ["program"] * 20 + ["comparison"] * 15
-    people = pd.DataFrame({"participant_id": [f"u{i:02d}" for i in range(len(arms))], "partnership_id": "t",
-                           "arm": arms})
+    people = arm_people("t", 20, 15, "u")
     i = np.arange(len(people))
     base = 1 + (i % 4)
     values = {m: np.clip(base + ((i * (j + 2)) % 3 == 0), 1, 5) for j, m in enumerate(ITEMS)}

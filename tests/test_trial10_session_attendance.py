@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from builders import measure, write_tables
+from builders import arm_people, measure, pre_post_answers, write_tables
 from evalkit.report import PartnershipReport
 
 K = 10
@@ -22,13 +22,8 @@ SESSIONS = (("s1", "2025-02-01", 15), ("s2", "2025-02-08", 10), ("s3", "2025-02-
 
 @pytest.fixture(scope="module")
 def tables():
-    arms = ["program"] * 20 + ["comparison"] * 15
-    people = pd.DataFrame({"participant_id": [f"w{i:02d}" for i in range(len(arms))], "partnership_id": "g",
-                           "arm": arms})
-    i = np.arange(len(people))
-    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "g",
-                                         "wave": w, "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
-                           for w, d in (("pre", 0), ("post", 0.5))])
+    people = arm_people("g", 20, 15, "w")
+    responses = pre_post_answers(people)
     program = people["arm"] == "program"
     attendance = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "g",
                                           "session": s, "date": d,

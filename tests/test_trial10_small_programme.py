@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import evalkit as ek
-from builders import measure, write_tables
+from builders import arm_people, measure, pre_post_answers, write_tables
 from evalkit.report import PartnershipReport
 
 K = 10
@@ -21,17 +21,12 @@ K = 10
 
 @pytest.fixture(scope="module")
 def people():
-    arms = ["program"] * 8 + ["comparison"] * 40
-    return pd.DataFrame({"participant_id": [f"m{i:02d}" for i in range(len(arms))], "partnership_id": "s",
-                         "arm": arms})
+    return arm_people("s", 8, 40, "m")
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, people):
-    i = np.arange(len(people))
-    responses = pd.concat([pd.DataFrame({"participant_id": people["participant_id"], "partnership_id": "s",
-                                         "wave": w, "measure": "skills", "value": 2 + (i % 4) * 0.5 + d * (i % 3)})
-                           for w, d in (("pre", 0), ("post", 0.5))])
+    responses = pre_post_answers(people)
     folder = write_tables(tmp_path_factory.mktemp("trial10m") / "data", responses,
                           [measure("skills", lo=1, hi=5, label="Skills (1-5)")], participants=people)
     return PartnershipReport(ek.load_data(folder), "s", min_group_size=K)
