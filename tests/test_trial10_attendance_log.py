@@ -8,7 +8,6 @@ three sessions each, 6 comparison participants with none; a target on the attend
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

@@ -7,7 +7,6 @@ participants comment, each on the confidence theme, each arm with its own wordin
 """
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 

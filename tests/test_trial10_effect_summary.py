@@ -7,8 +7,6 @@ comparison participants answering two measures before and after.
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 
 import evalkit as ek
 from builders import arm_people, measure, pre_post_answers, write_tables

@@ -8,8 +8,6 @@ and 6 comparison participants, everyone answering a shared 1-5 skills score befo
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import evalkit as ek

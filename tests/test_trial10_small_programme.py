@@ -8,8 +8,6 @@ Data built here; counts from pandas.
 """
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import pytest
 
 import evalkit as ek
