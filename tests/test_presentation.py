@@ -580,7 +580,7 @@ def test_a_short_table_and_the_line_that_leads_into_it_are_printed_on_one_page(l
     rows = "".join(f'<tr><td id="r{i}">file{i}.csv</td><td>{i}</td></tr>' for i in range(KEEP_ROWS))
     long_rows = "".join(f'<tr><td id="l{i}">row {i}</td><td>{i}</td></tr>' for i in range(80))
     placed = {}
-    for filler in range(24, 60, 4):   # move the table down the page until some placing of it meets a page end
+    for filler in range(40, 60, 4):   # move the table down the page until some placing of it meets a page end
         body = "".join(f"<p>Paragraph {j} of text that fills the page.</p>" for j in range(filler))
         table = f"<thead><tr><th>file</th><th>rows</th></tr></thead><tbody>{rows}</tbody>"
         page = finish_page(f'<main class="ek-main"><h2>Methods</h2>{body}{_LEAD_LAYOUTS[layout].format(table=table)}'
