@@ -124,15 +124,21 @@ class HealthSections:
 
     # ---- analyses, computed once --------------------------------------------------------------
     @cached_property
+    def _programme(self):
+        """This partnership's data without a comparison arm set apart
+        (:func:`evalkit.arms.without_set_apart_comparisons`): the people whose comments, answers and groups these
+        sections count (trial 10)."""
+        from evalkit.arms import without_set_apart_comparisons
+
+        return without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
+
+    @cached_property
     def _voiced(self):
         """The data whose comments are the programme's: a comparison arm set apart is neither counted nor quoted
         as a participant of the programme (trial 10); the roster that quotes are scrubbed with stays whole."""
         import dataclasses
 
-        from evalkit.arms import without_set_apart_comparisons
-
-        own = without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
-        return dataclasses.replace(self.data, comments=own.comments)
+        return dataclasses.replace(self.data, comments=self._programme.comments)
 
     @cached_property
     def themes(self) -> pd.DataFrame:
@@ -175,11 +181,8 @@ class HealthSections:
 
     @cached_property
     def representation(self) -> pd.DataFrame:
-        from evalkit.arms import without_set_apart_comparisons
-
         # the groups *Results by group* counts: the program's participants where a comparison arm is set apart
-        data = without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
-        return _community.representation_gap(data, self.partnership_id, conf_level=self.conf_level,
+        return _community.representation_gap(self._programme, self.partnership_id, conf_level=self.conf_level,
                                              min_group_size=self.k)
 
     # ---- In their own words --------------------------------------------------------------------
@@ -187,10 +190,9 @@ class HealthSections:
         """" More people left comments at the post survey than answered its questions: ..." when, at some wave,
         the program's commenters outnumber the program's respondents (trial 11: Uplands' 51 commenters against
         24 post-survey respondents, unexplained). No count is given: only that the one exceeds the other."""
-        from evalkit.arms import without_set_apart_comparisons
         from evalkit.labels import wave_label
 
-        own = without_set_apart_comparisons(self.data, [self.partnership_id], min_group_size=self.k)
+        own = self._programme
         c = own.comments[own.comments["partnership_id"] == self.partnership_id]
         r = own.responses[own.responses["partnership_id"] == self.partnership_id]
         answered = r.groupby("wave", observed=True)["participant_id"].nunique()
@@ -758,6 +760,7 @@ class PortfolioHealth:
             "4 on a 1 to 5 scale is 75%)" + (f"; shown when every item has at least {self.k} answers" if self.k > 1 else "")
             + ". Representation gaps: a group is under-represented when the whole 95% interval "
             "(Wilson) of its representation ratio is below 1 (its share among participants divided by its share "
-            "in the community), over-represented when it is above 1. Themes: the number of people whose comments mention each theme, over every "
+            "in the community), over-represented when it is above 1. Themes: the number of people whose comments "
+            "mention each theme, over every "
             "partnership; a theme's pooled count is not shown when, with the counts the partnerships' own "
             "reports show, it would give away a count one of them withholds.")

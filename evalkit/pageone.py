@@ -202,7 +202,8 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
         return None
     on = (f"{n} participants answering both surveys on the one outcome" if len(unclear) == 1 else
           f"a median of {n} participants answering both surveys on the {number_word(len(unclear))} outcomes")
-    return (f"\"No clear change\" is not proof of no effect: with {on} that showed no clear change, the smallest change the study could reliably detect was a "
+    return (f"\"No clear change\" is not proof of no effect: with {on} that showed no clear change, the smallest "
+            "change the study could reliably detect was a "
             f"mean change of {dz:.2f} standard deviations of the participants' changes (d_z = {dz:.2f}: a change that "
             f"size would be found {POWER:.0%} of the time by a paired t-test, two-sided, at the {alpha:g} level).")
 

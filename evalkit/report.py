@@ -468,7 +468,8 @@ class PartnershipReport(WavesAndArmsSections):
         findings += [equity_headline(self.group_differences, self.data), self._glance_caution()]
         chart = self.glance_chart()
         # in a box of its own, which a phone scrolls sideways rather than shrink the chart's type (trial 11 F9)
-        figure = "" if chart is None else f'<div class="ek-figure-scroll">{chart.to_html("ek-figure ek-glance-chart")}</div>'
+        figure = ("" if chart is None else
+                  f'<div class="ek-figure-scroll">{chart.to_html("ek-figure ek-glance-chart")}</div>')
         return HTML(at_a_glance_html(kpis, findings, figure))
 
     def glance_chart(self):

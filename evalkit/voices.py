@@ -577,7 +577,8 @@ def _revealing_pooled(data, order: list[str], pooled: np.ndarray, k: int, each: 
 
 
 #: Placeholders of contact details: a sentence holding one is left out of a quote (a name is replaced in place).
-_CONTACT = re.compile("|".join(re.escape(PLACEHOLDERS[k]) for k in ("email", "url", "phone", "address", "id", "handle")))
+_CONTACT = re.compile("|".join(re.escape(PLACEHOLDERS[k])
+                               for k in ("email", "url", "phone", "address", "id", "handle")))
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 OMITTED = "[\u2026]"
 
