@@ -35,7 +35,7 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
            "check_one_change_family", "change_withheld_note", "distribution_panels", "layout_memo", "tight_layout",
-           "MESSAGE_LABEL", "figure_message"]
+           "MESSAGE_LABEL", "figure_message", "wrap_label"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
 PRINT_DPI = 200
@@ -102,6 +102,31 @@ def legend_below(figure, handles) -> None:
 
 #: Label (``Figure.get_label()``) of a figure that only says why there is nothing to draw.
 MESSAGE_LABEL = "evalkit-message"
+
+
+def wrap_label(text, width: int = 32, lines: int = 2) -> str:
+    """A label for an axis tick or a panel title: wrapped onto at most ``lines`` lines of about ``width`` characters.
+
+    Method: :func:`textwrap.wrap` at word boundaries; only a label that needs more than ``lines``
+    lines is shortened, at a word, with "...". A measure's label usually ends with its scale's
+    anchors ("(1 never - 5 always)"), which say what a change means: wrapping keeps them where
+    cutting at one line's width lost them.
+
+    Examples
+    --------
+    >>> print(wrap_label("How often I practise what I learned (1 never - 5 always)"))
+    How often I practise what I
+    learned (1 never - 5 always)
+    >>> wrap_label("Skills (1-5)")
+    'Skills (1-5)'
+    """
+    import textwrap
+
+    wrapped = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    if len(wrapped) > lines:
+        rest = " ".join(wrapped[lines - 1:])
+        wrapped = wrapped[:lines - 1] + [textwrap.shorten(rest, width, placeholder="...")]
+    return "\n".join(wrapped)
 
 
 def figure_message(figure) -> str | None:

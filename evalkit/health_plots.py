@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
-from evalkit.figures import legend_below, report_style, tight_layout
+from evalkit.figures import legend_below, report_style, tight_layout, wrap_label
 from evalkit.plots import _empty, subplots
 from evalkit.narrate import _num as narrate_number, format_date
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, withheld_note
@@ -39,7 +39,8 @@ def _withheld_values(n: int, k: int) -> str:
 
 
 def _short(text, width=40) -> str:
-    return textwrap.shorten(str(text), width, placeholder="...")
+    """A title or tick label of about ``width`` characters a line: wrapped onto two lines, cut only past them."""
+    return wrap_label(text, width, lines=2)
 
 
 def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
@@ -215,7 +216,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
                 if len(r):
                     ax.plot(r["period_rank"], r["mean"], "-", marker=markers[role], color=palette[role],
                             lw=2 if role != roles[-1] else 1, label=role)
-            ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9)
+            ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9, pad=8)   # clear of the top tick label
             ax.set_xticks(range(len(periods)), periods, rotation=30, ha="right", fontsize=9)
             ax.set_ylim(lo, hi)
             for side in ("top", "right"):

@@ -18,7 +18,7 @@ import seaborn as sns
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
-                             distribution_panels, forest_verdicts, legend_below, tight_layout)
+                             distribution_panels, forest_verdicts, legend_below, tight_layout, wrap_label)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -139,7 +139,7 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         if np.isfinite(r["ci_low_pct"]):
             ax.plot([r["ci_low_pct"], r["ci_high_pct"]], [yi, yi], color=c, lw=2.5, solid_capstyle="round")
         ax.plot(r["mean_change_pct"], yi, VERDICT_MARKERS.get(r["Direction"], "o"), color=c, ms=8)
-    ax.set_yticks(y, [textwrap.shorten(str(label), 48, placeholder="...") for label in t["label"]])
+    ax.set_yticks(y, [wrap_label(label, 40) for label in t["label"]])   # in full: the scale's anchors end it
     ax.set_xlabel(f"Mean change in baseline SDs ({round(conf_level * 100)}% CI / baseline SD)" if standardised
                   else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
     handles = [plt.Line2D([], [], color=c, marker=VERDICT_MARKERS[k], ms=8, lw=2.5,

@@ -482,7 +482,9 @@ class PartnershipReport(WavesAndArmsSections):
             return None
         with report_style():
             fig = plot_change(self.outcomes, title="Change on each outcome", min_group_size=self.min_group_size)
-            fig.set_size_inches(6.5, min(0.26 * len(self.outcomes) + 1.2, 3.3))  # laid out when drawn
+            # a row a line of label, a wrapped label two (laid out when drawn)
+            lines = sum(label.get_text().count("\n") + 1 for label in fig.axes[0].get_yticklabels())
+            fig.set_size_inches(6.5, min(0.26 * lines + 1.2, 3.3))
             return ReportFigure(fig, describe_change(self.outcomes, min_group_size=self.min_group_size))
 
     def index_card(self):

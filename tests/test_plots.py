@@ -267,3 +267,41 @@ def test_no_report_figure_grows_wider_than_the_page_when_cropped(sample_data):
         widths[f.alt[:40]] = round(width, 2)
         plt.close(f.figure)
     assert max(widths.values()) <= 7.7, widths
+
+
+def test_the_change_figures_show_each_measures_label_in_full(sample_data):
+    # The at-a-glance chart cut long labels to 48 characters: "How often I practise what I learned (1 never..." lost
+    # the scale's anchors, which say what a change on it means. A long label wraps onto a second line instead,
+    # in the report's change figure and in the compact at-a-glance chart, with no label over another.
+    drawn = set()
+    for pid in sample_data.partnerships["partnership_id"]:
+        report = ek.report.PartnershipReport(sample_data, pid)
+        for shown in (report.glance_chart(), report.change_figure()):
+            if shown is None or shown.message is not None:
+                continue
+            labels = [" ".join(t.get_text().split()) for t in shown.figure.axes[0].get_yticklabels()]
+            full = report.outcomes.loc[~report.outcomes["suppressed"], "label"].tolist()
+            assert sorted(labels) == sorted(full), pid
+            drawn.update(labels)
+            _assert_readable(shown.figure)
+            plt.close(shown.figure)
+    assert "How often I practise what I learned (1 never - 5 always)" in drawn
+
+
+def test_no_sample_report_figure_cuts_a_label_short(sample_data):
+    # The partners' check-in figure titled its panels "Communication between the..." (the item is "Communication
+    # between the partners is open and timely"): cut at 34 characters, the panel no longer said what was asked.
+    from evalkit.health_report import HealthSections
+
+    cut = set()
+    for pid in sample_data.partnerships["partnership_id"]:
+        health = HealthSections(sample_data, pid)
+        for shown in (health.indicators_figure(), health.milestones_figure(), health.partners_figure(),
+                      health.representation_figure()):
+            if shown is None:
+                continue
+            cut |= {t.get_text() for t in _texts(shown.figure) if t.get_text().endswith("...")}
+            if shown.message is None and "check-in" in shown.alt:   # its panel titles wrap: over nothing
+                _assert_readable(shown.figure)
+            plt.close(shown.figure)
+    assert cut == set()
