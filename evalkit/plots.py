@@ -33,6 +33,8 @@ VERDICT_COLORS = {"Improved": sns.color_palette(PALETTE)[2], "Declined": sns.col
 #: arrows: a measure where lower is better improves by going down.
 VERDICT_MARKERS = {"Improved": "D", "Declined": "X", "No clear change": "o", "No change": "o"}
 WAVE_COLORS = dict(zip(["pre", "post"], sns.color_palette(PALETTE, 2)))
+#: Panels a row of :func:`plot_distributions` holds (a report draws each row as a figure of its own).
+PANELS_A_ROW = 3
 
 
 class NotebookFigure(mpl.figure.Figure):
@@ -175,7 +177,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     meta = data.measures.set_index("measure")
     if not shown:
         return _empty("Too few matched participants to show distributions.")
-    ncol = min(3, len(shown))
+    ncol = min(PANELS_A_ROW, len(shown))
     nrow = int(np.ceil(len(shown) / ncol))
     fig = figure(figsize=(2.55 * ncol, 2.6 * nrow))
     axes = [fig.add_subplot(nrow, ncol, i + 1) for i in range(len(shown))]  # no empty panels to make and hide
@@ -213,7 +215,7 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
             ax.legend(title=None, fontsize=9, frameon=False, loc="upper left", bbox_to_anchor=(1, 1), handlelength=1,
                       handletextpad=0.4, borderaxespad=0.2)
         ax.set_xticks([0, 1], [str(pre), str(post)], parse_math=False)  # the data's wave names (e.g. baseline)
-        ax.set_title(textwrap.fill(f"{meta.at[m, 'label']} (n = {len(p)})", 28), fontsize=9)
+        ax.set_title(_panel_title(meta.at[m, "label"], len(p)), fontsize=9, pad=8)   # clear of the top tick label
         ax.set_xlabel("")
     sns.despine(fig)
     tight_layout(fig)
@@ -223,6 +225,18 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         fig.subplots_adjust(bottom=fig.subplotpars.bottom + (0.2 * len(lines) + 0.1) / height)
         fig.text(0.02, 0.06 / height, "\n".join(lines), ha="left", va="bottom", fontsize=9, color="0.3")
     return fig
+
+
+def _panel_title(label, n: int, width: int = 28) -> str:
+    """A distribution panel's title: its label wrapped at ``width`` characters, then "(n = ...)" kept whole, on the
+    last line when it fits there ("month (0 no, 1 yes) (n =" above "210)" read badly)."""
+    lines = textwrap.wrap(str(label), width) or [""]
+    count = f"(n = {n})"
+    if len(lines[-1]) + 1 + len(count) <= width:
+        lines[-1] += " " + count
+    else:
+        lines.append(count)
+    return "\n".join(lines)
 
 
 def _check_columns(table, columns, func: str, source: str) -> None:

@@ -709,6 +709,45 @@ class PartnershipReport(WavesAndArmsSections):
                 describe_distributions(self._program_data, self.partnership_id, measures, pre=self.baseline_wave,
                                        post=self.post_wave, min_group_size=self.min_group_size))
 
+    def distribution_figures(self) -> list:
+        """The outcome distributions as the report shows them: one figure a row of up to three panels.
+
+        The same panels as :meth:`distribution_figure`, in the same order, drawn a row at a
+        time (:func:`evalkit.plots.plot_distributions` on each row's measures), so print can
+        start them under the outcomes table and break the page between rows: one figure of
+        three rows is 7.8 inches high and left the rest of the table's page blank. Each row
+        has its own alt text (:func:`evalkit.figures.describe_distributions`); the last row
+        also draws and says how many measures are not shown. With at most one row, the list
+        holds :meth:`distribution_figure` itself.
+
+        Returns
+        -------
+        list of evalkit.figures.ReportFigure
+            Empty until the partnership has both surveys.
+        """
+        from evalkit.compare import scored_if_asked
+        from evalkit.figures import ReportFigure, describe_distributions, distribution_panels, report_style
+        from evalkit.plots import PANELS_A_ROW, plot_distributions
+
+        if self.stage != "complete":
+            return []
+        measures = self.outcomes["measure"].tolist()
+        kw = {"pre": self.baseline_wave, "post": self.post_wave, "min_group_size": self.min_group_size}
+        _, shown, _ = distribution_panels(scored_if_asked(self._program_data, measures), self.partnership_id,
+                                          measures, **kw)
+        if len(shown) <= PANELS_A_ROW:
+            return [self.distribution_figure()]
+        rows = [shown[i:i + PANELS_A_ROW] for i in range(0, len(shown), PANELS_A_ROW)]
+        withheld = [m for m in dict.fromkeys(measures) if m not in shown]   # noted under the last row
+        figures = []
+        with report_style():
+            for i, row in enumerate(rows):
+                asked = row + (withheld if i == len(rows) - 1 else [])
+                figures.append(ReportFigure(
+                    plot_distributions(self._program_data, self.partnership_id, asked, **kw),
+                    describe_distributions(self._program_data, self.partnership_id, asked, **kw)))
+        return figures
+
     def satisfaction(self) -> str:
         t = self.satisfaction_table
         if t.empty:

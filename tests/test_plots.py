@@ -305,3 +305,30 @@ def test_no_sample_report_figure_cuts_a_label_short(sample_data):
                 _assert_readable(shown.figure)
             plt.close(shown.figure)
     assert cut == set()
+
+
+def test_a_reports_distributions_come_a_row_of_panels_at_a_time(sample_data, data):
+    # Print left page 3 of 11 sample reports 56% blank: the distributions, one figure of three rows, did not fit
+    # under the outcomes table. The report draws them a row at a time: the same panels in the same order, the
+    # note on withheld measures under the last row, each row with its own alt text. At k = 207, riverside's
+    # self-rated skills (206 matched participants) is withheld and six measures are drawn.
+    report = ek.report.PartnershipReport(sample_data, "riverside-literacy", min_group_size=207)
+    whole, rows = report.distribution_figure(), report.distribution_figures()
+
+    def titles(shown):
+        return [ax.get_title() for ax in shown.figure.axes]
+
+    assert [len(titles(row)) for row in rows] == [3, 3]
+    assert sum((titles(row) for row in rows), []) == titles(whole)
+    assert not any("Self-rated skills" in t for t in titles(whole))
+    note = "1 measure not shown: fewer than 207 people."
+    assert [note in [t.get_text() for t in _texts(row.figure)] for row in rows] == [False, True]
+    assert [row.alt.endswith(" " + note) for row in rows] == [False, True]
+    for row in rows:   # each row's alt text describes its own panels, and only those
+        described = [label for label in report.outcomes["label"] if label + ":" in row.alt]
+        assert described == [label for label in report.outcomes["label"]
+                             if any(t.startswith(label[:20]) for t in titles(row))]
+        _assert_readable(row.figure)
+        plt.close(row.figure)
+    small = ek.report.PartnershipReport(data, "a")   # two measures drawn: one row, the one figure
+    assert [row.alt for row in small.distribution_figures()] == [small.distribution_figure().alt]

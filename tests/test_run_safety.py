@@ -213,9 +213,9 @@ def test_dollar_signs_and_markup_in_names_and_labels_are_shown_as_typed(small, t
 
 # --- finding 8: passes validate, must not fail at render ------------------------------------------------
 REPORT_SECTIONS = ["at_a_glance", "profile", "summary", "participation", "attendance_figure", "outcomes_intro",
-                   "outcomes_table", "change_figure", "distribution_figure", "comparison_group", "satisfaction",
-                   "satisfaction_figure", "longterm", "change_over_time", "targets_table", "results_by_group",
-                   "methods", "tables"]
+                   "outcomes_table", "change_figure", "distribution_figure", "distribution_figures", "comparison_group",
+                   "satisfaction", "satisfaction_figure", "longterm", "change_over_time", "targets_table",
+                   "results_by_group", "methods", "tables"]
 
 
 def _keep_rows(folder: Path, table: str, keep) -> None:
