@@ -333,7 +333,7 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     _check_columns(changes, ("measure", "mean_change", "suppressed"), "plot_forest",
                    "evalkit.portfolio.shared_indicator_changes(data), or PortfolioReport.changes")
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
-    fig, ax = subplots(figsize=(7.5, 0.32 * len(c) + 1.6))
+    fig, ax = subplots(figsize=(7.5, 0.26 * len(c) + 1.6))   # two of 12 partnerships fit a printed page
     y = np.arange(len(c)) + 1
     v = forest_verdicts(c, conf_level=conf_level, higher_is_better=higher_is_better)
     colors = {k.lower(): c_ for k, c_ in VERDICT_COLORS.items()}
