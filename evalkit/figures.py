@@ -107,22 +107,32 @@ MESSAGE_LABEL = "evalkit-message"
 def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     """A label for an axis tick or a panel title: wrapped onto at most ``lines`` lines of about ``width`` characters.
 
-    Method: :func:`textwrap.wrap` at word boundaries; only a label that needs more than ``lines``
-    lines is shortened, at a word, with "...". A measure's label usually ends with its scale's
-    anchors ("(1 never - 5 always)"), which say what a change means: wrapping keeps them where
-    cutting at one line's width lost them.
+    Method: a label too long for one line that ends with a parenthesis ("(1 never - 5 always)")
+    whose text before it fits one line is broken before the parenthesis, so the scale's anchors
+    stay together; any other label is wrapped at word boundaries (:func:`textwrap.wrap`). Only
+    a label that needs more than ``lines`` lines is shortened, at a word, with "...". A
+    measure's label usually ends with its scale's anchors, which say what a change means:
+    wrapping keeps them where cutting at one line's width lost them.
 
     Examples
     --------
-    >>> print(wrap_label("How often I practise what I learned (1 never - 5 always)"))
-    How often I practise what I
-    learned (1 never - 5 always)
+    >>> print(wrap_label("How often I practise what I learned (1 never - 5 always)", 40))
+    How often I practise what I learned
+    (1 never - 5 always)
+    >>> print(wrap_label("Communication between the partners is open and timely", 34))
+    Communication between the partners
+    is open and timely
     >>> wrap_label("Skills (1-5)")
     'Skills (1-5)'
     """
     import textwrap
 
-    wrapped = textwrap.wrap(" ".join(str(text).split()), width) or [""]
+    text = " ".join(str(text).split())
+    head, paren, tail = text.rpartition(" (")
+    if lines >= 2 and len(text) > width and paren and text.endswith(")") and len(head) <= width \
+            and len(paren.strip() + tail) <= width:
+        return head + "\n(" + tail
+    wrapped = textwrap.wrap(text, width) or [""]
     if len(wrapped) > lines:
         rest = " ".join(wrapped[lines - 1:])
         wrapped = wrapped[:lines - 1] + [textwrap.shorten(rest, width, placeholder="...")]

@@ -279,8 +279,11 @@ def test_the_change_figures_show_each_measures_label_in_full(sample_data):
         for shown in (report.glance_chart(), report.change_figure()):
             if shown is None or shown.message is not None:
                 continue
-            labels = [" ".join(t.get_text().split()) for t in shown.figure.axes[0].get_yticklabels()]
+            ticks = [t.get_text() for t in shown.figure.axes[0].get_yticklabels()]
+            labels = [" ".join(t.split()) for t in ticks]
             full = report.outcomes.loc[~report.outcomes["suppressed"], "label"].tolist()
+            # a scale's anchors are kept together on a line of their own when the label wraps
+            assert [t.split("\n")[-1] for t in ticks if t.startswith("How often")] == ["(1 never - 5 always)"]
             assert sorted(labels) == sorted(full), pid
             drawn.update(labels)
             _assert_readable(shown.figure)
