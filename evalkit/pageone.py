@@ -192,7 +192,9 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
     """
     unclear = _reported(table)
     unclear = unclear[unclear["verdict"] == "no clear change"]
+    yes_no = 0
     if "kind" in unclear:   # a yes/no outcome's detectable change is in percentage points, on its own line
+        yes_no = int((unclear["kind"] == "binary").sum())
         unclear = unclear[unclear["kind"] != "binary"]
     if unclear.empty:
         return None
@@ -200,9 +202,17 @@ def detectable_sentence(table: pd.DataFrame, *, alpha: float = 0.05) -> str | No
     dz = detectable_dz(n, alpha=alpha)
     if not np.isfinite(dz):
         return None
-    on = (f"{n} participants answering both surveys on the one outcome" if len(unclear) == 1 else
-          f"a median of {n} participants answering both surveys on the {number_word(len(unclear))} outcomes")
-    return (f"\"No clear change\" is not proof of no effect: with {on} that showed no clear change, the smallest "
+    # the count beside page one's verdict counts every outcome: say which kind this one counts (trial 13)
+    noun = "score or rating outcome" if yes_no else "outcome"
+    on = (f"{n} participants answering both surveys on the one {noun}" if len(unclear) == 1 else
+          f"a median of {n} participants answering both surveys on the {number_word(len(unclear))} {noun}s")
+    if yes_no:
+        on += (" that showed no clear change (the yes/no outcome's detectable change is in percentage points, on its "
+               "own line)" if yes_no == 1 else " that showed no clear change (the yes/no outcomes' detectable changes "
+               "are in percentage points, on their own lines)")
+    else:
+        on += " that showed no clear change"
+    return (f"\"No clear change\" is not proof of no effect: with {on}, the smallest "
             "change the study could reliably detect was a "
             f"mean change of {dz:.2f} standard deviations of the participants' changes (d_z = {dz:.2f}: a change that "
             f"size would be found {POWER:.0%} of the time by a paired t-test, two-sided, at the {alpha:g} level).")

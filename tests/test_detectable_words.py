@@ -37,4 +37,17 @@ def test_a_yes_no_outcome_gets_no_t_test_detectable_change():
     # points" in its own line and then a paired t-test's d_z = 0.19. A t-test's d_z is for scores and ratings.
     assert detectable_sentence(_table(210, kind="binary")) is None
     mixed = pd.concat([_table(210, kind="binary"), _table(50)], ignore_index=True)
-    assert "with 50 participants answering both surveys on the one outcome" in detectable_sentence(mixed)
+    assert "with 50 participants answering both surveys on the one score or rating outcome" in detectable_sentence(mixed)
+
+
+def test_the_count_of_unclear_outcomes_says_which_kind_it_counts():
+    # Trial 13 (F1): civic-coders' page two read "five improved and two showed no clear change", then "on the one
+    # outcome that showed no clear change": the yes/no one was left out of the count without a word.
+    mixed = pd.concat([_table(210, kind="binary"), _table(40, 50, 60)], ignore_index=True)
+    text = detectable_sentence(mixed)
+    assert "on the three score or rating outcomes that showed no clear change" in text
+    assert "the yes/no outcome's detectable change is in percentage points, on its own line" in text
+    two = pd.concat([_table(210, 220, kind="binary"), _table(50)], ignore_index=True)
+    assert "the yes/no outcomes' detectable changes are in percentage points, on their own lines" in \
+        detectable_sentence(two)
+    assert "yes/no" not in detectable_sentence(_table(40, 50))   # no yes/no outcome: nothing to say about one
