@@ -222,7 +222,7 @@ def _p_words(p: str) -> str:
     return p if p.startswith("<") else f"= {p}"
 
 
-def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> list[str]:
+def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None, outcomes: int | None = None) -> list[str]:
     """The equity finding in prose: credible gaps from :func:`evalkit.equity.group_differences`.
 
     One paragraph per characteristic with a credible gap (Holm-adjusted p < ``alpha``),
@@ -231,6 +231,9 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
     credible, one sentence says so. Only groups shown in the report's group tables can
     appear (see :mod:`evalkit.equity`). Groups and characteristics are named by
     ``labels`` (:mod:`evalkit.labels`: the data's ``labels`` table or the defaults).
+    ``outcomes``, the number of outcomes the report shows, lets the no-gap sentence say on how
+    many of them each characteristic was compared (an outcome on which fewer than two groups
+    are large enough is not compared).
     """
     from evalkit.equity import group_phrase
     from evalkit.labels import column_label
@@ -240,8 +243,15 @@ def equity_lines(diffs: pd.DataFrame, *, alpha: float = 0.05, labels=None) -> li
     credible = diffs[diffs["credible"]]
     if credible.empty:
         k = diffs["group_variable"].nunique()
+        on = diffs[diffs["pvalue"].notna()].groupby("group_variable")["measure"].nunique()
+        if outcomes is None or on.min() >= outcomes:
+            where = "compared on every outcome"
+        else:   # trial 13: "compared on every outcome" where one characteristic was compared on 2 of 7
+            span = str(on.min()) if on.min() == on.max() else f"{on.min()} to {on.max()}"
+            where = (f"compared on {span} of the {outcomes} outcomes, those where at least two groups were large "
+                     "enough to compare")
         return [f"**For whom:** no credible difference between groups was found ({number_word(k)} participant "
-                f"characteristic{'s' if k != 1 else ''} compared on every outcome, allowing for that many comparisons: "
+                f"characteristic{'s' if k != 1 else ''} {where}, allowing for that many comparisons: "
                 f"Holm-adjusted p-values)."]
     out = []
     order = credible.groupby("group_variable", sort=False)["p_adjusted"].min().sort_values().index

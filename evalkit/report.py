@@ -416,7 +416,8 @@ class PartnershipReport(WavesAndArmsSections):
     def _equity_sentences(self) -> list[str]:
         from evalkit.pageone import equity_lines
 
-        return equity_lines(self.group_differences, alpha=self.alpha, labels=self.data)
+        shown = int((~self.outcomes["suppressed"].astype(bool)).sum()) if len(self.outcomes) else None
+        return equity_lines(self.group_differences, alpha=self.alpha, labels=self.data, outcomes=shown)
 
     def _glance_caution(self) -> str | None:
         """The one caution the card carries: attrition, else small n, else no comparison group."""
