@@ -246,7 +246,9 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
     people enrolled, or with both ``pre`` and ``post`` answers on some measure,
     and every recorded group is large enough to show (otherwise the small groups
     protect each other and folding would only cost another group); larger "not
-    recorded" groups are left alone (they are shown as a group).
+    recorded" groups are left alone (they are shown as a group). Measures with
+    fewer than ``min_group_size`` pairs in the whole partnership are withheld for
+    every group, so they are not counted.
 
     Parameters
     ----------
@@ -277,7 +279,11 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
             if n_blank == 0 or blank.all():
                 continue
             if pid not in pairs_of:
-                pairs_of[pid] = pairs[pairs["partnership_id"] == pid]
+                mine = pairs[pairs["partnership_id"] == pid]
+                # an outcome with fewer than k pairs in the whole partnership is withheld, and so is every group
+                # of it: it has no small group to protect, and counted here it made every group "small" (trial 13)
+                per = mine["measure"].value_counts()
+                pairs_of[pid] = mine[mine["measure"].isin(per.index[per >= min_group_size])]
             ids = set(people.loc[idx[blank.to_numpy()], "participant_id"])
             theirs = pairs_of[pid]["participant_id"].isin(ids).to_numpy()
             per_measure = np.unique(pairs_of[pid]["measure"].to_numpy(object)[theirs], return_counts=True)[1]
