@@ -296,34 +296,43 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
         legend_below(fig, handles)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        hidden = gaps["ratio"].isna().to_numpy(bool)
-        guard = hidden & np.array([protects(n) for n in gaps.get("note", pd.Series([""] * len(gaps)))], dtype=bool)
-        said = []
-        if hidden.any():   # small or protecting, one reason (privacy, rule 2): which is which is not said
-            n = int(hidden.sum())
-            said.append(f"{n} group{'s' if n != 1 else ''} not drawn: too few participants to show"
-                        + (", or left out with one so that it cannot be worked out by subtraction." if guard.any()
-                           else "."))
-        if said:   # wrapped: on one line it ran past the axes and the crop grew the figure to 10.8 in (trial 11)
-            ax.set_title(textwrap.fill(" ".join(said), 60), fontsize=9, loc="left")
+        note = _not_drawn_note(gaps)
+        if note:   # wrapped: on one line it ran past the axes and the crop grew the figure to 10.8 in (trial 11)
+            ax.set_title(textwrap.fill(note, 60), fontsize=9, loc="left")
         return fig
 
 
+def _not_drawn_note(gaps: pd.DataFrame) -> str:
+    """How many groups :func:`plot_representation` leaves out, and why ("" for none): small or protecting, one
+    reason (privacy, rule 2): which is which is not said."""
+    hidden = gaps["ratio"].isna().to_numpy(bool)
+    if not hidden.any():
+        return ""
+    guard = hidden & np.array([protects(n) for n in gaps.get("note", pd.Series([""] * len(gaps)))], dtype=bool)
+    n = int(hidden.sum())
+    return (f"{n} group{'s' if n != 1 else ''} not drawn: too few participants to show"
+            + (", or left out with one so that it cannot be worked out by subtraction." if guard.any() else "."))
+
+
 def describe_representation(gaps: pd.DataFrame) -> str:
-    """Alternative text for :func:`plot_representation`: the under-represented groups and their ratios.
+    """Alternative text for :func:`plot_representation`: the under- and over-represented groups with their
+    ratios, then the figure's note on groups not drawn.
 
     Examples
     --------
     >>> g = pd.DataFrame({"characteristic": ["race"], "group": ["A"], "ratio": [0.5], "ratio_ci_low": [0.3],
     ...                   "ratio_ci_high": [0.8], "verdict": ["under-represented"]})
     >>> describe_representation(g)
-    'Representation ratios of 1 group: under-represented: race A (0.50, 95% CI 0.30 to 0.80).'
+    'Representation ratios of 1 group: under-represented: race A (0.50, 95% CI 0.30 to 0.80); no group is over-represented.'
     """
     g = gaps[gaps["ratio"].notna()]
     if g.empty:
         return "No group can be compared with the community."
-    under = g[g["verdict"] == "under-represented"]
-    listed = "; ".join(f"{r['characteristic']} {r['group']} ({r['ratio']:.2f}, 95% CI {r['ratio_ci_low']:.2f} to "
-                       f"{r['ratio_ci_high']:.2f})" for _, r in under.iterrows())
-    return (f"Representation ratios of {len(g)} group{'s' if len(g) != 1 else ''}: "
-            + (f"under-represented: {listed}." if listed else "no group is under-represented."))
+    said = []
+    for verdict in ("under-represented", "over-represented"):   # as the figure colours them (trial 13)
+        listed = ", ".join(f"{r['characteristic']} {r['group']} ({r['ratio']:.2f}, 95% CI {r['ratio_ci_low']:.2f} "
+                           f"to {r['ratio_ci_high']:.2f})" for _, r in g[g["verdict"] == verdict].iterrows())
+        said.append(f"{verdict}: {listed}" if listed else f"no group is {verdict}")
+    note = _not_drawn_note(gaps)
+    return (f"Representation ratios of {len(g)} group{'s' if len(g) != 1 else ''}: " + "; ".join(said) + "."
+            + (f" {note}" if note else ""))

@@ -47,3 +47,24 @@ def test_an_outcome_withheld_for_the_whole_partnership_does_not_stop_folding_the
     report = ek.report.PartnershipReport(data, "riverside-literacy")
     assert report.outcomes.set_index("measure").at["knowledge", "suppressed"]
     assert "Low-income participants benefited less than other participants" in report.summary()
+
+
+def test_the_who_was_served_alt_text_says_what_the_figure_draws():
+    # F3: riverside's alt text named only the under-represented group ("Hispanic or Latino"), while the figure drew
+    # Black and Multiracial in blue as over-represented, and its "1 group not drawn" note was not in the alt text
+    import matplotlib.pyplot as plt
+
+    from evalkit.health_plots import describe_representation, plot_representation
+
+    gaps = pd.DataFrame({"characteristic": ["race"] * 4, "group": ["A", "B", "C", "D"],
+                         "ratio": [0.5, 1.9, 1.0, float("nan")], "ratio_ci_low": [0.3, 1.3, 0.8, float("nan")],
+                         "ratio_ci_high": [0.8, 2.8, 1.2, float("nan")],
+                         "verdict": ["under-represented", "over-represented", "in line", "not judged"],
+                         "note": ["", "", "", "suppressed: fewer than 10 participants"]})
+    alt = describe_representation(gaps)
+    assert "under-represented: race A (0.50, 95% CI 0.30 to 0.80)" in alt
+    assert "over-represented: race B (1.90, 95% CI 1.30 to 2.80)" in alt
+    fig = plot_representation(gaps)
+    note = fig.axes[0].get_title(loc="left")
+    assert note.startswith("1 group not drawn") and alt.endswith(" " + " ".join(note.split()))
+    plt.close(fig)
