@@ -363,12 +363,16 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     else:
         pi = (pooled_row.get("pi_low", np.nan), pooled_row.get("pi_high", np.nan))
     ax.plot(list(pi), [0, 0], color="0.2", lw=1, ls=":")
+    if np.isfinite(pi).all():   # what the dotted line is (trial 13: in no legend or caption)
+        handles.append(plt.Line2D([], [], color="0.2", lw=1, ls=":", label=f"{round(conf_level * 100)}% prediction interval"))
+    handles.insert(0, plt.Line2D([], [], color="0.2", marker="D", ls="none", ms=8,
+                                 label=f"Pooled ({round(conf_level * 100)}% CI)"))
     ax.axvline(0, color="0.5", lw=0.8)
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(6))   # "-0.75-0.50-0.25" ran together (trial 13)
     ax.set_yticks([0, *y], ["Pooled (random effects)", *[textwrap.shorten(str(n), 40, placeholder="...") for n in c["name"]]])
     ax.set_xlabel(f"Mean change, post - pre ({round(conf_level * 100)}% CI)")
     ax.set_title(textwrap.fill(str(pooled_row["label"]), 70), fontsize=10)
-    if handles:
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     sns.despine(ax=ax, left=True)
     tight_layout(fig)
     return fig

@@ -201,9 +201,11 @@ class PortfolioReport:
                 "Wald-type 95% interval; 95% prediction interval for a new partnership from the t distribution with "
                 "k \u2212 2 degrees of freedom, Higgins, Thompson & Spiegelhalter 2009, since tau\u00b2 is poorly "
                 "known from few partnerships; whether partnerships differ is judged by Cochran's Q test and I\u00b2). "
-                "Each partnership's interval is the paired t interval of its own report. "
+                "Each partnership's interval is the paired t interval of its own report, and its colour is its "
+                "report's verdict, which allows for the several outcomes a report tests (Holm-adjusted p-values): "
+                "an interval that leaves out 0 can still be \"no clear change\". "
                 + suppression_rule("Partnerships with fewer than {k} matched participants on an indicator are "
-                                   "suppressed and not pooled.", "partnerships", self.min_group_size)
+                                   "not shown and not pooled.", "partnerships", self.min_group_size)
                 + " A partnership with a comparison group contributes its program effect instead (the ANCOVA-adjusted "
                 "difference program - comparison, with its standard error; its comparison participants are never "
                 "counted as programme participants); program effects and pre/post changes estimate different "

@@ -1,6 +1,8 @@
 """Finished pages: figure style and alt text, the report page, the index landing page, PDF and Excel tables."""
 from __future__ import annotations
 
+import base64
+
 import json
 import re
 from xml.etree import ElementTree
@@ -406,6 +408,14 @@ def test_the_portfolios_forest_plots_print_two_to_a_page(sample_run):
                and box.element.tag == "img" and box.element.get("alt", "").startswith("Forest plot")]
     assert len(forests) == 3
     assert len(set(forests)) == 2, forests
+    # trial 13 (F8): the skills forest's eight x tick labels, -0.75 to 1.00, ran together ("-0.75-0.50-0.25") in a
+    # 2.6 in wide axis; matplotlib writes each text of an SVG as a comment before its outlines
+    page = (sample_run.out_dir / "_portfolio.html").read_text(encoding="utf-8")
+    for svg in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page):
+        svg = base64.b64decode(svg).decode("utf-8")
+        if "Pooled (random effects)" in svg:
+            ticks = [t for t in re.findall(r"<!-- (.{1,8}?) -->", svg) if re.fullmatch(r"[\u2212-]?\d+(\.\d+)?", t)]
+            assert 3 <= len(ticks) <= 7, ticks
 
 
 def test_pdf_printing_fetches_nothing_but_inline_data():

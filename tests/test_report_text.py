@@ -268,7 +268,7 @@ def test_the_median_n_of_the_summary_says_which_outcomes_it_is_over(sample_data)
     summary = PartnershipReport(data, "riverside-literacy").summary()
     assert "(median)" not in summary
     # its one unclear outcome is yes/no: no t-test d_z for it (trial 12); eastside's six are scores and ratings
-    assert "on the six outcomes that showed no clear change" in PartnershipReport(data, "eastside-stem").summary()
+    assert "on the six score or rating outcomes that showed no clear change" in PartnershipReport(data, "eastside-stem").summary()
     uplands = PartnershipReport(data, "uplands-tutoring").summary()
     assert "only 23 participants answered both surveys" not in uplands
     assert "the median outcome has only 23 matched pairs" in uplands

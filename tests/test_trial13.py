@@ -68,3 +68,25 @@ def test_the_who_was_served_alt_text_says_what_the_figure_draws():
     note = fig.axes[0].get_title(loc="left")
     assert note.startswith("1 group not drawn") and alt.endswith(" " + " ".join(note.split()))
     plt.close(fig)
+
+
+def test_the_portfolio_explains_what_its_forest_plots_draw(sample_data):
+    # F10: civic's volunteering was drawn grey, "No clear change", with an interval of 4 to 33 points beside green
+    # points with narrower gains, and nothing in the portfolio said the colour is each report's Holm-adjusted verdict.
+    # F8: the pooled row's dotted line (the prediction interval) was in no legend (its tick labels that ran together:
+    # test_presentation). F9: its methods still said "suppressed".
+    import matplotlib.pyplot as plt
+
+    import evalkit as ek
+
+    portfolio = ek.report.PortfolioReport(sample_data)
+    methods = portfolio.methods()
+    assert "Holm" in methods and "an interval that leaves out 0 can still be" in methods
+    assert "suppressed" not in methods and "not shown" in methods
+    figures = portfolio.forest_figures()
+    assert figures
+    for shown in figures:
+        ax = shown.figure.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "95% prediction interval" in labels and any(t.startswith("Pooled") for t in labels)
+        plt.close(shown.figure)
