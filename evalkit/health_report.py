@@ -40,11 +40,28 @@ DASH = "\u2013"
 
 
 def format_value(x, unit=None) -> str:
-    """An indicator's value with its unit ("1,046 hours"): whole numbers without decimals, else one decimal."""
+    """An indicator's value with its unit ("1,046 hours"): whole numbers without decimals, else one decimal.
+
+    A value of exactly 1 takes its unit in the singular when the unit is one lower-case English plural
+    ("1 internship", "1 family", "1 class"); other units ("USD", "kg CO2") are shown as recorded.
+    """
     if x is None or pd.isna(x):
         return DASH
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
-    return f"{text} {unit}" if isinstance(unit, str) and unit else text
+    if not (isinstance(unit, str) and unit):
+        return text
+    return f"{text} {_singular(unit) if float(x) == 1 else unit}"
+
+
+def _singular(unit: str) -> str:
+    """The singular of one lower-case English plural word ("families" -> "family"); any other unit as it is."""
+    if not re.fullmatch(r"[a-z]{3,}s", unit) or unit.endswith(("ss", "us", "is")):
+        return unit
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return unit[:-2]
+    return unit[:-1]
 
 
 def _together(rows: pd.DataFrame) -> str:

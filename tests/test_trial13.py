@@ -90,3 +90,16 @@ def test_the_portfolio_explains_what_its_forest_plots_draw(sample_data):
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
         assert "95% prediction interval" in labels and any(t.startswith("Pooled") for t in labels)
         plt.close(shown.figure)
+
+
+def test_one_of_an_indicators_unit_reads_in_the_singular():
+    # F9: first-gen-mentors read "Internships offered: 1 internships in the latest period", greenway "1 events"
+    from evalkit.health_report import format_value
+
+    assert format_value(1, "internships") == "1 internship"
+    assert format_value(1.0, "events") == "1 event"
+    assert format_value(1, "families") == "1 family"
+    assert format_value(1, "hours") == "1 hour"
+    assert format_value(1, "classes") == "1 class"
+    assert format_value(2, "events") == "2 events" and format_value(1.5, "hours") == "1.5 hours"
+    assert format_value(1, "USD") == "1 USD" and format_value(1, "kg CO2") == "1 kg CO2"
