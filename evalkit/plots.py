@@ -222,8 +222,13 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     if note:   # a band under the panels (about 14 characters of 9-pt type to the inch), clear of their ticks
         width, height = fig.get_size_inches()
         lines = textwrap.wrap(note, max(24, int(14 * width)))
-        fig.subplots_adjust(bottom=fig.subplotpars.bottom + (0.2 * len(lines) + 0.1) / height)
-        fig.text(0.02, 0.06 / height, "\n".join(lines), ha="left", va="bottom", fontsize=9, color="0.3")
+        band = 0.2 * len(lines) + 0.1
+        # added to the figure, not taken from the panels: a report's last row of panels stays as high as the rows
+        # above it (trial 13: a fifth shorter, on other tick steps)
+        bottom, top = fig.subplotpars.bottom, fig.subplotpars.top
+        fig.set_size_inches(width, height + band)
+        fig.subplots_adjust(bottom=(bottom * height + band) / (height + band), top=(top * height + band) / (height + band))
+        fig.text(0.02, 0.06 / (height + band), "\n".join(lines), ha="left", va="bottom", fontsize=9, color="0.3")
     return fig
 
 
