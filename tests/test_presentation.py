@@ -396,6 +396,13 @@ def test_riverside_prints_on_at_most_14_letter_pages_with_the_title_on_page_one(
         if element is not None and element.tag == "img" and element.get("alt", "").startswith("Pre and post answers"):
             on_page.setdefault("distributions", n)
     assert on_page["distributions"] == on_page["table"], on_page
+    # trial 13 (F11): every table printed at 7 pt, the Data files table's hashes at 6.2 pt, below the 8-pt floor the
+    # figures' type is held to (and the page footer's size)
+    from weasyprint.formatting_structure import boxes
+
+    table_type = {round(box.style["font_size"] * 0.75, 1) for _, box in _laid_out(document)
+                  if isinstance(box, boxes.TextBox) and box.element_tag in ("td", "th", "code") and box.text.strip()}
+    assert table_type and min(table_type) >= 8, sorted(table_type)
 
 
 def test_the_portfolios_forest_plots_print_two_to_a_page(sample_run):
