@@ -18,7 +18,7 @@ import pandas as pd
 
 from evalkit.figures import legend_below, report_style, tight_layout, wrap_label
 from evalkit.plots import _empty, subplots
-from evalkit.narrate import _num as narrate_number, format_date
+from evalkit.narrate import _num as narrate_number, format_date, singular_unit
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, withheld_note
 
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
@@ -111,7 +111,9 @@ def describe_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFA
             continue
         unit = d["unit"].iloc[0] if isinstance(d["unit"].iloc[0], str) else ""
         first, last = d.iloc[0], d.iloc[-1]
-        parts.append(f"{label} from {first['value']:,.0f} {unit} ({first['period']}) to {last['value']:,.0f} {unit} "
+        def amount(v):   # "1 internship", "2 internships"
+            return f"{v:,.0f} {singular_unit(unit) if unit and v == 1 else unit}"
+        parts.append(f"{label} from {amount(first['value'])} ({first['period']}) to {amount(last['value'])} "
                      f"({last['period']})".replace("  ", " "))
     withheld = int(trend["suppressed"].sum())
     note = _withheld_values(withheld, min_group_size) if withheld else ""

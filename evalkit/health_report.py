@@ -28,7 +28,8 @@ from evalkit import indicators as _indicators
 from evalkit import partner_survey as _partners
 from evalkit import voices as _voices
 from evalkit.labels import column_label, relabel_groups, value_label
-from evalkit.narrate import capitalise, format_date, format_number, format_p, format_pct, md_escape
+from evalkit.narrate import (capitalise, format_date, format_number, format_p, format_pct, md_escape,
+                             singular_unit)
 from evalkit.narrate import note as _note
 from evalkit.privacy import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, format_count, n_protecting, protects,
                              suppression_rule)
@@ -50,18 +51,7 @@ def format_value(x, unit=None) -> str:
     text = f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
     if not (isinstance(unit, str) and unit):
         return text
-    return f"{text} {_singular(unit) if float(x) == 1 else unit}"
-
-
-def _singular(unit: str) -> str:
-    """The singular of one lower-case English plural word ("families" -> "family"); any other unit as it is."""
-    if not re.fullmatch(r"[a-z]{3,}s", unit) or unit.endswith(("ss", "us", "is")):
-        return unit
-    if unit.endswith("ies"):
-        return unit[:-3] + "y"
-    if unit.endswith(("sses", "xes", "ches", "shes", "zes")):
-        return unit[:-2]
-    return unit[:-1]
+    return f"{text} {singular_unit(unit) if float(x) == 1 else unit}"
 
 
 def _together(rows: pd.DataFrame) -> str:
@@ -333,6 +323,31 @@ class HealthSections:
         return ReportFigure(plot_indicator_trends(self.trend, min_group_size=self.k),
                             describe_indicator_trends(self.trend, min_group_size=self.k))
 
+    def indicators_figures(self) -> list:
+        """The indicator charts as the report shows them: one figure a row of two charts (see :meth:`_rows`)."""
+        from evalkit.health_plots import describe_indicator_trends, plot_indicator_trends
+
+        if self.trend.empty:
+            return []
+        return self._rows(self.trend, "indicator", 2, plot_indicator_trends, describe_indicator_trends)
+
+    def _rows(self, table: pd.DataFrame, key: str, per_row: int, plot, describe) -> list:
+        """One figure a row of ``per_row`` panels, a panel per value of ``key``, each with its own alt text.
+
+        A grid of panels is one image, which print cannot break: the indicator charts (4.3 in) and the
+        partners' check-in panels left up to half of the page before them blank (trial 13). Drawn a row at a
+        time (``plot`` and ``describe`` on that row's rows of ``table``), the first row prints under the
+        text before it. Each row notes the values it withholds. With one row, the list holds the one figure.
+        """
+        from evalkit.figures import ReportFigure
+
+        names = list(dict.fromkeys(table[key]))
+        figures = []
+        for i in range(0, len(names), per_row):
+            part = table[table[key].isin(names[i:i + per_row])]
+            figures.append(ReportFigure(plot(part, min_group_size=self.k), describe(part, min_group_size=self.k)))
+        return figures
+
     # ---- Action plan ----------------------------------------------------------------------------
     def action_plan(self) -> str:
         """On-time share and the overdue milestones, named."""
@@ -460,6 +475,14 @@ class HealthSections:
             return None
         return ReportFigure(plot_partner_survey(self.survey, min_group_size=self.k),
                             describe_partner_survey(self.survey, min_group_size=self.k))
+
+    def partners_figures(self) -> list:
+        """The partners' check-in panels as the report shows them: one figure a row of three (see :meth:`_rows`)."""
+        from evalkit.health_plots import describe_partner_survey, plot_partner_survey
+
+        if self.survey.empty:
+            return []
+        return self._rows(self.survey, "item", 3, plot_partner_survey, describe_partner_survey)
 
     # ---- Who was served -----------------------------------------------------------------------
     def served(self) -> str:

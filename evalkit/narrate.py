@@ -560,3 +560,21 @@ def heterogeneity_sentence(row, *, alpha: float = 0.05, what: str = "change", di
     else:
         text += "; too few partnerships for a prediction interval."
     return text
+
+
+def singular_unit(unit: str) -> str:
+    """The singular of a unit that is one lower-case English plural ("families" -> "family", "classes" -> "class");
+    any other unit ("USD", "kg CO2", "bus") as it is. For a quantity of exactly 1: "1 internship", not "1 internships".
+
+    Examples
+    --------
+    >>> singular_unit("internships"), singular_unit("families"), singular_unit("USD")
+    ('internship', 'family', 'USD')
+    """
+    if not re.fullmatch(r"[a-z]{3,}s", unit) or unit.endswith(("ss", "us", "is")):
+        return unit
+    if unit.endswith("ies"):
+        return unit[:-3] + "y"
+    if unit.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return unit[:-2]
+    return unit[:-1]

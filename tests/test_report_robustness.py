@@ -18,8 +18,9 @@ REPORT = ("at_a_glance", "profile", "summary", "participation", "attendance_figu
           "outcomes_table", "distribution_figure", "distribution_figures", "comparison_group", "satisfaction",
           "satisfaction_figure", "longterm", "change_over_time", "targets_table", "results_by_group", "methods",
           "tables", "index_card")
-HEALTH = ("voices", "themes_table", "stories", "indicators", "indicators_table", "indicators_figure", "action_plan",
-          "milestones_table", "milestones_figure", "partners", "partners_table", "partners_figure", "served",
+HEALTH = ("voices", "themes_table", "stories", "indicators", "indicators_table", "indicators_figure", "indicators_figures",
+          "action_plan", "milestones_table", "milestones_figure", "partners", "partners_table", "partners_figure",
+          "partners_figures", "served",
           "representation_table", "representation_figure", "methods")
 
 

@@ -103,3 +103,29 @@ def test_one_of_an_indicators_unit_reads_in_the_singular():
     assert format_value(1, "classes") == "1 class"
     assert format_value(2, "events") == "2 events" and format_value(1.5, "hours") == "1.5 hours"
     assert format_value(1, "USD") == "1 USD" and format_value(1, "kg CO2") == "1 kg CO2"
+    from evalkit.health_plots import describe_indicator_trends   # the chart's alt text too
+
+    trend = pd.DataFrame({"indicator": ["i"] * 2, "label": ["Internships offered"] * 2, "unit": ["internships"] * 2,
+                          "period": ["q1", "q2"], "period_rank": [0, 1], "value": [2.0, 1.0], "suppressed": False})
+    assert "from 2 internships (q1) to 1 internship (q2)" in describe_indicator_trends(trend)
+
+
+def test_the_indicator_charts_and_check_in_panels_come_a_row_at_a_time(sample_data):
+    # F2: the indicator charts (one 2 x 2 figure, 4.3 in) and the partners' check-in panels (two rows of three) were
+    # one image each, which print cannot break: first-gen's page 7 was 48% filled, the charts on page 8. Drawn a row
+    # at a time, the same panels in the same order, each row with its own alt text.
+    import matplotlib.pyplot as plt
+
+    from evalkit.health_report import HealthSections
+
+    health = HealthSections(sample_data, "first-gen-mentors")
+    for whole, rows, per_row in ((health.indicators_figure(), health.indicators_figures(), 2),
+                                 (health.partners_figure(), health.partners_figures(), 3)):
+        titles = [ax.get_title() for ax in whole.figure.axes if ax.get_title()]
+        assert len(rows) == -(-len(titles) // per_row) >= 2
+        assert [ax.get_title() for row in rows for ax in row.figure.axes if ax.get_title()] == titles
+        for row in rows:
+            named = [" ".join(ax.get_title().split()) for ax in row.figure.axes if ax.get_title()]
+            assert all(name in row.alt for name in named)
+            assert not any(" ".join(t.split()) in row.alt for t in titles if " ".join(t.split()) not in named)
+        plt.close("all")
