@@ -129,3 +129,37 @@ def test_the_indicator_charts_and_check_in_panels_come_a_row_at_a_time(sample_da
             assert all(name in row.alt for name in named)
             assert not any(" ".join(t.split()) in row.alt for t in titles if " ".join(t.split()) not in named)
         plt.close("all")
+
+
+def test_a_sections_opening_line_is_kept_with_what_follows_in_print():
+    # F7: civic's page 4 ended with "6 Long-term benefits" and its one-line introduction, the section's results on
+    # page 5. The paragraph just under a heading leads into what follows (ek-lead: print keeps it with the next
+    # block, as it keeps a heading with that paragraph).
+    from bs4 import BeautifulSoup
+
+    from evalkit.batch.html import finish_page
+
+    page = finish_page('<main class="ek-main"><div><h2>Long-term benefits</h2><p>What participants reported.</p></div>'
+                       "<div><p>Compared with the start:</p><ul><li>Skills rose.</li></ul><p>Later.</p></div></main>")
+    soup = BeautifulSoup(page, "html.parser")
+    first, second, later = soup.select("main > div p")
+    assert "ek-lead" in first.get("class", [])
+    assert "ek-lead" not in later.get("class", [])
+
+
+def test_the_portfolios_indicator_bar_charts_come_a_chart_at_a_time(sample_data):
+    # F2: the portfolio's shared-indicator bar charts were one figure of five charts (10 in), which print could not
+    # break: the page before it was 61% blank. A figure a chart, each with its own alt text, the same charts.
+    import matplotlib.pyplot as plt
+
+    from evalkit.health_report import PortfolioHealth
+
+    health = PortfolioHealth(sample_data)
+    whole, charts = health.shared_indicators_figure(), health.shared_indicators_figures()
+    titles = [ax.get_title() for ax in whole.figure.axes]
+    assert len(titles) >= 2 and [len(c.figure.axes) for c in charts] == [1] * len(titles)
+    assert [c.figure.axes[0].get_title() for c in charts] == titles
+    for chart, title in zip(charts, titles):
+        label = title.split(" (")[0]
+        assert chart.alt.startswith("Bar chart of shared indicators by partnership: " + label + ", all partnerships")
+    plt.close("all")

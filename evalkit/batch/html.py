@@ -103,7 +103,8 @@ def finish_page(page: str) -> str:
       cells the class ``ek-num``, and tables with more than :data:`STACK_COLUMNS`
       columns the class ``ek-stack`` (the stylesheet stacks them below 56rem); a table of at
       most :data:`KEEP_ROWS` rows the class ``ek-keep`` and a paragraph just before it ``ek-lead``
-      (print keeps both on one page), as it keeps a paragraph just before a quotation with it.
+      (print keeps both on one page), as it keeps a paragraph just before a quotation, and the paragraph
+      just under a ``h2`` or ``h3``, with what follows.
       A pandas header row that only names the index is folded into the first row. Header
       cells get ``scope`` (``col`` in the head, ``row`` in the body) and a table without a
       caption the ``aria-label`` of the heading above it;
@@ -145,6 +146,10 @@ def finish_page(page: str) -> str:
         _label_table(table)
         _name_table(table)
         _keep_short(table)
+    for heading in main.find_all(["h2", "h3"]):   # a section's opening line, kept with what follows (trial 13)
+        first = heading.find_next_sibling()
+        if first is not None and first.name == "p" and "ek-lead" not in first.get("class", []):
+            first["class"] = [*first.get("class", []), "ek-lead"]
     for quote in main.find_all("blockquote"):   # a story's title, kept with the story in print (trial 12)
         lead = quote.find_previous_sibling()
         if lead is not None and lead.name == "p" and "ek-lead" not in lead.get("class", []):
