@@ -470,7 +470,8 @@ def test_forest_plot_colours_each_interval_by_whether_it_excludes_no_change():
     assert colours(plot_forest(c, row, higher_is_better=False)) == [improved, grey, declined]
     fig = plot_forest(c, row)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert legend == ["Improved", "Worsened", "No clear change"]   # "worsened", as the summary says
+    assert legend == ["Pooled (95% CI)", "Improved", "Worsened", "No clear change",   # "worsened", as the summary says
+                      "95% prediction interval"]
     alt = describe_forest(c, row)
     assert "improved: B" in alt and "worsened: C" in alt and "no clear change: A" in alt
     assert "improved: A, B" in describe_forest(c, row, conf_level=0.5)
