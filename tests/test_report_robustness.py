@@ -15,11 +15,11 @@ from evalkit.sample import write_sample
 pytestmark = pytest.mark.integration  # every section of every partnership, twice: about 15 s
 
 REPORT = ("at_a_glance", "profile", "summary", "participation", "attendance_figure", "outcomes_intro",
-          "outcomes_table", "distribution_figure", "distribution_figures", "comparison_group", "satisfaction",
+          "outcomes_table", "distribution_figures", "comparison_group", "satisfaction",
           "satisfaction_figure", "longterm", "change_over_time", "targets_table", "results_by_group", "methods",
           "tables", "index_card")
-HEALTH = ("voices", "themes_table", "stories", "indicators", "indicators_table", "indicators_figure", "indicators_figures",
-          "action_plan", "milestones_table", "milestones_figure", "partners", "partners_table", "partners_figure",
+HEALTH = ("voices", "themes_table", "stories", "indicators", "indicators_table", "indicators_figures",
+          "action_plan", "milestones_table", "milestones_figure", "partners", "partners_table",
           "partners_figures", "served",
           "representation_table", "representation_figure", "methods")
 
