@@ -24,25 +24,23 @@ def test_for_whom_says_on_how_many_outcomes_a_characteristic_was_compared():
     assert "compared on every outcome" in equity_lines(_diffs({"age_group": 7, "gender": 7}), outcomes=7)[0]
 
 
-def test_an_outcome_withheld_for_the_whole_partnership_does_not_stop_folding_the_unrecorded(tmp_path, sample_dir):
+def test_an_outcome_withheld_for_the_whole_partnership_does_not_stop_folding_the_unrecorded(sample_data):
     # F5: with riverside's post-survey knowledge answers kept for 8 people (an optional question), knowledge is
     # withheld for the whole partnership; but it made every low-income group "small" on that measure, so the 10
     # people whose income is not recorded were not folded in, complementary suppression blanked the 115 low-income
     # participants on every outcome, and page two said "no credible difference" instead of its main equity finding.
-    import shutil
+    import dataclasses
 
     import evalkit as ek
     from evalkit.compare import fold_unrecorded
 
-    for f in sample_dir.glob("*.csv"):
-        shutil.copy(f, tmp_path / f.name)
-    r = pd.read_csv(tmp_path / "responses.csv", dtype=str, keep_default_na=False)
+    r = sample_data.responses
     post = (r["partnership_id"] == "riverside-literacy") & (r["measure"] == "knowledge") & (r["wave"] == "post")
     dropped = r.loc[post, "participant_id"].unique()[8:]
-    r[~(post & r["participant_id"].isin(dropped))].to_csv(tmp_path / "responses.csv", index=False)
-    data = ek.load_data(tmp_path, "riverside-literacy")
+    data = dataclasses.replace(sample_data, responses=r[~(post & r["participant_id"].isin(dropped))])
 
-    folded = fold_unrecorded(data).participants["low_income"]
+    folded = fold_unrecorded(data).participants
+    folded = folded.loc[folded["partnership_id"] == "riverside-literacy", "low_income"]
     assert folded.isna().sum() == 0 and folded.str.endswith(" or not recorded").any()
     report = ek.report.PartnershipReport(data, "riverside-literacy")
     assert report.outcomes.set_index("measure").at["knowledge", "suppressed"]
