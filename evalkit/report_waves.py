@@ -174,8 +174,11 @@ class WavesAndArmsSections:
                            min_group_size=self.min_group_size)
         with report_style():
             # compact (the section shares its page): no overall title, wide short panels
+            meta = self.data.measures.set_index("measure")
+            scales = {m: (meta.at[m, "scale_min"], meta.at[m, "scale_max"]) for m in self._over_time_measures
+                      if m in meta.index}
             fig = plot_trajectory(table, title="", panel_size=(6.0, 2.0) if len(self._over_time_measures) == 1
-                                  else (4.6, 2.4), min_group_size=self.min_group_size)
+                                  else (4.6, 2.4), min_group_size=self.min_group_size, scales=scales)
             return ReportFigure(fig, describe_trajectory(table, min_group_size=self.min_group_size))
 
     def _retention_by_wave_table(self) -> pd.DataFrame:

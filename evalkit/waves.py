@@ -630,11 +630,28 @@ def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
 
 
 # --- figure -------------------------------------------------------------------------------------
+def _at_least_a_quarter(ax, bounds) -> None:
+    """Widen ``ax``'s y limits to a quarter of the scale ``bounds`` (min, max) around what is drawn, inside them."""
+    if bounds is None or not np.isfinite(np.asarray(bounds, dtype=float)).all() or bounds[1] <= bounds[0]:
+        return
+    low, high = ax.get_ylim()
+    span = (bounds[1] - bounds[0]) / 4
+    if high - low >= span:
+        return
+    middle = (low + high) / 2
+    low = min(max(middle - span / 2, bounds[0]), bounds[1] - span)
+    ax.set_ylim(low, low + span)
+
+
 def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None,
-                    min_group_size: int = DEFAULT_MIN_GROUP_SIZE, panel_size: tuple[float, float] = (4.6, 3.2)):
+                    min_group_size: int = DEFAULT_MIN_GROUP_SIZE, panel_size: tuple[float, float] = (4.6, 3.2),
+                    scales: dict | None = None):
     """Mean of each measure at each wave with its interval, one panel per measure (from :func:`trajectory`).
 
     Suppressed means are not drawn, and the panel says how many were withheld.
+    ``scales`` maps a measure to its scale's ``(minimum, maximum)``: its axis then spans at
+    least a quarter of that range (1 point of a 1-5 scale), inside the scale, so a change of
+    0.2 points does not fill the panel (matplotlib's own limits hug the intervals).
     ``title=""`` draws no overall title (each panel still names its measure and
     the interval); ``panel_size`` is each panel's width and height in inches.
     Every text from the data (labels, wave and group names) is drawn literally:
@@ -674,10 +691,15 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
             ax.errorbar(x, s["mean"], yerr=[s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]], fmt="-o",
                         color=colors[g], ms=5, capsize=3, lw=1.5, label=str(g) if len(groups) > 1 else None)
         ax.set_xticks(range(len(waves)), [wave_label(w) for w in waves], **literal)
+        _at_least_a_quarter(ax, (scales or {}).get(m))
         kind = t["kind"].iloc[0]
         ax.set_ylabel("share answering yes" if kind == "binary" else "mean", **literal)
-        head = str(t["label"].iloc[0]) + ("" if title is None else f": mean and {round(conf_level * 100)}% CI")
-        ax.set_title(textwrap.fill(head, round(9 * panel_size[0])), fontsize=10, **literal)
+        width = round(9 * panel_size[0])
+        head = textwrap.fill(str(t["label"].iloc[0]), width)
+        if title is not None:   # the interval's words on a line of their own when the line is full ("... and / 95% CI")
+            tail = f"mean and {round(conf_level * 100)}% CI"
+            head += (": " if len(head.split("\n")[-1]) + len(tail) + 2 <= width else ":\n") + tail
+        ax.set_title(head, fontsize=10, **literal)
         withheld = int(t["suppressed"].sum())
         if withheld:   # small or protecting, the groups left out get one reason (privacy, rule 2)
             note = withheld_note(withheld, "means", min_group_size, protected=n_protecting(t))

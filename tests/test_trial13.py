@@ -161,3 +161,24 @@ def test_the_portfolios_indicator_bar_charts_come_a_chart_at_a_time(sample_data)
         label = title.split(" (")[0]
         assert chart.alt.startswith("Bar chart of shared indicators by partnership: " + label + ", all partnerships")
     plt.close("all")
+
+
+def test_the_change_over_time_axis_spans_at_least_a_quarter_of_the_scale(sample_data):
+    # F8: riverside's change over time drew self-rated skills (1-5) on an axis from about 2.95 to 3.35, so a rise of
+    # 0.2 points filled half the panel while the distributions drew the same measure on 1-5. Given each measure's
+    # scale, the axis spans at least a quarter of its range (1 point of 1-5), and never beyond the scale.
+    import matplotlib.pyplot as plt
+
+    import evalkit as ek
+    from evalkit.waves import plot_trajectory, trajectory
+
+    table = trajectory(sample_data, "riverside-literacy", ["skills"])
+    fig = plot_trajectory(table, scales={"skills": (1.0, 5.0)})
+    low, high = fig.axes[0].get_ylim()
+    means = table["mean"]
+    assert high - low >= 1.0 - 1e-9 and 1.0 <= low <= means.min() and means.max() <= high <= 5.0
+    plt.close(fig)
+    shown = ek.report.PartnershipReport(sample_data, "riverside-literacy").trajectory_figure()
+    low, high = shown.figure.axes[0].get_ylim()
+    assert high - low >= 1.0 - 1e-9
+    plt.close(shown.figure)
