@@ -227,7 +227,8 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
         # above it (trial 13: a fifth shorter, on other tick steps)
         bottom, top = fig.subplotpars.bottom, fig.subplotpars.top
         fig.set_size_inches(width, height + band)
-        fig.subplots_adjust(bottom=(bottom * height + band) / (height + band), top=(top * height + band) / (height + band))
+        fig.subplots_adjust(bottom=(bottom * height + band) / (height + band),
+                            top=(top * height + band) / (height + band))
         fig.text(0.02, 0.06 / (height + band), "\n".join(lines), ha="left", va="bottom", fontsize=9, color="0.3")
     return fig
 
@@ -369,7 +370,8 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
         pi = (pooled_row.get("pi_low", np.nan), pooled_row.get("pi_high", np.nan))
     ax.plot(list(pi), [0, 0], color="0.2", lw=1, ls=":")
     if np.isfinite(pi).all():   # what the dotted line is (trial 13: in no legend or caption)
-        handles.append(plt.Line2D([], [], color="0.2", lw=1, ls=":", label=f"{round(conf_level * 100)}% prediction interval"))
+        handles.append(plt.Line2D([], [], color="0.2", lw=1, ls=":",
+                                  label=f"{round(conf_level * 100)}% prediction interval"))
     handles.insert(0, plt.Line2D([], [], color="0.2", marker="D", ls="none", ms=8,
                                  label=f"Pooled ({round(conf_level * 100)}% CI)"))
     ax.axvline(0, color="0.5", lw=0.8)
