@@ -105,14 +105,17 @@ MESSAGE_LABEL = "evalkit-message"
 
 
 def wrap_label(text, width: int = 32, lines: int = 2) -> str:
-    """A label for an axis tick or a panel title: wrapped onto at most ``lines`` lines of about ``width`` characters.
+    """A label for an axis tick or a panel title: wrapped onto at most ``lines`` lines of at most ``width`` characters.
 
     Method: a label too long for one line that ends with a parenthesis ("(1 never - 5 always)")
     whose text before it fits one line is broken before the parenthesis, so the scale's anchors
-    stay together; any other label is wrapped at word boundaries (:func:`textwrap.wrap`). Only
-    a label that needs more than ``lines`` lines is shortened, at a word, with "...". A
-    measure's label usually ends with its scale's anchors, which say what a change means:
-    wrapping keeps them where cutting at one line's width lost them.
+    stay together; any other label is wrapped at word boundaries (:func:`textwrap.wrap`). A label
+    that needs more than ``lines`` lines is shortened in the middle, never at its end: a measure's
+    label usually ends with its scale's anchors or with who gave the rating, which say what a change
+    means, and labels of one survey often differ only there ("... (rated by the student, 1-5)",
+    "... (rated by the teacher, 1-5)"). So its last line is the closing parenthesis whole, after the
+    start of the label cut at a word with "...", or, without such a parenthesis, "..." and the
+    label's last words. Characters are counted, not measured: a wide (e.g. CJK) character counts one.
 
     Examples
     --------
@@ -122,21 +125,49 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     >>> print(wrap_label("Communication between the partners is open and timely", 34))
     Communication between the partners
     is open and timely
+    >>> print(wrap_label("How confident I feel reading aloud in class to other students (rated by the teacher, 1-5)", 40))
+    How confident I feel reading aloud...
+    (rated by the teacher, 1-5)
     >>> wrap_label("Skills (1-5)")
     'Skills (1-5)'
     """
     import textwrap
 
     text = " ".join(str(text).split())
+    if len(text) <= width:
+        return text
     head, paren, tail = text.rpartition(" (")
-    if lines >= 2 and len(text) > width and paren and text.endswith(")") and len(head) <= width \
-            and len(paren.strip() + tail) <= width:
-        return head + "\n(" + tail
+    anchors = "(" + tail if paren and text.endswith(")") and len(tail) < width else ""
+    if lines >= 2 and anchors and len(textwrap.wrap(head, width)) <= lines - 1:
+        return "\n".join(textwrap.wrap(head, width) + [anchors])
     wrapped = textwrap.wrap(text, width) or [""]
-    if len(wrapped) > lines:
-        rest = " ".join(wrapped[lines - 1:])
-        wrapped = wrapped[:lines - 1] + [textwrap.shorten(rest, width, placeholder="...")]
-    return "\n".join(wrapped)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    if lines >= 2 and anchors:   # the start, cut, then the anchors whole
+        start = textwrap.wrap(head, width)
+        return "\n".join(start[:lines - 2] + [_cut_end(" ".join(start[lines - 2:]), width)] + [anchors])
+    if lines >= 2:               # the start, then "..." and the last words
+        return "\n".join(wrapped[:lines - 1] + [_cut_start(" ".join(wrapped[lines - 1:]), width)])
+    return _cut_end(text, width)
+
+
+def _cut_end(text: str, width: int) -> str:
+    """``text`` within ``width`` characters: its first words (or characters, for one long word) and "..."."""
+    import textwrap
+
+    cut = textwrap.shorten(text, width, placeholder="...")
+    return cut if cut.strip(".") else text[:width - 3] + "..."
+
+
+def _cut_start(text: str, width: int) -> str:
+    """``text`` within ``width`` characters: "..." and its last words (or characters, for one long word)."""
+    words, kept = text.split(" "), ""
+    for word in reversed(words):
+        longer = word + (" " + kept if kept else "")
+        if len(longer) + 3 > width:
+            break
+        kept = longer
+    return "..." + (kept or text[-(width - 3):])
 
 
 def figure_message(figure) -> str | None:

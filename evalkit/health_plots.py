@@ -43,11 +43,14 @@ def _short(text, width=40) -> str:
     return wrap_label(text, width, lines=2)
 
 
-def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                          columns: int | None = None):
     """One small line chart per indicator: its value at each period (:func:`evalkit.indicators.indicator_trend`).
 
     Suppressed values (counts of people under the minimum group size) are not
-    drawn; the figure notes how many were withheld.
+    drawn; the figure notes how many were withheld. ``columns`` is the number of charts a row (default two,
+    one for a single indicator); a figure drawing one row of a section gives the section's number, so a
+    last row of one chart keeps the others' width.
 
     Examples
     --------
@@ -61,7 +64,7 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
         if trend.empty:
             return _empty("No partnership indicators were recorded.")
         names = list(dict.fromkeys(trend["indicator"]))
-        cols = 2 if len(names) > 1 else 1
+        cols = columns or (2 if len(names) > 1 else 1)
         rows = int(np.ceil(len(names) / cols))
         fig, axes = subplots(rows, cols, figsize=(7.5, 2.3 * rows + 0.4), squeeze=False)
         for ax, name in zip(axes.ravel(), names):
@@ -187,11 +190,15 @@ def describe_milestones(status: pd.DataFrame) -> str:
             + tail + ".")
 
 
-def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE):
+def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                        columns: int | None = None, roles: list | None = None):
     """Each partner-survey item's mean at each check-in, one line per respondent role.
 
     Takes :func:`evalkit.partner_survey.partner_survey_summary` (one partnership);
-    suppressed means are not drawn and are counted in a note.
+    suppressed means are not drawn and are counted in a note, under the legend. ``columns`` is the
+    number of panels a row (default up to three); ``roles`` the respondent roles in the order that gives
+    each its colour and marker (default: as ``summary`` names them). A figure drawing one row of a
+    section gives the section's, so a role and a panel look the same in every row.
 
     Examples
     --------
@@ -203,12 +210,16 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         if summary.empty:
             return _empty("The partners' check-in survey was not recorded.")
         items = list(dict.fromkeys(summary["item"]))
-        cols = min(3, len(items))
+        cols = columns or min(3, len(items))
         rows = int(np.ceil(len(items) / cols))
-        fig, axes = subplots(rows, cols, figsize=(7.5, 2.2 * rows + 0.8), squeeze=False, sharey=True)
-        roles = list(dict.fromkeys(summary["respondent_role"]))
-        palette = dict(zip(roles, [c for c, _ in _ROLE_STYLES]))
-        markers = dict(zip(roles, [m for _, m in _ROLE_STYLES]))
+        withheld = int(summary["suppressed"].sum())
+        foot = 0.35 + (0.25 if withheld else 0)   # inches under the panels: the legend, and the note under it
+        height = 2.2 * rows + 0.45 + foot
+        fig, axes = subplots(rows, cols, figsize=(7.5, height), squeeze=False, sharey=True)
+        styled = list(dict.fromkeys([*(roles or []), *summary["respondent_role"]]))
+        palette = dict(zip(styled, [c for c, _ in _ROLE_STYLES]))
+        markers = dict(zip(styled, [m for _, m in _ROLE_STYLES]))
+        roles = [r for r in styled if r in set(summary["respondent_role"])]
         lo, hi = float(summary["scale_min"].min()), float(summary["scale_max"].max())
         periods = summary.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
         for ax, item in zip(axes.ravel(), items):
@@ -217,7 +228,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
                 r = d[(d["respondent_role"] == role) & d["mean"].notna()].sort_values("period_rank")
                 if len(r):
                     ax.plot(r["period_rank"], r["mean"], "-", marker=markers[role], color=palette[role],
-                            lw=2 if role != roles[-1] else 1, label=role)
+                            lw=2 if role != styled[-1] else 1, label=role)
             ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9, pad=8)   # clear of the top tick label
             ax.set_xticks(range(len(periods)), periods, rotation=30, ha="right", fontsize=9)
             ax.set_ylim(lo, hi)
@@ -226,12 +237,14 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         for ax in axes.ravel()[len(items):]:
             ax.axis("off")
         handles = [plt.Line2D([], [], color=palette[r], marker=markers[r], label=r) for r in roles]
-        fig.legend(handles=handles, loc="lower center", ncol=len(roles), frameon=False)
-        withheld = int(summary["suppressed"].sum())
+        note = 0.25 if withheld else 0.0
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, note / height), ncol=len(roles),
+                   frameon=False)
         if withheld:   # small or protecting, the roles left out get one reason (privacy, rule 2)
             guard = n_protecting(summary)
-            fig.text(0.01, 0.06, withheld_note(withheld, "means", min_group_size, protected=guard), fontsize=9)
-        tight_layout(fig, rect=(0, 0.1, 1, 1))
+            fig.text(0.01, 0.02 / height, withheld_note(withheld, "means", min_group_size, protected=guard),
+                     fontsize=9, va="bottom")
+        tight_layout(fig, rect=(0, foot / height, 1, 1))
         return fig
 
 

@@ -331,13 +331,16 @@ class HealthSections:
             return []
         return self._rows(self.trend, "indicator", 2, plot_indicator_trends, describe_indicator_trends)
 
-    def _rows(self, table: pd.DataFrame, key: str, per_row: int, plot, describe) -> list:
+    def _rows(self, table: pd.DataFrame, key: str, per_row: int, plot, describe, **options) -> list:
         """One figure a row of ``per_row`` panels, a panel per value of ``key``, each with its own alt text.
 
         A grid of panels is one image, which print cannot break: the indicator charts (4.3 in) and the
         partners' check-in panels left up to half of the page before them blank (trial 13). Drawn a row at a
         time (``plot`` and ``describe`` on that row's rows of ``table``), the first row prints under the
         text before it. Each row notes the values it withholds. With one row, the list holds the one figure.
+        With more, every row is laid out ``per_row`` panels wide, so a short last row's panels keep the width
+        of the others (trial 14); ``options`` go to ``plot`` (the roles' order, which styles each role alike
+        in every row).
         """
         from evalkit.figures import ReportFigure
 
@@ -345,7 +348,14 @@ class HealthSections:
         figures = []
         for i in range(0, len(names), per_row):
             part = table[table[key].isin(names[i:i + per_row])]
-            figures.append(ReportFigure(plot(part, min_group_size=self.k), describe(part, min_group_size=self.k)))
+            columns = per_row if len(names) > per_row else None
+            figures.append(ReportFigure(plot(part, min_group_size=self.k, columns=columns, **options),
+                                        describe(part, min_group_size=self.k)))
+        if len(figures) > 1:   # the margins and gaps of the roomiest row for every row: panels of one width
+            pars = [f.figure.subplotpars for f in figures]
+            left, right, wspace = max(p.left for p in pars), min(p.right for p in pars), max(p.wspace for p in pars)
+            for f in figures:
+                f.figure.subplots_adjust(left=left, right=right, wspace=wspace)
         return figures
 
     # ---- Action plan ----------------------------------------------------------------------------
@@ -482,7 +492,8 @@ class HealthSections:
 
         if self.survey.empty:
             return []
-        return self._rows(self.survey, "item", 3, plot_partner_survey, describe_partner_survey)
+        return self._rows(self.survey, "item", 3, plot_partner_survey, describe_partner_survey,
+                          roles=list(dict.fromkeys(self.survey["respondent_role"])))
 
     # ---- Who was served -----------------------------------------------------------------------
     def served(self) -> str:

@@ -1,0 +1,131 @@
+"""Findings of trial 14 (/work/notes/trial14.md: edge cases of the figures), each a test written before its fix."""
+from __future__ import annotations
+
+import pytest
+
+from evalkit.figures import wrap_label
+
+_STUDENT = "How confident I feel reading aloud in class to other students and teachers (rated by the student, 1-5)"
+_TEACHER = "How confident I feel reading aloud in class to other students and teachers (rated by the teacher, 1-5)"
+
+
+def test_two_labels_that_differ_at_their_end_stay_different_when_shortened():
+    # F-B: both were drawn 'How confident I feel reading aloud in\nclass to other students and teachers...', two rows
+    # of the at-a-glance chart a reader could not tell apart; what they differ in (who rated) is in the anchors
+    student, teacher = wrap_label(_STUDENT, 40), wrap_label(_TEACHER, 40)
+    assert student != teacher
+    assert student.endswith("\n(rated by the student, 1-5)") and teacher.endswith("\n(rated by the teacher, 1-5)")
+
+
+@pytest.mark.parametrize("text, width", [
+    (_STUDENT, 40),
+    ("Sense of belonging at school and in the wider neighbourhood community (0 no, 1 yes)", 40),
+    ("Communication between partners (1 strongly disagree - 5 strongly agree)", 34),
+    ("Word " + "y" * 80, 40),
+    ("a " * 60, 20),
+])
+def test_a_shortened_label_keeps_its_start_and_end_on_at_most_two_lines_within_the_width(text, width):
+    # F-B: a label needing a third line lost its end ('(0 no,...': the scale's anchors cut mid-parenthesis, an
+    # unbalanced '('), and a label of one long word kept '...' alone on its second line
+    shown = wrap_label(text, width)
+    lines = shown.split("\n")
+    assert len(lines) == 2 and all(0 < len(line) <= width for line in lines), lines
+    assert all(line.strip(".") for line in lines), lines          # no line is only the ellipsis
+    assert shown.count("(") == shown.count(")"), shown
+    words = " ".join(text.split()).split(" ")
+    assert lines[0].startswith(words[0]) and shown.endswith(words[-1][-5:]), shown   # its start and its end
+    assert "..." in shown
+
+
+def test_labels_that_fit_are_wrapped_as_before():
+    assert wrap_label("How often I practise what I learned (1 never - 5 always)", 40) == \
+        "How often I practise what I learned\n(1 never - 5 always)"
+    assert wrap_label("Communication between the partners is open and timely", 34) == \
+        "Communication between the partners\nis open and timely"
+    assert wrap_label("Skills (1-5)") == "Skills (1-5)"
+    assert wrap_label("Sense of belonging at school (0 no, 1 yes)", 40) == "Sense of belonging at school\n(0 no, 1 yes)"
+
+
+# --- the partners' check-in and indicator charts drawn a row at a time ----------------------------------------------
+def _health(sample_data, *, items=None, indicators=None, survey=None, k=5):
+    """riverside's health sections, with its check-in survey's first item cloned into ``items`` items, its first
+    indicator into ``indicators`` indicators, or its check-in survey replaced by ``survey``."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    from evalkit.health_report import HealthSections
+
+    changes = {}
+    ps, ind = sample_data.partner_survey, sample_data.indicators
+    mine = ps["partnership_id"] == "riverside-literacy"
+    if items is not None:
+        first = ps[mine & (ps["item"] == ps.loc[mine, "item"].iloc[0])]
+        clones = [first.assign(item=f"item{i}", label=f"Item {i} of the check-in") for i in range(items)]
+        changes["partner_survey"] = pd.concat([ps[~mine], *clones], ignore_index=True)
+    if survey is not None:
+        changes["partner_survey"] = pd.concat([ps[~mine], survey], ignore_index=True)
+    if indicators is not None:
+        mine = ind["partnership_id"] == "riverside-literacy"
+        first = ind[mine & (ind["indicator"] == ind.loc[mine, "indicator"].iloc[0])]
+        clones = [first.assign(indicator=f"ind{i}", label=f"Indicator {i}") for i in range(indicators)]
+        changes["indicators"] = pd.concat([ind[~mine], *clones], ignore_index=True)
+    return HealthSections(replace(sample_data, **changes), "riverside-literacy", min_group_size=k)
+
+
+def _panel_widths(figures) -> list[float]:
+    """Width in inches of every drawn panel (axes with their axis on) of the figures."""
+    return [round(ax.get_position().width * f.figure.get_figwidth(), 2)
+            for f in figures for ax in f.figure.axes if ax.axison]
+
+
+@pytest.mark.parametrize("items", [4, 5, 7])
+def test_every_check_in_panel_of_the_section_has_the_same_width(sample_data, items):
+    # F-E: drawn a row at a time, the last row's lone panel spread over the 7.5 in of the figure (three 2.1 in panels
+    # above a 6.9 in one); the same trend reads flatter in a wider panel, so the panels of one section did not compare
+    widths = _panel_widths(_health(sample_data, items=items).partners_figures())
+    assert len(widths) == items and max(widths) - min(widths) < 0.05, widths
+
+
+@pytest.mark.parametrize("indicators", [3, 5])
+def test_every_indicator_chart_of_the_section_has_the_same_width(sample_data, indicators):
+    widths = _panel_widths(_health(sample_data, indicators=indicators).indicators_figures())
+    assert len(widths) == indicators and max(widths) - min(widths) < 0.05, widths
+
+
+def test_a_role_keeps_its_colour_and_marker_from_one_row_of_check_in_panels_to_the_next(sample_data):
+    # F-K: the roles were styled in the order each row's table named them: with items 0-2 asked of institutions and
+    # item 3 of partners, the same blue circle meant "institution" in the first row and "partner" in the second
+    ps = sample_data.partner_survey
+    mine = ps[ps["partnership_id"] == "riverside-literacy"]
+    first = mine[mine["item"] == mine["item"].iloc[0]]
+    parts = [first[first["respondent_role"] != "partner"].assign(item=f"item{i}", label=f"Item {i}") for i in range(3)]
+    parts.append(first[first["respondent_role"] == "partner"].assign(item="item3", label="Item 3"))
+    import pandas as pd
+
+    figures = _health(sample_data, survey=pd.concat(parts, ignore_index=True)).partners_figures()
+    assert len(figures) == 2
+    styles = {}
+    for f in figures:
+        legend = f.figure.legends[0]
+        for text, handle in zip(legend.get_texts(), legend.legend_handles):
+            styles.setdefault(text.get_text(), set()).add((handle.get_color(), handle.get_marker()))
+    assert {"institution", "partner"} <= set(styles)
+    assert all(len(s) == 1 for s in styles.values()), styles
+    assert len({next(iter(s)) for s in styles.values()}) == len(styles), styles   # and roles differ from each other
+
+
+def test_the_withheld_means_note_of_a_row_of_check_in_panels_is_clear_of_its_legend(sample_data):
+    # F-D: the note sat at 6% of the figure's height and the legend at its foot, fractions sized for a grid of two
+    # rows; in a one-row figure (3 in) the legend's words ran through the note's line
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figures = _health(sample_data, items=3, k=16).partners_figures()   # riverside's 14 institutions are under 16
+    (figure,) = [f.figure for f in figures]
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    (note,) = [t.get_window_extent(renderer) for t in figure.texts if "not shown" in t.get_text()]
+    legend = figure.legends[0].get_window_extent(renderer)
+    ticks = [t.get_window_extent(renderer) for ax in figure.axes if ax.axison for t in ax.get_xticklabels()]
+    assert not note.overlaps(legend), (note, legend)
+    assert not any(legend.overlaps(t) or note.overlaps(t) for t in ticks)
