@@ -129,3 +129,18 @@ def test_the_withheld_means_note_of_a_row_of_check_in_panels_is_clear_of_its_leg
     ticks = [t.get_window_extent(renderer) for ax in figure.axes if ax.axison for t in ax.get_xticklabels()]
     assert not note.overlaps(legend), (note, legend)
     assert not any(legend.overlaps(t) or note.overlaps(t) for t in ticks)
+
+
+def test_the_readme_states_the_rate_rule_as_the_data_contract_does():
+    # F-J: the README promised "no rate whose numerator or denominator is under k", while the data contract (rule 3)
+    # and evalkit.privacy show an outcome statistic of a group of at least k, such as the share answering "yes" (of 18,
+    # 11% is 2 people): a reader of the README was promised more than reports do
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    contract = " ".join((root / "evalkit" / "DATA_CONTRACT.md").read_text(encoding="utf-8").split())
+    assert "Outcome statistics of a group of at least *k* (a mean score, the share answering \"yes\")" in contract
+    privacy = readme[readme.index("## Privacy"):]
+    assert "no rate whose numerator or denominator is under *k*, figures" not in privacy
+    assert "outcome statistics of a group of at least *k*" in privacy and "share answering" in privacy
