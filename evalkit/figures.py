@@ -35,7 +35,7 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
            "check_one_change_family", "change_withheld_note", "distribution_panels", "layout_memo", "tight_layout",
-           "MESSAGE_LABEL", "figure_message", "wrap_label"]
+           "MESSAGE_LABEL", "figure_message", "wrap_label", "wrap_labels"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
 PRINT_DPI = 200
@@ -148,7 +148,36 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
         return "\n".join(start[:lines - 2] + [_cut_end(" ".join(start[lines - 2:]), width)] + [anchors])
     if lines >= 2:               # the start, then "..." and the last words
         return "\n".join(wrapped[:lines - 1] + [_cut_start(" ".join(wrapped[lines - 1:]), width)])
+    if anchors and len(anchors) <= width // 2:   # one line: the start, cut, and the anchors
+        return _cut_end(head, width - len(anchors) - 1) + " " + anchors
     return _cut_end(text, width)
+
+
+def wrap_labels(labels, width: int = 32, lines: int = 2) -> list[str]:
+    """Labels of one axis wrapped by :func:`wrap_label`, different labels kept different.
+
+    Method: each label is wrapped onto at most ``lines`` lines; labels that differ only in the
+    part a shortening cut ("..., item 1 (1-5)" and "..., item 2 (1-5)") would read the same, so
+    those, and only those, are given a line more until they differ (at most five more: past that
+    they are long texts shown nearly whole).
+
+    Examples
+    --------
+    >>> wrap_labels(["Reading aloud in class to my teachers and parents, item 1 (1-5)",
+    ...              "Reading aloud in class to my teachers and parents, item 2 (1-5)", "Skills (1-5)"], 30, lines=1)
+    ['Reading aloud in class to my\nteachers and parents, item 1\n(1-5)', 'Reading aloud in class to my\nteachers and parents, item 2\n(1-5)', 'Skills (1-5)']
+    """
+    labels = [" ".join(str(label).split()) for label in labels]
+    shown = [wrap_label(label, width, lines) for label in labels]
+    for more in range(lines + 1, lines + 6):
+        origins: dict[str, set] = {}
+        for text, label in zip(shown, labels):
+            origins.setdefault(text, set()).add(label)
+        clashing = {text for text, sources in origins.items() if len(sources) > 1}
+        if not clashing:
+            break
+        shown = [wrap_label(label, width, more) if text in clashing else text for text, label in zip(shown, labels)]
+    return shown
 
 
 def _cut_end(text: str, width: int) -> str:

@@ -18,7 +18,7 @@ import seaborn as sns
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
-                             distribution_panels, forest_verdicts, legend_below, tight_layout, wrap_label)
+                             distribution_panels, forest_verdicts, legend_below, tight_layout, wrap_labels)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -90,7 +90,7 @@ def _empty(message: str, figsize=(7, 1.2)):
 
 
 def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None,
-                min_group_size: int | None = None):
+                min_group_size: int | None = None, label_lines: int = 2):
     """Mean change per measure with its confidence interval, as a share of each scale's range.
 
     Measures use different scales (1-5, 0-20, yes/no), so the change is drawn as
@@ -116,6 +116,9 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
     min_group_size : int, optional
         The minimum group size the table was suppressed at, for the note; default:
         the one its suppression notes state.
+    label_lines : int
+        Lines a measure's label may take (:func:`evalkit.figures.wrap_labels`: shortened in the
+        middle past them, the scale's anchors kept; labels that would read alike get more).
 
     Raises
     ------
@@ -141,7 +144,8 @@ def plot_change(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | N
         if np.isfinite(r["ci_low_pct"]):
             ax.plot([r["ci_low_pct"], r["ci_high_pct"]], [yi, yi], color=c, lw=2.5, solid_capstyle="round")
         ax.plot(r["mean_change_pct"], yi, VERDICT_MARKERS.get(r["Direction"], "o"), color=c, ms=8)
-    ax.set_yticks(y, [wrap_label(label, 40) for label in t["label"]])   # in full: the scale's anchors end it
+    ax.set_yticks(y, wrap_labels(t["label"], 40 if label_lines > 1 else 46, label_lines))   # the anchors kept
+    ax.set_ylim(-0.35, len(t) - 0.65)   # a third of a row past the first and last: no row on the axis line
     ax.set_xlabel(f"Mean change in baseline SDs ({round(conf_level * 100)}% CI / baseline SD)" if standardised
                   else f"Mean change, % of the scale's range ({round(conf_level * 100)}% CI)")
     handles = [plt.Line2D([], [], color=c, marker=VERDICT_MARKERS[k], ms=8, lw=2.5,

@@ -26,6 +26,10 @@ from evalkit.scales import scale_reliability, with_scale_scores
 from evalkit.stats._validation import check_probability
 from evalkit.targets import progress_against_targets
 
+#: The at-a-glance chart's height (inches): a line of label, the frame (title, axis, legend), the cap that keeps
+#: the card on page one, and the least a line of label gets under that cap (:meth:`PartnershipReport.glance_chart`).
+_GLANCE_LINE, _GLANCE_FRAME, _GLANCE_MAX, _GLANCE_MIN_LINE = 0.26, 1.2, 3.3, 0.17
+
 #: Below this share of pre respondents answering post, the report warns that results may not be representative.
 LOW_RETENTION = 0.5
 #: Below this median number of matched pairs, page one cautions that only large changes could be detected.
@@ -469,23 +473,41 @@ class PartnershipReport(WavesAndArmsSections):
         findings += [equity_headline(self.group_differences, self.data), self._glance_caution()]
         chart = self.glance_chart()
         # in a box of its own, which a phone scrolls sideways rather than shrink the chart's type (trial 11 F9)
-        figure = ("" if chart is None else
-                  f'<div class="ek-figure-scroll">{chart.to_html("ek-figure ek-glance-chart")}</div>')
+        # a chart taller than the card's cap (over 12 outcomes) is shown at its size, not shrunk into it
+        tall = chart is not None and chart.figure.get_figheight() > _GLANCE_MAX
+        figure = ("" if chart is None else '<div class="ek-figure-scroll">'
+                  + chart.to_html("ek-figure ek-glance-chart" + (" ek-glance-tall" if tall else "")) + "</div>")
         return HTML(at_a_glance_html(kpis, findings, figure))
 
     def glance_chart(self):
         """The at-a-glance card's chart: the change figure (coloured by verdict) at a compact size, with its
-        alt text (:class:`evalkit.figures.ReportFigure`); None when every outcome is suppressed."""
+        alt text (:class:`evalkit.figures.ReportFigure`); None when every outcome is suppressed.
+
+        Method: 0.26 in a line of label plus 1.2 in for the title, axis and legend, at most 3.3 in, so the
+        card keeps to page one. Squeezed under that cap, a line gets at least 0.17 in (9-pt type and a gap):
+        where two-line labels would get less, each label is cut onto one line (its start and its scale's
+        anchors, :func:`evalkit.figures.wrap_labels`); where even those would (over 12 outcomes), the chart
+        grows past the cap at 0.17 in a line rather than print one label over another.
+        """
+        import matplotlib.pyplot as plt
+
         from evalkit.figures import ReportFigure, describe_change, report_style
         from evalkit.plots import plot_change
 
         if not len(self.outcomes) or self.outcomes["suppressed"].all():
             return None
         with report_style():
-            fig = plot_change(self.outcomes, title="Change on each outcome", min_group_size=self.min_group_size)
-            # a row a line of label, a wrapped label two (laid out when drawn)
-            lines = sum(label.get_text().count("\n") + 1 for label in fig.axes[0].get_yticklabels())
-            fig.set_size_inches(6.5, min(0.26 * lines + 1.2, 3.3))
+            for label_lines in (2, 1):
+                fig = plot_change(self.outcomes, title="Change on each outcome", min_group_size=self.min_group_size,
+                                  label_lines=label_lines)
+                # a row a line of label, a wrapped label two (laid out when drawn)
+                lines = sum(label.get_text().count("\n") + 1 for label in fig.axes[0].get_yticklabels())
+                if _GLANCE_LINE * lines + _GLANCE_FRAME <= _GLANCE_MAX or \
+                        (_GLANCE_MAX - _GLANCE_FRAME) / lines >= _GLANCE_MIN_LINE or label_lines == 1:
+                    break
+                plt.close(fig)   # squeezed under the cap, two-line labels would print over each other: one line
+            fig.set_size_inches(6.5, min(_GLANCE_LINE * lines + _GLANCE_FRAME,
+                                         max(_GLANCE_MAX, _GLANCE_MIN_LINE * lines + _GLANCE_FRAME)))
             return ReportFigure(fig, describe_change(self.outcomes, min_group_size=self.min_group_size))
 
     def index_card(self):

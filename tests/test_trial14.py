@@ -144,3 +144,93 @@ def test_the_readme_states_the_rate_rule_as_the_data_contract_does():
     privacy = readme[readme.index("## Privacy"):]
     assert "no rate whose numerator or denominator is under *k*, figures" not in privacy
     assert "outcome statistics of a group of at least *k*" in privacy and "share answering" in privacy
+
+
+# --- the at-a-glance chart ---------------------------------------------------------------------------------------
+def _glance(sample_data, n: int, label: str):
+    """riverside's at-a-glance chart with its outcomes table's first row cloned into ``n`` outcomes, labelled
+    ``label.format(i)``, and the chart's tick label boxes once drawn."""
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import evalkit as ek
+
+    report = ek.PartnershipReport(sample_data, "riverside-literacy", min_group_size=5)
+    first = report.outcomes[~report.outcomes["suppressed"]].iloc[[0]]
+    report.__dict__["outcomes"] = pd.concat(
+        [first.assign(measure=f"m{i}", label=label.format(i), mean_change=first["mean_change"] + i / 50)
+         for i in range(n)], ignore_index=True)
+    chart = report.glance_chart()
+    FigureCanvasAgg(chart.figure).draw()
+    renderer = chart.figure.canvas.get_renderer()
+    ax = chart.figure.axes[0]
+    return chart, ax, [t.get_window_extent(renderer) for t in ax.get_yticklabels()]
+
+
+_LONG = "How often I practise what I learned, item {} (1 never - 5 always)"
+
+
+_ITEM = "Item {}: how often I practise what I learned (1 never - 5 always)"
+
+
+@pytest.mark.parametrize("n, label", [(7, _LONG), (8, _LONG), (14, _LONG), (8, _ITEM), (12, _ITEM),
+                                      (16, "Outcome {} (1-5)"), (30, "Outcome {} (1-5)")])
+def test_the_at_a_glance_chart_never_prints_one_label_over_another(sample_data, n, label):
+    # F-A: the chart's height was capped at 3.3 in whatever its labels needed: with 8 outcomes of two-line labels
+    # (7 overlapping pairs) or 16 of one line, page one's chart printed every label over the next
+    chart, ax, boxes = _glance(sample_data, n, label)
+    assert len(boxes) == n
+    overlapping = [(i, j) for i in range(n) for j in range(i + 1, n) if boxes[i].overlaps(boxes[j])]
+    assert overlapping == []
+    tall = chart.figure.get_figheight() > 3.3
+    if n <= 12 and label != _LONG:
+        assert not tall   # one line a label fits the card up to 12 outcomes (_LONG's differ in the middle: two)
+
+
+def test_a_label_on_one_line_of_the_at_a_glance_chart_keeps_its_anchors(sample_data):
+    _, ax, _ = _glance(sample_data, 9, "Item {}: how confident I feel reading aloud in class to my teachers (1-5)")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert all("\n" not in t and t.endswith("(1-5)") for t in labels), labels
+    assert len(set(labels)) == 9, labels
+
+
+def test_labels_that_differ_only_in_their_middle_are_given_the_lines_that_tell_them_apart(sample_data):
+    from evalkit.figures import wrap_labels
+
+    labels = [f"How confident I feel reading aloud in class to my teachers and the other parents, item {i} (1-5)"
+              for i in range(3)] + ["Skills (1-5)"]
+    for lines in (1, 2):
+        shown = wrap_labels(labels, 40, lines)
+        assert len(set(shown)) == 4, shown
+        assert shown[-1] == "Skills (1-5)"
+    assert wrap_labels(["Skills (1-5)", "Knowledge (0-20)"], 40) == ["Skills (1-5)", "Knowledge (0-20)"]
+    # the at-a-glance chart's labels, cut onto one line where they would clash, are given two
+    _, ax, _ = _glance(sample_data, 9, "How confident I feel reading aloud in class to my teachers, item {} (1-5)")
+    assert len({t.get_text() for t in ax.get_yticklabels()}) == 9
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_no_outcome_of_the_at_a_glance_chart_is_drawn_on_its_axis_line(sample_data, n):
+    # F-L: with 2 or 3 outcomes the lowest row sat 4 pt above the x axis, so its marker (8 pt across) and interval
+    # overprinted the axis line
+    chart, ax, _ = _glance(sample_data, n, "Outcome {} (1-5)")
+    low, high = ax.get_ylim()
+    points = ax.get_window_extent().height * 72 / chart.figure.dpi
+    assert (0 - low) / (high - low) * points >= 6, (low, high, points)
+
+
+def test_a_chart_taller_than_the_cards_cap_is_shown_at_its_size(sample_data):
+    # with over 12 outcomes the chart grows past 3.3 in; the card's CSS cap (max-height 3.4 in, screen and print) would
+    # shrink it back, and its 9-pt type with it
+    from pathlib import Path
+
+    import evalkit as ek
+
+    chart, _, _ = _glance(sample_data, 16, "Outcome {} (1-5)")
+    assert chart.figure.get_figheight() > 3.4
+    report = ek.PartnershipReport(sample_data, "riverside-literacy", min_group_size=5)
+    report.__dict__["glance_chart"] = lambda: chart
+    assert 'class="ek-figure ek-glance-chart ek-glance-tall"' in report.at_a_glance().data
+    css = (Path(ek.__file__).parent / "templates" / "nbconvert" / "evalkit" / "static" / "report.css").read_text()
+    assert css.count(".at-a-glance img.ek-glance-tall { max-height: none; }") == 2   # on screen and in print
+    assert 'ek-glance-tall' not in ek.PartnershipReport(sample_data, "riverside-literacy").at_a_glance().data
