@@ -19,6 +19,7 @@ import pandas as pd
 from evalkit.figures import legend_below, report_style, tight_layout, wrap_label
 from evalkit.plots import _empty, subplots
 from evalkit.narrate import _num as narrate_number, format_date, singular_unit
+from evalkit.partner_survey import ALL_ROLES
 from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, protects, withheld_note
 
 __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestones", "describe_milestones",
@@ -28,9 +29,11 @@ __all__ = ["plot_indicator_trends", "describe_indicator_trends", "plot_milestone
 #: the white ground at 3:1 or more (WCAG 1.4.11; Okabe-Ito's orange #E69F00 is 2.25:1, sky blue 2.31:1).
 _COLORS = {"done on time": "#009E73", "done late": "#C07800", "overdue": "#D55E00", "not yet due": "#3A87C8",
            "dropped": "0.5", "done (date not recorded)": "#009E73"}
-#: Colour and marker of each respondent role in the partners' check-in figure: roles differ by shape as well
-#: as colour (WCAG 1.4.1), every colour at 3:1 or more on white.
-_ROLE_STYLES = [("#0072B2", "o"), ("#C07800", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("0.3", "v")]
+#: Colour and marker of each respondent role in the partners' check-in figure, in turn: roles differ by shape as
+#: well as colour (WCAG 1.4.1), every colour at 3:1 or more on white. Past eight roles (the pooled line among them)
+#: the styles repeat, in the same order.
+_ROLE_STYLES = [("#0072B2", "o"), ("#C07800", "s"), ("#009E73", "^"), ("#CC79A7", "D"), ("0.3", "v"),
+                ("#D55E00", "P"), ("#6A3D9A", "X"), ("#000000", "h")]
 
 
 def _withheld_values(n: int, k: int) -> str:
@@ -213,12 +216,15 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         cols = columns or min(3, len(items))
         rows = int(np.ceil(len(items) / cols))
         withheld = int(summary["suppressed"].sum())
-        foot = 0.35 + (0.25 if withheld else 0)   # inches under the panels: the legend, and the note under it
+        shown_roles = set(summary["respondent_role"])
+        ncol = min(4, len(shown_roles))   # the legend in rows of at most four roles, clear of the figure's edges
+        # inches under the panels: the legend's rows, and the note under them
+        foot = 0.1 + 0.25 * int(np.ceil(len(shown_roles) / ncol)) + (0.25 if withheld else 0)
         height = 2.2 * rows + 0.45 + foot
         fig, axes = subplots(rows, cols, figsize=(7.5, height), squeeze=False, sharey=True)
         styled = list(dict.fromkeys([*(roles or []), *summary["respondent_role"]]))
-        palette = dict(zip(styled, [c for c, _ in _ROLE_STYLES]))
-        markers = dict(zip(styled, [m for _, m in _ROLE_STYLES]))
+        palette = {role: _ROLE_STYLES[i % len(_ROLE_STYLES)][0] for i, role in enumerate(styled)}
+        markers = {role: _ROLE_STYLES[i % len(_ROLE_STYLES)][1] for i, role in enumerate(styled)}
         roles = [r for r in styled if r in set(summary["respondent_role"])]
         lo, hi = float(summary["scale_min"].min()), float(summary["scale_max"].max())
         periods = summary.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
@@ -228,7 +234,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
                 r = d[(d["respondent_role"] == role) & d["mean"].notna()].sort_values("period_rank")
                 if len(r):
                     ax.plot(r["period_rank"], r["mean"], "-", marker=markers[role], color=palette[role],
-                            lw=2 if role != styled[-1] else 1, label=role)
+                            lw=1 if role == ALL_ROLES else 2, label=role)
             ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9, pad=8)   # clear of the top tick label
             ax.set_xticks(range(len(periods)), periods, rotation=30, ha="right", fontsize=9)
             ax.set_ylim(lo, hi)
@@ -238,7 +244,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
             ax.axis("off")
         handles = [plt.Line2D([], [], color=palette[r], marker=markers[r], label=r) for r in roles]
         note = 0.25 if withheld else 0.0
-        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, note / height), ncol=len(roles),
+        fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, note / height), ncol=ncol,
                    frameon=False)
         if withheld:   # small or protecting, the roles left out get one reason (privacy, rule 2)
             guard = n_protecting(summary)

@@ -234,3 +234,30 @@ def test_a_chart_taller_than_the_cards_cap_is_shown_at_its_size(sample_data):
     css = (Path(ek.__file__).parent / "templates" / "nbconvert" / "evalkit" / "static" / "report.css").read_text()
     assert css.count(".at-a-glance img.ek-glance-tall { max-height: none; }") == 2   # on screen and in print
     assert 'ek-glance-tall' not in ek.PartnershipReport(sample_data, "riverside-literacy").at_a_glance().data
+
+
+@pytest.mark.parametrize("n_roles", [5, 9])
+def test_a_check_in_survey_of_many_respondent_roles_draws_each_in_its_own_style(sample_data, n_roles):
+    # F-P: the roles were styled from five styles; with the README's five partner kinds the pooled "all respondents"
+    # line, the sixth, had none (KeyError), and the partnership's whole report failed
+    import numpy as np
+
+    ps = sample_data.partner_survey
+    mine = ps[ps["partnership_id"] == "riverside-literacy"]
+    kinds = [f"partner kind {i}" for i in range(n_roles)]
+    survey = mine.assign(respondent_role=np.resize(kinds, len(mine)))
+    figures = _health(sample_data, survey=survey, k=1).partners_figures()
+    legend = figures[0].figure.legends[0]
+    styles = {t.get_text(): (h.get_color(), h.get_marker()) for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    assert set(styles) == {*kinds, "all respondents"}
+    if n_roles == 5:
+        assert len(set(styles.values())) == len(styles), styles   # up to 7 roles and the pooled line: all differ
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = figures[0].figure
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= figure.bbox.width   # in rows of four, within the figure
+    ticks = [t.get_window_extent(renderer) for ax in figure.axes if ax.axison for t in ax.get_xticklabels()]
+    assert not any(box.overlaps(t) for t in ticks)
