@@ -141,20 +141,33 @@ class PortfolioReport:
 
     @cached_property
     def _report_verdicts(self) -> dict:
-        """(partnership, measure) -> the pre/post verdict of that partnership's report (:func:`compare_prepost`
-        of its data: the measure's own test, Holm-adjusted across its outcomes, and the interval)."""
+        """(partnership, measure, estimate type) -> the verdict of that partnership's report: for a pre/post change,
+        :func:`compare_prepost` of its data (the measure's own test, Holm-adjusted across its outcomes, and the
+        interval); for a program effect, its comparison section's (:func:`evalkit.arms.program_effects` over all
+        of the report's measures, Holm-adjusted, and the interval): "improved" or "declined" where chance is
+        ruled out, else "no clear change"."""
+        from evalkit.arms import program_effects
         from evalkit.compare import compare_prepost
-        from evalkit.portfolio import PROGRAM_EFFECT
+        from evalkit.portfolio import PREPOST_CHANGE, PROGRAM_EFFECT
 
-        pre_post = self.changes[self.changes["estimate_type"] != PROGRAM_EFFECT]
-        pids = list(dict.fromkeys(pre_post["partnership_id"]))
-        if not pids:
-            return {}
-        # one call for all: each partnership's outcomes are still their own Holm family, as in its report (the
-        # same verdicts as one call per partnership, checked at 96 partnerships, in a sixth of the time)
-        t = compare_prepost(self.data, pids, alpha=self.alpha, min_group_size=self.min_group_size)
-        return {(p, m): v for p, m, v, s in zip(t["partnership_id"], t["measure"], t["verdict"], t["suppressed"])
-                if not s}
+        verdicts = {}
+        effect = self.changes["estimate_type"] == PROGRAM_EFFECT
+        pids = list(dict.fromkeys(self.changes.loc[~effect, "partnership_id"]))
+        if pids:
+            # one call for all: each partnership's outcomes are still their own Holm family, as in its report (the
+            # same verdicts as one call per partnership, checked at 96 partnerships, in a sixth of the time)
+            t = compare_prepost(self.data, pids, alpha=self.alpha, min_group_size=self.min_group_size)
+            verdicts.update({(p, m, PREPOST_CHANGE): v for p, m, v, s in
+                             zip(t["partnership_id"], t["measure"], t["verdict"], t["suppressed"]) if not s})
+        for pid in dict.fromkeys(self.changes.loc[effect, "partnership_id"]):
+            t = program_effects(self.data, pid, alpha=self.alpha, min_group_size=self.min_group_size)
+            for _, r in t[(t["group"] == "program") & ~t["suppressed"].astype(bool)].iterrows():
+                p = r["p_adjusted"] if np.isfinite(r["p_adjusted"]) else r["pvalue"]
+                clear = np.isfinite(p) and p < self.alpha and not (r["ci_low"] <= 0 <= r["ci_high"])
+                verdicts[(pid, r["measure"], PROGRAM_EFFECT)] = (
+                    {"better": "improved", "worse": "declined"}.get(r["direction"], "no clear change") if clear
+                    else "no clear change")
+        return verdicts
 
     @property
     def _yes_no(self) -> set:
@@ -173,9 +186,9 @@ class PortfolioReport:
                 if pd.isna(r.get("estimate")):
                     continue
                 same = self.changes[self.changes["estimate_type"] == r["estimate_type"]]   # never mixed
-                if r["estimate_type"] != PROGRAM_EFFECT:   # named as each partnership's report names it
-                    same = same.assign(verdict=[self._report_verdicts.get((p, m)) for p, m in
-                                                zip(same["partnership_id"], same["measure"])])
+                # named as each partnership's report names it, a program effect as its comparison section does
+                same = same.assign(verdict=[self._report_verdicts.get((p, m, r["estimate_type"])) for p, m in
+                                            zip(same["partnership_id"], same["measure"])])
                 hib = self.data.measures.set_index("measure")["higher_is_better"].get(r["measure"], True)
                 hib = True if pd.isna(hib) else bool(hib)
                 share = r["measure"] in self._yes_no
@@ -184,13 +197,15 @@ class PortfolioReport:
                     r = _pooled_in_percentage_points(r)
                 fig = plot_forest(same, r, higher_is_better=hib)
                 alt = describe_forest(same, r, higher_is_better=hib, digits=0 if share else 2)
-                if share:
-                    fig.axes[0].set_xlabel("Change in percentage points answering yes, post - pre (95% CI)")
-                    alt = alt.replace("mean change in", "mean change (percentage points answering yes) in", 1)
-                if r["estimate_type"] == PROGRAM_EFFECT:
-                    fig.axes[0].set_xlabel("Program effect: program - comparison, adjusted for baseline (95% CI)")
+                effect = r["estimate_type"] == PROGRAM_EFFECT
+                what = "program effect" if effect else "mean change"
+                alt = alt.replace("mean change in", f"{what}{' (percentage points answering yes)' if share else ''} in", 1)
+                if effect:
+                    fig.axes[0].set_xlabel("Program effect" + (" in percentage points answering yes" if share else "")
+                                           + ": program - comparison, adjusted for baseline (95% CI)")
                     fig.axes[0].set_title(f"{fig.axes[0].get_title()} (program effects)", fontsize=10)
-                    alt = alt.replace("mean change in", "program effect in", 1)
+                elif share:
+                    fig.axes[0].set_xlabel("Change in percentage points answering yes, post - pre (95% CI)")
                 out.append(ReportFigure(fig, alt))
         return out
 

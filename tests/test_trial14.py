@@ -261,3 +261,64 @@ def test_a_check_in_survey_of_many_respondent_roles_draws_each_in_its_own_style(
     assert box.x0 >= 0 and box.x1 <= figure.bbox.width   # in rows of four, within the figure
     ticks = [t.get_window_extent(renderer) for ax in figure.axes if ax.axison for t in ax.get_xticklabels()]
     assert not any(box.overlaps(t) for t in ticks)
+
+
+# --- the portfolio's forest plots ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def with_arms(sample_data):
+    """The sample with comparison groups in four partnerships and every measure shared (so each has a forest)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    people = sample_data.participants.copy()
+    arm = np.full(len(people), None, dtype=object)
+    for pid, n in (("riverside-literacy", 60), ("eastside-stem", 40), ("harbor-health", 12), ("greenway-food", 50)):
+        mine = (people["partnership_id"] == pid).to_numpy()
+        arm[mine] = "program"
+        arm[np.flatnonzero(mine)[:n]] = "comparison"
+    measures = sample_data.measures.assign(shared=True)
+    return replace(sample_data, participants=people.assign(arm=arm), measures=measures)
+
+
+def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms):
+    # F-R: program-effect rows were coloured by their interval alone; Greenway's practice effect (95% CI 0.003 to
+    # 0.477) was drawn "Improved" while its report, allowing for its several outcomes (Holm), says "a better result
+    # that could be due to chance"; the methods say each colour is the report's verdict
+    import re
+
+    import evalkit as ek
+
+    portfolio = ek.PortfolioReport(with_arms, min_group_size=10)
+    checked = 0
+    for figure in portfolio.forest_figures():
+        if "program effect in" not in figure.alt:
+            continue
+        label = re.match(r"Forest plot of (.+?): program effect in", figure.alt)[1]
+        verdicts = {name: verdict for verdict, names in re.findall(r"(improved|declined|no clear change): ([^;]+)",
+                                                                   figure.alt) for name in names.split(", ")}
+        for pid in ("riverside-literacy", "eastside-stem", "greenway-food"):
+            report = ek.PartnershipReport(with_arms, pid, min_group_size=10)
+            name = with_arms.partnerships.set_index("partnership_id").at[pid, "name"]
+            sentences = report.comparison_group().effects_text.split("\n")
+            said = [s for s in sentences if label.replace("(", "\\(").replace(")", "\\)") in s and "program group" in s]
+            if name not in verdicts or not said:
+                continue
+            (sentence,) = said
+            assert (verdicts[name] == "no clear change") == ("could be due to chance" in sentence), (name, label)
+            checked += 1
+    assert checked >= 6
+
+
+def test_a_yes_no_program_effect_forest_says_it_is_a_program_effect_in_percentage_points(with_arms):
+    # F-Q: its alt text read "mean change (percentage points answering yes) in 3 partnerships" and its axis lost the unit
+    import evalkit as ek
+
+    figures = [f for f in ek.PortfolioReport(with_arms, min_group_size=10).forest_figures()
+               if f.alt.startswith("Forest plot of Volunteered")]
+    alts = sorted(f.alt for f in figures)
+    assert any("program effect (percentage points answering yes) in" in a for a in alts), alts
+    assert any("mean change (percentage points answering yes) in" in a for a in alts), alts
+    labels = {f.figure.axes[0].get_xlabel() for f in figures}
+    assert "Program effect in percentage points answering yes: program - comparison, adjusted for baseline (95% CI)" \
+        in labels, labels
