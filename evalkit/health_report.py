@@ -708,16 +708,22 @@ class PortfolioHealth:
         the note on the totals they withhold."""
         import matplotlib.pyplot as plt
 
-        from evalkit.figures import ReportFigure, report_style, tight_layout
+        from evalkit.figures import ReportFigure, report_style, tight_layout, wrap_labels
         from evalkit.privacy import withheld_note
 
         s = s[s["label"].isin(labels)]
+        # a bar 0.17 in high (a name of 9-pt type and a gap), 0.8 in for the title and axis: at least 1.9 in a chart
+        heights = [max(1.9, 0.17 * int(((s["label"] == lab) & s["total"].notna()).sum()) + 0.8) for lab in labels]
         with report_style():
-            fig, axes = plt.subplots(len(labels), 1, figsize=(7.5, 1.9 * len(labels) + 0.4), squeeze=False)
+            fig, axes = plt.subplots(len(labels), 1, figsize=(7.5, sum(heights) + 0.4), squeeze=False,
+                                     gridspec_kw={"height_ratios": heights})
             for ax, lab in zip(axes.ravel(), labels):
                 d = s[(s["label"] == lab) & s["total"].notna()]
-                names = [str(self.names.get(p, p)) for p in d["partnership_id"]]
-                ax.barh(names[::-1], d["total"].to_numpy()[::-1], color="#0072B2")
+                # one line a name, cut in the middle where long, two names never alike (the table has them whole)
+                names = wrap_labels([str(self.names.get(p, p)) for p in d["partnership_id"]], 40, lines=1)
+                ax.barh(range(len(names)), d["total"].to_numpy()[::-1], color="#0072B2")
+                ax.set_yticks(range(len(names)), names[::-1])
+                ax.set_ylim(-0.6, len(names) - 0.4)
                 unit = d["unit"].iloc[0] if len(d) else ""
                 ax.set_title(f"{lab} ({unit}), total over each partnership's life" if unit else lab, fontsize=10)
                 ax.tick_params(axis="y", labelsize=9)

@@ -322,3 +322,35 @@ def test_a_yes_no_program_effect_forest_says_it_is_a_program_effect_in_percentag
     labels = {f.figure.axes[0].get_xlabel() for f in figures}
     assert "Program effect in percentage points answering yes: program - comparison, adjusted for baseline (95% CI)" \
         in labels, labels
+
+
+def _overlapping_labels(figure) -> list:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    out = []
+    for ax in figure.axes:
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.get_yticklabels() if t.get_text()]
+        out += [(a, b) for i, (a, ba) in enumerate(boxes) for b, bb in boxes[i + 1:] if ba.overlaps(bb)]
+    return out
+
+
+@pytest.mark.parametrize("partnerships", [11, 30])
+def test_a_shared_indicator_chart_of_many_partnerships_prints_each_name_clear_of_the_next(sample_data, partnerships):
+    # F-S: each chart was 2.3 in high whatever its number of bars: from 11 partnerships on, their names printed over
+    # each other (57 overlapping pairs at 30 bars)
+    import pandas as pd
+
+    from evalkit.health_report import PortfolioHealth
+
+    health = PortfolioHealth(sample_data, min_group_size=10)
+    s = health.shared_indicators()
+    label = s["label"].iloc[0]
+    row = s[(s["label"] == label) & s["total"].notna()].iloc[[0]]
+    many = pd.concat([row.assign(partnership_id=f"Partnership number {i} of the city's literacy network",
+                                 total=row["total"] + i) for i in range(partnerships)], ignore_index=True)
+    figure = health._shared_bars(many, [label]).figure
+    assert _overlapping_labels(figure) == []
+    names = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert len(set(names)) == partnerships
