@@ -18,7 +18,8 @@ import seaborn as sns
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
-                             distribution_panels, forest_verdicts, legend_below, tight_layout, wrap_labels)
+                             distribution_panels, forest_verdicts, legend_below, tight_layout, wrap_label,
+                             wrap_labels)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -238,9 +239,13 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
 
 
 def _panel_title(label, n: int, width: int = 28) -> str:
-    """A distribution panel's title: its label wrapped at ``width`` characters, then "(n = ...)" kept whole, on the
-    last line when it fits there ("month (0 no, 1 yes) (n =" above "210)" read badly)."""
+    """A distribution panel's title: its label wrapped at ``width`` characters, on at most three lines (a longer
+    one, such as a survey question's whole text, cut in the middle by :func:`wrap_label`, its anchors kept; the
+    alt text has it whole), then "(n = ...)" kept whole, on the last line when it fits there ("month (0 no, 1
+    yes) (n =" above "210)" read badly)."""
     lines = textwrap.wrap(str(label), width) or [""]
+    if len(lines) > 3:
+        lines = wrap_label(label, width, lines=3).split("\n")
     count = f"(n = {n})"
     if len(lines[-1]) + 1 + len(count) <= width:
         lines[-1] += " " + count
@@ -380,9 +385,9 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
                                  label=f"Pooled ({round(conf_level * 100)}% CI)"))
     ax.axvline(0, color="0.5", lw=0.8)
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(6))   # "-0.75-0.50-0.25" ran together (trial 13)
-    ax.set_yticks([0, *y], ["Pooled (random effects)", *[textwrap.shorten(str(n), 40, placeholder="...") for n in c["name"]]])
+    ax.set_yticks([0, *y], ["Pooled (random effects)", *wrap_labels(c["name"], 40, lines=1)])   # never two alike
     ax.set_xlabel(f"Mean change, post - pre ({round(conf_level * 100)}% CI)")
-    ax.set_title(textwrap.fill(str(pooled_row["label"]), 70), fontsize=10)
+    ax.set_title(wrap_label(pooled_row["label"], 70), fontsize=10)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     sns.despine(ax=ax, left=True)
     tight_layout(fig)

@@ -666,7 +666,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
 
     import seaborn as sns
 
-    from evalkit.figures import tight_layout
+    from evalkit.figures import tight_layout, wrap_label
     from evalkit.plots import _empty, subplots
 
     literal = {"usetex": False, "parse_math": False}
@@ -696,6 +696,8 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         ax.set_ylabel("share answering yes" if kind == "binary" else "mean", **literal)
         width = round(9 * panel_size[0])
         head = textwrap.fill(str(t["label"].iloc[0]), width)
+        if head.count("\n") > 2:   # a question's whole text: three lines, cut in the middle, its anchors kept
+            head = wrap_label(t["label"].iloc[0], width, lines=3)
         if title is not None:   # the interval's words on a line of their own when the line is full ("... and / 95% CI")
             tail = f"mean and {round(conf_level * 100)}% CI"
             head += (": " if len(head.split("\n")[-1]) + len(tail) + 2 <= width else ":\n") + tail

@@ -354,3 +354,52 @@ def test_a_shared_indicator_chart_of_many_partnerships_prints_each_name_clear_of
     assert _overlapping_labels(figure) == []
     names = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert len(set(names)) == partnerships
+
+
+_QUESTION = ("Over the past four weeks, how often did you feel that the skills you learned in the programme sessions "
+             "helped you in your daily life at home, at school or at work, and with your family and friends in the "
+             "neighbourhood community (1 never - 5 always)")
+
+
+def test_a_distribution_panel_titled_by_a_whole_survey_question_keeps_its_panel_readable():
+    # F-M: panel titles were wrapped with no limit on their lines: a question's full text (what survey imports give
+    # as the label) made a 10-line title, and the row's three panels were squeezed to 0.36 in high
+    from evalkit.plots import _panel_title
+
+    title = _panel_title(_QUESTION, 150)
+    lines = title.split("\n")
+    assert len(lines) <= 4 and all(len(line) <= 28 for line in lines), lines
+    assert lines[-1].endswith("(n = 150)") and "(1 never - 5 always)" in title
+
+
+def test_a_change_over_time_panel_titled_by_a_whole_survey_question_keeps_its_axes(sample_data):
+    import pandas as pd
+
+    from evalkit.waves import plot_trajectory
+
+    t = pd.DataFrame({"measure": "e", "label": _QUESTION, "kind": "continuous", "group": "All participants",
+                      "group_variable": "", "wave": ["pre", "post", "follow-up"], "order": [0, 1, 2],
+                      "mean": [3.0, 3.2, 3.3], "suppressed": False, "note": ""})
+    t["ci_low"], t["ci_high"] = t["mean"] - 0.2, t["mean"] + 0.2
+    figure = plot_trajectory(t, title="", scales={"e": (1, 5)}, panel_size=(6.0, 2.0))
+    ax = figure.axes[0]
+    assert ax.get_title().count("\n") <= 3, ax.get_title()
+    assert "(1 never - 5 always)" in ax.get_title()
+    assert ax.get_position().height * figure.get_figheight() >= 0.9
+
+
+def test_two_partnership_names_alike_but_for_their_end_stay_different_in_a_forest_plot():
+    # F-N: names were cut at 40 characters, so "..., North Campus" and "..., South Campus" both read
+    # "Riverside Family Literacy..."
+    import pandas as pd
+
+    from evalkit.plots import plot_forest
+
+    c = pd.DataFrame({"measure": "k", "name": ["Riverside Family Literacy Partnership, North Campus",
+                                               "Riverside Family Literacy Partnership, South Campus", "Eastside STEM"],
+                      "mean_change": [0.5, 1.5, 1.0], "se": [0.2, 0.2, 0.3], "df": [40, 40, 30],
+                      "ci_low": [0.1, 1.1, 0.4], "ci_high": [0.9, 1.9, 1.6], "suppressed": False})
+    row = pd.Series({"measure": "k", "label": "Knowledge", "estimate": 1.0, "se": 0.3, "ci_low": 0.4, "ci_high": 1.6,
+                     "pi_df": 1, "tau2": 0.1})
+    labels = [t.get_text() for t in plot_forest(c, row).axes[0].get_yticklabels()]
+    assert len(set(labels)) == len(labels), labels
