@@ -975,7 +975,7 @@ def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_i
 
 
 def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95,
-                    higher_is_better: bool = True, digits: int = 2) -> str:
+                    higher_is_better: bool = True, digits: int = 2, possible: tuple | None = None) -> str:
     """Alternative text for :func:`evalkit.plots.plot_forest`.
 
     Parameters
@@ -991,6 +991,9 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
         (:func:`forest_verdicts`), as the figure colours them.
     digits : int
         Decimals of every number (0 for changes in percentage points, as the portfolio states them).
+    possible : (float, float), optional
+        The least and largest change the indicator can take: a prediction interval past them is said to be
+        (the figure cuts it there).
 
     Returns
     -------
@@ -1021,6 +1024,11 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
     pi = ""
     if pd.notna(pooled_row.get("pi_low")):
         pi = f"; prediction interval {_num(pooled_row['pi_low'], digits)} to {_num(pooled_row['pi_high'], digits)}"
+        from evalkit.plots import prediction_cut
+
+        if prediction_cut((pooled_row["pi_low"], pooled_row["pi_high"]), possible):
+            pi += (f", past the largest possible change ({_num(possible[0], digits)} to {_num(possible[1], digits)}): "
+                   "too few partnerships to predict a new one's change")
     return (f"Forest plot of {pooled_row['label']}: {spread}pooled random-effects estimate "
             f"{_num(pooled_row['estimate'], digits)} ({level} CI {_num(pooled_row['ci_low'], digits)} to "
             f"{_num(pooled_row['ci_high'], digits)}{pi}).")

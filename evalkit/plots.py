@@ -238,6 +238,12 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
     return fig
 
 
+def prediction_cut(pi, possible) -> bool:
+    """Whether a prediction interval ``pi`` (low, high) reaches past the ``possible`` changes (low, high, or None)."""
+    return (possible is not None and np.isfinite(pi).all() and np.isfinite(possible).all()
+            and (pi[0] < possible[0] or pi[1] > possible[1]))
+
+
 def _panel_title(label, n: int, width: int = 28) -> str:
     """A distribution panel's title: its label wrapped at ``width`` characters, on at most three lines (a longer
     one, such as a survey question's whole text, cut in the middle by :func:`wrap_label`, its anchors kept; the
@@ -324,7 +330,8 @@ def _interval(estimate, se, df, conf_level: float):
     return estimate - q * se, estimate + q * se
 
 
-def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, higher_is_better: bool = True):
+def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, higher_is_better: bool = True,
+                possible: tuple[float, float] | None = None):
     """Forest plot of one shared indicator: each partnership's change and the pooled estimate.
 
     Every interval is drawn at ``conf_level``: each partnership's from its ``se``
@@ -342,6 +349,12 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
         :func:`evalkit.portfolio.shared_indicator_changes` output.
     pooled_row : pandas.Series
         The indicator's row of :func:`evalkit.portfolio.pooled_changes`.
+    possible : (float, float), optional
+        The least and the largest change the indicator can take (on a 1-5 scale, -4 and 4; in a share, -100 and
+        100 percentage points). A prediction interval reaching past them (from few partnerships, t on k - 2 df
+        is wide) does not set the axis, which spans the partnerships, the pooled interval and 0: the dotted
+        line runs off it, with an arrow at each cut end, and its legend entry says so (the alt text gives the
+        interval in numbers).
     """
     from scipy import stats
 
@@ -377,10 +390,22 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
         pi = (est - half, est + half)
     else:
         pi = (pooled_row.get("pi_low", np.nan), pooled_row.get("pi_high", np.nan))
-    ax.plot(list(pi), [0, 0], color="0.2", lw=1, ls=":")
+    cut = prediction_cut(pi, possible)
+    drawn = pi
+    if cut:   # the axis spans the partnerships, the pooled interval and 0; the interval runs off it, arrowed
+        ends = [np.nanmin(v["ci_low"]), np.nanmax(v["ci_high"]), lo, hi, 0.0]
+        margin = 0.08 * (max(ends) - min(ends) or 1.0)
+        edges = (min(ends) - margin, max(ends) + margin)
+        drawn = (max(pi[0], edges[0]), min(pi[1], edges[1]))
+        for end, arrow in ((0, "<"), (1, ">")):
+            if drawn[end] != pi[end]:
+                ax.plot(drawn[end], 0, marker=arrow, color="0.2", ms=6)
+        ax.set_xlim(*edges)
+    ax.plot(list(drawn), [0, 0], color="0.2", lw=1, ls=":")
     if np.isfinite(pi).all():   # what the dotted line is (trial 13: in no legend or caption)
         handles.append(plt.Line2D([], [], color="0.2", lw=1, ls=":",
-                                  label=f"{round(conf_level * 100)}% prediction interval"))
+                                  label=f"{round(conf_level * 100)}% prediction interval"
+                                  + (",\nruns off the axis: past any\npossible change" if cut else "")))
     handles.insert(0, plt.Line2D([], [], color="0.2", marker="D", ls="none", ms=8,
                                  label=f"Pooled ({round(conf_level * 100)}% CI)"))
     ax.axvline(0, color="0.5", lw=0.8)

@@ -169,6 +169,14 @@ class PortfolioReport:
                     else "no clear change")
         return verdicts
 
+    def _scale_span(self, measure: str) -> float:
+        """The width of a measure's scale (4 on 1-5), NaN where it declares no bounds."""
+        meta = self.data.measures.set_index("measure")
+        if measure not in meta.index:
+            return float("nan")
+        lo, hi = meta.at[measure, "scale_min"], meta.at[measure, "scale_max"]
+        return float(hi - lo) if pd.notna(lo) and pd.notna(hi) else float("nan")
+
     @property
     def _yes_no(self) -> set:
         """The yes/no measures: their changes are changes in a share, stated in percentage points."""
@@ -195,8 +203,10 @@ class PortfolioReport:
                 if share:  # percentage points, as the sentence and the reports state a yes/no change
                     same = _in_percentage_points(same, np.ones(len(same), bool), ["mean_change", "se", "ci_low", "ci_high"])
                     r = _pooled_in_percentage_points(r)
-                fig = plot_forest(same, r, higher_is_better=hib)
-                alt = describe_forest(same, r, higher_is_better=hib, digits=0 if share else 2)
+                span = 100.0 if share else self._scale_span(r["measure"])
+                possible = (-span, span) if np.isfinite(span) else None   # the most a change can be, either way
+                fig = plot_forest(same, r, higher_is_better=hib, possible=possible)
+                alt = describe_forest(same, r, higher_is_better=hib, digits=0 if share else 2, possible=possible)
                 effect = r["estimate_type"] == PROGRAM_EFFECT
                 what = "program effect" if effect else "mean change"
                 alt = alt.replace("mean change in", f"{what}{' (percentage points answering yes)' if share else ''} in", 1)

@@ -403,3 +403,37 @@ def test_two_partnership_names_alike_but_for_their_end_stay_different_in_a_fores
                      "pi_df": 1, "tau2": 0.1})
     labels = [t.get_text() for t in plot_forest(c, row).axes[0].get_yticklabels()]
     assert len(set(labels)) == len(labels), labels
+
+
+def _three(sample_data):
+    """The sample cut to its first three partnerships: a pooled estimate with a prediction interval on 1 df."""
+    from dataclasses import replace
+
+    from evalkit.load import _PER_PARTNERSHIP
+
+    ids = sample_data.partnership_ids[:3]
+    return replace(sample_data, **{name: getattr(sample_data, name)[getattr(sample_data, name)["partnership_id"]
+                                                                   .isin(ids)].reset_index(drop=True)
+                                   for name in _PER_PARTNERSHIP})
+
+
+def test_a_prediction_interval_past_the_largest_possible_change_is_cut_there_and_says_so(sample_data):
+    # F-F, F-I: with three partnerships the prediction interval (t on 1 df, x 12.7) ran from -128 to +120 percentage
+    # points on a yes/no indicator and from -24 to +23 on a 0-20 score, past any possible change: the axis followed it
+    # and every partnership's interval shrank to its marker
+    import evalkit as ek
+
+    portfolio = ek.PortfolioReport(_three(sample_data), min_group_size=5)
+    scales = sample_data.measures.set_index("label")
+    checked = 0
+    for figure in portfolio.forest_figures():
+        label = figure.alt[len("Forest plot of "):].split(": ")[0]
+        yes_no = scales.at[label, "kind"] == "binary"
+        span = 100 if yes_no else scales.at[label, "scale_max"] - scales.at[label, "scale_min"]
+        low, high = figure.figure.axes[0].get_xlim()
+        assert -1.1 * span <= low and high <= 1.1 * span, (label, low, high, span)
+        legend = [t.get_text() for t in figure.figure.axes[0].get_legend().get_texts()]
+        if "past the largest possible change" in figure.alt:
+            assert "95% prediction interval,\nruns off the axis: past any\npossible change" in legend, legend
+            checked += 1
+    assert checked >= 1
