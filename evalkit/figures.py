@@ -34,7 +34,8 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
-           "check_one_change_family", "change_withheld_note", "distribution_panels", "layout_memo", "tight_layout",
+           "check_one_change_family", "change_withheld_note", "forest_withheld_note", "distribution_panels", "layout_memo",
+           "tight_layout",
            "MESSAGE_LABEL", "figure_message", "wrap_label", "wrap_labels"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
@@ -974,8 +975,25 @@ def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_i
     return c
 
 
+def forest_withheld_note(changes: pd.DataFrame, pooled_row, min_group_size: int | None) -> str:
+    """How many partnerships a forest plot of ``pooled_row``'s indicator leaves out, suppressed for having fewer
+    than ``min_group_size`` matched participants ("" for none, or without a ``min_group_size``).
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"measure": ["k"] * 3, "suppressed": [True, False, False]})
+    >>> forest_withheld_note(c, pd.Series({"measure": "k"}), 10)
+    '1 partnership not shown: fewer than 10 people.'
+    """
+    if min_group_size is None:
+        return ""
+    hidden = int((changes["suppressed"].astype(bool) & (changes["measure"] == pooled_row["measure"])).sum())
+    return withheld_note(hidden, "partnerships", min_group_size)
+
+
 def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95,
-                    higher_is_better: bool = True, digits: int = 2, possible: tuple | None = None) -> str:
+                    higher_is_better: bool = True, digits: int = 2, possible: tuple | None = None,
+                    min_group_size: int | None = None) -> str:
     """Alternative text for :func:`evalkit.plots.plot_forest`.
 
     Parameters
@@ -994,6 +1012,9 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
     possible : (float, float), optional
         The least and largest change the indicator can take: a prediction interval past them is said to be
         (the figure cuts it there).
+    min_group_size : int, optional
+        The minimum group size the changes were suppressed at: the text ends saying how many partnerships
+        it leaves out (:func:`forest_withheld_note`), as the figure does.
 
     Returns
     -------
@@ -1029,6 +1050,7 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
         if prediction_cut((pooled_row["pi_low"], pooled_row["pi_high"]), possible):
             pi += (f", past the largest possible change ({_num(possible[0], digits)} to {_num(possible[1], digits)}): "
                    "too few partnerships to predict a new one's change")
+    note = forest_withheld_note(changes, pooled_row, min_group_size)
     return (f"Forest plot of {pooled_row['label']}: {spread}pooled random-effects estimate "
             f"{_num(pooled_row['estimate'], digits)} ({level} CI {_num(pooled_row['ci_low'], digits)} to "
-            f"{_num(pooled_row['ci_high'], digits)}{pi}).")
+            f"{_num(pooled_row['ci_high'], digits)}{pi})." + (" " + note if note else ""))

@@ -18,7 +18,7 @@ import seaborn as sns
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
-                             distribution_panels, forest_verdicts, legend_below, tight_layout, wrap_label,
+                             distribution_panels, forest_verdicts, forest_withheld_note, legend_below, tight_layout, wrap_label,
                              wrap_labels)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
@@ -331,7 +331,7 @@ def _interval(estimate, se, df, conf_level: float):
 
 
 def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, higher_is_better: bool = True,
-                possible: tuple[float, float] | None = None):
+                possible: tuple[float, float] | None = None, min_group_size: int | None = None):
     """Forest plot of one shared indicator: each partnership's change and the pooled estimate.
 
     Every interval is drawn at ``conf_level``: each partnership's from its ``se``
@@ -355,13 +355,20 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
         is wide) does not set the axis, which spans the partnerships, the pooled interval and 0: the dotted
         line runs off it, with an arrow at each cut end, and its legend entry says so (the alt text gives the
         interval in numbers).
+    min_group_size : int, optional
+        The minimum group size the changes were suppressed at: the figure says how many partnerships it
+        leaves out for it (:func:`evalkit.figures.forest_withheld_note`).
+
+    A partnership takes 0.26 in, less (down to 0.17 in, 9-pt names and a gap) from 27 partnerships on, so that
+    a forest of up to 40 prints on one page at its drawn size.
     """
     from scipy import stats
 
     _check_columns(changes, ("measure", "mean_change", "suppressed"), "plot_forest",
                    "evalkit.portfolio.shared_indicator_changes(data), or PortfolioReport.changes")
     c = changes[(changes["measure"] == pooled_row["measure"]) & ~changes["suppressed"]].sort_values("mean_change")
-    fig, ax = subplots(figsize=(7.5, 0.26 * len(c) + 1.6))   # two of 12 partnerships fit a printed page
+    per = max(0.17, min(0.26, (8.5 - 1.6) / max(len(c), 1)))   # two of 12 partnerships fit a printed page
+    fig, ax = subplots(figsize=(7.5, per * len(c) + 1.6))
     y = np.arange(len(c)) + 1
     v = forest_verdicts(c, conf_level=conf_level, higher_is_better=higher_is_better)
     colors = {k.lower(): c_ for k, c_ in VERDICT_COLORS.items()}
@@ -412,6 +419,10 @@ def plot_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.95, 
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(6))   # "-0.75-0.50-0.25" ran together (trial 13)
     ax.set_yticks([0, *y], ["Pooled (random effects)", *wrap_labels(c["name"], 40, lines=1)])   # never two alike
     ax.set_xlabel(f"Mean change, post - pre ({round(conf_level * 100)}% CI)")
+    note = forest_withheld_note(changes, pooled_row, min_group_size)
+    if note:   # under the axis label, in the axes' layout box (privacy, rule 4)
+        ax.annotate(note, xy=(0, 0), xycoords=(ax.transAxes, ax.xaxis.label), xytext=(0, -4),
+                    textcoords="offset points", ha="left", va="top", fontsize=9, color="0.3", annotation_clip=False)
     ax.set_title(wrap_label(pooled_row["label"], 70), fontsize=10)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=9)
     sns.despine(ax=ax, left=True)

@@ -205,8 +205,9 @@ class PortfolioReport:
                     r = _pooled_in_percentage_points(r)
                 span = 100.0 if share else self._scale_span(r["measure"])
                 possible = (-span, span) if np.isfinite(span) else None   # the most a change can be, either way
-                fig = plot_forest(same, r, higher_is_better=hib, possible=possible)
-                alt = describe_forest(same, r, higher_is_better=hib, digits=0 if share else 2, possible=possible)
+                fig = plot_forest(same, r, higher_is_better=hib, possible=possible, min_group_size=self.min_group_size)
+                alt = describe_forest(same, r, higher_is_better=hib, digits=0 if share else 2, possible=possible,
+                                      min_group_size=self.min_group_size)
                 effect = r["estimate_type"] == PROGRAM_EFFECT
                 what = "program effect" if effect else "mean change"
                 alt = alt.replace("mean change in", f"{what}{' (percentage points answering yes)' if share else ''} in", 1)

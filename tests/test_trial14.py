@@ -437,3 +437,44 @@ def test_a_prediction_interval_past_the_largest_possible_change_is_cut_there_and
             assert "95% prediction interval,\nruns off the axis: past any\npossible change" in legend, legend
             checked += 1
     assert checked >= 1
+
+
+def _forest_of(n: int, hidden: int = 0):
+    """A forest plot's inputs: ``n`` partnerships' changes on one indicator (``hidden`` of them suppressed)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(4)
+    est = rng.normal(1, 0.4, n)
+    c = pd.DataFrame({"measure": "k", "partnership_id": [f"p{i}" for i in range(n)],
+                      "name": [f"Partnership {i} of the network" for i in range(n)], "mean_change": est, "se": 0.3,
+                      "df": 40, "ci_low": est - 0.6, "ci_high": est + 0.6, "suppressed": np.arange(n) < hidden})
+    row = pd.Series({"measure": "k", "label": "Knowledge", "estimate": 1.0, "se": 0.1, "ci_low": 0.8, "ci_high": 1.2,
+                     "pi_df": n - hidden - 2, "tau2": 0.1, "pi_low": 0.3, "pi_high": 1.7})
+    return c, row
+
+
+def test_a_forest_plot_of_40_partnerships_fits_a_printed_page_with_its_names_clear_of_each_other():
+    # F-G: 0.26 in a partnership made 12 in at 40, which print shrank to the page's 8.5 in (9-pt names at 6.4 pt)
+    from evalkit.plots import plot_forest
+
+    figure = plot_forest(*_forest_of(40))
+    assert figure.get_figheight() <= 8.5
+    assert _overlapping_labels(figure) == []
+    assert plot_forest(*_forest_of(12)).get_figheight() == pytest.approx(0.26 * 12 + 1.6)   # as before up to 26
+
+
+def test_a_forest_plot_says_how_many_partnerships_it_leaves_out(sample_data):
+    # F-G: at k = 10 one of 40 partnerships was left out of each forest, and neither the figure nor its alt text said
+    # so ("mean change in 39 partnerships"), though a figure says how many points it withholds (privacy, rule 4)
+    from evalkit.figures import describe_forest
+    from evalkit.plots import plot_forest
+
+    c, row = _forest_of(12, hidden=2)
+    note = "2 partnerships not shown: fewer than 10 people each."
+    figure = plot_forest(c, row, min_group_size=10)
+    texts = [t.get_text() for t in figure.findobj(lambda a: hasattr(a, "get_text"))]
+    assert note in texts
+    assert describe_forest(c, row, min_group_size=10).endswith(" " + note)
+    assert not any("not shown" in t for t in
+                   [x.get_text() for x in plot_forest(*_forest_of(12)).findobj(lambda a: hasattr(a, "get_text"))])
