@@ -164,9 +164,13 @@ def wrap_labels(labels, width: int = 32, lines: int = 2) -> list[str]:
 
     Examples
     --------
-    >>> wrap_labels(["Reading aloud in class to my teachers and parents, item 1 (1-5)",
-    ...              "Reading aloud in class to my teachers and parents, item 2 (1-5)", "Skills (1-5)"], 30, lines=1)
-    ['Reading aloud in class to my\nteachers and parents, item 1\n(1-5)', 'Reading aloud in class to my\nteachers and parents, item 2\n(1-5)', 'Skills (1-5)']
+    >>> for label in wrap_labels(["Reading aloud in class to my teachers and parents, item 1 (1-5)",
+    ...                           "Reading aloud in class to my teachers and parents, item 2 (1-5)", "Skills (1-5)"],
+    ...                          30, lines=1):
+    ...     print(label.replace("\\n", " / "))
+    Reading aloud in class to my / teachers and parents, item 1 / (1-5)
+    Reading aloud in class to my / teachers and parents, item 2 / (1-5)
+    Skills (1-5)
     """
     labels = [" ".join(str(label).split()) for label in labels]
     shown = [wrap_label(label, width, lines) for label in labels]
