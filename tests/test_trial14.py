@@ -1,6 +1,8 @@
 """Findings of trial 14 (/work/notes/trial14.md: edge cases of the figures), each a test written before its fix."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evalkit.figures import wrap_label
@@ -478,3 +480,34 @@ def test_a_forest_plot_says_how_many_partnerships_it_leaves_out(sample_data):
     assert describe_forest(c, row, min_group_size=10).endswith(" " + note)
     assert not any("not shown" in t for t in
                    [x.get_text() for x in plot_forest(*_forest_of(12)).findobj(lambda a: hasattr(a, "get_text"))])
+
+
+@pytest.mark.integration   # a WeasyPrint document: the print tests, not the fast tier
+@pytest.mark.parametrize("where", ["figure", "card"])
+def test_a_figure_taller_than_a_page_prints_whole_on_one(where):
+    # F-G: print capped images at 8.5 in, but the print reset `.ek-main * { max-height: none }` undid it for every
+    # figure of a report: a forest of 40 partnerships lost its pooled row past the paper's edge, a timeline of 25
+    # milestones its date axis and legend; the at-a-glance chart of 50 outcomes ran into the footer
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+    from weasyprint.formatting_structure import boxes
+
+    from evalkit.figures import ReportFigure
+    from test_presentation import _laid_out, _print
+
+    fig, ax = plt.subplots(figsize=(6, 12))
+    ax.plot([0, 1], [0, 1])
+    shown = ReportFigure(fig, "A tall figure")
+    img = shown.to_html("ek-figure ek-glance-chart ek-glance-tall" if where == "card" else "ek-figure")
+    body = (f'<div class="jp-RenderedImage jp-OutputArea-output ek-figure ek-wide">{img}</div>' if where == "figure"
+            else f'<section class="at-a-glance"><div class="ek-figure-scroll">{img}</div></section>')
+    css = (Path(__file__).resolve().parents[1] / "evalkit" / "templates" / "nbconvert" / "evalkit" / "static"
+           / "report.css").read_text(encoding="utf-8")
+    document = _print(string=f"<html><head><style>{css}</style></head><body class='ek-report'>"
+                             f"<main class='ek-main'><p>Before.</p>{body}</main></body></html>")
+    (n, box), = [(n, b) for n, b in _laid_out(document) if isinstance(b, boxes.ReplacedBox)]
+    page = document.pages[n]._page_box
+    assert box.position_y + box.height <= page.content_box_y() + page.height + 0.5   # within the page's content
+    drawn_w, drawn_h = (float(x) for x in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', shown.svg()).groups())
+    assert box.width / box.height == pytest.approx(drawn_w / drawn_h, rel=0.01)          # shrunk, not squashed
