@@ -41,6 +41,20 @@ def _withheld_values(n: int, k: int) -> str:
             "reveal one by subtraction from the total.")
 
 
+def _period_ticks(ax, periods: list, panel_width: float, **style) -> None:
+    """Label the x axis of a panel ``panel_width`` inches wide with ``periods`` (at 0, 1, ...), turned 30 degrees.
+
+    Up to six periods are all labelled. More are labelled every k-th from the first, k chosen so that labels
+    about 0.8 in apart fit an axis about 1.1 in narrower than its panel (the y axis's labels take the rest):
+    a date turned 30 degrees spans about 0.7 in, and 24 monthly dates printed over each other (trial 14). The
+    points are all drawn; only their labels are thinned.
+    """
+    step = 1
+    if len(periods) > 6:
+        step = max(1, int(np.ceil(0.8 * (len(periods) - 1) / max(panel_width - 1.1, 0.5))))
+    ax.set_xticks(range(0, len(periods), step), [str(p) for p in periods[::step]], rotation=30, ha="right", **style)
+
+
 def _short(text, width=40) -> str:
     """A title or tick label of about ``width`` characters a line: wrapped onto two lines, cut only past them."""
     return wrap_label(text, width, lines=2)
@@ -75,7 +89,7 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
             x = np.arange(len(d))
             shown = d["value"].notna().to_numpy()
             ax.plot(x[shown], d["value"].to_numpy()[shown], "o-", color="#0072B2", lw=2)
-            ax.set_xticks(x, [str(p) for p in d["period"]], rotation=30, ha="right")
+            _period_ticks(ax, list(d["period"]), 7.5 / cols)
             unit = d["unit"].iloc[0]
             ax.set_title(_short(d["label"].iloc[0], 44), fontsize=10)
             ax.set_ylabel(str(unit) if isinstance(unit, str) else "")
@@ -236,7 +250,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
                     ax.plot(r["period_rank"], r["mean"], "-", marker=markers[role], color=palette[role],
                             lw=1 if role == ALL_ROLES else 2, label=role)
             ax.set_title(_short(d["label"].iloc[0], 34), fontsize=9, pad=8)   # clear of the top tick label
-            ax.set_xticks(range(len(periods)), periods, rotation=30, ha="right", fontsize=9)
+            _period_ticks(ax, periods, 7.5 / cols, fontsize=9)
             ax.set_ylim(lo, hi)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)

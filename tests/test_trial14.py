@@ -512,3 +512,46 @@ def test_a_figure_taller_than_a_page_prints_whole_on_one(where):
     assert box.position_y + box.height <= page.content_box_y() + page.height + 0.5   # within the page's content
     drawn_w, drawn_h = (float(x) for x in re.search(r'width="([\d.]+)pt" height="([\d.]+)pt"', shown.svg()).groups())
     assert box.width / box.height == pytest.approx(drawn_w / drawn_h, rel=0.01)          # shrunk, not squashed
+
+
+def _overlapping_x_labels(figure) -> int:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure).draw()
+    renderer = figure.canvas.get_renderer()
+    pairs = 0
+    for ax in figure.axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_visible() and t.get_text()]
+        pairs += sum(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    return pairs
+
+
+def test_an_indicator_recorded_monthly_for_two_years_labels_its_axis_readably():
+    # F-T: every period was a tick label: 24 monthly values printed their dates over each other (123 pairs)
+    import pandas as pd
+
+    from evalkit.health_plots import plot_indicator_trends
+
+    months = pd.date_range("2024-01-01", periods=24, freq="MS").strftime("%Y-%m-%d")
+    trend = pd.DataFrame({"indicator": "h", "label": "Volunteer hours", "unit": "hours", "period": months,
+                          "period_rank": range(24), "value": [100.0 + 10 * i for i in range(24)], "suppressed": False})
+    two = pd.concat([trend, trend.assign(indicator="e", label="Events held", unit="events")], ignore_index=True)
+    for table in (trend, two):
+        figure = plot_indicator_trends(table)
+        assert _overlapping_x_labels(figure) == 0
+        shown = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+        assert shown[0] == "2024-01-01" and 4 <= len(shown) < 24, shown
+
+
+def test_check_in_panels_of_many_check_ins_label_their_axis_readably(sample_data):
+    import pandas as pd
+
+    from evalkit.health_plots import plot_partner_survey
+    from evalkit.partner_survey import partner_survey_summary
+
+    summary = partner_survey_summary(sample_data, "riverside-literacy")
+    periods = sorted(summary["period"].unique())
+    first = summary[summary["period"] == periods[0]]
+    dates = pd.date_range("2024-01-01", periods=12, freq="MS").strftime("%Y-%m-%d")
+    many = pd.concat([first.assign(period=d, period_rank=i) for i, d in enumerate(dates)], ignore_index=True)
+    assert _overlapping_x_labels(plot_partner_survey(many)) == 0
