@@ -27,8 +27,14 @@ from evalkit.stats._validation import check_probability
 from evalkit.targets import progress_against_targets
 
 #: The at-a-glance chart's height (inches): a line of label, the frame (title, axis, legend), the cap that keeps
-#: the card on page one, and the least a line of label gets under that cap (:meth:`PartnershipReport.glance_chart`).
-_GLANCE_LINE, _GLANCE_FRAME, _GLANCE_MAX, _GLANCE_MIN_LINE = 0.26, 1.2, 3.3, 0.17
+#: the card on page one, and the least gap between two labels (:meth:`PartnershipReport.glance_chart`).
+_GLANCE_LINE, _GLANCE_FRAME, _GLANCE_MAX, _GLANCE_GAP = 0.26, 1.2, 3.3, 0.005
+
+
+def _label_height(lines: int) -> float:
+    """Height in inches of a tick label of ``lines`` lines of the report's 9-pt type (DejaVu Sans at matplotlib's
+    line spacing of 1.2), as measured: 10.1 pt for one line, 13.7 pt more for each further line."""
+    return (10.1 + 13.7 * (lines - 1)) / 72
 
 #: Below this share of pre respondents answering post, the report warns that results may not be representative.
 LOW_RETENTION = 0.5
@@ -473,7 +479,7 @@ class PartnershipReport(WavesAndArmsSections):
         findings += [equity_headline(self.group_differences, self.data), self._glance_caution()]
         chart = self.glance_chart()
         # in a box of its own, which a phone scrolls sideways rather than shrink the chart's type (trial 11 F9)
-        # a chart taller than the card's cap (over 12 outcomes) is shown at its size, not shrunk into it
+        # a chart taller than the card's cap (some 16 outcomes or more) is shown at its size, not shrunk into it
         tall = chart is not None and chart.figure.get_figheight() > _GLANCE_MAX
         figure = ("" if chart is None else '<div class="ek-figure-scroll">'
                   + chart.to_html("ek-figure ek-glance-chart" + (" ek-glance-tall" if tall else "")) + "</div>")
@@ -484,10 +490,11 @@ class PartnershipReport(WavesAndArmsSections):
         alt text (:class:`evalkit.figures.ReportFigure`); None when every outcome is suppressed.
 
         Method: 0.26 in a line of label plus 1.2 in for the title, axis and legend, at most 3.3 in, so the
-        card keeps to page one. Squeezed under that cap, a line gets at least 0.17 in (9-pt type and a gap):
-        where two-line labels would get less, each label is cut onto one line (its start and its scale's
-        anchors, :func:`evalkit.figures.wrap_labels`); where even those would (over 12 outcomes), the chart
-        grows past the cap at 0.17 in a line rather than print one label over another.
+        card keeps to page one. Squeezed under that cap, the rows, evenly spaced, must still part the tallest
+        pair of neighbouring labels (by at least 0.005 in): where two-line labels would not be, each label is cut
+        onto one line (its start and its scale's anchors, :func:`evalkit.figures.wrap_labels`); where even
+        those would not be (from about 16 outcomes), the chart grows past the cap rather than print one label over
+        another.
         """
         import matplotlib.pyplot as plt
 
@@ -501,13 +508,19 @@ class PartnershipReport(WavesAndArmsSections):
                 fig = plot_change(self.outcomes, title="Change on each outcome", min_group_size=self.min_group_size,
                                   label_lines=label_lines)
                 # a row a line of label, a wrapped label two (laid out when drawn)
-                lines = sum(label.get_text().count("\n") + 1 for label in fig.axes[0].get_yticklabels())
-                if _GLANCE_LINE * lines + _GLANCE_FRAME <= _GLANCE_MAX or \
-                        (_GLANCE_MAX - _GLANCE_FRAME) / lines >= _GLANCE_MIN_LINE or label_lines == 1:
+                counts = [label.get_text().count("\n") + 1 for label in fig.axes[0].get_yticklabels()]
+                # rows are evenly spaced, n - 0.3 of them over the axis (a third of a row's room at either end): a row
+                # must hold half of each neighbour's label and a gap, for the tallest pair too; the frame (title,
+                # ticks, axis label, legend) takes 1.03 in and each line of note 0.2 in
+                pair = max([(_label_height(a) + _label_height(b)) / 2 for a, b in zip(counts, counts[1:])]
+                           or [_label_height(counts[0])]) + _GLANCE_GAP
+                notes = sum(t.get_text().count("\n") + 1 for t in fig.axes[0].texts)
+                least = pair * max(len(counts) - 0.3, 1) + 1.03 + 0.2 * notes
+                height = max(min(_GLANCE_LINE * sum(counts) + _GLANCE_FRAME, _GLANCE_MAX), least)
+                if height <= _GLANCE_MAX or label_lines == 1:
                     break
                 plt.close(fig)   # squeezed under the cap, two-line labels would print over each other: one line
-            fig.set_size_inches(6.5, min(_GLANCE_LINE * lines + _GLANCE_FRAME,
-                                         max(_GLANCE_MAX, _GLANCE_MIN_LINE * lines + _GLANCE_FRAME)))
+            fig.set_size_inches(6.5, height)
             return ReportFigure(fig, describe_change(self.outcomes, min_group_size=self.min_group_size))
 
     def index_card(self):

@@ -189,6 +189,37 @@ def test_the_at_a_glance_chart_never_prints_one_label_over_another(sample_data, 
         assert not tall   # one line a label fits the card up to 12 outcomes (_LONG's differ in the middle: two)
 
 
+@pytest.mark.parametrize("n", [4, 7, 15, 30])
+def test_neighbouring_two_line_labels_of_the_at_a_glance_chart_stay_clear_of_each_other(sample_data, n):
+    # F-A2: the chart's height followed the total of its label lines while its rows are evenly spaced: two two-line
+    # labels side by side among one-line ones overlapped by 4.6 pt (15 outcomes)
+    chart, ax, boxes = _glance_mixed(sample_data, n)
+    overlapping = [(i, j) for i in range(n) for j in range(i + 1, n) if boxes[i].overlaps(boxes[j])]
+    assert overlapping == []
+
+
+def _glance_mixed(sample_data, n: int):
+    """The at-a-glance chart of ``n`` outcomes whose labels are, in the chart's order, two of two lines and one of one,
+    in turn (their changes rise with their number, and the chart sorts by change)."""
+    labels = [f"How often I practised at home with my family, outcome {i} (1-5)" if i % 3 != 2 else f"Outcome {i} (1-5)"
+              for i in range(n)]   # cut onto one line the long ones read alike: they are given two
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    import evalkit as ek
+
+    report = ek.PartnershipReport(sample_data, "riverside-literacy", min_group_size=5)
+    first = report.outcomes[~report.outcomes["suppressed"]].iloc[[0]]
+    report.__dict__["outcomes"] = pd.concat(
+        [first.assign(measure=f"m{i}", label=labels[i], mean_change=first["mean_change"] + i / 50) for i in range(n)],
+        ignore_index=True)
+    chart = report.glance_chart()
+    FigureCanvasAgg(chart.figure).draw()
+    renderer = chart.figure.canvas.get_renderer()
+    ax = chart.figure.axes[0]
+    return chart, ax, [t.get_window_extent(renderer) for t in ax.get_yticklabels()]
+
+
 def test_a_label_on_one_line_of_the_at_a_glance_chart_keeps_its_anchors(sample_data):
     _, ax, _ = _glance(sample_data, 9, "Item {}: how confident I feel reading aloud in class to my teachers (1-5)")
     labels = [t.get_text() for t in ax.get_yticklabels()]
@@ -222,14 +253,14 @@ def test_no_outcome_of_the_at_a_glance_chart_is_drawn_on_its_axis_line(sample_da
 
 
 def test_a_chart_taller_than_the_cards_cap_is_shown_at_its_size(sample_data):
-    # with over 12 outcomes the chart grows past 3.3 in; the card's CSS cap (max-height 3.4 in, screen and print) would
+    # with many outcomes the chart grows past 3.3 in; the card's CSS cap (max-height 3.4 in, screen and print) would
     # shrink it back, and its 9-pt type with it
     from pathlib import Path
 
     import evalkit as ek
 
-    chart, _, _ = _glance(sample_data, 16, "Outcome {} (1-5)")
-    assert chart.figure.get_figheight() > 3.4
+    chart, _, _ = _glance(sample_data, 30, "Outcome {} (1-5)")
+    assert chart.figure.get_figheight() > 4
     report = ek.PartnershipReport(sample_data, "riverside-literacy", min_group_size=5)
     report.__dict__["glance_chart"] = lambda: chart
     assert 'class="ek-figure ek-glance-chart ek-glance-tall"' in report.at_a_glance().data
