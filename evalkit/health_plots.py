@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
-from evalkit.figures import legend_below, report_style, tight_layout, wrap_label
+from evalkit.figures import legend_below, report_style, tight_layout, wrap_label, wrap_labels
 from evalkit.plots import _empty, subplots
 from evalkit.narrate import _num as narrate_number, format_date, singular_unit
 from evalkit.partner_survey import ALL_ROLES
@@ -157,7 +157,9 @@ def plot_milestones(status: pd.DataFrame):
         if status.empty:
             return _empty("No action plan was recorded.")
         s = status.sort_values("due_date", kind="stable").reset_index(drop=True)
-        fig, ax = subplots(figsize=(7.5, 0.42 * len(s) + 1.4))
+        names = wrap_labels(s["milestone"], 46, lines=2)   # two milestones never read alike
+        tallest = max(name.count("\n") + 1 for name in names)   # a third line where two would read alike
+        fig, ax = subplots(figsize=(7.5, (0.42 if tallest < 3 else 0.58) * len(s) + 1.4))
         y = np.arange(len(s))[::-1]
         as_of = pd.Timestamp(s["as_of"].iloc[0])
         for yi, (_, r) in zip(y, s.iterrows()):
@@ -170,7 +172,7 @@ def plot_milestones(status: pd.DataFrame):
                 ax.plot(r["done_date"], yi, "o", color=c, ms=7)
         ax.axvline(as_of, color="0.3", ls="--", lw=1)
         ax.text(as_of, len(s) - 0.4, f" judged at {format_date(as_of, short=True)}", fontsize=9, va="bottom", ha="left")
-        ax.set_yticks(y, [_short(m, 46) for m in s["milestone"]])
+        ax.set_yticks(y, names)
         ax.set_ylim(-0.7, len(s) + 0.3)
         handles = [plt.Line2D([], [], color="0.4", marker="o", mfc="white", lw=0, label="due"),
                    plt.Line2D([], [], color="0.4", marker="o", lw=0, label="done")]
@@ -323,7 +325,8 @@ def plot_representation(gaps: pd.DataFrame, *, conf_level: float = 0.95):
             ax.plot([r["ratio_ci_low"], r["ratio_ci_high"]], [yi, yi], color=c, lw=2.5)
             ax.plot(r["ratio"], yi, "o", color=c, ms=7)
         ax.axvline(1, color="0.3", ls="--", lw=1)
-        ax.set_yticks(y, [f"{r['characteristic'].replace('_', ' ')}: {_short(r['group'], 28)}" for _, r in g.iterrows()])
+        groups = wrap_labels(g["group"], 28, lines=2)   # two groups never read alike
+        ax.set_yticks(y, [f"{c.replace('_', ' ')}: {group}" for c, group in zip(g["characteristic"], groups)])
         ax.set_xlabel(f"Participants' share / community's share ({round(conf_level * 100)}% CI)")
         handles = [plt.Line2D([], [], color=c, lw=2.5, marker="o", label=k) for k, c in
                    (("under-represented", "#D55E00"), ("in line", "0.45"), ("over-represented", "#0072B2"))

@@ -586,3 +586,21 @@ def test_check_in_panels_of_many_check_ins_label_their_axis_readably(sample_data
     dates = pd.date_range("2024-01-01", periods=12, freq="MS").strftime("%Y-%m-%d")
     many = pd.concat([first.assign(period=d, period_rank=i) for i, d in enumerate(dates)], ignore_index=True)
     assert _overlapping_x_labels(plot_partner_survey(many)) == 0
+
+
+def test_two_milestones_alike_but_in_their_middle_keep_different_labels():
+    # F-B (residual): the timeline shortened each milestone's name on its own: two named alike but for a word in the
+    # middle read the same
+    import pandas as pd
+
+    from evalkit.health_plots import plot_milestones
+
+    names = [f"Hold the planning meeting with every partner organisation ({w} round) and agree the budget for the "
+             "next two years with the school board" for w in ("first", "second")] + ["Launch"]
+    status = pd.DataFrame({"partnership_id": "p", "milestone": names, "due_date": pd.to_datetime(["2025-01-01",
+                           "2025-03-01", "2025-05-01"]), "done_date": pd.to_datetime(["2025-01-05", None, None]),
+                           "state": ["done late", "overdue", "not yet due"], "as_of": pd.Timestamp("2025-04-01")})
+    figure = plot_milestones(status)
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert len(set(labels)) == 3, labels
+    assert _overlapping_labels(figure) == []
