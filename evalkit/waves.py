@@ -631,16 +631,17 @@ def describe_time_trend(res, *, alpha: float = 0.05, digits: int = 1,
 
 # --- figure -------------------------------------------------------------------------------------
 def _at_least_a_quarter(ax, bounds) -> None:
-    """Widen ``ax``'s y limits to a quarter of the scale ``bounds`` (min, max) around what is drawn, inside them."""
+    """Widen ``ax``'s y limits to a quarter of the scale ``bounds`` (min, max) around what is drawn, inside them, and
+    never narrower than what is drawn (an interval past the scale's end keeps its cap)."""
     if bounds is None or not np.isfinite(np.asarray(bounds, dtype=float)).all() or bounds[1] <= bounds[0]:
         return
-    low, high = ax.get_ylim()
+    drawn_low, drawn_high = ax.get_ylim()
     span = (bounds[1] - bounds[0]) / 4
-    if high - low >= span:
+    if drawn_high - drawn_low >= span:
         return
-    middle = (low + high) / 2
+    middle = (drawn_low + drawn_high) / 2
     low = min(max(middle - span / 2, bounds[0]), bounds[1] - span)
-    ax.set_ylim(low, low + span)
+    ax.set_ylim(min(low, drawn_low), max(low + span, drawn_high))
 
 
 def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str | None = None,

@@ -604,3 +604,18 @@ def test_two_milestones_alike_but_in_their_middle_keep_different_labels():
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert len(set(labels)) == 3, labels
     assert _overlapping_labels(figure) == []
+
+
+def test_a_change_over_time_interval_past_the_end_of_its_scale_is_drawn_whole():
+    # F-H: the axis was widened to a quarter of the scale inside the scale, so a t interval past its end (a mean of
+    # 4.95 of 1-5, its interval to 5.05) was cut at 5 and lost its cap
+    import pandas as pd
+
+    from evalkit.waves import plot_trajectory
+
+    t = pd.DataFrame({"measure": "e", "label": "Engagement (1-5)", "kind": "continuous", "group": "All participants",
+                      "group_variable": "", "wave": ["pre", "post", "follow-up"], "order": [0, 1, 2],
+                      "mean": [4.9, 4.95, 4.97], "suppressed": False, "note": ""})
+    t["ci_low"], t["ci_high"] = t["mean"] - 0.08, t["mean"] + 0.08
+    low, high = plot_trajectory(t, title="", scales={"e": (1, 5)}).axes[0].get_ylim()
+    assert low <= 4.82 and high >= 5.05 and high - low >= 1   # every interval whole, and a quarter of the scale
