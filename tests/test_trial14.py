@@ -315,7 +315,15 @@ def with_arms(sample_data):
     return replace(sample_data, participants=people.assign(arm=arm), measures=measures)
 
 
-def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms):
+@pytest.fixture(scope="module")
+def arm_forests(with_arms):
+    """The forest plots of the portfolio of ``with_arms`` at k = 10, drawn once for the tests that read them."""
+    import evalkit as ek
+
+    return ek.PortfolioReport(with_arms, min_group_size=10).forest_figures()
+
+
+def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms, arm_forests):
     # F-R: program-effect rows were coloured by their interval alone; Greenway's practice effect (95% CI 0.003 to
     # 0.477) was drawn "Improved" while its report, allowing for its several outcomes (Holm), says "a better result
     # that could be due to chance"; the methods say each colour is the report's verdict
@@ -323,19 +331,20 @@ def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms):
 
     import evalkit as ek
 
-    portfolio = ek.PortfolioReport(with_arms, min_group_size=10)
+    pids = ("riverside-literacy", "eastside-stem", "greenway-food")
+    sentences = {pid: ek.PartnershipReport(with_arms, pid, min_group_size=10).comparison_group().effects_text
+                 .split("\n") for pid in pids}
     checked = 0
-    for figure in portfolio.forest_figures():
+    for figure in arm_forests:
         if "program effect in" not in figure.alt:
             continue
         label = re.match(r"Forest plot of (.+?): program effect in", figure.alt)[1]
         verdicts = {name: verdict for verdict, names in re.findall(r"(improved|declined|no clear change): ([^;]+)",
                                                                    figure.alt) for name in names.split(", ")}
-        for pid in ("riverside-literacy", "eastside-stem", "greenway-food"):
-            report = ek.PartnershipReport(with_arms, pid, min_group_size=10)
+        for pid in pids:
             name = with_arms.partnerships.set_index("partnership_id").at[pid, "name"]
-            sentences = report.comparison_group().effects_text.split("\n")
-            said = [s for s in sentences if label.replace("(", "\\(").replace(")", "\\)") in s and "program group" in s]
+            said = [s for s in sentences[pid]
+                    if label.replace("(", "\\(").replace(")", "\\)") in s and "program group" in s]
             if name not in verdicts or not said:
                 continue
             (sentence,) = said
@@ -344,12 +353,9 @@ def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms):
     assert checked >= 6
 
 
-def test_a_yes_no_program_effect_forest_says_it_is_a_program_effect_in_percentage_points(with_arms):
+def test_a_yes_no_program_effect_forest_says_it_is_a_program_effect_in_percentage_points(with_arms, arm_forests):
     # F-Q: its alt text read "mean change (percentage points answering yes) in 3 partnerships" and its axis lost the unit
-    import evalkit as ek
-
-    figures = [f for f in ek.PortfolioReport(with_arms, min_group_size=10).forest_figures()
-               if f.alt.startswith("Forest plot of Volunteered")]
+    figures = [f for f in arm_forests if f.alt.startswith("Forest plot of Volunteered")]
     alts = sorted(f.alt for f in figures)
     assert any("program effect (percentage points answering yes) in" in a for a in alts), alts
     assert any("mean change (percentage points answering yes) in" in a for a in alts), alts
