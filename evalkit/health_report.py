@@ -351,11 +351,13 @@ class HealthSections:
             columns = per_row if len(names) > per_row else None
             figures.append(ReportFigure(plot(part, min_group_size=self.k, columns=columns, **options),
                                         describe(part, min_group_size=self.k)))
-        if len(figures) > 1:   # the margins and gaps of the roomiest row for every row: panels of one width
+        if len(figures) > 1:   # the margins and gaps of the roomiest row for every row: panels of one size
             pars = [f.figure.subplotpars for f in figures]
             left, right, wspace = max(p.left for p in pars), min(p.right for p in pars), max(p.wspace for p in pars)
+            # the room above the panels (their titles) in inches: the rows' heights differ by their notes only
+            above = max((1 - p.top) * f.figure.get_figheight() for p, f in zip(pars, figures))
             for f in figures:
-                f.figure.subplots_adjust(left=left, right=right, wspace=wspace)
+                f.figure.subplots_adjust(left=left, right=right, wspace=wspace, top=1 - above / f.figure.get_figheight())
         return figures
 
     # ---- Action plan ----------------------------------------------------------------------------

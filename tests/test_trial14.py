@@ -625,3 +625,20 @@ def test_a_change_over_time_interval_past_the_end_of_its_scale_is_drawn_whole():
     t["ci_low"], t["ci_high"] = t["mean"] - 0.08, t["mean"] + 0.08
     low, high = plot_trajectory(t, title="", scales={"e": (1, 5)}).axes[0].get_ylim()
     assert low <= 4.82 and high >= 5.05 and high - low >= 1   # every interval whole, and a quarter of the scale
+
+
+def test_check_in_rows_with_longer_titles_keep_the_height_of_the_other_rows(sample_data):
+    # F-E (residual): the rows shared their margins and gaps but not their top: a row whose titles took two lines had
+    # panels 0.17 in shorter than the row of one-line titles, the same 1-5 scale drawn shorter
+    ps = sample_data.partner_survey
+    mine = ps[ps["partnership_id"] == "riverside-literacy"]
+    first = mine[mine["item"] == mine["item"].iloc[0]]
+    import pandas as pd
+
+    labels = ["Communication between the partners is open and timely"] * 3 + ["Trust", "Goals"]
+    survey = pd.concat([first.assign(item=f"item{i}", label=f"{label} ({i})") for i, label in enumerate(labels)],
+                       ignore_index=True)
+    figures = _health(sample_data, survey=survey).partners_figures()
+    heights = [round(ax.get_position().height * f.figure.get_figheight(), 2)
+               for f in figures for ax in f.figure.axes if ax.axison]
+    assert len(figures) == 2 and max(heights) - min(heights) < 0.03, heights
