@@ -83,7 +83,9 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
         names = list(dict.fromkeys(trend["indicator"]))
         cols = columns or (2 if len(names) > 1 else 1)
         rows = int(np.ceil(len(names) / cols))
-        fig, axes = subplots(rows, cols, figsize=(7.5, 2.3 * rows + 0.4), squeeze=False)
+        withheld = int(trend["suppressed"].sum())
+        band = 0.25 if withheld else 0.0   # the note's band, under the charts: not taken from their height
+        fig, axes = subplots(rows, cols, figsize=(7.5, 2.3 * rows + 0.4 + band), squeeze=False)
         for ax, name in zip(axes.ravel(), names):
             d = trend[trend["indicator"] == name].sort_values("period_rank")
             x = np.arange(len(d))
@@ -101,10 +103,9 @@ def plot_indicator_trends(trend: pd.DataFrame, *, min_group_size: int = DEFAULT_
                 ax.spines[side].set_visible(False)
         for ax in axes.ravel()[len(names):]:
             ax.axis("off")
-        withheld = int(trend["suppressed"].sum())
         if withheld:
             fig.text(0.01, 0.0, _withheld_values(withheld, min_group_size), fontsize=9, ha="left", va="bottom")
-        tight_layout(fig, rect=(0, 0.04 if withheld else 0, 1, 1))
+        tight_layout(fig, rect=(0, band / fig.get_figheight(), 1, 1))
         return fig
 
 
