@@ -34,8 +34,8 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
-           "check_one_change_family", "change_withheld_note", "forest_withheld_note", "distribution_panels", "layout_memo",
-           "tight_layout",
+           "check_one_change_family", "change_withheld_note", "forest_withheld_note", "distribution_panels",
+           "layout_memo", "tight_layout",
            "MESSAGE_LABEL", "figure_message", "wrap_label", "wrap_labels"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
@@ -126,7 +126,8 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     >>> print(wrap_label("Communication between the partners is open and timely", 34))
     Communication between the partners
     is open and timely
-    >>> print(wrap_label("How confident I feel reading aloud in class to other students (rated by the teacher, 1-5)", 40))
+    >>> print(wrap_label("How confident I feel reading aloud in class to other students "
+    ...                  "(rated by the teacher, 1-5)", 40))
     How confident I feel reading aloud...
     (rated by the teacher, 1-5)
     >>> wrap_label("Skills (1-5)")

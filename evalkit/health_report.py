@@ -357,7 +357,8 @@ class HealthSections:
             # the room above the panels (their titles) in inches: the rows' heights differ by their notes only
             above = max((1 - p.top) * f.figure.get_figheight() for p, f in zip(pars, figures))
             for f in figures:
-                f.figure.subplots_adjust(left=left, right=right, wspace=wspace, top=1 - above / f.figure.get_figheight())
+                top = 1 - above / f.figure.get_figheight()
+                f.figure.subplots_adjust(left=left, right=right, wspace=wspace, top=top)
         return figures
 
     # ---- Action plan ----------------------------------------------------------------------------

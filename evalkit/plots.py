@@ -18,8 +18,8 @@ import seaborn as sns
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
-                             distribution_panels, forest_verdicts, forest_withheld_note, legend_below, tight_layout, wrap_label,
-                             wrap_labels)
+                             distribution_panels, forest_verdicts, forest_withheld_note, legend_below, tight_layout,
+                             wrap_label, wrap_labels)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling

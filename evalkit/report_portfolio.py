@@ -210,7 +210,8 @@ class PortfolioReport:
                                       min_group_size=self.min_group_size)
                 effect = r["estimate_type"] == PROGRAM_EFFECT
                 what = "program effect" if effect else "mean change"
-                alt = alt.replace("mean change in", f"{what}{' (percentage points answering yes)' if share else ''} in", 1)
+                unit = " (percentage points answering yes)" if share else ""
+                alt = alt.replace("mean change in", f"{what}{unit} in", 1)
                 if effect:
                     fig.axes[0].set_xlabel("Program effect" + (" in percentage points answering yes" if share else "")
                                            + ": program - comparison, adjusted for baseline (95% CI)")

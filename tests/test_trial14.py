@@ -354,7 +354,7 @@ def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms, ar
 
 
 def test_a_yes_no_program_effect_forest_says_it_is_a_program_effect_in_percentage_points(with_arms, arm_forests):
-    # F-Q: its alt text read "mean change (percentage points answering yes) in 3 partnerships" and its axis lost the unit
+    # F-Q: its alt text read "mean change (percentage points answering yes) in 3 partnerships"; its axis lost the unit
     figures = [f for f in arm_forests if f.alt.startswith("Forest plot of Volunteered")]
     alts = sorted(f.alt for f in figures)
     assert any("program effect (percentage points answering yes) in" in a for a in alts), alts
