@@ -116,7 +116,9 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     means, and labels of one survey often differ only there ("... (rated by the student, 1-5)",
     "... (rated by the teacher, 1-5)"). So its last line is the closing parenthesis whole, after the
     start of the label cut at a word with "...", or, without such a parenthesis, "..." and the
-    label's last words. Characters are counted, not measured: a wide (e.g. CJK) character counts one.
+    label's last words. Characters are counted, a wide one (Chinese, Japanese, Korean: ``W`` or ``F`` in
+    :func:`unicodedata.east_asian_width`) as two, as it is drawn: a label in them is wrapped at about
+    ``width`` Latin characters' width too.
 
     Examples
     --------
@@ -134,10 +136,14 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     'Skills (1-5)'
     """
     import textwrap
+    import unicodedata
 
     text = " ".join(str(text).split())
-    if len(text) <= width:
+    cells = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    if cells <= width:
         return text
+    if cells > len(text):   # wide characters: wrap at as many characters as fill ``width`` on average
+        width = max(4, width * len(text) // cells)
     head, paren, tail = text.rpartition(" (")
     anchors = "(" + tail if paren and text.endswith(")") and len(tail) < width else ""
     if lines >= 2 and anchors and len(textwrap.wrap(head, width)) <= lines - 1:

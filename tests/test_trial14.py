@@ -661,3 +661,17 @@ def test_a_row_of_indicator_charts_with_a_withheld_value_keeps_the_height_of_the
         return [ax.get_position().height * figure.get_figheight() for ax in figure.axes if ax.axison]
 
     assert row(True) == pytest.approx(row(False), abs=0.03)
+
+
+def test_a_label_in_wide_characters_is_wrapped_by_its_width():
+    # F-C: wrap_label counted characters, and a Chinese character is as wide as two Latin ones: a label of 35 of them
+    # stayed on one line about 70 characters wide, and squeezed the chart's data into a sixth of its width
+    import unicodedata
+
+    def cells(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    label = "学生在课堂上的参与度和学习动机以及对未来职业规划的信心程度评估量表分数 (1-5)"
+    lines = wrap_label(label, 40).split("\n")
+    assert len(lines) == 2 and all(cells(line) <= 44 for line in lines), [cells(line) for line in lines]
+    assert wrap_label("Sense of belonging (1-5)", 40) == "Sense of belonging (1-5)"
