@@ -323,6 +323,7 @@ def arm_forests(with_arms):
     return ek.PortfolioReport(with_arms, min_group_size=10).forest_figures()
 
 
+@pytest.mark.integration   # a whole portfolio with comparison groups, three reports: the full suite
 def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms, arm_forests):
     # F-R: program-effect rows were coloured by their interval alone; Greenway's practice effect (95% CI 0.003 to
     # 0.477) was drawn "Improved" while its report, allowing for its several outcomes (Holm), says "a better result
@@ -353,6 +354,7 @@ def test_a_program_effect_in_a_forest_plot_has_its_reports_verdict(with_arms, ar
     assert checked >= 6
 
 
+@pytest.mark.integration   # a whole portfolio with comparison groups, three reports: the full suite
 def test_a_yes_no_program_effect_forest_says_it_is_a_program_effect_in_percentage_points(with_arms, arm_forests):
     # F-Q: its alt text read "mean change (percentage points answering yes) in 3 partnerships"; its axis lost the unit
     figures = [f for f in arm_forests if f.alt.startswith("Forest plot of Volunteered")]
