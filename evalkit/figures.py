@@ -36,7 +36,7 @@ __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
            "check_one_change_family", "change_withheld_note", "forest_withheld_note", "distribution_panels",
            "layout_memo", "tight_layout",
-           "MESSAGE_LABEL", "figure_message", "wrap_label", "wrap_labels"]
+           "MESSAGE_LABEL", "figure_message", "wrap_label", "wrap_labels", "display_width"]
 
 #: Resolution of report figures (dots per inch): sharp on paper and on high-density screens.
 PRINT_DPI = 200
@@ -136,10 +136,9 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     'Skills (1-5)'
     """
     import textwrap
-    import unicodedata
 
     text = " ".join(str(text).split())
-    cells = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    cells = display_width(text)
     if cells <= width:
         return text
     if cells > len(text):   # wide characters: wrap at as many characters as fill ``width`` on average
@@ -159,6 +158,19 @@ def wrap_label(text, width: int = 32, lines: int = 2) -> str:
     if anchors and len(anchors) <= width // 2:   # one line: the start, cut, and the anchors
         return _cut_end(head, width - len(anchors) - 1) + " " + anchors
     return _cut_end(text, width)
+
+
+def display_width(text) -> int:
+    """How many Latin characters' width ``text`` takes: a wide (Chinese, Japanese, Korean) character counts two.
+
+    Examples
+    --------
+    >>> display_width("Skills"), display_width("技能")
+    (6, 4)
+    """
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
 
 def wrap_labels(labels, width: int = 32, lines: int = 2) -> list[str]:

@@ -18,8 +18,8 @@ import seaborn as sns
 from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
-                             distribution_panels, forest_verdicts, forest_withheld_note, legend_below, tight_layout,
-                             wrap_label, wrap_labels)
+                             display_width, distribution_panels, forest_verdicts, forest_withheld_note, legend_below,
+                             tight_layout, wrap_label, wrap_labels)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -250,10 +250,10 @@ def _panel_title(label, n: int, width: int = 28) -> str:
     alt text has it whole), then "(n = ...)" kept whole, on the last line when it fits there ("month (0 no, 1
     yes) (n =" above "210)" read badly)."""
     lines = textwrap.wrap(str(label), width) or [""]
-    if len(lines) > 3:
+    if len(lines) > 3 or display_width(label) > len(str(label)):   # long, or in wide (CJK) characters
         lines = wrap_label(label, width, lines=3).split("\n")
     count = f"(n = {n})"
-    if len(lines[-1]) + 1 + len(count) <= width:
+    if display_width(lines[-1]) + 1 + len(count) <= width:
         lines[-1] += " " + count
     else:
         lines.append(count)

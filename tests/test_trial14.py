@@ -677,3 +677,27 @@ def test_a_label_in_wide_characters_is_wrapped_by_its_width():
     lines = wrap_label(label, 40).split("\n")
     assert len(lines) == 2 and all(cells(line) <= 44 for line in lines), [cells(line) for line in lines]
     assert wrap_label("Sense of belonging (1-5)", 40) == "Sense of belonging (1-5)"
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")   # no CJK font on this machine
+def test_a_panel_title_in_wide_characters_is_wrapped_by_its_width():
+    # F-C (rest): the distribution and change-over-time panel titles wrapped by characters, so a Chinese label made a
+    # title twice the panel's width
+    import unicodedata
+
+    import pandas as pd
+
+    from evalkit.plots import _panel_title
+    from evalkit.waves import plot_trajectory
+
+    def widest(title: str) -> int:
+        return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line) for line in title.split("\n"))
+
+    label = "学生在课堂上的参与度和学习动机以及对未来职业规划的信心程度评估 (1-5)"
+    assert widest(_panel_title(label, 120)) <= 30
+    t = pd.DataFrame({"measure": "e", "label": label, "kind": "continuous", "group": "All participants",
+                      "group_variable": "", "wave": ["pre", "post"], "order": [0, 1], "mean": [3.0, 3.2],
+                      "suppressed": False, "note": ""})
+    t["ci_low"], t["ci_high"] = t["mean"] - 0.2, t["mean"] + 0.2
+    title = plot_trajectory(t, title="", panel_size=(4.0, 2.0)).axes[0].get_title()
+    assert widest(title) <= 40, title
