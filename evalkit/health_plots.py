@@ -242,7 +242,7 @@ def plot_partner_survey(summary: pd.DataFrame, *, min_group_size: int = DEFAULT_
         styled = list(dict.fromkeys([*(roles or []), *summary["respondent_role"]]))
         palette = {role: _ROLE_STYLES[i % len(_ROLE_STYLES)][0] for i, role in enumerate(styled)}
         markers = {role: _ROLE_STYLES[i % len(_ROLE_STYLES)][1] for i, role in enumerate(styled)}
-        roles = [r for r in styled if r in set(summary["respondent_role"])]
+        roles = [r for r in styled if r in shown_roles]
         lo, hi = float(summary["scale_min"].min()), float(summary["scale_max"].max())
         periods = summary.drop_duplicates("period").sort_values("period_rank")["period"].tolist()
         for ax, item in zip(axes.ravel(), items):
