@@ -4,6 +4,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -55,6 +56,17 @@ def pytest_itemcollected(item):
 #: The test files that take longest (about 15 to 60 s each on 2 cores), started first: pytest-xdist (``--dist
 #: loadfile``) hands files out in collection order, and a long file started last leaves the other worker idle
 #: at the end (longest-processing-time-first scheduling). Order only; every file still runs.
+@pytest.fixture(autouse=True)
+def _no_figure_outlives_its_test():
+    """Close every pyplot figure a test left open. matplotlib warns when the 21st open figure is made, and a test
+    that turns warnings into errors (``warnings.simplefilter("error")``) then failed or not by which tests its
+    worker happened to run before it (the full suite failed so once, 24 November)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
 HEAVIEST_FIRST = ("test_run_safety.py", "test_batch_faults.py", "test_browser.py", "test_batch.py",
                   "test_operator_trial.py", "test_startup.py", "test_packaging.py", "test_privacy_attack.py",
                   "test_cli_run.py", "test_presentation.py")
