@@ -575,6 +575,26 @@ def program_effects(data, partnership_id: str, measures=None, *, pre: str | None
 
 
 # --- plain language ---------------------------------------------------------------------------
+def chance_ruled_out(row, alpha: float = 0.05) -> bool:
+    """Whether a row of :func:`program_effects` rules chance out, as the report says it: its adjusted p-value (the
+    unadjusted one where there is none) under ``alpha`` and its interval leaving out 0.
+
+    Examples
+    --------
+    >>> chance_ruled_out({"p_adjusted": 0.01, "pvalue": 0.005, "ci_low": 0.1, "ci_high": 0.9})
+    True
+    >>> chance_ruled_out({"p_adjusted": 0.28, "pvalue": 0.04, "ci_low": 0.003, "ci_high": 0.48})
+    False
+    """
+    p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
+    return math.isfinite(p) and p < alpha and not _holds_zero(row)
+
+
+def _holds_zero(row) -> bool:
+    """Whether a row's interval (``ci_low``, ``ci_high``) holds 0, no difference."""
+    return math.isfinite(row.get("ci_low", math.nan)) and row["ci_low"] <= 0 <= row["ci_high"]
+
+
 def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
                             min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
     """One sentence on one row of :func:`program_effects`: the program effect relative to the comparison group.
@@ -604,10 +624,8 @@ def describe_program_effect(row, *, alpha: float = 0.05, digits: int = 1,
     est = row["estimate"]
     if est is None or not math.isfinite(est):
         return f"{capitalise(who)} could not be compared with {than} on {label}: {row.get('note') or 'no estimate'}."
-    p = row["p_adjusted"] if math.isfinite(row.get("p_adjusted", math.nan)) else row["pvalue"]
-    held = math.isfinite(row.get("ci_low", math.nan)) and row["ci_low"] <= 0 <= row["ci_high"]  # as the verdicts
-    chance = ("unlikely to be due to chance" if math.isfinite(p) and p < alpha and not held
-              else "that could be due to chance")
+    held = _holds_zero(row)
+    chance = "unlikely to be due to chance" if chance_ruled_out(row, alpha) else "that could be due to chance"
     level = f"{round(row.get('conf_level', 0.95) * 100)}% CI" if "conf_level" in row else "95% CI"
     higher = "higher" if est > 0 else "lower"
     if row["kind"] == "binary":

@@ -34,7 +34,7 @@ from evalkit.privacy import DEFAULT_MIN_GROUP_SIZE, n_protecting, withheld_note
 
 __all__ = ["PRINT_DPI", "STYLE", "ReportFigure", "report_style", "legend_below", "change_intervals", "describe_change", "describe_attendance",
            "describe_distributions", "describe_response_shares", "forest_verdicts", "describe_forest",
-           "check_one_change_family", "change_withheld_note", "forest_withheld_note", "distribution_panels",
+           "check_one_change_family", "change_withheld_note", "forest_withheld_note", "prediction_cut", "distribution_panels",
            "layout_memo", "tight_layout",
            "MESSAGE_LABEL", "figure_message", "wrap_label", "wrap_labels", "display_width"]
 
@@ -998,6 +998,12 @@ def forest_verdicts(changes: pd.DataFrame, *, conf_level: float = 0.95, higher_i
     return c
 
 
+def prediction_cut(pi, possible) -> bool:
+    """Whether a prediction interval ``pi`` (low, high) reaches past the ``possible`` changes (low, high, or None)."""
+    return (possible is not None and np.isfinite(pi).all() and np.isfinite(possible).all()
+            and (pi[0] < possible[0] or pi[1] > possible[1]))
+
+
 def forest_withheld_note(changes: pd.DataFrame, pooled_row, min_group_size: int | None) -> str:
     """How many partnerships a forest plot of ``pooled_row``'s indicator leaves out, suppressed for having fewer
     than ``min_group_size`` matched participants ("" for none, or without a ``min_group_size``).
@@ -1068,8 +1074,6 @@ def describe_forest(changes: pd.DataFrame, pooled_row, *, conf_level: float = 0.
     pi = ""
     if pd.notna(pooled_row.get("pi_low")):
         pi = f"; prediction interval {_num(pooled_row['pi_low'], digits)} to {_num(pooled_row['pi_high'], digits)}"
-        from evalkit.plots import prediction_cut
-
         if prediction_cut((pooled_row["pi_low"], pooled_row["pi_high"]), possible):
             pi += (f", past the largest possible change ({_num(possible[0], digits)} to {_num(possible[1], digits)}): "
                    "too few partnerships to predict a new one's change")

@@ -19,7 +19,7 @@ from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
                              display_width, distribution_panels, forest_verdicts, forest_withheld_note, legend_below,
-                             tight_layout, wrap_label, wrap_labels)
+                             prediction_cut, tight_layout, wrap_label, wrap_labels)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -236,12 +236,6 @@ def plot_distributions(data, partnership_id: str, measures=None, *, pre: str = "
                             top=(top * height + band) / (height + band))
         fig.text(0.02, 0.06 / (height + band), "\n".join(lines), ha="left", va="bottom", fontsize=9, color="0.3")
     return fig
-
-
-def prediction_cut(pi, possible) -> bool:
-    """Whether a prediction interval ``pi`` (low, high) reaches past the ``possible`` changes (low, high, or None)."""
-    return (possible is not None and np.isfinite(pi).all() and np.isfinite(possible).all()
-            and (pi[0] < possible[0] or pi[1] > possible[1]))
 
 
 def _panel_title(label, n: int, width: int = 28) -> str:

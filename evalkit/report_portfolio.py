@@ -146,7 +146,7 @@ class PortfolioReport:
         interval); for a program effect, its comparison section's (:func:`evalkit.arms.program_effects` over all
         of the report's measures, Holm-adjusted, and the interval): "improved" or "declined" where chance is
         ruled out, else "no clear change"."""
-        from evalkit.arms import program_effects
+        from evalkit.arms import chance_ruled_out, program_effects
         from evalkit.compare import compare_prepost
         from evalkit.portfolio import PREPOST_CHANGE, PROGRAM_EFFECT
 
@@ -162,11 +162,9 @@ class PortfolioReport:
         for pid in dict.fromkeys(self.changes.loc[effect, "partnership_id"]):
             t = program_effects(self.data, pid, alpha=self.alpha, min_group_size=self.min_group_size)
             for _, r in t[(t["group"] == "program") & ~t["suppressed"].astype(bool)].iterrows():
-                p = r["p_adjusted"] if np.isfinite(r["p_adjusted"]) else r["pvalue"]
-                clear = np.isfinite(p) and p < self.alpha and not (r["ci_low"] <= 0 <= r["ci_high"])
                 verdicts[(pid, r["measure"], PROGRAM_EFFECT)] = (
-                    {"better": "improved", "worse": "declined"}.get(r["direction"], "no clear change") if clear
-                    else "no clear change")
+                    {"better": "improved", "worse": "declined"}.get(r["direction"], "no clear change")
+                    if chance_ruled_out(r, self.alpha) else "no clear change")
         return verdicts
 
     def _scale_span(self, measure: str) -> float:
