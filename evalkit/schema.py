@@ -11,6 +11,7 @@ validation exactly when it converts cleanly.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -317,11 +318,13 @@ def _check(spec: ColumnSpec) -> list[pa.Check]:
     return [pa.Check(fn, name=spec.kind, ignore_na=True)]
 
 
+@functools.cache
 def column_schema(table: str) -> pa.DataFrameSchema:
     """pandera schema checking the per-column rules of ``table`` on its raw frame.
 
     Run it with ``lazy=True`` to collect every failure; ``failure_cases`` then
     names the column, the check (a column kind) and the frame index of each bad cell.
+    The schema is made once per table and shared: do not change it (pandera's methods return new schemas).
     """
     columns = {
         spec.name: pa.Column(required=spec.required, nullable=spec.nullable, checks=_check(spec))
@@ -381,7 +384,16 @@ def coerce_table(table: str, raw: pd.DataFrame, *, keep_index: bool = False) -> 
 
 
 def empty_table(table: str) -> pd.DataFrame:
-    """A typed table with the contract's columns and no rows (for an absent optional file)."""
+    """A typed table with the contract's columns and no rows (for an absent optional file).
+
+    Each call returns a new frame (a copy of one made once per table: making it converts every column, about
+    2 ms, and a load asks for every absent table).
+    """
+    return _empty_table(table).copy()
+
+
+@functools.cache
+def _empty_table(table: str) -> pd.DataFrame:
     return coerce_table(table, pd.DataFrame({spec.name: pd.Series([], dtype="str") for spec in COLUMNS[table]}))
 
 

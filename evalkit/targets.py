@@ -55,7 +55,7 @@ def _pct(successes: int, n: int, conf_level: float):
     return 100 * ci.estimate, 100 * ci.ci_low, 100 * ci.ci_high
 
 
-def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
+def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE, pairs=None):
     """Return (estimate, ci_low, ci_high, n, higher_is_better, counted, note) for one target row.
 
     ``counted`` is the number of people a percentage of people counts (rule 3 of
@@ -63,6 +63,9 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
     ``note`` (None for the other statistics), for ``mean_post`` and ``pct_at_least``, says when the statistic
     counts only the matched
     participants (complementary suppression of those who answered only after: fewer than ``k``).
+    ``pairs``, when given, is :func:`evalkit.compare.matched_pairs` of the target's partnership over (at
+    least) its measure, made once for all its targets; ``None`` makes them here (``None`` too when the
+    partnership has not answered both waves).
     """
     pid, ind, stat = target["partnership_id"], target["indicator"], target["statistic"]
     if stat == "rate":
@@ -99,10 +102,12 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE):
             return (*_mean_ci(x, conf_level), len(x), hib, None, note)
         at_least = int((x >= target["threshold"]).sum())
         return (*_pct(at_least, len(x), conf_level), len(x), True, at_least, note)
-    answered = set(data.responses.loc[data.responses["partnership_id"] == pid, "wave"].unique())
-    if not {pre, post} <= answered:  # e.g. the post survey is not yet collected
-        return None
-    pairs = matched_pairs(data, pid, [ind], pre=pre, post=post).dropna()
+    if pairs is None:
+        answered = set(data.responses.loc[data.responses["partnership_id"] == pid, "wave"].unique())
+        if not {pre, post} <= answered:  # e.g. the post survey is not yet collected
+            return None
+        pairs = matched_pairs(data, pid, [ind], pre=pre, post=post)
+    pairs = pairs[pairs["measure"] == ind].dropna()
     if pairs.empty:
         return None
     change = (pairs["post"] - pairs["pre"]).to_numpy(float)
@@ -157,10 +162,12 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
     rows = []
     slices = getattr(data, "partnership_slices", None)   # many partnerships: each target reads its own slice
     parts = slices(sorted(set(t["partnership_id"]))) if slices is not None and len(ids) > 1 else {}
+    pairs = _pairs_by_partnership(data, t, parts, pre, post)
     for _, target in t.iterrows():
         row = {c: target.get(c) for c in ("partnership_id", "indicator", "statistic", "description", "target", "threshold")}
         row["label"] = labels.get(target["indicator"], target["indicator"])
-        est = _estimate(parts.get(target["partnership_id"], data), target, conf_level, pre, post, min_group_size)
+        est = _estimate(parts.get(target["partnership_id"], data), target, conf_level, pre, post, min_group_size,
+                        pairs=pairs.get(target["partnership_id"]))
         if est is None:
             row.update(verdict="no data", note="no responses for this indicator")
         elif est[3] < min_group_size:
@@ -176,6 +183,21 @@ def progress_against_targets(data, partnership_id=None, *, conf_level: float = 0
         rows.append(row)
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["n"] = out["n"].astype("Int64")
+    return out
+
+
+def _pairs_by_partnership(data, targets: pd.DataFrame, parts: dict, pre: str, post: str) -> dict:
+    """Each partnership's matched pairs over the measures its change targets name (``mean_change``,
+    ``pct_improved``), made once for all of them: partnership id -> :func:`evalkit.compare.matched_pairs`.
+    A partnership that has not answered both waves (e.g. before the post survey) is left out: its change
+    targets have no data."""
+    change = targets[targets["statistic"].isin(["mean_change", "pct_improved"])]
+    out = {}
+    for pid, measures in change.groupby("partnership_id", sort=False)["indicator"]:
+        mine = parts.get(pid, data)
+        answered = set(mine.responses.loc[mine.responses["partnership_id"] == pid, "wave"].unique())
+        if {pre, post} <= answered:
+            out[pid] = matched_pairs(mine, pid, list(dict.fromkeys(measures)), pre=pre, post=post)
     return out
 
 

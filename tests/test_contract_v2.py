@@ -300,3 +300,20 @@ def test_cli_validate_prints_warnings_and_exits_0(tmp_path):
 def test_sample_data_have_no_warnings(sample_dir):
     problems = validate_dir(sample_dir)
     assert problems == [] and problems.warnings == []
+
+
+def test_an_empty_table_is_a_new_frame_each_time_with_the_contracts_types():
+    """schema.empty_table makes each table once and hands out copies: a caller changing one (a test building
+    a Dataset, load filling an absent table) never changes the next."""
+    from evalkit import schema
+
+    first = schema.empty_table("comments")
+    first["leaked"] = pd.Series(dtype="str")
+    first.columns = [*first.columns[:-2], "renamed", "leaked"]
+    again = schema.empty_table("comments")
+    assert len(again) == 0 and list(again.columns) == [spec.name for spec in schema.COLUMNS["comments"]]
+    assert again is not schema.empty_table("comments")
+    for table, kind, dtype in (("milestones", "date", "datetime64[ns]"), ("indicators", "number", "float64")):
+        typed = schema.empty_table(table).dtypes
+        columns = [spec.name for spec in schema.COLUMNS[table] if spec.kind == kind]
+        assert columns and all(str(typed[c]) == dtype for c in columns)
