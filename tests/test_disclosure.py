@@ -21,13 +21,12 @@ from evalkit import schema
 
 def _attack(membership: dict[str, np.ndarray], shown: list[str], n: int, k: int) -> list[int]:
     """Sizes of the sets of 1..k-1 people an attacker can rebuild as +-1 combinations of shown rows."""
-    rows = [np.ones(n, int), *[membership[g] for g in shown]]
-    sizes = []
-    for coefs in itertools.product((-1, 0, 1), repeat=len(rows)):
-        v = sum(c * r for c, r in zip(coefs, rows))
-        if np.isin(v, (0, 1)).all() and 0 < v.sum() < k:
-            sizes.append(int(v.sum()))
-    return sizes
+    rows = np.array([np.ones(n, int), *[membership[g] for g in shown]])
+    coefs = np.array(list(itertools.product((-1, 0, 1), repeat=len(rows))))
+    v = coefs @ rows                      # every combination at once, one per row
+    sets = ((v == 0) | (v == 1)).all(axis=1)
+    size = v.sum(axis=1)
+    return [int(s) for s in size[sets & (size > 0) & (size < k)]]
 
 
 def _dataset(groups: list[str], seed: int) -> Dataset:
