@@ -511,8 +511,10 @@ def _preload(names) -> None:
 
 def _load_and_compare_once() -> None:
     """Load, validate and compare a tiny generated dataset, so that every kernel inherits the lazy imports,
-    compiled schemas and caches of the first call (about 0.35 CPU-s per report). No figure is drawn
-    (pyplot must choose its backend in the kernel) and nothing here starts a thread (checked before forks)."""
+    compiled schemas and caches of the first call (about 0.35 CPU-s per report). One load: a second, of one
+    partnership from the CSV files (0.2 CPU-s a run), warmed nothing a kernel uses (it reads its slice). No
+    figure is drawn (pyplot must choose its backend in the kernel) and nothing here starts a thread (checked
+    before forks)."""
     import shutil
 
     folder = tempfile.mkdtemp(prefix="evalkit-warm-")
@@ -523,7 +525,7 @@ def _load_and_compare_once() -> None:
 
         write_sample(folder, partnerships=5, participants=20, seed=1)
         data = load_data(folder)
-        compare_prepost(load_data(folder, data.partnership_ids[0]), data.partnership_ids[0])
+        compare_prepost(data.for_partnership(data.partnership_ids[0]), data.partnership_ids[0])
     except Exception:  # a warm-up only: a kernel does it again, and says what went wrong
         pass
     finally:
