@@ -53,9 +53,6 @@ def pytest_itemcollected(item):
         item.add_marker(pytest.mark.integration)
 
 
-#: The test files that take longest (about 15 to 60 s each on 2 cores), started first: pytest-xdist (``--dist
-#: loadfile``) hands files out in collection order, and a long file started last leaves the other worker idle
-#: at the end (longest-processing-time-first scheduling). Order only; every file still runs.
 @pytest.fixture(autouse=True)
 def _no_figure_outlives_its_test():
     """Close every pyplot figure a test left open. matplotlib warns when the 21st open figure is made, and a test
@@ -67,9 +64,16 @@ def _no_figure_outlives_its_test():
         pyplot.close("all")
 
 
-HEAVIEST_FIRST = ("test_run_safety.py", "test_batch_faults.py", "test_browser.py", "test_batch.py",
-                  "test_operator_trial.py", "test_startup.py", "test_packaging.py", "test_privacy_attack.py",
-                  "test_cli_run.py", "test_presentation.py")
+#: The test files that take longest (about 10 to 95 s each on 2 cores, measured 24 November), started first,
+#: longest first: pytest-xdist (``--dist loadfile --no-loadscope-reorder``, as ``make test`` runs it) hands
+#: files out in collection order, and a long file started last leaves the other worker idle at the end
+#: (longest-processing-time-first scheduling). Without ``--no-loadscope-reorder`` xdist orders files by their
+#: number of tests instead, and the full suite's two workers finished 21 s apart. Order only; every file runs.
+HEAVIEST_FIRST = ("test_run_safety.py", "test_browser.py", "test_batch_faults.py", "test_batch.py",
+                  "test_presentation.py", "test_startup.py", "test_operator_trial.py", "test_packaging.py",
+                  "test_privacy_attack.py", "test_cli_run.py", "test_hostile_inputs.py", "test_docstrings.py",
+                  "test_trial14.py", "test_report_text.py", "test_render.py", "test_pdf_runs.py",
+                  "test_report_robustness.py", "test_privacy_followup.py", "test_plots.py", "test_provisioner.py")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -194,9 +198,10 @@ def sample_run(tmp_path_factory, sample_run_cache):
     """One batch run on the sample data, shared by the presentation and browser tests.
 
     ``evalkit run data/sample --partnership riverside-literacy --partnership eastside-stem --partnership
-    cafe-societe --partnership uplands-tutoring --portfolio --pdf`` into a temporary folder: four reports
-    (HTML, PDF, Excel; cafe-societe is the sample's too-small partnership, uplands-tutoring the one mostly
-    missing its post survey), the portfolio summary and index.html. One run serves the template,
+    cafe-societe --partnership uplands-tutoring --portfolio`` into a temporary folder: four reports
+    (HTML, Excel; cafe-societe is the sample's too-small partnership, uplands-tutoring the one mostly
+    missing its post survey), the portfolio summary and index.html. Without ``--pdf``: printing the five
+    documents doubled the run's CPU (21 -> 50 CPU-s); tests/test_pdf_runs.py makes a run's PDFs. One run serves the template,
     presentation, browser and run-safety tests, so the suite renders the sample once: under pytest-xdist the
     first worker that needs it renders it (the others wait on a lock) and the others read its result.
     Tests only read the folder.
@@ -215,7 +220,7 @@ def sample_run(tmp_path_factory, sample_run_cache):
             if saved.is_file():
                 return pickle.loads(saved.read_bytes())
             result = run_batch(ROOT / "data" / "sample", shared / "out", partnership_ids=list(SAMPLE_RUN_IDS),
-                               portfolio=True, pdf=True, workers=2, progress=False, timeout=600,
+                               portfolio=True, workers=2, progress=False, timeout=600,
                                cache_dir=sample_run_cache)
             assert result.ok, result.to_frame()
             saved.write_bytes(pickle.dumps(result))

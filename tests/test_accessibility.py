@@ -115,10 +115,14 @@ def _pdf_alt_texts(pdf: bytes) -> tuple[bytes, list[str]]:
 
 
 @pytest.mark.integration
-def test_pdf_is_tagged_with_headings_tables_and_the_figures_alt_text(sample_run):
+def test_pdf_is_tagged_with_headings_tables_and_the_figures_alt_text(sample_run, tmp_path):
     """An untagged PDF reads to a screen reader as one stream of text: no headings, no table cells,
-    and every figure silent. Tagged (PDF structure tree), the figures keep the page's alt text."""
-    objects, alts = _pdf_alt_texts((sample_run.out_dir / "riverside-literacy.pdf").read_bytes())
+    and every figure silent. Tagged (PDF structure tree), the figures keep the page's alt text. Printed by
+    the function a ``--pdf`` run prints with (the shared sample run makes no PDFs)."""
+    from evalkit.batch.html import write_pdf
+
+    pdf = write_pdf(sample_run.out_dir / "riverside-literacy.html", tmp_path / "riverside-literacy.pdf")
+    objects, alts = _pdf_alt_texts(pdf.read_bytes())
     assert b"/StructTreeRoot" in objects and b"/MarkInfo" in objects
     assert b"/H1" in objects and b"/TH" in objects
     # the attendance figure's description (riverside's attendance counted by hand in test_browser.py)
@@ -252,4 +256,5 @@ def test_index_links_make_sense_out_of_context(sample_run):
     assert {text: hrefs for text, hrefs in targets.items() if len(hrefs) > 1} == {}
     card = soup.find(id="p-riverside-literacy")
     names = [" ".join(a.get_text().split()) for a in card.find(class_="files").find_all("a")]
-    assert names[:2] == ["Report: Riverside Family Literacy", "PDF: Riverside Family Literacy"]
+    assert names[:2] == ["Report: Riverside Family Literacy", "Tables (Excel): Riverside Family Literacy"]
+    # a run's PDF links are named so too: tests/test_pdf_runs.py (the shared sample run makes no PDFs)

@@ -2,8 +2,8 @@
 
 A rerun that asks for PDFs must print the reports it keeps unchanged as well: the check that sends a kept report
 back to render when a PDF is newly asked for saw the task before the run told it to print, so the unchanged
-reports were kept without their PDFs. (That ``--pdf`` prints the portfolio summary too is checked on the shared
-sample run: tests/test_presentation.py.)
+reports were kept without their PDFs. ``--pdf`` prints the portfolio summary too, the document a funder most
+likely prints (trial 11), and the index links it.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from evalkit.batch import run_batch
 
@@ -23,10 +24,17 @@ def test_a_pdf_run_prints_the_reports_an_earlier_run_kept_unchanged(tmp_path):
     out = tmp_path / "out"
     args = dict(partnership_ids=["cafe-societe"], workers=1, progress=False, cache_dir=tmp_path / "cache")
     assert run_batch(SAMPLE, out, **args).ok and not list(out.glob("*.pdf"))
-    second = run_batch(SAMPLE, out, pdf=True, **args)   # nothing changed but the PDFs asked for
+    second = run_batch(SAMPLE, out, pdf=True, portfolio=True, **args)   # nothing changed but the PDFs asked for
     assert second.ok and second.entries[0].rendered
     assert (out / "cafe-societe.pdf").read_bytes().startswith(b"%PDF-")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["partnerships"]["cafe-societe"]["files"]["pdf"] == "cafe-societe.pdf"
-    third = run_batch(SAMPLE, out, pdf=True, **args)   # now everything is there: nothing is rendered again
-    assert third.entries[0].rendered is False
+    assert manifest["portfolio"]["files"]["pdf"] == "_portfolio.pdf"
+    assert (out / "_portfolio.pdf").read_bytes()[:5] == b"%PDF-"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<a href="_portfolio.pdf">PDF</a>' in index
+    card = BeautifulSoup(index, "html.parser").find(id="p-cafe-societe")
+    names = [" ".join(a.get_text().split()) for a in card.find(class_="files").find_all("a")]
+    assert names[:2] == ["Report: Café Société Youth Employment", "PDF: Café Société Youth Employment"]
+    third = run_batch(SAMPLE, out, pdf=True, portfolio=True, **args)   # everything is there: nothing renders again
+    assert third.entries[0].rendered is False and third.portfolio.rendered is False

@@ -74,7 +74,7 @@ def test_retention_rate_of_a_suppressed_count_is_not_shown(tmp_path):
 # --- finding 3 (and done-means): no row-level data under --out --------------------------
 @pytest.fixture(scope="module")
 def sample_out(sample_run):
-    """The shared sample run's --out folder (conftest: four sample reports, the portfolio, PDFs, workbooks)."""
+    """The shared sample run's --out folder (conftest: four sample reports, the portfolio, workbooks)."""
     return sample_run.out_dir
 
 
