@@ -3,7 +3,7 @@
 #                  invalid data stop it with exit 2 and every problem listed, before anything is rendered)
 #   make test      set up .venv, run the whole test suite (pytest + nbval over notebooks/), one worker per core
 #                  (pytest-xdist; each test file, and so each notebook, stays on one worker)
-#   make test-fast the unit tests only (no kernels, renders or end-to-end CLI runs): under a minute
+#   make test-fast the unit tests only (no kernels, renders, end-to-end CLI runs or whole-sample sweeps): under a minute
 # Only Python 3.11+ and make are needed; everything else installs into .venv/.
 
 PYTHON ?= python3
@@ -36,10 +36,11 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || echo "*** WARNING: Chromium is missing: the browser tests (tests/test_browser.py) will NOT run. Get it with: sudo apt-get install chromium ***" >&2
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
-# Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end) or "package_wide" (every
-# module's docstring examples, import scans) and nbval are left out.
+# Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end), "package_wide" (every
+# module's docstring examples, import scans) or "sample_wide" (in-process sweeps of the whole sample: every
+# partnership's report, the whole portfolio, the sample in another format) and nbval are left out.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration and not package_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
+	$(BIN)/python -m pytest -m "not integration and not package_wide and not sample_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
 
 # Register the environment as a Jupyter kernel named "evalkit" for your user.
 kernel: $(STAMP)

@@ -258,6 +258,7 @@ def _intervals_and_words(text: str):
              m.group(3).startswith("unlikely")) for m in pat.finditer(text)]
 
 
+@pytest.mark.sample_wide
 def test_check_in_words_agree_with_their_interval_at_another_alpha(data):
     """With --alpha 0.1 the partners' check-ins read "change 0.37, 95% CI −0.04 to 0.78; unlikely to be due to
     chance" (eastside-stem): the words followed p < alpha only, the interval beside them is at 95%. As the
@@ -291,6 +292,7 @@ def forty(tmp_path_factory):
     return ek.load_data(folder)
 
 
+@pytest.mark.sample_wide
 @pytest.mark.parametrize("alpha", [0.05, 0.1])
 def test_attendance_sentence_agrees_with_its_interval(forty, alpha):
     """"those who attended more improved more (Spearman's rho = 0.24, 95% CI −0.03 to 0.49, p = 0.080)" at
@@ -312,6 +314,7 @@ def test_attendance_sentence_agrees_with_its_interval(forty, alpha):
     assert said >= 15
 
 
+@pytest.mark.sample_wide
 def test_pooled_sentences_agree_with_their_interval_at_another_alpha(forty):
     """The portfolio's pooled sentences said "unlikely to be due to chance" from p < alpha alone, beside a 95%
     interval: at alpha 0.1 a pooled change with p between 0.05 and 0.1 would be called credible with 0 inside it."""
@@ -374,6 +377,7 @@ def test_milestones_and_quotes_name_a_wrong_date_or_count(data):
         ek.quotes(data, PID, per_theme=-1)
 
 
+@pytest.mark.sample_wide
 def test_no_vacuous_fewer_than_one_at_minimum_group_size_one(data):
     """With --min-group-size 1 (allowed: nothing is suppressed) two sentences read "when fewer than 1 answered just
     one" and "Roles with fewer than 1 respondents are not shown"; the methods already say no minimum was set."""

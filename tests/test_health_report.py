@@ -25,6 +25,7 @@ def data(sample_data):
     return sample_data
 
 
+@pytest.mark.sample_wide
 def test_every_section_renders_for_a_partnership_with_the_tables(data):
     h = HealthSections(data, "riverside-literacy", as_of="2025-09-22")
     for name in SECTIONS:

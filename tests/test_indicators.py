@@ -227,6 +227,7 @@ def test_missing_values_leave_the_denominator():
     assert g["n_known"].iloc[0] == 80 and g.set_index("group").loc["G", "participant_share"] == pytest.approx(0.25)
 
 
+@pytest.mark.sample_wide
 @pytest.mark.parametrize("k", [3, 10])
 def test_the_portfolio_representation_table_blanks_what_each_partnership_report_blanks(sample_dir, k):
     # The portfolio counts every partnership in one pass (folding, completers, suppression); each partnership's

@@ -229,6 +229,7 @@ def test_for_partnership_unknown_id_lists_known(tiny_dataset):
         load_data(tiny_dataset, "gamma")
 
 
+@pytest.mark.sample_wide
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_load_one_partnership_equals_filtering_all(tmp_path, sample_dir, fmt):
     if fmt == "csv":
@@ -359,6 +360,7 @@ def test_partnership_slices_are_what_for_partnership_gives(sample_dir):
     assert set(data.partnership_slices(["eastside-stem"])) == {"eastside-stem"}
 
 
+@pytest.mark.sample_wide
 def test_targets_of_all_partnerships_are_those_of_each_partnership(sample_dir):
     """progress_against_targets over every partnership reads each one's slice: the same rows as one at a time."""
     from evalkit.targets import progress_against_targets

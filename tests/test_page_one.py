@@ -509,6 +509,7 @@ def test_portfolio_overview_counts_targets_as_page_one_does(sample):
     assert o.loc["riverside-literacy", "targets_total"] == 6   # riverside's six targets (targets.csv), all judged
 
 
+@pytest.mark.sample_wide
 def test_a_report_object_shows_itself_in_a_notebook_as_its_title_and_page_one(sample, reports):
     """`report` as a cell's last value showed '<evalkit.report.PartnershipReport object at 0x7f...>'."""
     report = reports["riverside-literacy"]
@@ -585,6 +586,7 @@ def test_group_differences_name_a_wrong_argument(tmp_path):
     assert list(one["group_variable"].unique()) == ["gender"]
 
 
+@pytest.mark.sample_wide
 def test_portfolio_says_when_a_partnerships_targets_could_not_be_judged(sample):
     """Trial 9: cafe-societe's report says 'none of the 4 targets can be judged (4 with too few participants)';
     the portfolio's overview read '–', as for a partnership with no targets at all. targets.csv holds 4 targets

@@ -247,6 +247,7 @@ def test_the_trajectory_notes_on_withheld_means_stay_inside_the_figure(sample_da
     plt.close(fig)
 
 
+@pytest.mark.sample_wide
 def test_no_report_figure_grows_wider_than_the_page_when_cropped(sample_data):
     # Trial 11 (F6): riverside's Who was served figure printed at about 5 pt: its note ("1 group not drawn: ...")
     # ran on one line past the axes, the crop to the drawn content grew the 7.5 in figure to 10.8 in, and print
@@ -269,6 +270,7 @@ def test_no_report_figure_grows_wider_than_the_page_when_cropped(sample_data):
     assert max(widths.values()) <= 7.7, widths
 
 
+@pytest.mark.sample_wide
 def test_the_change_figures_show_each_measures_label_in_full(sample_data):
     # The at-a-glance chart cut long labels to 48 characters: "How often I practise what I learned (1 never..." lost
     # the scale's anchors, which say what a change on it means. A long label wraps onto a second line instead,

@@ -269,6 +269,7 @@ def test_portfolio_themes_are_described_not_only_coded(sample_data):
 # ---------------------------------------------------------------- the portfolio's forest plot of a yes/no indicator
 
 
+@pytest.mark.sample_wide
 def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points(sample_data):
     """The portfolio says "11 percentage points (95% CI 4 to 18)" and its table "−15 pts" for harbor, but the
     forest plot's alt text read "from −14.61 (Harbor ...) ... pooled 11.08 (95% CI 4.22 to 17.93; prediction
@@ -308,6 +309,7 @@ def test_summary_says_once_that_no_outcome_is_reported(sample_data):
 # ---------------------------------------------------------------- the partners' check-ins add up
 
 
+@pytest.mark.sample_wide
 def test_partner_check_in_sentences_add_up(sample_data):
     """Riverside: "The partners trust each other: rose, from 3.7 to 3.9 (change 0.1, ...)" and "Decisions are made
     together: rose, from 2.6 to 3.1 (change 0.5, 95% CI 0.0 to 1.0; unlikely to be due to chance)": a reader's
@@ -596,6 +598,7 @@ def test_a_trend_that_could_be_chance_is_not_called_an_improvement(sample_data):
     assert "an improvement unlikely to be due to chance" in river
 
 
+@pytest.mark.sample_wide
 def test_portfolio_forest_names_each_partnership_by_its_own_reports_verdict(sample_data):
     """Trial 9: the portfolio's forest plot of 'Volunteered in the last month' called Civic Coders 'improved'
     (its unadjusted paired-t interval, 4 to 33 points, excludes 0) while Civic Coders' report and index card say

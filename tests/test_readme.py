@@ -12,6 +12,7 @@ matplotlib.use("agg")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.sample_wide
 def test_the_readmes_interactive_snippet_runs_as_written(monkeypatch):
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Working interactively", 1)[1].split("\n## ", 1)[0]

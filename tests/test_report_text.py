@@ -184,6 +184,7 @@ def test_a_shared_indicator_not_pooled_is_said_without_two_parentheses_in_a_row(
         "- Self-rated skills (mean of five 1-5 items): fewer than 2 partnerships to pool.")
 
 
+@pytest.mark.sample_wide
 def test_no_report_text_has_these_defects(data):
     """Every Markdown section of the two sample reports the trial read, scanned for the four defects."""
     for pid in ("cafe-societe", "riverside-literacy"):
@@ -336,6 +337,7 @@ def test_targets_on_a_yes_no_share_read_in_percent_and_a_bound_at_the_goal_shows
     assert practise["95% CI"] == "40.2 to 53.7%" and practise["Verdict"] == "met"
 
 
+@pytest.mark.sample_wide
 def test_methods_describe_only_what_the_report_shows_and_end_with_the_colophon(sample_data):
     """The methods of voices, indicators, check-ins and community came after "Produced by evalkit ... on ..."
     (a second cell), and even for a partnership that recorded none of them (cafe-societe)."""
@@ -394,6 +396,7 @@ def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points(sample_data):
     assert "the average change was 0.26 points" in skills
 
 
+@pytest.mark.sample_wide
 def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percentage_points(sample_data):
     """After the sentence, the table and the forest plot of the same yes/no indicator still showed shares (0.11)."""
     import matplotlib.pyplot as plt

@@ -179,6 +179,7 @@ def test_targets_mix_statistics(default):
     assert t.loc[t.statistic == "pct_at_least", "threshold"].notna().all()
 
 
+@pytest.mark.sample_wide
 @pytest.mark.parametrize("fmt", ["parquet", "xlsx"])
 def test_other_formats_pass_validation(tmp_path, fmt):
     truth = write_sample(tmp_path, partnerships=5, participants=20, seed=3, fmt=fmt)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from evalkit.pageone import equity_lines
 
@@ -68,6 +69,7 @@ def test_the_who_was_served_alt_text_says_what_the_figure_draws():
     plt.close(fig)
 
 
+@pytest.mark.sample_wide
 def test_the_portfolio_explains_what_its_forest_plots_draw(sample_data):
     # F10: civic's volunteering was drawn grey, "No clear change", with an interval of 4 to 33 points beside green
     # points with narrower gains, and nothing in the portfolio said the colour is each report's Holm-adjusted verdict.

@@ -231,6 +231,7 @@ def test_stories_with_consent_shown_scrubbed_and_escaped_others_counted():
     assert md_escape(s.loc[1, "title"]) == "&lt;b&gt;Win&lt;/b&gt;"
 
 
+@pytest.mark.sample_wide
 @pytest.mark.parametrize("coded", ["analyst", "keywords"])
 def test_the_pooled_check_reads_each_partnership_as_its_own_report_shows_it(sample_dir, coded):
     # Pooled theme counts are blanked when, less what the partnerships' reports show, they would give a blank
