@@ -492,9 +492,9 @@ def time_trend(data, partnership_id: str, measure: str, *, conf_level: float = 0
     """
     import warnings
 
-    import statsmodels.api as sm
     import statsmodels.formula.api as smf
     from scipy import stats
+    from statsmodels.genmod import cov_struct, families  # not statsmodels.api: 0.2 s more to import, unused
 
     check_min_group_size(min_group_size)
     _check_partnership(data, partnership_id)
@@ -524,9 +524,9 @@ def time_trend(data, partnership_id: str, measure: str, *, conf_level: float = 0
             fit = smf.mixedlm("value ~ time", long, groups=long["participant_id"]).fit(reml=True)
             converged = bool(getattr(fit, "converged", True))
         else:
-            family = sm.families.Binomial() if kind == "binary" else sm.families.Gaussian()
+            family = families.Binomial() if kind == "binary" else families.Gaussian()
             fit = smf.gee("value ~ time", groups="participant_id", data=long, family=family,
-                          cov_struct=sm.cov_struct.Exchangeable()).fit()
+                          cov_struct=cov_struct.Exchangeable()).fit()
     problems = sorted({str(w.message).split("\n")[0] for w in caught
                        if issubclass(w.category, (UserWarning, RuntimeWarning)) or "Convergence" in w.category.__name__})
     if problems or not converged:

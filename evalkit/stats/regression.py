@@ -171,8 +171,8 @@ def ancova(
     >>> round(float(res.table.loc[0, "estimate"]), 3)
     2.02
     """
-    import statsmodels.api as sm
     import statsmodels.formula.api as smf
+    from statsmodels.stats.anova import anova_lm  # not statsmodels.api: 0.2 s more to import, unused
 
     conf_level = check_conf_level(conf_level)
     covariates = _check_columns(df, outcome, baseline, group, covariates)
@@ -216,7 +216,7 @@ def ancova(
                              "the adjusted differences are not identifiable")
     full = model.fit()
     reduced = smf.ols(f"{q(outcome)} ~ {adjusters}", data).fit()
-    f_row = sm.stats.anova_lm(reduced, full).iloc[1]
+    f_row = anova_lm(reduced, full).iloc[1]
 
     alpha = 1 - conf_level
     ci = full.conf_int(alpha=alpha)
