@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from evalkit.card import INDEX_CARD_MIMETYPE  # the batch reads the card by it (and leaves it off the page)
 from evalkit.narrate import _bounded, _num, format_change, format_p, interval_words, md_escape
 
 #: Power at which the smallest detectable change is stated.
@@ -347,11 +348,6 @@ def at_a_glance_html(kpis: list[tuple[str, str]], findings: list[str], figure_ht
             f'<ul class="kpis">{items}</ul>'
             + (f'<ul class="findings">{text}</ul>' if text else "")
             + figure_html + "</section>")
-
-
-#: The output mimetype of a report's index card: the batch reads the card from the executed notebook
-#: (and leaves that output out of the page), so the index shows what the report computed.
-INDEX_CARD_MIMETYPE = "application/vnd.evalkit.index-card+json"
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,12 @@ def test_the_command_reads_and_validates_notebooks_without_compiling_the_iri_gra
 def test_import_evalkit_leaves_a_users_jsonschema_as_it_is():
     # only the command's own process skips the grammars; a notebook session importing evalkit (batch included)
     # keeps every format check its jsonschema has
-    pytest.importorskip("rfc3987_syntax")  # installed with jupyterlab; the check means nothing without it
+    # installed with jupyterlab, and the check means nothing without it. Asked of the installed distributions,
+    # not by importing it: this test process has skipped the grammars itself (conftest), unless a plugin
+    # (nbval) imported jsonschema first, so an import here skipped the test or not by the plugins loaded.
+    from importlib.metadata import version
+
+    assert version("rfc3987-syntax")
     out = _python(CHECK.format(before="import evalkit, evalkit.batch.run, evalkit.cli"))
     assert out[0] == "invalid notebook refused"
     assert out[1] == "True True"
@@ -152,3 +157,22 @@ def test_an_edited_template_printing_participants_is_not_published(tmp_path):
     assert "[output removed by evalkit: it showed participant ids]" in written["p01.failed.ipynb"]
     assert json.loads(written["manifest.json"])["partnerships"]["p01"]["status"] == "failed"
 
+
+
+def test_the_batch_process_reads_index_cards_without_importing_the_report_libraries():
+    """A run's process took each report's index card with a constant from evalkit.pageone, whose imports
+    (narrate, scales, reliability) brought in scipy.stats: 0.7 CPU-s of every run, on the way to the first
+    report's HTML, for a string. The batch process needs pandas to validate, never scipy or the report modules."""
+    out = _python("""
+import sys
+import nbformat
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+from evalkit.batch.render import take_index_card
+card = {"headline": "All improved."}
+nb = new_notebook(cells=[new_code_cell("card", outputs=[new_output(
+    "execute_result", data={"application/vnd.evalkit.index-card+json": card, "text/plain": "card"})])])
+print(take_index_card(nb) == card, not nb.cells[0].outputs)
+print(sorted(m for m in ("scipy.stats", "evalkit.pageone", "evalkit.narrate", "matplotlib") if m in sys.modules))
+""")
+    assert out[0] == "True True"  # the card is taken off the page and returned
+    assert out[1] == "[]"

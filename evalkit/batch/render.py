@@ -24,6 +24,7 @@ from evalkit.batch.kernel import KernelTracker, kernel_manager_class
 from evalkit.batch.html import export_html, write_pdf
 from evalkit.batch.publish import PATH_PLACEHOLDER, cells_showing_ids, public_text, roster_terms_of, scrub_outputs
 from evalkit.atomic import atomic_write_text, temporary_path
+from evalkit.card import INDEX_CARD_MIMETYPE
 
 __all__ = ["RenderResult", "RenderFailure", "render_report"]
 
@@ -343,7 +344,7 @@ def publish_notebook(scratch: Path, target: Path, template, parameters: dict, *,
 
 
 def take_index_card(nb) -> dict | None:
-    """Remove the index-card outputs (:data:`evalkit.pageone.INDEX_CARD_MIMETYPE`) from ``nb``; return the last card.
+    """Remove the index-card outputs (:data:`evalkit.card.INDEX_CARD_MIMETYPE`) from ``nb``; return the last card.
 
     The card is data for the run's index, not part of the page, so the HTML never shows it.
     Only a JSON object whose values are text, numbers or lists of text is kept as a card.
@@ -351,14 +352,12 @@ def take_index_card(nb) -> dict | None:
     Examples
     --------
     >>> import nbformat
-    >>> from evalkit.pageone import INDEX_CARD_MIMETYPE
+    >>> from evalkit.card import INDEX_CARD_MIMETYPE
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
     ...     "execute_result", data={INDEX_CARD_MIMETYPE: {"headline": "All improved."}, "text/plain": "card"})])])
     >>> take_index_card(nb), nb.cells[0].outputs
     ({'headline': 'All improved.'}, [])
     """
-    from evalkit.pageone import INDEX_CARD_MIMETYPE
-
     card = None
     for cell in nb.cells:
         outputs = cell.get("outputs") or []
