@@ -201,10 +201,10 @@ def sample_run(tmp_path_factory, sample_run_cache):
     cafe-societe --partnership uplands-tutoring --portfolio`` into a temporary folder: four reports
     (HTML, Excel; cafe-societe is the sample's too-small partnership, uplands-tutoring the one mostly
     missing its post survey), the portfolio summary and index.html. Without ``--pdf``: printing the five
-    documents doubled the run's CPU (21 -> 50 CPU-s); tests/test_pdf_runs.py makes a run's PDFs. One run serves the template,
-    presentation, browser and run-safety tests, so the suite renders the sample once: under pytest-xdist the
-    first worker that needs it renders it (the others wait on a lock) and the others read its result.
-    Tests only read the folder.
+    documents doubled the run's CPU (21 -> 50 CPU-s); tests/test_pdf_runs.py makes a run's PDFs. One run
+    serves the template, presentation, browser and run-safety tests, so the suite renders the sample once:
+    under pytest-xdist the first worker that needs it renders it (the others wait on a lock) and the others
+    read its result. Tests only read the folder.
     """
     import fcntl
     import pickle
