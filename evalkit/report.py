@@ -1263,8 +1263,9 @@ class PartnershipReport(WavesAndArmsSections):
         >>> report.save_tables("riverside-literacy.xlsx")  # doctest: +SKIP
         PosixPath('riverside-literacy.xlsx')
         """
-        from evalkit.workbook import write_workbook
+        from evalkit.workbook import check_workbook_path, write_workbook
 
+        check_workbook_path(path)  # before the tables are computed: a wrong name costs nothing
         about = pd.DataFrame({"": ["Partnership", "Partnership id", "Tables computed", "Privacy"],
                               "About these tables": [
                                   str(self.info["name"]), self.partnership_id,

@@ -19,6 +19,29 @@ __all__ = ["write_workbook"]
 MAX_WIDTH = 60
 
 
+def check_workbook_path(path) -> Path:
+    """Return ``path`` as a Path if a workbook may be written there; raise :class:`InputError` otherwise.
+
+    The name must end in ``.xlsx`` (an Excel workbook under another name opens as garbage) and its folder must
+    exist. Callers that compute their tables first check the path before, so a wrong name costs nothing.
+
+    Examples
+    --------
+    >>> check_workbook_path("tables.xlsx")
+    PosixPath('tables.xlsx')
+    >>> check_workbook_path("tables.csv")  # doctest: +IGNORE_EXCEPTION_DETAIL
+    Traceback (most recent call last):
+    evalkit.errors.InputError: Cannot write 'tables.csv': ... give a file name ending in .xlsx (e.g. 'tables.xlsx').
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise InputError(f"Cannot write {str(path)!r}: the tables are an Excel workbook; give a file name ending "
+                         f"in .xlsx (e.g. {path.with_suffix('.xlsx').name!r}).")
+    if not path.parent.is_dir():
+        raise InputError(f"Cannot write {str(path)!r}: the folder {str(path.parent)!r} does not exist.")
+    return path
+
+
 def write_workbook(path, tables: dict[str, pd.DataFrame]) -> Path:
     """Write ``tables`` to an ``.xlsx`` file, one sheet per table, atomically.
 
@@ -63,11 +86,7 @@ def write_workbook(path, tables: dict[str, pd.DataFrame]) -> Path:
     if bad:
         raise InputError(f"Sheet names {bad!r} are not valid in Excel; expected at most 31 characters "
                          "and none of []:*?/\\.")
-    if path.suffix.lower() != ".xlsx":  # an Excel workbook under another name opens as garbage
-        raise InputError(f"Cannot write {str(path)!r}: the tables are an Excel workbook; give a file name ending "
-                         f"in .xlsx (e.g. {path.with_suffix('.xlsx').name!r}).")
-    if not path.parent.is_dir():
-        raise InputError(f"Cannot write {str(path)!r}: the folder {str(path.parent)!r} does not exist.")
+    check_workbook_path(path)
     tmp = temporary_path(path)
     try:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:

@@ -135,6 +135,17 @@ def test_save_tables_refuses_a_name_that_is_not_a_workbook(data, tmp_path):
     assert report.save_tables(tmp_path / "tables.xlsx").exists()
 
 
+def test_save_tables_refuses_a_bad_path_before_computing_the_tables(data, tmp_path, monkeypatch):
+    """A wrong name or a missing folder is refused at once: the report's tables (every section, about a
+    second) were computed first, then thrown away."""
+    report = ek.PartnershipReport(data, PID)
+    monkeypatch.setattr(report, "tables", lambda: pytest.fail("tables computed for a path that is refused"))
+    with pytest.raises(InputError, match=r"\.xlsx"):
+        report.save_tables(tmp_path / "tables.csv")
+    with pytest.raises(InputError, match="does not exist"):
+        report.save_tables(tmp_path / "no such folder" / "tables.xlsx")
+
+
 def test_a_report_without_baseline_answers_describes_its_follow_up(tmp_path):
     """A partnership with post and follow-up answers but none at pre (the README: "a partnership with post answers
     but no baseline ... gets a report that says so") failed to render: longterm() compared the missing 'pre' wave
