@@ -37,8 +37,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end), "package_wide" (every
-# module's docstring examples, import scans) or "sample_wide" (in-process sweeps of the whole sample: every
-# partnership's report, the whole portfolio, the sample in another format) and nbval are left out.
+# module's docstring examples, import scans) or "sample_wide" (in-process sweeps of whole reports or the whole
+# sample: every section or figure of a report, every partnership, the portfolio, the README's snippet, the sample
+# in another file format) and nbval are left out.
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration and not package_wide and not sample_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
 
