@@ -55,7 +55,7 @@ def _pct(successes: int, n: int, conf_level: float):
     return 100 * ci.estimate, 100 * ci.ci_low, 100 * ci.ci_high
 
 
-def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE, pairs=None):
+def _estimate(data, target, conf_level, pre, post, k, pairs):
     """Return (estimate, ci_low, ci_high, n, higher_is_better, counted, note) for one target row.
 
     ``counted`` is the number of people a percentage of people counts (rule 3 of
@@ -63,9 +63,9 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE, pai
     ``note`` (None for the other statistics), for ``mean_post`` and ``pct_at_least``, says when the statistic
     counts only the matched
     participants (complementary suppression of those who answered only after: fewer than ``k``).
-    ``pairs``, when given, is :func:`evalkit.compare.matched_pairs` of the target's partnership over (at
-    least) its measure, made once for all its targets; ``None`` makes them here (``None`` too when the
-    partnership has not answered both waves).
+    ``pairs`` is :func:`evalkit.compare.matched_pairs` of the target's partnership over (at least) the
+    measures its change targets name (:func:`_pairs_by_partnership`), or ``None`` when the partnership has
+    not answered both waves.
     """
     pid, ind, stat = target["partnership_id"], target["indicator"], target["statistic"]
     if stat == "rate":
@@ -102,11 +102,8 @@ def _estimate(data, target, conf_level, pre, post, k=DEFAULT_MIN_GROUP_SIZE, pai
             return (*_mean_ci(x, conf_level), len(x), hib, None, note)
         at_least = int((x >= target["threshold"]).sum())
         return (*_pct(at_least, len(x), conf_level), len(x), True, at_least, note)
-    if pairs is None:
-        answered = set(data.responses.loc[data.responses["partnership_id"] == pid, "wave"].unique())
-        if not {pre, post} <= answered:  # e.g. the post survey is not yet collected
-            return None
-        pairs = matched_pairs(data, pid, [ind], pre=pre, post=post)
+    if pairs is None:  # e.g. the post survey is not yet collected
+        return None
     pairs = pairs[pairs["measure"] == ind].dropna()
     if pairs.empty:
         return None

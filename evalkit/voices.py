@@ -289,6 +289,12 @@ def scrub_tables(tables: dict) -> dict:
 
     roster = None   # built on first use: a data folder without free text (or a large roster) pays nothing
     done: dict = {}  # each distinct text is scrubbed once (questions, labels and owners repeat over many rows)
+
+    def scrubbed(text: str) -> str:
+        if text not in done:
+            done[text] = redact(text, terms=roster)
+        return done[text]
+
     for table, columns in FREE_TEXT.items():
         frame = tables.get(table)
         if frame is None or frame.empty:
@@ -298,8 +304,8 @@ def scrub_tables(tables: dict) -> dict:
         frame = frame.copy()
         for col in columns:
             if col in frame.columns:
-                cleaned = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else
-                           done[v] if v in done else done.setdefault(v, redact(v, terms=roster)) for v in frame[col]]
+                cleaned = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else scrubbed(v)
+                           for v in frame[col]]
                 frame[col] = pd.Series(cleaned, index=frame.index, dtype=frame[col].dtype if len(frame) else "str")
         if table == "stories" and "consent" in frame.columns:
             hidden = ~frame["consent"].astype(bool)
