@@ -173,6 +173,24 @@ def display_width(text) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
 
 
+def wrap_title(text, width: int, lines: int = 3) -> str:
+    """A panel title: ``text`` wrapped at ``width`` characters; a longer one (a survey question's whole text) or
+    one in wide (CJK) characters is cut onto at most ``lines`` lines by :func:`wrap_label`, its anchors kept.
+
+    Examples
+    --------
+    >>> wrap_title("Confidence in reading aloud", 16)
+    'Confidence in\\nreading aloud'
+    """
+    import textwrap
+
+    text = str(text)
+    head = textwrap.fill(text, width)
+    if head.count("\n") >= lines or display_width(text) > len(text):
+        head = wrap_label(text, width, lines=lines)
+    return head
+
+
 def wrap_labels(labels, width: int = 32, lines: int = 2) -> list[str]:
     """Labels of one axis wrapped by :func:`wrap_label`, different labels kept different.
 

@@ -19,7 +19,7 @@ from evalkit.compare import check_data, known_values, scored_if_asked
 from evalkit.errors import InputError
 from evalkit.figures import (MESSAGE_LABEL, change_axis, change_withheld_note, check_one_change_family,
                              display_width, distribution_panels, forest_verdicts, forest_withheld_note, legend_below,
-                             prediction_cut, tight_layout, wrap_label, wrap_labels)
+                             prediction_cut, tight_layout, wrap_label, wrap_labels, wrap_title)
 from evalkit.labels import wave_label
 from evalkit.narrate import verdict_word
 from evalkit.participation import check_wave_spelling
@@ -243,9 +243,7 @@ def _panel_title(label, n: int, width: int = 28) -> str:
     one, such as a survey question's whole text, cut in the middle by :func:`wrap_label`, its anchors kept; the
     alt text has it whole), then "(n = ...)" kept whole, on the last line when it fits there ("month (0 no, 1
     yes) (n =" above "210)" read badly)."""
-    lines = textwrap.wrap(str(label), width) or [""]
-    if len(lines) > 3 or display_width(label) > len(str(label)):   # long, or in wide (CJK) characters
-        lines = wrap_label(label, width, lines=3).split("\n")
+    lines = wrap_title(label, width).split("\n")
     count = f"(n = {n})"
     if display_width(lines[-1]) + 1 + len(count) <= width:
         lines[-1] += " " + count

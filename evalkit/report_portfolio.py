@@ -167,9 +167,14 @@ class PortfolioReport:
                     if chance_ruled_out(r, self.alpha) else "no clear change")
         return verdicts
 
+    @cached_property
+    def _measure_meta(self) -> pd.DataFrame:
+        """The measures table indexed by measure (read once for every forest plot)."""
+        return self.data.measures.set_index("measure")
+
     def _scale_span(self, measure: str) -> float:
         """The width of a measure's scale (4 on 1-5), NaN where it declares no bounds."""
-        meta = self.data.measures.set_index("measure")
+        meta = self._measure_meta
         if measure not in meta.index:
             return float("nan")
         lo, hi = meta.at[measure, "scale_min"], meta.at[measure, "scale_max"]
@@ -195,7 +200,7 @@ class PortfolioReport:
                 # named as each partnership's report names it, a program effect as its comparison section does
                 same = same.assign(verdict=[self._report_verdicts.get((p, m, r["estimate_type"])) for p, m in
                                             zip(same["partnership_id"], same["measure"])])
-                hib = self.data.measures.set_index("measure")["higher_is_better"].get(r["measure"], True)
+                hib = self._measure_meta["higher_is_better"].get(r["measure"], True)
                 hib = True if pd.isna(hib) else bool(hib)
                 share = r["measure"] in self._yes_no
                 if share:  # percentage points, as the sentence and the reports state a yes/no change

@@ -667,7 +667,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
 
     import seaborn as sns
 
-    from evalkit.figures import display_width, tight_layout, wrap_label
+    from evalkit.figures import tight_layout, wrap_title
     from evalkit.plots import _empty, subplots
 
     literal = {"usetex": False, "parse_math": False}
@@ -696,10 +696,7 @@ def plot_trajectory(table: pd.DataFrame, *, conf_level: float = 0.95, title: str
         kind = t["kind"].iloc[0]
         ax.set_ylabel("share answering yes" if kind == "binary" else "mean", **literal)
         width = round(9 * panel_size[0])
-        label = str(t["label"].iloc[0])
-        head = textwrap.fill(label, width)
-        if head.count("\n") > 2 or display_width(label) > len(label):   # a question's whole text, or CJK: three
-            head = wrap_label(label, width, lines=3)                        # lines at most, cut, the anchors kept
+        head = wrap_title(t["label"].iloc[0], width)   # a question's whole text, or CJK: three lines at most
         if title is not None:   # the interval's words on a line of their own when the line is full ("... and / 95% CI")
             tail = f"mean and {round(conf_level * 100)}% CI"
             head += (": " if len(head.split("\n")[-1]) + len(tail) + 2 <= width else ":\n") + tail
