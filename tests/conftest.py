@@ -53,6 +53,30 @@ def pytest_itemcollected(item):
         item.add_marker(pytest.mark.integration)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_kernel_server_per_test_process():
+    """Every local batch run of a test process forks its kernels from one warm kernel server
+    (:func:`evalkit.batch.warm_kernels`), as an analyst's session can: the suite starts about 70 runs, and
+    each one warming its own server (about 2 CPU-s) was a sixth of the suite's time. A test about a run's own
+    server (that the run starts it, or stops it) is marked ``own_kernel_server``."""
+    from evalkit.batch import warm_kernels
+
+    with warm_kernels():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _own_kernel_server(request):
+    """Tests marked ``own_kernel_server``: their runs start and stop their own server, as outside a session."""
+    if request.node.get_closest_marker("own_kernel_server") is None:
+        yield
+        return
+    from evalkit.batch import warm_kernels
+
+    with warm_kernels(keep=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _no_figure_outlives_its_test():
     """Close every pyplot figure a test left open. matplotlib warns when the 21st open figure is made, and a test

@@ -83,6 +83,7 @@ def test_the_evalkit_command_imports_nbformat_but_not_the_iri_grammars(tmp_path)
 
 
 @pytest.mark.integration
+@pytest.mark.own_kernel_server
 def test_a_run_refused_after_its_kernel_server_started_leaves_no_process(tmp_path):
     # the kernel server now starts before the output folder is checked (its imports overlap the checks);
     # a refused run must still stop it

@@ -8,6 +8,7 @@ checks). Its stages, in the order a run goes through them::
     plan -> cache -> pool -> render (kernel / provisioner / forkserver) -> html -> publish
 
 ``run``          :func:`run_batch`, the one entry point: validates the data once and drives the stages below
+                 (:func:`warm_kernels`: runs in one block share one warm kernel server)
 ``plan``         which template and partnerships; one :class:`~evalkit.batch.plan.ReportTask` per report
 ``cache``        the validated data cut once into one Parquet slice per partnership, outside the output
 ``pool``         renders in parallel, here (threads) or on a dask.distributed cluster; :func:`kill_tree`
@@ -32,6 +33,7 @@ _EXPORTS = {
     "BatchResult": "evalkit.batch.run",
     "ReportEntry": "evalkit.batch.run",
     "MIN_MEMORY_LIMIT": "evalkit.batch.run",
+    "warm_kernels": "evalkit.batch.run",
     "render_report": "evalkit.batch.render",
     "RenderResult": "evalkit.batch.render",
     "RenderFailure": "evalkit.batch.render",

@@ -32,7 +32,7 @@ from evalkit.batch.publish import (check_out_folder, check_ownership, departed_f
                                    owned_names, public_text, read_manifest, remove_stale_temporaries, write_index,
                                    write_manifest)
 
-__all__ = ["BatchResult", "ReportEntry", "run_batch"]
+__all__ = ["BatchResult", "ReportEntry", "run_batch", "warm_kernels"]
 
 log = logging.getLogger("evalkit.batch")
 
@@ -263,14 +263,99 @@ def run_batch(data_dir, out_dir, *, partnership_ids=None, template=None, workers
 
 
 def _start_kernel_server(template: Path, scheduler: str | None = None):
-    """Warm kernels for the run: a local fork server, or one on every worker of the Dask cluster."""
+    """Warm kernels for the run: a local fork server (the one a :func:`warm_kernels` block keeps, if any), or
+    one on every worker of the Dask cluster."""
     from evalkit.batch.forkserver import KernelServer, template_imports
 
     if scheduler:
         from evalkit.batch.pool import DaskKernelServers
 
         return DaskKernelServers(scheduler, template_imports(template)).start()
+    if _KEPT and _KEPT[-1] is not None:
+        return _KEPT[-1].lend(template)
     return KernelServer(template_imports(template)).start()
+
+
+class _KeptServer:
+    """The kernel server of a :func:`warm_kernels` block: started by the block's first run, lent to each run
+    (whose ``stop`` leaves it running), started again if it has died, stopped when the block ends."""
+
+    def __init__(self):
+        self._server = None
+        self._lock = threading.Lock()
+
+    def lend(self, template: Path) -> "_Lent":
+        from evalkit.batch.forkserver import KernelServer, report_modules, template_imports
+
+        with self._lock:
+            if self._server is not None and self._server.process.poll() is not None:  # died: a new one
+                self._server.stop()
+                self._server = None
+            if self._server is None:
+                # what the block's later runs need too: the report libraries, whatever the first template
+                self._server = KernelServer(dict.fromkeys([*template_imports(template), *report_modules()])).start()
+            return _Lent(self._server.address)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None
+
+
+@dataclass(frozen=True)
+class _Lent:
+    """A run's hold on a kept server: its address, and a ``stop`` that leaves the server to its block."""
+
+    address: tuple
+
+    def stop(self) -> None:
+        pass
+
+
+#: The servers of the :func:`warm_kernels` blocks open in this process, innermost last (``None``: a block
+#: whose runs start their own).
+_KEPT: list = []
+
+
+@contextlib.contextmanager
+def warm_kernels(keep: bool = True):
+    """Keep one warm kernel server for every local :func:`run_batch` inside the block.
+
+    Each run starts a kernel server that imports the template's libraries (pandas,
+    scipy, statsmodels, matplotlib, ipykernel and evalkit's report modules: about 2
+    CPU-seconds) before its first report can start, and stops it at its end. A notebook
+    session or a scheduler that runs several batches pays that once per block instead:
+    the block's first local run starts the server, later runs fork their kernels from
+    it, and the block stops it when it ends (a server that has died meanwhile is
+    started again by the next run). Reports are as isolated as before: every kernel is
+    a fresh fork, and the server never runs notebook code.
+
+    Assumptions: the server holds evalkit's code and the libraries as they were when
+    it started; code changed inside the block (an edited evalkit) reaches kernels only
+    through a new block. Runs with a ``scheduler`` use their cluster's workers' servers,
+    as outside a block. Blocks nest; the innermost decides.
+
+    Parameters
+    ----------
+    keep : bool, default True
+        ``False``: runs inside this block start and stop their own server, as outside any block.
+
+    Examples
+    --------
+    >>> from evalkit.batch import run_batch, warm_kernels
+    >>> with warm_kernels():  # doctest: +SKIP
+    ...     for folder in ["data/spring", "data/autumn"]:
+    ...         run_batch(folder, f"reports/{Path(folder).name}")
+    """
+    kept = _KeptServer() if keep else None
+    _KEPT.append(kept)
+    try:
+        yield
+    finally:
+        del _KEPT[max(i for i, k in enumerate(_KEPT) if k is kept)]  # this block's entry, the last one
+        if kept is not None:
+            kept.stop()
 
 
 @dataclass(frozen=True, kw_only=True)
