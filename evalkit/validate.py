@@ -263,6 +263,8 @@ def _contact_details_in_groups(frame: pd.DataFrame, file: str) -> list[Violation
             scrubbed = redact(value) if isinstance(value, str) else value
             if scrubbed != value:
                 found[value] = " and ".join(said for kind, said in kinds.items() if PLACEHOLDERS[kind] in scrubbed)
+        if not found:  # the usual case: no row to look at
+            continue
         for row, value in zip(frame.index, values):
             if value in found:
                 out.append(Violation(file, int(row) + 2, str(column),

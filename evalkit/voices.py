@@ -304,8 +304,8 @@ def scrub_tables(tables: dict) -> dict:
         frame = frame.copy()
         for col in columns:
             if col in frame.columns:
-                cleaned = [None if v is None or (not isinstance(v, str) and pd.isna(v)) else scrubbed(v)
-                           for v in frame[col]]
+                codes, texts = pd.factorize(frame[col])  # each distinct text once; missing cells: code -1
+                cleaned = np.array([*(scrubbed(v) for v in texts), None], dtype=object)[codes]
                 frame[col] = pd.Series(cleaned, index=frame.index, dtype=frame[col].dtype if len(frame) else "str")
         if table == "stories" and "consent" in frame.columns:
             hidden = ~frame["consent"].astype(bool)
