@@ -131,7 +131,10 @@ def read_table(path: str | Path, *, partnership_id: str | None = None) -> pd.Dat
     if fmt != "parquet":
         for i in range(frame.shape[1]):  # by position: two headers may normalise to the same name
             col = frame.iloc[:, i].str.strip()
-            frame.isetitem(i, col.where(col.str.len() > 0))
+            length = col.str.len()
+            if (length == 0).any():  # a cell of spaces only is blank (pandas' where is slow on text: only if needed)
+                col = col.where(length > 0)
+            frame.isetitem(i, col)
         unnamed = [(c == "" or c.startswith("unnamed:")) and frame.iloc[:, i].isna().all()
                    for i, c in enumerate(frame.columns)]
         frame = frame.loc[:, [not u for u in unnamed]].dropna(how="all")
