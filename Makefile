@@ -34,14 +34,14 @@ reports: $(STAMP)
 
 test: $(STAMP)
 	@test -x /usr/bin/chromium || echo "*** WARNING: Chromium is missing: the browser tests (tests/test_browser.py) will NOT run. Get it with: sudo apt-get install chromium ***" >&2
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p tests.pytest_startup --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 # Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end), "package_wide" (every
 # module's docstring examples, import scans) or "sample_wide" (in-process sweeps of whole reports or the whole
 # sample: every section or figure of a report, every partnership, the portfolio, the README's snippet, the sample
 # in another file format) and nbval are left out.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not integration and not package_wide and not sample_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
+	$(BIN)/python -m pytest -p tests.pytest_startup -m "not integration and not package_wide and not sample_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
 
 # Register the environment as a Jupyter kernel named "evalkit" for your user.
 kernel: $(STAMP)

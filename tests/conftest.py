@@ -19,8 +19,8 @@ os.environ["EVALKIT_CACHE_HOME"] = _SLICE_CACHE
 atexit.register(shutil.rmtree, _SLICE_CACHE, ignore_errors=True)
 
 # The test process reads notebooks as the evalkit command does, without compiling rfc3987_syntax's grammars
-# (0.8 s per test worker; evalkit.cli.skip_iri_grammars). Too late where a plugin imported jsonschema first
-# (nbval): then nothing changes. tests/test_startup.py checks both ways in fresh processes.
+# (tests/pytest_startup.py, which `make test` loads before nbval; here for a plain `pytest` run, in time only
+# without nbval).
 from evalkit.cli import skip_iri_grammars  # noqa: E402
 
 skip_iri_grammars()
