@@ -49,50 +49,26 @@ def _run(data, out, template):
     return result
 
 
-def test_runs_inside_a_block_share_one_server_and_the_block_stops_it(tmp_path):
-    data = write_dataset(tmp_path / "data", ids=("p01", "p02"))
+def _gone(pid) -> bool:
+    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_runs_of_a_block_share_its_server_a_dead_one_is_replaced_and_a_block_keeping_none_runs_its_own(tmp_path):
+    # one test, so the suite warms two kept servers for it, not four (each about 2 CPU-s)
+    data = write_dataset(tmp_path / "data", ids=("p01",))
     template = _parent_template(tmp_path)
     with warm_kernels():
         _run(data, tmp_path / "one", template)
         _run(data, tmp_path / "two", template)
-    first, second = _servers(tmp_path / "one", ["p01", "p02"]), _servers(tmp_path / "two", ["p01", "p02"])
-    assert len(set(first + second)) == 1  # four kernels, one server
-    assert not psutil.pid_exists(first[0]) or psutil.Process(first[0]).status() == psutil.STATUS_ZOMBIE
-
-
-def test_runs_outside_a_block_each_start_and_stop_their_own_server(tmp_path):
-    data = write_dataset(tmp_path / "data", ids=("p01",))
-    template = _parent_template(tmp_path)
-    _run(data, tmp_path / "one", template)
-    _run(data, tmp_path / "two", template)
-    (first,), (second,) = _servers(tmp_path / "one", ["p01"]), _servers(tmp_path / "two", ["p01"])
-    assert first != second
-    for pid in (first, second):
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-
-
-def test_a_kept_server_that_died_is_replaced_by_the_next_run(tmp_path):
-    data = write_dataset(tmp_path / "data", ids=("p01",))
-    template = _parent_template(tmp_path)
-    with warm_kernels():
-        _run(data, tmp_path / "one", template)
-        (dead,) = _servers(tmp_path / "one", ["p01"])
-        os.kill(dead, signal.SIGKILL)
-        psutil.wait_procs([psutil.Process(dead)], timeout=30)
-        _run(data, tmp_path / "two", template)  # not "the kernel fork server has exited"
-        (fresh,) = _servers(tmp_path / "two", ["p01"])
-        assert fresh != dead and psutil.pid_exists(fresh)
-    assert not psutil.pid_exists(fresh) or psutil.Process(fresh).status() == psutil.STATUS_ZOMBIE
-
-
-def test_a_block_that_keeps_no_server_gives_its_runs_their_own_inside_a_block_that_does(tmp_path):
-    data = write_dataset(tmp_path / "data", ids=("p01",))
-    template = _parent_template(tmp_path)
-    with warm_kernels():
-        _run(data, tmp_path / "kept", template)
-        with warm_kernels(keep=False):
+        kept = _servers(tmp_path / "one", ["p01"]) + _servers(tmp_path / "two", ["p01"])
+        assert len(set(kept)) == 1  # two runs' kernels, one server
+        with warm_kernels(keep=False):  # as outside any block: the run starts its own server and stops it
             _run(data, tmp_path / "own", template)
-        _run(data, tmp_path / "kept-again", template)
-    (kept,), (own,), (again,) = (_servers(tmp_path / name, ["p01"]) for name in ("kept", "own", "kept-again"))
-    assert kept == again != own
-
+        own = _servers(tmp_path / "own", ["p01"])
+        assert own[0] != kept[0] and _gone(own[0]) and not _gone(kept[0])
+        os.kill(kept[0], signal.SIGKILL)
+        psutil.wait_procs([psutil.Process(kept[0])], timeout=30)
+        _run(data, tmp_path / "three", template)  # not "the kernel fork server has exited"
+        fresh = _servers(tmp_path / "three", ["p01"])
+        assert fresh[0] not in (kept[0], own[0]) and not _gone(fresh[0])
+    assert _gone(fresh[0])  # the block stopped its server
