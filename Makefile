@@ -36,7 +36,7 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || echo "*** WARNING: Chromium is missing: the browser tests (tests/test_browser.py) will NOT run. Get it with: sudo apt-get install chromium ***" >&2
 	$(BIN)/python -m pytest -p tests.pytest_startup --nbval --nbval-current-env --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
-# Unit tests only: tests marked "integration" (kernels, renders, the CLI end to end), "package_wide" (every
+# Unit tests only: tests marked "integration" (kernels, renders, the CLI or a fresh Python process), "package_wide" (every
 # module's docstring examples, import scans) or "sample_wide" (in-process sweeps of whole reports or the whole
 # sample: every section or figure of a report, every partnership, the portfolio, the README's snippet, the sample
 # in another file format) and nbval are left out.

@@ -193,6 +193,16 @@ def sample_data():
     return ek.load_data(ROOT / "data" / "sample")
 
 
+@pytest.fixture(scope="session")
+def sample_portfolio(sample_data):
+    """``ek.PortfolioReport(sample_data)``, made once per test process for the tests that only read its sections
+    (a report keeps what it has computed: the measures of every partnership, about half a second on the sample).
+    A test that changes the report makes its own."""
+    from evalkit.report_portfolio import PortfolioReport
+
+    return PortfolioReport(sample_data)
+
+
 @pytest.fixture
 def sample_dir() -> Path:
     """The committed sample data folder (data/sample)."""

@@ -395,8 +395,8 @@ def test_forest_plot_intervals_follow_conf_level():
     assert spans[0.5][0] == pytest.approx(2 * 0.7027 * 0.5, rel=1e-3)
 
 
-def test_portfolio_summary_states_heterogeneity_with_its_test(sample):
-    summary = ek.report.PortfolioReport(sample).shared_summary()
+def test_portfolio_summary_states_heterogeneity_with_its_test(sample_portfolio):
+    summary = sample_portfolio.shared_summary()
     lines = [line for line in summary.splitlines() if "I\u00b2" in line]
     assert lines
     for line in lines:

@@ -270,16 +270,13 @@ def test_portfolio_themes_are_described_not_only_coded(sample_data):
 
 
 @pytest.mark.sample_wide
-def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points(sample_data):
+def test_portfolio_forest_alt_text_of_a_yes_no_indicator_in_whole_points(sample_portfolio):
     """The portfolio says "11 percentage points (95% CI 4 to 18)" and its table "−15 pts" for harbor, but the
     forest plot's alt text read "from −14.61 (Harbor ...) ... pooled 11.08 (95% CI 4.22 to 17.93; prediction
     interval −14.42 to 36.58)": hundredths of a percentage point the text never gives."""
     import re
 
-    import evalkit as ek
-    from evalkit.report_portfolio import PortfolioReport
-
-    report = PortfolioReport(sample_data)
+    report = sample_portfolio
     alts = [f.alt for f in report.forest_figures() if "Volunteered" in f.alt]
     assert len(alts) == 1, alts
     alt = alts[0]
@@ -599,7 +596,7 @@ def test_a_trend_that_could_be_chance_is_not_called_an_improvement(sample_data):
 
 
 @pytest.mark.sample_wide
-def test_portfolio_forest_names_each_partnership_by_its_own_reports_verdict(sample_data):
+def test_portfolio_forest_names_each_partnership_by_its_own_reports_verdict(sample_data, sample_portfolio):
     """Trial 9: the portfolio's forest plot of 'Volunteered in the last month' called Civic Coders 'improved'
     (its unadjusted paired-t interval, 4 to 33 points, excludes 0) while Civic Coders' report and index card say
     'no clear change'. By hand from responses.csv: of its 32 pairs, 6 went from no to yes and none from yes to no,
@@ -611,7 +608,7 @@ def test_portfolio_forest_names_each_partnership_by_its_own_reports_verdict(samp
     v = r[(r["partnership_id"] == "civic-coders") & (r["measure"] == "volunteered")].pivot_table(
         index="participant_id", columns="wave", values="value").dropna()
     assert len(v) == 32 and ((v["pre"] == 0) & (v["post"] == 1)).sum() == 6 and ((v["pre"] == 1) & (v["post"] == 0)).sum() == 0
-    report = ek.report.PortfolioReport(sample_data)
+    report = sample_portfolio
     alt = next(f.alt for f in report.forest_figures() if "Volunteered" in f.alt)
     improved = alt.split("improved: ", 1)[1].split(";", 1)[0]
     assert "Civic Coders Apprenticeship" not in improved

@@ -33,6 +33,7 @@ def _show_everything(report):
     return report.tables()
 
 
+@pytest.mark.sample_wide  # every section of a sample report
 def test_each_section_is_built_once_for_the_page_and_the_workbook(sample, monkeypatch):
     """The page and the workbook share the sections: representation tables and figures are made once."""
     calls = {"representation": 0, "trajectory": 0}
@@ -66,6 +67,7 @@ def test_sections_hand_out_fresh_lists(sample):
     assert len(report.subgroups()) == len(sample.group_columns)
 
 
+@pytest.mark.sample_wide  # every section of a sample report
 def test_a_report_never_runs_a_full_garbage_collection(sample, monkeypatch):
     """statsmodels' Holm adjustment calls ``gc.collect()`` each time: 0.1-0.3 s in a kernel holding a report."""
     collections = []

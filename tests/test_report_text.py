@@ -384,11 +384,11 @@ def test_the_representation_figure_names_groups_as_its_table_does(sample_data):
     plt.close(shown.figure)
 
 
-def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points(sample_data):
+def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points(sample_portfolio):
     """The portfolio said "Volunteered in the last month (0 no, 1 yes): ... the average change was 0.11 points
     (95% CI 0.04 to 0.18) ... expected between -0.14 and 0.37", where every partnership report says "+2
     percentage points answering yes": the same shares, read as 11 points and -14 to 37 percentage points."""
-    text = PortfolioReport(sample_data).shared_summary()
+    text = sample_portfolio.shared_summary()
     line = next(x for x in text.splitlines() if x.startswith("- Volunteered"))
     assert "the average change was 11 percentage points (95% CI 4 to 18)" in line, line
     assert "expected between \u221214 and 37 percentage points" in line, line
@@ -397,11 +397,11 @@ def test_the_portfolio_pools_a_yes_no_measure_in_percentage_points(sample_data):
 
 
 @pytest.mark.sample_wide
-def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percentage_points(sample_data):
+def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percentage_points(sample_portfolio):
     """After the sentence, the table and the forest plot of the same yes/no indicator still showed shares (0.11)."""
     import matplotlib.pyplot as plt
 
-    portfolio = PortfolioReport(sample_data)
+    portfolio = sample_portfolio
     table = portfolio.shared_table().reset_index()
     volunteered = table[table["Indicator"].str.startswith("Volunteered") & (table["Estimate"] != "\u2013")]
     assert len(volunteered) > 5 and volunteered["Estimate"].str.endswith(" pts").all()
@@ -417,8 +417,8 @@ def test_the_portfolio_table_and_forest_plot_give_a_yes_no_indicator_in_percenta
         plt.close(f.figure)
 
 
-def test_the_portfolio_table_says_what_its_n_counts(sample_data):
+def test_the_portfolio_table_says_what_its_n_counts(sample_portfolio):
     # trial 9: "n" was the matched pairs of a pre/post row and the program plus comparison pairs of a program-effect
     # row, under one bare header
-    table = PortfolioReport(sample_data).shared_table()
+    table = sample_portfolio.shared_table()
     assert "n" not in table.columns and "n (answered both surveys)" in table.columns

@@ -40,6 +40,7 @@ def _python(code: str) -> list[str]:
     return done.stdout.split("\n")
 
 
+@pytest.mark.integration  # a fresh Python process
 def test_the_command_reads_and_validates_notebooks_without_compiling_the_iri_grammars():
     out = _python(CHECK.format(before="from evalkit.cli import skip_iri_grammars; skip_iri_grammars()"))
     assert out[0] == "invalid notebook refused"  # nbformat still validates notebooks
@@ -160,6 +161,7 @@ def test_an_edited_template_printing_participants_is_not_published(tmp_path):
 
 
 
+@pytest.mark.integration  # a fresh Python process
 def test_the_batch_process_reads_index_cards_without_importing_the_report_libraries():
     """A run's process took each report's index card with a constant from evalkit.pageone, whose imports
     (narrate, scales, reliability) brought in scipy.stats: 0.7 CPU-s of every run, on the way to the first

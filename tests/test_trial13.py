@@ -70,7 +70,7 @@ def test_the_who_was_served_alt_text_says_what_the_figure_draws():
 
 
 @pytest.mark.sample_wide
-def test_the_portfolio_explains_what_its_forest_plots_draw(sample_data):
+def test_the_portfolio_explains_what_its_forest_plots_draw(sample_portfolio):
     # F10: civic's volunteering was drawn grey, "No clear change", with an interval of 4 to 33 points beside green
     # points with narrower gains, and nothing in the portfolio said the colour is each report's Holm-adjusted verdict.
     # F8: the pooled row's dotted line (the prediction interval) was in no legend (its tick labels that ran together:
@@ -79,7 +79,7 @@ def test_the_portfolio_explains_what_its_forest_plots_draw(sample_data):
 
     import evalkit as ek
 
-    portfolio = ek.report.PortfolioReport(sample_data)
+    portfolio = sample_portfolio
     methods = portfolio.methods()
     assert "Holm" in methods and "an interval that leaves out 0 can still be" in methods
     assert "suppressed" not in methods and "not shown" in methods
