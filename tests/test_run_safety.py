@@ -323,13 +323,13 @@ def _run(*args, out, cache):
 
 
 @pytest.fixture(scope="module")
-def cafe_out(tmp_path_factory):
-    """`evalkit run data/sample --partnership cafe-societe --portfolio`: one report and the portfolio summary."""
-    root = tmp_path_factory.mktemp("cafe")
-    res = _run(SAMPLE, "--partnership", "cafe-societe", "--portfolio", out=root / "out", cache=root / "cache")
-    assert res.exit_code == 0, res.output
-    assert (root / "out" / "_portfolio.html").is_file()
-    return root / "out"
+def cafe_out(tmp_path_factory, sample_run):
+    """The folder of an earlier run that rendered cafe-societe and the portfolio summary: a copy of the suite's
+    shared sample run (four partnerships, cafe-societe among them), which the tests copy again to run into."""
+    out = tmp_path_factory.mktemp("cafe") / "out"
+    shutil.copytree(sample_run.out_dir, out)
+    assert (out / "cafe-societe.html").is_file() and (out / "_portfolio.html").is_file()
+    return out
 
 
 def _manifest(out: Path) -> dict:
