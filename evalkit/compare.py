@@ -231,7 +231,7 @@ def _measures_compared(data, scales: str, measures):
 
 
 def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre",
-                    post: str = "post"):
+                    post: str = "post", partnership_id: str | None = None):
     """A copy of ``data`` whose too-small "not recorded" groups join the largest recorded group.
 
     Participants whose characteristic is blank form the group "Not recorded" in
@@ -256,6 +256,10 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
     columns : list of str, optional
         Group columns to fold (default ``data.group_columns``).
     min_group_size : int
+    partnership_id : str, optional
+        Fold only this partnership's participants (each partnership is decided from its own rows and pairs,
+        so they are folded as when every partnership is); the others are left as they are. Default: every
+        partnership.
 
     Returns
     -------
@@ -267,9 +271,11 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
     people = data.participants.copy()
     changed = False
     waves = set(data.responses["wave"].unique())
-    pairs = (matched_pairs(data, pre=pre, post=post).dropna(subset=["pre", "post"]) if {pre, post} <= waves
-             else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
+    pairs = (matched_pairs(data, partnership_id, pre=pre, post=post).dropna(subset=["pre", "post"])
+             if {pre, post} <= waves else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
     rows_of = people.groupby("partnership_id", sort=False).groups   # folding changes no partnership_id
+    if partnership_id is not None:
+        rows_of = {pid: idx for pid, idx in rows_of.items() if pid == partnership_id}
     pairs_of = {}   # each partnership's pairs, selected once
     for col in (data.group_columns if columns is None else columns):
         for pid, idx in rows_of.items():
@@ -467,7 +473,8 @@ def _compare(data, partnership_id, bys: list, measures, *, correction: str, pre:
     if fold_unrecorded:  # each column is folded on its own (fold_unrecorded), so all at once is the same
         folded = [c for c in bys if c is not None and c in data.participants.columns]
         if folded:
-            data = _fold(data, folded, min_group_size=min_group_size, pre=pre, post=post)
+            data = _fold(data, folded, min_group_size=min_group_size, pre=pre, post=post,
+                         partnership_id=partnership_id)
     data = _measures_compared(data, scales, measures)
     wide, meta = _comparable_pairs(data, partnership_id, measures, pre=pre, post=post, scales=scales)
     return {by: _comparison_table(wide, meta, data, by, correction=correction, pre=pre, post=post, alpha=alpha,

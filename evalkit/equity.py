@@ -94,7 +94,7 @@ def group_differences(data, partnership_id: str, *, group_columns=None, alpha: f
                else known_values(group_columns, data.group_columns, "group column"))  # one name is one column
     data = _measures_compared(data, scales, None)  # the scales scored, as the group tables compare them
     if fold_unrecorded:
-        data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
+        data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post, partnership_id=partnership_id)
     tables = dict(by_group or {})
     missing = [c for c in columns if tables.get(c) is None]
     if missing:

@@ -333,3 +333,28 @@ def test_group_differences_fold_as_the_group_tables_do(tmp_path):
     row = group_differences(data, "p", min_group_size=10).set_index("group_variable").loc["gender"]
     assert {row["least_group"], row["most_group"]} == {"man", "woman or not recorded"}
     assert (row["least_n"], row["most_n"], row["n"]) == (20, 25, 45)
+
+
+def test_folding_for_one_partnership_folds_its_participants_as_folding_all_does_and_looks_at_no_other(
+        sample_data, monkeypatch):
+    # compare_prepost(data, pid, by=...) folded every partnership of the data (matching every pair of the sample,
+    # half of its time) to compare one; each partnership is decided from its own rows and pairs only
+    import evalkit.compare as compare
+    from evalkit.compare import fold_unrecorded
+
+    columns = sample_data.group_columns
+    everyone = fold_unrecorded(sample_data, columns).participants
+    for pid in ("riverside-literacy", "uplands-tutoring", "cafe-societe"):
+        mine = fold_unrecorded(sample_data, columns, partnership_id=pid).participants
+        rows = (mine["partnership_id"] == pid).to_numpy()
+        # the same groups (a column folded anywhere becomes object, so the types may differ)
+        pd.testing.assert_frame_equal(mine[rows].astype(object), everyone[rows].astype(object))
+        others = sample_data.participants[~rows]
+        pd.testing.assert_frame_equal(mine[~rows].astype(object), others.astype(object))
+    assert not everyone.equals(sample_data.participants)  # the sample has something to fold
+    asked = []
+    real = compare.matched_pairs
+    monkeypatch.setattr(compare, "matched_pairs", lambda data, pid=None, *a, **kw: asked.append(pid) or
+                        real(data, pid, *a, **kw))
+    ek.compare_prepost(sample_data, "riverside-literacy", by="gender")
+    assert None not in asked  # no pairs matched for the whole sample
