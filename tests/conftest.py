@@ -253,14 +253,8 @@ def sample_run(tmp_path_factory, sample_run_cache):
         try:
             if saved.is_file():
                 return pickle.loads(saved.read_bytes())
-            # the parameters the command passes (its defaults of --alpha and --min-group-size), so a later
-            # `evalkit run` into a copy of the folder finds the reports unchanged, as after the command itself
-            from evalkit.cli import main
-
-            options = {p.name: p.default for p in main.commands["run"].params}
             result = run_batch(ROOT / "data" / "sample", shared / "out", partnership_ids=list(SAMPLE_RUN_IDS),
                                portfolio=True, workers=2, progress=False, timeout=600,
-                               parameters={"alpha": options["alpha"], "min_group_size": options["min_group_size"]},
                                cache_dir=sample_run_cache)
             assert result.ok, result.to_frame()
             saved.write_bytes(pickle.dumps(result))

@@ -90,7 +90,9 @@ def test_standard_run_adds_the_portfolio_summary_to_the_index(sample_run, sample
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["portfolio"]["files"]["html"] == "_portfolio.html"
     assert '<a href="_portfolio.html">Portfolio summary</a>' in (out / "index.html").read_text()
-    mine = tmp_path / "reports"  # the shared run's folder is only read: a copy is run again, by the command
+    # the shared run's folder is only read: a copy is run again, by the command, which passes its default --alpha
+    # and --min-group-size (the templates' own) where run_batch passed none: the same reports, kept
+    mine = tmp_path / "reports"
     shutil.copytree(out, mine)
     again = CliRunner().invoke(main, ["run", str(sample), "--out", str(mine), "--partnership", "cafe-societe",
                                       "--portfolio", "--quiet"])

@@ -367,3 +367,29 @@ def test_a_run_refused_by_the_lock_names_the_run_that_holds_it(tmp_path):
     assert res.exit_code == 75   # EX_TEMPFAIL: not an error to fix, a run to wait for (cron wrappers retry on it)
     line = _one_error_line(res)
     assert "Another evalkit run" in line and f"pid {os.getpid()}" in line and "started" in line, line
+
+
+# --- found 25 November: a notebook's run, then the command's, rendered everything again --------------------
+def test_parameters_left_at_the_templates_defaults_name_the_same_report_as_parameters_not_given(tmp_path):
+    # run_batch(...) passes no parameters, `evalkit run` its defaults (--alpha 0.05 --min-group-size 10), which
+    # are the templates' own: the hashes differed, so an analyst's run from a notebook followed by the nightly
+    # command rendered every report and the portfolio again, for the same reports
+    from evalkit.batch.plan import plan_tasks, portfolio_task, resolve_template
+
+    data = ek.load_data(SAMPLE)
+    slices = {"cafe-societe": {}}
+    template, portfolio = resolve_template(None), resolve_template(None, "portfolio_report.ipynb")
+    out = tmp_path / "out"
+
+    def hashes(parameters):
+        (task,) = plan_tasks(data, out, template, parameters, slices, cache_dir=tmp_path / "cache")
+        return task.hash, portfolio_task(data, out, portfolio, parameters, cache_dir=tmp_path / "cache").hash
+
+    unset = hashes({})
+    assert hashes({"alpha": 0.05, "min_group_size": 10}) == unset
+    assert hashes({"alpha": 0.05}) == unset
+    for changed in ({"alpha": 0.01}, {"min_group_size": 5}, {"alpha": 0.05, "min_group_size": 11}):
+        new = hashes(changed)
+        assert new[0] != unset[0] and new[1] != unset[1], changed
+    (task,) = plan_tasks(data, out, template, {"alpha": 0.05}, slices, cache_dir=tmp_path / "cache")
+    assert task.parameters["alpha"] == 0.05  # the kernel still gets what was given

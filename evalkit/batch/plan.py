@@ -134,6 +134,31 @@ def choose_portfolio(portfolio, template, partnership_ids) -> tuple[Path | None,
     return beside, ""
 
 
+def naming_parameters(template: Path, parameters: dict) -> dict:
+    """The parameters that tell one report from another: those given, less any set to the template's own default.
+
+    ``run_batch`` from a notebook passes no ``alpha``; ``evalkit run`` passes its default
+    ``--alpha 0.05``, which is the template's. Both render the same report, so both must
+    name it alike, or a run after the other renders everything again. Method: the defaults
+    are read from the template's ``parameters`` cell (``papermill.inspect_notebook``) as
+    Python literals; a given value counts as the default only when equal and of the same
+    type (``10.0`` for ``10`` is kept: the kernel would get a float). A default that is not a
+    literal is never matched.
+    """
+    import ast
+
+    import papermill
+
+    defaults = {}
+    for name, info in papermill.inspect_notebook(str(template)).items():
+        try:
+            defaults[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+    return {k: v for k, v in parameters.items()
+            if not (k in defaults and type(v) is type(defaults[k]) and v == defaults[k])}
+
+
 def task_hash(template_bytes: bytes, parameters: dict, data_digest: str) -> str:
     """Identity of a report: template, parameters (minus paths), data slice, evalkit version and evalkit's code.
 
@@ -200,7 +225,8 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     slice's ``provenance.json`` (the template passes it to ``ek.load_data``, which then
     trusts the unchanged slice instead of validating it again), and its
     ``tables_path`` is ``<out_dir>/<id>.xlsx`` (the report's tables for analysts);
-    its hash covers the template, the other parameters, the slice and the evalkit version.
+    its hash covers the template, the other parameters (:func:`naming_parameters`), the slice and the evalkit
+    version.
 
     Raises
     ------
@@ -212,6 +238,7 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
     out_dir = Path(out_dir).resolve()
     cache = cache_folder(out_dir, cache_dir)
     template_bytes = template.read_bytes()
+    naming = naming_parameters(template, parameters)
     info = data.partnerships.set_index("partnership_id")
     tasks = []
     for pid, tables in slices.items():
@@ -219,7 +246,8 @@ def plan_tasks(data, out_dir: Path, template: Path, parameters: dict, slices: di
         params = {"partnership_id": pid, "data_dir": str(cache / pid),
                   "provenance": str(cache / pid / PROVENANCE),
                   "tables_path": str(report_path(out_dir, pid, ".xlsx")), **parameters}
-        identity = task_hash(template_bytes, {k: v for k, v in params.items() if k not in PATH_PARAMETERS},
+        named = {"partnership_id": pid, **naming}  # as params, less the paths and the templates' defaults
+        identity = task_hash(template_bytes, {k: v for k, v in named.items() if k not in PATH_PARAMETERS},
                              slice_digest(tables))
         name = str(info.at[pid, "name"]) if "name" in info.columns else pid
         partner_type = str(info.at[pid, "partner_type"]) if "partner_type" in info.columns else ""
@@ -245,7 +273,7 @@ def portfolio_task(data, out_dir: Path, template: Path, parameters: dict, *,
     folder = cache_folder(out_dir, cache_dir) / PORTFOLIO_ID
     params = {"data_dir": str(folder), "provenance": str(folder / PROVENANCE), **parameters}
     digest = "".join(f"{name}:{src.sha256}" for name, src in sorted(data.sources.items()))
-    identity = task_hash(template.read_bytes(), parameters, digest)
+    identity = task_hash(template.read_bytes(), naming_parameters(template, parameters), digest)
     return ReportTask(partnership_id=PORTFOLIO_ID, name="Portfolio summary across partnerships", partner_type="",
                       template=template, notebook=out_dir / f"{PORTFOLIO_ID}.ipynb",
                       html=out_dir / f"{PORTFOLIO_ID}.html", parameters=params, hash=identity,
