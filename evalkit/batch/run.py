@@ -334,7 +334,8 @@ def warm_kernels(keep: bool = True):
     Assumptions: the server holds evalkit's code and the libraries as they were when
     it started; code changed inside the block (an edited evalkit) reaches kernels only
     through a new block. Runs with a ``scheduler`` use their cluster's workers' servers,
-    as outside a block. Blocks nest; the innermost decides.
+    as outside a block. A block holds for every run of this process, from any thread;
+    blocks nest, and the innermost decides.
 
     Parameters
     ----------
@@ -345,8 +346,8 @@ def warm_kernels(keep: bool = True):
     --------
     >>> from evalkit.batch import run_batch, warm_kernels
     >>> with warm_kernels():  # doctest: +SKIP
-    ...     for folder in ["data/spring", "data/autumn"]:
-    ...         run_batch(folder, f"reports/{Path(folder).name}")
+    ...     for term in ["spring", "autumn"]:
+    ...         run_batch(f"data/{term}", f"reports/{term}")
     """
     kept = _KeptServer() if keep else None
     _KEPT.append(kept)
