@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import sys
@@ -18,12 +19,10 @@ _SLICE_CACHE = tempfile.mkdtemp(prefix="evalkit-test-slices-")
 os.environ["EVALKIT_CACHE_HOME"] = _SLICE_CACHE
 atexit.register(shutil.rmtree, _SLICE_CACHE, ignore_errors=True)
 
-# The test process reads notebooks as the evalkit command does, without compiling rfc3987_syntax's grammars
-# (tests/pytest_startup.py, which `make test` loads before nbval; here for a plain `pytest` run, in time only
-# without nbval).
-from evalkit.cli import skip_iri_grammars  # noqa: E402
-
-skip_iri_grammars()
+# The test process reads notebooks as the evalkit command does, without compiling rfc3987_syntax's grammars:
+# tests/pytest_startup.py, which `make test` loads before nbval; imported here for a plain `pytest` run (in time
+# only without nbval).
+import pytest_startup  # noqa: E402,F401
 
 # ---- browser tests (tests/test_browser.py, marked "browser") ------------------------------------------------
 #: Debian's chromium; playwright drives it through executable_path (playwright's own browser download is not used).
@@ -68,12 +67,10 @@ def _one_kernel_server_per_test_process():
 @pytest.fixture(autouse=True)
 def _own_kernel_server(request):
     """Tests marked ``own_kernel_server``: their runs start and stop their own server, as outside a session."""
-    if request.node.get_closest_marker("own_kernel_server") is None:
-        yield
-        return
     from evalkit.batch import warm_kernels
 
-    with warm_kernels(keep=False):
+    own = request.node.get_closest_marker("own_kernel_server") is not None
+    with warm_kernels(keep=False) if own else contextlib.nullcontext():
         yield
 
 
