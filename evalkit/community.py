@@ -89,7 +89,10 @@ class _Partitions:
         chars_of = {pid: [ch for ch in dict.fromkeys(d["characteristic"]) if ch in known]
                     for pid, d in c.groupby("partnership_id", sort=False)}
         columns = list(dict.fromkeys(ch for chars in chars_of.values() for ch in chars))
-        folded = fold_unrecorded(data, columns, min_group_size=self.k, pre=pre, post=post)
+        if not columns:
+            return {}
+        folded = fold_unrecorded(data, columns, min_group_size=self.k, pre=pre, post=post,
+                                 partnership_id=list(chars_of))
         people = folded.participants
         rows_of = people.groupby("partnership_id", sort=False).indices
         # who answered both waves: only partnerships whose own responses hold both waves (as each one's slice)

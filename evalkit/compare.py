@@ -231,7 +231,7 @@ def _measures_compared(data, scales: str, measures):
 
 
 def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GROUP_SIZE, pre: str = "pre",
-                    post: str = "post", partnership_id: str | None = None):
+                    post: str = "post", partnership_id: str | list[str] | None = None):
     """A copy of ``data`` whose too-small "not recorded" groups join the largest recorded group.
 
     Participants whose characteristic is blank form the group "Not recorded" in
@@ -256,8 +256,8 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
     columns : list of str, optional
         Group columns to fold (default ``data.group_columns``).
     min_group_size : int
-    partnership_id : str, optional
-        Fold only this partnership's participants (each partnership is decided from its own rows and pairs,
+    partnership_id : str or list of str, optional
+        Fold only these partnerships' participants (each partnership is decided from its own rows and pairs,
         so they are folded as when every partnership is); the others are left as they are. Default: every
         partnership.
 
@@ -275,7 +275,8 @@ def fold_unrecorded(data, columns=None, *, min_group_size: int = DEFAULT_MIN_GRO
              if {pre, post} <= waves else pd.DataFrame(columns=["partnership_id", "participant_id", "measure"]))
     rows_of = people.groupby("partnership_id", sort=False).groups   # folding changes no partnership_id
     if partnership_id is not None:
-        rows_of = {pid: idx for pid, idx in rows_of.items() if pid == partnership_id}
+        wanted = {partnership_id} if isinstance(partnership_id, str) else set(partnership_id)
+        rows_of = {pid: idx for pid, idx in rows_of.items() if pid in wanted}
     pairs_of = {}   # each partnership's pairs, selected once
     for col in (data.group_columns if columns is None else columns):
         for pid, idx in rows_of.items():

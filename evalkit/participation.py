@@ -243,7 +243,7 @@ def representation_by_group(data, columns=None, partnership_id=None, *, pre: str
         if by not in data.group_columns:
             raise InputError(f"unknown group column {by!r}; group columns: {list(data.group_columns)}")
     if fold_unrecorded and columns:
-        data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post)
+        data = fold(data, columns, min_group_size=min_group_size, pre=pre, post=post, partnership_id=ids)
     people = data.participants[data.participants["partnership_id"].isin(ids)]
     both = wave_flags(data, ids, pre, post)["both"]   # one row per participant who answered: a lookup
     done = both.reindex(pd.MultiIndex.from_frame(people[["partnership_id", "participant_id"]]),

@@ -420,7 +420,8 @@ class PartnershipReport(WavesAndArmsSections):
         cache = self.__dict__.setdefault("_grouped_cache", {})
         if id(data) not in cache:  # the report's datasets live as long as the report: ids stay unique
             cache[id(data)] = (data, fold_unrecorded(data, min_group_size=self.min_group_size,
-                                                     pre=self.baseline_wave, post=self.post_wave))
+                                                     pre=self.baseline_wave, post=self.post_wave,
+                                                     partnership_id=self.partnership_id))
         return cache[id(data)][1]
 
     def _equity_sentences(self) -> list[str]:

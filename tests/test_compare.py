@@ -1,6 +1,7 @@
 """compare_prepost and the report's analyses, checked against R on published data and hand calculation."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -358,3 +359,38 @@ def test_folding_for_one_partnership_folds_its_participants_as_folding_all_does_
                         real(data, pid, *a, **kw))
     ek.compare_prepost(sample_data, "riverside-literacy", by="gender")
     assert None not in asked  # no pairs matched for the whole sample
+
+
+def test_folding_a_list_of_partnerships_folds_those_as_folding_all_does_and_one_partnerships_sections_fold_it_alone(
+        sample_data, monkeypatch):
+    # a report's results by group, its participation table and its community comparison each folded every
+    # partnership of the data to show one: matching every pair of the sample three times per report
+    import evalkit.compare as compare
+    from evalkit.community import representation_gap
+    from evalkit.compare import fold_unrecorded
+    from evalkit.participation import representation_by_group
+
+    columns = sample_data.group_columns
+    everyone = fold_unrecorded(sample_data, columns).participants
+    pids = ["riverside-literacy", "uplands-tutoring"]
+    mine = fold_unrecorded(sample_data, columns, partnership_id=pids).participants
+    rows = mine["partnership_id"].isin(pids).to_numpy()
+    pd.testing.assert_frame_equal(mine[rows].astype(object), everyone[rows].astype(object))
+    pd.testing.assert_frame_equal(mine[~rows].astype(object), sample_data.participants[~rows].astype(object))
+    asked = []
+    real = compare.matched_pairs
+    monkeypatch.setattr(compare, "matched_pairs", lambda data, pid=None, *a, **kw: asked.append(pid) or
+                        real(data, pid, *a, **kw))
+    gap = representation_gap(sample_data, "riverside-literacy")
+    reps = representation_by_group(sample_data, partnership_id="riverside-literacy")
+    report = ek.PartnershipReport(sample_data, "riverside-literacy")
+    report.by_group, report.group_differences
+    assert asked and None not in asked  # pairs were matched, never for the whole sample
+    monkeypatch.setattr(compare, "matched_pairs", real)
+    assert len(gap) and len(report.by_group)
+    # the participation tables are those of the data with every partnership folded
+    folded_all = dataclasses.replace(sample_data, participants=everyone)
+    assert set(reps) == set(columns)
+    for col, table in reps.items():
+        again = representation_by_group(folded_all, [col], "riverside-literacy", fold_unrecorded=False)[col]
+        pd.testing.assert_frame_equal(table.reset_index(drop=True), again.reset_index(drop=True))
