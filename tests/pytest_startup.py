@@ -1,12 +1,27 @@
-"""Loaded first (``make test`` passes ``-p tests.pytest_startup``): the test processes read notebooks as the
-``evalkit`` command does, without compiling ``rfc3987_syntax``'s IRI grammars (about 1 CPU-s in the controlling
-process and in each worker, at start-up; :func:`evalkit.cli.skip_iri_grammars`).
+"""Loaded first (``make test`` passes ``-p tests.pytest_startup``): how a test process starts and ends.
 
-It must run before any plugin imports jsonschema: nbval, loaded from its entry point, imports nbformat and so
-jsonschema, and ``-p`` plugins are imported before entry-point ones. ``tests/conftest.py`` imports it too, for a
-plain ``pytest`` run, where it is in time only without nbval. ``tests/test_startup.py`` checks both ways in
-fresh processes.
+Start: the test processes read notebooks as the ``evalkit`` command does, without compiling ``rfc3987_syntax``'s
+IRI grammars (about 1 CPU-s in the controlling process and in each worker, at start-up;
+:func:`evalkit.cli.skip_iri_grammars`). It must run before any plugin imports jsonschema: nbval, loaded from its
+entry point, imports nbformat and so jsonschema, and ``-p`` plugins are imported before entry-point ones.
+``tests/conftest.py`` imports it too, for a plain ``pytest`` run, where it is in time only without nbval.
+``tests/test_startup.py`` checks both ways in fresh processes.
+
+End: :func:`pytest_unconfigure` moves every object left into the garbage collector's permanent generation
+(:func:`gc.freeze`), so the interpreter's final collection does not walk a test process's whole heap (pandas,
+matplotlib, every report a worker built): about a second at the end of every run under pytest-xdist, whose
+controlling process waits for each worker to exit. Objects are still freed as the interpreter clears its modules.
 """
+import gc
+
+import pytest
+
 from evalkit.cli import skip_iri_grammars
 
 skip_iri_grammars()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Freeze what is left once pytest is done with the process (see the module's docstring)."""
+    gc.freeze()
