@@ -14,7 +14,6 @@ import matplotlib.pyplot as plt
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOT
 from evalkit.batch.html import finish_page
 
 PAGES = ["index.html", "_portfolio.html", "riverside-literacy.html", "eastside-stem.html", "cafe-societe.html",
@@ -79,12 +78,12 @@ def _verdict_markers(fig):
     return handles, points
 
 
-def test_change_figure_tells_verdicts_apart_by_marker_shape_not_colour_alone():
+def test_change_figure_tells_verdicts_apart_by_marker_shape_not_colour_alone(sample_data):
     import evalkit as ek
     from evalkit.figures import report_style
     from evalkit.plots import plot_change
 
-    data = ek.load_data(ROOT / "data" / "sample")
+    data = sample_data
     table = ek.compare_prepost(data, "riverside-literacy")
     with report_style():
         fig = plot_change(table)
@@ -157,7 +156,7 @@ def _drawn_colors(fig):
     return colors
 
 
-def test_health_figures_draw_every_state_and_role_at_3_to_1_and_roles_by_shape():
+def test_health_figures_draw_every_state_and_role_at_3_to_1_and_roles_by_shape(sample_data):
     """WCAG 1.4.11: the marks a reader must tell apart stand out from the white ground at 3:1 or more
     (the timeline's 'done late' #E69F00 was 2.25:1, 'not yet due' #56B4E9 2.31:1, 'dropped' grey 2.85:1);
     the partners' roles differ by marker shape as well as colour (1.4.1)."""
@@ -167,7 +166,7 @@ def test_health_figures_draw_every_state_and_role_at_3_to_1_and_roles_by_shape()
     from evalkit.partner_survey import partner_survey_summary
 
     assert {k: round(_contrast(c), 2) for k, c in _COLORS.items() if _contrast(c) < 3} == {}
-    data = ek.load_data(ROOT / "data" / "sample")
+    data = sample_data
     fig = plot_milestones(milestone_status(data, "riverside-literacy", as_of="2025-09-22"))
     assert {c: round(_contrast(c), 2) for c in _drawn_colors(fig) if _contrast(c) < 3} == {}
     plt.close(fig)
@@ -200,14 +199,14 @@ def test_back_link_is_named_without_its_decorative_arrow(sample_run):
     assert "\u2190" in arrow   # still shown
 
 
-def test_timeline_legend_draws_each_state_as_the_chart_does():
+def test_timeline_legend_draws_each_state_as_the_chart_does(sample_data):
     """'done late' and 'overdue' are both orange; the chart tells them apart by line style as well (solid to
     the done date, dotted to the judging date for an overdue one), so the legend must show the same styles."""
     import evalkit as ek
     from evalkit.health_plots import plot_milestones
     from evalkit.indicators import milestone_status
 
-    status = milestone_status(ek.load_data(ROOT / "data" / "sample"), "riverside-literacy", as_of="2025-09-22")
+    status = milestone_status(sample_data, "riverside-literacy", as_of="2025-09-22")
     fig = plot_milestones(status)
     legend = fig.legends[0]
     styles = {t.get_text(): h.get_linestyle() for t, h in zip(legend.get_texts(), legend.legend_handles)}
@@ -223,7 +222,7 @@ def test_timeline_legend_draws_each_state_as_the_chart_does():
     assert styles["done late"] != styles["overdue"]
 
 
-def test_stacked_answer_shares_are_outlined_where_their_colour_is_faint():
+def test_stacked_answer_shares_are_outlined_where_their_colour_is_faint(sample_data):
     """Rating-scale answers are stacked bars in a diverging palette whose middle (#ffffbf, pale blue) is about
     1.1:1 on white and on its neighbours: each bar segment, and its legend swatch, needs an outline at 3:1
     or more (WCAG 1.4.11) for its extent to be seen."""
@@ -232,7 +231,7 @@ def test_stacked_answer_shares_are_outlined_where_their_colour_is_faint():
     from evalkit.plots import plot_distributions
 
     with report_style():
-        fig = plot_distributions(ek.load_data(ROOT / "data" / "sample"), "riverside-literacy")
+        fig = plot_distributions(sample_data, "riverside-literacy")
     faint = []
     for ax in fig.axes:
         legend = ax.get_legend()

@@ -16,7 +16,7 @@ from evalkit.narrate import methods_note, outcomes_table
 
 
 def test_an_odds_ratio_of_change_with_no_change_the_other_way_is_said_in_words(sample_data):
-    d = ek.load_data(sample_data.data_dir, "civic-coders")
+    d = sample_data.for_partnership("civic-coders")
     table = ek.compare_prepost(d, "civic-coders")
     row = table[table["measure"] == "volunteered"]
     # independently: the exact (Clopper-Pearson) lower bound of 6 of 6, as an odds p / (1 - p)

@@ -37,8 +37,8 @@ def test_default_order_ages_numerically_yes_first_and_not_recorded_last():
 
 
 @pytest.fixture(scope="module")
-def riverside():
-    return ek.report.PartnershipReport(ek.load_data(SAMPLE), "riverside-literacy")
+def riverside(sample_data):
+    return ek.report.PartnershipReport(sample_data, "riverside-literacy")
 
 
 def test_report_headings_and_tables_use_humanised_names_and_ordered_ages(riverside):

@@ -39,11 +39,10 @@ def _halves(folder: Path) -> tuple[bytes, bytes]:
     return whole, b"".join(lines[: len(lines) // 2])
 
 
-def test_a_data_file_finished_while_it_is_read_is_read_again_whole(tmp_path, monkeypatch):
+def test_a_data_file_finished_while_it_is_read_is_read_again_whole(tiny_dataset, monkeypatch):
     # the trial: a nightly run while the export rewrote the data folder exited 0 with three reports made from
     # half of responses.csv (their hashes differed from a run on the finished files); nothing said so
-    folder = tmp_path / "data"
-    shutil.copytree(SAMPLE, folder)
+    folder = tiny_dataset  # any valid folder: what is tested is reading a file that changes
     whole, half = _halves(folder)
     n_rows = len(pd.read_csv(folder / "responses.csv", dtype=str))
     (folder / "responses.csv").write_bytes(half)  # the export has written half the file...
@@ -62,9 +61,8 @@ def test_a_data_file_finished_while_it_is_read_is_read_again_whole(tmp_path, mon
     assert len(data.responses) == n_rows and len(reads) == 2
 
 
-def test_a_data_file_that_keeps_changing_is_a_clear_error_naming_it(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    shutil.copytree(SAMPLE, folder)
+def test_a_data_file_that_keeps_changing_is_a_clear_error_naming_it(tiny_dataset, monkeypatch):
+    folder = tiny_dataset
     whole, half = _halves(folder)
     real, reads = evalkit.load.read_tables, []
 
@@ -329,7 +327,7 @@ def test_a_rerun_after_the_code_changed_renders_again(cafe_out, tmp_path, monkey
 
 
 # --- finding 9: two runs sharing one --cache-dir ---------------------------------------------------------
-def test_two_output_folders_sharing_a_cache_dir_keep_their_slices_apart(tmp_path):
+def test_two_output_folders_sharing_a_cache_dir_keep_their_slices_apart(tmp_path, sample_data):
     # the trial: two nightly jobs (data/sample into B, a 5-partnership export into A) with the same --cache-dir
     # (as the README's cluster example gives one) ran at once; both wrote <cache>/_portfolio and <cache>/<id>
     # (the two data sets share partnership ids), and A's portfolio summarised B's twelve partnerships; exit 0
@@ -340,7 +338,7 @@ def test_two_output_folders_sharing_a_cache_dir_keep_their_slices_apart(tmp_path
     a, b = cache_folder(tmp_path / "A", shared), cache_folder(tmp_path / "B", shared)
     assert a != b and shared.resolve() in a.parents and shared.resolve() in b.parents
     assert cache_folder(tmp_path / "A", shared) == a  # the same --out finds its slices again
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     slices = {"cafe-societe": {}}
     template = resolve_template(None)
     folders = set()
@@ -370,13 +368,13 @@ def test_a_run_refused_by_the_lock_names_the_run_that_holds_it(tmp_path):
 
 
 # --- found 25 November: a notebook's run, then the command's, rendered everything again --------------------
-def test_parameters_left_at_the_templates_defaults_name_the_same_report_as_parameters_not_given(tmp_path):
+def test_parameters_left_at_the_templates_defaults_name_the_same_report_as_parameters_not_given(tmp_path, sample_data):
     # run_batch(...) passes no parameters, `evalkit run` its defaults (--alpha 0.05 --min-group-size 10), which
     # are the templates' own: the hashes differed, so an analyst's run from a notebook followed by the nightly
     # command rendered every report and the portfolio again, for the same reports
     from evalkit.batch.plan import plan_tasks, portfolio_task, resolve_template
 
-    data = ek.load_data(SAMPLE)
+    data = sample_data
     slices = {"cafe-societe": {}}
     template, portfolio = resolve_template(None), resolve_template(None, "portfolio_report.ipynb")
     out = tmp_path / "out"

@@ -257,7 +257,7 @@ def test_no_report_figure_grows_wider_than_the_page_when_cropped(sample_data):
     from evalkit.health_report import HealthSections
 
     pid = "riverside-literacy"
-    part = ek.load_data(sample_data.data_dir, pid)
+    part = sample_data.for_partnership(pid)
     report, health = ek.report.PartnershipReport(part, pid), HealthSections(part, pid)
     figures = [report.glance_chart(), report.attendance_figure(), report.distribution_figure(),
                report.satisfaction_figure(), report.trajectory_figure(), health.indicators_figure(),

@@ -11,7 +11,7 @@ import evalkit as ek
 
 
 def test_results_by_group_name_the_workbook_first_and_the_appendix_as_on_screen_only(sample_data):
-    report = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "riverside-literacy"),
+    report = ek.report.PartnershipReport(sample_data.for_partnership("riverside-literacy"),
                                          "riverside-literacy")
     texts = [x.data for x in report.results_by_group() if isinstance(x, Markdown)]
     pointer = next(t for t in texts if "appendix" in t)
@@ -26,7 +26,7 @@ def test_a_withheld_outcome_reads_not_shown_not_suppressed(sample_data):
     from evalkit.narrate import outcomes_table, verdict_word
 
     assert verdict_word("suppressed") == "not shown"
-    table = ek.compare_prepost(ek.load_data(sample_data.data_dir, "cafe-societe"), "cafe-societe")
+    table = ek.compare_prepost(sample_data.for_partnership("cafe-societe"), "cafe-societe")
     assert table["suppressed"].all()
     assert set(outcomes_table(table)["Verdict"]) == {"not shown"}
 
@@ -41,7 +41,7 @@ def test_targets_not_yet_judged_are_counted_beside_those_met(sample_data, tmp_pa
 
     from evalkit.batch.publish import write_index
 
-    report = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "riverside-literacy"),
+    report = ek.report.PartnershipReport(sample_data.for_partnership("riverside-literacy"),
                                          "riverside-literacy")
     report.all_targets = pd.DataFrame({"verdict": ["not met", "not met", "inconclusive", "not met", "no data"]})
     html = report.at_a_glance().data
@@ -67,7 +67,7 @@ def test_over_represented_groups_name_their_characteristic_once(sample_data):
     # F13: "Over-represented: Race/ethnicity: Black; Race/ethnicity: Multiracial." (riverside)
     from evalkit.health_report import HealthSections
 
-    h = HealthSections(ek.load_data(sample_data.data_dir, "riverside-literacy"), "riverside-literacy")
+    h = HealthSections(sample_data.for_partnership("riverside-literacy"), "riverside-literacy")
     over = h.representation[h.representation["verdict"] == "over-represented"]
     assert set(over["characteristic"]) == {"race_ethnicity"} and len(over) == 2
     assert "Over-represented: Race/ethnicity: Black, Multiracial." in h.served()
@@ -77,10 +77,10 @@ def test_results_by_group_announce_a_table_only_when_one_follows(sample_data):
     # F9: the section's fixed introduction (in the template) announced "the table below" for credible differences
     # and cafe-societe's section then said change was not compared at all. The introduction now comes with the
     # tables it describes.
-    cafe = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "cafe-societe"), "cafe-societe")
+    cafe = ek.report.PartnershipReport(sample_data.for_partnership("cafe-societe"), "cafe-societe")
     parts = cafe.results_by_group()
     assert len(parts) == 1 and "table below" not in parts[0].data and "Change is not compared" in parts[0].data
-    river = ek.report.PartnershipReport(ek.load_data(sample_data.data_dir, "riverside-literacy"), "riverside-literacy")
+    river = ek.report.PartnershipReport(sample_data.for_partnership("riverside-literacy"), "riverside-literacy")
     parts = river.results_by_group()
     assert isinstance(parts[0], Markdown) and parts[0].data.startswith("Did change differ across groups")
     assert "the table below it shows who took part" in parts[0].data   # Low income: a credible difference follows

@@ -63,8 +63,8 @@ def test_a_group_of_three_is_not_revealed_by_30_minus_15_minus_12():
 
 
 # --- finding 2: counts recovered from rates ---------------------------------------------
-def test_retention_rate_of_a_suppressed_count_is_not_shown(tmp_path):
-    data = ek.load_data(SAMPLE)
+def test_retention_rate_of_a_suppressed_count_is_not_shown(sample_data):
+    data = sample_data
     r = ek.retention(data, "cafe-societe").iloc[0]  # 5 of 20 complete: 25% of 20 would give 5
     assert pd.isna(r["n_both"]) and pd.isna(r["retention_rate"])
     report = ek.report.PartnershipReport(data, "cafe-societe")

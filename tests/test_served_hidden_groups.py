@@ -25,7 +25,7 @@ def test_no_blanked_group_carries_a_verdict(sample_data):
 
 
 def test_uplands_says_its_groups_could_not_be_compared(sample_data):
-    part = ek.load_data(sample_data.data_dir, "uplands-tutoring")
+    part = sample_data.for_partnership("uplands-tutoring")
     h = HealthSections(part, "uplands-tutoring")
     assert h.representation["suppressed"].all()
     text = h.served()
@@ -42,6 +42,6 @@ def test_a_partnership_with_some_groups_blanked_says_they_were_not_judged(sample
     some = g.groupby("partnership_id")["suppressed"].agg(["any", "all"])
     pid = some[some["any"] & ~some["all"]].index[0]
     n_hidden = int(g.loc[(g["partnership_id"] == pid) & g["suppressed"]].shape[0])
-    text = HealthSections(ek.load_data(sample_data.data_dir, pid), pid).served()
+    text = HealthSections(sample_data.for_partnership(pid), pid).served()
     assert f"{n_hidden} group{'s' if n_hidden != 1 else ''} not shown (privacy) {'are' if n_hidden != 1 else 'is'} " \
            "not judged" in text
