@@ -333,6 +333,7 @@ def sample_and_generated(tmp_path_factory):
     return evalkit.load_data("data/sample"), evalkit.load_data(folder)
 
 
+@pytest.mark.sample_wide   # every partnership of the sample and of 24 generated ones, at three thresholds
 @pytest.mark.parametrize("k", [3, 5, 10])
 def test_who_was_served_shows_no_group_count_that_results_by_group_blanks(k, sample_and_generated):
     # helper trial: with two groups tied for the complementary blank, "who was served" (groups in order of
