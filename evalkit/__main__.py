@@ -1,6 +1,5 @@
-"""``python -m evalkit``: the ``evalkit`` command line."""
-from evalkit.cli import main, skip_iri_grammars
+"""``python -m evalkit``: the ``evalkit`` command line (:func:`evalkit.cli.entry`, as the console script)."""
+from evalkit.cli import entry
 
 if __name__ == "__main__":
-    skip_iri_grammars()
-    main(prog_name="evalkit")
+    entry()

@@ -11,6 +11,7 @@ Safe for cron: never prompts, logs to stderr, and exits with a meaningful code:
 """
 from __future__ import annotations
 
+import gc
 import math
 import os
 import signal
@@ -339,19 +340,27 @@ def skip_iri_grammars() -> None:
 
 
 def entry() -> None:
-    """The ``evalkit`` command (console script): :func:`main`, and a prompt exit after Ctrl-C or SIGTERM.
+    """The ``evalkit`` command (console script): :func:`main`, and a prompt exit.
 
-    By then ``run`` has killed the kernel server and every kernel, and every file is
-    written atomically; render threads may still wait for a kernel that is gone (up to
+    After Ctrl-C or SIGTERM, ``run`` has killed the kernel server and every kernel, and every
+    file is written atomically; render threads may still wait for a kernel that is gone (up to
     the kernel start-up timeout), and Python would join them before exiting. The process
     exits at once instead, with 130 (SIGINT) or 143 (SIGTERM), so a scheduler sees it.
+
+    Otherwise, once the command is done, every object left is moved to the garbage collector's
+    permanent generation (:func:`gc.freeze`) before Python exits: its final collection walked
+    the whole heap of the run (pandas, the validated data, nbconvert, the plan), 0.65 s of a
+    rerun of the sample that renders nothing, against 0.06 s frozen. Objects are still freed
+    as the interpreter clears its modules, and exit handlers (the kernel server's stop, the
+    logs' flush) run as before.
     """
     skip_iri_grammars()
     try:
-        main()
+        main(prog_name="evalkit")  # also under ``python -m evalkit``
     except SystemExit as exc:
         if exc.code in (130, 143):
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(exc.code)
+        gc.freeze()
         raise
