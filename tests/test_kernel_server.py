@@ -178,3 +178,24 @@ def test_finding_what_to_preload_imports_none_of_it():
             "print(all(m in found for m in ('pandas', 'scipy.stats', 'evalkit.report', 'matplotlib.pyplot')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.split("\n")[:2] == ["[]", "True"]
+
+
+def test_the_server_imports_its_preload_with_the_collector_off_then_freezes_it(monkeypatch):
+    # found 25 November: importing the report's libraries (pandas, scipy, matplotlib, statsmodels, pandera,
+    # ipykernel, evalkit) took 2.1-2.7 CPU-s with the garbage collector on and 1.7-2.4 off: each import's new
+    # objects set off full collections that walked every module imported before it
+    import gc
+
+    import evalkit.batch.forkserver as forkserver
+
+    seen = []
+    monkeypatch.setattr(forkserver, "_preload", lambda names: seen.append((list(names), gc.isenabled())))
+    gc.unfreeze()  # the test process froze its imports after collection (tests/pytest_startup.py)
+    try:
+        forkserver.warm(["evalkit.report"])
+        after = (gc.isenabled(), gc.get_freeze_count())
+    finally:
+        gc.enable()
+        gc.freeze()
+    assert seen == [([*forkserver.BASE_PRELOAD, "evalkit.report"], False)]  # imported with the collector off
+    assert after[0] is True and after[1] > 1000  # on again, and what was imported frozen for the kernels
