@@ -39,9 +39,10 @@ test: $(STAMP)
 # Unit tests only: tests marked "integration" (kernels, renders, the CLI or a fresh Python process), "package_wide" (every
 # module's docstring examples, import scans) or "sample_wide" (in-process sweeps of whole reports or the whole
 # sample: every section or figure of a report, every partnership, the portfolio, the README's snippet, the sample
-# in another file format) and nbval are left out.
+# in another file format) and nbval are left out. Property tests (hypothesis) try 20 generated cases each here,
+# 60 in `make test` (profiles in tests/conftest.py).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -p tests.pytest_startup -m "not integration and not package_wide and not sample_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -p tests.pytest_startup -m "not integration and not package_wide and not sample_wide" -n auto -p no:cacheprovider -p no:nbval -q $(PYTEST_ARGS) tests/
 
 # Register the environment as a Jupyter kernel named "evalkit" for your user.
 kernel: $(STAMP)

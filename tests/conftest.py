@@ -24,6 +24,15 @@ atexit.register(shutil.rmtree, _SLICE_CACHE, ignore_errors=True)
 # only without nbval).
 import pytest_startup  # noqa: E402,F401
 
+# ---- property tests (hypothesis): how many generated cases each one tries --------------------------------------
+# The full suite (`make test`, what CI runs) tries 60; `make test-fast` sets HYPOTHESIS_PROFILE=fast and tries 20:
+# the same properties on fewer random cases while you work (the disclosure attack took 4.5 of the tier's CPU-s).
+from hypothesis import settings as _hypothesis  # noqa: E402
+
+_hypothesis.register_profile("suite", max_examples=60, deadline=None)
+_hypothesis.register_profile("fast", max_examples=20, deadline=None)
+_hypothesis.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
 # ---- browser tests (tests/test_browser.py, marked "browser") ------------------------------------------------
 #: Debian's chromium; playwright drives it through executable_path (playwright's own browser download is not used).
 CHROMIUM = os.environ.get("EVALKIT_CHROMIUM", "/usr/bin/chromium")

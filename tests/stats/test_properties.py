@@ -1,12 +1,11 @@
 """Invariants of the tests, checked with hypothesis on generated data."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from evalkit.stats import adjust_pvalues, paired_test, two_group_test
 
-SETTINGS = settings(max_examples=50, deadline=None)
 # Values on a 0.5 grid (like scores) so ties and zero changes occur; shifts are exact in floating point.
 score = st.integers(-20, 20).map(lambda v: v / 2)
 pairs = st.integers(4, 25).flatmap(lambda n: st.tuples(st.lists(score, min_size=n, max_size=n),
@@ -18,7 +17,6 @@ def same(a, b):
     return (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, rel=1e-9, abs=1e-12)
 
 
-@SETTINGS
 @given(pairs, st.sampled_from(["t", "wilcoxon", "sign"]))
 def test_swapping_pre_and_post_flips_the_change_and_keeps_p(data, method):
     pre, post = data
@@ -31,7 +29,6 @@ def test_swapping_pre_and_post_flips_the_change_and_keeps_p(data, method):
     assert same(a.effect_size, -b.effect_size) or method == "sign"
 
 
-@SETTINGS
 @given(pairs, shift, st.sampled_from(["t", "wilcoxon", "sign"]))
 def test_shifting_everything_leaves_paired_tests_unchanged(data, c, method):
     pre, post = data
@@ -41,7 +38,6 @@ def test_shifting_everything_leaves_paired_tests_unchanged(data, c, method):
         assert same(getattr(a, field), getattr(b, field)), field
 
 
-@SETTINGS
 @given(pairs, shift, st.sampled_from(["welch", "student", "mannwhitney"]))
 def test_shifting_both_groups_leaves_two_group_tests_unchanged(data, c, method):
     x, y = data
@@ -51,7 +47,6 @@ def test_shifting_both_groups_leaves_two_group_tests_unchanged(data, c, method):
         assert same(getattr(a, field), getattr(b, field)), field
 
 
-@SETTINGS
 @given(pairs, st.sampled_from(["welch", "student", "mannwhitney"]))
 def test_swapping_groups_keeps_two_sided_p(data, method):
     x, y = data
@@ -59,7 +54,6 @@ def test_swapping_groups_keeps_two_sided_p(data, method):
     assert same(a.pvalue, b.pvalue) and same(a.effect_size, -b.effect_size)
 
 
-@SETTINGS
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=30), st.sampled_from(["holm", "hochberg", "bonferroni", "bh", "by"]))
 def test_adjusted_pvalues_are_monotone_and_not_smaller(p, method):
     p = np.array(p)
