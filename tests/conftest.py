@@ -190,6 +190,18 @@ TINY = {
 }
 
 
+@pytest.fixture
+def unfrozen_gc():
+    """The garbage collector as in a user's session for one test: nothing frozen and collecting (each test
+    process freezes what it imported once collection is done, tests/pytest_startup.py); as before after it."""
+    import gc
+
+    gc.unfreeze()
+    yield
+    gc.enable()
+    gc.freeze()
+
+
 @pytest.fixture(scope="session")
 def sample_data():
     """``ek.load_data("data/sample")``, loaded once per test process for the tests that only read it (evalkit

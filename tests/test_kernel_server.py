@@ -180,7 +180,7 @@ def test_finding_what_to_preload_imports_none_of_it():
     assert out.split("\n")[:2] == ["[]", "True"]
 
 
-def test_the_server_imports_its_preload_with_the_collector_off_then_freezes_it(monkeypatch):
+def test_the_server_imports_its_preload_with_the_collector_off_then_freezes_it(monkeypatch, unfrozen_gc):
     # found 25 November: importing the report's libraries (pandas, scipy, matplotlib, statsmodels, pandera,
     # ipykernel, evalkit) took 2.1-2.7 CPU-s with the garbage collector on and 1.7-2.4 off: each import's new
     # objects set off full collections that walked every module imported before it
@@ -190,12 +190,6 @@ def test_the_server_imports_its_preload_with_the_collector_off_then_freezes_it(m
 
     seen = []
     monkeypatch.setattr(forkserver, "_preload", lambda names: seen.append((list(names), gc.isenabled())))
-    gc.unfreeze()  # the test process froze its imports after collection (tests/pytest_startup.py)
-    try:
-        forkserver.warm(["evalkit.report"])
-        after = (gc.isenabled(), gc.get_freeze_count())
-    finally:
-        gc.enable()
-        gc.freeze()
+    forkserver.warm(["evalkit.report"])
     assert seen == [([*forkserver.BASE_PRELOAD, "evalkit.report"], False)]  # imported with the collector off
-    assert after[0] is True and after[1] > 1000  # on again, and what was imported frozen for the kernels
+    assert gc.isenabled() and gc.get_freeze_count() > 1000  # on again, and what was imported frozen for the kernels

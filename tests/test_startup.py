@@ -107,7 +107,8 @@ def test_a_run_refused_after_its_kernel_server_started_leaves_no_process(tmp_pat
 
 
 @pytest.mark.integration
-def test_the_renders_run_with_the_start_up_frozen_and_the_session_is_left_as_it_was(tmp_path, monkeypatch):
+def test_the_renders_run_with_the_start_up_frozen_and_the_session_is_left_as_it_was(tmp_path, monkeypatch,
+                                                                                   unfrozen_gc):
     # the finding: each full garbage collection of the batch process walked every object of its start-up again,
     # a third of the HTML export (0.07 CPU-s a report); run_batch can also be called from a user's session
     import gc
@@ -123,16 +124,11 @@ def test_the_renders_run_with_the_start_up_frozen_and_the_session_is_left_as_it_
         return render_task(task)
 
     monkeypatch.setattr(run, "render_task", recording)
-    gc.unfreeze()  # as a user's session: the test process froze its imports after collection (tests/pytest_startup.py)
-    try:
-        result = run.run_batch(write_dataset(tmp_path / "data"), tmp_path / "out", template=TEMPLATES / "ok.ipynb",
-                               cache_dir=tmp_path / "cache")
-        after = gc.get_freeze_count()
-    finally:
-        gc.freeze()
+    result = run.run_batch(write_dataset(tmp_path / "data"), tmp_path / "out", template=TEMPLATES / "ok.ipynb",
+                           cache_dir=tmp_path / "cache")
     assert result.ok and len(seen) == 3
     assert min(seen) > 1000  # the imports and the data at least: tens of thousands of objects
-    assert after == 0
+    assert gc.get_freeze_count() == 0
 
 
 @pytest.mark.integration
@@ -205,7 +201,7 @@ def test_a_process_reads_evalkits_sources_for_the_preload_list_once(monkeypatch)
 
 
 @pytest.mark.parametrize("code", [0, 1, 2])
-def test_the_command_freezes_its_heap_before_python_exits(monkeypatch, code):
+def test_the_command_freezes_its_heap_before_python_exits(monkeypatch, unfrozen_gc, code):
     # the finding (25 November): after its last line, the `evalkit` process spent 0.65 s exiting (a rerun of the
     # sample with nothing to render), Python's final garbage collection walking every object of the run; frozen
     # first (gc.freeze), the exit took 0.06 s. Objects are still freed as the interpreter clears its modules.
@@ -217,12 +213,7 @@ def test_the_command_freezes_its_heap_before_python_exits(monkeypatch, code):
         raise SystemExit(code)
 
     monkeypatch.setattr(cli, "main", finished)
-    gc.unfreeze()  # the test process froze its imports after collection (tests/pytest_startup.py)
-    try:
-        with pytest.raises(SystemExit) as done:
-            cli.entry()
-        frozen = gc.get_freeze_count()
-    finally:
-        gc.freeze()
+    with pytest.raises(SystemExit) as done:
+        cli.entry()
     assert done.value.code == code  # the exit code passes through unchanged
-    assert frozen > 1000  # the process's objects: tens of thousands
+    assert gc.get_freeze_count() > 1000  # the process's objects: tens of thousands

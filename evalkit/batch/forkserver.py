@@ -593,8 +593,8 @@ def warm(preload) -> None:
     """Import :data:`BASE_PRELOAD` and ``preload`` with the garbage collector off, then freeze what is left.
 
     Method: the imports make hundreds of thousands of objects that live as long as the server; with the
-    collector on, each batch of them set off collections that walked every module imported before (importing
-    the report's libraries took 2.1-2.7 CPU-s, 1.7-2.4 with the collector off). One collection after the
+    collector on, each batch of them set off collections that walked every module imported before (the preload
+    of the sample template took 2.66-2.98 CPU-s, 2.37-2.52 with the collector off). One collection after the
     imports clears their garbage, and :func:`gc.freeze` keeps what is left out of every later collection and
     its memory pages shared copy-on-write with every kernel forked from here.
     """
