@@ -336,27 +336,36 @@ def test_group_differences_fold_as_the_group_tables_do(tmp_path):
     assert (row["least_n"], row["most_n"], row["n"]) == (20, 25, 45)
 
 
+def _pair_matching_recorded(monkeypatch) -> list:
+    """The partnership argument of every ``matched_pairs`` call from here on (``None``: the whole data)."""
+    import evalkit.compare as compare
+
+    asked, real = [], compare.matched_pairs
+    monkeypatch.setattr(compare, "matched_pairs", lambda data, pid=None, *a, **kw: asked.append(pid) or
+                        real(data, pid, *a, **kw))
+    return asked
+
+
+def _folded_as_all(mine: pd.DataFrame, everyone: pd.DataFrame, original: pd.DataFrame, rows) -> None:
+    """The chosen rows folded as folding every partnership folds them; the others untouched (a column folded
+    anywhere becomes object, so the types may differ)."""
+    pd.testing.assert_frame_equal(mine[rows].astype(object), everyone[rows].astype(object))
+    pd.testing.assert_frame_equal(mine[~rows].astype(object), original[~rows].astype(object))
+
+
 def test_folding_for_one_partnership_folds_its_participants_as_folding_all_does_and_looks_at_no_other(
         sample_data, monkeypatch):
     # compare_prepost(data, pid, by=...) folded every partnership of the data (matching every pair of the sample,
     # half of its time) to compare one; each partnership is decided from its own rows and pairs only
-    import evalkit.compare as compare
     from evalkit.compare import fold_unrecorded
 
     columns = sample_data.group_columns
     everyone = fold_unrecorded(sample_data, columns).participants
     for pid in ("riverside-literacy", "uplands-tutoring", "cafe-societe"):
         mine = fold_unrecorded(sample_data, columns, partnership_id=pid).participants
-        rows = (mine["partnership_id"] == pid).to_numpy()
-        # the same groups (a column folded anywhere becomes object, so the types may differ)
-        pd.testing.assert_frame_equal(mine[rows].astype(object), everyone[rows].astype(object))
-        others = sample_data.participants[~rows]
-        pd.testing.assert_frame_equal(mine[~rows].astype(object), others.astype(object))
+        _folded_as_all(mine, everyone, sample_data.participants, (mine["partnership_id"] == pid).to_numpy())
     assert not everyone.equals(sample_data.participants)  # the sample has something to fold
-    asked = []
-    real = compare.matched_pairs
-    monkeypatch.setattr(compare, "matched_pairs", lambda data, pid=None, *a, **kw: asked.append(pid) or
-                        real(data, pid, *a, **kw))
+    asked = _pair_matching_recorded(monkeypatch)
     ek.compare_prepost(sample_data, "riverside-literacy", by="gender")
     assert None not in asked  # no pairs matched for the whole sample
 
@@ -365,7 +374,6 @@ def test_folding_a_list_of_partnerships_folds_those_as_folding_all_does_and_one_
         sample_data, monkeypatch):
     # a report's results by group, its participation table and its community comparison each folded every
     # partnership of the data to show one: matching every pair of the sample three times per report
-    import evalkit.compare as compare
     from evalkit.community import representation_gap
     from evalkit.compare import fold_unrecorded
     from evalkit.participation import representation_by_group
@@ -374,19 +382,14 @@ def test_folding_a_list_of_partnerships_folds_those_as_folding_all_does_and_one_
     everyone = fold_unrecorded(sample_data, columns).participants
     pids = ["riverside-literacy", "uplands-tutoring"]
     mine = fold_unrecorded(sample_data, columns, partnership_id=pids).participants
-    rows = mine["partnership_id"].isin(pids).to_numpy()
-    pd.testing.assert_frame_equal(mine[rows].astype(object), everyone[rows].astype(object))
-    pd.testing.assert_frame_equal(mine[~rows].astype(object), sample_data.participants[~rows].astype(object))
-    asked = []
-    real = compare.matched_pairs
-    monkeypatch.setattr(compare, "matched_pairs", lambda data, pid=None, *a, **kw: asked.append(pid) or
-                        real(data, pid, *a, **kw))
+    _folded_as_all(mine, everyone, sample_data.participants, mine["partnership_id"].isin(pids).to_numpy())
+    asked = _pair_matching_recorded(monkeypatch)
     gap = representation_gap(sample_data, "riverside-literacy")
     reps = representation_by_group(sample_data, partnership_id="riverside-literacy")
     report = ek.PartnershipReport(sample_data, "riverside-literacy")
     report.by_group, report.group_differences
     assert asked and None not in asked  # pairs were matched, never for the whole sample
-    monkeypatch.setattr(compare, "matched_pairs", real)
+    monkeypatch.undo()
     assert len(gap) and len(report.by_group)
     # the participation tables are those of the data with every partnership folded
     folded_all = dataclasses.replace(sample_data, participants=everyone)
